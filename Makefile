@@ -1,0 +1,86 @@
+# mica: a micro-hypervisor for the Xen PV ABI.  `make` builds build/hv.elf and
+# build/hv.iso; `make run` boots it; `make check` runs every test.
+# See README.md.
+
+CC := gcc
+LD := ld
+NM := nm
+OBJCOPY := objcopy
+BUILD := build
+
+# Sources of the hypervisor image.  Generic code (hv/ mm/ sched/ evtchn/
+# boot/mb2.c) never uses x86 instructions; arch/x86 holds all of those.
+HV_SRCS := \
+	boot/head.S boot/mb2.c boot/mb2_entry.c \
+	hv/setup.c hv/console.c hv/cmdline.c hv/timer.c \
+	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c \
+	mm/frame.c mm/heap.c \
+	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
+	arch/x86/lapic.c arch/x86/time.c arch/x86/acpi.c arch/x86/power.c \
+	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c
+
+HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -fno-strict-aliasing \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -Iarch/x86/include -MMD -MP
+HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -Iarch/x86/include -MMD -MP
+HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	-T arch/x86/hv.ld
+
+HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS)))
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+
+.PHONY: all run check bench unit-test system-test deps clean
+all: $(BUILD)/hv.elf $(BUILD)/hv.iso
+
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+# Two-pass link: the first image gives the symbol addresses, the second adds
+# the symbol table in .hvsyms, which comes last and so moves no code.
+$(BUILD)/hv.elf: $(HV_OBJS) arch/x86/hv.ld tools/gensyms.sh
+	$(LD) $(HV_LDFLAGS) -o $(BUILD)/hv.pass1.elf $(HV_OBJS) $(LIBGCC)
+	tools/gensyms.sh $(NM) $(BUILD)/hv.pass1.elf > $(BUILD)/syms.S
+	$(CC) -c $(BUILD)/syms.S -o $(BUILD)/syms.o
+	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(BUILD)/syms.o $(LIBGCC)
+	@cmp -s <($(NM) $(BUILD)/hv.pass1.elf | grep -i ' t ') <($(NM) $@ | grep -i ' t ') || \
+		{ echo "error: code moved between link passes" >&2; rm -f $@; exit 1; }
+	grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not multiboot2" >&2; rm -f $@; exit 1; }
+
+# A bootable ISO (BIOS and UEFI) with the hypervisor alone; tools/hvrun
+# builds its own with the chosen domains.
+$(BUILD)/hv.iso: $(BUILD)/hv.elf
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $< $(BUILD)/iso/boot/hv.elf
+	printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=3\nmenuentry "mica" {\n  multiboot2 /boot/hv.elf\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso >$(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log >&2; exit 1; }
+
+deps:
+	@tools/deps.sh
+
+# RUNARGS passes options to tools/hvrun, e.g. make run RUNARGS="--emulator qemu".
+run: deps $(BUILD)/hv.elf
+	tools/hvrun $(RUNARGS)
+
+-include test/unit/unit.mk
+
+system-test: deps $(BUILD)/hv.elf
+	/usr/bin/python3 -m pytest -q test/system
+
+check: deps
+	@tools/check.sh
+
+clean:
+	rm -rf $(BUILD)
+
+SHELL := /bin/bash
+-include $(HV_OBJS:.o=.d)

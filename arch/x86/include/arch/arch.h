@@ -1,0 +1,56 @@
+/* The arch interface: everything generic code (hv/ sched/ evtchn/ mm/) may
+ * ask of the machine.  Implemented in arch/x86; host unit tests provide
+ * their own versions in test/unit/shim.c. */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <hv/types.h>
+
+/* Console devices (serial ports, the 0xE9 debug port).
+ * arch_console_tx_room: how many bytes the devices accept now without
+ * waiting (0 when busy).  arch_console_tx: send bytes; the caller never
+ * sends more than the room it was given. */
+unsigned int arch_console_tx_room(void);
+void arch_console_tx(const char *s, unsigned int n);
+/* Select the console devices from a `console=` value; returns -EINVAL for
+ * an unknown device name (the others in the list are still used). */
+int arch_console_select(const char *list);
+/* Wait until the devices have sent every byte they hold. */
+void arch_console_drain(void);
+
+/* Nanoseconds since boot (0 until the clock is calibrated). */
+uint64_t arch_now_ns(void);
+/* Ask for a timer interrupt at or after deadline_ns (0 cancels). */
+void arch_timer_program(uint64_t deadline_ns);
+
+/* Power control; they do not return. */
+__noreturn void arch_power_off(void);
+__noreturn void arch_reboot(void);
+__noreturn void arch_halt_forever(void);
+
+/* Where the crash dump and the backtrace find symbols: name of the function
+ * containing addr and the offset into it, or NULL. */
+const char *arch_symbol(uint64_t addr, uint64_t *offset);
+
+struct boot_info;
+struct hv_config;
+
+/* Early set-up before anything else: descriptor tables and exception
+ * handlers, so a fault in the rest of boot gives a crash dump. */
+void arch_early_init(void);
+/* Build the hypervisor's page tables (W^X) once frames can be allocated. */
+void arch_paging_init(const struct boot_info *bi);
+/* Platform: ACPI tables, the local APIC, clock and timer calibration;
+ * interrupts are on afterwards. */
+void arch_platform_init(const struct boot_info *bi);
+/* Physical range of the hypervisor image. */
+void arch_image_range(paddr_t *start, paddr_t *end);
+/* Clock ticks (TSC) since the first instruction of the hypervisor; under
+ * Bochs with `clock: sync=none` these are emulated instructions. */
+uint64_t arch_cycles_since_boot(void);
+/* Wait for an interrupt (idle). */
+void arch_idle(void);
+/* Fault on purpose (crash= option, for the tests); does not return. */
+void debug_crash(int kind);
+
+#endif

@@ -1,0 +1,33 @@
+/* Local APIC (xAPIC MMIO or x2APIC MSRs, SDM vol. 3, chapter 11). */
+#ifndef ARCH_LAPIC_H
+#define ARCH_LAPIC_H
+
+#include <hv/types.h>
+
+/* Register offsets in the xAPIC MMIO page; x2APIC MSR = 0x800 + off/16. */
+#define LAPIC_ID 0x020
+#define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+
+#define LVT_MASKED (1U << 16)
+
+/* Enable the local APIC (x2APIC mode when the CPU has it), mask the legacy
+ * PICs.  Returns false if the CPU has no APIC. */
+bool lapic_init(void);
+bool lapic_is_x2apic(void);
+uint32_t lapic_read(unsigned int reg);
+void lapic_write(unsigned int reg, uint32_t val);
+static inline void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+/* Calibrated clock rates (arch/x86/time.c). */
+extern uint64_t time_tsc_hz, time_lapic_hz;
+/* Calibrate the TSC and the LAPIC timer against the PIT, start the clock
+ * and the timer interrupt. */
+void time_init(void);
+
+#endif

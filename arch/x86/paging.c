@@ -1,0 +1,109 @@
+/* The hypervisor's own page tables: all of physical memory mapped 1:1 with
+ * 2 MiB pages, read-write and never executable; the hypervisor image split
+ * into 4 KiB pages with W^X rights (text RX, rodata and symbols R, data and
+ * bss RW); page 0 and the guard page below each stack left unmapped so a
+ * NULL dereference or a stack overflow faults (SDM vol. 3, 4.5). */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/mm.h>
+#include <hv/frame.h>
+#include <hv/printk.h>
+#include <hv/string.h>
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_PS (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
+    __rodata_end[], __data_start[], __data_end[], __syms_start[], __syms_end[],
+    __image_end[], boot_stack_guard[];
+const void *traps_ist_guard(unsigned int i);
+
+static uint64_t nx; /* PTE_NX when the CPU has NX, else 0 */
+
+static uint64_t *table_alloc(void)
+{
+  paddr_t pa = frame_alloc();
+  if (!pa)
+    panic("paging: out of memory for page tables");
+  uint64_t *t = phys_to_virt(pa);
+  memset(t, 0, PAGE_SIZE);
+  return t;
+}
+
+static uint64_t *next_table(uint64_t *entry)
+{
+  if (!(*entry & PTE_P))
+    *entry = virt_to_phys(table_alloc()) | PTE_P | PTE_W;
+  return phys_to_virt(*entry & PTE_ADDR);
+}
+
+static bool is_guard(uint64_t pa)
+{
+  if (pa == (uint64_t)(uintptr_t)boot_stack_guard)
+    return true;
+  for (unsigned int i = 0; i < 3; i++)
+    if (pa == (uint64_t)(uintptr_t)traps_ist_guard(i))
+      return true;
+  return false;
+}
+
+#define IN(pa, a, b) ((pa) >= (uint64_t)(uintptr_t)(a) && (pa) < (uint64_t)(uintptr_t)(b))
+
+/* The rights of one 4 KiB page inside a split 2 MiB page. */
+static uint64_t page_rights(uint64_t pa)
+{
+  if (pa == 0 || is_guard(pa))
+    return 0;
+  if (IN(pa, __text_start, __text_end))
+    return PTE_P;
+  if (IN(pa, __rodata_start, __rodata_end) || IN(pa, __syms_start, __syms_end))
+    return PTE_P | nx;
+  return PTE_P | PTE_W | nx;
+}
+
+/* Map [0, top) 1:1 and switch to the new tables.  1 GiB pages where the
+ * CPU has them and nothing in the GiB needs finer rights, else 2 MiB pages,
+ * and 4 KiB pages for the 2 MiB pages that hold page 0 or the image. */
+void paging_init(uint64_t top)
+{
+  nx = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
+  if (!nx)
+    pr_warn("paging: the CPU has no NX: data pages stay executable");
+  bool gbpages = cpuid(0x80000001, 0).edx & (1U << 26);
+
+  uint64_t *pml4 = table_alloc();
+  uint64_t img_lo = ALIGN_DOWN((uint64_t)(uintptr_t)__image_start, MiB(2));
+  uint64_t img_hi = ALIGN_UP((uint64_t)(uintptr_t)__image_end, MiB(2));
+
+  top = ALIGN_UP(top, MiB(2));
+  for (uint64_t va = 0; va < top;) {
+    uint64_t *pdpt = next_table(&pml4[(va >> 39) & 511]);
+    uint64_t *pdpte = &pdpt[(va >> 30) & 511];
+    bool fine = va == 0 || (va < img_hi && va + GiB(1) > img_lo);
+    if (gbpages && IS_ALIGNED(va, GiB(1)) && va + GiB(1) <= top && !fine) {
+      *pdpte = va | PTE_P | PTE_W | PTE_PS | nx;
+      va += GiB(1);
+      continue;
+    }
+    uint64_t *pde = &next_table(pdpte)[(va >> 21) & 511];
+    if (va != 0 && (va < img_lo || va >= img_hi)) {
+      *pde = va | PTE_P | PTE_W | PTE_PS | nx;
+      va += MiB(2);
+      continue;
+    }
+    uint64_t *pt = table_alloc();
+    for (unsigned int i = 0; i < 512; i++) {
+      uint64_t pa = va + (uint64_t)i * PAGE_SIZE;
+      uint64_t rights = page_rights(pa);
+      pt[i] = rights ? pa | rights : 0;
+    }
+    *pde = virt_to_phys(pt) | PTE_P | PTE_W;
+    va += MiB(2);
+  }
+  write_cr3(virt_to_phys(pml4));
+  pr_info("paging: 0x%llx bytes mapped 1:1 (%s pages), image W^X, NX %s",
+          (unsigned long long)top, gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
+}

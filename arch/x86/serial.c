@@ -1,0 +1,117 @@
+/* Console devices: 16550 UARTs (COM1, COM2) and the 0xE9 debug port.
+ * Polled, never interrupt-driven; hv/console.c decides when to send. */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <hv/errno.h>
+#include <hv/string.h>
+
+/* 16550 registers (offsets from the base port) and bits. */
+#define UART_THR 0
+#define UART_IER 1
+#define UART_DLL 0
+#define UART_DLM 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_SCR 7
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define LSR_THRE 0x20 /* transmit holding register empty */
+#define LSR_TEMT 0x40 /* transmitter completely empty */
+#define FCR_ENABLE_CLEAR 0x07
+#define MCR_DTR_RTS_OUT2 0x0b
+
+#define DEBUGCON_PORT 0xe9
+
+struct uart {
+  const char *name;
+  uint16_t port;
+  bool enabled;
+};
+
+static struct uart uarts[] = {
+  { "com1", 0x3f8, false },
+  { "com2", 0x2f8, false },
+};
+static bool e9_enabled;
+
+/* 115200 8N1, FIFOs on, interrupts off.  Returns false when no UART
+ * answers at the port (the scratch register does not hold a value). */
+static bool uart_init(struct uart *u)
+{
+  outb(u->port + UART_SCR, 0x5a);
+  if (inb(u->port + UART_SCR) != 0x5a)
+    return false;
+  outb(u->port + UART_IER, 0);
+  outb(u->port + UART_LCR, LCR_DLAB);
+  outb(u->port + UART_DLL, 1); /* 115200 baud: divisor 1 */
+  outb(u->port + UART_DLM, 0);
+  outb(u->port + UART_LCR, LCR_8N1);
+  outb(u->port + UART_FCR, FCR_ENABLE_CLEAR);
+  outb(u->port + UART_MCR, MCR_DTR_RTS_OUT2);
+  return true;
+}
+
+int arch_console_select(const char *list)
+{
+  int err = 0;
+  const char *p = list;
+
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
+    uarts[i].enabled = false;
+  e9_enabled = false;
+  while (*p) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    bool known = false;
+    for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
+      if (strlen(uarts[i].name) == len && !strncmp(p, uarts[i].name, len)) {
+        uarts[i].enabled = uart_init(&uarts[i]);
+        known = true;
+      }
+    }
+    if (len == 2 && !strncmp(p, "e9", 2))
+      e9_enabled = known = true;
+    if (len == 4 && !strncmp(p, "none", 4))
+      known = true;
+    if (!known)
+      err = -EINVAL;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  return err;
+}
+
+unsigned int arch_console_tx_room(void)
+{
+  /* The slowest enabled UART decides; without one, output never waits. */
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
+    if (uarts[i].enabled && !(inb(uarts[i].port + UART_LSR) & LSR_THRE))
+      return 0;
+  return 1;
+}
+
+void arch_console_tx(const char *s, unsigned int n)
+{
+  for (unsigned int k = 0; k < n; k++) {
+    for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
+      if (uarts[i].enabled)
+        outb(uarts[i].port + UART_THR, (uint8_t)s[k]);
+    if (e9_enabled)
+      outb(DEBUGCON_PORT, (uint8_t)s[k]);
+  }
+}
+
+void arch_console_drain(void)
+{
+  /* Emulated UARTs, like real ones, still shift the last byte out after
+   * THRE: wait for TEMT so power-off does not cut it. */
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
+    if (uarts[i].enabled)
+      for (unsigned int spin = 0; spin < 10000000 &&
+                                  !(inb(uarts[i].port + UART_LSR) & LSR_TEMT);
+           spin++)
+        cpu_relax();
+}

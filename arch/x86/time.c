@@ -1,0 +1,90 @@
+/* Time: the TSC as the clock, the LAPIC timer (one-shot) for interrupts,
+ * both calibrated against PIT channel 2 at boot.  Under Bochs with
+ * `clock: sync=none` the TSC ticks once per instruction, so the calibrated
+ * TSC rate equals the configured ips. */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/traps.h>
+#include <hv/console.h>
+#include <hv/timer.h>
+
+#define PIT_HZ 1193182ULL
+#define PIT_CAL_TICKS 11932 /* 10 ms */
+
+uint64_t time_tsc_hz, time_lapic_hz;
+extern uint64_t boot_tsc; /* TSC at the first instruction (boot/head.S) */
+
+static uint64_t ns_mult;    /* ns = tsc_delta * ns_mult >> 32 */
+static uint64_t lapic_mult; /* ticks = ns * lapic_mult >> 32 */
+
+uint64_t arch_now_ns(void)
+{
+  if (!ns_mult)
+    return 0;
+  return (uint64_t)(((unsigned __int128)(rdtsc() - boot_tsc) * ns_mult) >> 32);
+}
+
+void arch_timer_program(uint64_t deadline_ns)
+{
+  if (!deadline_ns || !lapic_mult) {
+    lapic_write(LAPIC_TIMER_INIT, 0); /* 0 stops the one-shot timer */
+    return;
+  }
+  uint64_t now = arch_now_ns();
+  uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
+  uint64_t ticks = (uint64_t)(((unsigned __int128)delta * lapic_mult) >> 32);
+  if (ticks == 0)
+    ticks = 1;
+  if (ticks > 0xffffffffULL)
+    ticks = 0xffffffffULL; /* the timer fires early; timer_run re-arms */
+  lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+}
+
+static void timer_irq(struct cpu_regs *regs)
+{
+  (void)regs;
+  lapic_eoi();
+  timer_run();
+  console_kick();
+}
+
+/* Count TSC ticks and LAPIC timer ticks over PIT_CAL_TICKS of PIT channel 2
+ * in mode 0 (interrupt on terminal count: OUT2, port 0x61 bit 5, goes high
+ * when the count reaches zero). */
+static void calibrate(void)
+{
+  lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+  lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+
+  outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+  outb(0x43, 0xb0);                                  /* ch 2, lo/hi, mode 0 */
+  outb(0x42, PIT_CAL_TICKS & 0xff);
+  outb(0x42, PIT_CAL_TICKS >> 8);
+  lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+  uint64_t t0 = rdtsc();
+  uint32_t l0 = lapic_read(LAPIC_TIMER_CUR);
+  while (!(inb(0x61) & 0x20))
+    ;
+  uint64_t t1 = rdtsc();
+  uint32_t l1 = lapic_read(LAPIC_TIMER_CUR);
+  lapic_write(LAPIC_TIMER_INIT, 0);
+
+  time_tsc_hz = (t1 - t0) * PIT_HZ / PIT_CAL_TICKS;
+  time_lapic_hz = (uint64_t)(l0 - l1) * PIT_HZ / PIT_CAL_TICKS;
+}
+
+void time_init(void)
+{
+  calibrate();
+  if (!time_tsc_hz || !time_lapic_hz)
+    panic("time: calibration failed (TSC %llu Hz, LAPIC %llu Hz)",
+          (unsigned long long)time_tsc_hz, (unsigned long long)time_lapic_hz);
+  ns_mult = (1000000000ULL << 32) / time_tsc_hz;
+  lapic_mult = (time_lapic_hz << 32) / 1000000000ULL;
+  traps_set_irq_handler(VEC_TIMER, timer_irq);
+  lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+  pr_info("time: TSC %llu kHz, LAPIC timer %llu kHz (calibrated against the PIT)",
+          (unsigned long long)(time_tsc_hz / 1000),
+          (unsigned long long)(time_lapic_hz / 1000));
+}

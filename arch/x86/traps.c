@@ -1,0 +1,198 @@
+/* GDT, TSS and IDT; exception handling and the crash dump. */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/traps.h>
+#include <hv/console.h>
+#include <hv/string.h>
+
+#define IST_STACK_SIZE 8192
+enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
+
+struct tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t iomap_base;
+} __packed;
+
+struct idt_entry {
+  uint16_t offset_lo;
+  uint16_t selector;
+  uint8_t ist;
+  uint8_t type_attr;
+  uint16_t offset_mid;
+  uint32_t offset_hi;
+  uint32_t reserved;
+} __packed;
+
+struct desc_ptr {
+  uint16_t limit;
+  uint64_t base;
+} __packed;
+
+/* Each IST stack has an unmapped guard page below it (see paging.c). */
+struct ist_stack {
+  uint8_t guard[PAGE_SIZE];
+  uint8_t stack[IST_STACK_SIZE];
+} __aligned(PAGE_SIZE);
+
+static struct ist_stack ist_stacks[NR_IST];
+static struct tss tss __aligned(64);
+static uint64_t gdt[5] __aligned(16);
+static struct idt_entry idt[256] __aligned(16);
+static void (*irq_handlers[256])(struct cpu_regs *);
+
+extern char trap_stubs[];
+extern char boot_stack[], boot_stack_top[];
+
+static const char *const exc_names[32] = {
+  "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",
+  "NP", "SS", "GP", "PF", "SPURIOUS", "MF", "AC", "MC", "XM", "VE", "CP",
+  "?22", "?23", "?24", "?25", "?26", "?27", "HV", "VC", "SX", "?31",
+};
+
+const void *traps_ist_guard(unsigned int i) { return ist_stacks[i].guard; }
+
+static void set_gate(unsigned int vec, unsigned int ist)
+{
+  uint64_t addr = (uint64_t)(uintptr_t)trap_stubs + 16 * vec;
+  idt[vec] = (struct idt_entry){
+    .offset_lo = (uint16_t)addr,
+    .selector = GDT_CODE,
+    .ist = (uint8_t)ist,
+    .type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+    .offset_mid = (uint16_t)(addr >> 16),
+    .offset_hi = (uint32_t)(addr >> 32),
+  };
+}
+
+void traps_init(void)
+{
+  /* GDT: null, 64-bit code, data, then the 16-byte TSS descriptor. */
+  uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+  gdt[0] = 0;
+  gdt[1] = 0x00af9a000000ffffULL;
+  gdt[2] = 0x00cf92000000ffffULL;
+  gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  gdt[4] = base >> 32;
+
+  for (unsigned int i = 0; i < NR_IST; i++)
+    tss.ist[i] = (uint64_t)(uintptr_t)(ist_stacks[i].stack + IST_STACK_SIZE);
+  tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+
+  struct desc_ptr gdtr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+  asm volatile("lgdt %0\n\t"
+               "pushq %1\n\t"
+               "leaq 1f(%%rip), %%rax\n\t"
+               "pushq %%rax\n\t"
+               "lretq\n"
+               "1:\n\t"
+               "mov %2, %%ds\n\t"
+               "mov %2, %%es\n\t"
+               "mov %2, %%ss"
+               :
+               : "m"(gdtr), "i"(GDT_CODE), "r"((uint64_t)GDT_DATA)
+               : "rax", "memory");
+  asm volatile("ltr %w0" ::"r"(GDT_TSS));
+
+  for (unsigned int v = 0; v < 256; v++)
+    set_gate(v, v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
+  struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+  asm volatile("lidt %0" ::"m"(idtr));
+}
+
+void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_regs *))
+{
+  if (vector >= 32 && vector < 256)
+    irq_handlers[vector] = fn;
+}
+
+bool traps_on_stack(uint64_t addr, uint64_t len)
+{
+  uint64_t end = addr + len;
+  if (end < addr)
+    return false;
+  if (addr >= (uint64_t)(uintptr_t)boot_stack && end <= (uint64_t)(uintptr_t)boot_stack_top)
+    return true;
+  for (unsigned int i = 0; i < NR_IST; i++) {
+    uint64_t lo = (uint64_t)(uintptr_t)ist_stacks[i].stack;
+    if (addr >= lo && end <= lo + IST_STACK_SIZE)
+      return true;
+  }
+  return false;
+}
+
+static void print_addr(const char *label, uint64_t addr)
+{
+  uint64_t off;
+  const char *name = arch_symbol(addr, &off);
+  if (name)
+    printk(LOG_ERR, "%s0x%016llx <%s+0x%llx>", label, (unsigned long long)addr, name,
+           (unsigned long long)off);
+  else
+    printk(LOG_ERR, "%s0x%016llx", label, (unsigned long long)addr);
+}
+
+void traps_dump(const struct cpu_regs *r)
+{
+  unsigned int v = (unsigned int)r->vector;
+  pr_err("*** CPU EXCEPTION vector %u (#%s) error 0x%llx on CPU 0", v,
+         v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error);
+  print_addr("RIP: ", r->rip);
+  pr_err("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx",
+         (unsigned long long)r->rax, (unsigned long long)r->rbx,
+         (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+  pr_err("RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx",
+         (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+         (unsigned long long)r->rbp, (unsigned long long)r->rsp);
+  pr_err("R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx",
+         (unsigned long long)r->r8, (unsigned long long)r->r9,
+         (unsigned long long)r->r10, (unsigned long long)r->r11);
+  pr_err("R12=%016llx R13=%016llx R14=%016llx R15=%016llx",
+         (unsigned long long)r->r12, (unsigned long long)r->r13,
+         (unsigned long long)r->r14, (unsigned long long)r->r15);
+  pr_err("CS=%04llx SS=%04llx RFLAGS=%016llx", (unsigned long long)r->cs,
+         (unsigned long long)r->ss, (unsigned long long)r->rflags);
+  pr_err("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx",
+         (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+         (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+
+  /* Frame-pointer backtrace: [rbp] = caller's rbp, [rbp+8] = return
+   * address.  Only follow frames that lie on one of our stacks, so a
+   * corrupt chain cannot fault inside the dump. */
+  pr_err("Backtrace:");
+  print_addr("  ", r->rip);
+  uint64_t fp = r->rbp;
+  for (unsigned int depth = 0; depth < 32; depth++) {
+    if (!fp || (fp & 7) || !traps_on_stack(fp, 16))
+      break;
+    const uint64_t *frame = (const uint64_t *)(uintptr_t)fp;
+    if (!frame[1])
+      break;
+    print_addr("  ", frame[1]);
+    if (frame[0] <= fp)
+      break; /* stacks grow down: the caller's frame is above */
+    fp = frame[0];
+  }
+}
+
+void trap_dispatch(struct cpu_regs *regs)
+{
+  unsigned int v = (unsigned int)regs->vector;
+
+  if (v >= 32) {
+    if (irq_handlers[v])
+      irq_handlers[v](regs);
+    else if (v != VEC_SPURIOUS)
+      pr_warn("traps: unexpected interrupt vector %u", v);
+    return;
+  }
+  /* Any exception in the hypervisor itself is fatal. */
+  traps_dump(regs);
+  panic("unhandled exception #%s (vector %u) at 0x%llx", exc_names[v], v,
+        (unsigned long long)regs->rip);
+}

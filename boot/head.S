@@ -1,0 +1,179 @@
+/* Multiboot2 header and the 32-bit entry: check the CPU, build an identity
+ * map of the first 4 GiB, enter long mode and call mb2_entry() in C.
+ * GRUB enters here in 32-bit protected mode, paging off, EAX = magic,
+ * EBX = physical address of the multiboot2 information (multiboot2 spec,
+ * section 3.3 "I386 machine state"). */
+
+#define MB2_MAGIC 0xe85250d6
+#define MB2_ARCH_I386 0
+#define X86_CR0_PE 0x00000001
+#define X86_CR0_WP 0x00010000
+#define X86_CR0_PG 0x80000000
+#define X86_CR4_PAE 0x00000020
+#define MSR_EFER 0xc0000080
+#define EFER_LME 0x00000100
+#define EFER_NXE 0x00000800
+
+        .section .text.head, "ax"
+        .code32
+        .align 8
+mb2_header:
+        .long MB2_MAGIC
+        .long MB2_ARCH_I386
+        .long mb2_header_end - mb2_header
+        .long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+        /* Information request tag (type 1), optional (flags bit 0): command
+         * line (1), modules (3), memory map (6), ACPI old (14) and new (15) RSDP. */
+        .align 8
+mb2_tag_info:
+        .short 1, 1
+        .long mb2_tag_info_end - mb2_tag_info
+        .long 1, 3, 6, 14, 15
+mb2_tag_info_end:
+        /* End tag. */
+        .align 8
+        .short 0, 0
+        .long 8
+mb2_header_end:
+
+        .global _start
+_start:
+        cli
+        cld
+        mov     %eax, %edi              /* magic: first argument of mb2_entry */
+        mov     %ebx, %esi              /* info: second argument */
+        rdtsc                           /* boot cost starts counting here */
+        mov     %eax, boot_tsc
+        mov     %edx, boot_tsc + 4
+        mov     $boot_stack_top, %esp
+
+        /* Zero .bss (the boot page tables and stacks live there); EDI and
+         * ESI hold the loader's arguments, so no rep stos. */
+        mov     $__bss_start, %ebx
+8:      movl    $0, (%ebx)
+        add     $4, %ebx
+        cmp     $__bss_end, %ebx
+        jb      8b
+
+        /* Long mode and CPUID leaf 0x80000001 are required. */
+        mov     $0x80000000, %eax
+        cpuid
+        cmp     $0x80000001, %eax
+        jb      no_long_mode
+        mov     $0x80000001, %eax
+        cpuid
+        test    $(1 << 29), %edx        /* LM */
+        jz      no_long_mode
+        mov     %edx, %ebp              /* keep: bit 20 is NX */
+
+        /* Identity map [0, 4 GiB) with 2 MiB pages: PML4[0] -> PDPT,
+         * PDPT[0..3] -> four page directories. Present|RW (0x3), PS (0x80). */
+        mov     $boot_pdpt, %eax
+        or      $0x3, %eax
+        mov     %eax, boot_pml4
+        mov     $boot_pd, %eax
+        or      $0x3, %eax
+        xor     %ecx, %ecx
+1:      mov     %eax, boot_pdpt(, %ecx, 8)
+        add     $4096, %eax
+        inc     %ecx
+        cmp     $4, %ecx
+        jb      1b
+        mov     $0x83, %eax
+        xor     %ecx, %ecx
+2:      mov     %eax, boot_pd(, %ecx, 8)
+        add     $0x200000, %eax
+        inc     %ecx
+        cmp     $2048, %ecx
+        jb      2b
+
+        mov     %cr4, %eax
+        or      $X86_CR4_PAE, %eax
+        mov     %eax, %cr4
+        mov     $boot_pml4, %eax
+        mov     %eax, %cr3
+        mov     $MSR_EFER, %ecx
+        rdmsr
+        or      $EFER_LME, %eax
+        test    $(1 << 20), %ebp
+        jz      3f
+        or      $EFER_NXE, %eax
+3:      wrmsr
+        mov     %cr0, %eax
+        or      $(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE), %eax
+        mov     %eax, %cr0
+
+        lgdt    boot_gdt_desc
+        ljmp    $0x08, $long_mode_entry
+
+no_long_mode:
+        mov     $msg_no_lm, %esi
+4:      lodsb
+        test    %al, %al
+        jz      5f
+        mov     %al, %bl
+        mov     $0x3fd, %dx             /* COM1 LSR: wait for THRE */
+6:      in      %dx, %al
+        test    $0x20, %al
+        jz      6b
+        mov     $0x3f8, %dx
+        mov     %bl, %al
+        out     %al, %dx
+        jmp     4b
+5:      hlt
+        jmp     5b
+
+        .code64
+long_mode_entry:
+        mov     $0x10, %ax
+        mov     %ax, %ds
+        mov     %ax, %es
+        mov     %ax, %ss
+        xor     %ax, %ax
+        mov     %ax, %fs
+        mov     %ax, %gs
+        mov     $boot_stack_top, %rsp
+        xor     %ebp, %ebp              /* ends the frame-pointer chain */
+        mov     %edi, %edi              /* zero-extend magic and info */
+        mov     %esi, %esi
+        call    mb2_entry
+7:      cli
+        hlt
+        jmp     7b
+
+        .section .rodata
+msg_no_lm:
+        .asciz  "mica: this CPU has no long mode (x86-64); halting\r\n"
+
+        .align 8
+boot_gdt:
+        .quad   0
+        .quad   0x00af9a000000ffff      /* 0x08: 64-bit code */
+        .quad   0x00cf92000000ffff      /* 0x10: data */
+boot_gdt_end:
+boot_gdt_desc:
+        .short  boot_gdt_end - boot_gdt - 1
+        .long   boot_gdt
+
+        .data
+        .align 8
+        .global boot_tsc
+boot_tsc:
+        .quad   0
+
+        .bss
+        .align 4096
+boot_pml4:
+        .skip   4096
+boot_pdpt:
+        .skip   4096
+boot_pd:
+        .skip   4 * 4096
+        /* The boot stack (CPU 0's stack for good); the page below it is left
+         * unmapped by the final page tables so an overflow faults. */
+        .global boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard:
+        .skip   4096
+boot_stack:
+        .skip   16384
+boot_stack_top:

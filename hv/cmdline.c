@@ -1,0 +1,136 @@
+/* Parses the hypervisor command line into struct hv_config. */
+#include <hv/cmdline.h>
+#include <hv/errno.h>
+#include <hv/string.h>
+
+void cmdline_defaults(struct hv_config *cfg)
+{
+  memset(cfg, 0, sizeof(*cfg));
+  strlcpy(cfg->console, "com1", sizeof(cfg->console));
+  cfg->loglvl = LOG_INFO;
+  cfg->mem_limit = 0;
+  cfg->noreboot = false;
+  cfg->crash = CRASH_NONE;
+}
+
+int cmdline_parse_size(const char *s, uint64_t *out)
+{
+  uint64_t v = 0;
+  const char *p = s;
+
+  if (*p < '0' || *p > '9')
+    return -EINVAL;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (UINT64_MAX - 9) / 10)
+      return -EINVAL;
+    v = v * 10 + (uint64_t)(*p - '0');
+  }
+  unsigned int shift = 0;
+  switch (*p) {
+  case '\0':
+    break;
+  case 'k': case 'K': shift = 10; p++; break;
+  case 'm': case 'M': shift = 20; p++; break;
+  case 'g': case 'G': shift = 30; p++; break;
+  default:
+    return -EINVAL;
+  }
+  if (*p != '\0' || (shift && v > (UINT64_MAX >> shift)))
+    return -EINVAL;
+  *out = v << shift;
+  return 0;
+}
+
+static int parse_loglvl(const char *v, enum log_level *out)
+{
+  static const char *const names[] = { "err", "warn", "info", "debug" };
+  for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+    if (!strcmp(v, names[i]) || (v[0] == (char)('0' + i) && !v[1])) {
+      *out = (enum log_level)i;
+      return 0;
+    }
+  }
+  return -EINVAL;
+}
+
+static int parse_crash(const char *v, enum debug_crash *out)
+{
+  static const char *const names[] = { "none", "ud", "pf", "gp", "de" };
+  for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+    if (!strcmp(v, names[i])) {
+      *out = (enum debug_crash)i;
+      return 0;
+    }
+  }
+  return -EINVAL;
+}
+
+/* Apply one option; key and value are NUL-terminated (value NULL: none). */
+static int apply(struct hv_config *cfg, const char *key, const char *val)
+{
+  if (!strcmp(key, "noreboot")) {
+    if (val)
+      goto bad;
+    cfg->noreboot = true;
+    return 0;
+  }
+  if (!strcmp(key, "console")) {
+    if (!val || !*val || strlen(val) >= sizeof(cfg->console))
+      goto bad;
+    strlcpy(cfg->console, val, sizeof(cfg->console));
+    return 0;
+  }
+  if (!strcmp(key, "loglvl")) {
+    if (!val || parse_loglvl(val, &cfg->loglvl))
+      goto bad;
+    return 0;
+  }
+  if (!strcmp(key, "mem")) {
+    uint64_t size;
+    if (!val || cmdline_parse_size(val, &size) || size < CMDLINE_MEM_MIN)
+      goto bad;
+    cfg->mem_limit = size;
+    return 0;
+  }
+  if (!strcmp(key, "crash")) {
+    if (!val || parse_crash(val, &cfg->crash))
+      goto bad;
+    return 0;
+  }
+  pr_warn("cmdline: unknown option '%s' ignored", key);
+  return 1;
+bad:
+  pr_err("cmdline: bad value for option '%s': '%s'", key, val ? val : "(none)");
+  return 1;
+}
+
+int cmdline_parse(const char *line, struct hv_config *cfg)
+{
+  int problems = 0;
+  const char *p = line;
+
+  while (*p) {
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (!*p)
+      break;
+    const char *start = p;
+    while (*p && *p != ' ' && *p != '\t')
+      p++;
+
+    char word[256];
+    size_t len = (size_t)(p - start);
+    if (len >= sizeof(word)) {
+      pr_err("cmdline: option too long (%zu bytes) ignored", len);
+      problems++;
+      continue;
+    }
+    memcpy(word, start, len);
+    word[len] = '\0';
+    char *eq = strchr(word, '=');
+    if (eq)
+      *eq = '\0';
+    problems += apply(cfg, word, eq ? eq + 1 : NULL);
+  }
+  return problems;
+}

@@ -1,0 +1,135 @@
+/* hv_start: the start-up sequence shared by every boot path. */
+#include <arch/arch.h>
+#include <hv/boot_info.h>
+#include <hv/cmdline.h>
+#include <hv/console.h>
+#include <hv/frame.h>
+#include <hv/heap.h>
+#include <hv/mb2.h>
+#include <hv/string.h>
+#include <hv/timer.h>
+#include <hv/version.h>
+
+struct hv_config hv_config;
+
+static void print_boot_info(const struct boot_info *bi)
+{
+  uint64_t ram = 0;
+
+  pr_info("boot loader: %s", bi->loader[0] ? bi->loader : "(unnamed)");
+  pr_info("command line: \"%s\"", bi->cmdline);
+  for (unsigned int i = 0; i < bi->nr_mem; i++) {
+    const struct boot_mem_region *r = &bi->mem[i];
+    pr_info("mem: 0x%016llx-0x%016llx %s", (unsigned long long)r->start,
+            (unsigned long long)(r->start + r->len), boot_mem_type_name(r->type));
+    if (r->type == BOOT_MEM_RAM)
+      ram += r->len;
+  }
+  pr_info("mem: %llu KiB of RAM in the map", (unsigned long long)(ram >> 10));
+}
+
+/* Feed the frame allocator: RAM minus the first MiB, our image, the boot
+ * information block and the modules (which hold the domains' kernels). */
+static void mm_init(const struct boot_info *bi, uint64_t limit)
+{
+  struct mem_range reserved[BOOT_MAX_MODS + 3];
+  unsigned int n = 0;
+
+  reserved[n++] = (struct mem_range){ 0, MiB(1) };
+  arch_image_range(&reserved[n].start, &reserved[n].end);
+  n++;
+  reserved[n++] = (struct mem_range){ bi->info_start, bi->info_end };
+  for (unsigned int i = 0; i < bi->nr_mods; i++)
+    reserved[n++] = (struct mem_range){ bi->mods[i].start, bi->mods[i].end };
+
+  int err = frame_init(bi->mem, bi->nr_mem, reserved, n, limit);
+  if (err)
+    panic("mm: no usable memory for the frame allocator (%d)", err);
+  pr_info("mm: %lu frames free of %lu (%lu KiB)%s", frame_nr_free(), frame_nr_total(),
+          frame_nr_free() * (PAGE_SIZE / 1024), limit ? " (mem= limit)" : "");
+}
+
+static void list_modules(const struct boot_info *bi)
+{
+  pr_info("modules: %u", bi->nr_mods);
+  for (unsigned int i = 0; i < bi->nr_mods; i++) {
+    const struct boot_module *m = &bi->mods[i];
+    pr_info("module %u: 0x%016llx-0x%016llx (%llu bytes) \"%s\"", i,
+            (unsigned long long)m->start, (unsigned long long)m->end,
+            (unsigned long long)(m->end - m->start), m->string);
+  }
+}
+
+/* Soft-timer check after boot: three timers, one cancelled; the other two
+ * must fire in deadline order and not early. */
+static unsigned int selftest_fired[3], selftest_count;
+static uint64_t selftest_late_ns[3];
+
+static void selftest_fn(struct timer *t, void *data)
+{
+  unsigned int id = (unsigned int)(uintptr_t)data;
+  selftest_late_ns[id] = timer_now() - t->deadline;
+  selftest_fired[selftest_count++ % 3] = id;
+}
+
+static void timer_selftest(void)
+{
+  struct timer t[3];
+  uint64_t now = timer_now();
+
+  for (unsigned int i = 0; i < 3; i++)
+    timer_init(&t[i], selftest_fn, (void *)(uintptr_t)i);
+  timer_set(&t[2], now + 3000000); /* armed out of order on purpose */
+  timer_set(&t[0], now + 1000000);
+  timer_set(&t[1], now + 2000000);
+  timer_stop(&t[1]);
+  while (selftest_count < 2 && timer_now() < now + 100000000)
+    arch_idle();
+  bool ok = selftest_count == 2 && selftest_fired[0] == 0 && selftest_fired[1] == 2 &&
+            !t[0].active && !t[2].active;
+  timer_stop(&t[0]);
+  timer_stop(&t[2]);
+  if (ok)
+    pr_info("timer: self-test passed (2 fired in order, 1 cancelled, late by %llu/%llu ns)",
+            (unsigned long long)selftest_late_ns[0], (unsigned long long)selftest_late_ns[2]);
+  else
+    pr_err("timer: self-test FAILED (%u fired)", selftest_count);
+}
+
+/* The common entry of every boot path; bi has been validated. */
+__noreturn void hv_start(struct boot_info *bi)
+{
+  cmdline_defaults(&hv_config);
+  int problems = cmdline_parse(bi->cmdline, &hv_config);
+  if (arch_console_select(hv_config.console))
+    pr_err("cmdline: unknown device in console=%s", hv_config.console);
+  console_loglvl = hv_config.loglvl;
+
+  pr_info("mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
+          MICA_XEN_INTERFACE);
+  if (problems)
+    pr_warn("cmdline: %d problem(s), see above", problems);
+  arch_early_init();
+  print_boot_info(bi);
+  mm_init(bi, hv_config.mem_limit);
+  arch_paging_init(bi);
+  arch_platform_init(bi);
+  list_modules(bi);
+
+  uint64_t cycles = arch_cycles_since_boot();
+  pr_info("mica: ready (boot took %llu TSC ticks)", (unsigned long long)cycles);
+
+  if (hv_config.crash != CRASH_NONE)
+    debug_crash((int)hv_config.crash);
+  timer_selftest();
+
+  pr_info("mica: no domains to run yet (domain building is not implemented)");
+  if (hv_config.noreboot) {
+    pr_info("mica: noreboot: staying up");
+    for (;;)
+      arch_idle();
+  }
+  pr_info("mica: power off");
+  console_flush();
+  arch_power_off();
+}

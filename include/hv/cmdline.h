@@ -1,0 +1,38 @@
+/* The hypervisor's command line: options and their parsed values. */
+#ifndef HV_CMDLINE_H
+#define HV_CMDLINE_H
+
+#include <hv/printk.h>
+
+#define CMDLINE_CONSOLE_MAX 64
+#define CMDLINE_MEM_MIN MiB(16)
+
+enum debug_crash {
+  CRASH_NONE,
+  CRASH_UD, /* invalid opcode, vector 6 */
+  CRASH_PF, /* page fault, vector 14 */
+  CRASH_GP, /* general protection, vector 13 */
+  CRASH_DE, /* divide error, vector 0 */
+};
+
+struct hv_config {
+  char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,none */
+  enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
+  uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
+  bool noreboot;                     /* noreboot: stay up when the last domain ends */
+  enum debug_crash crash;            /* crash=ud|pf|gp|de: fault on purpose (tests) */
+};
+
+/* Defaults for every option. */
+void cmdline_defaults(struct hv_config *cfg);
+
+/* Parse a command line into cfg (which holds the defaults).  Options are
+ * separated by spaces; an unknown option or a bad value is reported with
+ * printk and skipped, never fatal.  Returns the number of problems. */
+int cmdline_parse(const char *line, struct hv_config *cfg);
+
+/* Parse "123", "64M", "2G", "4096K" into bytes.  Returns 0 or -EINVAL
+ * (not a number, unknown suffix, overflow). */
+int cmdline_parse_size(const char *s, uint64_t *out);
+
+#endif

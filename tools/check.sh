@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make check`: build, run the host unit tests and the system tests, and end
+# with one line "N passed, N failed".  Exit status 0 only when nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=build/check
+mkdir -p "$log"
+passed=0
+failed=0
+
+# A stage that cannot even run counts as one failure.
+stage() {
+  local name=$1
+  shift
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$log/$name.log"
+  return "${PIPESTATUS[0]}"
+}
+
+if ! stage build make -s all; then
+  echo "check: the build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# Unit tests: cmocka prints "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s)" per test binary.
+stage unit make -s unit-test
+unit_rc=$?
+up=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log/unit.log" | awk '{s += $NF} END {print s + 0}')
+uf=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$log/unit.log" | awk '{s += $(NF-1)} END {print s + 0}')
+if [ "$unit_rc" -ne 0 ] && [ "$uf" -eq 0 ]; then
+  uf=1 # crashed or failed to build
+fi
+passed=$((passed + up))
+failed=$((failed + uf))
+
+# System tests: pytest's summary line "N passed, M failed, K error(s)".
+stage system /usr/bin/python3 -m pytest -q -p no:cacheprovider test/system
+sys_rc=$?
+summary=$(grep -E '[0-9]+ (passed|failed|error)' "$log/system.log" | tail -n 1)
+sp=$(echo "$summary" | grep -Eo '[0-9]+ passed' | awk '{print $1}')
+sf=$(echo "$summary" | grep -Eo '[0-9]+ failed' | awk '{print $1}')
+se=$(echo "$summary" | grep -Eo '[0-9]+ errors?' | awk '{print $1}')
+sp=${sp:-0}
+sf=$(( ${sf:-0} + ${se:-0} ))
+if [ "$sys_rc" -ne 0 ] && [ "$sf" -eq 0 ]; then
+  sf=1 # pytest itself failed (collection error, no tests)
+fi
+passed=$((passed + sp))
+failed=$((failed + sf))
+
+echo "unit: $up passed, $uf failed; system: $sp passed, $sf failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
