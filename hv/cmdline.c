@@ -55,7 +55,7 @@ static int parse_loglvl(const char *v, enum log_level *out)
 
 static int parse_crash(const char *v, enum debug_crash *out)
 {
-  static const char *const names[] = { "none", "ud", "pf", "gp", "de" };
+  static const char *const names[] = { "none", "ud", "pf", "gp", "de", "wx", "stack" };
   for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
     if (!strcmp(v, names[i])) {
       *out = (enum debug_crash)i;

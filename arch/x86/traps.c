@@ -166,18 +166,29 @@ void traps_dump(const struct cpu_regs *r)
    * corrupt chain cannot fault inside the dump. */
   pr_err("Backtrace:");
   print_addr("  ", r->rip);
-  uint64_t fp = r->rbp;
-  for (unsigned int depth = 0; depth < 32; depth++) {
+  uint64_t fp = r->rbp, last = r->rip;
+  unsigned int repeats = 0;
+  for (unsigned int depth = 0; depth < 4096; depth++) {
     if (!fp || (fp & 7) || !traps_on_stack(fp, 16))
       break;
     const uint64_t *frame = (const uint64_t *)(uintptr_t)fp;
     if (!frame[1])
       break;
-    print_addr("  ", frame[1]);
+    if (frame[1] == last) {
+      repeats++; /* deep recursion: one line for the run */
+    } else {
+      if (repeats)
+        pr_err("  (the frame above repeated %u more times)", repeats);
+      repeats = 0;
+      print_addr("  ", frame[1]);
+      last = frame[1];
+    }
     if (frame[0] <= fp)
       break; /* stacks grow down: the caller's frame is above */
     fp = frame[0];
   }
+  if (repeats)
+    pr_err("  (the frame above repeated %u more times)", repeats);
 }
 
 void trap_dispatch(struct cpu_regs *regs)

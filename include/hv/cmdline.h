@@ -13,6 +13,8 @@ enum debug_crash {
   CRASH_PF, /* page fault, vector 14 */
   CRASH_GP, /* general protection, vector 13 */
   CRASH_DE, /* divide error, vector 0 */
+  CRASH_WX, /* write to our own code: page fault, W^X at work */
+  CRASH_STACK, /* run off the stack into its guard page: double fault */
 };
 
 struct hv_config {
@@ -20,7 +22,7 @@ struct hv_config {
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
-  enum debug_crash crash;            /* crash=ud|pf|gp|de: fault on purpose (tests) */
+  enum debug_crash crash;            /* crash=ud|pf|gp|de|wx|stack: fault on purpose (tests) */
 };
 
 /* Defaults for every option. */
