@@ -30,10 +30,11 @@ static void log_put(const char *s, size_t n)
 
 void console_kick(void)
 {
+  unsigned long flags = arch_irq_save(); /* the timer interrupt kicks too */
   while (tx_tail != tx_head) {
     unsigned int room = arch_console_tx_room();
     if (!room)
-      return;
+      break;
     size_t at = tx_tail % CONSOLE_TX_SIZE;
     /* One contiguous piece of the ring at a time. */
     size_t n = MIN((size_t)room, (size_t)(tx_head - tx_tail));
@@ -41,6 +42,7 @@ void console_kick(void)
     arch_console_tx(&tx_ring[at], (unsigned int)n);
     tx_tail += n;
   }
+  arch_irq_restore(flags);
 }
 
 void console_flush(void)
@@ -88,6 +90,7 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
   while (len > (size_t)n && line[len - 1] == '\n')
     len--; /* we add the line end ourselves */
 
+  unsigned long flags = arch_irq_save(); /* one line stays in one piece */
   log_put(line, len);
   log_put("\n", 1);
   if (lvl <= console_loglvl || in_panic) {
@@ -95,6 +98,7 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
     tx_put("\r\n", 2);
     console_kick();
   }
+  arch_irq_restore(flags);
 }
 
 void printk(enum log_level lvl, const char *fmt, ...)

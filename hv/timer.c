@@ -1,5 +1,6 @@
-/* Soft timers on one sorted list.  The caller runs with interrupts off
- * (single CPU for now); a per-CPU list and a lock come with SMP. */
+/* Soft timers on one sorted list, shared with the timer interrupt (so
+ * changes run with interrupts off).  Single CPU for now; a per-CPU list and
+ * a lock come with SMP. */
 #include <arch/arch.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
@@ -37,6 +38,7 @@ static void program_first(void)
 void timer_set(struct timer *t, uint64_t deadline_ns)
 {
   ASSERT(t->fn);
+  unsigned long flags = arch_irq_save(); /* timer_run changes the list */
   if (t->active)
     unlink(t);
   t->deadline = deadline_ns;
@@ -48,16 +50,19 @@ void timer_set(struct timer *t, uint64_t deadline_ns)
   t->active = true;
   if (timer_list == t)
     program_first();
+  arch_irq_restore(flags);
 }
 
 void timer_stop(struct timer *t)
 {
-  if (!t->active)
-    return;
-  bool was_first = timer_list == t;
-  unlink(t);
-  if (was_first)
-    program_first();
+  unsigned long flags = arch_irq_save();
+  if (t->active) {
+    bool was_first = timer_list == t;
+    unlink(t);
+    if (was_first)
+      program_first();
+  }
+  arch_irq_restore(flags);
 }
 
 void timer_run(void)

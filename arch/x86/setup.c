@@ -51,3 +51,16 @@ void arch_platform_init(const struct boot_info *bi)
 uint64_t arch_cycles_since_boot(void) { return rdtsc() - boot_tsc; }
 
 void arch_idle(void) { safe_halt(); }
+
+unsigned long arch_irq_save(void)
+{
+  unsigned long flags = read_rflags();
+  irq_disable();
+  return flags;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+  if (flags & (1UL << 9)) /* RFLAGS.IF */
+    irq_enable();
+}

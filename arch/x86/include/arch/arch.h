@@ -23,6 +23,11 @@ uint64_t arch_now_ns(void);
 /* Ask for a timer interrupt at or after deadline_ns (0 cancels). */
 void arch_timer_program(uint64_t deadline_ns);
 
+/* Interrupts off on this CPU; returns the previous state for
+ * arch_irq_restore.  Guards data shared with interrupt handlers. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+
 /* Power control; they do not return. */
 __noreturn void arch_power_off(void);
 __noreturn void arch_reboot(void);
