@@ -71,10 +71,13 @@ deps:
 run: deps $(BUILD)/hv.elf
 	tools/hvrun $(RUNARGS)
 
--include test/unit/unit.mk
+include test/unit/unit.mk
 
 system-test: deps $(BUILD)/hv.elf
 	/usr/bin/python3 -m pytest -q test/system
+
+bench: deps $(BUILD)/hv.elf
+	@tools/bench.sh
 
 check: deps
 	@tools/check.sh

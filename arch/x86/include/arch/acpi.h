@@ -19,18 +19,20 @@ struct acpi_info {
   uint8_t revision;                   /* RSDP revision (0: ACPI 1.0, 2: 2.0+) */
   char oem_id[7];
   /* MADT */
-  unsigned int nr_cpus;               /* enabled (or online-capable) CPUs */
-  uint32_t apic_ids[ACPI_MAX_CPUS];
-  uint64_t lapic_addr;
+  bool have_madt;
+  unsigned int nr_cpus;               /* enabled (or online-capable) CPUs, 0 without a MADT */
+  uint32_t apic_ids[ACPI_MAX_CPUS];   /* in MADT order: the boot CPU first */
+  uint64_t lapic_addr;                /* 0xfee00000 unless the MADT says otherwise */
   unsigned int nr_ioapics;
   struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
   /* FADT */
   bool have_fadt;
-  uint32_t smi_cmd;
+  uint32_t smi_cmd;                   /* I/O port, 0 if absent */
   uint8_t acpi_enable;
   uint32_t pm1a_cnt, pm1b_cnt;        /* I/O ports, 0 if absent */
   uint32_t pm_tmr;                    /* ACPI PM timer port, 0 if absent */
-  bool s5_valid;                      /* \_S5 found in the DSDT */
+  bool pm_tmr_32bit;                  /* the PM timer counts 32 bits, not 24 */
+  bool s5_valid;                      /* \_S5 found in the DSDT (or an SSDT) */
   uint8_t slp_typa, slp_typb;
   bool reset_valid;                   /* FADT reset register usable */
   uint8_t reset_space;                /* 0 memory, 1 I/O */
@@ -41,8 +43,11 @@ struct acpi_info {
 extern struct acpi_info acpi_info;
 
 /* Find the RSDP (the boot loader's copy in rsdp/rsdp_len, else a scan of
- * the EBDA and the BIOS area), check every table's checksum and length,
- * and fill acpi_info from the MADT and FADT (and \_S5 from the DSDT).
+ * 0x80000-0x9ffff, where every PC keeps its EBDA, and of the BIOS area
+ * 0xe0000-0xfffff), check every table's signature, length and checksum, and
+ * fill acpi_info from the MADT and FADT (and \_S5 from the DSDT or an SSDT).
+ * Bad tables are reported with pr_warn and skipped; nothing a firmware
+ * writes can make this fault.  Needs the final page tables.
  * Returns 0, or -ENOENT when there are no usable tables (the hypervisor
  * then runs on one CPU with fallback power control). */
 int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len);

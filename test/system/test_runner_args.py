@@ -1,0 +1,245 @@
+"""tools/hvrun checks its arguments before anything boots, and writes grub.cfg.
+
+No emulator runs here: every case ends in validation or --print-grub-cfg."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import hvrun_grub
+from conftest import HVRUN, PYTHON, REPO, make_elf
+
+
+def one_error_line(run):
+    """hvrun's usage errors: exit 2 and exactly one line `hvrun: error: ...`."""
+    assert run.status == 2, run
+    err = run.stderr.strip().splitlines()
+    assert len(err) == 1, run.stderr
+    assert err[0].startswith("hvrun: error: "), run.stderr
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def fake_hv(tmp_path_factory):
+    """A multiboot2-free ELF: fine for --print-grub-cfg, which skips --hv."""
+    return make_elf(tmp_path_factory.mktemp("hv") / "hv.elf", 200)
+
+
+BAD_ARGS = [
+    # (id, arguments; {k}/{i}/{n}: kernel, initrd, non-ELF file, expected text)
+    ("missing-kernel", ["--dom0", "/nonexistent/k.elf"], "no such file"),
+    ("missing-initrd", ["--dom0", "{k},initrd=/nonexistent/i.img"], "no such file"),
+    ("kernel-not-elf", ["--dom0", "{n}"], "not an ELF"),
+    ("domu-not-elf", ["--dom0", "{k}", "--domu", "{n}"], "not an ELF"),
+    ("hv-not-elf", ["--hv", "{n}"], "not an ELF"),
+    ("hv-missing", ["--hv", "/nonexistent/hv.elf"], "no such file"),
+    ("cpus-zero", ["--cpus", "0"], "--cpus"),
+    ("cpus-9", ["--cpus", "9"], "--cpus"),
+    ("cpus-word", ["--cpus", "two"], "not an integer"),
+    ("mem-float", ["--mem", "12.5"], "not an integer"),
+    ("mem-negative", ["--mem", "-256"], "--mem"),
+    ("mem-too-small", ["--mem", "4"], "--mem"),
+    ("mem-too-big-bochs", ["--mem", "100000"], "--mem"),
+    ("timeout-zero", ["--timeout", "0"], "--timeout"),
+    ("ips-zero", ["--ips", "0"], "--ips"),
+    ("ips-with-qemu", ["--emulator", "qemu", "--ips", "50000000"], "--ips"),
+    ("dom-mem-word", ["--dom0", "{k},mem=lots"], "not an integer"),
+    ("dom-mem-zero", ["--dom0", "{k},mem=0"], "mem="),
+    ("dom-mem-over", ["--mem", "128", "--dom0", "{k},mem=200"], "MiB"),
+    ("dom-vcpus-zero", ["--dom0", "{k},vcpus=0"], "vcpus="),
+    ("unknown-key", ["--dom0", "{k},memory=64"], "unknown key 'memory'"),
+    ("unknown-key-domu", ["--dom0", "{k}", "--domu", "{k},colour=red"],
+     "unknown key 'colour'"),
+    ("key-twice", ["--dom0", "{k},mem=16,mem=32"], "twice"),
+    ("not-key-value", ["--dom0", "{k},initrd"], "key=value"),
+    ("domu-without-dom0", ["--domu", "{k}"], "--dom0"),
+    ("bochs-uefi", ["--firmware", "uefi"], "uefi"),
+    ("bochs-uefi-explicit", ["--emulator", "bochs", "--firmware", "uefi"], "uefi"),
+    ("bad-emulator", ["--emulator", "vmware"], "vmware"),
+    ("unknown-option", ["--frobnicate"], "--frobnicate"),
+    ("newline-in-cmdline", ["--dom0", "{k},cmdline=a\nb"], "control character"),
+    ("module-string-too-long", ["--dom0", "{k},cmdline=" + "x" * 300], "at most"),
+]
+
+
+@pytest.mark.parametrize("args,expect", [(a, e) for _, a, e in BAD_ARGS],
+                         ids=[i for i, _, _ in BAD_ARGS])
+def test_bad_arguments(hvrun, guest_files, args, expect):
+    args = [a.format(k=guest_files.kernel, i=guest_files.initrd,
+                     n=guest_files.notelf) for a in args]
+    run = hvrun(*args)
+    line = one_error_line(run)
+    assert expect in line
+    assert run.serial == ""  # nothing booted, nothing streamed
+
+
+def test_unreadable_kernel(hvrun, guest_files, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    k = tmp_path / "k.elf"
+    shutil.copy(guest_files.kernel, k)
+    k.chmod(0)
+    assert "not readable" in one_error_line(hvrun("--dom0", k))
+
+
+def test_missing_hv_says_make(tmp_path, guest_files):
+    """Without --hv and without build/hv.elf the error tells to run make."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for f in os.listdir(os.path.join(REPO, "tools")):
+        if f.startswith("hvrun"):
+            shutil.copy(os.path.join(REPO, "tools", f), tools / f)
+    p = subprocess.run([PYTHON, str(tools / "hvrun"), "--dom0", guest_files.kernel],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    assert p.returncode == 2
+    err = p.stderr.decode().strip()
+    assert err.startswith("hvrun: error: ") and "make" in err and "\n" not in err
+
+
+def test_missing_emulator_says_deps(hvrun, tmp_path):
+    """No emulator on PATH: the error points at tools/deps.sh."""
+    hv = make_elf(tmp_path / "hv.elf", 300)
+    run = hvrun("--hv", hv, env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert "tools/deps.sh" in one_error_line(run)
+
+
+def test_help_documents_the_rules():
+    p = subprocess.run([PYTHON, HVRUN, "--help"], stdout=subprocess.PIPE, timeout=30)
+    assert p.returncode == 0
+    text = p.stdout.decode()
+    for needle in ("cmdline= must be the LAST key", "<domain> <kind>",
+                   "domu1", "mica: power off", "--print-grub-cfg"):
+        assert needle in text
+
+
+# ------------------------------------------------------------- grub.cfg
+def grub_cfg(hvrun, fake_hv, *args):
+    run = hvrun("--hv", fake_hv, "--print-grub-cfg", *args, workdir=False)
+    assert run.status == 0, run
+    return run.serial
+
+
+def entry_lines(cfg, command):
+    return [l.strip() for l in cfg.splitlines() if l.strip().startswith(command + " ")]
+
+
+def test_grub_cfg_serial_console(hvrun, fake_hv):
+    cfg = grub_cfg(hvrun, fake_hv)
+    for line in ("serial --unit=0 --speed=115200", "terminal_input serial",
+                 "terminal_output serial", "set timeout=0"):
+        assert line in cfg.splitlines()
+    assert cfg.count("menuentry ") == 1
+    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf"]
+    assert entry_lines(cfg, "module2") == []
+
+
+def test_grub_cfg_modules(hvrun, fake_hv, guest_files):
+    k, k2, i = guest_files.kernel, guest_files.kernel2, guest_files.initrd
+    cfg = grub_cfg(hvrun, fake_hv, "--hv-cmdline", "loglvl=debug  crash=ud",
+                   "--dom0", k + ",initrd=" + i + ",mem=128,vcpus=1,cmdline=console=hvc0 loglevel=8",
+                   "--domu", k2 + ",vcpus=2,mem=32",
+                   "--domu", k + ",initrd=" + i)
+    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf loglvl=debug crash=ud"]
+    assert entry_lines(cfg, "module2") == [
+        "module2 /boot/dom0.elf dom0 kernel mem=128 vcpus=1 -- console=hvc0 loglevel=8",
+        "module2 /boot/dom0.img dom0 initrd",
+        "module2 /boot/domu1.elf domu1 kernel mem=32 vcpus=2",
+        "module2 /boot/domu2.elf domu2 kernel",
+        "module2 /boot/domu2.img domu2 initrd",
+    ]
+
+
+def test_grub_cfg_cmdline_takes_the_rest(hvrun, fake_hv, guest_files):
+    """cmdline= is the last key: commas and '=' after it belong to it."""
+    cfg = grub_cfg(hvrun, fake_hv, "--dom0",
+                   guest_files.kernel + ",mem=64,cmdline=a=1,mem=2,b")
+    assert entry_lines(cfg, "module2") == [
+        "module2 /boot/dom0.elf dom0 kernel mem=64 -- a=1,mem=2,b"]
+
+
+GRUB_SPECIALS = [
+    "console=hvc0",
+    'a="b c" d=\'e\'',
+    "$HOME ${x} $(y);z&&w|v",
+    "back\\slash \\\\ end\\",
+    "it's \"quoted\" # not a comment",
+    "  leading and  double  spaces ",
+    "tab\there",
+]
+
+
+@pytest.mark.parametrize("text", GRUB_SPECIALS)
+def test_grub_quoting_round_trip(hvrun, fake_hv, guest_files, text):
+    """What GRUB's lexer makes of our words, re-encoded the way GRUB 2.06 does,
+    decodes back to exactly the user's text (hvrun_grub has the rules)."""
+    cfg = grub_cfg(hvrun, fake_hv, "--dom0", guest_files.kernel + ",cmdline=" + text)
+    (line,) = entry_lines(cfg, "module2")
+    words = grub_lex(line)[2:]  # drop module2 and the path
+    assert hvrun_grub.decode_module_string(hvrun_grub.grub_encode(words)) == \
+        "dom0 kernel -- " + text
+
+
+def grub_lex(line):
+    """GRUB's script lexer for words: '...' literal, \\X escapes, "..." with \\."""
+    words, cur, have, i = [], [], False, 0
+    while i < len(line):
+        c = line[i]
+        if c in " \t":
+            if have:
+                words.append("".join(cur))
+            cur, have = [], False
+        elif c == "'":
+            j = line.index("'", i + 1)
+            cur.append(line[i + 1:j])
+            have, i = True, j
+        elif c == "\\":
+            cur.append(line[i + 1])
+            have, i = True, i + 1
+        elif c == '"':
+            j = i + 1
+            while line[j] != '"':
+                if line[j] == "\\" and line[j + 1] in '"\\$':
+                    j += 1
+                cur.append(line[j])
+                j += 1
+            have, i = True, j
+        else:
+            assert c not in "$;&|#", "unquoted GRUB special %r in %r" % (c, line)
+            cur.append(c)
+            have = True
+        i += 1
+    if have:
+        words.append("".join(cur))
+    return words
+
+
+def test_grub_cfg_passes_grub_script_check(hvrun, fake_hv, guest_files, tmp_path):
+    if not shutil.which("grub-script-check"):
+        pytest.skip("grub-script-check not installed")
+    cfg = grub_cfg(hvrun, fake_hv, "--hv-cmdline", "x='a;b' $y",
+                   *sum((["--domu" if n else "--dom0",
+                          guest_files.kernel + ",cmdline=" + t]
+                         for n, t in enumerate(GRUB_SPECIALS)), []))
+    f = tmp_path / "grub.cfg"
+    f.write_text(cfg)
+    p = subprocess.run(["grub-script-check", str(f)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    assert p.returncode == 0, p.stdout.decode()
+
+
+def test_dry_run_writes_workdir(hvrun, guest_files, hv_elf, tmp_path):
+    """--dry-run builds the ISO and the Bochs config but boots nothing."""
+    if not os.path.exists(hv_elf):
+        pytest.fail("%s missing: run make" % hv_elf)
+    wd = tmp_path / "wd"
+    run = hvrun("--dry-run", "--workdir", wd, "--cpus", "2", "--mem", "64",
+                "--ips", "50000000", "--dom0", guest_files.kernel)
+    assert run.status == 0, run
+    assert (wd / "hv.iso").stat().st_size > 0
+    rc = (wd / "bochsrc").read_text()
+    assert "cpu: model=corei7_skylake_x, count=2, ips=50000000" in rc
+    assert "clock: sync=none" in rc
+    assert "memory: guest=64, host=64" in rc
+    assert "module2 /boot/dom0.elf dom0 kernel" in (wd / "grub.cfg").read_text()
