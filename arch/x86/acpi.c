@@ -3,7 +3,7 @@
  * the reset register, and from the AML of the DSDT the \_S5 sleep type.
  * Every table is firmware input: signature, length and checksum are checked
  * and every read stays inside a checked length and inside mapped memory.
- * Numbers cite the ACPI 6.5 specification. */
+ * Section numbers cite the ACPI 6.5 specification. */
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
@@ -71,13 +71,13 @@ struct acpi_info acpi_info;
 #define GAS_SPACE_IO 1
 #define GAS_SPACE_PCI 2
 
-/* 4.8.4.2.1 PM1 Control register bits */
+/* PM1 Control register bits ("PM1 Control Registers", chapter 4) */
 #define PM1_SCI_EN (1U << 0)
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK (7U << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN (1U << 13)
 
-#define PM_TMR_HZ 3579545ULL /* 4.8.3.3 */
+#define PM_TMR_HZ 3579545ULL /* the ACPI PM timer's fixed rate */
 
 /* 20.2 AML opcodes */
 #define AML_ZERO 0x00
@@ -92,9 +92,18 @@ struct acpi_info acpi_info;
 
 #define MAX_SSDTS 32
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static uint16_t rd16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+  return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+static uint64_t rd64(const uint8_t *p)
+{
+  return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
 
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
@@ -152,20 +161,19 @@ static bool phys_mapped(paddr_t pa, uint64_t len)
   return true;
 }
 
-/* Validate the table at pa: mapped, signature sig (any if NULL), length
+/* Validate the table at pa: mapped, signature sig, length
  * between the header and max, checksum zero.  Returns the table with its
  * length in *len, or NULL (after a pr_warn naming what was wrong). */
 static const uint8_t *table_get(paddr_t pa, const char *sig, uint32_t max, uint32_t *len)
 {
   char name[5];
   if (!pa || !phys_mapped(pa, HDR_LEN)) {
-    pr_warn("acpi: %s at 0x%llx is outside mapped memory: skipped", sig ? sig : "table",
-            (unsigned long long)pa);
+    pr_warn("acpi: %s at 0x%llx is outside mapped memory: skipped", sig, (unsigned long long)pa);
     return NULL;
   }
   const uint8_t *t = phys_to_virt(pa);
   printable(name, t, 4);
-  if (sig && memcmp(t, sig, 4) != 0) {
+  if (memcmp(t, sig, 4) != 0) {
     pr_warn("acpi: expected %s at 0x%llx, found \"%s\": skipped", sig, (unsigned long long)pa,
             name);
     return NULL;
@@ -195,9 +203,13 @@ static const uint8_t *table_get(paddr_t pa, const char *sig, uint32_t max, uint3
 
 /* ---- MADT ---- */
 
-static void madt_add_cpu(uint32_t apic_id, uint32_t flags)
+/* Online-capable (bit 1) exists from MADT revision 5 (ACPI 6.3); older
+ * tables leave it reserved, so it counts only there, as in Linux. */
+static void madt_add_cpu(uint32_t apic_id, uint32_t flags, uint8_t revision)
 {
   struct acpi_info *ai = &acpi_info;
+  if (revision < 5)
+    flags &= ~MADT_ONLINE_CAPABLE;
   if (!(flags & (MADT_ENABLED | MADT_ONLINE_CAPABLE)))
     return;
   /* Firmwares may list a CPU both as a local APIC and as an x2APIC. */
@@ -230,13 +242,16 @@ static void madt_parse(const uint8_t *t, uint32_t len)
     const uint8_t *e = t + off;
     uint8_t type = e[0], elen = e[1];
     if (elen < 2 || elen > len - off) {
-      pr_warn("acpi: MADT: entry type %u at offset %u has a bad length %u: rest skipped", type,
-              off, elen);
+      pr_warn("acpi: MADT: entry type %u at offset %u has a bad length %u: rest skipped", type, off,
+              elen);
       break;
     }
     off += elen;
     static const uint8_t need[] = {
-      [MADT_LAPIC] = 8, [MADT_IOAPIC] = 12, [MADT_LAPIC_OVERRIDE] = 12, [MADT_X2APIC] = 16,
+        [MADT_LAPIC] = 8,
+        [MADT_IOAPIC] = 12,
+        [MADT_LAPIC_OVERRIDE] = 12,
+        [MADT_X2APIC] = 16,
     };
     if (type < ARRAY_SIZE(need) && elen < need[type]) {
       pr_warn("acpi: MADT: entry type %u is too short (%u bytes): skipped", type, elen);
@@ -246,12 +261,12 @@ static void madt_parse(const uint8_t *t, uint32_t len)
     case MADT_LAPIC:
       if (e[3] == 0xff) /* 5.2.12.2: an unused slot */
         break;
-      madt_add_cpu(e[3], rd32(e + 4));
+      madt_add_cpu(e[3], rd32(e + 4), t[HDR_REVISION]);
       break;
     case MADT_X2APIC:
       if (rd32(e + 4) == 0xffffffff)
         break;
-      madt_add_cpu(rd32(e + 4), rd32(e + 8));
+      madt_add_cpu(rd32(e + 4), rd32(e + 8), t[HDR_REVISION]);
       break;
     case MADT_IOAPIC:
       if (ai->nr_ioapics == ACPI_MAX_IOAPICS) {
@@ -259,7 +274,9 @@ static void madt_parse(const uint8_t *t, uint32_t len)
         break;
       }
       ai->ioapics[ai->nr_ioapics] = (struct acpi_ioapic){
-        .id = e[2], .addr = rd32(e + 4), .gsi_base = rd32(e + 8),
+          .id = e[2],
+          .addr = rd32(e + 4),
+          .gsi_base = rd32(e + 8),
       };
       pr_debug("acpi: MADT: IO-APIC id %u at 0x%x, GSI base %u", e[2], rd32(e + 4), rd32(e + 8));
       ai->nr_ioapics++;
@@ -269,8 +286,7 @@ static void madt_parse(const uint8_t *t, uint32_t len)
       pr_debug("acpi: MADT: local APIC address override 0x%llx",
                (unsigned long long)ai->lapic_addr);
       break;
-    default:
-      break;
+    default: break;
     }
   }
 }
@@ -308,7 +324,7 @@ static uint32_t fadt_port(const uint8_t *t, uint32_t len, uint32_t xoff, uint32_
   return legacy;
 }
 
-/* The FADT reset register (5.2.9, 4.8.3.6), usable only as 8 bits at bit
+/* The FADT reset register (5.2.9, "Reset Register" in chapter 4), usable only as 8 bits at bit
  * offset 0 in memory or I/O space, as Linux also requires. */
 static void fadt_reset_reg(const uint8_t *t, uint32_t len, uint32_t flags)
 {
@@ -348,7 +364,8 @@ static void fadt_reset_reg(const uint8_t *t, uint32_t len, uint32_t flags)
            (unsigned long long)addr, ai->reset_value);
 }
 
-/* Returns the DSDT's physical address (0 if none). */
+/* Fill the FADT fields of acpi_info.  Returns the DSDT address to use
+ * (X_DSDT when set, else DSDT; 0 if none) and the 32-bit one in *dsdt32. */
 static paddr_t fadt_parse(const uint8_t *t, uint32_t len, paddr_t *dsdt32)
 {
   struct acpi_info *ai = &acpi_info;
@@ -386,7 +403,8 @@ static paddr_t fadt_parse(const uint8_t *t, uint32_t len, paddr_t *dsdt32)
 
 /* ---- \_S5 in AML ---- */
 
-/* Decode an AML integer constant (20.2.3) at aml[*p], before end. */
+/* Decode an AML integer constant (ZeroOp, OneOp, Byte/Word/DWord/QWordPrefix)
+ * at aml[*p], before end. */
 static bool aml_integer(const uint8_t *aml, uint32_t *p, uint32_t end, uint64_t *v)
 {
   if (*p >= end)
@@ -412,7 +430,8 @@ static bool aml_integer(const uint8_t *aml, uint32_t *p, uint32_t end, uint64_t 
 }
 
 /* Parse the package after the name "_S5_" at aml[i] (i: offset of '_'):
- * PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb ... (7.4.2, 20.2.5). */
+ * PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb ... (\_Sx in chapter 7;
+ * the encodings in 20.2). */
 static bool aml_s5_package(const uint8_t *aml, uint32_t len, uint32_t i, uint8_t *a, uint8_t *b)
 {
   uint32_t p = i + 4;
@@ -421,7 +440,7 @@ static bool aml_s5_package(const uint8_t *aml, uint32_t len, uint32_t i, uint8_t
   uint32_t start = ++p; /* PkgLength counts from its own first byte */
   if (p >= len)
     return false;
-  unsigned int extra = aml[p] >> 6; /* 20.2.4: 0..3 further bytes */
+  unsigned int extra = aml[p] >> 6; /* PkgLength: 0..3 further bytes */
   if (len - p < 1 + extra)
     return false;
   uint32_t pkglen = extra ? aml[p] & 0x0f : aml[p] & 0x3f;
@@ -461,8 +480,8 @@ static bool aml_find_s5(const uint8_t *t, uint32_t len)
   for (uint32_t i = 1; i + 4 <= n; i++) {
     if (aml[i] != '_' || memcmp(aml + i, "_S5_", 4) != 0)
       continue;
-    bool named = aml[i - 1] == AML_NAME ||
-                 (aml[i - 1] == AML_ROOT && i >= 2 && aml[i - 2] == AML_NAME);
+    bool named =
+        aml[i - 1] == AML_NAME || (aml[i - 1] == AML_ROOT && i >= 2 && aml[i - 2] == AML_NAME);
     if (!named)
       continue;
     if (aml_s5_package(aml, n, i, &acpi_info.slp_typa, &acpi_info.slp_typb)) {
@@ -489,7 +508,11 @@ static bool rsdp_check(const uint8_t *p, unsigned int avail, uint64_t *xsdt, boo
   *xsdt = 0;
   if (p[RSDP_REVISION] < 2)
     return true;
-  uint32_t n = avail >= RSDP_V2_LEN ? rd32(p + RSDP_LENGTH) : 0;
+  if (avail < RSDP_V2_LEN) {
+    pr_debug("acpi: only the ACPI 1.0 part of the RSDP was given: using the RSDT");
+    return true;
+  }
+  uint32_t n = rd32(p + RSDP_LENGTH);
   if (n < RSDP_V2_LEN || n > avail || checksum(p, n) != 0)
     pr_warn("acpi: RSDP revision %u without a valid extended part: using the RSDT",
             p[RSDP_REVISION]);
@@ -521,7 +544,6 @@ static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
     pr_warn("acpi: %.4s length %u is not a whole number of entries", (const char *)root, len);
   paddr_t dsdt = 0, dsdt32 = 0, ssdts[MAX_SSDTS];
   unsigned int nr_ssdts = 0;
-  bool fadt_seen = false;
 
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *e = root + HDR_LEN + i * esize;
@@ -542,19 +564,19 @@ static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
       if ((t = table_get(pa, "APIC", TABLE_MAX, &tlen)))
         madt_parse(t, tlen);
     } else if (!memcmp(sig, "FACP", 4)) {
-      if (fadt_seen) {
+      if (acpi_info.have_fadt) {
         pr_warn("acpi: a second FADT at 0x%llx: ignored", (unsigned long long)pa);
         continue;
       }
-      if ((t = table_get(pa, "FACP", TABLE_MAX, &tlen))) {
-        fadt_seen = true;
+      if ((t = table_get(pa, "FACP", TABLE_MAX, &tlen)))
         dsdt = fadt_parse(t, tlen, &dsdt32);
-      }
     } else if (!memcmp(sig, "SSDT", 4)) {
       if (nr_ssdts < MAX_SSDTS)
         ssdts[nr_ssdts++] = pa;
     } else {
-      table_get(pa, NULL, TABLE_MAX, &tlen); /* checked only to log it */
+      char name[5];
+      printable(name, sig, 4);
+      pr_debug("acpi: %s at 0x%llx (not used)", name, (unsigned long long)pa);
     }
   }
 
@@ -665,7 +687,7 @@ void acpi_power_off(void)
   struct acpi_info *ai = &acpi_info;
   if (!ai->s5_valid || !ai->pm1a_cnt)
     return;
-  /* 16.3.1: hand the hardware from SMM to ACPI mode if the firmware has
+  /* Hand the hardware from SMM to ACPI mode if the firmware has
    * not (SCI_EN clear), and wait up to 3 s for it, as ACPICA does. */
   if (!(inw((uint16_t)ai->pm1a_cnt) & PM1_SCI_EN) && ai->smi_cmd && ai->acpi_enable) {
     outb((uint16_t)ai->smi_cmd, ai->acpi_enable);
@@ -674,7 +696,7 @@ void acpi_power_off(void)
     if (!(inw((uint16_t)ai->pm1a_cnt) & PM1_SCI_EN))
       pr_warn("acpi: the firmware did not enable ACPI mode; trying S5 anyway");
   }
-  /* 7.4.2 / 16.1.7: SLP_TYP first, then SLP_TYP with SLP_EN, in PM1a and
+  /* 16.1.7: SLP_TYP first, then SLP_TYP with SLP_EN, in PM1a and
    * PM1b (the two halves of one logical register). */
   pm1_write_slp(ai->pm1a_cnt, ai->slp_typa, false);
   if (ai->pm1b_cnt)
