@@ -17,7 +17,6 @@
 
 #define WORD_BITS 64UL
 #define NO_RUN (~0UL)
-#define DIV_ROUND_UP(x, d) (((x) + (d) - 1) / (d))
 
 /* No locking yet: a single CPU.  With SMP, frame_lock (a spinlock) will
  * guard everything below, taken in the alloc/free/count functions. */
@@ -37,6 +36,11 @@ struct layout {
   unsigned int nr_res;
   unsigned long top_pfn; /* frames at or above this one are ignored */
 };
+
+static unsigned long div_round_up(unsigned long x, unsigned long d)
+{
+  return (x + d - 1) / d;
+}
 
 /* ---- bit helpers: all indices are bits, [from, to) ---- */
 
@@ -70,8 +74,7 @@ static unsigned long popcount64(uint64_t v)
 }
 
 /* The first bit in [from, to) equal to `want`, or `to`; a word at a time. */
-static unsigned long find_bit(const uint64_t *map, unsigned long from, unsigned long to,
-                              bool want)
+static unsigned long find_bit(const uint64_t *map, unsigned long from, unsigned long to, bool want)
 {
   while (from < to) {
     unsigned long w = from / WORD_BITS;
@@ -89,8 +92,7 @@ static unsigned long find_bit(const uint64_t *map, unsigned long from, unsigned 
 
 /* Entry i's whole frames if it is RAM, clipped to [1, top_pfn): frame 0 is
  * never usable, so that 0 can mean "no frame".  False when there are none. */
-static bool ram_frames(const struct layout *l, unsigned int i, unsigned long *s,
-                       unsigned long *e)
+static bool ram_frames(const struct layout *l, unsigned int i, unsigned long *s, unsigned long *e)
 {
   const struct boot_mem_region *r = &l->map[i];
 
@@ -115,8 +117,7 @@ static void outer_frames(uint64_t start, uint64_t end, unsigned long *s, unsigne
 /* Exclusion k: the reserved ranges, then the non-RAM map entries (a broken
  * map may call the same bytes RAM and reserved: reserved wins).  False when
  * k excludes nothing. */
-static bool excl_frames(const struct layout *l, unsigned int k, unsigned long *s,
-                        unsigned long *e)
+static bool excl_frames(const struct layout *l, unsigned int k, unsigned long *s, unsigned long *e)
 {
   if (k < l->nr_res) {
     if (l->res[k].start == l->res[k].end)
@@ -192,8 +193,7 @@ static void report_dropped(const struct layout *l, paddr_t limit)
     pr_warn("frame: ignoring %llu MiB of RAM above 0x%llx (the allocator's limit)",
             (unsigned long long)(over_cap >> 20), (unsigned long long)FRAME_MAX_ADDR);
   if (over_limit)
-    pr_info("frame: mem= leaves %llu KiB of RAM unused",
-            (unsigned long long)(over_limit >> 10));
+    pr_info("frame: mem= leaves %llu KiB of RAM unused", (unsigned long long)(over_limit >> 10));
 }
 
 static void forget_all(void)
@@ -202,8 +202,8 @@ static void forget_all(void)
   base_pfn = nr_frames = nr_total = nr_free = hint = 0;
 }
 
-int frame_init(const struct boot_mem_region *map, unsigned int n,
-               const struct mem_range *reserved, unsigned int nr_reserved, paddr_t limit)
+int frame_init(const struct boot_mem_region *map, unsigned int n, const struct mem_range *reserved,
+               unsigned int nr_reserved, paddr_t limit)
 {
   forget_all();
   if ((!map && n) || (!reserved && nr_reserved))
@@ -214,7 +214,7 @@ int frame_init(const struct boot_mem_region *map, unsigned int n,
       return -EINVAL;
 
   paddr_t top = limit && limit < FRAME_MAX_ADDR ? limit : FRAME_MAX_ADDR;
-  struct layout l = { map, n, reserved, nr_reserved, top >> PAGE_SHIFT };
+  struct layout l = {map, n, reserved, nr_reserved, top >> PAGE_SHIFT};
   report_dropped(&l, limit);
 
   /* The span of RAM to track. */
@@ -233,8 +233,8 @@ int frame_init(const struct boot_mem_region *map, unsigned int n,
    * highest entry and try again: a smaller machine beats no machine. */
   unsigned long words, map_frames, maps_pfn;
   for (;;) {
-    words = DIV_ROUND_UP(hi - lo, WORD_BITS);
-    map_frames = DIV_ROUND_UP(2 * words * sizeof(uint64_t), PAGE_SIZE);
+    words = div_round_up(hi - lo, WORD_BITS);
+    map_frames = div_round_up(2 * words * sizeof(uint64_t), PAGE_SIZE);
     maps_pfn = place_maps(&l, lo, hi, map_frames);
     if (maps_pfn)
       break;
@@ -317,7 +317,10 @@ paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames)
   return (paddr_t)(base_pfn + i) << PAGE_SHIFT;
 }
 
-paddr_t frame_alloc(void) { return frame_alloc_contig(1, 1); }
+paddr_t frame_alloc(void)
+{
+  return frame_alloc_contig(1, 1);
+}
 
 paddr_t frame_alloc_zeroed(void)
 {
@@ -335,8 +338,8 @@ void frame_free_contig(paddr_t pa, unsigned long nr)
   if (!IS_ALIGNED(pa, PAGE_SIZE))
     panic("frame: free of unaligned address 0x%llx", (unsigned long long)pa);
   if (pfn < base_pfn || pfn - base_pfn > nr_frames || nr > nr_frames - (pfn - base_pfn))
-    panic("frame: free of 0x%llx (%lu frames), outside the memory the allocator tracks",
-          (unsigned long long)pa, nr);
+    panic("frame: free of %lu frame(s) at 0x%llx, outside the memory the allocator tracks", nr,
+          (unsigned long long)pa);
   /* Check all before changing anything. */
   unsigned long i = pfn - base_pfn;
   for (unsigned long j = i; j < i + nr; j++) {
@@ -350,8 +353,17 @@ void frame_free_contig(paddr_t pa, unsigned long nr)
   nr_free += nr;
 }
 
-void frame_free(paddr_t pa) { frame_free_contig(pa, 1); }
+void frame_free(paddr_t pa)
+{
+  frame_free_contig(pa, 1);
+}
 
-unsigned long frame_nr_free(void) { return nr_free; }
+unsigned long frame_nr_free(void)
+{
+  return nr_free;
+}
 
-unsigned long frame_nr_total(void) { return nr_total; }
+unsigned long frame_nr_total(void)
+{
+  return nr_total;
+}

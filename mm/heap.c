@@ -21,9 +21,9 @@
 #define MIN_SHIFT 5            /* 32-byte blocks */
 #define MAX_SHIFT 11           /* 2048-byte blocks */
 #define NR_CLASSES (MAX_SHIFT - MIN_SHIFT + 1)
-#define CLASS_LARGE 0xff       /* a block with frames of its own */
+#define CLASS_LARGE 0xff /* a block with frames of its own */
 #define CANARY_SIZE 8
-#define POISON 0x6b            /* fills free small blocks: stale reads stand out */
+#define POISON 0x6b /* fills free small blocks: stale reads stand out */
 
 struct heap_hdr {
   uint32_t magic;
@@ -40,7 +40,7 @@ struct free_block {
   struct free_block *next;
 };
 
-static const uint8_t canary[CANARY_SIZE] = { 0xca, 0xfe, 0xf0, 0x0d, 0xde, 0xad, 0xbe, 0xef };
+static const uint8_t canary[CANARY_SIZE] = {0xca, 0xfe, 0xf0, 0x0d, 0xde, 0xad, 0xbe, 0xef};
 
 /* No locking yet: a single CPU.  With SMP, heap_lock (a spinlock) will
  * guard the free lists and the counters. */
@@ -53,7 +53,10 @@ void heap_init(void)
   memset(&stats, 0, sizeof(stats));
 }
 
-static size_t class_bytes(unsigned int cls) { return (size_t)1 << (cls + MIN_SHIFT); }
+static size_t class_bytes(unsigned int cls)
+{
+  return (size_t)1 << (cls + MIN_SHIFT);
+}
 
 /* The smallest class whose blocks hold `need` bytes (need <= 2048). */
 static unsigned int class_of(size_t need)
@@ -78,7 +81,7 @@ static bool refill(unsigned int cls)
   for (size_t off = PAGE_SIZE; off >= bytes; off -= bytes) {
     struct free_block *b = (struct free_block *)(page + off - bytes);
     memset(b, POISON, bytes);
-    b->hdr = (struct heap_hdr){ .magic = HEAP_MAGIC, .state = STATE_FREE, .cls = (uint8_t)cls };
+    b->hdr = (struct heap_hdr){.magic = HEAP_MAGIC, .state = STATE_FREE, .cls = (uint8_t)cls};
     b->next = free_lists[cls];
     free_lists[cls] = b;
   }
@@ -93,8 +96,8 @@ static struct heap_hdr *small_alloc(unsigned int cls)
   struct free_block *b = free_lists[cls];
   /* Someone wrote to a block after freeing it, or ran off the one before. */
   if (b->hdr.magic != HEAP_MAGIC || b->hdr.state != STATE_FREE || b->hdr.cls != cls)
-    panic("heap: free list of %zu-byte blocks corrupted at %p (use after free?)",
-          class_bytes(cls), (void *)b);
+    panic("heap: free list of %zu-byte blocks corrupted at %p (use after free?)", class_bytes(cls),
+          (void *)b);
   free_lists[cls] = b->next;
   return &b->hdr;
 }
@@ -168,7 +171,8 @@ void heap_free(void *p)
   stats.bytes -= size;
   h->state = STATE_FREE;
   if (large) {
-    unsigned long nr = (unsigned long)((sizeof(*h) + size + CANARY_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
+    unsigned long nr =
+        (unsigned long)((sizeof(*h) + size + CANARY_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
     stats.large_frames -= nr;
     frame_free_contig(virt_to_phys(h), nr);
     return;
@@ -179,4 +183,7 @@ void heap_free(void *p)
   free_lists[h->cls] = b;
 }
 
-void heap_stats(struct heap_stats *st) { *st = stats; }
+void heap_stats(struct heap_stats *st)
+{
+  *st = stats;
+}

@@ -24,8 +24,8 @@ struct mem_range {
  * map only that much).  Forgets any earlier state (tests call it often).
  * Returns 0, -EINVAL (a NULL array with a count, a reserved range with
  * end < start) or -ENOMEM (no usable frame left once the bitmaps are in). */
-int frame_init(const struct boot_mem_region *map, unsigned int n,
-               const struct mem_range *reserved, unsigned int nr_reserved, paddr_t limit);
+int frame_init(const struct boot_mem_region *map, unsigned int n, const struct mem_range *reserved,
+               unsigned int nr_reserved, paddr_t limit);
 
 /* One frame, not zeroed.  Returns its physical address, or 0 when none is
  * free (0 is never a usable frame). */

@@ -17,9 +17,15 @@ void shim_log_clear(void)
   log_buf[0] = '\0';
 }
 
-const char *shim_log(void) { return log_buf; }
+const char *shim_log(void)
+{
+  return log_buf;
+}
 
-bool shim_log_contains(const char *text) { return strstr(log_buf, text) != NULL; }
+bool shim_log_contains(const char *text)
+{
+  return strstr(log_buf, text) != NULL;
+}
 
 static void log_line(const char *prefix, const char *msg)
 {
@@ -33,7 +39,7 @@ static void log_line(const char *prefix, const char *msg)
 
 void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 {
-  static const char *const prefix[] = { "(err) ", "(warn) ", "(info) ", "(debug) " };
+  static const char *const prefix[] = {"(err) ", "(warn) ", "(info) ", "(debug) "};
   char msg[1024];
 
   vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -24,27 +24,30 @@ struct input {
 /* A PC-like map: low RAM, BIOS holes, ACPI, partial pages at both ends of
  * one entry, RAM above 4 GiB (outside the fake RAM: never touched). */
 static const struct boot_mem_region pc_map[] = {
-  { 0x0, 0x9fc00, RAM },
-  { 0x9fc00, 0x400, RSV },
-  { 0xf0000, 0x10000, RSV },
-  { MiB(1), MiB(63), RAM },                          /* [1M, 64M) */
-  { MiB(64), MiB(1), ACPI },                         /* [64M, 65M) */
-  { MiB(65) + 0x800, MiB(47) - 0x800 + 0x123, RAM }, /* frames [65M+4K, 112M) */
-  { MiB(112), MiB(16), RSV },
-  { GiB(4), MiB(256), RAM },
+    {0x0, 0x9fc00, RAM},
+    {0x9fc00, 0x400, RSV},
+    {0xf0000, 0x10000, RSV},
+    {MiB(1), MiB(63), RAM},                          /* [1M, 64M) */
+    {MiB(64), MiB(1), ACPI},                         /* [64M, 65M) */
+    {MiB(65) + 0x800, MiB(47) - 0x800 + 0x123, RAM}, /* frames [65M+4K, 112M) */
+    {MiB(112), MiB(16), RSV},
+    {GiB(4), MiB(256), RAM},
 };
 static const struct mem_range pc_res[] = {
-  { 0, MiB(1) },                             /* the first MiB */
-  { MiB(1), MiB(3) + 0x345 },                /* "image", partial last page */
-  { MiB(8) + 0x10, MiB(9) + 0x10 },          /* a module across page edges */
-  { MiB(70) + 0x100, MiB(70) + 0x900 },      /* boot info inside one page */
-  { MiB(80), MiB(80) },                      /* empty: excludes nothing */
+    {0, MiB(1)},                        /* the first MiB */
+    {MiB(1), MiB(3) + 0x345},           /* "image", partial last page */
+    {MiB(8) + 0x10, MiB(9) + 0x10},     /* a module across page edges */
+    {MiB(70) + 0x100, MiB(70) + 0x900}, /* boot info inside one page */
+    {MiB(80), MiB(80)},                 /* empty: excludes nothing */
 };
-static const struct input pc = { pc_map, ARRAY_SIZE(pc_map), pc_res, ARRAY_SIZE(pc_res), 0 };
+static const struct input pc = {pc_map, ARRAY_SIZE(pc_map), pc_res, ARRAY_SIZE(pc_res), 0};
 
 /* ---- the oracle: the contract of frame_init(), written plainly ---- */
 
-static bool overlaps(paddr_t f, uint64_t s, uint64_t e) { return f < e && f + PAGE_SIZE > s; }
+static bool overlaps(paddr_t f, uint64_t s, uint64_t e)
+{
+  return f < e && f + PAGE_SIZE > s;
+}
 
 static bool usable_oracle(const struct input *in, paddr_t f)
 {
@@ -133,7 +136,7 @@ static int cmp_pa(const void *a, const void *b)
 static struct drained drain(const struct input *in, bool fresh)
 {
   unsigned long want = frame_nr_free();
-  struct drained d = { calloc(want + 1, sizeof(paddr_t)), 0 };
+  struct drained d = {calloc(want + 1, sizeof(paddr_t)), 0};
   paddr_t pa;
 
   assert_non_null(d.pa);
@@ -197,12 +200,19 @@ static void test_holes_and_reserved(void **state)
   unsigned long lo, hi;
   unsigned long usable = oracle_count(&pc, GiB(4) + MiB(512), &lo, &hi);
 
-  /* Mark what the reserved ranges cover in the fake RAM: the bitmaps must
-   * not land there. */
+  /* Mark the fake RAM, and what the reserved ranges cover: the bitmaps
+   * must not land there, and init must write nothing but the bitmaps. */
+  fake_ram_fill(FAKE_BASE, FAKE_SIZE, 0x77);
   fake_ram_fill(MiB(1), MiB(2) + 0x345, 0x5a);
   fake_ram_fill(MiB(8) + 0x10, MiB(1), 0x5b);
 
   assert_int_equal(init(&pc), 0);
+  /* The lowest fit: the first frame after the image. */
+  paddr_t maps = MiB(3) + PAGE_SIZE, maps_end = maps + map_frames(lo, hi) * PAGE_SIZE;
+  assert_true(fake_ram_all(MiB(3) + 0x345, maps - (MiB(3) + 0x345), 0x77));
+  assert_false(fake_ram_all(maps, PAGE_SIZE, 0x77));
+  assert_true(fake_ram_all(maps_end, MiB(8) + 0x10 - maps_end, 0x77));
+  assert_true(fake_ram_all(MiB(9) + 0x10, FAKE_BASE + FAKE_SIZE - MiB(9) - 0x10, 0x77));
   assert_int_equal(frame_nr_total(), usable - map_frames(lo, hi));
   assert_int_equal(frame_nr_free(), frame_nr_total());
 
@@ -256,8 +266,8 @@ static void test_free_and_realloc(void **state)
 static void test_alloc_zeroed(void **state)
 {
   (void)state;
-  static const struct boot_mem_region map[] = { { MiB(1), MiB(16), RAM } };
-  static const struct mem_range res[] = { { 0, MiB(2) } };
+  static const struct boot_mem_region map[] = {{MiB(1), MiB(16), RAM}};
+  static const struct mem_range res[] = {{0, MiB(2)}};
   fake_ram_fill(FAKE_BASE, MiB(32), FAKE_RAM_GARBAGE);
   assert_int_equal(frame_init(map, 1, res, 1, 0), 0);
 
@@ -329,13 +339,13 @@ static void test_contig_respects_holes(void **state)
 {
   (void)state;
   static const struct boot_mem_region map[] = {
-    { MiB(4), 10 * PAGE_SIZE, RAM },
-    { MiB(4) + 10 * PAGE_SIZE, PAGE_SIZE, RSV },
-    { MiB(4) + 11 * PAGE_SIZE, 10 * PAGE_SIZE, RAM },
-    { MiB(8), 8 * PAGE_SIZE, RAM }, /* one reserved frame in the middle */
-    { MiB(2), MiB(1), RAM },        /* the bitmaps (1 frame) and 255 more */
+      {MiB(4), 10 * PAGE_SIZE, RAM},
+      {MiB(4) + 10 * PAGE_SIZE, PAGE_SIZE, RSV},
+      {MiB(4) + 11 * PAGE_SIZE, 10 * PAGE_SIZE, RAM},
+      {MiB(8), 8 * PAGE_SIZE, RAM}, /* one reserved frame in the middle */
+      {MiB(2), MiB(1), RAM},        /* the bitmaps (1 frame) and 255 more */
   };
-  static const struct mem_range res[] = { { MiB(8) + 4 * PAGE_SIZE, MiB(8) + 5 * PAGE_SIZE } };
+  static const struct mem_range res[] = {{MiB(8) + 4 * PAGE_SIZE, MiB(8) + 5 * PAGE_SIZE}};
   assert_int_equal(frame_init(map, ARRAY_SIZE(map), res, 1, 0), 0);
   assert_int_equal(frame_nr_total(), 10 + 10 + 7 + 256 - 1);
 
@@ -402,13 +412,13 @@ static void test_bad_free_panics(void **state)
   assert_int_equal(init(&pc), 0);
   unsigned long total = frame_nr_total();
 
-  EXPECT_PANIC_MSG(frame_free(MiB(2)), "never owned");        /* the image */
-  EXPECT_PANIC_MSG(frame_free(MiB(8)), "0x800000");           /* a module */
-  EXPECT_PANIC_MSG(frame_free(MiB(64)), "never owned");       /* ACPI */
-  EXPECT_PANIC_MSG(frame_free(MiB(65)), "never owned");       /* partial page */
-  EXPECT_PANIC_MSG(frame_free(GiB(2)), "never owned");        /* a hole */
+  EXPECT_PANIC_MSG(frame_free(MiB(2)), "never owned");  /* the image */
+  EXPECT_PANIC_MSG(frame_free(MiB(8)), "0x800000");     /* a module */
+  EXPECT_PANIC_MSG(frame_free(MiB(64)), "never owned"); /* ACPI */
+  EXPECT_PANIC_MSG(frame_free(MiB(65)), "never owned"); /* partial page */
+  EXPECT_PANIC_MSG(frame_free(GiB(2)), "never owned");  /* a hole */
   EXPECT_PANIC_MSG(frame_free(MiB(16) + 8), "unaligned");
-  EXPECT_PANIC_MSG(frame_free(0), "outside");                 /* below the bitmaps */
+  EXPECT_PANIC_MSG(frame_free(0), "outside"); /* below the bitmaps */
   EXPECT_PANIC_MSG(frame_free(GiB(5)), "outside");
   EXPECT_PANIC_MSG(frame_free(~0ULL & PAGE_MASK), "outside");
   EXPECT_PANIC_MSG(frame_free_contig(GiB(4), ~0UL), "outside"); /* no overflow */
@@ -424,14 +434,13 @@ static void test_bad_free_panics(void **state)
 static void test_no_memory(void **state)
 {
   (void)state;
-  static const struct boot_mem_region only_rsv[] = { { MiB(1), MiB(64), RSV },
-                                                     { MiB(65), MiB(1), ACPI } };
-  static const struct boot_mem_region ram[] = { { MiB(1), MiB(64), RAM } };
-  static const struct boot_mem_region one_frame[] = { { MiB(1), PAGE_SIZE, RAM } };
-  static const struct boot_mem_region tiny[] = { { MiB(1) + 1, PAGE_SIZE, RAM },
-                                                 { MiB(2), 100, RAM } };
-  static const struct mem_range all[] = { { 0, MiB(65) } };
-  static const struct mem_range inverted[] = { { MiB(10), MiB(9) } };
+  static const struct boot_mem_region only_rsv[] = {{MiB(1), MiB(64), RSV},
+                                                    {MiB(65), MiB(1), ACPI}};
+  static const struct boot_mem_region ram[] = {{MiB(1), MiB(64), RAM}};
+  static const struct boot_mem_region one_frame[] = {{MiB(1), PAGE_SIZE, RAM}};
+  static const struct boot_mem_region tiny[] = {{MiB(1) + 1, PAGE_SIZE, RAM}, {MiB(2), 100, RAM}};
+  static const struct mem_range all[] = {{0, MiB(65)}};
+  static const struct mem_range inverted[] = {{MiB(10), MiB(9)}};
 
   assert_int_equal(frame_init(pc_map, 0, NULL, 0, 0), -ENOMEM);
   assert_int_equal(frame_init(only_rsv, 2, NULL, 0, 0), -ENOMEM);
@@ -448,7 +457,7 @@ static void test_no_memory(void **state)
   assert_int_equal(frame_alloc(), 0);
 
   /* Two frames: one for the bitmaps, one to hand out. */
-  static const struct boot_mem_region two[] = { { MiB(1), 2 * PAGE_SIZE, RAM } };
+  static const struct boot_mem_region two[] = {{MiB(1), 2 * PAGE_SIZE, RAM}};
   assert_int_equal(frame_init(two, 1, NULL, 0, 0), 0);
   assert_int_equal(frame_nr_total(), 1);
   assert_int_equal(frame_alloc(), MiB(1) + PAGE_SIZE);
@@ -460,21 +469,21 @@ static void test_bizarre_map(void **state)
 {
   (void)state;
   static const struct boot_mem_region map[] = {
-    { MiB(32), MiB(4), RAM },                       /* unsorted */
-    { MiB(2), 0, RAM },                             /* empty */
-    { MiB(3) + 5, 100, RAM },                       /* no whole page */
-    { MiB(4), MiB(8), RAM },
-    { MiB(6), MiB(4), RAM },                        /* overlaps the one above */
-    { MiB(9), PAGE_SIZE + 1, BOOT_MEM_BAD },        /* RAM and bad at once: bad wins */
-    { ~0ULL - PAGE_SIZE + 1, 2 * PAGE_SIZE, RAM },  /* wraps around */
-    { ~0ULL, 1, RAM },                              /* the very last byte */
-    { MiB(40), ~0ULL, RSV },                        /* wraps: excludes to the end */
-    { MiB(48), MiB(8), RAM },                       /* under that */
-    { GiB(2000), GiB(1), RAM },                     /* above FRAME_MAX_ADDR */
-    { 0, 0, 0 },                                    /* type 0, empty */
-    { MiB(20), MiB(1), 77 },                        /* unknown type: not RAM */
+      {MiB(32), MiB(4), RAM}, /* unsorted */
+      {MiB(2), 0, RAM},       /* empty */
+      {MiB(3) + 5, 100, RAM}, /* no whole page */
+      {MiB(4), MiB(8), RAM},
+      {MiB(6), MiB(4), RAM},                       /* overlaps the one above */
+      {MiB(9), PAGE_SIZE + 1, BOOT_MEM_BAD},       /* RAM and bad at once: bad wins */
+      {~0ULL - PAGE_SIZE + 1, 2 * PAGE_SIZE, RAM}, /* wraps around */
+      {~0ULL, 1, RAM},                             /* the very last byte */
+      {MiB(40), ~0ULL, RSV},                       /* wraps: excludes to the end */
+      {MiB(48), MiB(8), RAM},                      /* under that */
+      {GiB(2000), GiB(1), RAM},                    /* above FRAME_MAX_ADDR */
+      {0, 0, 0},                                   /* type 0, empty */
+      {MiB(20), MiB(1), 77},                       /* unknown type: not RAM */
   };
-  struct input in = { map, ARRAY_SIZE(map), NULL, 0, 0 };
+  struct input in = {map, ARRAY_SIZE(map), NULL, 0, 0};
   unsigned long lo, hi;
   unsigned long usable = oracle_count(&in, MiB(64), &lo, &hi);
 
@@ -503,15 +512,13 @@ static void test_huge_map(void **state)
 {
   (void)state;
   static const struct boot_mem_region map[] = {
-    { MiB(1), MiB(128), RAM },
-    { GiB(4), GiB(2044), RAM }, /* to 2 TiB */
+      {MiB(1), MiB(128), RAM}, {GiB(4), GiB(2044), RAM}, /* to 2 TiB */
   };
-  static const struct mem_range res[] = { { 0, MiB(1) } };
+  static const struct mem_range res[] = {{0, MiB(1)}};
   assert_int_equal(frame_init(map, 2, res, 1, 0), 0);
   unsigned long maps = map_frames(MiB(1) >> PAGE_SHIFT, FRAME_MAX_ADDR >> PAGE_SHIFT);
   assert_int_equal(maps, MiB(64) / PAGE_SIZE);
-  assert_int_equal(frame_nr_total(),
-                   (MiB(128) + FRAME_MAX_ADDR - GiB(4)) / PAGE_SIZE - maps);
+  assert_int_equal(frame_nr_total(), (MiB(128) + FRAME_MAX_ADDR - GiB(4)) / PAGE_SIZE - maps);
   assert_true(shim_log_contains("ignoring 1048576 MiB of RAM above 0x10000000000"));
 
   /* Low memory first, then above 4 GiB; the last frame is just below 1 TiB. */
@@ -532,35 +539,44 @@ static void test_stray_high_entry(void **state)
 {
   (void)state;
   static const struct boot_mem_region map[] = {
-    { MiB(1), MiB(8), RAM },
-    { GiB(512), PAGE_SIZE, RAM },
-    { GiB(600), MiB(1), RAM },
+      {MiB(1), MiB(8), RAM},
+      {MiB(8), GiB(512) - MiB(8), RAM}, /* overlaps, and straddles the final top */
+      {GiB(512), PAGE_SIZE, RAM},
+      {GiB(600), MiB(1), RAM},
   };
-  assert_int_equal(frame_init(map, 3, NULL, 0, 0), 0);
+  /* Reserve all of the straddler above 9 MiB, so the bitmaps find no room
+   * until the top comes down to 9 MiB. */
+  static const struct mem_range res[] = {{MiB(9), GiB(700)}};
+  fake_ram_fill(FAKE_BASE, MiB(32), 0x77);
+  assert_int_equal(frame_init(map, ARRAY_SIZE(map), res, 1, 0), 0);
   assert_true(shim_log_contains("no room for the bitmaps"));
+  assert_true(shim_log_contains("ignoring RAM above 0x900000"));
   assert_int_equal(frame_nr_total(),
                    MiB(8) / PAGE_SIZE - map_frames(MiB(1) / PAGE_SIZE, MiB(9) / PAGE_SIZE));
-  struct input in = { map, 3, NULL, 0, 0 };
+  /* The bitmaps took the frame at 1 MiB; nothing else was written. */
+  assert_true(fake_ram_all(MiB(1) + PAGE_SIZE, MiB(32) - PAGE_SIZE, 0x77));
+  struct input in = {map, ARRAY_SIZE(map), res, 1, 0};
   struct drained d = drain(&in, true);
-  assert_true(d.pa[d.n - 1] < MiB(9));
+  assert_int_equal(d.pa[0], MiB(1) + PAGE_SIZE);
+  assert_int_equal(d.pa[d.n - 1], MiB(9) - PAGE_SIZE);
   undrain(&d);
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_holes_and_reserved, test_setup),
-    cmocka_unit_test_setup(test_free_and_realloc, test_setup),
-    cmocka_unit_test_setup(test_alloc_zeroed, test_setup),
-    cmocka_unit_test_setup(test_contig, test_setup),
-    cmocka_unit_test_setup(test_contig_respects_holes, test_setup),
-    cmocka_unit_test_setup(test_limit, test_setup),
-    cmocka_unit_test_setup(test_double_free_panics, test_setup),
-    cmocka_unit_test_setup(test_bad_free_panics, test_setup),
-    cmocka_unit_test_setup(test_no_memory, test_setup),
-    cmocka_unit_test_setup(test_bizarre_map, test_setup),
-    cmocka_unit_test_setup(test_huge_map, test_setup),
-    cmocka_unit_test_setup(test_stray_high_entry, test_setup),
+      cmocka_unit_test_setup(test_holes_and_reserved, test_setup),
+      cmocka_unit_test_setup(test_free_and_realloc, test_setup),
+      cmocka_unit_test_setup(test_alloc_zeroed, test_setup),
+      cmocka_unit_test_setup(test_contig, test_setup),
+      cmocka_unit_test_setup(test_contig_respects_holes, test_setup),
+      cmocka_unit_test_setup(test_limit, test_setup),
+      cmocka_unit_test_setup(test_double_free_panics, test_setup),
+      cmocka_unit_test_setup(test_bad_free_panics, test_setup),
+      cmocka_unit_test_setup(test_no_memory, test_setup),
+      cmocka_unit_test_setup(test_bizarre_map, test_setup),
+      cmocka_unit_test_setup(test_huge_map, test_setup),
+      cmocka_unit_test_setup(test_stray_high_entry, test_setup),
   };
   return cmocka_run_group_tests_name("frame", tests, group_setup, group_teardown);
 }

@@ -7,8 +7,8 @@
 #define FAKE_SIZE MiB(64)
 
 /* 63 MiB of RAM, all inside the fake RAM, the first MiB of it reserved. */
-static const struct boot_mem_region map[] = { { MiB(1), MiB(64), BOOT_MEM_RAM } };
-static const struct mem_range res[] = { { 0, MiB(2) } };
+static const struct boot_mem_region map[] = {{MiB(1), MiB(64), BOOT_MEM_RAM}};
+static const struct mem_range res[] = {{0, MiB(2)}};
 
 static int group_setup(void **state)
 {
@@ -42,7 +42,10 @@ static struct heap_stats stats(void)
 }
 
 /* A byte pattern that differs between blocks and along each block. */
-static uint8_t pattern(unsigned int block, size_t i) { return (uint8_t)(block * 31 + i * 7 + 1); }
+static uint8_t pattern(unsigned int block, size_t i)
+{
+  return (uint8_t)(block * 31 + i * 7 + 1);
+}
 
 struct blk {
   uint8_t *p;
@@ -58,7 +61,7 @@ static int cmp_blk(const void *a, const void *b)
 /* Sizes around every class edge and into the large path. */
 static size_t test_size(unsigned int i)
 {
-  static const size_t edges[] = { 2024, 2025, 4072, 4073, 8192, 65536, 100000 };
+  static const size_t edges[] = {2024, 2025, 4072, 4073, 8192, 65536, 100000};
   if (i < 300)
     return i + 1;
   if (i < 300 + ARRAY_SIZE(edges))
@@ -127,7 +130,7 @@ static void test_large_round_trip(void **state)
   static const struct {
     size_t size;
     unsigned long frames;
-  } cases[] = { { 2025, 1 }, { 4072, 1 }, { 4073, 2 }, { MiB(1), 257 }, { MiB(8), 2049 } };
+  } cases[] = {{2025, 1}, {4072, 1}, {4073, 2}, {MiB(1), 257}, {MiB(8), 2049}};
 
   for (unsigned int c = 0; c < ARRAY_SIZE(cases); c++) {
     unsigned long before = frame_nr_free();
@@ -159,10 +162,13 @@ static void test_zalloc_zeroes(void **state)
     assert_int_equal(q[i], 0);
   heap_free(q);
 
-  /* Large: fresh frames hold garbage first. */
-  fake_ram_fill(MiB(2), MiB(32), FAKE_RAM_GARBAGE);
+  /* Large: the frames it will get (after the bitmaps at 2 MiB and p's
+   * frame: a fresh allocator hands them out in order) hold garbage first. */
+  assert_int_equal(virt_to_phys(p) & PAGE_MASK, MiB(2) + PAGE_SIZE);
+  fake_ram_fill(MiB(2) + 2 * PAGE_SIZE, MiB(16), FAKE_RAM_GARBAGE);
   uint8_t *l = heap_zalloc(3 * PAGE_SIZE);
   assert_non_null(l);
+  assert_int_equal(virt_to_phys(l), MiB(2) + 2 * PAGE_SIZE + 16);
   for (size_t i = 0; i < 3 * PAGE_SIZE; i++)
     assert_int_equal(l[i], 0);
   heap_free(l);
@@ -191,7 +197,7 @@ static void test_zero_and_huge_sizes(void **state)
 static void test_exhaustion(void **state)
 {
   (void)state;
-  static const struct boot_mem_region small[] = { { MiB(1), 20 * PAGE_SIZE, BOOT_MEM_RAM } };
+  static const struct boot_mem_region small[] = {{MiB(1), 20 * PAGE_SIZE, BOOT_MEM_RAM}};
   assert_int_equal(frame_init(small, 1, NULL, 0, 0), 0);
   heap_init();
   assert_int_equal(frame_nr_total(), 19); /* one frame holds the bitmaps */
@@ -284,15 +290,15 @@ static void test_corrupted_free_list_panics(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_many_sizes, test_setup),
-    cmocka_unit_test_setup(test_large_round_trip, test_setup),
-    cmocka_unit_test_setup(test_zalloc_zeroes, test_setup),
-    cmocka_unit_test_setup(test_zero_and_huge_sizes, test_setup),
-    cmocka_unit_test_setup(test_exhaustion, test_setup),
-    cmocka_unit_test_setup(test_double_free_panics, test_setup),
-    cmocka_unit_test_setup(test_bad_pointer_panics, test_setup),
-    cmocka_unit_test_setup(test_overrun_panics, test_setup),
-    cmocka_unit_test_setup(test_corrupted_free_list_panics, test_setup),
+      cmocka_unit_test_setup(test_many_sizes, test_setup),
+      cmocka_unit_test_setup(test_large_round_trip, test_setup),
+      cmocka_unit_test_setup(test_zalloc_zeroes, test_setup),
+      cmocka_unit_test_setup(test_zero_and_huge_sizes, test_setup),
+      cmocka_unit_test_setup(test_exhaustion, test_setup),
+      cmocka_unit_test_setup(test_double_free_panics, test_setup),
+      cmocka_unit_test_setup(test_bad_pointer_panics, test_setup),
+      cmocka_unit_test_setup(test_overrun_panics, test_setup),
+      cmocka_unit_test_setup(test_corrupted_free_list_panics, test_setup),
   };
   return cmocka_run_group_tests_name("heap", tests, group_setup, group_teardown);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arch/mm.h>
@@ -24,25 +25,25 @@ extern volatile bool shim_panic_armed;
 extern char shim_panic_msg[512]; /* the last panic's message */
 
 /* Run stmt, which must panic; fail the test if it returns. */
-#define EXPECT_PANIC(stmt)                                                    \
-  do {                                                                        \
-    shim_panic_msg[0] = '\0';                                                 \
-    shim_panic_armed = true;                                                  \
-    if (setjmp(shim_panic_jmp) == 0) {                                        \
-      stmt;                                                                   \
-      shim_panic_armed = false;                                               \
-      fail_msg("%s:%d: expected a panic from: %s", __FILE__, __LINE__, #stmt); \
-    }                                                                         \
-    shim_panic_armed = false;                                                 \
+#define EXPECT_PANIC(stmt)                                                                         \
+  do {                                                                                             \
+    shim_panic_msg[0] = '\0';                                                                      \
+    shim_panic_armed = true;                                                                       \
+    if (setjmp(shim_panic_jmp) == 0) {                                                             \
+      stmt;                                                                                        \
+      shim_panic_armed = false;                                                                    \
+      fail_msg("%s:%d: expected a panic from: %s", __FILE__, __LINE__, #stmt);                     \
+    }                                                                                              \
+    shim_panic_armed = false;                                                                      \
   } while (0)
 
 /* As EXPECT_PANIC, and the panic message must contain the string text. */
-#define EXPECT_PANIC_MSG(stmt, text)                                          \
-  do {                                                                        \
-    EXPECT_PANIC(stmt);                                                       \
-    if (!strstr(shim_panic_msg, (text)))                                      \
-      fail_msg("%s:%d: panic \"%s\" does not mention \"%s\"", __FILE__,       \
-               __LINE__, shim_panic_msg, (text));                             \
+#define EXPECT_PANIC_MSG(stmt, text)                                                               \
+  do {                                                                                             \
+    EXPECT_PANIC(stmt);                                                                            \
+    if (!strstr(shim_panic_msg, (text)))                                                           \
+      fail_msg("%s:%d: panic \"%s\" does not mention \"%s\"", __FILE__, __LINE__, shim_panic_msg,  \
+               (text));                                                                            \
   } while (0)
 
 /* ---- printk: everything printed is kept in a buffer (and echoed to stdout
