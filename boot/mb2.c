@@ -144,7 +144,10 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
     pr_err("mb2: memory map too fragmented, %u regions dropped", dropped);
 }
 
-static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+/* idx: the module's position among the loader's module tags, which is
+ * what a user counts in grub.cfg. */
+static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi,
+                         unsigned int idx)
 {
   uint32_t start, end;
 
@@ -157,7 +160,6 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi
   const char *str = (const char *)tag + 16;
   size_t maxlen = size - 16;
   size_t len = strnlen(str, maxlen);
-  unsigned int idx = bi->nr_mods;
 
   if (len == maxlen) {
     pr_err("mb2: module %u: string not terminated, module ignored", idx);
@@ -170,11 +172,12 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi
   }
   for (unsigned int i = 0; i < bi->nr_mods; i++) {
     if (start < bi->mods[i].end && bi->mods[i].start < end) {
-      pr_err("mb2: module %u (\"%s\") overlaps module %u, ignored", idx, str, i);
+      pr_err("mb2: module %u (\"%s\") overlaps module \"%s\", ignored", idx, str,
+             bi->mods[i].string);
       return;
     }
   }
-  if (idx == BOOT_MAX_MODS) {
+  if (bi->nr_mods == BOOT_MAX_MODS) {
     pr_err("mb2: more than %u modules, \"%s\" ignored", BOOT_MAX_MODS, str);
     return;
   }
@@ -183,10 +186,10 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi
            BOOT_STRING_MAX - 1);
     return;
   }
-  bi->mods[idx].start = start;
-  bi->mods[idx].end = end;
-  memcpy(bi->mods[idx].string, str, len + 1);
-  bi->nr_mods++;
+  struct boot_module *m = &bi->mods[bi->nr_mods++];
+  m->start = start;
+  m->end = end;
+  memcpy(m->string, str, len + 1);
 }
 
 /* Copy a NUL-terminated string tag into dst; report a missing terminator
@@ -242,6 +245,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
   bi->info_end = bi->info_start + total;
 
   size_t off = 8;
+  unsigned int nr_module_tags = 0;
   for (;;) {
     struct mb2_tag tag;
     if (off + sizeof(tag) > total) {
@@ -264,7 +268,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
       parse_string(t, tag.size, bi->loader, sizeof(bi->loader), "boot loader name");
       break;
     case MB2_TAG_MODULE:
-      parse_module(t, tag.size, bi);
+      parse_module(t, tag.size, bi, nr_module_tags++);
       break;
     case MB2_TAG_MMAP:
       parse_mmap(t, tag.size, bi);

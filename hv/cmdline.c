@@ -21,9 +21,10 @@ int cmdline_parse_size(const char *s, uint64_t *out)
   if (*p < '0' || *p > '9')
     return -EINVAL;
   for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (UINT64_MAX - 9) / 10)
+    uint64_t digit = (uint64_t)(*p - '0');
+    if (v > (UINT64_MAX - digit) / 10)
       return -EINVAL;
-    v = v * 10 + (uint64_t)(*p - '0');
+    v = v * 10 + digit;
   }
   unsigned int shift = 0;
   switch (*p) {

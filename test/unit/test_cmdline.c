@@ -1,0 +1,116 @@
+/* Unit tests of the hypervisor command-line parser (hv/cmdline.c). */
+#include "unit.h"
+
+#include <hv/cmdline.h>
+#include <hv/errno.h>
+
+static struct hv_config cfg;
+
+static int parse(const char *line)
+{
+  cmdline_defaults(&cfg);
+  shim_log_clear();
+  return cmdline_parse(line, &cfg);
+}
+
+static void test_defaults(void **state)
+{
+  (void)state;
+  assert_int_equal(parse(""), 0);
+  assert_string_equal(cfg.console, "com1");
+  assert_int_equal(cfg.loglvl, LOG_INFO);
+  assert_int_equal(cfg.mem_limit, 0);
+  assert_false(cfg.noreboot);
+  assert_int_equal(cfg.crash, CRASH_NONE);
+  assert_int_equal(parse("   \t  "), 0);
+}
+
+static void test_all_options(void **state)
+{
+  (void)state;
+  assert_int_equal(parse("console=com2,e9 loglvl=debug mem=512M noreboot crash=pf"), 0);
+  assert_string_equal(cfg.console, "com2,e9");
+  assert_int_equal(cfg.loglvl, LOG_DEBUG);
+  assert_int_equal(cfg.mem_limit, 512ULL << 20);
+  assert_true(cfg.noreboot);
+  assert_int_equal(cfg.crash, CRASH_PF);
+
+  assert_int_equal(parse("loglvl=0  mem=2G\tcrash=stack"), 0);
+  assert_int_equal(cfg.loglvl, LOG_ERR);
+  assert_int_equal(cfg.mem_limit, 2ULL << 30);
+  assert_int_equal(cfg.crash, CRASH_STACK);
+}
+
+static void test_unknown_is_reported_not_fatal(void **state)
+{
+  (void)state;
+  assert_int_equal(parse("frobnicate=1 loglvl=warn bogus"), 2);
+  assert_int_equal(cfg.loglvl, LOG_WARN); /* the good option still applies */
+  assert_true(shim_log_contains("unknown option 'frobnicate'"));
+  assert_true(shim_log_contains("unknown option 'bogus'"));
+}
+
+static void test_bad_values(void **state)
+{
+  (void)state;
+  const char *bad[] = {
+    "loglvl=loud", "loglvl=4", "loglvl", "mem=", "mem=12Q", "mem=abc", "mem=1M",
+    "mem=99999999999999999999", "mem=99999999999G", "crash=sometimes", "noreboot=1",
+    "console=", "console=0123456789012345678901234567890123456789012345678901234567890123456789",
+  };
+  for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+    assert_int_equal(parse(bad[i]), 1);
+    assert_true(shim_log_contains("bad value for option"));
+    /* The value keeps its default. */
+    assert_int_equal(cfg.loglvl, LOG_INFO);
+    assert_int_equal(cfg.mem_limit, 0);
+    assert_int_equal(cfg.crash, CRASH_NONE);
+    assert_false(cfg.noreboot);
+    assert_string_equal(cfg.console, "com1");
+  }
+}
+
+static void test_overlong_word(void **state)
+{
+  (void)state;
+  char line[600];
+  memset(line, 'a', sizeof(line) - 1);
+  line[sizeof(line) - 1] = '\0';
+  memcpy(line + 500, " loglvl=err", 12); /* with its NUL */
+  assert_int_equal(parse(line), 1);
+  assert_true(shim_log_contains("too long"));
+  assert_int_equal(cfg.loglvl, LOG_ERR);
+}
+
+static void test_parse_size(void **state)
+{
+  (void)state;
+  uint64_t v;
+  assert_int_equal(cmdline_parse_size("4096", &v), 0);
+  assert_int_equal(v, 4096);
+  assert_int_equal(cmdline_parse_size("4k", &v), 0);
+  assert_int_equal(v, 4096);
+  assert_int_equal(cmdline_parse_size("3G", &v), 0);
+  assert_int_equal(v, 3ULL << 30);
+  assert_int_equal(cmdline_parse_size("18446744073709551615", &v), 0);
+  assert_int_equal(v, UINT64_MAX);
+  assert_int_equal(cmdline_parse_size("18446744073709551616", &v), -EINVAL);
+  assert_int_equal(cmdline_parse_size("17179869184G", &v), -EINVAL); /* 2^34 G */
+  assert_int_equal(cmdline_parse_size("", &v), -EINVAL);
+  assert_int_equal(cmdline_parse_size("M", &v), -EINVAL);
+  assert_int_equal(cmdline_parse_size("12MB", &v), -EINVAL);
+  assert_int_equal(cmdline_parse_size("-1", &v), -EINVAL);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_defaults),
+    cmocka_unit_test(test_all_options),
+    cmocka_unit_test(test_unknown_is_reported_not_fatal),
+    cmocka_unit_test(test_bad_values),
+    cmocka_unit_test(test_overlong_word),
+    cmocka_unit_test(test_parse_size),
+  };
+  return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}

@@ -1,0 +1,133 @@
+/* Unit tests of the soft timers (hv/timer.c) on a fake clock. */
+#include "unit.h"
+
+#include <hv/timer.h>
+
+/* The arch side, faked: a clock the test moves and the last deadline the
+ * timers asked the hardware for. */
+static uint64_t fake_now, programmed;
+static unsigned long irq_depth;
+
+uint64_t arch_now_ns(void) { return fake_now; }
+void arch_timer_program(uint64_t deadline_ns) { programmed = deadline_ns; }
+unsigned long arch_irq_save(void) { return irq_depth++; }
+void arch_irq_restore(unsigned long flags) { irq_depth = flags; }
+
+static int order[16], nfired;
+
+static void record(struct timer *t, void *data)
+{
+  (void)t;
+  order[nfired++] = (int)(intptr_t)data;
+}
+
+static int setup(void **state)
+{
+  (void)state;
+  fake_now = 1000;
+  programmed = 0;
+  nfired = 0;
+  return 0;
+}
+
+static void test_fire_in_deadline_order(void **state)
+{
+  (void)state;
+  struct timer t[4];
+  for (int i = 0; i < 4; i++)
+    timer_init(&t[i], record, (void *)(intptr_t)i);
+  timer_set(&t[2], 3000);
+  assert_int_equal(programmed, 3000);
+  timer_set(&t[0], 1500);
+  assert_int_equal(programmed, 1500); /* the earliest is always programmed */
+  timer_set(&t[3], 4000);
+  timer_set(&t[1], 2000);
+  assert_int_equal(programmed, 1500);
+
+  fake_now = 2500;
+  timer_run();
+  assert_int_equal(nfired, 2);
+  assert_int_equal(order[0], 0);
+  assert_int_equal(order[1], 1);
+  assert_false(t[0].active);
+  assert_true(t[2].active);
+  assert_int_equal(programmed, 3000);
+
+  fake_now = 10000;
+  timer_run();
+  assert_int_equal(nfired, 4);
+  assert_int_equal(order[2], 2);
+  assert_int_equal(order[3], 3);
+  assert_int_equal(programmed, 0); /* nothing left: hardware timer off */
+  assert_int_equal(irq_depth, 0);  /* every save was restored */
+}
+
+static void test_stop_and_rearm(void **state)
+{
+  (void)state;
+  struct timer a, b;
+  timer_init(&a, record, (void *)(intptr_t)1);
+  timer_init(&b, record, (void *)(intptr_t)2);
+  timer_set(&a, 2000);
+  timer_set(&b, 3000);
+  timer_stop(&a);
+  assert_int_equal(programmed, 3000); /* the next one takes over */
+  timer_stop(&a);                     /* twice is harmless */
+  timer_set(&b, 1200);                /* re-arm earlier */
+  assert_int_equal(programmed, 1200);
+  fake_now = 5000;
+  timer_run();
+  assert_int_equal(nfired, 1);
+  assert_int_equal(order[0], 2);
+  timer_stop(&b); /* stopping a fired timer is harmless */
+  assert_int_equal(programmed, 0);
+}
+
+static struct timer periodic;
+static int periodic_runs;
+
+static void rearm(struct timer *t, void *data)
+{
+  (void)data;
+  if (++periodic_runs < 3)
+    timer_set(t, t->deadline + 100);
+}
+
+static void test_callback_rearms_itself(void **state)
+{
+  (void)state;
+  timer_init(&periodic, rearm, NULL);
+  timer_set(&periodic, 1100);
+  fake_now = 1100;
+  timer_run();
+  assert_int_equal(periodic_runs, 1);
+  assert_true(periodic.active);
+  assert_int_equal(programmed, 1200);
+  fake_now = 5000; /* late: both remaining periods are due */
+  timer_run();
+  assert_int_equal(periodic_runs, 3);
+  assert_false(periodic.active);
+}
+
+static void test_past_deadline_fires_next_run(void **state)
+{
+  (void)state;
+  struct timer t;
+  timer_init(&t, record, (void *)(intptr_t)7);
+  timer_set(&t, 10); /* already in the past */
+  assert_true(programmed != 0);
+  timer_run();
+  assert_int_equal(nfired, 1);
+  assert_int_equal(order[0], 7);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup(test_fire_in_deadline_order, setup),
+    cmocka_unit_test_setup(test_stop_and_rearm, setup),
+    cmocka_unit_test_setup(test_callback_rearms_itself, setup),
+    cmocka_unit_test_setup(test_past_deadline_fires_next_run, setup),
+  };
+  return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
+}
