@@ -12,7 +12,7 @@ BUILD := build
 # boot/mb2.c) never uses x86 instructions; arch/x86 holds all of those.
 HV_SRCS := \
 	boot/head.S boot/mb2.c boot/mb2_entry.c \
-	hv/setup.c hv/console.c hv/cmdline.c hv/timer.c \
+	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c \
 	mm/frame.c mm/heap.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \

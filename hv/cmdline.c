@@ -42,6 +42,36 @@ int cmdline_parse_size(const char *s, uint64_t *out)
   return 0;
 }
 
+long cmdline_next_word(const char **p, char *out, size_t size)
+{
+  const char *s = *p;
+  size_t len = 0;
+  bool quoted = false;
+
+  while (*s == ' ')
+    s++;
+  if (!*s) {
+    *p = s;
+    out[0] = '\0';
+    return -1;
+  }
+  for (; *s && (quoted || *s != ' '); s++) {
+    char c = *s;
+    if (c == '\\' && s[1]) {
+      c = *++s;
+    } else if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (len + 1 < size)
+      out[len] = c;
+    len++;
+  }
+  out[MIN(len, size - 1)] = '\0';
+  *p = s;
+  return (long)len;
+}
+
 static int parse_loglvl(const char *v, enum log_level *out)
 {
   static const char *const names[] = { "err", "warn", "info", "debug" };
@@ -108,26 +138,15 @@ bad:
 int cmdline_parse(const char *line, struct hv_config *cfg)
 {
   int problems = 0;
-  const char *p = line;
+  char word[256];
+  long len;
 
-  while (*p) {
-    while (*p == ' ' || *p == '\t')
-      p++;
-    if (!*p)
-      break;
-    const char *start = p;
-    while (*p && *p != ' ' && *p != '\t')
-      p++;
-
-    char word[256];
-    size_t len = (size_t)(p - start);
-    if (len >= sizeof(word)) {
-      pr_err("cmdline: option too long (%zu bytes) ignored", len);
+  while ((len = cmdline_next_word(&line, word, sizeof(word))) >= 0) {
+    if ((size_t)len >= sizeof(word)) {
+      pr_err("cmdline: option too long (%ld bytes) ignored", len);
       problems++;
       continue;
     }
-    memcpy(word, start, len);
-    word[len] = '\0';
     char *eq = strchr(word, '=');
     if (eq)
       *eq = '\0';

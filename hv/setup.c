@@ -1,6 +1,7 @@
 /* hv_start: the start-up sequence shared by every boot path. */
 #include <arch/arch.h>
 #include <hv/boot_info.h>
+#include <hv/bootmod.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
 #include <hv/frame.h>
@@ -49,14 +50,21 @@ static void mm_init(const struct boot_info *bi, uint64_t limit)
           frame_nr_free() * (PAGE_SIZE / 1024), limit ? " (mem= limit)" : "");
 }
 
+/* List the modules with their decoded strings and check each string;
+ * until domains are built that is all that happens to them. */
 static void list_modules(const struct boot_info *bi)
 {
+  char text[BOOT_STRING_MAX];
+  struct bootmod bm;
+
   pr_info("modules: %u", bi->nr_mods);
   for (unsigned int i = 0; i < bi->nr_mods; i++) {
     const struct boot_module *m = &bi->mods[i];
+    bootmod_decode(m->string, text, sizeof(text));
     pr_info("module %u: 0x%016llx-0x%016llx (%llu bytes) \"%s\"", i,
             (unsigned long long)m->start, (unsigned long long)m->end,
-            (unsigned long long)(m->end - m->start), m->string);
+            (unsigned long long)(m->end - m->start), text);
+    bootmod_parse(i, m->string, &bm); /* reports what is wrong */
   }
 }
 

@@ -53,8 +53,7 @@ def grub_encode(words):
     """The string GRUB 2.06 hands to the kernel for these (lexed) words."""
     out = []
     for w in words:
-        if w == "":
-            continue  # GRUB drops empty words (it leaves no quotes)
+        # An empty word leaves nothing but its separator.
         e = re.sub(r'([\\\'"])', r"\\\1", w)
         out.append('"' + e + '"' if " " in w else e)
     return " ".join(out)
@@ -92,7 +91,7 @@ def decode_module_string(s):
     if "--" in words:
         i = words.index("--")
         head = " ".join(words[:i])
-        return (head + " -- " + " ".join(words[i + 1:])).lstrip()
+        return head + " -- " + " ".join(words[i + 1:])
     return " ".join(words)
 
 

@@ -28,11 +28,12 @@ struct uart {
   const char *name;
   uint16_t port;
   bool enabled;
+  bool present; /* initialised once; reprogramming would cut a byte in flight */
 };
 
 static struct uart uarts[] = {
-  { "com1", 0x3f8, false },
-  { "com2", 0x2f8, false },
+  { "com1", 0x3f8, false, false },
+  { "com2", 0x2f8, false, false },
 };
 static bool e9_enabled;
 
@@ -40,6 +41,8 @@ static bool e9_enabled;
  * answers at the port (the scratch register does not hold a value). */
 static bool uart_init(struct uart *u)
 {
+  if (u->present)
+    return true;
   outb(u->port + UART_SCR, 0x5a);
   if (inb(u->port + UART_SCR) != 0x5a)
     return false;
@@ -50,6 +53,7 @@ static bool uart_init(struct uart *u)
   outb(u->port + UART_LCR, LCR_8N1);
   outb(u->port + UART_FCR, FCR_ENABLE_CLEAR);
   outb(u->port + UART_MCR, MCR_DTR_RTS_OUT2);
+  u->present = true;
   return true;
 }
 

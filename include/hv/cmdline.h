@@ -33,6 +33,15 @@ void cmdline_defaults(struct hv_config *cfg);
  * printk and skipped, never fatal.  Returns the number of problems. */
 int cmdline_parse(const char *line, struct hv_config *cfg);
 
+/* Take the next word of a command line or module string as GRUB encodes
+ * them (GRUB puts '\' before each '\', '\'' and '"' and double quotes
+ * around a word holding a space): words are separated by unquoted spaces,
+ * "\X" stands for X, an unescaped '"' only groups.  Writes the decoded word
+ * to out (always NUL-terminated, size > 0) and advances *p past it.
+ * Returns the decoded length, which is >= size when the word was cut, or
+ * -1 when no word is left. */
+long cmdline_next_word(const char **p, char *out, size_t size);
+
 /* Parse "123", "64M", "2G", "4096K" into bytes.  Returns 0 or -EINVAL
  * (not a number, unknown suffix, overflow). */
 int cmdline_parse_size(const char *s, uint64_t *out);

@@ -20,8 +20,13 @@ RE_RIP = re.compile(r"^RIP: 0x([0-9a-f]+) <([A-Za-z_][A-Za-z0-9_.]*)\+0x([0-9a-f
 RE_FRAME = re.compile(r"^\s*(#\d+\s+)?0x[0-9a-f]+\b")
 
 
+# The console may prefix each line with a timestamp: "[    0.016908] ".
+RE_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ?")
+
+
 def lines(serial):
-    return [l.rstrip() for l in serial.splitlines()]
+    """Serial lines without trailing blanks and without a timestamp prefix."""
+    return [RE_STAMP.sub("", l.rstrip(), count=1) for l in serial.splitlines()]
 
 
 def banner(serial):
