@@ -62,3 +62,29 @@ def test_crash_dump_bochs(hvrun, kind):
 def test_crash_dump_qemu(hvrun):
     check_dump(hvrun("--emulator", "qemu", "--mem", "128",
                      "--hv-cmdline", "crash=ud", "--timeout", "60"), "ud")
+
+
+# The protections the crash dump proves: writing to our own code faults
+# (W^X: #PF, error code "present + write"), and running off the end of the
+# stack faults in its guard page, which escalates to #DF on its own stack.
+PROTECTIONS = {"wx": (14, "PF", "error 0x3 "), "stack": (8, "DF", "error 0x0 ")}
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("kind", sorted(PROTECTIONS))
+def test_protection_faults_bochs(hvrun, kind):
+    vector, name, error = PROTECTIONS[kind]
+    run = hvrun("--emulator", "bochs", "--mem", "128",
+                "--hv-cmdline", "crash=" + kind, "--timeout", "60")
+    assert run.status == 1, describe(run)
+    ls = hvout.lines(run.serial)
+    exc = [l for l in ls if hvout.RE_EXCEPTION.match(l)]
+    assert exc, describe(run)
+    m = hvout.RE_EXCEPTION.match(exc[0])
+    assert (int(m.group(1)), m.group(2)) == (vector, name), exc[0]
+    assert error in exc[0] + " ", exc[0]
+    bt = ls[ls.index("Backtrace:") + 1:]
+    frames = [re.match(r"^\s*0x[0-9a-f]+ <([A-Za-z_][\w.]*)\+0x", l) for l in bt]
+    names = [f.group(1) for f in frames if f]
+    assert any(n.startswith("debug_crash") for n in names), describe(run)
+    assert hvout.has_line(run.serial, "mica: halted"), describe(run)
