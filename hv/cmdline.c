@@ -10,6 +10,7 @@ void cmdline_defaults(struct hv_config *cfg)
   cfg->loglvl = LOG_INFO;
   cfg->mem_limit = 0;
   cfg->noreboot = false;
+  cfg->reboot = false;
   cfg->crash = CRASH_NONE;
 }
 
@@ -99,10 +100,10 @@ static int parse_crash(const char *v, enum debug_crash *out)
 /* Apply one option; key and value are NUL-terminated (value NULL: none). */
 static int apply(struct hv_config *cfg, const char *key, const char *val)
 {
-  if (!strcmp(key, "noreboot")) {
+  if (!strcmp(key, "noreboot") || !strcmp(key, "reboot")) {
     if (val)
       goto bad;
-    cfg->noreboot = true;
+    *(key[0] == 'n' ? &cfg->noreboot : &cfg->reboot) = true;
     return 0;
   }
   if (!strcmp(key, "console")) {

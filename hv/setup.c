@@ -137,6 +137,11 @@ __noreturn void hv_start(struct boot_info *bi)
     for (;;)
       arch_idle();
   }
+  if (hv_config.reboot) {
+    pr_info("mica: reboot");
+    console_flush();
+    arch_reboot();
+  }
   pr_info("mica: power off");
   console_flush();
   arch_power_off();

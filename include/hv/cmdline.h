@@ -22,6 +22,7 @@ struct hv_config {
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
+  bool reboot;                       /* reboot: reboot (not power off) when it ends */
   enum debug_crash crash;            /* crash=ud|pf|gp|de|wx|stack: fault on purpose (tests) */
 };
 

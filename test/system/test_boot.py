@@ -154,3 +154,20 @@ def test_unknown_option_is_reported(boot, cmdline, key):
     assert any("unknown option '%s'" % key in l for l in hvout.lines(run.serial)), \
         describe(run)
     assert hvout.has_line(run.serial, "mica: ready"), describe(run)
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_reboot_resets_the_machine(hvrun):
+    """`reboot`: the hypervisor resets the machine instead of powering off;
+    the proof is the firmware and GRUB starting it a second time."""
+    run = hvrun("--emulator", "bochs", "--mem", "128", "--hv-cmdline", "reboot",
+                "--timeout", "60")
+    assert run.status == 1, describe(run)
+    assert "asked for a reboot" in run.stderr, describe(run)
+    ls = hvout.lines(run.serial)
+    at = next((i for i, l in enumerate(ls) if l.startswith("mica: reboot")), None)
+    assert at is not None, describe(run)
+    assert any("mica " in l and "Xen PV ABI" in l for l in ls[at + 1:]), \
+        "no second boot after 'mica: reboot'\n" + describe(run)
+    assert not hvout.has_line(run.serial, "mica: power off"), describe(run)

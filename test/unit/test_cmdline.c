@@ -35,7 +35,9 @@ static void test_all_options(void **state)
   assert_true(cfg.noreboot);
   assert_int_equal(cfg.crash, CRASH_PF);
 
-  assert_int_equal(parse("loglvl=0  mem=2G crash=stack"), 0);
+  assert_int_equal(parse("loglvl=0  mem=2G crash=stack reboot"), 0);
+  assert_true(cfg.reboot);
+  assert_false(cfg.noreboot);
   assert_int_equal(cfg.loglvl, LOG_ERR);
   assert_int_equal(cfg.mem_limit, 2ULL << 30);
   assert_int_equal(cfg.crash, CRASH_STACK);
@@ -55,7 +57,7 @@ static void test_bad_values(void **state)
   (void)state;
   const char *bad[] = {
     "loglvl=loud", "loglvl=4", "loglvl", "mem=", "mem=12Q", "mem=abc", "mem=1M",
-    "mem=99999999999999999999", "mem=99999999999G", "crash=sometimes", "noreboot=1",
+    "mem=99999999999999999999", "mem=99999999999G", "crash=sometimes", "noreboot=1", "reboot=yes",
     "console=", "console=0123456789012345678901234567890123456789012345678901234567890123456789",
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
