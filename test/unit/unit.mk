@@ -7,13 +7,16 @@
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
 # RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 cmdline bootmod timer
+UNIT_TESTS := frame heap mb2 cmdline bootmod timer console
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
 UNIT_SRCS_cmdline := hv/cmdline.c hv/lib/strlcpy.c
 UNIT_SRCS_timer := hv/timer.c
 UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c hv/lib/strlcpy.c
+# console.c is the real printk: it replaces the shim, the test fakes the devices.
+UNIT_SRCS_console := hv/console.c
+UNIT_SHIM_console := test/unit/fake_ram.c
 
 UNIT_CC := gcc
 UNIT_BUILD := build/unit
@@ -28,7 +31,8 @@ UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
-unit_objs = $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,test/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_SHIM))
+# A test may replace the shim with its own fakes: UNIT_SHIM_X := ...
+unit_objs = $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,test/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(or $(UNIT_SHIM_$(1)),$(UNIT_SHIM)))
 
 .PHONY: unit-test unit-clean
 
