@@ -17,7 +17,8 @@ HV_SRCS := \
 	mm/frame.c mm/heap.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/acpi.c arch/x86/power.c \
-	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c
+	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
+	arch/x86/vmx/vmx.c
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \

@@ -3,6 +3,7 @@
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/vmx.h>
 #include <hv/console.h>
 
 __noreturn void arch_halt_forever(void)
@@ -30,6 +31,7 @@ __noreturn void arch_reboot(void)
 {
   console_flush();
   irq_disable();
+  vmx_shutdown();
   acpi_reset();
   outb(0xcf9, 0x02); /* PCI reset control: hard reset (0x06 = set + go) */
   outb(0xcf9, 0x06);

@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/traps.h>
+#include <arch/vmx.h>
 #include <hv/boot_info.h>
 #include <hv/printk.h>
 
@@ -46,6 +47,7 @@ void arch_platform_init(const struct boot_info *bi)
           lapic_is_x2apic() ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
   time_init();
   irq_enable();
+  vmx_init(); /* reports for itself; without it mica runs no domains */
 }
 
 uint64_t arch_cycles_since_boot(void) { return rdtsc() - boot_tsc; }

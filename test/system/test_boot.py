@@ -171,3 +171,22 @@ def test_reboot_resets_the_machine(hvrun):
     assert any("mica " in l and "Xen PV ABI" in l for l in ls[at + 1:]), \
         "no second boot after 'mica: reboot'\n" + describe(run)
     assert not hvout.has_line(run.serial, "mica: power off"), describe(run)
+
+
+@pytest.mark.parametrize("args", [pytest.param(BOCHS_128, id="bochs", marks=bochs)])
+def test_vmx_on_under_bochs(boot, args):
+    """Bochs emulates VT-x with EPT, unrestricted guest and VPID: VMXON works."""
+    run = boot(*args)
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "vmx: VT-x on: EPT"), describe(run)
+    assert not hvout.has_line(run.serial, "vmx: unavailable"), describe(run)
+
+
+@pytest.mark.parametrize("args", [pytest.param(QEMU_128, id="qemu", marks=qemu)])
+def test_vmx_missing_is_reported_under_qemu(boot, args):
+    """QEMU's software CPU has no VMX: one clear line, then a clean boot."""
+    run = boot(*args)
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(
+        run.serial, "vmx: unavailable: this CPU has no VT-x"), describe(run)
+    assert hvout.has_line(run.serial, "mica: power off"), describe(run)

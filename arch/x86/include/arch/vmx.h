@@ -1,0 +1,62 @@
+/* VT-x: capability MSRs and the per-CPU VMX state (SDM vol. 3, chapters 24
+ * "Virtual machine control structures" and appendix A "VMX capability
+ * reporting facility"). */
+#ifndef ARCH_VMX_H
+#define ARCH_VMX_H
+
+#include <hv/types.h>
+
+#define MSR_IA32_FEATURE_CONTROL 0x03a
+#define FEATURE_CONTROL_LOCK (1ULL << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
+
+#define MSR_IA32_VMX_BASIC 0x480
+#define MSR_IA32_VMX_PROCBASED_CTLS 0x482
+#define MSR_IA32_VMX_CR0_FIXED0 0x486
+#define MSR_IA32_VMX_CR0_FIXED1 0x487
+#define MSR_IA32_VMX_CR4_FIXED0 0x488
+#define MSR_IA32_VMX_CR4_FIXED1 0x489
+#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
+#define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
+
+/* Primary processor-based controls (SDM 24.6.2, table 24-6). */
+#define CPU_BASED_ACTIVATE_SECONDARY (1U << 31)
+/* Secondary processor-based controls (SDM 24.6.2, table 24-7). */
+#define SECONDARY_ENABLE_EPT (1U << 1)
+#define SECONDARY_ENABLE_VPID (1U << 5)
+#define SECONDARY_UNRESTRICTED_GUEST (1U << 7)
+
+/* IA32_VMX_EPT_VPID_CAP bits (SDM appendix A.10). */
+#define EPT_CAP_WALK_4 (1ULL << 6)
+#define EPT_CAP_WB (1ULL << 14)
+#define EPT_CAP_2MB (1ULL << 16)
+#define EPT_CAP_INVEPT (1ULL << 20)
+#define VPID_CAP_INVVPID (1ULL << 32)
+
+#define X86_CR4_VMXE (1UL << 13)
+
+/* What this CPU offers; filled by vmx_init(). */
+struct vmx_caps {
+  uint32_t vmcs_revision;
+  uint64_t ept_vpid_cap;
+  bool ept_2mb;
+};
+
+extern struct vmx_caps vmx_caps;
+
+/* Check that the CPU has everything mica needs (VMX, EPT with 4-level walks
+ * and write-back memory, unrestricted guest, VPID), enable VMX in
+ * IA32_FEATURE_CONTROL if the firmware left it unlocked, and enter VMX root
+ * operation on this CPU.  On success returns 0.  Otherwise prints one line
+ * "vmx: unavailable: <reason>" and returns -ENODEV; the hypervisor then runs
+ * without domains. */
+int vmx_init(void);
+
+/* Leave VMX operation (VMXOFF) before a reset: in VMX root operation INIT
+ * is blocked, which some reset paths rely on (SDM 23.8). */
+void vmx_shutdown(void);
+
+/* Has vmx_init() succeeded on this CPU? */
+bool vmx_enabled(void);
+
+#endif
