@@ -113,7 +113,7 @@ __noreturn void hv_start(struct boot_info *bi)
     pr_err("cmdline: unknown device in console=%s", hv_config.console);
   console_loglvl = hv_config.loglvl;
 
-  pr_info("mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
+  printk(LOG_ALWAYS, "mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
           MICA_XEN_INTERFACE);
   if (problems)
     pr_warn("cmdline: %d problem(s), see above", problems);
@@ -125,7 +125,7 @@ __noreturn void hv_start(struct boot_info *bi)
   list_modules(bi);
 
   uint64_t cycles = arch_cycles_since_boot();
-  pr_info("mica: ready (boot took %llu TSC ticks)", (unsigned long long)cycles);
+  printk(LOG_ALWAYS, "mica: ready (boot took %llu TSC ticks)", (unsigned long long)cycles);
 
   if (hv_config.crash != CRASH_NONE)
     debug_crash((int)hv_config.crash);
@@ -133,16 +133,16 @@ __noreturn void hv_start(struct boot_info *bi)
 
   pr_info("mica: no domains to run yet (domain building is not implemented)");
   if (hv_config.noreboot) {
-    pr_info("mica: noreboot: staying up");
+    printk(LOG_ALWAYS, "mica: noreboot: staying up");
     for (;;)
       arch_idle();
   }
   if (hv_config.reboot) {
-    pr_info("mica: reboot");
+    printk(LOG_ALWAYS, "mica: reboot");
     console_flush();
     arch_reboot();
   }
-  pr_info("mica: power off");
+  printk(LOG_ALWAYS, "mica: power off");
   console_flush();
   arch_power_off();
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 enum log_level {
+  LOG_ALWAYS = -1, /* status lines shown whatever loglvl says (banner, ready, power off) */
   LOG_ERR = 0,
   LOG_WARN = 1,
   LOG_INFO = 2,

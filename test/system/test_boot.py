@@ -1,5 +1,7 @@
 """The hypervisor boots under Bochs and QEMU, reports its machine, powers off."""
 
+import re
+
 import pytest
 
 import hvout
@@ -190,3 +192,25 @@ def test_vmx_missing_is_reported_under_qemu(boot, args):
     assert hvout.has_line(
         run.serial, "vmx: unavailable: this CPU has no VT-x"), describe(run)
     assert hvout.has_line(run.serial, "mica: power off"), describe(run)
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_loglvl_and_mem_limit(hvrun):
+    """loglvl=err hides the info lines but not the status lines; mem=64M
+    keeps the frame allocator below 64 MiB of a 256 MiB machine."""
+    run = hvrun("--emulator", "bochs", "--mem", "256",
+                "--hv-cmdline", "loglvl=err mem=64M", "--timeout", "60")
+    assert run.status == 0, describe(run)
+    assert hvout.banner(run.serial), describe(run)
+    assert hvout.has_line(run.serial, "mica: ready"), describe(run)
+    assert not hvout.has_line(run.serial, "mem: "), describe(run)
+
+    run = hvrun("--emulator", "bochs", "--mem", "256",
+                "--hv-cmdline", "mem=64M", "--timeout", "60")
+    assert run.status == 0, describe(run)
+    m = [re.match(r"mm: (\d+) frames free of (\d+)", l) for l in hvout.lines(run.serial)]
+    m = [x for x in m if x]
+    assert m, describe(run)
+    free_kib = int(m[0].group(1)) * 4
+    assert 48 * 1024 < free_kib < 64 * 1024, m[0].group(0)
