@@ -47,7 +47,8 @@ void arch_platform_init(const struct boot_info *bi)
           lapic_is_x2apic() ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
   time_init();
   irq_enable();
-  vmx_init(); /* reports for itself; without it mica runs no domains */
+  if (vmx_init() == 0) /* reports for itself; without it mica runs no domains */
+    vmx_selftest();
 }
 
 uint64_t arch_cycles_since_boot(void) { return rdtsc() - boot_tsc; }

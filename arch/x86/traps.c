@@ -55,6 +55,7 @@ static const char *const exc_names[32] = {
 };
 
 const void *traps_ist_guard(unsigned int i) { return ist_stacks[i].guard; }
+uint64_t traps_tss_base(void) { return (uint64_t)(uintptr_t)&tss; }
 
 static void set_gate(unsigned int vec, unsigned int ist)
 {

@@ -56,6 +56,11 @@ int vmx_init(void);
  * is blocked, which some reset paths rely on (SDM 23.8). */
 void vmx_shutdown(void);
 
+/* Run a 9-byte guest (32-bit protected mode, paging off, through EPT and
+ * VPID) to its VMCALL and HLT exits.  0 when it behaved; else a printk and
+ * -EIO or -ENOMEM. */
+int vmx_selftest(void);
+
 /* Has vmx_init() succeeded on this CPU? */
 bool vmx_enabled(void);
 
