@@ -183,8 +183,8 @@ def test_vmx_on_under_bochs(boot, args):
     assert run.status == 0, describe(run)
     assert hvout.has_line(run.serial, "vmx: VT-x on: EPT"), describe(run)
     assert not hvout.has_line(run.serial, "vmx: unavailable"), describe(run)
-    # A 9-byte guest ran in 32-bit protected mode through EPT and VPID and
-    # made the VMCALL (with the right EAX) and HLT exits the self-test wants.
+    # A 16-byte guest ran in 32-bit protected mode through EPT and VPID and
+    # made the 100 VMCALLs (with the right EAX) and the HLT the self-test wants.
     assert hvout.has_line(run.serial, "vmx: self-test passed"), describe(run)
 
 

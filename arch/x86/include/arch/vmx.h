@@ -56,8 +56,8 @@ int vmx_init(void);
  * is blocked, which some reset paths rely on (SDM 23.8). */
 void vmx_shutdown(void);
 
-/* Run a 9-byte guest (32-bit protected mode, paging off, through EPT and
- * VPID) to its VMCALL and HLT exits.  0 when it behaved; else a printk and
+/* Run a 16-byte guest (32-bit protected mode, paging off, through EPT and
+ * VPID) through its VMCALL exits to HLT.  0 when it behaved; else a printk and
  * -EIO or -ENOMEM. */
 int vmx_selftest(void);
 
