@@ -39,6 +39,29 @@ const char *arch_symbol(uint64_t addr, uint64_t *offset);
 
 struct boot_info;
 struct hv_config;
+struct domain;
+struct vcpu;
+
+/* Guest physical memory (EPT on x86).  arch_p2m_map maps guest-physical
+ * [gpa, gpa + size) to host [hpa, hpa + size), readable, writable and
+ * executable, write-back; size is 4 KiB or 2 MiB and both addresses are
+ * aligned to it.  Returns 0 or -ENOMEM (no frame for a table), -EEXIST (gpa
+ * already mapped), -EINVAL (bad size or alignment). */
+int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size);
+/* The host address backing gpa (with its offset), or 0 when unmapped;
+ * *page_size (if not NULL) gets the size of the mapping page. */
+paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size);
+/* Free d's translation tables (not the frames they map). */
+void arch_p2m_destroy(struct domain *d);
+
+/* vcpus: set up the hardware state of v to start at the PVH entry point
+ * (32-bit protected mode, paging off, EBX = start_info).  Returns 0 or
+ * -ENOMEM / -EIO. */
+int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info);
+void arch_vcpu_destroy(struct vcpu *v);
+/* Run v until something needs the scheduler (it blocked, its domain ended,
+ * or it has run a timeslice); handles the VM exits in between. */
+void arch_vcpu_run(struct vcpu *v);
 
 /* Early set-up before anything else: descriptor tables and exception
  * handlers, so a fault in the rest of boot gives a crash dump. */

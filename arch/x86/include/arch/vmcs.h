@@ -159,6 +159,20 @@
 #define EXIT_REASON_EPT_MISCONFIG 49
 #define EXIT_REASON_FAILED_ENTRY (1U << 31)
 
+/* Fill the current VMCS: controls (external interrupts, NMIs, HLT and all
+ * port I/O exit; EPT, VPID, unrestricted guest), the host state (exits
+ * land in vmx_exit, arch/x86/vmx/entry.S), and the guest state the PVH
+ * boot ABI defines: 32-bit protected mode, paging off, flat 4 GiB
+ * segments, TR loaded, EIP = entry.  Returns 0 or -EIO. */
+int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry);
+
+/* Enter the guest whose VMCS is current with the registers in regs
+ * (struct guest_regs, arch/domain.h); returns 0 at the next VM exit with
+ * regs updated, or -EIO when the entry failed (VMCS_VM_INSTRUCTION_ERROR
+ * says why).  arch/x86/vmx/entry.S. */
+struct guest_regs;
+int vmx_enter(struct guest_regs *regs, int launched);
+
 /* VMX instructions: 0 on success, -EIO on VMfail (CF or ZF set). */
 static inline int vmcs_clear(paddr_t vmcs)
 {

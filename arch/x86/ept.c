@@ -1,0 +1,96 @@
+/* EPT: a domain's guest-physical to host-physical translation (SDM vol. 3,
+ * 29.3 "The extended page table mechanism").  Four levels; leaves of 4 KiB
+ * or 2 MiB, all write-back and RWX: what a guest may reach is exactly what
+ * its domain was given, so the hypervisor and other domains are never in
+ * the tables. */
+#include <arch/arch.h>
+#include <arch/mm.h>
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/frame.h>
+
+#define EPT_R (1ULL << 0)
+#define EPT_W (1ULL << 1)
+#define EPT_X (1ULL << 2)
+#define EPT_RWX (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB (6ULL << 3)
+#define EPT_LEAF_2M (1ULL << 7)
+#define EPT_ADDR 0x000ffffffffff000ULL
+
+static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & EPT_ADDR); }
+
+/* The entry for gpa at level (3 = PML4 ... 0 = PT), creating tables on
+ * the way down when create is set.  NULL if absent or out of memory. */
+static uint64_t *walk(struct domain *d, uint64_t gpa, int level, bool create)
+{
+  if (!d->arch.ept_root) {
+    if (!create || !(d->arch.ept_root = frame_alloc_zeroed()))
+      return NULL;
+    d->arch.ept_tables++;
+  }
+  uint64_t *t = phys_to_virt(d->arch.ept_root);
+  for (int l = 3; l > level; l--) {
+    uint64_t *e = &t[(gpa >> (12 + 9 * l)) & 511];
+    if (!*e) {
+      paddr_t pa;
+      if (!create || !(pa = frame_alloc_zeroed()))
+        return NULL;
+      d->arch.ept_tables++;
+      *e = pa | EPT_RWX;
+    } else if (*e & EPT_LEAF_2M) {
+      return NULL; /* a large page sits where a table would be */
+    }
+    t = table(*e);
+  }
+  return &t[(gpa >> (12 + 9 * level)) & 511];
+}
+
+int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
+{
+  if ((size != PAGE_SIZE && size != MiB(2)) || !IS_ALIGNED(gpa | hpa, size) ||
+      gpa >= (1ULL << 48))
+    return -EINVAL;
+  uint64_t *e = walk(d, gpa, size == MiB(2) ? 1 : 0, true);
+  if (!e)
+    return -ENOMEM;
+  if (*e)
+    return -EEXIST;
+  *e = hpa | EPT_RWX | EPT_MT_WB | (size == MiB(2) ? EPT_LEAF_2M : 0);
+  return 0;
+}
+
+paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
+{
+  if (gpa >= (1ULL << 48) || !d->arch.ept_root)
+    return 0;
+  uint64_t *t = phys_to_virt(d->arch.ept_root);
+  for (int l = 3; l >= 0; l--) {
+    uint64_t e = t[(gpa >> (12 + 9 * l)) & 511];
+    if (!(e & EPT_RWX))
+      return 0;
+    if (l == 0 || (l == 1 && (e & EPT_LEAF_2M))) {
+      uint64_t size = l ? MiB(2) : PAGE_SIZE;
+      if (page_size)
+        *page_size = size;
+      return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
+    }
+    t = table(e);
+  }
+  return 0;
+}
+
+static void free_level(uint64_t *t, int level)
+{
+  for (unsigned int i = 0; level > 0 && i < 512; i++)
+    if ((t[i] & EPT_RWX) && !(t[i] & EPT_LEAF_2M))
+      free_level(table(t[i]), level - 1);
+  frame_free(virt_to_phys(t));
+}
+
+void arch_p2m_destroy(struct domain *d)
+{
+  if (d->arch.ept_root)
+    free_level(phys_to_virt(d->arch.ept_root), 3);
+  d->arch.ept_root = 0;
+  d->arch.ept_tables = 0;
+}

@@ -1,0 +1,28 @@
+/* The x86 parts of a domain and a vcpu, embedded in struct domain and
+ * struct vcpu (include/hv/domain.h). */
+#ifndef ARCH_DOMAIN_H
+#define ARCH_DOMAIN_H
+
+#include <hv/types.h>
+
+/* General registers not kept in the VMCS; the layout is fixed by
+ * arch/x86/vmx/entry.S (offsets 0..112). */
+struct guest_regs {
+  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct arch_domain {
+  paddr_t ept_root;    /* EPT PML4, 0 until the first mapping */
+  unsigned long ept_tables; /* frames used by EPT tables */
+};
+
+struct arch_vcpu {
+  paddr_t vmcs;        /* this vcpu's VMCS region */
+  uint16_t vpid;       /* tags its TLB entries; never 0 (the host's) */
+  bool launched;       /* VMLAUNCH done; VMRESUME from now on */
+  struct guest_regs regs;
+  uint64_t hypercall_page_gpa; /* last page the guest asked us to fill */
+};
+
+#endif

@@ -1,0 +1,125 @@
+/* Domains: creation, shutdown, crash and destruction.  A fault a guest
+ * causes ends that domain only. */
+#include <arch/arch.h>
+#include <hv/console.h>
+#include <hv/domain.h>
+#include <hv/guestmem.h>
+#include <hv/heap.h>
+#include <hv/string.h>
+#include <public/sched.h>
+
+struct domain *domain_list;
+
+static const char *reason_name(unsigned int reason)
+{
+  static const char *const names[] = { "poweroff", "reboot", "suspend",
+                                       "crash", "watchdog", "soft_reset" };
+  return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
+}
+
+struct domain *domain_create(domid_t id, const char *name, bool privileged,
+                             uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+  struct domain *d = heap_zalloc(sizeof(*d));
+  if (!d)
+    goto nomem;
+  d->id = id;
+  strlcpy(d->name, name, sizeof(d->name));
+  d->privileged = privileged;
+  d->state = DOMAIN_RUNNING;
+  d->mem_bytes = mem_bytes;
+  d->nr_vcpus = nr_vcpus;
+  for (unsigned int i = 0; i < nr_vcpus; i++) {
+    struct vcpu *v = heap_zalloc(sizeof(*v));
+    if (!v)
+      goto nomem;
+    v->id = i;
+    v->dom = d;
+    d->vcpus[i] = v;
+  }
+  struct domain **p = &domain_list;
+  while (*p)
+    p = &(*p)->next;
+  *p = d;
+  return d;
+
+nomem:
+  pr_err("%s: out of memory for the domain's structures", name);
+  if (d) {
+    for (unsigned int i = 0; i < nr_vcpus; i++)
+      heap_free(d->vcpus[i]);
+    heap_free(d);
+  }
+  return NULL;
+}
+
+/* The domain stops running; what it used goes back to the allocator. */
+static void domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+{
+  if (d->state != DOMAIN_RUNNING)
+    return;
+  if (d->con_len)
+    domain_console_putc(d, '\n'); /* flush a partial line */
+  d->state = state;
+  d->shutdown_reason = reason;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+    arch_vcpu_destroy(d->vcpus[i]);
+  unsigned long frames = d->nr_frames;
+  guestmem_release(d);
+  pr_info("%s: %s (%lu frames given back)", d->name,
+          state == DOMAIN_CRASHED ? "crashed" : "shut down", frames);
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+  pr_info("%s: shutdown requested: %s", d->name, reason_name(reason));
+  domain_stop(d, DOMAIN_SHUTDOWN, reason);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+  char why[192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof(why), fmt, ap);
+  va_end(ap);
+  pr_err("%s: domain crashed: %s", d->name, why);
+  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash);
+}
+
+void domain_destroy(struct domain *d)
+{
+  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash); /* no-op if stopped */
+  for (struct domain **p = &domain_list; *p; p = &(*p)->next) {
+    if (*p == d) {
+      *p = d->next;
+      break;
+    }
+  }
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+    heap_free(d->vcpus[i]);
+  heap_free(d);
+}
+
+const char *domain_exit_reason(const struct domain *d)
+{
+  if (d->state == DOMAIN_RUNNING)
+    return "running";
+  return d->state == DOMAIN_CRASHED ? "crashed" : reason_name(d->shutdown_reason);
+}
+
+void domain_console_putc(struct domain *d, char c)
+{
+  /* Keep printable text and tabs; a line ends at '\n' or when full. */
+  if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7e))
+    c = '?';
+  if (c == '\r')
+    return;
+  if (c != '\n')
+    d->con_buf[d->con_len++] = c;
+  if (c == '\n' || d->con_len == sizeof(d->con_buf) - 1) {
+    d->con_buf[d->con_len] = '\0';
+    printk(LOG_ALWAYS, "(%s) %s", d->name, d->con_buf);
+    d->con_len = 0;
+  }
+}

@@ -1,0 +1,66 @@
+/* Domains and their vcpus. */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <arch/domain.h>
+#include <hv/types.h>
+
+#define DOMAIN_MAX_VCPUS 32
+#define DOMAIN_NAME_MAX 16
+
+typedef uint16_t domid_t;
+
+enum domain_state {
+  DOMAIN_RUNNING,  /* has vcpus that may run */
+  DOMAIN_SHUTDOWN, /* asked to stop (SCHEDOP_shutdown); reason says why */
+  DOMAIN_CRASHED,  /* killed for a fault it caused */
+};
+
+struct domain;
+
+struct vcpu {
+  unsigned int id;
+  struct domain *dom;
+  bool blocked;         /* waiting (HLT, SCHEDOP_block) */
+  struct vcpu *next;    /* in the scheduler's run list */
+  struct arch_vcpu arch;
+};
+
+struct domain {
+  domid_t id;
+  char name[DOMAIN_NAME_MAX];
+  bool privileged;      /* dom0 */
+  enum domain_state state;
+  unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */
+  uint64_t mem_bytes;   /* guest RAM */
+  uint64_t ram_below_4g; /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
+  unsigned int nr_vcpus;
+  struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+  unsigned long nr_frames;  /* frames backing guest RAM */
+  /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
+  char con_buf[128];
+  unsigned int con_len;
+  unsigned long io_dropped; /* port writes dropped */
+  struct domain *next;      /* all domains, by creation */
+  struct arch_domain arch;
+};
+
+extern struct domain *domain_list;
+
+/* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).
+ * Returns NULL (after a printk) when memory runs out. */
+struct domain *domain_create(domid_t id, const char *name, bool privileged,
+                             uint64_t mem_bytes, unsigned int nr_vcpus);
+/* Stop the domain: it no longer runs; its memory is given back. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* Kill the domain for a fault it caused; prints why.  The others go on. */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+/* Give a domain's memory and structures back (it must not be running). */
+void domain_destroy(struct domain *d);
+/* "running", "crashed", or the shutdown reason ("poweroff", "reboot", ...). */
+const char *domain_exit_reason(const struct domain *d);
+/* One character of the domain's console output (line buffered, printed
+ * with the domain's name in front). */
+void domain_console_putc(struct domain *d, char c);
+
+#endif
