@@ -84,7 +84,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
   pr_err("%s: domain crashed: %s", d->name, why);
-  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash);
+  domain_stop(d, DOMAIN_CRASHED, d->has_shutdown_code ? d->shutdown_code : SHUTDOWN_crash);
 }
 
 void domain_destroy(struct domain *d)

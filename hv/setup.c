@@ -4,6 +4,10 @@
 #include <hv/bootmod.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
+#include <hv/dombuild.h>
+#include <hv/domain.h>
+#include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <hv/frame.h>
 #include <hv/heap.h>
 #include <hv/mb2.h>
@@ -131,7 +135,15 @@ __noreturn void hv_start(struct boot_info *bi)
     debug_crash((int)hv_config.crash);
   timer_selftest();
 
-  pr_info("mica: no domains to run yet (domain building is not implemented)");
+  hv_cmdline = bi->cmdline;
+  if (dombuild_all(bi)) {
+    sched_run();
+    for (struct domain *d = domain_list; d; d = d->next)
+      printk(LOG_ALWAYS, "mica: %s exit: %s%s", d->name, domain_exit_reason(d),
+             d->io_dropped ? " (port writes dropped)" : "");
+  } else {
+    printk(LOG_ALWAYS, "mica: no domain to run");
+  }
   if (hv_config.noreboot) {
     printk(LOG_ALWAYS, "mica: noreboot: staying up");
     for (;;)

@@ -21,6 +21,7 @@ struct domain;
 struct vcpu {
   unsigned int id;
   struct domain *dom;
+  bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
   bool blocked;         /* waiting (HLT, SCHEDOP_block) */
   struct vcpu *next;    /* in the scheduler's run list */
   struct arch_vcpu arch;
@@ -32,6 +33,8 @@ struct domain {
   bool privileged;      /* dom0 */
   enum domain_state state;
   unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */
+  unsigned int shutdown_code;   /* SCHEDOP_shutdown_code: reason for a later crash */
+  bool has_shutdown_code;
   uint64_t mem_bytes;   /* guest RAM */
   uint64_t ram_below_4g; /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
   unsigned int nr_vcpus;

@@ -54,6 +54,14 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size);
 /* Free d's translation tables (not the frames they map). */
 void arch_p2m_destroy(struct domain *d);
 
+/* Guest pointers: copy len bytes between the hypervisor and the guest
+ * virtual address gva of v (v must be the vcpu whose exit is being
+ * handled), translated through the guest's own page tables (none, or
+ * 4-level with 4 KiB, 2 MiB and 1 GiB pages) and then its p2m.  Returns 0,
+ * or -EFAULT if any byte is unmapped, not RAM, or (for writes) read-only. */
+int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
+int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+
 /* vcpus: set up the hardware state of v to start at the PVH entry point
  * (32-bit protected mode, paging off, EBX = start_info).  Returns 0 or
  * -ENOMEM / -EIO. */

@@ -45,6 +45,8 @@
 #define VMCS_ENTRY_CONTROLS 0x4012
 #define VMCS_ENTRY_MSR_LOAD_COUNT 0x4014
 #define VMCS_ENTRY_INTR_INFO 0x4016
+#define VMCS_ENTRY_EXCEPTION_ERROR 0x4018
+#define VMCS_ENTRY_INSTRUCTION_LEN 0x401a
 #define VMCS_PROC_CONTROLS2 0x401e
 #define VMCS_VM_INSTRUCTION_ERROR 0x4400
 #define VMCS_EXIT_REASON 0x4402
@@ -158,6 +160,11 @@
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_EPT_MISCONFIG 49
 #define EXIT_REASON_FAILED_ENTRY (1U << 31)
+
+/* VM-entry interruption information (SDM 24.8.3). */
+#define INTR_INFO_VALID (1U << 31)
+#define INTR_INFO_DELIVER_ERROR (1U << 11)
+#define INTR_TYPE_HW_EXCEPTION (3U << 8)
 
 /* Fill the current VMCS: controls (external interrupts, NMIs, HLT and all
  * port I/O exit; EPT, VPID, unrestricted guest), the host state (exits

@@ -1,0 +1,315 @@
+/* VM exits: one handler per basic exit reason (SDM vol. 3, appendix C).
+ * Whatever a guest does ends here as a decision about that guest only: a
+ * fault it causes crashes its domain, never the hypervisor. */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/vmcs.h>
+#include <arch/vmx.h>
+#include <hv/domain.h>
+#include <hv/guestmem.h>
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <hv/string.h>
+#include <hv/version.h>
+#include <public/cpuid.h>
+#include <public/xen.h>
+
+#define MSR_IA32_TSC 0x010
+#define MSR_IA32_APIC_BASE 0x01b
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_PAT 0x277
+#define MSR_EFER_ 0xc0000080
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define CR0_PG (1ULL << 31)
+#define CR0_NE (1ULL << 5)
+#define VEC_GP 13
+#define VEC_UD 6
+
+/* Move RIP past the instruction that exited. */
+static void skip_instruction(void)
+{
+  vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+/* Deliver a hardware exception to the guest at the next entry. */
+static void inject_exception(unsigned int vector, bool has_error, uint32_t error)
+{
+  uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+  if (has_error) {
+    info |= INTR_INFO_DELIVER_ERROR;
+    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
+  }
+  vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+/* The guest's privilege level: SS.DPL (SDM 24.4.1). */
+static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3; }
+
+static void handle_vmcall(struct vcpu *v)
+{
+  struct guest_regs *r = &v->arch.regs;
+  skip_instruction();
+  if (guest_cpl() != 0) {
+    r->rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
+    return;
+  }
+  /* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments. */
+  const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+  r->rax = (uint64_t)hypercall_dispatch(v, r->rax, args);
+}
+
+/* Xen's leaves at 0x40000000 (include/public/cpuid.h), then the host's
+ * with what we do not virtualise hidden. */
+static void handle_cpuid(struct vcpu *v)
+{
+  struct guest_regs *r = &v->arch.regs;
+  uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
+  struct cpuid_regs c = { 0, 0, 0, 0 };
+
+  if (leaf >= XEN_CPUID_FIRST_LEAF && leaf < XEN_CPUID_FIRST_LEAF + 0x100) {
+    switch (leaf - XEN_CPUID_FIRST_LEAF) {
+    case 0:
+      c = (struct cpuid_regs){ XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES - 1),
+                               XEN_CPUID_SIGNATURE_EBX, XEN_CPUID_SIGNATURE_ECX,
+                               XEN_CPUID_SIGNATURE_EDX };
+      break;
+    case 1:
+      c.eax = (4U << 16) | 19U; /* the Xen interface version we speak */
+      break;
+    case 2:
+      c.eax = 1; /* one hypercall page */
+      c.ebx = XEN_CPUID_HYPERCALL_MSR;
+      break;
+    case 4:
+      c.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+      c.ebx = v->id;
+      c.ecx = v->dom->id;
+      break;
+    default:
+      break; /* 3 (time) and the rest: zeros until time is virtualised */
+    }
+  } else {
+    c = cpuid(leaf, sub);
+    if (leaf == 1) {
+      /* Hide VMX, SMX, MONITOR, x2APIC, TSC-deadline (none virtualised);
+       * say a hypervisor is present (bit 31). */
+      c.ecx &= ~((1U << 5) | (1U << 6) | (1U << 3) | (1U << 21) | (1U << 24));
+      c.ecx |= 1U << 31;
+      c.ebx = (c.ebx & 0x00ffffff) | (v->id << 24); /* initial APIC id */
+    } else if (leaf == 7 && sub == 0) {
+      c.ebx &= ~(1U << 2); /* SGX */
+    }
+  }
+  r->rax = c.eax;
+  r->rbx = c.ebx;
+  r->rcx = c.ecx;
+  r->rdx = c.edx;
+  skip_instruction();
+}
+
+/* Xen's hypercall page: a 32-byte stub per vector, "mov $nr, %eax;
+ * vmcall; ret", the rest int3. */
+static int fill_hypercall_page(struct vcpu *v, uint64_t gpa)
+{
+  uint8_t page[PAGE_SIZE];
+  memset(page, 0xcc, sizeof(page));
+  for (unsigned int nr = 0; nr < HYPERCALL_NR; nr++) {
+    uint8_t *p = page + nr * 32;
+    p[0] = 0xb8;
+    memcpy(p + 1, &nr, 4);
+    p[5] = 0x0f;
+    p[6] = 0x01;
+    p[7] = 0xc1;
+    p[8] = 0xc3;
+  }
+  return guestmem_write(v->dom, gpa, page, sizeof(page));
+}
+
+static void handle_msr(struct vcpu *v, bool write)
+{
+  struct guest_regs *r = &v->arch.regs;
+  uint32_t msr = (uint32_t)r->rcx;
+  uint64_t val = ((r->rdx & 0xffffffff) << 32) | (r->rax & 0xffffffff);
+  bool ok = true;
+
+  switch (msr) {
+  case MSR_EFER_:
+    if (write) /* LMA follows CR0.PG; the guest sets LME (SDM 10.8.5) */
+      vmcs_write(VMCS_GUEST_IA32_EFER,
+                 (val & ~EFER_LMA) | (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA));
+    else
+      val = vmcs_read(VMCS_GUEST_IA32_EFER);
+    break;
+  case MSR_FS_BASE:
+  case MSR_GS_BASE: {
+    uint32_t field = msr == MSR_FS_BASE ? VMCS_GUEST_FS_BASE : VMCS_GUEST_GS_BASE;
+    if (write)
+      vmcs_write(field, val);
+    else
+      val = vmcs_read(field);
+    break;
+  }
+  case MSR_IA32_TSC:
+    if (write)
+      ok = false;
+    else
+      val = rdtsc();
+    break;
+  case MSR_IA32_MISC_ENABLE:
+    if (write)
+      ok = false;
+    else
+      val = 1; /* fast strings */
+    break;
+  case XEN_CPUID_HYPERCALL_MSR:
+    /* Write: guest-physical page to fill; the low bits pick a page of
+     * several, and we offer one. */
+    if (!write || (val & (PAGE_SIZE - 1)) || fill_hypercall_page(v, val))
+      ok = false;
+    else
+      v->arch.hypercall_page_gpa = val;
+    break;
+  default:
+    ok = false;
+    break;
+  }
+  if (!ok) {
+    pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->dom->name, write ? "write" : "read", msr);
+    inject_exception(VEC_GP, true, 0);
+    return;
+  }
+  if (!write) {
+    r->rax = val & 0xffffffff;
+    r->rdx = val >> 32;
+  }
+  skip_instruction();
+}
+
+/* Port I/O: 0xE9 is the domain's debug console; other ports read as all
+ * ones and writes to them are dropped and counted. */
+static void handle_io(struct vcpu *v)
+{
+  uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+  unsigned int size = (unsigned int)(q & 7) + 1, port = (unsigned int)(q >> 16);
+  bool in = q & (1U << 3), string = q & (1U << 4), rep = q & (1U << 5);
+  struct guest_regs *r = &v->arch.regs;
+
+  if (string) {
+    /* INS/OUTS: not emulated; the data goes nowhere, the loop ends. */
+    if (!in)
+      v->dom->io_dropped++;
+    if (rep)
+      r->rcx = 0;
+  } else if (in) {
+    uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+    r->rax = (r->rax & ~mask) | mask;
+  } else if (port == 0xe9 && size == 1) {
+    domain_console_putc(v->dom, (char)r->rax);
+  } else {
+    v->dom->io_dropped++;
+  }
+  skip_instruction();
+}
+
+/* A guest register by the number the SDM uses in exit qualifications:
+ * RAX RCX RDX RBX RSP RBP RSI RDI R8..R15. */
+static uint64_t *gpr(struct vcpu *v, unsigned int n, uint64_t *rsp)
+{
+  struct guest_regs *r = &v->arch.regs;
+  uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, rsp, &r->rbp, &r->rsi, &r->rdi,
+                        &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+  return map[n & 15];
+}
+
+/* MOV to CR0 or CR4 that touches a bit we own (CR0.NE, CR4.VMXE, SDM
+ * 25.1.3): the guest sees its value through the read shadow; the real
+ * register keeps what VMX operation requires. */
+static int handle_cr(struct vcpu *v)
+{
+  uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+  unsigned int cr = q & 15, type = (q >> 4) & 3;
+  uint64_t rsp = vmcs_read(VMCS_GUEST_RSP);
+
+  if (type != 0 || (cr != 0 && cr != 4)) {
+    domain_crash(v->dom, "unexpected control-register access, qualification 0x%llx",
+                 (unsigned long long)q);
+    return 1;
+  }
+  uint64_t val = *gpr(v, (unsigned int)(q >> 8), &rsp);
+  if (cr == 0) {
+    uint64_t old = vmcs_read(VMCS_GUEST_CR0), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+    vmcs_write(VMCS_CR0_READ_SHADOW, val);
+    vmcs_write(VMCS_GUEST_CR0, val | CR0_NE);
+    /* Paging switched on or off with EFER.LME: IA-32e mode follows
+     * (SDM 10.8.5); the entry control must say the same. */
+    if ((val ^ old) & CR0_PG) {
+      bool lma = (val & CR0_PG) && (efer & EFER_LME);
+      vmcs_write(VMCS_GUEST_IA32_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
+      uint64_t entry = vmcs_read(VMCS_ENTRY_CONTROLS);
+      vmcs_write(VMCS_ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE : entry & ~ENTRY_IA32E_MODE);
+    }
+  } else {
+    vmcs_write(VMCS_CR4_READ_SHADOW, val);
+    vmcs_write(VMCS_GUEST_CR4, val | X86_CR4_VMXE);
+  }
+  skip_instruction();
+  return 0;
+}
+
+/* Handle the exit that just happened.  Returns 0 to go back into the
+ * guest, 1 when the scheduler should run (the domain ended, or it is
+ * someone else's turn). */
+int vmx_handle_exit(struct vcpu *v)
+{
+  uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+  uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
+
+  if (reason & EXIT_REASON_FAILED_ENTRY) {
+    domain_crash(v->dom, "VM entry failed: exit reason %u (invalid guest state), rip 0x%llx",
+                 reason & 0xffff, (unsigned long long)rip);
+    return 1;
+  }
+  switch (reason & 0xffff) {
+  case EXIT_REASON_EXTERNAL_INTERRUPT:
+    return 0; /* the host took it when interrupts came back on */
+  case EXIT_REASON_EXCEPTION_NMI:
+    return 0; /* NMI: nothing to do for it yet */
+  case EXIT_REASON_VMCALL:
+    handle_vmcall(v);
+    return 0;
+  case EXIT_REASON_CPUID:
+    handle_cpuid(v);
+    return 0;
+  case EXIT_REASON_MSR_READ:
+  case EXIT_REASON_MSR_WRITE:
+    handle_msr(v, (reason & 0xffff) == EXIT_REASON_MSR_WRITE);
+    return 0;
+  case EXIT_REASON_IO:
+    handle_io(v);
+    return 0;
+  case EXIT_REASON_CR_ACCESS:
+    return handle_cr(v);
+  case EXIT_REASON_HLT:
+    /* No events or guest timers yet to wake it: HLT gives up the CPU. */
+    skip_instruction();
+    return 1;
+  case EXIT_REASON_TRIPLE_FAULT:
+    domain_crash(v->dom, "triple fault, rip 0x%llx", (unsigned long long)rip);
+    return 1;
+  case EXIT_REASON_EPT_VIOLATION: {
+    uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+    domain_crash(v->dom, "EPT violation: %s at gpa 0x%llx, rip 0x%llx",
+                 q & 2 ? "write" : q & 4 ? "instruction fetch" : "read",
+                 (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR), (unsigned long long)rip);
+    return 1;
+  }
+  default:
+    domain_crash(v->dom, "unhandled VM exit, reason %u, qualification 0x%llx, rip 0x%llx",
+                 reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
+                 (unsigned long long)rip);
+    return 1;
+  }
+}

@@ -1,0 +1,244 @@
+/* The domain builder (PVH): ELF kernels from boot modules into fresh guest
+ * RAM, with struct hvm_start_info (version 1) after the kernel. */
+#include <arch/arch.h>
+#include <arch/mm.h>
+#include <hv/bootmod.h>
+#include <hv/dombuild.h>
+#include <hv/domain.h>
+#include <hv/elf.h>
+#include <hv/errno.h>
+#include <hv/guestmem.h>
+#include <hv/printk.h>
+#include <hv/string.h>
+#include <public/hvm.h>
+#include <public/xen.h>
+
+/* What the modules say about one domain. */
+struct domcfg {
+  bool used;
+  const struct boot_module *kernel, *initrd;
+  unsigned int kernel_idx;
+  struct bootmod km; /* the kernel's settings */
+  bool bad;
+};
+
+/* What the ELF notes of a kernel say. */
+struct notes {
+  bool have_entry;
+  uint32_t entry;
+  char summary[160];
+};
+
+static int note_fn(const char *name, uint32_t namesz, uint32_t type, const uint8_t *desc,
+                   uint32_t descsz, void *arg)
+{
+  struct notes *n = arg;
+  if (namesz != 4 || memcmp(name, "Xen", 4))
+    return 0; /* not a Xen note */
+  size_t len = strlen(n->summary);
+  if (type == XEN_ELFNOTE_PHYS32_ENTRY && descsz >= 4) {
+    memcpy(&n->entry, desc, 4);
+    n->have_entry = true;
+    snprintf(n->summary + len, sizeof(n->summary) - len, " PHYS32_ENTRY=0x%x", n->entry);
+  } else if ((type == XEN_ELFNOTE_GUEST_OS || type == XEN_ELFNOTE_XEN_VERSION ||
+              type == XEN_ELFNOTE_LOADER || type == XEN_ELFNOTE_GUEST_VERSION) &&
+             descsz > 0 && descsz < 32 && memchr(desc, '\0', descsz)) {
+    snprintf(n->summary + len, sizeof(n->summary) - len, " %u=\"%s\"", type,
+             (const char *)desc);
+  } else {
+    snprintf(n->summary + len, sizeof(n->summary) - len, " %u", type);
+  }
+  return 0;
+}
+
+/* Where guest RAM is: [0, low) and [4 GiB, 4 GiB + high). */
+static void ram_layout(struct domain *d)
+{
+  d->ram_below_4g = MIN(d->mem_bytes, DOMBUILD_LOWMEM_END);
+}
+
+/* Load the PT_LOAD segments; returns the end of the highest one, or 0
+ * after a message when the image does not fit. */
+static uint64_t load_segments(struct domain *d, const struct elf_image *img)
+{
+  uint64_t end = 0;
+  for (unsigned int i = 0; i < img->nr_segments; i++) {
+    struct elf_segment s = elf_segment(img, i);
+    if (s.type != ELF_PT_LOAD || !s.memsz)
+      continue;
+    if (s.paddr < MiB(1) || s.paddr + s.memsz > d->ram_below_4g) {
+      pr_err("%s: refused: segment 0x%llx-0x%llx is outside its %llu MiB of RAM "
+             "(or below 1 MiB)", d->name, (unsigned long long)s.paddr,
+             (unsigned long long)(s.paddr + s.memsz), (unsigned long long)(d->mem_bytes >> 20));
+      return 0;
+    }
+    /* The RAM is fresh and zeroed, so only the file part is copied. */
+    if (guestmem_write(d, s.paddr, img->data + s.offset, s.filesz))
+      return 0;
+    end = MAX(end, s.paddr + s.memsz);
+  }
+  if (!end)
+    pr_err("%s: refused: the kernel has nothing to load", d->name);
+  return end;
+}
+
+/* struct hvm_start_info and what it points to, in the page at si_gpa;
+ * the initrd (if any) goes in the pages after it. */
+static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domcfg *c)
+{
+  struct {
+    struct hvm_start_info si;
+    struct hvm_modlist_entry mod;
+    struct hvm_memmap_table_entry map[2];
+    char cmdline[BOOT_STRING_MAX];
+  } __attribute__((aligned(8))) blk;
+  memset(&blk, 0, sizeof(blk));
+
+  uint64_t initrd_gpa = si_gpa + PAGE_SIZE;
+  if (c->initrd) {
+    uint64_t size = c->initrd->end - c->initrd->start;
+    if (initrd_gpa + size > d->ram_below_4g) {
+      pr_err("%s: refused: kernel and initrd (%llu bytes) do not fit in %llu MiB", d->name,
+             (unsigned long long)size, (unsigned long long)(d->mem_bytes >> 20));
+      return -ENOSPC;
+    }
+    if (guestmem_write(d, initrd_gpa, phys_to_virt(c->initrd->start), size))
+      return -EFAULT;
+    blk.mod.paddr = initrd_gpa;
+    blk.mod.size = size;
+    blk.si.nr_modules = 1;
+    blk.si.modlist_paddr = si_gpa + offsetof(__typeof__(blk), mod);
+  }
+  blk.si.magic = XEN_HVM_START_MAGIC_VALUE;
+  blk.si.version = 1;
+  blk.si.flags = d->privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
+  strlcpy(blk.cmdline, c->km.cmdline, sizeof(blk.cmdline));
+  blk.si.cmdline_paddr = si_gpa + offsetof(__typeof__(blk), cmdline);
+  unsigned int n = 0;
+  blk.map[n++] = (struct hvm_memmap_table_entry){ 0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  if (d->mem_bytes > d->ram_below_4g)
+    blk.map[n++] = (struct hvm_memmap_table_entry){ GiB(4), d->mem_bytes - d->ram_below_4g,
+                                                    XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  blk.si.memmap_paddr = si_gpa + offsetof(__typeof__(blk), map);
+  blk.si.memmap_entries = n;
+  return guestmem_write(d, si_gpa, &blk, sizeof(blk));
+}
+
+/* Build one domain from its modules; NULL after a message if refused. */
+static struct domain *build(unsigned int id, const struct domcfg *c)
+{
+  char name[DOMAIN_NAME_MAX];
+  snprintf(name, sizeof(name), id ? "domu%u" : "dom0", id);
+  if (!c->kernel) {
+    pr_err("%s: refused: it has no kernel module", name);
+    return NULL;
+  }
+
+  struct elf_image img;
+  const char *why;
+  if (elf_open(&img, phys_to_virt(c->kernel->start), c->kernel->end - c->kernel->start, &why)) {
+    pr_err("%s: refused: module %u: %s", name, c->kernel_idx, why);
+    return NULL;
+  }
+  struct notes notes;
+  memset(&notes, 0, sizeof(notes));
+  elf_for_each_note(&img, note_fn, &notes);
+  if (!notes.have_entry) {
+    pr_err("%s: refused: module %u has no XEN_ELFNOTE_PHYS32_ENTRY (not a PVH kernel)", name,
+           c->kernel_idx);
+    return NULL;
+  }
+
+  uint64_t mem = (uint64_t)(c->km.mem_mib ? c->km.mem_mib : DOMBUILD_DEFAULT_MEM_MIB) << 20;
+  unsigned int vcpus = c->km.vcpus ? c->km.vcpus : 1;
+  struct domain *d = domain_create((domid_t)id, name, id == 0, mem, vcpus);
+  if (!d)
+    return NULL;
+  ram_layout(d);
+  int err = guestmem_populate(d, 0, d->ram_below_4g);
+  if (!err && mem > d->ram_below_4g)
+    err = guestmem_populate(d, GiB(4), mem - d->ram_below_4g);
+  if (err) {
+    pr_err("%s: refused: not enough free memory for %llu MiB", name,
+           (unsigned long long)(mem >> 20));
+    goto fail;
+  }
+  uint64_t end = load_segments(d, &img);
+  if (!end)
+    goto fail;
+  uint64_t si_gpa = ALIGN_UP(end, PAGE_SIZE);
+  if (si_gpa + PAGE_SIZE > d->ram_below_4g) {
+    pr_err("%s: refused: no room for the start info after the kernel", name);
+    goto fail;
+  }
+  if (notes.entry < MiB(1) || notes.entry >= end) {
+    pr_err("%s: refused: entry 0x%x is not inside the loaded kernel", name, notes.entry);
+    goto fail;
+  }
+  if (place_start_info(d, si_gpa, c))
+    goto fail;
+  err = arch_vcpu_init(d->vcpus[0], notes.entry, (uint32_t)si_gpa);
+  if (err) {
+    pr_err("%s: refused: cannot set up its first vcpu (%d)", name, err);
+    goto fail;
+  }
+  d->vcpus[0]->online = true;
+  pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s", name,
+          (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,
+          (unsigned long long)si_gpa, c->initrd ? ", with initrd" : "");
+  return d;
+
+fail:
+  domain_destroy(d);
+  return NULL;
+}
+
+unsigned int dombuild_all(const struct boot_info *bi)
+{
+  static struct domcfg cfg[BOOTMOD_MAX_DOMU + 1];
+  unsigned int built = 0;
+
+  memset(cfg, 0, sizeof(cfg));
+  for (unsigned int i = 0; i < bi->nr_mods; i++) {
+    struct bootmod bm;
+    if (bootmod_parse(i, bi->mods[i].string, &bm))
+      continue; /* reported; a domain missing its kernel is refused below */
+    struct domcfg *c = &cfg[bm.domain];
+    c->used = true;
+    if (bm.kind == BOOTMOD_KERNEL) {
+      if (c->kernel) {
+        pr_err("module %u: a second kernel for the same domain", i);
+        c->bad = true;
+        continue;
+      }
+      c->kernel = &bi->mods[i];
+      c->kernel_idx = i;
+      c->km = bm;
+    } else {
+      if (c->initrd) {
+        pr_err("module %u: a second initrd for the same domain", i);
+        c->bad = true;
+        continue;
+      }
+      c->initrd = &bi->mods[i];
+    }
+  }
+  if (!cfg[0].used) {
+    for (unsigned int id = 1; id <= BOOTMOD_MAX_DOMU; id++)
+      if (cfg[id].used) {
+        pr_warn("no dom0 module: starting the other domains anyway");
+        break;
+      }
+  }
+  for (unsigned int id = 0; id <= BOOTMOD_MAX_DOMU; id++) {
+    if (!cfg[id].used)
+      continue;
+    if (cfg[id].bad) {
+      pr_err("%s%u: refused: its modules are inconsistent (see above)", id ? "domu" : "dom", id);
+      continue;
+    }
+    if (build(id, &cfg[id]))
+      built++;
+  }
+  return built;
+}

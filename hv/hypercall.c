@@ -1,0 +1,65 @@
+/* The hypercall table: one slot per vector of the ABI, filled by vector
+ * number; an empty slot returns -ENOSYS, as Xen does for PVH guests for
+ * the PV-only calls (set_trap_table, mmu_update, ...). */
+#include <arch/arch.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <public/xen.h>
+
+typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[6]);
+
+/* Thin adapters from the six registers to each handler's typed arguments. */
+static long hc_xen_version(struct vcpu *v, const uint64_t a[6])
+{
+  return do_xen_version(v, (int)a[0], a[1]);
+}
+
+static long hc_console_io(struct vcpu *v, const uint64_t a[6])
+{
+  return do_console_io(v, (int)a[0], (int)a[1], a[2]);
+}
+
+static long hc_sched_op(struct vcpu *v, const uint64_t a[6])
+{
+  return do_sched_op(v, (int)a[0], a[1]);
+}
+
+static long hc_multicall(struct vcpu *v, const uint64_t a[6])
+{
+  return do_multicall(v, a[0], (unsigned int)a[1]);
+}
+
+static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+  [__HYPERVISOR_multicall] = hc_multicall,
+  [__HYPERVISOR_xen_version] = hc_xen_version,
+  [__HYPERVISOR_console_io] = hc_console_io,
+  [__HYPERVISOR_sched_op] = hc_sched_op,
+};
+
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6])
+{
+  if (nr >= HYPERCALL_NR || !hypercall_table[nr])
+    return -ENOSYS;
+  return hypercall_table[nr](v, args);
+}
+
+/* Each entry is run as its own hypercall; its result is written back.
+ * A multicall inside a multicall is refused (-EINVAL in its result). */
+long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls)
+{
+  for (unsigned int i = 0; i < nr_calls; i++) {
+    struct multicall_entry e;
+    uint64_t at = calls + (uint64_t)i * sizeof(e);
+    if (arch_copy_from_guest(v, &e, at, sizeof(e)))
+      return -EFAULT;
+    e.result = e.op == __HYPERVISOR_multicall
+                   ? (xen_ulong_t)-EINVAL
+                   : (xen_ulong_t)hypercall_dispatch(v, e.op, (const uint64_t *)e.args);
+    if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, result), &e.result,
+                           sizeof(e.result)))
+      return -EFAULT;
+    if (v->dom->state != DOMAIN_RUNNING)
+      break; /* it shut itself down part way */
+  }
+  return 0;
+}

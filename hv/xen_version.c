@@ -1,0 +1,84 @@
+/* xen_version: the hypervisor's version, capabilities and features. */
+#include <arch/arch.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <hv/string.h>
+#include <hv/version.h>
+#include <public/version.h>
+
+#define MICA_XEN_MAJOR 4
+#define MICA_XEN_MINOR 19
+
+const char *hv_cmdline = "";
+
+/* Copy a string into a fixed-size guest buffer, NUL-padded. */
+static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
+{
+  char buf[XEN_COMMANDLINE_LEN];
+  memset(buf, 0, size);
+  strlcpy(buf, s, size);
+  return arch_copy_to_guest(v, arg, buf, size) ? -EFAULT : 0;
+}
+
+/* The XENFEAT_* bits of word idx that mica really provides. */
+static uint32_t features(const struct domain *d, uint32_t idx)
+{
+  if (idx != 0)
+    return 0;
+  uint32_t f = 1U << XENFEAT_auto_translated_physmap; /* EPT does the p2m */
+  f |= 1U << XENFEAT_supervisor_mode_kernel;           /* the guest kernel runs in ring 0 */
+  if (d->privileged)
+    f |= 1U << XENFEAT_dom0;
+  return f;
+}
+
+long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
+{
+  switch (cmd) {
+  case XENVER_version:
+    return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
+  case XENVER_extraversion:
+    return put_string(v, arg, "-mica" MICA_VERSION, XEN_EXTRAVERSION_LEN);
+  case XENVER_compile_info: {
+    struct xen_compile_info ci;
+    memset(&ci, 0, sizeof(ci));
+    strlcpy(ci.compiler, "gcc " __VERSION__, sizeof(ci.compiler));
+    strlcpy(ci.compile_by, "mica", sizeof(ci.compile_by));
+    strlcpy(ci.compile_domain, "mica", sizeof(ci.compile_domain));
+    strlcpy(ci.compile_date, __DATE__ " " __TIME__, sizeof(ci.compile_date));
+    return arch_copy_to_guest(v, arg, &ci, sizeof(ci)) ? -EFAULT : 0;
+  }
+  case XENVER_capabilities:
+    return put_string(v, arg, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
+                      XEN_CAPABILITIES_INFO_LEN);
+  case XENVER_changeset:
+    return put_string(v, arg, "mica " MICA_VERSION, XEN_CHANGESET_INFO_LEN);
+  case XENVER_platform_parameters: {
+    struct xen_platform_parameters p = { 0 }; /* PVH: nothing shared */
+    return arch_copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+  }
+  case XENVER_get_features: {
+    struct xen_feature_info fi;
+    if (arch_copy_from_guest(v, &fi, arg, sizeof(fi)))
+      return -EFAULT;
+    if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
+      return -EINVAL;
+    fi.submap = features(v->dom, fi.submap_idx);
+    return arch_copy_to_guest(v, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
+  }
+  case XENVER_pagesize:
+    return PAGE_SIZE;
+  case XENVER_guest_handle: {
+    uint8_t handle[XEN_DOMAIN_HANDLE_LEN] = { 0 }; /* no toolstack sets one */
+    return arch_copy_to_guest(v, arg, handle, sizeof(handle)) ? -EFAULT : 0;
+  }
+  case XENVER_commandline:
+    if (!v->dom->privileged)
+      return -EPERM;
+    return put_string(v, arg, hv_cmdline, XEN_COMMANDLINE_LEN);
+  case XENVER_build_id:
+    return -ENODATA; /* the image carries no build id */
+  default:
+    return -ENOSYS;
+  }
+}

@@ -1,0 +1,17 @@
+/* The domain builder: domains from boot modules. */
+#ifndef HV_DOMBUILD_H
+#define HV_DOMBUILD_H
+
+#include <hv/boot_info.h>
+
+#define DOMBUILD_DEFAULT_MEM_MIB 64
+#define DOMBUILD_LOWMEM_END 0xf0000000ULL /* guest RAM below 4 GiB ends here */
+
+/* Group the modules by domain (their strings), then build each domain: a
+ * PVH kernel (ELF with XEN_ELFNOTE_PHYS32_ENTRY), its initrd, command line,
+ * memory map and struct hvm_start_info, and vcpu 0 ready at the entry.  A
+ * domain whose modules or image are bad is refused with a message; the
+ * others are still built.  Returns the number of domains built. */
+unsigned int dombuild_all(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,25 @@
+/* The hypercall table and the handlers in it. */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+
+#include <hv/domain.h>
+
+#define HYPERCALL_NR 56 /* vectors 0..55 of the ABI */
+
+/* Run hypercall vector nr for v with the guest's six argument registers;
+ * returns the value for the guest's RAX (>= 0, or a negative Xen errno;
+ * -ENOSYS for an empty slot or a vector out of range). */
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6]);
+
+/* Handlers: arguments as the ABI types them; guest pointers are guest
+ * virtual addresses (uint64_t), reached only through copy_*_guest. */
+long do_xen_version(struct vcpu *v, int cmd, uint64_t arg);
+long do_console_io(struct vcpu *v, int cmd, int count, uint64_t buf);
+long do_sched_op(struct vcpu *v, int cmd, uint64_t arg);
+long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls);
+
+
+/* The hypervisor's command line, for XENVER_commandline (dom0 only). */
+extern const char *hv_cmdline;
+
+#endif

@@ -1,0 +1,55 @@
+# Tiny PVH test kernels: build/guests/<name>.elf for each guest in GUESTS.
+# Included by the top-level Makefile; also works alone, from the repo root:
+#   make -f test/guests/guests.mk guests
+#
+# Each guest is one file test/guests/<name>.c defining guest_main(), linked
+# with the runtime in test/guests/lib (PVH entry, traps, hypercalls, printf)
+# at physical 1 MiB.  Guests include only include/public and lib/.
+# To add a guest: write test/guests/<name>.c and add <name> to GUESTS.
+
+GUESTS := hello crash
+
+GUEST_CC := gcc
+GUEST_LD := ld
+GUEST_BUILD := build/guests
+GUEST_LIB := test/guests/lib
+GUEST_LIB_SRCS := $(addprefix $(GUEST_LIB)/, head.S trap_entry.S notes.c start.c trap.c \
+	hypercall.c printf.c string.c cmdline.c paging.c)
+
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(GUEST_CC) -print-file-name=include) \
+	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -Wall -Wextra -Werror \
+	-Iinclude -I$(GUEST_LIB) -MMD -MP
+GUEST_ASFLAGS := -D__ASSEMBLY__ -I$(GUEST_LIB) -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	-T $(GUEST_LIB)/guest.ld
+
+GUEST_LIB_OBJS := $(patsubst %,$(GUEST_BUILD)/obj/%.o,$(basename $(GUEST_LIB_SRCS)))
+GUEST_ELFS := $(GUESTS:%=$(GUEST_BUILD)/%.elf)
+
+.PHONY: guests guests-clean
+guests: $(GUEST_ELFS)
+# Keep the objects: make would delete them as intermediate files.
+.SECONDARY: $(GUEST_LIB_OBJS) $(GUESTS:%=$(GUEST_BUILD)/obj/test/guests/%.o)
+
+$(GUEST_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_ASFLAGS) -c $< -o $@
+
+# The PHYS32_ENTRY note is what the domain builder enters by: refuse an
+# image whose note went missing (e.g. dropped by a linker-script change).
+$(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/test/guests/%.o $(GUEST_LIB_OBJS) $(GUEST_LIB)/guest.ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+	@readelf -lnW $@ | grep -q 'NOTE ' && readelf -nW $@ | grep -q 'Xen.*0x00000012' || \
+		{ echo "error: $@ has no XEN_ELFNOTE_PHYS32_ENTRY in a PT_NOTE segment" >&2; rm -f $@; exit 1; }
+
+guests-clean:
+	rm -rf $(GUEST_BUILD)
+
+-include $(GUEST_LIB_OBJS:.o=.d) $(GUESTS:%=$(GUEST_BUILD)/obj/test/guests/%.d)

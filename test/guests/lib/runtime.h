@@ -1,0 +1,18 @@
+/* Runtime internals shared between lib/ files; guests use guest.h. */
+#ifndef GUEST_RUNTIME_H
+#define GUEST_RUNTIME_H
+
+#include <stdint.h>
+
+struct trap_frame;
+
+/* head.S calls this in 64-bit mode with the EBX it was entered with. */
+__attribute__((noreturn)) void runtime_start(uint32_t si_paddr);
+
+/* Fill the IDT with the exception stubs of trap_entry.S and load it. */
+void trap_init(void);
+
+/* trap_entry.S calls this with the frame of any exception. */
+__attribute__((noreturn)) void trap_handler(const struct trap_frame *f);
+
+#endif

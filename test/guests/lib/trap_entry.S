@@ -1,0 +1,41 @@
+/* Exception entry stubs for vectors 0..31.  Each stub makes the stack look
+ * the same (a zero error code where the CPU pushes none, then the vector)
+ * and jumps to trap_common, which hands that frame to trap_handler() in
+ * trap.c.  Handlers never return: any exception ends the test guest. */
+
+/* Vectors for which the CPU pushes an error code (SDM vol. 3 table 6-1):
+ * #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29,
+ * #SX 30. */
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
+                           (v) == 21 || (v) == 29 || (v) == 30)
+
+        .macro TRAP_STUB vec
+        .balign 16
+trap_stub_\vec:
+        .if HAS_ERROR_CODE(\vec) == 0
+        pushq   $0
+        .endif
+        pushq   $\vec
+        jmp     trap_common
+        .endm
+
+        .text
+        .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        TRAP_STUB \v
+        .endr
+
+/* Stack on arrival: vector, error code, then the CPU's RIP, CS, RFLAGS,
+ * RSP, SS: struct trap_frame in trap.c. */
+trap_common:
+        mov     %rsp, %rdi
+        and     $-16, %rsp      /* the C ABI wants a 16-byte aligned call */
+        call    trap_handler
+        ud2
+
+        .section .rodata
+        .balign 8
+        .global trap_stubs
+trap_stubs:
+        .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        .quad   trap_stub_\v
+        .endr
