@@ -15,7 +15,7 @@ HV_SRCS := \
 	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/elf.c hv/dombuild.c hv/hypercall.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c sched/sched.c \
-	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c \
+	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c arch/x86/string.c \
 	mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/acpi.c arch/x86/power.c \
@@ -38,7 +38,7 @@ HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS)))
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 .PHONY: all run check bench unit-test system-test deps clean
-all: $(BUILD)/hv.elf $(BUILD)/hv.iso
+all: $(BUILD)/hv.elf $(BUILD)/hv.iso guests
 
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -76,6 +76,7 @@ run: deps $(BUILD)/hv.elf
 	tools/hvrun $(RUNARGS)
 
 include test/unit/unit.mk
+include test/guests/guests.mk
 
 system-test: deps $(BUILD)/hv.elf
 	/usr/bin/python3 -m pytest -q test/system

@@ -139,8 +139,8 @@ __noreturn void hv_start(struct boot_info *bi)
   if (dombuild_all(bi)) {
     sched_run();
     for (struct domain *d = domain_list; d; d = d->next)
-      printk(LOG_ALWAYS, "mica: %s exit: %s%s", d->name, domain_exit_reason(d),
-             d->io_dropped ? " (port writes dropped)" : "");
+      printk(LOG_ALWAYS, "mica: %s exit: %s (%lu port writes dropped)", d->name,
+             domain_exit_reason(d), d->io_dropped);
   } else {
     printk(LOG_ALWAYS, "mica: no domain to run");
   }

@@ -1,22 +1,7 @@
-/* Freestanding string and memory functions for the hypervisor. */
+/* Freestanding string and memory functions for the hypervisor (memset and
+ * memcpy are in arch/x86/string.c: they are hot and want the CPU's string
+ * instructions). */
 #include <hv/string.h>
-
-void *memset(void *s, int c, size_t n)
-{
-  unsigned char *p = s;
-  while (n--)
-    *p++ = (unsigned char)c;
-  return s;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-  unsigned char *d = dst;
-  const unsigned char *s = src;
-  while (n--)
-    *d++ = *s++;
-  return dst;
-}
 
 void *memmove(void *dst, const void *src, size_t n)
 {
