@@ -179,7 +179,10 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
     goto fail;
   err = arch_vcpu_init(d->vcpus[0], notes.entry, (uint32_t)si_gpa);
   if (err) {
-    pr_err("%s: refused: cannot set up its first vcpu (%d)", name, err);
+    if (err == -ENODEV)
+      pr_err("%s: refused: VT-x is unavailable (see the vmx: line above)", name);
+    else
+      pr_err("%s: refused: cannot set up its first vcpu (%d)", name, err);
     goto fail;
   }
   d->vcpus[0]->online = true;

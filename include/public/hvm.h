@@ -65,7 +65,7 @@ struct xen_hvm_pagetable_dying {
  * vcpu 0 only; a vector reaches every vcpu).  0 = not at all; otherwise
  * bits 63..56 hold the type and the rest its argument. */
 #define HVM_PARAM_CALLBACK_IRQ 0
-#define HVM_PARAM_CALLBACK_TYPE_SHIFT 56
+#define HVM_PARAM_CALLBACK_TYPE_SHIFT 56 /* Linux: HVM_CALLBACK_VIA_TYPE_SHIFT */
 #define HVM_PARAM_CALLBACK_IRQ_TYPE_MASK 0xFF00000000000000ULL
 #define HVM_PARAM_CALLBACK_TYPE_GSI 0 /* bits 55..0: a GSI other than 0 */
 /* Bits 47..32 PCI segment, 31..16 bus, 15..8 devfn, 1..0 INTx pin. */

@@ -49,8 +49,8 @@ int cmdline_get(const char *cmdline, const char *key, char *val, size_t size);
  * write through console_io and return the number of bytes formatted. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+    __attribute__((format(__printf__, 3, 4)));
+int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 int puts(const char *s); /* s and a newline */
 
 /* ---- Memory (paging.c) ---- */

@@ -1,0 +1,97 @@
+"""Domains: PVH guests from test/guests run under Bochs (VT-x), a guest's
+fault kills that guest only, and bad images are refused while the other
+domains still run.
+
+Guest lines come out as "(<domain>) <text>"; the hypervisor ends with
+"mica: <domain> exit: <reason> (<N> port writes dropped)" per domain."""
+
+import os
+import re
+
+import pytest
+
+import hvout
+from conftest import REPO
+from hvout import describe
+
+GUESTS = os.path.join(REPO, "build", "guests")
+HELLO = os.path.join(GUESTS, "hello.elf")
+CRASH = os.path.join(GUESTS, "crash.elf")
+
+pytestmark = [pytest.mark.boot]
+
+
+def exit_line(serial, dom):
+    for l in hvout.lines(serial):
+        m = re.match(r"mica: %s exit: (\S+) \((\d+) port writes dropped\)" % dom, l)
+        if m:
+            return m.group(1), int(m.group(2))
+    return None
+
+
+@pytest.mark.bochs
+def test_hello_dom0(hvrun):
+    cmdline = "hi there \"quoted\" $x;y"
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO + ",cmdline=" + cmdline,
+                "--timeout", "90")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "dom0: built: 64 MiB, 1 vcpu(s), ELF64"), describe(run)
+    # The guest read its command line from hvm_start_info, exactly.
+    assert hvout.has_line(run.serial, "(dom0) hello: cmdline '%s'" % cmdline), describe(run)
+    # dom0 gets SIF_PRIVILEGED | SIF_INITDOMAIN and a one-entry memory map.
+    assert hvout.has_line(run.serial, "(dom0) hello: start info at"), describe(run)
+    assert any("flags 0x3" in l for l in hvout.lines(run.serial)), describe(run)
+    assert hvout.has_line(run.serial, "(dom0) hello: xen version 4.19"), describe(run)
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+    assert exit_line(run.serial, "dom0") == ("poweroff", 0), describe(run)
+    assert hvout.has_line(run.serial, "mica: power off"), describe(run)
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("kind,why", [
+    ("triple", r"domu1: domain crashed: triple fault, rip 0x[0-9a-f]+"),
+    ("ept", r"domu1: domain crashed: EPT violation: write at gpa 0x7000000000, rip 0x[0-9a-f]+"),
+])
+def test_guest_fault_kills_only_that_guest(hvrun, kind, why):
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO + ",cmdline=survivor",
+                "--domu", CRASH + ",cmdline=crash=" + kind, "--timeout", "90")
+    assert run.status == 0, describe(run)
+    assert any(re.match(why, l) for l in hvout.lines(run.serial)), describe(run)
+    assert exit_line(run.serial, "domu1")[0] == "crashed", describe(run)
+    # The other domain did its work and the hypervisor powered off cleanly.
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+    assert exit_line(run.serial, "dom0") == ("poweroff", 0), describe(run)
+    assert hvout.has_line(run.serial, "domu1: crashed (16384 frames given back)"), describe(run)
+
+
+@pytest.mark.bochs
+def test_wild_port_io_is_dropped(hvrun):
+    run = hvrun("--emulator", "bochs", "--dom0", CRASH + ",cmdline=crash=io", "--timeout", "90")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+    reason, dropped = exit_line(run.serial, "dom0")
+    assert reason == "poweroff" and dropped > 300, describe(run)
+
+
+@pytest.mark.bochs
+def test_bad_images_are_refused_others_run(hvrun, hv_elf):
+    # hv.elf is an x86-64 ELF without XEN_ELFNOTE_PHYS32_ENTRY; hello with
+    # 1 MiB of RAM cannot hold its own segments.
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO + ",cmdline=still here",
+                "--domu", hv_elf, "--domu", HELLO + ",mem=1", "--timeout", "90")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(
+        run.serial, "domu1: refused: module 1 has no XEN_ELFNOTE_PHYS32_ENTRY"), describe(run)
+    assert hvout.has_line(run.serial, "domu2: refused: segment 0x"), describe(run)
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+    assert exit_line(run.serial, "dom0") == ("poweroff", 0), describe(run)
+    assert exit_line(run.serial, "domu1") is None  # never built
+
+
+@pytest.mark.qemu
+@pytest.mark.filterwarnings("ignore")
+def test_no_vmx_refuses_domains_cleanly(hvrun):
+    run = hvrun("--emulator", "qemu", "--dom0", HELLO, "--timeout", "60")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "dom0: refused: VT-x is unavailable"), describe(run)
+    assert hvout.has_line(run.serial, "mica: no domain to run"), describe(run)
