@@ -14,7 +14,8 @@ HV_SRCS := \
 	boot/head.S boot/mb2.c boot/mb2_entry.c \
 	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/elf.c hv/dombuild.c hv/hypercall.c hv/xen_version.c \
-	hv/console_io.c hv/sched_op.c sched/sched.c \
+	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c \
+	sched/sched.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c arch/x86/string.c \
 	mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \

@@ -6,7 +6,10 @@
 #include <hv/guestmem.h>
 #include <hv/heap.h>
 #include <hv/string.h>
+#include <hv/errno.h>
+#include <hv/frame.h>
 #include <public/sched.h>
+#include <public/xen.h>
 
 struct domain *domain_list;
 
@@ -29,6 +32,10 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
   d->state = DOMAIN_RUNNING;
   d->mem_bytes = mem_bytes;
   d->nr_vcpus = nr_vcpus;
+  d->shared_info_gfn = ~0ULL;
+  d->shared_info = frame_alloc_zeroed();
+  if (!d->shared_info)
+    goto nomem;
   for (unsigned int i = 0; i < nr_vcpus; i++) {
     struct vcpu *v = heap_zalloc(sizeof(*v));
     if (!v)
@@ -48,6 +55,8 @@ nomem:
   if (d) {
     for (unsigned int i = 0; i < nr_vcpus; i++)
       heap_free(d->vcpus[i]);
+    if (d->shared_info)
+      frame_free(d->shared_info);
     heap_free(d);
   }
   return NULL;
@@ -98,7 +107,25 @@ void domain_destroy(struct domain *d)
   }
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     heap_free(d->vcpus[i]);
+  frame_free(d->shared_info);
   heap_free(d);
+}
+
+int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
+{
+  if (id == DOMID_SELF || id == caller->id) {
+    *out = caller;
+    return 0;
+  }
+  if (!caller->privileged)
+    return -EPERM;
+  for (struct domain *d = domain_list; d; d = d->next) {
+    if (d->id == id) {
+      *out = d;
+      return 0;
+    }
+  }
+  return -ESRCH;
 }
 
 const char *domain_exit_reason(const struct domain *d)

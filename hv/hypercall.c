@@ -29,8 +29,26 @@ static long hc_multicall(struct vcpu *v, const uint64_t a[6])
   return do_multicall(v, a[0], (unsigned int)a[1]);
 }
 
+static long hc_memory_op(struct vcpu *v, const uint64_t a[6])
+{
+  return do_memory_op(v, (unsigned long)a[0], a[1]);
+}
+
+static long hc_hvm_op(struct vcpu *v, const uint64_t a[6])
+{
+  return do_hvm_op(v, (unsigned long)a[0], a[1]);
+}
+
+static long hc_vcpu_op(struct vcpu *v, const uint64_t a[6])
+{
+  return do_vcpu_op(v, (int)a[0], (unsigned int)a[1], a[2]);
+}
+
 static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+  [__HYPERVISOR_memory_op] = hc_memory_op,
   [__HYPERVISOR_multicall] = hc_multicall,
+  [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+  [__HYPERVISOR_hvm_op] = hc_hvm_op,
   [__HYPERVISOR_xen_version] = hc_xen_version,
   [__HYPERVISOR_console_io] = hc_console_io,
   [__HYPERVISOR_sched_op] = hc_sched_op,

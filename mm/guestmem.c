@@ -48,7 +48,7 @@ static void release_range(struct domain *d, uint64_t gpa, uint64_t end)
   while (gpa < end) {
     uint64_t size = PAGE_SIZE;
     paddr_t hpa = arch_p2m_lookup(d, gpa, &size);
-    if (hpa) {
+    if (hpa && hpa != d->shared_info) { /* shared_info is not RAM: freed with d */
       if (size == MiB(2))
         frame_free_contig(hpa, 512);
       else

@@ -79,6 +79,50 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
   return 0;
 }
 
+/* Drop the CPU's cached translations for d's EPT (INVEPT single-context,
+ * SDM vol. 3, 29.4.3.1).  Needed whenever a present entry changes. */
+static void ept_flush(struct domain *d)
+{
+  struct {
+    uint64_t eptp, reserved;
+  } desc = { d->arch.ept_root | (3 << 3) | 6, 0 };
+  asm volatile("invept %0, %1" ::"m"(desc), "r"(1ULL) : "cc", "memory");
+}
+
+/* Replace the 2 MiB leaf *pde by a table of 512 4 KiB leaves. */
+static int split_2m(struct domain *d, uint64_t *pde)
+{
+  paddr_t pt = frame_alloc_zeroed();
+  if (!pt)
+    return -ENOMEM;
+  d->arch.ept_tables++;
+  uint64_t *t = phys_to_virt(pt), base = *pde & EPT_ADDR & ~(MiB(2) - 1);
+  for (unsigned int i = 0; i < 512; i++)
+    t[i] = (base + (uint64_t)i * PAGE_SIZE) | EPT_RWX | EPT_MT_WB;
+  *pde = pt | EPT_RWX;
+  return 0;
+}
+
+int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
+{
+  *old = 0;
+  if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48))
+    return -EINVAL;
+  uint64_t *pde = walk(d, gpa, 1, true);
+  if (!pde)
+    return -ENOMEM;
+  if ((*pde & EPT_LEAF_2M) && split_2m(d, pde))
+    return -ENOMEM;
+  uint64_t *pte = walk(d, gpa, 0, true);
+  if (!pte)
+    return -ENOMEM;
+  if (*pte & EPT_RWX)
+    *old = *pte & EPT_ADDR;
+  *pte = hpa ? hpa | EPT_RWX | EPT_MT_WB : 0;
+  ept_flush(d);
+  return 0;
+}
+
 static void free_level(uint64_t *t, int level)
 {
   for (unsigned int i = 0; level > 0 && i < 512; i++)

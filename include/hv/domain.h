@@ -23,6 +23,7 @@ struct vcpu {
   struct domain *dom;
   bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
   bool blocked;         /* waiting (HLT, SCHEDOP_block) */
+  uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
   struct vcpu *next;    /* in the scheduler's run list */
   struct arch_vcpu arch;
 };
@@ -40,6 +41,9 @@ struct domain {
   unsigned int nr_vcpus;
   struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
   unsigned long nr_frames;  /* frames backing guest RAM */
+  paddr_t shared_info;      /* the domain's struct shared_info page */
+  uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
+  uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */
   /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
   char con_buf[128];
   unsigned int con_len;
@@ -49,6 +53,11 @@ struct domain {
 };
 
 extern struct domain *domain_list;
+
+/* The domain a hypercall names: DOMID_SELF or the caller's own id gives
+ * the caller; another id needs a privileged caller (-EPERM) and an
+ * existing domain (-ESRCH).  Returns 0 and sets *out. */
+int domain_lookup(struct domain *caller, uint16_t id, struct domain **out);
 
 /* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).
  * Returns NULL (after a printk) when memory runs out. */

@@ -17,6 +17,9 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg);
 long do_console_io(struct vcpu *v, int cmd, int count, uint64_t buf);
 long do_sched_op(struct vcpu *v, int cmd, uint64_t arg);
 long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls);
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
+long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg);
+long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg);
 
 
 /* The hypervisor's command line, for XENVER_commandline (dom0 only). */

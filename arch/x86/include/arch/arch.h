@@ -51,6 +51,11 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size);
 /* The host address backing gpa (with its offset), or 0 when unmapped;
  * *page_size (if not NULL) gets the size of the mapping page. */
 paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size);
+/* Point the 4 KiB page at gpa to hpa (0: unmap it), whatever was there;
+ * a 2 MiB page around it is split first.  *old gets the host page that
+ * was mapped there (0 if none).  The CPU's cached translations are
+ * flushed.  Returns 0, -ENOMEM or -EINVAL. */
+int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old);
 /* Free d's translation tables (not the frames they map). */
 void arch_p2m_destroy(struct domain *d);
 

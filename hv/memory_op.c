@@ -1,0 +1,128 @@
+/* memory_op: what a PVH guest asks about and of its memory. */
+#include <arch/arch.h>
+#include <hv/errno.h>
+#include <hv/frame.h>
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <public/memory.h>
+
+#define MEMORY_MAP_MAX 2
+
+/* The guest's memory map as E820 entries: RAM below the hole, RAM above
+ * 4 GiB (the same map hvm_start_info carries). */
+static unsigned int memory_map(const struct domain *d, struct e820entry *e)
+{
+  unsigned int n = 0;
+  e[n++] = (struct e820entry){ 0, d->ram_below_4g, 1 };
+  if (d->mem_bytes > d->ram_below_4g)
+    e[n++] = (struct e820entry){ GiB(4), d->mem_bytes - d->ram_below_4g, 1 };
+  return n;
+}
+
+/* Put the domain's shared_info page at gfn; the RAM page there goes back
+ * to the allocator and an earlier location of shared_info becomes a hole. */
+static long map_shared_info(struct domain *d, uint64_t gfn)
+{
+  uint64_t gpa = gfn << PAGE_SHIFT;
+  paddr_t old;
+
+  if (gfn >= (1ULL << 36))
+    return -EINVAL;
+  if (d->shared_info_gfn != ~0ULL && d->shared_info_gfn != gfn) {
+    if (arch_p2m_set(d, d->shared_info_gfn << PAGE_SHIFT, 0, &old))
+      return -ENOMEM;
+  }
+  if (arch_p2m_set(d, gpa, d->shared_info, &old))
+    return -ENOMEM;
+  if (old && old != d->shared_info) {
+    frame_free(old);
+    d->nr_frames--;
+  }
+  d->shared_info_gfn = gfn;
+  return 0;
+}
+
+static long add_to_physmap(struct vcpu *v, uint64_t arg)
+{
+  struct xen_add_to_physmap x;
+  struct domain *d;
+
+  if (arch_copy_from_guest(v, &x, arg, sizeof(x)))
+    return -EFAULT;
+  long err = domain_lookup(v->dom, x.domid, &d);
+  if (err)
+    return err;
+  switch (x.space) {
+  case XENMAPSPACE_shared_info:
+    if (x.idx != 0)
+      return -EINVAL;
+    return map_shared_info(d, x.gpfn);
+  case XENMAPSPACE_grant_table:
+  case XENMAPSPACE_gmfn:
+  case XENMAPSPACE_gmfn_range:
+    return -ENOSYS; /* grant tables and page moves come later */
+  default:
+    return -EINVAL;
+  }
+}
+
+static long get_memory_map(struct vcpu *v, uint64_t arg)
+{
+  struct xen_memory_map m;
+  struct e820entry e[MEMORY_MAP_MAX];
+
+  if (arch_copy_from_guest(v, &m, arg, sizeof(m)))
+    return -EFAULT;
+  unsigned int n = memory_map(v->dom, e);
+  if (m.nr_entries > n)
+    m.nr_entries = n; /* like Xen: a short buffer gets the first entries */
+  if (arch_copy_to_guest(v, m.buffer, e, m.nr_entries * sizeof(e[0])) ||
+      arch_copy_to_guest(v, arg, &m, sizeof(m)))
+    return -EFAULT;
+  return 0;
+}
+
+/* A domid argument (current/maximum_reservation, maximum_gpfn). */
+static long domid_arg(struct vcpu *v, uint64_t arg, struct domain **d)
+{
+  domid_t id;
+  if (arch_copy_from_guest(v, &id, arg, sizeof(id)))
+    return -EFAULT;
+  return domain_lookup(v->dom, id, d);
+}
+
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
+{
+  struct domain *d = v->dom;
+  long err;
+
+  /* Bits above 6 carry a continuation start point (Xen's
+   * MEMOP_EXTENT_SHIFT); nothing of ours is long enough to need one. */
+  switch (cmd & 0x3f) {
+  case XENMEM_memory_map:
+    return get_memory_map(v, arg);
+  case XENMEM_add_to_physmap:
+    return add_to_physmap(v, arg);
+  case XENMEM_current_reservation:
+  case XENMEM_maximum_reservation:
+    if ((err = domid_arg(v, arg, &d)))
+      return err;
+    return (long)(d->mem_bytes >> PAGE_SHIFT); /* no ballooning: both the same */
+  case XENMEM_maximum_gpfn: {
+    if ((err = domid_arg(v, arg, &d)))
+      return err;
+    uint64_t top = d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g
+                                                  : d->ram_below_4g;
+    uint64_t max = (top >> PAGE_SHIFT) - 1;
+    if (d->shared_info_gfn != ~0ULL && d->shared_info_gfn > max)
+      max = d->shared_info_gfn;
+    return (long)max;
+  }
+  case XENMEM_maximum_ram_page:
+    /* The guest's own highest RAM frame: PVH guests see no host frames. */
+    return (long)((d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g
+                                                   : d->ram_below_4g) >> PAGE_SHIFT) - 1;
+  default:
+    return -ENOSYS;
+  }
+}
