@@ -13,6 +13,8 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* One assembler directive per line. */
+/* clang-format off */
 #define XEN_NOTE(type, desc)                                                                       \
   __asm__(".pushsection .note.Xen, \"a\", @note\n"                                                 \
           "\t.balign 4\n"                                                                          \
@@ -21,6 +23,7 @@
           "1:\t" desc "\n"                                                                         \
           "2:\t.balign 4\n"                                                                        \
           "\t.popsection")
+/* clang-format on */
 
 /* A 32-bit physical address, like Linux's note, which builders expect. */
 XEN_NOTE(XEN_ELFNOTE_PHYS32_ENTRY, ".long pvh_start");

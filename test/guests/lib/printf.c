@@ -7,8 +7,8 @@
 struct sink {
   void (*put)(struct sink *s, char c);
   char *buf;
-  size_t size; /* capacity of buf */
-  size_t len;  /* characters stored so far (console: not yet written) */
+  size_t size;  /* capacity of buf */
+  size_t len;   /* characters stored so far (console: not yet written) */
   size_t total; /* console: characters formatted */
 };
 
@@ -87,9 +87,7 @@ static void format(struct sink *s, const char *fmt, va_list ap)
       s->put(s, 'x');
       emit_number(s, (uintptr_t)va_arg(ap, void *), 16, 0, 0, width, zero, left);
       break;
-    case 'c':
-      s->put(s, (char)va_arg(ap, int));
-      break;
+    case 'c': s->put(s, (char)va_arg(ap, int)); break;
     case 's': {
       const char *str = va_arg(ap, const char *);
       if (!str)
@@ -103,11 +101,8 @@ static void format(struct sink *s, const char *fmt, va_list ap)
         emit_repeat(s, ' ', width - len);
       break;
     }
-    case '%':
-      s->put(s, '%');
-      break;
-    case '\0': /* a lone '%' at the end */
-      return;
+    case '%': s->put(s, '%'); break;
+    case '\0': /* a lone '%' at the end */ return;
     default: /* unknown: show it rather than guess */
       s->put(s, '%');
       s->put(s, *fmt);
