@@ -24,6 +24,8 @@ struct vcpu {
   bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
   bool blocked;         /* waiting (HLT, SCHEDOP_block) */
   uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
+  uint64_t exits;         /* times the guest stopped for the hypervisor */
+  uint64_t hv_cycles;     /* clock cycles the hypervisor spent on them */
   struct vcpu *next;    /* in the scheduler's run list */
   struct arch_vcpu arch;
 };
@@ -48,6 +50,9 @@ struct domain {
   char con_buf[128];
   unsigned int con_len;
   unsigned long io_dropped; /* port writes dropped */
+  uint64_t con_tokens;      /* console_io rate limit for domUs: bytes allowed now */
+  uint64_t con_refill_ns;   /* when the tokens were last topped up */
+  unsigned long con_dropped; /* console bytes dropped by the rate limit */
   struct domain *next;      /* all domains, by creation */
   struct arch_domain arch;
 };

@@ -3,7 +3,8 @@ fault kills that guest only, and bad images are refused while the other
 domains still run.
 
 Guest lines come out as "(<domain>) <text>"; the hypervisor ends with
-"mica: <domain> exit: <reason> (<N> port writes dropped)" per domain."""
+"mica: <domain> exit: <reason> (<N> port writes dropped, <E> exits, <C>
+cycles each)" per domain."""
 
 import os
 import re
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.boot]
 
 def exit_line(serial, dom):
     for l in hvout.lines(serial):
-        m = re.match(r"mica: %s exit: (\S+) \((\d+) port writes dropped\)" % dom, l)
+        m = re.match(r"mica: %s exit: (\S+) \((\d+) port writes dropped, \d+ exits, \d+ cycles each\)" % dom, l)
         if m:
             return m.group(1), int(m.group(2))
     return None
@@ -98,3 +99,20 @@ def test_no_vmx_refuses_domains_cleanly(hvrun):
     assert run.status == 0, describe(run)
     assert hvout.has_line(run.serial, "dom0: refused: VT-x is unavailable"), describe(run)
     assert hvout.has_line(run.serial, "mica: no domain to run"), describe(run)
+
+
+@pytest.mark.bochs
+def test_domu_console_is_rate_limited_dom0_is_not(hvrun):
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO + ",cmdline=flood=300",
+                "--domu", HELLO + ",cmdline=flood=1000", "--timeout", "120")
+    assert run.status == 0, describe(run)
+    ls = hvout.lines(run.serial)
+    dom0 = [l for l in ls if l.startswith("(dom0) flood ")]
+    domu = [l for l in ls if l.startswith("(domu1) flood ")]
+    assert len(dom0) == 300, describe(run)  # dom0 is never limited
+    # 64-byte lines: a 16 KiB burst lets ~256 through, then 8 KiB/s.
+    assert 200 < len(domu) < 600, len(domu)
+    m = [re.match(r"mica: domu1: (\d+) console bytes dropped", l) for l in ls]
+    dropped = [int(x.group(1)) for x in m if x]
+    assert dropped and dropped[0] > 20000, describe(run)
+    assert exit_line(run.serial, "domu1")[0] == "poweroff", describe(run)

@@ -66,9 +66,13 @@ void arch_vcpu_run(struct vcpu *v)
     domain_crash(v->dom, "cannot load the VMCS of vcpu %u", v->id);
     return;
   }
+  uint64_t exit_tsc = 0;
   while (v->dom->state == DOMAIN_RUNNING && !sched_resched) {
     irq_disable(); /* an interrupt now makes a VM exit, handled below */
+    if (exit_tsc)  /* the time since the last exit was the hypervisor's */
+      v->hv_cycles += rdtsc() - exit_tsc;
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
+    exit_tsc = rdtsc();
     irq_enable();  /* ... here, by the host's own handler */
     if (err) {
       domain_crash(v->dom, "VM entry failed, VM-instruction error %llu",
@@ -76,6 +80,7 @@ void arch_vcpu_run(struct vcpu *v)
       return;
     }
     v->arch.launched = true;
+    v->exits++;
     if (vmx_handle_exit(v))
       return; /* the scheduler's turn */
   }
