@@ -45,6 +45,9 @@ static void inject_exception(unsigned int vector, bool has_error, uint32_t error
   vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* For messages only: the hot paths never read RIP unless they move it. */
+static unsigned long long guest_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
+
 /* The guest's privilege level: SS.DPL (SDM 24.4.1). */
 static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3; }
 
@@ -265,11 +268,10 @@ static int handle_cr(struct vcpu *v)
 int vmx_handle_exit(struct vcpu *v)
 {
   uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-  uint64_t rip = vmcs_read(VMCS_GUEST_RIP);
 
   if (reason & EXIT_REASON_FAILED_ENTRY) {
     domain_crash(v->dom, "VM entry failed: exit reason %u (invalid guest state), rip 0x%llx",
-                 reason & 0xffff, (unsigned long long)rip);
+                 reason & 0xffff, guest_rip());
     return 1;
   }
   switch (reason & 0xffff) {
@@ -297,19 +299,18 @@ int vmx_handle_exit(struct vcpu *v)
     skip_instruction();
     return 1;
   case EXIT_REASON_TRIPLE_FAULT:
-    domain_crash(v->dom, "triple fault, rip 0x%llx", (unsigned long long)rip);
+    domain_crash(v->dom, "triple fault, rip 0x%llx", guest_rip());
     return 1;
   case EXIT_REASON_EPT_VIOLATION: {
     uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
     domain_crash(v->dom, "EPT violation: %s at gpa 0x%llx, rip 0x%llx",
                  q & 2 ? "write" : q & 4 ? "instruction fetch" : "read",
-                 (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR), (unsigned long long)rip);
+                 (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR), guest_rip());
     return 1;
   }
   default:
     domain_crash(v->dom, "unhandled VM exit, reason %u, qualification 0x%llx, rip 0x%llx",
-                 reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
-                 (unsigned long long)rip);
+                 reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION), guest_rip());
     return 1;
   }
 }
