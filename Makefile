@@ -82,7 +82,7 @@ include test/guests/guests.mk
 system-test: deps $(BUILD)/hv.elf
 	/usr/bin/python3 -m pytest -q test/system
 
-bench: deps $(BUILD)/hv.elf
+bench: deps $(BUILD)/hv.elf guests
 	@tools/bench.sh
 
 check: deps
