@@ -1,13 +1,11 @@
-/* console_io: guests write to the hypervisor console; dom0 reads the
- * hypervisor's log ring. */
+/* console_io: guests write to the hypervisor console. */
 #include <arch/arch.h>
-#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 #include <hv/timer.h>
 #include <public/xen.h>
 
-#define CONSOLE_IO_MAX 16384 /* bytes per call; a guest loops for more */
+#define CONSOLE_IO_TURN 4096 /* bytes per turn; more is a continuation */
 /* domUs share the serial line with everyone: each may write a burst of
  * 16 KiB, then 8 KiB a second (about two thirds of a 115200-baud line for
  * all of them together is the budget of a few busy domUs). */
@@ -35,43 +33,41 @@ static size_t rate_limit(struct domain *d, size_t n)
   return ok;
 }
 
-long do_console_io(struct vcpu *v, int cmd, int count, uint64_t buf)
+/* Xen 4.19's do_console_io and xsm_console_io: dom0 may do anything; a
+ * domU may write (as a debug Xen allows) and nothing else (-EPERM, before
+ * the command is even looked at).  The count is unsigned; a write has no
+ * limit but goes 4 KiB per turn (a continuation); a read takes the serial
+ * line's input, of which there is none yet, so it returns 0. */
+long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_t buf,
+                   uint64_t args[6])
 {
   char chunk[128];
-  static uint64_t dom0_read_pos; /* where dom0's reading of the log is */
 
-  if (count < 0)
-    return -EINVAL;
+  if (!v->dom->privileged && cmd != CONSOLEIO_write)
+    return -EPERM;
   switch (cmd) {
-  case CONSOLEIO_write:
-    if (count > CONSOLE_IO_MAX)
-      return -EINVAL;
-    for (int done = 0; done < count;) {
-      int n = MIN(count - done, (int)sizeof(chunk));
-      if (arch_copy_from_guest(v, chunk, buf + (uint64_t)done, (size_t)n))
+  case CONSOLEIO_write: {
+    unsigned int turn = MIN(count, (unsigned int)CONSOLE_IO_TURN);
+    for (unsigned int done = 0; done < turn;) {
+      unsigned int n = MIN(turn - done, (unsigned int)sizeof(chunk));
+      if (arch_copy_from_guest(v, chunk, buf + done, n))
         return -EFAULT;
-      size_t allowed = rate_limit(v->dom, (size_t)n);
+      size_t allowed = rate_limit(v->dom, n);
       for (size_t i = 0; i < allowed; i++)
         domain_console_putc(v->dom, chunk[i]);
       done += n;
     }
-    return 0;
-  case CONSOLEIO_read: {
-    if (!v->dom->privileged)
-      return -EPERM;
-    int done = 0;
-    while (done < count) {
-      uint64_t pos = dom0_read_pos;
-      size_t n = console_log_read(&pos, chunk, (size_t)MIN(count - done, (int)sizeof(chunk)));
-      if (!n)
-        break;
-      if (arch_copy_to_guest(v, buf + (uint64_t)done, chunk, n))
-        return -EFAULT;
-      dom0_read_pos = pos;
-      done += (int)n;
+    if (turn < count) {
+      args[1] = count - turn;
+      args[2] = buf + turn;
+      return -ERESTART;
     }
-    return done;
+    return 0;
   }
+  case CONSOLEIO_read:
+    if (count > 0x7fffffffU)
+      return -E2BIG; /* the result must not look like an error */
+    return 0;
   default:
     return -ENOSYS;
   }

@@ -70,7 +70,9 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
   if (d->con_len)
     domain_console_putc(d, '\n'); /* flush a partial line */
   d->state = state;
-  d->shutdown_reason = reason;
+  /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
+   * domain_shutdown). */
+  d->shutdown_reason = d->has_shutdown_code ? d->shutdown_code : reason;
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     arch_vcpu_destroy(d->vcpus[i]);
   unsigned long frames = d->nr_frames;
@@ -93,7 +95,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
   pr_err("%s: domain crashed: %s", d->name, why);
-  domain_stop(d, DOMAIN_CRASHED, d->has_shutdown_code ? d->shutdown_code : SHUTDOWN_crash);
+  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash);
 }
 
 void domain_destroy(struct domain *d)
@@ -117,10 +119,12 @@ int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
     *out = caller;
     return 0;
   }
-  if (!caller->privileged)
-    return -EPERM;
+  /* Like Xen: a domain that does not exist is -ESRCH even for a caller
+   * that could not have touched it. */
   for (struct domain *d = domain_list; d; d = d->next) {
     if (d->id == id) {
+      if (!caller->privileged)
+        return -EPERM;
       *out = d;
       return 0;
     }

@@ -1,22 +1,42 @@
 /* hvm_op: HVM parameters (set/get).  The values are kept; what they
  * switch on (the callback vector, consoles, the store) arrives with the
- * event-channel and console work. */
+ * event-channel and console work.  Who may read or write which parameter
+ * follows Xen 4.19 (xen/arch/x86/hvm/hvm.c, hvm_allow_set/get_param). */
 #include <arch/arch.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 #include <public/hvm.h>
 
-/* May the domain itself write this parameter?  The rings and event
- * channels are set up by the builder or the toolstack, never the guest. */
-static bool guest_may_set(uint32_t index)
+/* Parameters that exist only for old toolstacks: -EINVAL either way. */
+static bool deprecated(uint32_t index)
 {
+  return index == HVM_PARAM_PAE_ENABLED || index == HVM_PARAM_DM_DOMAIN ||
+         (index >= 20 && index <= 26) || index == 30;
+}
+
+/* What a domain may do to its own parameters (another privileged domain
+ * may do anything but touch deprecated ones). */
+static long allowed(uint32_t index, bool set, bool self)
+{
+  if (deprecated(index))
+    return -EINVAL;
   switch (index) {
   case HVM_PARAM_CALLBACK_IRQ:
-  case HVM_PARAM_TIMER_MODE:
-  case HVM_PARAM_TRIPLE_FAULT_REASON:
-    return true;
+  case HVM_PARAM_VM86_TSS:
+  case HVM_PARAM_VM86_TSS_SIZED:
+  case HVM_PARAM_ACPI_IOPORTS_LOCATION:
+  case HVM_PARAM_VM_GENERATION_ID_ADDR:
+  case HVM_PARAM_STORE_EVTCHN:
+  case HVM_PARAM_CONSOLE_EVTCHN:
+  case HVM_PARAM_X87_FIP_WIDTH:
+    return 0;
+  case HVM_PARAM_STORE_PFN:
+  case HVM_PARAM_CONSOLE_PFN:
+    return set && self ? -EPERM : 0; /* readable, set by the builder */
+  case HVM_PARAM_ALTP2M:
+    return set ? -EEXIST : 0;
   default:
-    return false;
+    return self ? -EPERM : 0;
   }
 }
 
@@ -34,9 +54,10 @@ long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
   long err = domain_lookup(v->dom, p.domid, &d);
   if (err)
     return err;
+  err = allowed(p.index, op == HVMOP_set_param, d == v->dom);
+  if (err)
+    return err;
   if (op == HVMOP_set_param) {
-    if (d == v->dom && !v->dom->privileged && !guest_may_set(p.index))
-      return -EPERM;
     d->hvm_params[p.index] = p.value;
     return 0;
   }

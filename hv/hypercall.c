@@ -6,40 +6,40 @@
 #include <hv/hypercall.h>
 #include <public/xen.h>
 
-typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[6]);
+typedef long (*hypercall_fn)(struct vcpu *v, uint64_t a[6]);
 
 /* Thin adapters from the six registers to each handler's typed arguments. */
-static long hc_xen_version(struct vcpu *v, const uint64_t a[6])
+static long hc_xen_version(struct vcpu *v, uint64_t a[6])
 {
   return do_xen_version(v, (int)a[0], a[1]);
 }
 
-static long hc_console_io(struct vcpu *v, const uint64_t a[6])
+static long hc_console_io(struct vcpu *v, uint64_t a[6])
 {
-  return do_console_io(v, (int)a[0], (int)a[1], a[2]);
+  return do_console_io(v, (unsigned int)a[0], (unsigned int)a[1], a[2], a);
 }
 
-static long hc_sched_op(struct vcpu *v, const uint64_t a[6])
+static long hc_sched_op(struct vcpu *v, uint64_t a[6])
 {
   return do_sched_op(v, (int)a[0], a[1]);
 }
 
-static long hc_multicall(struct vcpu *v, const uint64_t a[6])
+static long hc_multicall(struct vcpu *v, uint64_t a[6])
 {
   return do_multicall(v, a[0], (unsigned int)a[1]);
 }
 
-static long hc_memory_op(struct vcpu *v, const uint64_t a[6])
+static long hc_memory_op(struct vcpu *v, uint64_t a[6])
 {
   return do_memory_op(v, (unsigned long)a[0], a[1]);
 }
 
-static long hc_hvm_op(struct vcpu *v, const uint64_t a[6])
+static long hc_hvm_op(struct vcpu *v, uint64_t a[6])
 {
   return do_hvm_op(v, (unsigned long)a[0], a[1]);
 }
 
-static long hc_vcpu_op(struct vcpu *v, const uint64_t a[6])
+static long hc_vcpu_op(struct vcpu *v, uint64_t a[6])
 {
   return do_vcpu_op(v, (int)a[0], (unsigned int)a[1], a[2]);
 }
@@ -54,7 +54,7 @@ static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_sched_op] = hc_sched_op,
 };
 
-long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6])
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
 {
   if (nr >= HYPERCALL_NR || !hypercall_table[nr])
     return -ENOSYS;
@@ -62,7 +62,8 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6])
 }
 
 /* Each entry is run as its own hypercall; its result is written back.
- * A multicall inside a multicall is refused (-EINVAL in its result). */
+ * A multicall inside a multicall is refused (-EINVAL in its result).  An
+ * entry that asks for a continuation is simply run on until it is done. */
 long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls)
 {
   for (unsigned int i = 0; i < nr_calls; i++) {
@@ -70,9 +71,13 @@ long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls)
     uint64_t at = calls + (uint64_t)i * sizeof(e);
     if (arch_copy_from_guest(v, &e, at, sizeof(e)))
       return -EFAULT;
-    e.result = e.op == __HYPERVISOR_multicall
-                   ? (xen_ulong_t)-EINVAL
-                   : (xen_ulong_t)hypercall_dispatch(v, e.op, (const uint64_t *)e.args);
+    long r = -EINVAL;
+    if (e.op != __HYPERVISOR_multicall) {
+      do
+        r = hypercall_dispatch(v, e.op, (uint64_t *)e.args);
+      while (r == -ERESTART && v->dom->state == DOMAIN_RUNNING);
+    }
+    e.result = (xen_ulong_t)r;
     if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, result), &e.result,
                            sizeof(e.result)))
       return -EFAULT;

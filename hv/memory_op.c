@@ -61,6 +61,10 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
   case XENMAPSPACE_gmfn:
   case XENMAPSPACE_gmfn_range:
     return -ENOSYS; /* grant tables and page moves come later */
+  case XENMAPSPACE_gmfn_foreign:
+    return -ENOSYS; /* batch only, as in Xen */
+  case XENMAPSPACE_dev_mmio:
+    return v->dom->privileged ? -EINVAL : -EACCES; /* Arm only; Xen checks rights first */
   default:
     return -EINVAL;
   }
@@ -97,17 +101,34 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
   long err;
 
   /* Bits above 6 carry a continuation start point (Xen's
-   * MEMOP_EXTENT_SHIFT); nothing of ours is long enough to need one. */
-  switch (cmd & 0x3f) {
+   * MEMOP_EXTENT_SHIFT), meaningful only to the reservation ops, which we
+   * do not have: anywhere else they are -EINVAL, as in Xen. */
+  if (cmd >> 6) {
+    switch (cmd & 0x3f) {
+    case XENMEM_memory_map:
+    case XENMEM_add_to_physmap:
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+    case XENMEM_maximum_ram_page:
+      return -EINVAL;
+    default:
+      return -ENOSYS;
+    }
+  }
+  switch (cmd) {
   case XENMEM_memory_map:
     return get_memory_map(v, arg);
   case XENMEM_add_to_physmap:
     return add_to_physmap(v, arg);
   case XENMEM_current_reservation:
+    if ((err = domid_arg(v, arg, &d)))
+      return err;
+    return (long)d->nr_frames; /* less the RAM pages shared_info replaced */
   case XENMEM_maximum_reservation:
     if ((err = domid_arg(v, arg, &d)))
       return err;
-    return (long)(d->mem_bytes >> PAGE_SHIFT); /* no ballooning: both the same */
+    return (long)(d->mem_bytes >> PAGE_SHIFT);
   case XENMEM_maximum_gpfn: {
     if ((err = domid_arg(v, arg, &d)))
       return err;

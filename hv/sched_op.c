@@ -16,13 +16,15 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
     return 0;
   case SCHEDOP_shutdown:
   case SCHEDOP_shutdown_code:
+    /* Like Xen, neither checks the reason: an unknown one still ends the
+     * domain, and is reported as "unknown". */
     if (arch_copy_from_guest(v, &sd, arg, sizeof(sd)))
       return -EFAULT;
-    if (sd.reason > SHUTDOWN_MAX)
-      return -EINVAL;
     if (cmd == SCHEDOP_shutdown_code) {
-      v->dom->shutdown_code = sd.reason; /* used if it later crashes */
-      v->dom->has_shutdown_code = true;
+      if (!v->dom->has_shutdown_code) { /* the first one counts */
+        v->dom->shutdown_code = sd.reason;
+        v->dom->has_shutdown_code = true;
+      }
       return 0;
     }
     domain_shutdown(v->dom, sd.reason);

@@ -20,20 +20,26 @@ static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
   return arch_copy_to_guest(v, arg, buf, size) ? -EFAULT : 0;
 }
 
-/* The XENFEAT_* bits of word idx that mica really provides. */
-static uint32_t features(const struct domain *d, uint32_t idx)
+/* The XENFEAT_* bits of word 0 that mica really provides (Xen 4.19 sets
+ * more for HVM guests: pvclock, the callback vector, ... which come with
+ * time and event channels). */
+static uint32_t features(const struct domain *d)
 {
-  if (idx != 0)
-    return 0;
   uint32_t f = 1U << XENFEAT_auto_translated_physmap; /* EPT does the p2m */
-  f |= 1U << XENFEAT_supervisor_mode_kernel;           /* the guest kernel runs in ring 0 */
+  f |= 1U << XENFEAT_writable_page_tables;             /* and so its page tables are its own */
+  f |= 1U << XENFEAT_not_direct_mapped;                /* gfn != mfn */
   if (d->privileged)
     f |= 1U << XENFEAT_dom0;
   return f;
 }
 
+/* Sub-ops and their permissions follow Xen 4.19 (common/kernel.c
+ * do_xen_version, xsm/dummy.h xsm_xen_version): the command line and the
+ * build id are for dom0; a domU asking for the first gets "<denied>". */
 long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
 {
+  bool deny = !v->dom->privileged && (cmd == XENVER_commandline || cmd == XENVER_build_id);
+
   switch (cmd) {
   case XENVER_version:
     return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
@@ -61,23 +67,31 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
     struct xen_feature_info fi;
     if (arch_copy_from_guest(v, &fi, arg, sizeof(fi)))
       return -EFAULT;
-    if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
+    if (fi.submap_idx != 0)
       return -EINVAL;
-    fi.submap = features(v->dom, fi.submap_idx);
+    fi.submap = features(v->dom);
     return arch_copy_to_guest(v, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
   }
   case XENVER_pagesize:
-    return PAGE_SIZE;
+    return arg ? -EINVAL : (long)PAGE_SIZE;
   case XENVER_guest_handle: {
     uint8_t handle[XEN_DOMAIN_HANDLE_LEN] = { 0 }; /* no toolstack sets one */
     return arch_copy_to_guest(v, arg, handle, sizeof(handle)) ? -EFAULT : 0;
   }
   case XENVER_commandline:
-    if (!v->dom->privileged)
+    return put_string(v, arg, deny ? "<denied>" : hv_cmdline, XEN_COMMANDLINE_LEN);
+  case XENVER_build_id: {
+    if (deny)
       return -EPERM;
-    return put_string(v, arg, hv_cmdline, XEN_COMMANDLINE_LEN);
-  case XENVER_build_id:
+    if (arg) {
+      struct xen_build_id b;
+      if (arch_copy_from_guest(v, &b, arg, sizeof(b)))
+        return -EFAULT;
+      if (b.len == 0)
+        return -EINVAL;
+    }
     return -ENODATA; /* the image carries no build id */
+  }
   default:
     return -ENOSYS;
   }

@@ -36,7 +36,7 @@ struct domain {
   bool privileged;      /* dom0 */
   enum domain_state state;
   unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */
-  unsigned int shutdown_code;   /* SCHEDOP_shutdown_code: reason for a later crash */
+  unsigned int shutdown_code;   /* SCHEDOP_shutdown_code: the reason of a later shutdown */
   bool has_shutdown_code;
   uint64_t mem_bytes;   /* guest RAM */
   uint64_t ram_below_4g; /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
@@ -60,8 +60,9 @@ struct domain {
 extern struct domain *domain_list;
 
 /* The domain a hypercall names: DOMID_SELF or the caller's own id gives
- * the caller; another id needs a privileged caller (-EPERM) and an
- * existing domain (-ESRCH).  Returns 0 and sets *out. */
+ * the caller; another id needs an existing domain (-ESRCH) and then a
+ * privileged caller (-EPERM), in that order as in Xen.  Returns 0 and
+ * sets *out. */
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out);
 
 /* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).

@@ -8,13 +8,17 @@
 
 /* Run hypercall vector nr for v with the guest's six argument registers;
  * returns the value for the guest's RAX (>= 0, or a negative Xen errno;
- * -ENOSYS for an empty slot or a vector out of range). */
-long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6]);
+ * -ENOSYS for an empty slot or a vector out of range), or -ERESTART: the
+ * handler did part of the work and rewrote args for the rest, and the
+ * caller must re-issue the hypercall with them (a continuation, as in Xen:
+ * for the guest, the VMCALL runs again with the new registers). */
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6]);
 
 /* Handlers: arguments as the ABI types them; guest pointers are guest
  * virtual addresses (uint64_t), reached only through copy_*_guest. */
 long do_xen_version(struct vcpu *v, int cmd, uint64_t arg);
-long do_console_io(struct vcpu *v, int cmd, int count, uint64_t buf);
+long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_t buf,
+                   uint64_t args[6]);
 long do_sched_op(struct vcpu *v, int cmd, uint64_t arg);
 long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls);
 long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);

@@ -8,6 +8,7 @@
 #include <hv/domain.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 #include <hv/version.h>
@@ -54,14 +55,29 @@ static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) 
 static void handle_vmcall(struct vcpu *v)
 {
   struct guest_regs *r = &v->arch.regs;
-  skip_instruction();
   if (guest_cpl() != 0) {
     r->rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
+    skip_instruction();
     return;
   }
   /* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments. */
-  const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-  r->rax = (uint64_t)hypercall_dispatch(v, r->rax, args);
+  uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+  long ret = hypercall_dispatch(v, r->rax, args);
+  if (ret == -ERESTART) {
+    /* A continuation: the guest runs the same VMCALL again (RIP and RAX
+     * unchanged) with the arguments the handler left for the rest, after
+     * the others have had a turn. */
+    r->rdi = args[0];
+    r->rsi = args[1];
+    r->rdx = args[2];
+    r->r10 = args[3];
+    r->r8 = args[4];
+    r->r9 = args[5];
+    sched_resched = true;
+    return;
+  }
+  r->rax = (uint64_t)ret;
+  skip_instruction();
 }
 
 /* Xen's leaves at 0x40000000 (include/public/cpuid.h), then the host's
@@ -72,10 +88,12 @@ static void handle_cpuid(struct vcpu *v)
   uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
   struct cpuid_regs c = { 0, 0, 0, 0 };
 
-  if (leaf >= XEN_CPUID_FIRST_LEAF && leaf < XEN_CPUID_FIRST_LEAF + 0x100) {
+  /* Xen answers the whole 0x40000000-0x400001ff range (the second half is
+   * Viridian's, all zeros without it). */
+  if (leaf >= XEN_CPUID_FIRST_LEAF && leaf < XEN_CPUID_FIRST_LEAF + 0x200) {
     switch (leaf - XEN_CPUID_FIRST_LEAF) {
     case 0:
-      c = (struct cpuid_regs){ XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES - 1),
+      c = (struct cpuid_regs){ XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES),
                                XEN_CPUID_SIGNATURE_EBX, XEN_CPUID_SIGNATURE_ECX,
                                XEN_CPUID_SIGNATURE_EDX };
       break;
@@ -113,20 +131,24 @@ static void handle_cpuid(struct vcpu *v)
   skip_instruction();
 }
 
-/* Xen's hypercall page: a 32-byte stub per vector, "mov $nr, %eax;
- * vmcall; ret", the rest int3. */
+/* Xen's hypercall page (arch/x86/hvm/vmx/vmx.c): 128 stubs of 32 bytes,
+ * "mov $nr, %eax; vmcall; ret", except iret's, which is ud2 (a PV-only
+ * call); the padding is int3. */
 static int fill_hypercall_page(struct vcpu *v, uint64_t gpa)
 {
+  static const uint8_t stub[9] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x01, 0xc1, 0xc3 };
   uint8_t page[PAGE_SIZE];
+
   memset(page, 0xcc, sizeof(page));
-  for (unsigned int nr = 0; nr < HYPERCALL_NR; nr++) {
+  for (unsigned int nr = 0; nr < PAGE_SIZE / 32; nr++) {
     uint8_t *p = page + nr * 32;
-    p[0] = 0xb8;
+    if (nr == __HYPERVISOR_iret) {
+      p[0] = 0x0f;
+      p[1] = 0x0b;
+      continue;
+    }
+    memcpy(p, stub, sizeof(stub));
     memcpy(p + 1, &nr, 4);
-    p[5] = 0x0f;
-    p[6] = 0x01;
-    p[7] = 0xc1;
-    p[8] = 0xc3;
   }
   return guestmem_write(v->dom, gpa, page, sizeof(page));
 }
@@ -169,8 +191,10 @@ static void handle_msr(struct vcpu *v, bool write)
     break;
   case XEN_CPUID_HYPERCALL_MSR:
     /* Write: guest-physical page to fill; the low bits pick a page of
-     * several, and we offer one. */
-    if (!write || (val & (PAGE_SIZE - 1)) || fill_hypercall_page(v, val))
+     * several, and we offer one.  Read: 0, as Xen answers. */
+    if (!write)
+      val = 0;
+    else if ((val & (PAGE_SIZE - 1)) || fill_hypercall_page(v, val))
       ok = false;
     else
       v->arch.hypercall_page_gpa = val;
