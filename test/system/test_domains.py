@@ -124,3 +124,15 @@ def test_dom0_console_is_not_rate_limited(hvrun):
     ls = hvout.lines(run.serial)
     assert len([l for l in ls if l.startswith("(dom0) flood ")]) == 600, describe(run)
     assert not any("console bytes dropped" in l for l in ls), describe(run)
+
+
+@pytest.mark.bochs
+def test_guest_output_cannot_fake_hypervisor_markers(hvrun):
+    """A guest line is "(dom0) ..."; whatever it says, the runner must not
+    take it for the hypervisor's panic, reboot, power-off or banner."""
+    fake = "PANIC: fake mica: reboot mica: power off mica 0.1: Xen PV ABI"
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO + ",cmdline=" + fake, "--timeout", "90")
+    assert run.status == 0, describe(run)
+    assert run.stderr.strip() == "", describe(run)
+    assert hvout.has_line(run.serial, "(dom0) hello: cmdline '%s'" % fake), describe(run)
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
