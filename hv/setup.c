@@ -54,12 +54,11 @@ static void mm_init(const struct boot_info *bi, uint64_t limit)
           frame_nr_free() * (PAGE_SIZE / 1024), limit ? " (mem= limit)" : "");
 }
 
-/* List the modules with their decoded strings and check each string;
- * until domains are built that is all that happens to them. */
+/* List the modules with their decoded strings (the domain builder checks
+ * them). */
 static void list_modules(const struct boot_info *bi)
 {
   char text[BOOT_STRING_MAX];
-  struct bootmod bm;
 
   pr_info("modules: %u", bi->nr_mods);
   for (unsigned int i = 0; i < bi->nr_mods; i++) {
@@ -68,7 +67,6 @@ static void list_modules(const struct boot_info *bi)
     pr_info("module %u: 0x%016llx-0x%016llx (%llu bytes) \"%s\"", i,
             (unsigned long long)m->start, (unsigned long long)m->end,
             (unsigned long long)(m->end - m->start), text);
-    bootmod_parse(i, m->string, &bm); /* reports what is wrong */
   }
 }
 

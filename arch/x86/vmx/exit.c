@@ -76,6 +76,8 @@ static void handle_vmcall(struct vcpu *v)
     sched_resched = true;
     return;
   }
+  if (v->dom->state != DOMAIN_RUNNING)
+    return; /* it shut itself down: its VMCS is gone */
   r->rax = (uint64_t)ret;
   skip_instruction();
 }
