@@ -19,7 +19,7 @@
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
     __rodata_end[], __data_start[], __data_end[], __syms_start[], __syms_end[],
     __image_end[], boot_stack_guard[];
-const void *traps_ist_guard(unsigned int i);
+const void *traps_bsp_guard(unsigned int i);
 
 static uint64_t nx; /* PTE_NX when the CPU has NX, else 0 */
 
@@ -45,7 +45,7 @@ static bool is_guard(uint64_t pa)
   if (pa == (uint64_t)(uintptr_t)boot_stack_guard)
     return true;
   for (unsigned int i = 0; i < 3; i++)
-    if (pa == (uint64_t)(uintptr_t)traps_ist_guard(i))
+    if (pa == (uint64_t)(uintptr_t)traps_bsp_guard(i))
       return true;
   return false;
 }

@@ -1,22 +1,12 @@
 /* GDT, TSS and IDT; exception handling and the crash dump. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <hv/console.h>
 #include <hv/string.h>
 
-#define IST_STACK_SIZE 8192
-enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, NR_IST = 3 };
-
-struct tss {
-  uint32_t reserved0;
-  uint64_t rsp[3];
-  uint64_t reserved1;
-  uint64_t ist[7];
-  uint64_t reserved2;
-  uint16_t reserved3;
-  uint16_t iomap_base;
-} __packed;
+enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3 };
 
 struct idt_entry {
   uint16_t offset_lo;
@@ -33,15 +23,12 @@ struct desc_ptr {
   uint64_t base;
 } __packed;
 
-/* Each IST stack has an unmapped guard page below it (see paging.c). */
-struct ist_stack {
-  uint8_t guard[PAGE_SIZE];
-  uint8_t stack[IST_STACK_SIZE];
-} __aligned(PAGE_SIZE);
+/* The boot CPU's per-CPU state is static: it exists before any allocator. */
+static struct cpu_stacks bsp_stacks;
+static struct per_cpu bsp_cpu;
+struct per_cpu *cpus[MAX_CPUS];
+unsigned int nr_cpus_online = 1;
 
-static struct ist_stack ist_stacks[NR_IST];
-static struct tss tss __aligned(64);
-static uint64_t gdt[5] __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
 static void (*irq_handlers[256])(struct cpu_regs *);
 
@@ -54,8 +41,7 @@ static const char *const exc_names[32] = {
   "?22", "?23", "?24", "?25", "?26", "?27", "HV", "VC", "SX", "?31",
 };
 
-const void *traps_ist_guard(unsigned int i) { return ist_stacks[i].guard; }
-uint64_t traps_tss_base(void) { return (uint64_t)(uintptr_t)&tss; }
+const void *traps_bsp_guard(unsigned int i) { return bsp_stacks.ist[i].guard; }
 
 static void set_gate(unsigned int vec, unsigned int ist)
 {
@@ -70,22 +56,24 @@ static void set_gate(unsigned int vec, unsigned int ist)
   };
 }
 
-void traps_init(void)
+/* Load this CPU's GDT (null, 64-bit code, data, its TSS), TSS (IST stacks
+ * for #DF, NMI, #MC) and the shared IDT, and point GS at pc. */
+void traps_init_cpu(struct per_cpu *pc)
 {
-  /* GDT: null, 64-bit code, data, then the 16-byte TSS descriptor. */
-  uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
-  gdt[0] = 0;
-  gdt[1] = 0x00af9a000000ffffULL;
-  gdt[2] = 0x00cf92000000ffffULL;
-  gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-  gdt[4] = base >> 32;
+  uint64_t base = (uint64_t)(uintptr_t)&pc->tss, limit = sizeof(pc->tss) - 1;
+  pc->self = pc;
+  pc->gdt[0] = 0;
+  pc->gdt[1] = 0x00af9a000000ffffULL;
+  pc->gdt[2] = 0x00cf92000000ffffULL;
+  pc->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+               (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  pc->gdt[4] = base >> 32;
 
   for (unsigned int i = 0; i < NR_IST; i++)
-    tss.ist[i] = (uint64_t)(uintptr_t)(ist_stacks[i].stack + IST_STACK_SIZE);
-  tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+    pc->tss.ist[i] = (uint64_t)(uintptr_t)(pc->stacks->ist[i].stack + IST_STACK_SIZE);
+  pc->tss.iomap_base = sizeof(pc->tss); /* no I/O bitmap */
 
-  struct desc_ptr gdtr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+  struct desc_ptr gdtr = { sizeof(pc->gdt) - 1, (uint64_t)(uintptr_t)pc->gdt };
   asm volatile("lgdt %0\n\t"
                "pushq %1\n\t"
                "leaq 1f(%%rip), %%rax\n\t"
@@ -99,11 +87,19 @@ void traps_init(void)
                : "m"(gdtr), "i"(GDT_CODE), "r"((uint64_t)GDT_DATA)
                : "rax", "memory");
   asm volatile("ltr %w0" ::"r"(GDT_TSS));
+  wrmsr(0xc0000101, (uint64_t)(uintptr_t)pc); /* IA32_GS_BASE */
 
-  for (unsigned int v = 0; v < 256; v++)
-    set_gate(v, v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
   struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
   asm volatile("lidt %0" ::"m"(idtr));
+}
+
+void traps_init(void)
+{
+  for (unsigned int v = 0; v < 256; v++)
+    set_gate(v, v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
+  bsp_cpu.stacks = &bsp_stacks;
+  cpus[0] = &bsp_cpu;
+  traps_init_cpu(&bsp_cpu);
 }
 
 void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_regs *))
@@ -119,9 +115,17 @@ bool traps_on_stack(uint64_t addr, uint64_t len)
     return false;
   if (addr >= (uint64_t)(uintptr_t)boot_stack && end <= (uint64_t)(uintptr_t)boot_stack_top)
     return true;
-  for (unsigned int i = 0; i < NR_IST; i++) {
-    uint64_t lo = (uint64_t)(uintptr_t)ist_stacks[i].stack;
-    if (addr >= lo && end <= lo + IST_STACK_SIZE)
+  for (unsigned int c = 0; c < MAX_CPUS; c++) {
+    const struct cpu_stacks *st = cpus[c] ? cpus[c]->stacks : NULL;
+    if (!st)
+      continue;
+    for (unsigned int i = 0; i < NR_IST; i++) {
+      uint64_t lo = (uint64_t)(uintptr_t)st->ist[i].stack;
+      if (addr >= lo && end <= lo + IST_STACK_SIZE)
+        return true;
+    }
+    uint64_t lo = (uint64_t)(uintptr_t)st->stack;
+    if (addr >= lo && end <= lo + CPU_STACK_SIZE)
       return true;
   }
   return false;
@@ -141,8 +145,8 @@ static void print_addr(const char *label, uint64_t addr)
 void traps_dump(const struct cpu_regs *r)
 {
   unsigned int v = (unsigned int)r->vector;
-  pr_err("*** CPU EXCEPTION vector %u (#%s) error 0x%llx on CPU 0", v,
-         v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error);
+  pr_err("*** CPU EXCEPTION vector %u (#%s) error 0x%llx on CPU %u", v,
+         v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error, this_cpu()->id);
   print_addr("RIP: ", r->rip);
   pr_err("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx",
          (unsigned long long)r->rax, (unsigned long long)r->rbx,

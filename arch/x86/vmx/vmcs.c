@@ -1,12 +1,12 @@
 /* VMCS contents: the controls mica uses, the host state, and the guest
  * state of the PVH boot ABI. */
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 
 extern char vmx_exit[];
-uint64_t traps_tss_base(void);
 
 /* A control value honouring the capability MSR: bits the CPU requires are
  * set, bits it does not allow are cleared (SDM A.3). */
@@ -59,9 +59,9 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   err |= vmcs_write(VMCS_HOST_GS_SEL, 0);
   err |= vmcs_write(VMCS_HOST_TR_SEL, GDT_TSS);
   err |= vmcs_write(VMCS_HOST_FS_BASE, 0);
-  err |= vmcs_write(VMCS_HOST_GS_BASE, 0);
-  err |= vmcs_write(VMCS_HOST_TR_BASE, traps_tss_base());
-  err |= vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
+  err |= vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
+  err |= vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->tss);
+  err |= vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base); /* this CPU's own */
   err |= vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
   err |= vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
   err |= vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);

@@ -21,8 +21,13 @@ struct cpu_regs {
   uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Load the GDT, TSS (with IST stacks for #DF, NMI, #MC) and the IDT. */
+/* Build the IDT and set up the boot CPU (traps_init_cpu on its static
+ * per-CPU state). */
 void traps_init(void);
+struct per_cpu;
+/* Load this CPU's GDT, TSS (IST stacks for #DF, NMI, #MC) and the IDT;
+ * GS points at pc from now on. */
+void traps_init_cpu(struct per_cpu *pc);
 
 /* Called from entry.S for every vector. */
 void trap_dispatch(struct cpu_regs *regs);

@@ -1,0 +1,60 @@
+/* Per-CPU state: one struct per_cpu for each CPU, reached through GS
+ * (its first field points at itself), and the stacks that go with it. */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#include <hv/types.h>
+
+#define MAX_CPUS 64
+#define CPU_STACK_SIZE 16384
+#define IST_STACK_SIZE 8192
+#define NR_IST 3 /* #DF, NMI, #MC (IST slots 1..3) */
+
+struct tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t iomap_base;
+} __packed;
+
+/* A CPU's stacks, each with an unmapped guard page below it so an
+ * overflow faults (paging.c unmaps the guards). */
+struct cpu_stacks {
+  struct {
+    uint8_t guard[PAGE_SIZE];
+    uint8_t stack[IST_STACK_SIZE];
+  } ist[NR_IST];
+  uint8_t guard[PAGE_SIZE];
+  uint8_t stack[CPU_STACK_SIZE]; /* unused on the boot CPU: it has boot_stack */
+} __aligned(PAGE_SIZE);
+
+struct per_cpu {
+  struct per_cpu *self;  /* at offset 0: this_cpu() reads %gs:0 */
+  unsigned int id;       /* 0 = the boot CPU */
+  uint32_t apic_id;
+  volatile bool online;  /* set by the CPU itself once it is up */
+  struct cpu_stacks *stacks;
+  paddr_t vmxon;         /* its VMXON region, 0 while VMX is off */
+  uint64_t gdt[5] __aligned(16);
+  struct tss tss __aligned(64);
+};
+
+extern struct per_cpu *cpus[MAX_CPUS];
+extern unsigned int nr_cpus_online;
+
+static inline struct per_cpu *this_cpu(void)
+{
+  struct per_cpu *pc;
+  asm volatile("mov %%gs:0, %0" : "=r"(pc));
+  return pc;
+}
+
+/* Start the other CPUs the MADT lists; each comes up with its own
+ * descriptor tables, stacks, LAPIC and (if the boot CPU has it) VMX, then
+ * waits halted.  Prints one line per CPU that fails to answer. */
+void smp_init(void);
+
+#endif
