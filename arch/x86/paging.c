@@ -107,3 +107,30 @@ void paging_init(uint64_t top)
   pr_info("paging: 0x%llx bytes mapped 1:1 (%s pages), image W^X, NX %s",
           (unsigned long long)top, gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
 }
+
+/* Make the 4 KiB page at va (1:1, so also its physical address) absent,
+ * splitting the 1 GiB or 2 MiB page around it; for guard pages of stacks
+ * allocated after boot.  Like the rest of this file it panics when no
+ * frame is left for a table (boot time only). */
+void paging_unmap_page(uint64_t va)
+{
+  uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+  for (int level = 3; level > 0; level--) {
+    uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
+    if (!(*e & PTE_P))
+      return; /* already absent */
+    if (level < 3 && (*e & PTE_PS)) {
+      /* Split: the same rights over 512 pages one level down. */
+      uint64_t *sub = table_alloc();
+      uint64_t size = 1ULL << (12 + 9 * (level - 1));
+      uint64_t flags = *e & (PTE_W | nx | PTE_P);
+      for (unsigned int i = 0; i < 512; i++)
+        sub[i] = ((*e & PTE_ADDR & ~((size << 9) - 1)) + i * size) | flags |
+                 (level > 1 ? PTE_PS : 0);
+      *e = virt_to_phys(sub) | PTE_P | PTE_W;
+    }
+    t = phys_to_virt(*e & PTE_ADDR);
+  }
+  t[(va >> 12) & 511] = 0;
+  asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+}

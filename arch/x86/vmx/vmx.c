@@ -1,28 +1,14 @@
-/* VMX bring-up: capability checks and VMXON on the boot CPU.  What mica
+/* VMX bring-up: capability checks, and VMXON on each CPU.  What mica
  * needs of VT-x is listed once, in vmx_init(); a CPU that lacks any of it
  * gets one clear line and the hypervisor runs on without domains. */
 #include <arch/cpu.h>
 #include <arch/mm.h>
+#include <arch/percpu.h>
 #include <arch/vmx.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
 #include <hv/printk.h>
 #include <hv/string.h>
-
-struct vmx_caps vmx_caps;
-static bool enabled;
-static paddr_t vmxon_region;
-
-bool vmx_enabled(void) { return enabled; }
-
-void vmx_shutdown(void)
-{
-  if (!enabled)
-    return;
-  asm volatile("vmxoff" ::: "cc", "memory");
-  write_cr4(read_cr4() & ~X86_CR4_VMXE);
-  enabled = false;
-}
 
 /* VMXON: returns 0, or -EIO when the CPU refused (CF or ZF set). */
 static inline int vmxon(paddr_t region)
@@ -30,6 +16,66 @@ static inline int vmxon(paddr_t region)
   uint8_t fail;
   asm volatile("vmxon %1\n\tsetbe %0" : "=q"(fail) : "m"(region) : "cc", "memory");
   return fail ? -EIO : 0;
+}
+
+struct vmx_caps vmx_caps;
+static bool usable; /* the boot CPU found everything mica needs */
+
+bool vmx_enabled(void) { return this_cpu()->vmxon != 0; }
+
+void vmx_shutdown(void)
+{
+  if (!this_cpu()->vmxon)
+    return;
+  asm volatile("vmxoff" ::: "cc", "memory");
+  write_cr4(read_cr4() & ~X86_CR4_VMXE);
+  frame_free(this_cpu()->vmxon);
+  this_cpu()->vmxon = 0;
+}
+
+/* Enable VMX in IA32_FEATURE_CONTROL if nobody locked it (SDM 23.7);
+ * false if the firmware locked it off. */
+static bool feature_control_ok(void)
+{
+  uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+  if (!(fc & FEATURE_CONTROL_LOCK)) {
+    fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+    wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+    return true;
+  }
+  return fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+}
+
+/* VMXON on this CPU: the fixed CR0/CR4 bits (SDM A.7, A.8), a VMXON region
+ * of its own.  Returns 0, -ENOMEM or -EIO. */
+static int vmx_cpu_on(void)
+{
+  write_cr4(read_cr4() | X86_CR4_VMXE);
+  uint64_t cr0 = (read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) & rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+  uint64_t cr4 = (read_cr4() | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+  write_cr0(cr0);
+  write_cr4(cr4);
+
+  paddr_t region = frame_alloc_zeroed();
+  if (!region)
+    return -ENOMEM;
+  *(uint32_t *)phys_to_virt(region) = vmx_caps.vmcs_revision;
+  if (vmxon(region)) {
+    frame_free(region);
+    write_cr4(read_cr4() & ~X86_CR4_VMXE);
+    return -EIO;
+  }
+  this_cpu()->vmxon = region;
+  return 0;
+}
+
+int vmx_init_ap(void)
+{
+  if (!usable)
+    return -ENODEV;
+  if (!feature_control_ok())
+    return -ENODEV;
+  return vmx_cpu_on();
 }
 
 static int unavailable(const char *why)
@@ -46,14 +92,8 @@ int vmx_init(void)
   if (!(cpuid(1, 0).ecx & (1U << 5)))
     return unavailable("this CPU has no VT-x (CPUID.1:ECX.VMX is clear)");
 
-  uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-  if (!(fc & FEATURE_CONTROL_LOCK)) {
-    /* Nobody locked it: enable VMX outside SMX ourselves (SDM 23.7). */
-    fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-    wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
-  } else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+  if (!feature_control_ok())
     return unavailable("VT-x is disabled by the firmware (IA32_FEATURE_CONTROL locked)");
-  }
 
   uint64_t basic = rdmsr(MSR_IA32_VMX_BASIC);
   vmx_caps.vmcs_revision = (uint32_t)basic & 0x7fffffff;
@@ -74,23 +114,12 @@ int vmx_init(void)
     return unavailable("no INVEPT or INVVPID");
   vmx_caps.ept_2mb = cap & EPT_CAP_2MB;
 
-  /* CR0 and CR4 must honour the fixed bits in VMX operation (SDM A.7, A.8). */
-  write_cr4(read_cr4() | X86_CR4_VMXE);
-  uint64_t cr0 = (read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) & rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-  uint64_t cr4 = (read_cr4() | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1);
-  write_cr0(cr0);
-  write_cr4(cr4);
-
-  vmxon_region = frame_alloc_zeroed();
-  if (!vmxon_region)
-    return unavailable("out of memory for the VMXON region");
-  *(uint32_t *)phys_to_virt(vmxon_region) = vmx_caps.vmcs_revision;
-  if (vmxon(vmxon_region)) {
-    frame_free(vmxon_region);
-    write_cr4(read_cr4() & ~X86_CR4_VMXE);
-    return unavailable("VMXON failed");
+  usable = true;
+  int err = vmx_cpu_on();
+  if (err) {
+    usable = false;
+    return unavailable(err == -ENOMEM ? "out of memory for the VMXON region" : "VMXON failed");
   }
-  enabled = true;
   pr_info("vmx: VT-x on: EPT (%s pages), unrestricted guest, VPID; VMCS revision %u",
           vmx_caps.ept_2mb ? "4 KiB and 2 MiB" : "4 KiB", vmx_caps.vmcs_revision);
   return 0;

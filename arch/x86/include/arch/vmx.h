@@ -52,6 +52,10 @@ extern struct vmx_caps vmx_caps;
  * without domains. */
 int vmx_init(void);
 
+/* VMXON on another CPU once the boot CPU's vmx_init() succeeded.
+ * Returns 0, or -ENODEV / -ENOMEM / -EIO. */
+int vmx_init_ap(void);
+
 /* Leave VMX operation (VMXOFF) before a reset: in VMX root operation INIT
  * is blocked, which some reset paths rely on (SDM 23.8). */
 void vmx_shutdown(void);
@@ -61,7 +65,7 @@ void vmx_shutdown(void);
  * -EIO or -ENOMEM. */
 int vmx_selftest(void);
 
-/* Has vmx_init() succeeded on this CPU? */
+/* Is this CPU in VMX operation? */
 bool vmx_enabled(void);
 
 #endif
