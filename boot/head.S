@@ -163,6 +163,7 @@ boot_tsc:
 
         .bss
         .align 4096
+        .global boot_pml4 /* the other CPUs start on these tables too */
 boot_pml4:
         .skip   4096
 boot_pdpt:

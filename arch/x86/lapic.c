@@ -64,3 +64,20 @@ bool lapic_init(void)
   lapic_write(LAPIC_SVR, SVR_ENABLE | 0xff);
   return true;
 }
+
+uint32_t lapic_id(void)
+{
+  return x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_send_ipi(uint32_t dest, uint32_t icr_low)
+{
+  if (x2apic) {
+    wrmsr(0x830, ((uint64_t)dest << 32) | icr_low); /* one 64-bit ICR */
+    return;
+  }
+  mmio[0x310 / 4] = dest << 24;
+  mmio[0x300 / 4] = icr_low;
+  for (int i = 0; i < 1000000 && (mmio[0x300 / 4] & (1U << 12)); i++)
+    cpu_relax(); /* delivery status: wait until sent */
+}

@@ -3,6 +3,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmx.h>
 #include <hv/boot_info.h>
@@ -49,6 +50,7 @@ void arch_platform_init(const struct boot_info *bi)
   irq_enable();
   if (vmx_init() == 0) /* reports for itself; without it mica runs no domains */
     vmx_selftest();
+  smp_init(bi);
 }
 
 uint64_t arch_cycles_since_boot(void) { return rdtsc() - boot_tsc; }

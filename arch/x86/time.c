@@ -88,3 +88,10 @@ void time_init(void)
           (unsigned long long)(time_tsc_hz / 1000),
           (unsigned long long)(time_lapic_hz / 1000));
 }
+
+void udelay(uint64_t us)
+{
+  uint64_t end = rdtsc() + us * (time_tsc_hz / 1000000);
+  while (rdtsc() < end)
+    cpu_relax();
+}

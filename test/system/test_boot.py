@@ -218,3 +218,18 @@ def test_loglvl_and_mem_limit(hvrun):
     assert m, describe(run)
     free_kib = int(m[0].group(1)) * 4
     assert 48 * 1024 < free_kib < 64 * 1024, m[0].group(0)
+
+
+@pytest.mark.boot
+@pytest.mark.parametrize("emulator,cpus,vmx", [
+    pytest.param("bochs", 2, 2, marks=pytest.mark.bochs, id="bochs-2"),
+    pytest.param("qemu", 4, 0, marks=pytest.mark.qemu, id="qemu-4"),
+])
+def test_all_cpus_come_online(hvrun, emulator, cpus, vmx):
+    """The MADT's CPUs start (INIT/STARTUP through the trampoline) with
+    their own descriptor tables and stacks, and VMX where the CPU has it."""
+    run = hvrun("--emulator", emulator, "--cpus", str(cpus), "--mem", "128", "--timeout", "60")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "acpi: %d CPU(s)" % cpus), describe(run)
+    assert hvout.has_line(run.serial, "smp: %d CPU(s) online, VMX on %d" % (cpus, vmx)), \
+        describe(run)

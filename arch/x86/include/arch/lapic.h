@@ -23,11 +23,20 @@ bool lapic_is_x2apic(void);
 uint32_t lapic_read(unsigned int reg);
 void lapic_write(unsigned int reg, uint32_t val);
 static inline void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+/* This CPU's APIC id. */
+uint32_t lapic_id(void);
+/* Send an IPI: icr_low is the ICR's low word (vector, delivery mode,
+ * level), dest the target's APIC id (SDM vol. 3, 11.6.1). */
+void lapic_send_ipi(uint32_t dest, uint32_t icr_low);
+#define LAPIC_ICR_INIT 0x00004500    /* INIT, level assert */
+#define LAPIC_ICR_STARTUP 0x00004600 /* STARTUP | vector (start page number) */
 
 /* Calibrated clock rates (arch/x86/time.c). */
 extern uint64_t time_tsc_hz, time_lapic_hz;
 /* Calibrate the TSC and the LAPIC timer against the PIT, start the clock
  * and the timer interrupt. */
 void time_init(void);
+/* Busy-wait for us microseconds (the TSC must be calibrated). */
+void udelay(uint64_t us);
 
 #endif

@@ -55,6 +55,7 @@ static inline struct per_cpu *this_cpu(void)
 /* Start the other CPUs the MADT lists; each comes up with its own
  * descriptor tables, stacks, LAPIC and (if the boot CPU has it) VMX, then
  * waits halted.  Prints one line per CPU that fails to answer. */
-void smp_init(void);
+struct boot_info;
+void smp_init(const struct boot_info *bi);
 
 #endif

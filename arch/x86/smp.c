@@ -1,0 +1,159 @@
+/* Starting the other CPUs (SDM vol. 3, 9.4): INIT, then STARTUP twice,
+ * into the trampoline at SMP_TRAMP_BASE; each comes up with its own
+ * per-CPU state, LAPIC and VMX, reports, and waits halted (no vcpu runs
+ * on them yet: the scheduler issue gives them runqueues). */
+#include <arch/acpi.h>
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/mm.h>
+#include <arch/percpu.h>
+#include <arch/traps.h>
+#include <arch/vmx.h>
+#include <hv/boot_info.h>
+#include <hv/frame.h>
+#include <hv/heap.h>
+#include <hv/printk.h>
+#include <hv/string.h>
+
+#define SMP_TRAMP_BASE 0x8000 /* must match arch/x86/smp_tramp.S */
+
+extern char smp_tramp_start[], smp_tramp_end[], smp_tramp_cr3[], smp_tramp_efer[],
+    smp_tramp_stack[], smp_tramp_cpu[], smp_tramp_entry[];
+extern char boot_pml4[];
+void paging_unmap_page(uint64_t va);
+
+static uint64_t final_cr3; /* the boot CPU's page tables, for the others */
+
+/* Where a trampoline parameter lives in the copy at SMP_TRAMP_BASE. */
+static void *tramp_param(char *sym)
+{
+  return phys_to_virt(SMP_TRAMP_BASE + (uint64_t)(sym - smp_tramp_start));
+}
+
+/* The first C code on another CPU; pc is its per-CPU state. */
+static __noreturn void ap_entry(struct per_cpu *pc)
+{
+  write_cr3(final_cr3); /* off the boot page tables, onto W^X */
+  traps_init_cpu(pc);
+  lapic_init();
+  int err = vmx_init_ap();
+  if (err)
+    pc->vmxon = 0;
+  __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
+  for (;;) {
+    irq_disable();
+    halt();
+  }
+}
+
+/* Is the trampoline page RAM that nothing else (a module, the boot
+ * information) uses? */
+static bool tramp_page_free(const struct boot_info *bi)
+{
+  uint64_t lo = SMP_TRAMP_BASE, hi = SMP_TRAMP_BASE + PAGE_SIZE;
+  bool ram = false;
+  for (unsigned int i = 0; i < bi->nr_mem; i++)
+    if (bi->mem[i].type == BOOT_MEM_RAM && bi->mem[i].start <= lo &&
+        bi->mem[i].start + bi->mem[i].len >= hi)
+      ram = true;
+  if (!ram || (bi->info_start < hi && lo < bi->info_end))
+    return false;
+  for (unsigned int i = 0; i < bi->nr_mods; i++)
+    if (bi->mods[i].start < hi && lo < bi->mods[i].end)
+      return false;
+  return true;
+}
+
+/* Per-CPU state and stacks for CPU id, below 4 GiB (the trampoline's
+ * page tables map only that much), guard pages unmapped.  NULL if out of
+ * memory. */
+static struct per_cpu *percpu_alloc(unsigned int id, uint32_t apic_id)
+{
+  unsigned long pages = sizeof(struct cpu_stacks) / PAGE_SIZE;
+  paddr_t st = frame_alloc_contig(pages, 1);
+  struct per_cpu *pc = heap_zalloc(sizeof(*pc));
+  if (!st || !pc || st + sizeof(struct cpu_stacks) > GiB(4) ||
+      virt_to_phys(pc) + sizeof(*pc) > GiB(4)) {
+    if (st)
+      frame_free_contig(st, pages);
+    heap_free(pc);
+    return NULL;
+  }
+  pc->stacks = phys_to_virt(st);
+  for (unsigned int i = 0; i < NR_IST; i++)
+    paging_unmap_page((uint64_t)(uintptr_t)pc->stacks->ist[i].guard);
+  paging_unmap_page((uint64_t)(uintptr_t)pc->stacks->guard);
+  pc->id = id;
+  pc->apic_id = apic_id;
+  return pc;
+}
+
+/* STARTUP, 200 us, STARTUP (the MP spec's sequence, after the INIT all
+ * CPUs got together); wait up to 100 ms for the CPU to say it is online.
+ * One CPU at a time: they share the trampoline's parameters. */
+static bool start_cpu(struct per_cpu *pc)
+{
+  *(uint64_t *)tramp_param(smp_tramp_stack) =
+      (uint64_t)(uintptr_t)(pc->stacks->stack + CPU_STACK_SIZE);
+  *(uint64_t *)tramp_param(smp_tramp_cpu) = (uint64_t)(uintptr_t)pc;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  for (int i = 0; i < 2 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++) {
+    lapic_send_ipi(pc->apic_id, LAPIC_ICR_STARTUP | (SMP_TRAMP_BASE >> PAGE_SHIFT));
+    udelay(200);
+  }
+  for (int i = 0; i < 1000 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++)
+    udelay(100);
+  return __atomic_load_n(&pc->online, __ATOMIC_ACQUIRE);
+}
+
+void smp_init(const struct boot_info *bi)
+{
+  if (acpi_info.nr_cpus <= 1)
+    return;
+  if (!tramp_page_free(bi)) {
+    pr_warn("smp: page 0x%x is not free RAM: running on one CPU", SMP_TRAMP_BASE);
+    return;
+  }
+  memcpy(phys_to_virt(SMP_TRAMP_BASE), smp_tramp_start,
+         (size_t)(smp_tramp_end - smp_tramp_start));
+  final_cr3 = read_cr3();
+  *(uint32_t *)tramp_param(smp_tramp_cr3) = (uint32_t)virt_to_phys(boot_pml4);
+  *(uint32_t *)tramp_param(smp_tramp_efer) = (uint32_t)(rdmsr(MSR_EFER) & 0x900); /* LME, NXE */
+  *(uint64_t *)tramp_param(smp_tramp_entry) = (uint64_t)(uintptr_t)ap_entry;
+
+  /* Every CPU gets INIT, then one 10 ms wait for all of them. */
+  static struct per_cpu *pcs[MAX_CPUS];
+  unsigned int n = 0;
+  uint32_t self = lapic_id();
+  for (unsigned int i = 0; i < acpi_info.nr_cpus; i++) {
+    uint32_t apic = acpi_info.apic_ids[i];
+    if (apic == self)
+      continue;
+    if (1 + n == MAX_CPUS) {
+      pr_warn("smp: more than %u CPUs: the rest stay off", MAX_CPUS);
+      break;
+    }
+    struct per_cpu *pc = percpu_alloc(1 + n, apic);
+    if (!pc) {
+      pr_err("smp: no memory below 4 GiB for CPU with APIC id %u", apic);
+      continue;
+    }
+    pcs[n++] = pc;
+    lapic_send_ipi(apic, LAPIC_ICR_INIT);
+  }
+  if (n)
+    udelay(10000);
+
+  unsigned int vmx_on = vmx_enabled() ? 1 : 0;
+  for (unsigned int i = 0; i < n; i++) {
+    struct per_cpu *pc = pcs[i];
+    pc->id = nr_cpus_online; /* ids without gaps, in the order CPUs answer */
+    if (!start_cpu(pc)) {
+      pr_err("smp: CPU with APIC id %u did not start", pc->apic_id);
+      continue; /* its memory stays: it might still wake up and use it */
+    }
+    cpus[nr_cpus_online++] = pc;
+    vmx_on += pc->vmxon ? 1 : 0;
+  }
+  pr_info("smp: %u CPU(s) online, VMX on %u", nr_cpus_online, vmx_on);
+}
