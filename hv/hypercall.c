@@ -26,7 +26,7 @@ static long hc_sched_op(struct vcpu *v, uint64_t a[6])
 
 static long hc_multicall(struct vcpu *v, uint64_t a[6])
 {
-  return do_multicall(v, a[0], (unsigned int)a[1]);
+  return do_multicall(v, a[0], (unsigned int)a[1], a);
 }
 
 static long hc_memory_op(struct vcpu *v, uint64_t a[6])
@@ -62,27 +62,42 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
 }
 
 /* Each entry is run as its own hypercall; its result is written back.
- * A multicall inside a multicall is refused (-EINVAL in its result).  An
- * entry that asks for a continuation is simply run on until it is done. */
-long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls)
+ * A multicall inside a multicall is refused (-EINVAL in its result).  The
+ * guest chooses nr_calls, so the work is cut in turns: after
+ * MULTICALL_TURN entries, or when an entry itself asks for a continuation
+ * (its updated arguments are written back into its entry), the multicall
+ * continues from there (-ERESTART with args moved on), as in Xen. */
+#define MULTICALL_TURN 64
+
+long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_t args[6])
 {
   for (unsigned int i = 0; i < nr_calls; i++) {
     struct multicall_entry e;
     uint64_t at = calls + (uint64_t)i * sizeof(e);
+    if (i == MULTICALL_TURN)
+      goto more;
     if (arch_copy_from_guest(v, &e, at, sizeof(e)))
       return -EFAULT;
     long r = -EINVAL;
-    if (e.op != __HYPERVISOR_multicall) {
-      do
-        r = hypercall_dispatch(v, e.op, (uint64_t *)e.args);
-      while (r == -ERESTART && v->dom->state == DOMAIN_RUNNING);
+    if (e.op != __HYPERVISOR_multicall)
+      r = hypercall_dispatch(v, e.op, (uint64_t *)e.args);
+    if (v->dom->state != DOMAIN_RUNNING)
+      return 0; /* it shut itself down part way */
+    if (r == -ERESTART) {
+      if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, args), e.args,
+                             sizeof(e.args)))
+        return -EFAULT;
+      goto more;
     }
     e.result = (xen_ulong_t)r;
     if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, result), &e.result,
                            sizeof(e.result)))
       return -EFAULT;
-    if (v->dom->state != DOMAIN_RUNNING)
-      break; /* it shut itself down part way */
+    continue;
+  more:
+    args[0] = at;
+    args[1] = nr_calls - i;
+    return -ERESTART;
   }
   return 0;
 }

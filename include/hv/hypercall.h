@@ -20,7 +20,7 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg);
 long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_t buf,
                    uint64_t args[6]);
 long do_sched_op(struct vcpu *v, int cmd, uint64_t arg);
-long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls);
+long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_t args[6]);
 long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg);
 long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg);

@@ -1124,6 +1124,22 @@ static void test_multicall(void)
   check("multicall array running into a hole", hypercall2(__HYPERVISOR_multicall, PTR(last), 2),
         -XEN_EFAULT);
   check("multicall array running into a hole: first entry ran", (long)last->result, (4 << 16) | 19);
+
+  /* More entries than the hypervisor runs in one turn (it continues the
+   * multicall, Xen-style): every one must run, once, in order. */
+  static struct multicall_entry many[200];
+  for (unsigned int i = 0; i < 200; i++) {
+    memset(&many[i], 0, sizeof(many[i]));
+    many[i].op = __HYPERVISOR_xen_version;
+    many[i].args[0] = i % 2 ? XENVER_version : 12345; /* odd: a version, even: -ENOSYS */
+    many[i].result = 0x5555;
+  }
+  check("multicall of 200 entries", hypercall2(__HYPERVISOR_multicall, PTR(many), 200), 0);
+  long bad = 0;
+  for (unsigned int i = 0; i < 200; i++)
+    if ((long)many[i].result != (i % 2 ? (4 << 16) | 19 : -XEN_ENOSYS))
+      bad++;
+  check("multicall of 200 entries: every result right", bad, 0);
 }
 
 /* ---- Hypercall vectors Xen 4.19 does not offer 64-bit HVM guests ----

@@ -198,8 +198,6 @@ static void handle_msr(struct vcpu *v, bool write)
       val = 0;
     else if ((val & (PAGE_SIZE - 1)) || fill_hypercall_page(v, val))
       ok = false;
-    else
-      v->arch.hypercall_page_gpa = val;
     break;
   default:
     ok = false;

@@ -22,7 +22,6 @@ struct arch_vcpu {
   uint16_t vpid;       /* tags its TLB entries; never 0 (the host's) */
   bool launched;       /* VMLAUNCH done; VMRESUME from now on */
   struct guest_regs regs;
-  uint64_t hypercall_page_gpa; /* last page the guest asked us to fill */
 };
 
 #endif
