@@ -15,11 +15,11 @@ HV_SRCS := \
 	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/elf.c hv/dombuild.c hv/hypercall.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c \
-	sched/sched.c \
+	hv/vtime.c sched/core.c sched/credit.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c arch/x86/string.c \
 	mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
-	arch/x86/lapic.c arch/x86/time.c arch/x86/acpi.c arch/x86/power.c \
+	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/ept.c arch/x86/guest_walk.c \

@@ -8,6 +8,10 @@
 #include <hv/string.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/evtchn.h>
+#include <hv/sched.h>
+#include <hv/vtime.h>
+#include <arch/mm.h>
 #include <public/sched.h>
 #include <public/xen.h>
 
@@ -33,17 +37,27 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
   d->mem_bytes = mem_bytes;
   d->nr_vcpus = nr_vcpus;
   d->shared_info_gfn = ~0ULL;
+  d->weight = privileged ? SCHED_DOM0_WEIGHT : SCHED_DEFAULT_WEIGHT;
   d->shared_info = frame_alloc_zeroed();
   if (!d->shared_info)
     goto nomem;
+  struct shared_info *si = phys_to_virt(d->shared_info);
   for (unsigned int i = 0; i < nr_vcpus; i++) {
     struct vcpu *v = heap_zalloc(sizeof(*v));
     if (!v)
       goto nomem;
     v->id = i;
     v->dom = d;
+    /* Past the legacy slots a vcpu has no vcpu_info until it registers
+     * one; events for it collect in a private one meanwhile. */
+    v->vi = i < XEN_LEGACY_MAX_VCPUS ? &si->vcpu_info[i] : &v->dummy_vi;
     d->vcpus[i] = v;
+    sched_vcpu_init(v);
+    vtime_vcpu_init(v);
   }
+  if (evtchn_domain_init(d))
+    goto nomem;
+  vtime_domain_init(d);
   struct domain **p = &domain_list;
   while (*p)
     p = &(*p)->next;
@@ -55,6 +69,7 @@ nomem:
   if (d) {
     for (unsigned int i = 0; i < nr_vcpus; i++)
       heap_free(d->vcpus[i]);
+    evtchn_domain_destroy(d);
     if (d->shared_info)
       frame_free(d->shared_info);
     heap_free(d);
@@ -73,12 +88,35 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
   /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
    * domain_shutdown). */
   d->shutdown_reason = d->has_shutdown_code ? d->shutdown_code : reason;
-  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    vtime_vcpu_stop(d->vcpus[i]);
     arch_vcpu_destroy(d->vcpus[i]);
+  }
+  sched_domain_stopped(d);
+  evtchn_domain_destroy(d); /* peers' ports go back to unbound */
+  /* vcpu_info may live in guest RAM about to be freed: point it at the
+   * private copy so nothing writes into freed frames. */
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+    d->vcpus[i]->vi = &d->vcpus[i]->dummy_vi;
   unsigned long frames = d->nr_frames;
   guestmem_release(d);
   pr_info("%s: %s (%lu frames given back)", d->name,
           state == DOMAIN_CRASHED ? "crashed" : "shut down", frames);
+}
+
+void domain_vcpu_down(struct vcpu *v)
+{
+  struct domain *d = v->dom;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    if (i != v->id && d->vcpus[i]->online) {
+      v->online = false;
+      sched_wake(v);         /* leaves any wait */
+      sched_vcpu_changed(v); /* and, offline, leaves the run queue */
+      return;
+    }
+  }
+  pr_info("%s: all vcpus offline", d->name);
+  domain_shutdown(d, SHUTDOWN_poweroff);
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)
@@ -107,8 +145,17 @@ void domain_destroy(struct domain *d)
       break;
     }
   }
-  for (unsigned int i = 0; i < d->nr_vcpus; i++)
-    heap_free(d->vcpus[i]);
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    struct vcpu *v = d->vcpus[i];
+    /* A vcpu_info page the guest replaced in its p2m stayed ours. */
+    if (v->vi_frame) {
+      for (unsigned int j = i + 1; j < d->nr_vcpus; j++)
+        if (d->vcpus[j]->vi_frame == v->vi_frame)
+          d->vcpus[j]->vi_frame = 0;
+      frame_free(v->vi_frame);
+    }
+    heap_free(v);
+  }
   frame_free(d->shared_info);
   heap_free(d);
 }

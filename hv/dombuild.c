@@ -4,6 +4,7 @@
 #include <arch/mm.h>
 #include <hv/bootmod.h>
 #include <hv/dombuild.h>
+#include <hv/sched.h>
 #include <hv/domain.h>
 #include <hv/elf.h>
 #include <hv/errno.h>
@@ -185,7 +186,7 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
       pr_err("%s: refused: cannot set up its first vcpu (%d)", name, err);
     goto fail;
   }
-  d->vcpus[0]->online = true;
+  sched_vcpu_start(d->vcpus[0]);
   pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s", name,
           (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,
           (unsigned long long)si_gpa, c->initrd ? ", with initrd" : "");

@@ -1,9 +1,11 @@
-/* hvm_op: HVM parameters (set/get).  The values are kept; what they
- * switch on (the callback vector, consoles, the store) arrives with the
- * event-channel and console work.  Who may read or write which parameter
- * follows Xen 4.19 (xen/arch/x86/hvm/hvm.c, hvm_allow_set/get_param). */
+/* hvm_op: HVM parameters (set/get) and the per-vcpu event upcall vector.
+ * HVM_PARAM_CALLBACK_IRQ of type vector switches event upcalls on; the
+ * other values are kept for what reads them.  Who may read or write which
+ * parameter follows Xen 4.19 (xen/arch/x86/hvm/hvm.c,
+ * hvm_allow_set/get_param, hvmop_set_evtchn_upcall_vector). */
 #include <arch/arch.h>
 #include <hv/errno.h>
+#include <hv/evtchn.h>
 #include <hv/hypercall.h>
 #include <public/hvm.h>
 
@@ -40,11 +42,44 @@ static long allowed(uint32_t index, bool set, bool self)
   }
 }
 
+#define CALLBACK_TYPE_VECTOR 2 /* HVM_PARAM_CALLBACK_IRQ bits 63:56 */
+
+/* The domain-wide callback: only the vector type is delivered (there is
+ * no emulated interrupt controller for the GSI and PCI INTx types; their
+ * value is kept and no upcall comes).  Vcpus with events already pending
+ * hear of them now. */
+static void set_callback(struct domain *d, uint64_t value)
+{
+  d->callback_vector = (value >> 56) == CALLBACK_TYPE_VECTOR ? (uint8_t)value : 0;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+    if (d->vcpus[i]->vi->evtchn_upcall_pending)
+      evtchn_kick(d->vcpus[i]);
+}
+
+static long set_upcall_vector(struct vcpu *v, uint64_t arg)
+{
+  struct xen_hvm_evtchn_upcall_vector u;
+
+  if (arch_copy_from_guest(v, &u, arg, sizeof(u)))
+    return -EFAULT;
+  if (u.vector < 0x10)
+    return -EINVAL; /* the exception vectors */
+  if (u.vcpu >= v->dom->nr_vcpus)
+    return -ENOENT;
+  struct vcpu *t = v->dom->vcpus[u.vcpu];
+  t->upcall_vector = u.vector;
+  if (t->vi->evtchn_upcall_pending)
+    evtchn_kick(t); /* Xen asserts it at once */
+  return 0;
+}
+
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
 {
   struct xen_hvm_param p;
   struct domain *d;
 
+  if (op == HVMOP_set_evtchn_upcall_vector)
+    return set_upcall_vector(v, arg);
   if (op != HVMOP_set_param && op != HVMOP_get_param)
     return -ENOSYS;
   if (arch_copy_from_guest(v, &p, arg, sizeof(p)))
@@ -59,6 +94,8 @@ long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
     return err;
   if (op == HVMOP_set_param) {
     d->hvm_params[p.index] = p.value;
+    if (p.index == HVM_PARAM_CALLBACK_IRQ)
+      set_callback(d, p.value);
     return 0;
   }
   p.value = d->hvm_params[p.index];

@@ -3,7 +3,9 @@
  * the PV-only calls (set_trap_table, mmu_update, ...). */
 #include <arch/arch.h>
 #include <hv/errno.h>
+#include <hv/evtchn.h>
 #include <hv/hypercall.h>
+#include <hv/vtime.h>
 #include <public/xen.h>
 
 typedef long (*hypercall_fn)(struct vcpu *v, uint64_t a[6]);
@@ -44,7 +46,19 @@ static long hc_vcpu_op(struct vcpu *v, uint64_t a[6])
   return do_vcpu_op(v, (int)a[0], (unsigned int)a[1], a[2]);
 }
 
+static long hc_set_timer_op(struct vcpu *v, uint64_t a[6])
+{
+  return do_set_timer_op(v, a[0]);
+}
+
+static long hc_event_channel_op(struct vcpu *v, uint64_t a[6])
+{
+  return do_event_channel_op(v, (int)a[0], a[1]);
+}
+
 static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+  [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
+  [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
   [__HYPERVISOR_memory_op] = hc_memory_op,
   [__HYPERVISOR_multicall] = hc_multicall,
   [__HYPERVISOR_vcpu_op] = hc_vcpu_op,

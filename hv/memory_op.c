@@ -1,5 +1,6 @@
 /* memory_op: what a PVH guest asks about and of its memory. */
 #include <arch/arch.h>
+#include <arch/mm.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
 #include <hv/hypercall.h>
@@ -35,7 +36,18 @@ static long map_shared_info(struct domain *d, uint64_t gfn)
   if (arch_p2m_set(d, gpa, d->shared_info, &old))
     return -ENOMEM;
   if (old && old != d->shared_info) {
-    frame_free(old);
+    /* A vcpu_info registered in that page stays where it is (as Xen keeps
+     * its reference to the page): the frame is kept until the domain goes. */
+    bool kept = false;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+      struct vcpu *t = d->vcpus[i];
+      if (t->vcpu_info_gpa && (uintptr_t)t->vi - (uintptr_t)phys_to_virt(old) < PAGE_SIZE) {
+        t->vi_frame = old;
+        kept = true;
+      }
+    }
+    if (!kept)
+      frame_free(old);
     d->nr_frames--;
   }
   d->shared_info_gfn = gfn;

@@ -93,8 +93,10 @@ static void timer_selftest(void)
   timer_set(&t[0], now + 1000000);
   timer_set(&t[1], now + 2000000);
   timer_stop(&t[1]);
-  while (selftest_count < 2 && timer_now() < now + 100000000)
+  while (selftest_count < 2 && timer_now() < now + 100000000) {
     arch_idle();
+    timer_softirq();
+  }
   bool ok = selftest_count == 2 && selftest_fired[0] == 0 && selftest_fired[1] == 2 &&
             !t[0].active && !t[2].active;
   timer_stop(&t[0]);

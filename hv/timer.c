@@ -1,11 +1,28 @@
-/* Soft timers on one sorted list, shared with the timer interrupt (so
- * changes run with interrupts off).  Single CPU for now; a per-CPU list and
+/* Soft timers on one sorted list.  The timer interrupt only raises a flag
+ * (timer_raise); the callbacks run later from timer_softirq, called at the
+ * safe points of the scheduler loop and the vcpu run loop, so they never
+ * interrupt a hypercall half way.  Single CPU for now; a per-CPU list and
  * a lock come with SMP. */
 #include <arch/arch.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
 
 static struct timer *timer_list; /* sorted by deadline, earliest first */
+static volatile bool raised;     /* the hardware timer fired */
+
+void timer_raise(void) { raised = true; }
+
+bool timer_due(void) { return raised; }
+
+void timer_softirq(void)
+{
+  if (!raised)
+    return;
+  raised = false;
+  unsigned long flags = arch_irq_save();
+  timer_run();
+  arch_irq_restore(flags);
+}
 
 uint64_t timer_now(void) { return arch_now_ns(); }
 

@@ -1,9 +1,13 @@
-/* vcpu_op: a vcpu's state and where its vcpu_info lives. */
+/* vcpu_op: a vcpu's state, its timers, its run-state area and where its
+ * vcpu_info lives; checks and errnos as Xen 4.19's common_vcpu_op
+ * (common/domain.c). */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/errno.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
+#include <hv/sched.h>
+#include <hv/vtime.h>
 #include <public/vcpu.h>
 #include <public/xen.h>
 
@@ -26,29 +30,71 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
     return -EBUSY;
   if (((gpa + sizeof(struct vcpu_info) - 1) >> PAGE_SHIFT) != r.mfn || (gpa & 7))
     return -ENXIO;
-  if (!arch_p2m_lookup(v->dom, gpa, NULL) || v->dom->shared_info_gfn == r.mfn)
+  paddr_t hpa = arch_p2m_lookup(v->dom, gpa, NULL);
+  if (!hpa || v->dom->shared_info_gfn == r.mfn)
     return -EINVAL;
-  struct vcpu_info vi = { 0 };
-  if (t->id < XEN_LEGACY_MAX_VCPUS)
-    vi = ((struct shared_info *)phys_to_virt(v->dom->shared_info))->vcpu_info[t->id];
-  vi.evtchn_pending_sel = ~(xen_ulong_t)0;
-  vi.evtchn_upcall_pending = 1;
-  if (guestmem_write(v->dom, gpa, &vi, sizeof(vi)))
-    return -EINVAL;
+  struct vcpu_info *vi = phys_to_virt(hpa);
+  *vi = *t->vi;
+  vi->evtchn_pending_sel = ~(xen_ulong_t)0;
+  vi->evtchn_upcall_pending = 1;
+  t->vi = vi;
   t->vcpu_info_gpa = gpa;
+  vtime_publish(t);
+  return 0;
+}
+
+/* VCPUOP_register_runstate_memory_area: a guest virtual address, written
+ * whenever the vcpu is scheduled, and now. */
+static long register_runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
+{
+  struct vcpu_register_runstate_memory_area area;
+  struct vcpu_runstate_info now;
+
+  if (arch_copy_from_guest(v, &area, arg, sizeof(area)))
+    return -EFAULT;
+  t->runstate_gva = area.addr;
+  sched_runstate_get(t, &now);
+  /* Xen ignores a failing first write too: the area is only a hint. */
+  if (area.addr)
+    arch_copy_to_guest(v, area.addr, &now, sizeof(now));
   return 0;
 }
 
 long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg)
 {
   struct domain *d = v->dom;
+  struct vcpu_runstate_info rs;
 
   if (vcpuid >= d->nr_vcpus || !d->vcpus[vcpuid])
     return -ENOENT;
   struct vcpu *t = d->vcpus[vcpuid];
   switch (cmd) {
+  case VCPUOP_up:
+    /* Only a vcpu that has run may come back up: VCPUOP_initialise
+     * (PVH register state) is not offered yet. */
+    if (!t->arch.launched)
+      return -EINVAL;
+    if (!t->online)
+      sched_vcpu_start(t);
+    return 0;
+  case VCPUOP_down:
+    domain_vcpu_down(t); /* the last one down powers the domain off */
+    return 0;
   case VCPUOP_is_up:
     return t->online ? 1 : 0;
+  case VCPUOP_get_runstate_info:
+    sched_runstate_get(t, &rs);
+    return arch_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -EFAULT : 0;
+  case VCPUOP_register_runstate_memory_area:
+    return register_runstate(v, t, arg);
+  case VCPUOP_set_periodic_timer:
+    return vtime_set_periodic(v, t, arg);
+  case VCPUOP_stop_periodic_timer:
+    return vtime_stop_periodic(t);
+  case VCPUOP_set_singleshot_timer:
+    return vtime_set_singleshot(v, t, arg);
+  case VCPUOP_stop_singleshot_timer:
+    return vtime_stop_singleshot(v, t);
   case VCPUOP_register_vcpu_info:
     return register_vcpu_info(v, t, arg);
   default:

@@ -21,13 +21,15 @@ static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
 }
 
 /* The XENFEAT_* bits of word 0 that mica really provides (Xen 4.19 sets
- * more for HVM guests: pvclock, the callback vector, ... which come with
- * time and event channels). */
+ * a few more for HVM guests: hvm_pirqs with an emulated IO-APIC, and
+ * others that come with grant-table and memory work). */
 static uint32_t features(const struct domain *d)
 {
   uint32_t f = 1U << XENFEAT_auto_translated_physmap; /* EPT does the p2m */
   f |= 1U << XENFEAT_writable_page_tables;             /* and so its page tables are its own */
   f |= 1U << XENFEAT_not_direct_mapped;                /* gfn != mfn */
+  f |= 1U << XENFEAT_hvm_callback_vector; /* HVM_PARAM_CALLBACK_IRQ type vector */
+  f |= 1U << XENFEAT_hvm_safe_pvclock;    /* vcpu_time_info is kept exact */
   if (d->privileged)
     f |= 1U << XENFEAT_dom0;
   return f;

@@ -15,14 +15,44 @@
 uint64_t time_tsc_hz, time_lapic_hz;
 extern uint64_t boot_tsc; /* TSC at the first instruction (boot/head.S) */
 
-static uint64_t ns_mult;    /* ns = tsc_delta * ns_mult >> 32 */
+/* ns = ((tsc - boot_tsc) << shift) * mul >> 32 (shift < 0: right), the
+ * pvclock formula, so that guests compute exactly the hypervisor's time. */
+static uint32_t ns_mul;
+static int8_t ns_shift;
 static uint64_t lapic_mult; /* ticks = ns * lapic_mult >> 32 */
+
+/* mul and shift for hz ticks per second: mul in [2^31, 2^32) for the
+ * best precision. */
+static void set_scale(uint64_t hz)
+{
+  int shift = 0;
+  unsigned __int128 mul = ((unsigned __int128)1000000000ULL << 32) / hz;
+  while (mul >= (1ULL << 32)) {
+    shift++;
+    mul = ((unsigned __int128)1000000000ULL << (32 - shift)) / hz;
+  }
+  while (mul < (1ULL << 31) && shift > -31) {
+    shift--;
+    mul = ((unsigned __int128)1000000000ULL << (32 - shift)) / hz;
+  }
+  ns_mul = (uint32_t)mul;
+  ns_shift = (int8_t)shift;
+}
+
+void arch_time_scale(uint64_t *tsc_base, uint32_t *mul, int8_t *shift)
+{
+  *tsc_base = boot_tsc;
+  *mul = ns_mul;
+  *shift = ns_shift;
+}
 
 uint64_t arch_now_ns(void)
 {
-  if (!ns_mult)
+  if (!ns_mul)
     return 0;
-  return (uint64_t)(((unsigned __int128)(rdtsc() - boot_tsc) * ns_mult) >> 32);
+  uint64_t delta = rdtsc() - boot_tsc;
+  delta = ns_shift >= 0 ? delta << ns_shift : delta >> -ns_shift;
+  return (uint64_t)(((unsigned __int128)delta * ns_mul) >> 32);
 }
 
 void arch_timer_program(uint64_t deadline_ns)
@@ -45,7 +75,7 @@ static void timer_irq(struct cpu_regs *regs)
 {
   (void)regs;
   lapic_eoi();
-  timer_run();
+  timer_raise(); /* the callbacks run at the next safe point */
   console_kick();
 }
 
@@ -80,7 +110,7 @@ void time_init(void)
   if (!time_tsc_hz || !time_lapic_hz)
     panic("time: calibration failed (TSC %llu Hz, LAPIC %llu Hz)",
           (unsigned long long)time_tsc_hz, (unsigned long long)time_lapic_hz);
-  ns_mult = (1000000000ULL << 32) / time_tsc_hz;
+  set_scale(time_tsc_hz);
   lapic_mult = (time_lapic_hz << 32) / 1000000000ULL;
   traps_set_irq_handler(VEC_TIMER, timer_irq);
   lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */

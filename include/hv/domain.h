@@ -3,12 +3,14 @@
 #define HV_DOMAIN_H
 
 #include <arch/domain.h>
+#include <hv/evtchn.h>
+#include <hv/timer.h>
 #include <hv/types.h>
+#include <public/vcpu.h>
+#include <public/xen.h>
 
 #define DOMAIN_MAX_VCPUS 32
 #define DOMAIN_NAME_MAX 16
-
-typedef uint16_t domid_t;
 
 enum domain_state {
   DOMAIN_RUNNING,  /* has vcpus that may run */
@@ -22,11 +24,43 @@ struct vcpu {
   unsigned int id;
   struct domain *dom;
   bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
-  bool blocked;         /* waiting (HLT, SCHEDOP_block) */
+  bool blocked;         /* waiting (HLT, SCHEDOP_block, SCHEDOP_poll) */
   uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
+  /* Where the hypervisor reads and writes this vcpu's struct vcpu_info:
+   * its slot in shared_info, the registered guest page, or dummy_vi (a
+   * vcpu above XEN_LEGACY_MAX_VCPUS that has registered none: events for
+   * it wait there, as in Xen). */
+  struct vcpu_info *vi;
+  struct vcpu_info dummy_vi;
+  paddr_t vi_frame; /* the vcpu_info page, when the guest mapped something
+                     * else over it: kept (and freed) with the domain */
+
+  /* Events (evtchn/) */
+  uint32_t virq_port[NR_VIRQS]; /* port bound to each VIRQ, 0 if none */
+  uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector; 0: none */
+  bool upcall_vector_raised; /* that vector waits to be injected (an IRR bit) */
+  bool polling;             /* in SCHEDOP_poll */
+  int poll_port;            /* the one port polled, or -1 for any */
+  struct timer poll_timer;  /* SCHEDOP_poll timeout */
+
+  /* Time (hv/vtime.c) */
+  struct timer singleshot_timer; /* set_timer_op, VCPUOP_set_singleshot_timer */
+  struct timer periodic_timer;   /* VCPUOP_set_periodic_timer */
+  uint64_t periodic_period_ns;
+  uint64_t runstate_gva;    /* VCPUOP_register_runstate_memory_area; 0: none */
+  struct vcpu_runstate_info runstate;
+
+  /* Scheduler (sched/) */
+  unsigned int processor;   /* the physical CPU whose runqueue holds it */
+  bool on_runq;
+  bool yielded;             /* SCHEDOP_yield: let the others go first once */
+  uint64_t vtime;           /* weighted run time (sched/credit.c) */
+  uint64_t run_start_ns;    /* when it last started running */
+  struct vcpu *runq_next;
+
   uint64_t exits;         /* times the guest stopped for the hypervisor */
   uint64_t hv_cycles;     /* clock cycles the hypervisor spent on them */
-  struct vcpu *next;    /* in the scheduler's run list */
+  uint64_t upcall_injections; /* event upcalls delivered */
   struct arch_vcpu arch;
 };
 
@@ -46,6 +80,19 @@ struct domain {
   paddr_t shared_info;      /* the domain's struct shared_info page */
   uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
   uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */
+  uint8_t callback_vector;  /* HVM_PARAM_CALLBACK_IRQ of type vector; 0: none */
+
+  /* Events (evtchn/): ports in buckets of EVTCHN_BUCKET, made on demand. */
+  struct evtchn *evtchn_bucket[EVTCHN_MAX_PORTS / EVTCHN_BUCKET];
+  unsigned int evtchn_valid;  /* ports [0, evtchn_valid) have a bucket */
+  unsigned int evtchn_max_port; /* highest port this domain may use */
+
+  /* Scheduler (sched/) */
+  unsigned int pause_count;  /* domctl pause: no vcpu runs while > 0 */
+  unsigned int weight;       /* share of the CPU relative to others */
+  unsigned int cap;          /* percent of one CPU at most; 0: no cap */
+  uint64_t cap_period_start; /* the cap's accounting period */
+  uint64_t cap_used_ns;      /* CPU time used in it */
   /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
   char con_buf[128];
   unsigned int con_len;
@@ -71,6 +118,9 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
                              uint64_t mem_bytes, unsigned int nr_vcpus);
 /* Stop the domain: it no longer runs; its memory is given back. */
 void domain_shutdown(struct domain *d, unsigned int reason);
+/* v goes offline (VCPUOP_down, HLT with interrupts off); when it was the
+ * last online vcpu the domain shuts down with reason poweroff, as in Xen. */
+void domain_vcpu_down(struct vcpu *v);
 /* Kill the domain for a fault it caused; prints why.  The others go on. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 /* Give a domain's memory and structures back (it must not be running). */

@@ -1,5 +1,5 @@
 /* Soft timers: callbacks run at a deadline (nanoseconds since boot), from
- * the timer interrupt.  One hardware timer serves them all: it is always
+ * timer_softirq after the timer interrupt.  One hardware timer serves them all: it is always
  * programmed for the earliest pending deadline. */
 #ifndef HV_TIMER_H
 #define HV_TIMER_H
@@ -21,9 +21,16 @@ void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data)
 void timer_set(struct timer *t, uint64_t deadline_ns);
 /* Disarm t; harmless if it is not armed. */
 void timer_stop(struct timer *t);
-/* Run every expired timer and program the hardware for the next one.
- * Called by the arch timer interrupt (interrupts off). */
+/* Run every expired timer and program the hardware for the next one
+ * (interrupts off). */
 void timer_run(void);
+/* The arch timer interrupt says a deadline may have passed. */
+void timer_raise(void);
+/* Whether timer_softirq has work. */
+bool timer_due(void);
+/* Run the expired timers if the interrupt said so; call where no
+ * hypervisor state is half changed. */
+void timer_softirq(void);
 /* Nanoseconds since boot. */
 uint64_t timer_now(void);
 

@@ -147,9 +147,8 @@ static const struct divergence {
                                  0,
                                  "arch/x86/mm/p2m.c xenmem_add_to_physmap_one: "
                                  "guest_remove_page"},
-    /* Xen: 1.  mica keeps no guest time yet (the time issue): expect 0
-     * until then, and flip back to 1 when pvclock lands. */
-    [D_SHINFO_TIME] = {"shared_info vcpu_info[0].time filled in", 0, 0,
+    /* Xen: 1, and mica too since the pvclock landed. */
+    [D_SHINFO_TIME] = {"shared_info vcpu_info[0].time filled in", 1, 1,
                        "arch/x86/domain.c context_switch: update_vcpu_system_time"},
     [D_HVM_ESRCH_BEFORE_EPERM] = {"hvm_op get_param absent domid as domU", -XEN_ESRCH, -XEN_EPERM,
                                   "arch/x86/hvm/hvm.c hvmop_get_param: lookup before XSM"},

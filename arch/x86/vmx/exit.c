@@ -6,6 +6,7 @@
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
+#include <hv/evtchn.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
@@ -29,6 +30,18 @@
 #define VEC_GP 13
 #define VEC_UD 6
 
+#define RFLAGS_IF (1ULL << 9)
+
+/* Ask for (or stop asking for) an exit when the guest can take an
+ * interrupt (SDM 25.2, interrupt-window exiting). */
+static void set_intr_window(struct vcpu *v, bool on)
+{
+  uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS);
+  vmcs_write(VMCS_PROC_CONTROLS,
+             on ? ctl | PROC_INTR_WINDOW_EXITING : ctl & ~(uint64_t)PROC_INTR_WINDOW_EXITING);
+  v->arch.intr_window = on;
+}
+
 /* Move RIP past the instruction that exited. */
 static void skip_instruction(void)
 {
@@ -44,6 +57,55 @@ static void inject_exception(unsigned int vector, bool has_error, uint32_t error
     vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
   }
   vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+/* An exit during the delivery of an event (an external interrupt arrived
+ * meanwhile): deliver the event again at the next entry (SDM 27.2.4). */
+static void reinject_interrupted_event(void)
+{
+  uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+  if (!(info & INTR_INFO_VALID))
+    return;
+  if (info & INTR_INFO_DELIVER_ERROR)
+    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
+  vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+  vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1U << 12)); /* bit 12 is undefined here */
+}
+
+void vmx_deliver_upcall(struct vcpu *v)
+{
+  const struct vcpu_info *vi = v->vi;
+  uint8_t vector = 0;
+
+  /* A per-vcpu vector, when set, is an edge (raised once per 0 -> 1 of
+   * upcall_pending, like a LAPIC IRR bit); the domain's callback vector
+   * is a level, held while upcall_pending is set (Xen's
+   * hvm_vcpu_has_pending_irq).  Both wait while upcall_mask is set. */
+  if (v->upcall_vector) {
+    if (v->upcall_vector_raised && !vi->evtchn_upcall_mask)
+      vector = v->upcall_vector;
+  } else if (v->dom->callback_vector && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
+    vector = v->dom->callback_vector;
+  }
+  if (!vector) {
+    if (v->arch.intr_window)
+      set_intr_window(v, false);
+    return;
+  }
+  bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+              !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+                (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+              !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+  if (!open) {
+    if (!v->arch.intr_window)
+      set_intr_window(v, true); /* exit as soon as it can take one */
+    return;
+  }
+  vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
+  v->upcall_vector_raised = false;
+  v->upcall_injections++;
+  if (v->arch.intr_window)
+    set_intr_window(v, false);
 }
 
 /* For messages only: the hot paths never read RIP unless they move it. */
@@ -107,7 +169,8 @@ static void handle_cpuid(struct vcpu *v)
       c.ebx = XEN_CPUID_HYPERCALL_MSR;
       break;
     case 4:
-      c.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+      c.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+              XEN_HVM_CPUID_UPCALL_VECTOR; /* HVMOP_set_evtchn_upcall_vector */
       c.ebx = v->id;
       c.ecx = v->dom->id;
       break;
@@ -300,7 +363,10 @@ int vmx_handle_exit(struct vcpu *v)
   }
   switch (reason & 0xffff) {
   case EXIT_REASON_EXTERNAL_INTERRUPT:
+    reinject_interrupted_event();
     return 0; /* the host took it when interrupts came back on */
+  case EXIT_REASON_INTR_WINDOW:
+    return 0; /* vmx_deliver_upcall, before the next entry, does the rest */
   case EXIT_REASON_EXCEPTION_NMI:
     return 0; /* NMI: nothing to do for it yet */
   case EXIT_REASON_VMCALL:
@@ -319,9 +385,14 @@ int vmx_handle_exit(struct vcpu *v)
   case EXIT_REASON_CR_ACCESS:
     return handle_cr(v);
   case EXIT_REASON_HLT:
-    /* No events or guest timers yet to wake it: HLT gives up the CPU. */
     skip_instruction();
-    return 1;
+    /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the
+     * vcpu goes down, and the domain powers off when it was the last. */
+    if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+      domain_vcpu_down(v);
+      return 1;
+    }
+    return sched_block(v) ? 1 : 0; /* an upcall that is due ends HLT at once */
   case EXIT_REASON_TRIPLE_FAULT:
     domain_crash(v->dom, "triple fault, rip 0x%llx", guest_rip());
     return 1;

@@ -9,6 +9,7 @@
 #include <hv/frame.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/timer.h>
 #include <hv/printk.h>
 
 int vmx_handle_exit(struct vcpu *v);
@@ -66,9 +67,20 @@ void arch_vcpu_run(struct vcpu *v)
     domain_crash(v->dom, "cannot load the VMCS of vcpu %u", v->id);
     return;
   }
+  sched_vcpu_on_cpu(v);
   uint64_t exit_tsc = 0;
-  while (v->dom->state == DOMAIN_RUNNING && !sched_resched) {
+  for (;;) {
     irq_disable(); /* an interrupt now makes a VM exit, handled below */
+    if (timer_due()) {
+      irq_enable(); /* the timers run here, between exits, never inside one */
+      timer_softirq();
+      continue;
+    }
+    if (sched_resched || !sched_runnable(v)) {
+      irq_enable();
+      return; /* the scheduler's turn */
+    }
+    vmx_deliver_upcall(v);
     if (exit_tsc)  /* the time since the last exit was the hypervisor's */
       v->hv_cycles += rdtsc() - exit_tsc;
     int err = vmx_enter(&v->arch.regs, v->arch.launched);

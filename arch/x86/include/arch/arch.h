@@ -20,6 +20,12 @@ void arch_console_drain(void);
 
 /* Nanoseconds since boot (0 until the clock is calibrated). */
 uint64_t arch_now_ns(void);
+/* The clock in the pvclock ABI's terms: arch_now_ns() is
+ * ((tsc - tsc_base) << shift) * mul >> 32 (a negative shift shifts right). */
+void arch_time_scale(uint64_t *tsc_base, uint32_t *mul, int8_t *shift);
+/* Wall-clock time at system time 0: seconds and nanoseconds since 1970
+ * (from the RTC at boot; 0 when it could not be read). */
+void arch_wallclock(uint64_t *sec, uint32_t *nsec);
 /* Ask for a timer interrupt at or after deadline_ns (0 cancels). */
 void arch_timer_program(uint64_t deadline_ns);
 

@@ -36,6 +36,8 @@ extern uint64_t time_tsc_hz, time_lapic_hz;
 /* Calibrate the TSC and the LAPIC timer against the PIT, start the clock
  * and the timer interrupt. */
 void time_init(void);
+/* Read the RTC for the guests' wall clock (after time_init). */
+void rtc_init(void);
 /* Busy-wait for us microseconds (the TSC must be calibrated). */
 void udelay(uint64_t us);
 

@@ -51,6 +51,9 @@
 #define VMCS_VM_INSTRUCTION_ERROR 0x4400
 #define VMCS_EXIT_REASON 0x4402
 #define VMCS_EXIT_INTR_INFO 0x4404
+#define VMCS_EXIT_INTR_ERROR 0x4406
+#define VMCS_IDT_VECTORING_INFO 0x4408
+#define VMCS_IDT_VECTORING_ERROR 0x440a
 #define VMCS_EXIT_INSTRUCTION_LEN 0x440c
 #define VMCS_GUEST_ES_LIMIT 0x4800
 #define VMCS_GUEST_CS_LIMIT 0x4802
@@ -117,6 +120,7 @@
 /* Control bits (SDM 24.6, 24.7, 24.8). */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1U << 0)
 #define PIN_NMI_EXITING (1U << 3)
+#define PROC_INTR_WINDOW_EXITING (1U << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING (1U << 7)
 #define PROC_UNCOND_IO_EXITING (1U << 24)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
@@ -149,6 +153,7 @@
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define EXIT_REASON_TRIPLE_FAULT 2
 #define EXIT_REASON_INIT 3
+#define EXIT_REASON_INTR_WINDOW 7
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_VMCALL 18
@@ -164,7 +169,12 @@
 /* VM-entry interruption information (SDM 24.8.3). */
 #define INTR_INFO_VALID (1U << 31)
 #define INTR_INFO_DELIVER_ERROR (1U << 11)
+#define INTR_TYPE_EXTERNAL (0U << 8)
 #define INTR_TYPE_HW_EXCEPTION (3U << 8)
+#define INTR_TYPE_MASK (7U << 8)
+/* Guest interruptibility state (SDM 24.4.2): blocking by STI, MOV SS. */
+#define INTERRUPTIBILITY_STI (1U << 0)
+#define INTERRUPTIBILITY_MOV_SS (1U << 1)
 
 /* Fill the current VMCS: controls (external interrupts, NMIs, HLT and all
  * port I/O exit; EPT, VPID, unrestricted guest), the host state (exits

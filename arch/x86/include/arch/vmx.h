@@ -68,4 +68,9 @@ int vmx_selftest(void);
 /* Is this CPU in VMX operation? */
 bool vmx_enabled(void);
 
+struct vcpu;
+/* Before entering v: inject its event upcall if one is due and it can
+ * take it, else ask for an exit when it can (arch/x86/vmx/exit.c). */
+void vmx_deliver_upcall(struct vcpu *v);
+
 #endif

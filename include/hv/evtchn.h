@@ -1,0 +1,78 @@
+/* Event channels: ports, their bindings, and the 2-level pending/mask/
+ * selector logic of the ABI (evtchn/). */
+#ifndef HV_EVTCHN_H
+#define HV_EVTCHN_H
+
+#include <hv/types.h>
+#include <public/event_channel.h>
+#include <public/xen.h>
+
+#define EVTCHN_MAX_PORTS 4096 /* the 2-level ABI's limit for a 64-bit guest */
+#define EVTCHN_BUCKET 64      /* ports are made in groups of this many */
+#define EVTCHN_DEFAULT_MAX_DOMU 1023 /* xl's default max_event_channels */
+
+struct domain;
+struct vcpu;
+
+/* A port's state (Xen's ECS_*; RESERVED is port 0, never usable). */
+enum evtchn_state {
+  ECS_FREE,
+  ECS_RESERVED,
+  ECS_UNBOUND,
+  ECS_INTERDOMAIN,
+  ECS_VIRQ,
+  ECS_IPI,
+};
+
+struct evtchn {
+  uint8_t state;        /* enum evtchn_state */
+  uint16_t notify_vcpu; /* the vcpu told when it becomes pending */
+  union {
+    domid_t unbound_remote; /* UNBOUND: the domain allowed to bind */
+    struct {
+      struct domain *dom;
+      uint32_t port;
+    } inter;              /* INTERDOMAIN: the other end */
+    uint32_t virq;        /* VIRQ */
+  } u;
+};
+
+/* ---- 2-level bit logic (evtchn/evtchn_2l.c), on the guest's pages ----
+ * Each returns true when the vcpu owning vi must be told (its
+ * evtchn_upcall_pending went 0 -> 1): the caller then raises the upcall. */
+
+/* Set port's pending bit; on a 0 -> 1 change of an unmasked port, set
+ * the word's bit in evtchn_pending_sel and then evtchn_upcall_pending. */
+bool evtchn_2l_set_pending(struct shared_info *s, struct vcpu_info *vi, unsigned int port);
+/* Clear port's mask bit; if it was masked and is pending, notify as
+ * set_pending would have. */
+bool evtchn_2l_unmask(struct shared_info *s, struct vcpu_info *vi, unsigned int port);
+void evtchn_2l_clear_pending(struct shared_info *s, unsigned int port);
+bool evtchn_2l_is_pending(const struct shared_info *s, unsigned int port);
+bool evtchn_2l_is_masked(const struct shared_info *s, unsigned int port);
+
+/* ---- Ports (evtchn/evtchn.c) ---- */
+
+/* Prepare d's port table (port 0 reserved); 0 or -ENOMEM. */
+int evtchn_domain_init(struct domain *d);
+/* Close every port of d (interdomain peers go back to unbound) and free
+ * the table; the domain no longer receives or sends events. */
+void evtchn_domain_destroy(struct domain *d);
+/* event_channel_op (hypercall 32). */
+long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg);
+/* Raise a per-vcpu VIRQ (VIRQ_TIMER, VIRQ_DEBUG) on v; nothing happens
+ * if the guest has not bound it. */
+void evtchn_send_vcpu_virq(struct vcpu *v, unsigned int virq);
+/* Raise a global VIRQ (VIRQ_CONSOLE, VIRQ_DOM_EXC, ...) in d. */
+void evtchn_send_global_virq(struct domain *d, unsigned int virq);
+/* Whether port of d is pending (for SCHEDOP_poll): 1, 0, or -EINVAL for
+ * a port that does not exist. */
+int evtchn_port_poll(struct domain *d, unsigned int port);
+/* v's vcpu_info says an upcall is due (pending and not masked) and v has
+ * a vector to take it by. */
+bool evtchn_upcall_due(const struct vcpu *v);
+/* Tell v that its evtchn_upcall_pending is set: raise its upcall vector
+ * and wake it if it waits. */
+void evtchn_kick(struct vcpu *v);
+
+#endif

@@ -1,0 +1,118 @@
+/* A weighted fair policy in the manner of Xen's credit scheduler: each
+ * domain has a weight (its share of the CPU against the others) and an
+ * optional cap (percent of one CPU it may use at most).
+ *
+ * Each vcpu carries a weighted run time, vtime: running for t ns adds
+ * t * SCHED_DEFAULT_WEIGHT / weight.  The runnable vcpu with the least
+ * vtime runs next, for one slice; so over time CPU shares follow the
+ * weights (a vcpu of weight 512 is charged half as much as one of 256 and
+ * runs twice as often).  A vcpu that slept comes back no further behind
+ * than the queue's current minimum, so sleeping earns no hoard of CPU.
+ * A capped domain that used its share of the current 100 ms period is
+ * passed over until the period ends.
+ *
+ * One run queue, that of the boot CPU (the only one running vcpus yet). */
+#include <hv/domain.h>
+#include <hv/sched.h>
+
+static struct vcpu *runq;   /* in arrival order: ties go first come, first served */
+static uint64_t min_vtime;  /* vtime of the last vcpu chosen: never falls */
+
+static void enqueue(struct vcpu *v)
+{
+  if (v->vtime < min_vtime)
+    v->vtime = min_vtime;
+  struct vcpu **p = &runq;
+  while (*p)
+    p = &(*p)->runq_next;
+  v->runq_next = NULL;
+  *p = v;
+  v->on_runq = true;
+}
+
+static void dequeue(struct vcpu *v)
+{
+  for (struct vcpu **p = &runq; *p; p = &(*p)->runq_next) {
+    if (*p == v) {
+      *p = v->runq_next;
+      break;
+    }
+  }
+  v->runq_next = NULL;
+  v->on_runq = false;
+}
+
+/* The CPU time d may still use in the current cap period (~0: no cap). */
+static uint64_t cap_left(struct domain *d, uint64_t now)
+{
+  if (!d->cap)
+    return ~0ULL;
+  if (now - d->cap_period_start >= SCHED_CAP_PERIOD_NS) {
+    d->cap_period_start = now - (now - d->cap_period_start) % SCHED_CAP_PERIOD_NS;
+    d->cap_used_ns = 0;
+  }
+  uint64_t budget = SCHED_CAP_PERIOD_NS / 100 * d->cap;
+  return d->cap_used_ns < budget ? budget - d->cap_used_ns : 0;
+}
+
+/* Whether a is a better choice than b: not yielded before yielded, then
+ * the smaller vtime. */
+static bool better(const struct vcpu *a, const struct vcpu *b)
+{
+  if (!b)
+    return true;
+  if (a->yielded != b->yielded)
+    return !a->yielded;
+  return a->vtime < b->vtime;
+}
+
+static struct vcpu *pick(uint64_t now, uint64_t *slice_ns)
+{
+  struct vcpu *best = NULL;
+  for (struct vcpu *v = runq; v; v = v->runq_next)
+    if (cap_left(v->dom, now) && better(v, best))
+      best = v;
+  if (!best)
+    return NULL;
+  /* A yield counts once: the vcpus passed over go back to normal. */
+  for (struct vcpu *v = runq; v; v = v->runq_next)
+    v->yielded = false;
+  dequeue(best);
+  if (best->vtime > min_vtime)
+    min_vtime = best->vtime;
+  uint64_t left = cap_left(best->dom, now);
+  *slice_ns = left < SCHED_SLICE_NS ? left : SCHED_SLICE_NS;
+  return best;
+}
+
+static void charge(struct vcpu *v, uint64_t ran_ns, bool runnable)
+{
+  struct domain *d = v->dom;
+  v->vtime += ran_ns * SCHED_DEFAULT_WEIGHT / (d->weight ? d->weight : SCHED_DEFAULT_WEIGHT);
+  d->cap_used_ns += ran_ns;
+  if (runnable)
+    enqueue(v);
+}
+
+static uint64_t next_release(uint64_t now)
+{
+  uint64_t at = 0;
+  for (struct vcpu *v = runq; v; v = v->runq_next) {
+    if (cap_left(v->dom, now))
+      continue;
+    uint64_t end = v->dom->cap_period_start + SCHED_CAP_PERIOD_NS;
+    if (!at || end < at)
+      at = end;
+  }
+  return at;
+}
+
+const struct sched_policy sched_credit = {
+  .name = "credit (weighted fair)",
+  .id = SCHED_ID_CREDIT,
+  .enqueue = enqueue,
+  .dequeue = dequeue,
+  .pick = pick,
+  .charge = charge,
+  .next_release = next_release,
+};
