@@ -85,6 +85,10 @@ int bootmod_parse(unsigned int idx, const char *raw, struct bootmod *m)
       err = parse_uint(val, 1, 1U << 20, &m->mem_mib);
     else if (m->kind == BOOTMOD_KERNEL && !strcmp(word, "vcpus"))
       err = parse_uint(val, 1, BOOTMOD_MAX_VCPUS, &m->vcpus);
+    else if (m->kind == BOOTMOD_KERNEL && !strcmp(word, "weight"))
+      err = parse_uint(val, 1, BOOTMOD_MAX_WEIGHT, &m->weight);
+    else if (m->kind == BOOTMOD_KERNEL && !strcmp(word, "cap"))
+      err = parse_uint(val, 1, BOOTMOD_MAX_CAP, &m->cap);
     else {
       pr_err("module %u: unknown key \"%s\" for a%s", idx, word,
              m->kind == BOOTMOD_KERNEL ? " kernel" : "n initrd");

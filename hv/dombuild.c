@@ -153,6 +153,8 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
   uint64_t mem = (uint64_t)(c->km.mem_mib ? c->km.mem_mib : DOMBUILD_DEFAULT_MEM_MIB) << 20;
   unsigned int vcpus = c->km.vcpus ? c->km.vcpus : 1;
   struct domain *d = domain_create((domid_t)id, name, id == 0, mem, vcpus);
+  if (d && (c->km.weight || c->km.cap))
+    sched_set_params(d, c->km.weight ? c->km.weight : d->weight, c->km.cap);
   if (!d)
     return NULL;
   ram_layout(d);

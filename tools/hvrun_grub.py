@@ -110,13 +110,18 @@ def hv_cmdline_words(text):
     return text.split()
 
 
-def module_words(domain, kind, mem=None, vcpus=None, cmdline=None):
+def module_words(domain, kind, mem=None, vcpus=None, cmdline=None,
+                 weight=None, cap=None):
     """Words of one module2 string, e.g. dom0 kernel mem=128 -- console=hvc0."""
     words = [domain, kind]
     if mem is not None:
         words.append("mem=%d" % mem)
     if vcpus is not None:
         words.append("vcpus=%d" % vcpus)
+    if weight is not None:
+        words.append("weight=%d" % weight)
+    if cap is not None:
+        words.append("cap=%d" % cap)
     if cmdline:
         words += ["--"] + cmdline_words(cmdline)
     return words

@@ -3,7 +3,8 @@
  *   <domain> <kind> [key=value ...] [-- <guest command line>]
  *
  * <domain> is dom0 or domuN (N = 1..BOOTMOD_MAX_DOMU), <kind> is kernel or
- * initrd; kernels take mem=MIB and vcpus=N.  The string arrives encoded by
+ * initrd; kernels take mem=MIB, vcpus=N, weight=W (1..65535, the
+ * scheduler's share) and cap=PERCENT (1..3200, CPU time at most).  The string arrives encoded by
  * GRUB and is decoded with cmdline_next_word(). */
 #ifndef HV_BOOTMOD_H
 #define HV_BOOTMOD_H
@@ -12,6 +13,8 @@
 
 #define BOOTMOD_MAX_DOMU 64
 #define BOOTMOD_MAX_VCPUS 32
+#define BOOTMOD_MAX_WEIGHT 65535
+#define BOOTMOD_MAX_CAP 3200
 
 enum bootmod_kind {
   BOOTMOD_KERNEL,
@@ -23,6 +26,8 @@ struct bootmod {
   enum bootmod_kind kind;
   unsigned int mem_mib;  /* 0: not given */
   unsigned int vcpus;    /* 0: not given */
+  unsigned int weight;   /* scheduler weight; 0: not given (the default) */
+  unsigned int cap;      /* percent of one CPU at most; 0: not given (none) */
   bool has_cmdline;      /* a "--" was present */
   char cmdline[BOOT_STRING_MAX]; /* the guest's command line, decoded */
 };

@@ -365,6 +365,8 @@ int vmx_handle_exit(struct vcpu *v)
   case EXIT_REASON_EXTERNAL_INTERRUPT:
     reinject_interrupted_event();
     return 0; /* the host took it when interrupts came back on */
+  case EXIT_REASON_PREEMPTION_TIMER:
+    return 0; /* a backstop (vmcs.c): pending host interrupts are taken now */
   case EXIT_REASON_INTR_WINDOW:
     return 0; /* vmx_deliver_upcall, before the next entry, does the rest */
   case EXIT_REASON_EXCEPTION_NMI:
@@ -384,8 +386,15 @@ int vmx_handle_exit(struct vcpu *v)
     return 0;
   case EXIT_REASON_CR_ACCESS:
     return handle_cr(v);
-  case EXIT_REASON_HLT:
+  case EXIT_REASON_HLT: {
     skip_instruction();
+    /* "sti; hlt": the STI shadow covered the HLT, which is done; left in
+     * place it would hold off the upcall that should end the wait (Xen
+     * clears it whenever it moves RIP). */
+    uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+      vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+                 intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the
      * vcpu goes down, and the domain powers off when it was the last. */
     if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
@@ -393,6 +402,7 @@ int vmx_handle_exit(struct vcpu *v)
       return 1;
     }
     return sched_block(v) ? 1 : 0; /* an upcall that is due ends HLT at once */
+  }
   case EXIT_REASON_TRIPLE_FAULT:
     domain_crash(v->dom, "triple fault, rip 0x%llx", guest_rip());
     return 1;

@@ -1,6 +1,7 @@
 /* VMCS contents: the controls mica uses, the host state, and the guest
  * state of the PVH boot ABI. */
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmcs.h>
@@ -26,9 +27,20 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
   int err = 0;
 
-  err |= vmcs_write(VMCS_PIN_CONTROLS,
-                    adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
-                           PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING));
+  /* The preemption timer is a backstop for the scheduler: Bochs 2.7 lets
+   * a guest running with RFLAGS.IF = 0 hold off external-interrupt exits
+   * (the SDM says IF has no say when that control is 1), so a guest
+   * spinning with interrupts off would never be preempted there.  The
+   * timer makes such a guest exit every millisecond, and the host then
+   * takes its pending interrupts.  Without "save timer value" the count
+   * restarts at every entry, so a guest that exits anyway never sees it. */
+  uint32_t pin = adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+                        PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER);
+  err |= vmcs_write(VMCS_PIN_CONTROLS, pin);
+  if (pin & PIN_PREEMPTION_TIMER) {
+    uint64_t ticks = (time_tsc_hz / 1000) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
+    err |= vmcs_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
+  }
   err |= vmcs_write(VMCS_PROC_CONTROLS,
                     adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                            PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY));

@@ -35,6 +35,11 @@ __attribute__((noreturn)) void guest_triple_fault(void);
 /* The command line from the start info ("" when there is none). */
 const char *guest_cmdline(const struct hvm_start_info *si);
 
+/* ---- Interrupts (trap.c) ----
+ * Route interrupt vector (32..255) to fn, called with interrupts off; one
+ * vector at a time (a new call replaces the old routing's function). */
+void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector));
+
 /* ---- Command line (cmdline.c) ---- */
 
 /* Find word "key=value" in the space-separated cmdline and copy value

@@ -22,12 +22,16 @@ struct idt_gate {
 };
 
 #define NR_EXCEPTIONS 32
+#define NR_VECTORS 256
 #define SEL_CODE64 0x08 /* head.S's GDT */
 #define GATE_INTERRUPT 0x8e
 
 extern const uint64_t trap_stubs[NR_EXCEPTIONS]; /* trap_entry.S */
 
-static struct idt_gate idt[NR_EXCEPTIONS];
+static struct idt_gate idt[NR_VECTORS];
+
+extern const char irq_entry[]; /* trap_entry.S */
+static void (*irq_fn)(unsigned int vector);
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
     "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",
@@ -37,8 +41,8 @@ static const char *const exception_names[NR_EXCEPTIONS] = {
 
 void trap_init(void)
 {
-  /* Only the 32 exception vectors: interrupts stay off in test guests, and
-   * any other vector is past the IDT limit, so it raises #GP, reported. */
+  /* The 32 exception vectors; interrupt vectors stay not present (a stray
+   * one raises #NP, reported) until guest_set_irq_vector fills one. */
   for (int v = 0; v < NR_EXCEPTIONS; v++) {
     uint64_t addr = trap_stubs[v];
 
@@ -57,6 +61,29 @@ void trap_init(void)
   } __attribute__((packed)) desc = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
   __asm__ volatile("lidt %0" : : "m"(desc));
+}
+
+static unsigned int irq_vector; /* the one vector irq_entry serves */
+
+void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector))
+{
+  uint64_t addr = (uint64_t)(uintptr_t)irq_entry;
+  irq_fn = fn;
+  irq_vector = vector;
+  idt[vector] = (struct idt_gate){
+      .offset_lo = (uint16_t)addr,
+      .selector = SEL_CODE64,
+      .type = GATE_INTERRUPT,
+      .offset_mid = (uint16_t)(addr >> 16),
+      .offset_hi = (uint32_t)(addr >> 32),
+  };
+}
+
+/* Called by irq_entry (interrupts off, caller-saved registers saved). */
+void irq_dispatch(void)
+{
+  if (irq_fn)
+    irq_fn(irq_vector);
 }
 
 /* Called by trap_entry.S with the frame; never returns. */

@@ -32,6 +32,33 @@ trap_common:
         call    trap_handler
         ud2
 
+/* An interrupt (an event upcall): save what a C call may change, call
+ * irq_dispatch, return to the interrupted code.  The CPU aligned RSP to
+ * 16 before its 40-byte frame; nine pushes make it 16-aligned again. */
+        .global irq_entry
+        .balign 16
+irq_entry:
+        push    %rax
+        push    %rcx
+        push    %rdx
+        push    %rsi
+        push    %rdi
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        call    irq_dispatch
+        pop     %r11
+        pop     %r10
+        pop     %r9
+        pop     %r8
+        pop     %rdi
+        pop     %rsi
+        pop     %rdx
+        pop     %rcx
+        pop     %rax
+        iretq
+
         .section .rodata
         .balign 8
         .global trap_stubs

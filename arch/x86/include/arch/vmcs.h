@@ -76,6 +76,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY_STATE 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_PREEMPTION_TIMER 0x482e
 #define VMCS_HOST_SYSENTER_CS 0x4c00
 
 /* Natural-width fields (B.4). */
@@ -120,6 +121,7 @@
 /* Control bits (SDM 24.6, 24.7, 24.8). */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1U << 0)
 #define PIN_NMI_EXITING (1U << 3)
+#define PIN_PREEMPTION_TIMER (1U << 6)
 #define PROC_INTR_WINDOW_EXITING (1U << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING (1U << 7)
 #define PROC_UNCOND_IO_EXITING (1U << 24)
@@ -164,6 +166,7 @@
 #define EXIT_REASON_INVALID_GUEST_STATE 33
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_EPT_MISCONFIG 49
+#define EXIT_REASON_PREEMPTION_TIMER 52
 #define EXIT_REASON_FAILED_ENTRY (1U << 31)
 
 /* VM-entry interruption information (SDM 24.8.3). */

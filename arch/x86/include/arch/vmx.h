@@ -11,6 +11,7 @@
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
 
 #define MSR_IA32_VMX_BASIC 0x480
+#define MSR_IA32_VMX_MISC 0x485 /* bits 4:0: preemption timer rate (TSC >> n) */
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
 #define MSR_IA32_VMX_CR0_FIXED0 0x486
 #define MSR_IA32_VMX_CR0_FIXED1 0x487
