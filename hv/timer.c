@@ -8,17 +8,15 @@
 #include <hv/timer.h>
 
 static struct timer *timer_list; /* sorted by deadline, earliest first */
-static volatile bool raised;     /* the hardware timer fired */
+volatile bool timer_raised; /* the hardware timer fired (timer_due) */
 
-void timer_raise(void) { raised = true; }
-
-bool timer_due(void) { return raised; }
+void timer_raise(void) { timer_raised = true; }
 
 void timer_softirq(void)
 {
-  if (!raised)
+  if (!timer_raised)
     return;
-  raised = false;
+  timer_raised = false;
   unsigned long flags = arch_irq_save();
   timer_run();
   arch_irq_restore(flags);

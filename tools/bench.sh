@@ -23,6 +23,25 @@ if ! tools/hvrun --emulator bochs --ips 100000000 --timeout 120 \
 fi
 null=$(sed -n 's/.*bench: null hypercall: [0-9]* calls, [0-9]* ticks, \([0-9.]*\) per call.*/\1/p' "$out")
 share=$(sed -n 's/.*mica: dom0 exit: .* \([0-9]*\) cycles each).*/\1/p' "$out")
+# Events: send to upcall on one vcpu (the sender's own IPI port, taken by
+# the callback vector); an interdomain ping-pong between two domains, each
+# waiting in HLT; SCHEDOP_yield between two domains (each yield is a
+# switch to the other domain and, after its yield, one back).
+ev=build/guests/events.elf
+run_guests() {
+  if ! tools/hvrun --emulator bochs --ips 100000000 --timeout 120 "$@" >"$out" 2>&1; then
+    cat "$out" >&2
+    echo "bench: an events run failed" >&2
+    exit 1
+  fi
+}
+run_guests --dom0 "$ev,cmdline=mode=bench rounds=10000"
+upcall=$(sed -n 's/.*events: send to upcall: [0-9]* sends, [0-9]* ticks, \([0-9]*\) per send.*/\1/p' "$out")
+run_guests --dom0 "$ev,cmdline=mode=ping rounds=2000" --domu "$ev,cmdline=mode=pong rounds=2000"
+pingpong=$(sed -n 's/.*events: ping-pong: [0-9]* round trips, [0-9]* ticks, \([0-9]*\) per round trip.*/\1/p' "$out")
+run_guests --dom0 "$ev,cmdline=mode=yield rounds=2000" --domu "$ev,cmdline=mode=yield rounds=2000"
+yield=$(sed -n 's/.*(dom0) events: yield: [0-9]* yields, [0-9]* ticks, \([0-9]*\) per yield.*/\1/p' "$out")
+switch=$(( ${yield:-0} / 2 ))
 read -r text data bss _ < <(size build/hv.elf | tail -n 1)
 
 echo "| what | figure | aim |"
@@ -30,6 +49,9 @@ echo "| --- | --- | --- |"
 echo "| boot, first instruction to \`mica: ready\` (Bochs, emulated instructions) | ${boot:-?} | < 5,000,000 |"
 echo "| null hypercall round trip, xen_version from a guest loop of 10,000 (emulated instructions) | ${null:-?} | < 300 |"
 echo "| of which in the hypervisor's C code, exit handler to next entry (emulated instructions per exit) | ${share:-?} | |"
+echo "| event channel send to upcall, same vcpu (EVTCHNOP_send, callback vector, guest handler; emulated instructions) | ${upcall:-?} | < 600 |"
+echo "| interdomain ping-pong round trip, both sides waiting in HLT (emulated instructions) | ${pingpong:-?} | |"
+echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two domains (emulated instructions) | ${switch} | < 1,500 |"
 echo "| bare VMCALL exit round trip, self-test guest, no hypercall dispatch (emulated instructions) | ${vmcall:-?} | |"
 echo "| hypervisor image text + data (bytes) | $((text + data)) | < 204,800 |"
 echo "| hypervisor bss (bytes, not in the image) | $bss | |"

@@ -59,8 +59,24 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
   return 0;
 }
 
+/* Forget the cached 2 MiB translations: the p2m changed. */
+static void cache_clear(struct domain *d)
+{
+  for (unsigned int i = 0; i < P2M_CACHE_SIZE; i++)
+    d->arch.p2m_cache[i].tag = 0;
+}
+
+/* Guest pointers walk guest page tables, each level a p2m lookup, so the
+ * 2 MiB leaves (where most guest RAM lives) are remembered in a small
+ * direct-mapped cache, cleared whenever a mapping changes. */
 paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
 {
+  struct p2m_cache_entry *c = &d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE];
+  if (c->tag == (gpa >> 21) + 1) {
+    if (page_size)
+      *page_size = MiB(2);
+    return c->hpa | (gpa & (MiB(2) - 1));
+  }
   if (gpa >= (1ULL << 48) || !d->arch.ept_root)
     return 0;
   uint64_t *t = phys_to_virt(d->arch.ept_root);
@@ -72,6 +88,10 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
       uint64_t size = l ? MiB(2) : PAGE_SIZE;
       if (page_size)
         *page_size = size;
+      if (l) {
+        c->tag = (gpa >> 21) + 1;
+        c->hpa = e & EPT_ADDR & ~(size - 1);
+      }
       return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
     }
     t = table(e);
@@ -120,6 +140,7 @@ int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
     *old = *pte & EPT_ADDR;
   *pte = hpa ? hpa | EPT_RWX | EPT_MT_WB : 0;
   ept_flush(d);
+  cache_clear(d);
   return 0;
 }
 
@@ -137,4 +158,5 @@ void arch_p2m_destroy(struct domain *d)
     free_level(phys_to_virt(d->arch.ept_root), 3);
   d->arch.ept_root = 0;
   d->arch.ept_tables = 0;
+  cache_clear(d);
 }

@@ -2,6 +2,7 @@
  * (SDM vol. 3, 4.5 "4-level paging"), then its p2m.  Guest pointers are
  * never dereferenced; every byte moves through guestmem_read/write. */
 #include <arch/arch.h>
+#include <arch/mm.h>
 #include <arch/vmcs.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
@@ -36,10 +37,13 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
   uint64_t table = vmcs_read(VMCS_GUEST_CR3) & PTE_ADDR;
   bool check_w = write && (cr0 & CR0_WP);
   for (int level = 3; level >= 0; level--) {
-    uint64_t e;
     unsigned int shift = 12 + 9 * (unsigned int)level;
-    if (guestmem_read(v->dom, table + ((gva >> shift) & 511) * 8, &e, sizeof(e)))
+    /* An entry is 8 aligned bytes: never split across pages, so one p2m
+     * lookup and a load. */
+    paddr_t hpa = arch_p2m_lookup(v->dom, table + ((gva >> shift) & 511) * 8, NULL);
+    if (!hpa)
       return -EFAULT;
+    uint64_t e = *(volatile uint64_t *)phys_to_virt(hpa);
     if (!(e & PTE_P) || (check_w && !(e & PTE_W)))
       return -EFAULT;
     if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {

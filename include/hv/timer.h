@@ -26,8 +26,9 @@ void timer_stop(struct timer *t);
 void timer_run(void);
 /* The arch timer interrupt says a deadline may have passed. */
 void timer_raise(void);
-/* Whether timer_softirq has work. */
-bool timer_due(void);
+/* Whether timer_softirq has work (inline: checked before every VM entry). */
+extern volatile bool timer_raised;
+static inline bool timer_due(void) { return timer_raised; }
 /* Run the expired timers if the interrupt said so; call where no
  * hypervisor state is half changed. */
 void timer_softirq(void);

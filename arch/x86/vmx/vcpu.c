@@ -27,6 +27,18 @@ static int make_current(struct vcpu *v)
   return err;
 }
 
+/* The cheap test before every entry: could an upcall be due, or is an
+ * interrupt window open that should be closed?  vmx_deliver_upcall
+ * decides the rest. */
+static inline bool upcall_may_be_due(const struct vcpu *v)
+{
+  if (v->arch.intr_window)
+    return true;
+  if (v->upcall_vector)
+    return v->upcall_vector_raised;
+  return v->dom->callback_vector && v->vi->evtchn_upcall_pending;
+}
+
 int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
 {
   if (!vmx_enabled())
@@ -76,11 +88,14 @@ void arch_vcpu_run(struct vcpu *v)
       timer_softirq();
       continue;
     }
-    if (sched_resched || !sched_runnable(v)) {
+    /* Whatever stops v from running (block, pause, shutdown, its slice)
+     * sets sched_resched (sched/core.c), so one flag says it all. */
+    if (sched_resched) {
       irq_enable();
       return; /* the scheduler's turn */
     }
-    vmx_deliver_upcall(v);
+    if (upcall_may_be_due(v))
+      vmx_deliver_upcall(v);
     if (exit_tsc)  /* the time since the last exit was the hypervisor's */
       v->hv_cycles += rdtsc() - exit_tsc;
     int err = vmx_enter(&v->arch.regs, v->arch.launched);

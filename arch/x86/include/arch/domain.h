@@ -12,9 +12,19 @@ struct guest_regs {
   uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+#define P2M_CACHE_SIZE 8
+
+/* A remembered 2 MiB EPT leaf (ept.c): tag is gpa >> 21 plus one (0:
+ * empty). */
+struct p2m_cache_entry {
+  uint64_t tag;
+  paddr_t hpa;
+};
+
 struct arch_domain {
   paddr_t ept_root;    /* EPT PML4, 0 until the first mapping */
   unsigned long ept_tables; /* frames used by EPT tables */
+  struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
 };
 
 struct arch_vcpu {
