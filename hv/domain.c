@@ -8,6 +8,7 @@
 #include <hv/string.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <public/sched.h>
 #include <public/xen.h>
 
@@ -34,7 +35,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
   d->nr_vcpus = nr_vcpus;
   d->shared_info_gfn = ~0ULL;
   d->shared_info = frame_alloc_zeroed();
-  if (!d->shared_info)
+  if (!d->shared_info || gnttab_init(d))
     goto nomem;
   for (unsigned int i = 0; i < nr_vcpus; i++) {
     struct vcpu *v = heap_zalloc(sizeof(*v));
@@ -57,6 +58,7 @@ nomem:
       heap_free(d->vcpus[i]);
     if (d->shared_info)
       frame_free(d->shared_info);
+    gnttab_release(d);
     heap_free(d);
   }
   return NULL;
@@ -75,10 +77,15 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
   d->shutdown_reason = d->has_shutdown_code ? d->shutdown_code : reason;
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     arch_vcpu_destroy(d->vcpus[i]);
+  /* Grant mappings first: they put back the RAM pages they covered, and
+   * no other domain may keep a window on frames about to be freed. */
+  gnttab_release(d);
   unsigned long frames = d->nr_frames;
   guestmem_release(d);
   pr_info("%s: %s (%lu frames given back)", d->name,
           state == DOMAIN_CRASHED ? "crashed" : "shut down", frames);
+  if (d->nr_frames)
+    pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames);
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)
@@ -110,6 +117,7 @@ void domain_destroy(struct domain *d)
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     heap_free(d->vcpus[i]);
   frame_free(d->shared_info);
+  gnttab_release(d); /* done already unless it never ran */
   heap_free(d);
 }
 

@@ -17,6 +17,7 @@ enum domain_state {
 };
 
 struct domain;
+struct grant_table;
 
 struct vcpu {
   unsigned int id;
@@ -46,6 +47,7 @@ struct domain {
   paddr_t shared_info;      /* the domain's struct shared_info page */
   uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
   uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */
+  struct grant_table *grant; /* hv/grant_table.c; NULL once the domain ended */
   /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
   char con_buf[128];
   unsigned int con_len;
