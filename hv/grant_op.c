@@ -1,7 +1,7 @@
 /* grant_table_op (hypercall 20), version 1 grants for PVH guests: query
  * and grow a table, map and unmap another domain's granted frame in the
  * caller's physical space, copy between grants and the caller's frames,
- * and the version calls.  Every result follows Xen 4.19
+ * swap two of the caller's grants, and the version calls.  Every result follows Xen 4.19
  * (common/grant_table.c, function named beside each rule); the per-entry
  * GNTST_* codes go in each structure's status field, and the hypercall's
  * return value reports only errors in the call itself. */
@@ -17,9 +17,6 @@
  * moved on), so a guest's count cannot hold the CPU; Xen stops where
  * hypercall_preempt_check says. */
 #define GNTTAB_TURN 64
-/* Bits of cmd above the sub-op carry a continuation argument, which only
- * GNTTABOP_cache_flush uses (do_grant_table_op: GNTTABOP_CMD_MASK). */
-#define GNTTABOP_CMD_MASK 0xfffU
 
 static bool map_readonly(uint32_t flags)
 {
@@ -223,9 +220,30 @@ out:
   return rc;
 }
 
+/* ---- swap_grant_ref (Xen: swap_grant_ref) ---- */
+
+static int16_t swap_one(struct domain *d, const struct gnttab_swap_grant_ref *op)
+{
+  struct grant_table *gt = d->grant;
+  unsigned int n = gt->nr_frames * GNTTAB_PER_FRAME;
+
+  if (op->ref_a >= n || op->ref_b >= n)
+    return GNTST_bad_gntref;
+  if (op->ref_a == op->ref_b)
+    return GNTST_okay;
+  /* A grant in use stays where it is; the guest may try again later. */
+  if (gnttab_active(gt, op->ref_a)->pin || gnttab_active(gt, op->ref_b)->pin)
+    return GNTST_eagain;
+  struct grant_entry_v1 *a = gnttab_entry(gt, op->ref_a), *b = gnttab_entry(gt, op->ref_b);
+  struct grant_entry_v1 t = *a;
+  *a = *b;
+  *b = t;
+  return GNTST_okay;
+}
+
 /* ---- the batched sub-ops ---- */
 
-/* Run one of map/unmap/copy over count structures of size bytes at arg,
+/* Run one of map/unmap/copy/swap over count structures of size bytes at arg,
  * writing back the whole structure (map) or only its status field.
  * After GNTTAB_TURN entries the call continues (-ERESTART, args moved
  * on). */
@@ -236,10 +254,12 @@ static long batch(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int c
     struct gnttab_map_grant_ref map;
     struct gnttab_unmap_grant_ref unmap;
     struct gnttab_copy copy;
+    struct gnttab_swap_grant_ref swap;
   } op;
   size_t size = cmd == GNTTABOP_map_grant_ref     ? sizeof(op.map)
                 : cmd == GNTTABOP_unmap_grant_ref ? sizeof(op.unmap)
-                                                  : sizeof(op.copy);
+                : cmd == GNTTABOP_copy            ? sizeof(op.copy)
+                                                  : sizeof(op.swap);
   struct domain *ld = v->dom;
 
   for (unsigned int i = 0; i < count; i++) {
@@ -258,9 +278,12 @@ static long batch(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int c
     } else if (cmd == GNTTABOP_unmap_grant_ref) {
       op.unmap.status = unmap_one(ld, &op.unmap);
       status = &op.unmap.status;
-    } else {
+    } else if (cmd == GNTTABOP_copy) {
       op.copy.status = copy_one(ld, &op.copy);
       status = &op.copy.status;
+    } else {
+      op.swap.status = swap_one(ld, &op.swap);
+      status = &op.swap.status;
     }
     if (ld->state != DOMAIN_RUNNING)
       return 0; /* crashed by its own request; its memory is gone */
@@ -320,26 +343,6 @@ static long setup_table(struct vcpu *v, uint64_t arg, unsigned int count)
   return 0;
 }
 
-/* gnttab_get_status_frames: version 1 has none, so any frame asked for
- * is GNTST_general_error. */
-static long get_status_frames(struct vcpu *v, uint64_t arg, unsigned int count)
-{
-  struct gnttab_get_status_frames op;
-  struct domain *d;
-
-  if (count != 1)
-    return -EINVAL;
-  if (arch_copy_from_guest(v, &op, arg, sizeof(op)))
-    return -EFAULT;
-  op.status = target_domain(v->dom, op.dom, &d);
-  if (op.status == GNTST_okay && op.nr_frames)
-    op.status = GNTST_general_error;
-  if (arch_copy_to_guest(v, arg + offsetof(struct gnttab_get_status_frames, status), &op.status,
-                         sizeof(op.status)))
-    return -EFAULT;
-  return 0;
-}
-
 /* gnttab_set_version: only 1 exists here, which is Xen with max_version
  * 1 ("behave as before set_version was introduced": 2 is -ENOSYS); the
  * version in force is written back even on error. */
@@ -376,24 +379,29 @@ static long get_version(struct vcpu *v, uint64_t arg)
 long do_grant_table_op(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int count,
                        uint64_t args[6])
 {
+  /* A PVH guest reaches only these sub-ops; everything else, and any cmd
+   * with continuation bits, is -ENOSYS before anything is looked at (Xen:
+   * arch/x86/hvm/hypercall.c hvm_grant_table_op, "need auditing"). */
+  switch (cmd) {
+  case GNTTABOP_query_size:
+  case GNTTABOP_setup_table:
+  case GNTTABOP_set_version:
+  case GNTTABOP_get_version:
+  case GNTTABOP_copy:
+  case GNTTABOP_map_grant_ref:
+  case GNTTABOP_unmap_grant_ref:
+  case GNTTABOP_swap_grant_ref: break;
+  default: return -ENOSYS;
+  }
   if ((int)count < 0)
-    return -EINVAL;
-  if ((cmd & ~GNTTABOP_CMD_MASK) && (cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush)
     return -EINVAL;
   if (!v->dom->grant)
     return -EINVAL; /* cannot happen while it runs */
   switch (cmd) {
-  case GNTTABOP_map_grant_ref:
-  case GNTTABOP_unmap_grant_ref:
-  case GNTTABOP_copy: return batch(v, cmd, arg, count, args);
   case GNTTABOP_setup_table: return setup_table(v, arg, count);
   case GNTTABOP_query_size: return query_size(v, arg, count);
   case GNTTABOP_set_version: return set_version(v, arg);
   case GNTTABOP_get_version: return get_version(v, arg);
-  case GNTTABOP_get_status_frames: return get_status_frames(v, arg, count);
-  default:
-    /* transfer, unmap_and_replace, swap_grant_ref, cache_flush are not
-     * here yet; dump_table is gone from Xen too. */
-    return -ENOSYS;
+  default: return batch(v, cmd, arg, count, args);
   }
 }
