@@ -223,6 +223,16 @@ long gnttab_map_frame(struct domain *d, uint64_t idx, uint64_t gfn)
   return guestmem_map_special(d, gfn, gt->frames[i], &gt->frame_gfn[i]);
 }
 
+bool gnttab_frame_in_use(struct domain *d, paddr_t hpa)
+{
+  struct grant_table *gt = d->grant;
+  for (unsigned int f = 0; gt && f < gt->nr_frames; f++)
+    for (unsigned int i = 0; i < GNTTAB_PER_FRAME; i++)
+      if (gt->active[f][i].pin && gt->active[f][i].frame == hpa)
+        return true;
+  return false;
+}
+
 void gnttab_frame_unhooked(struct domain *d, paddr_t hpa)
 {
   struct grant_table *gt = d->grant;

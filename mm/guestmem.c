@@ -81,9 +81,14 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
     return -EINVAL;
   /* A granted frame there is not the domain's to free: Xen's
    * guest_remove_page (common/memory.c) refuses it with -ENXIO. */
-  arch_p2m_query(d, gpa, NULL, &type);
+  paddr_t there = arch_p2m_query(d, gpa, NULL, &type);
   if (type == P2M_GRANT_RW || type == P2M_GRANT_RO)
     return -ENXIO;
+  /* Its own RAM page that a grant mapping shows elsewhere cannot be
+   * freed now; Xen frees it when the last mapping goes (page references),
+   * we refuse. */
+  if (type == P2M_RAM && gnttab_frame_in_use(d, there & PAGE_MASK))
+    return -EBUSY;
   /* Unhook the page from where it was, if it is still there (a grant
    * mapping may have taken that slot since). */
   if (*where != ~0ULL && *where != gfn &&

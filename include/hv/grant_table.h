@@ -115,6 +115,9 @@ void gnttab_release(struct domain *d);
  * (idx too big, the table cannot grow, or a status frame: v1 has none),
  * -ENXIO or -ENOMEM (see guestmem_map_special). */
 long gnttab_map_frame(struct domain *d, uint64_t idx, uint64_t gfn);
+/* Is hpa (a frame of d's) pinned by one of d's grants, i.e. mapped by
+ * some domain?  Then it must not be freed. */
+bool gnttab_frame_in_use(struct domain *d, paddr_t hpa);
 /* The grant frame at hpa (if it is one of d's) is no longer in d's
  * physical space. */
 void gnttab_frame_unhooked(struct domain *d, paddr_t hpa);

@@ -14,7 +14,8 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size);
  * *where becomes gfn.  RAM at gfn goes back to the allocator; another
  * special page there is unhooked (its record says nowhere).  Returns 0,
  * -EINVAL (gfn beyond 36 bits), -ENXIO (gfn holds a granted frame, which
- * d does not own) or -ENOMEM. */
+ * d does not own), -EBUSY (gfn holds d's RAM that a grant mapping shows)
+ * or -ENOMEM. */
 int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *where);
 /* The special page hpa of d lost its place in d's physical space: forget
  * where it was. */

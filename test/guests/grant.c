@@ -151,6 +151,13 @@ static int granter(const char *die)
   check("mapped writable: GTF_reading|GTF_writing set", gt[REF_RW].flags,
         GTF_permit_access | GTF_reading | GTF_writing);
   check("mapper's write seen", memcmp(page_p + 2048, "mapper was here", 16), 0);
+  /* The mapped page cannot go back to the allocator under the mapper
+   * (mica refuses; Xen would free it after the unmap). */
+  struct xen_add_to_physmap over = {DOMID_SELF, 0, XENMAPSPACE_shared_info, 0,
+                                    (unsigned long)page_p >> 12};
+  check("shared_info over the mapped page is refused",
+        hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&over),
+        -XEN_EBUSY);
   if (!strcmp(die, "granter")) {
     printf("grant: granter ends with its page mapped\n");
     return 0;
