@@ -12,6 +12,7 @@
 #include <hv/sched.h>
 #include <hv/vtime.h>
 #include <arch/mm.h>
+#include <hv/grant_table.h>
 #include <public/sched.h>
 #include <public/xen.h>
 
@@ -39,7 +40,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
   d->shared_info_gfn = ~0ULL;
   d->weight = privileged ? SCHED_DOM0_WEIGHT : SCHED_DEFAULT_WEIGHT;
   d->shared_info = frame_alloc_zeroed();
-  if (!d->shared_info)
+  if (!d->shared_info || gnttab_init(d))
     goto nomem;
   struct shared_info *si = phys_to_virt(d->shared_info);
   for (unsigned int i = 0; i < nr_vcpus; i++) {
@@ -72,6 +73,7 @@ nomem:
     evtchn_domain_destroy(d);
     if (d->shared_info)
       frame_free(d->shared_info);
+    gnttab_release(d);
     heap_free(d);
   }
   return NULL;
@@ -98,10 +100,28 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
    * private copy so nothing writes into freed frames. */
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     d->vcpus[i]->vi = &d->vcpus[i]->dummy_vi;
+  /* Grant mappings first: they put back the RAM pages they covered, and
+   * no other domain may keep a window on frames about to be freed. */
+  gnttab_release(d);
   unsigned long frames = d->nr_frames;
   guestmem_release(d);
   pr_info("%s: %s (%lu frames given back)", d->name,
           state == DOMAIN_CRASHED ? "crashed" : "shut down", frames);
+  if (d->nr_frames)
+    pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames);
+}
+
+bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa)
+{
+  bool kept = false;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    struct vcpu *t = d->vcpus[i];
+    if (t->vcpu_info_gpa && (uintptr_t)t->vi - (uintptr_t)phys_to_virt(hpa) < PAGE_SIZE) {
+      t->vi_frame = hpa;
+      kept = true;
+    }
+  }
+  return kept;
 }
 
 void domain_vcpu_down(struct vcpu *v)
@@ -157,6 +177,7 @@ void domain_destroy(struct domain *d)
     heap_free(v);
   }
   frame_free(d->shared_info);
+  gnttab_release(d); /* done already unless it never ran */
   heap_free(d);
 }
 

@@ -56,6 +56,11 @@ static long hc_event_channel_op(struct vcpu *v, uint64_t a[6])
   return do_event_channel_op(v, (int)a[0], a[1]);
 }
 
+static long hc_grant_table_op(struct vcpu *v, uint64_t a[6])
+{
+  return do_grant_table_op(v, (unsigned int)a[0], a[1], (unsigned int)a[2], a);
+}
+
 static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
   [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
@@ -66,6 +71,7 @@ static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_xen_version] = hc_xen_version,
   [__HYPERVISOR_console_io] = hc_console_io,
   [__HYPERVISOR_sched_op] = hc_sched_op,
+  [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])

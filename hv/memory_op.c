@@ -3,6 +3,8 @@
 #include <arch/mm.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/grant_table.h>
+#include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <public/memory.h>
@@ -20,40 +22,6 @@ static unsigned int memory_map(const struct domain *d, struct e820entry *e)
   return n;
 }
 
-/* Put the domain's shared_info page at gfn; the RAM page there goes back
- * to the allocator and an earlier location of shared_info becomes a hole. */
-static long map_shared_info(struct domain *d, uint64_t gfn)
-{
-  uint64_t gpa = gfn << PAGE_SHIFT;
-  paddr_t old;
-
-  if (gfn >= (1ULL << 36))
-    return -EINVAL;
-  if (d->shared_info_gfn != ~0ULL && d->shared_info_gfn != gfn) {
-    if (arch_p2m_set(d, d->shared_info_gfn << PAGE_SHIFT, 0, &old))
-      return -ENOMEM;
-  }
-  if (arch_p2m_set(d, gpa, d->shared_info, &old))
-    return -ENOMEM;
-  if (old && old != d->shared_info) {
-    /* A vcpu_info registered in that page stays where it is (as Xen keeps
-     * its reference to the page): the frame is kept until the domain goes. */
-    bool kept = false;
-    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-      struct vcpu *t = d->vcpus[i];
-      if (t->vcpu_info_gpa && (uintptr_t)t->vi - (uintptr_t)phys_to_virt(old) < PAGE_SIZE) {
-        t->vi_frame = old;
-        kept = true;
-      }
-    }
-    if (!kept)
-      frame_free(old);
-    d->nr_frames--;
-  }
-  d->shared_info_gfn = gfn;
-  return 0;
-}
-
 static long add_to_physmap(struct vcpu *v, uint64_t arg)
 {
   struct xen_add_to_physmap x;
@@ -68,11 +36,14 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
   case XENMAPSPACE_shared_info:
     if (x.idx != 0)
       return -EINVAL;
-    return map_shared_info(d, x.gpfn);
+    /* The RAM page at gpfn goes back to the allocator; an earlier
+     * location of shared_info becomes a hole. */
+    return guestmem_map_special(d, x.gpfn, d->shared_info, &d->shared_info_gfn);
   case XENMAPSPACE_grant_table:
+    return gnttab_map_frame(d, x.idx, x.gpfn);
   case XENMAPSPACE_gmfn:
   case XENMAPSPACE_gmfn_range:
-    return -ENOSYS; /* grant tables and page moves come later */
+    return -ENOSYS; /* page moves come later */
   case XENMAPSPACE_gmfn_foreign:
     return -ENOSYS; /* batch only, as in Xen */
   case XENMAPSPACE_dev_mmio:

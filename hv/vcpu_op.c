@@ -30,8 +30,9 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
     return -EBUSY;
   if (((gpa + sizeof(struct vcpu_info) - 1) >> PAGE_SHIFT) != r.mfn || (gpa & 7))
     return -ENXIO;
-  paddr_t hpa = arch_p2m_lookup(v->dom, gpa, NULL);
-  if (!hpa || v->dom->shared_info_gfn == r.mfn)
+  enum p2m_type type;
+  paddr_t hpa = arch_p2m_query(v->dom, gpa, NULL, &type);
+  if (!hpa || type != P2M_RAM) /* shared_info, a grant table or grant mapping */
     return -EINVAL;
   struct vcpu_info *vi = phys_to_virt(hpa);
   *vi = *t->vi;

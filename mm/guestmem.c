@@ -5,6 +5,7 @@
 #include <arch/mm.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <hv/guestmem.h>
 #include <hv/printk.h>
 #include <hv/string.h>
@@ -42,13 +43,16 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
   return 0;
 }
 
-/* Free the frames behind one RAM range, whatever page sizes map it. */
+/* Free the frames behind one RAM range, whatever page sizes map it.  Only
+ * P2M_RAM is the domain's: special pages are freed by their owner (domain,
+ * grant table) and granted frames belong to the granter. */
 static void release_range(struct domain *d, uint64_t gpa, uint64_t end)
 {
   while (gpa < end) {
     uint64_t size = PAGE_SIZE;
-    paddr_t hpa = arch_p2m_lookup(d, gpa, &size);
-    if (hpa && hpa != d->shared_info) { /* shared_info is not RAM: freed with d */
+    enum p2m_type type;
+    paddr_t hpa = arch_p2m_query(d, gpa, &size, &type);
+    if (hpa && type == P2M_RAM) {
       if (size == MiB(2))
         frame_free_contig(hpa, 512);
       else
@@ -59,6 +63,56 @@ static void release_range(struct domain *d, uint64_t gpa, uint64_t end)
   }
 }
 
+void guestmem_special_unhooked(struct domain *d, paddr_t hpa)
+{
+  if (hpa == d->shared_info)
+    d->shared_info_gfn = ~0ULL;
+  else
+    gnttab_frame_unhooked(d, hpa);
+}
+
+int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *where)
+{
+  uint64_t gpa = gfn << PAGE_SHIFT;
+  enum p2m_type type;
+  paddr_t old;
+
+  if (gfn >= (1ULL << 36))
+    return -EINVAL;
+  /* A granted frame there is not the domain's to free: Xen's
+   * guest_remove_page (common/memory.c) refuses it with -ENXIO. */
+  paddr_t there = arch_p2m_query(d, gpa, NULL, &type);
+  if (type == P2M_GRANT_RW || type == P2M_GRANT_RO)
+    return -ENXIO;
+  /* Its own RAM page that a grant mapping shows elsewhere cannot be
+   * freed now; Xen frees it when the last mapping goes (page references),
+   * we refuse. */
+  if (type == P2M_RAM && gnttab_frame_in_use(d, there & PAGE_MASK))
+    return -EBUSY;
+  /* Unhook the page from where it was, if it is still there (a grant
+   * mapping may have taken that slot since). */
+  if (*where != ~0ULL && *where != gfn &&
+      arch_p2m_lookup(d, *where << PAGE_SHIFT, NULL) == hpa) {
+    if (arch_p2m_set_type(d, *where << PAGE_SHIFT, 0, P2M_NONE, &old, NULL))
+      return -ENOMEM;
+  }
+  if (arch_p2m_set_type(d, gpa, hpa, P2M_SPECIAL, &old, &type))
+    return -ENOMEM;
+  /* What was at gfn: RAM is freed (Xen's xenmem_add_to_physmap_one);
+   * another special page is only unhooked. */
+  if (type == P2M_RAM) {
+    /* A vcpu_info registered in that page stays where it is (Xen keeps
+     * its reference to the page): the frame then goes with the domain. */
+    if (!domain_keep_vcpu_info_frame(d, old))
+      frame_free(old);
+    d->nr_frames--;
+  } else if (type == P2M_SPECIAL && old != hpa) {
+    guestmem_special_unhooked(d, old);
+  }
+  *where = gfn;
+  return 0;
+}
+
 void guestmem_release(struct domain *d)
 {
   release_range(d, 0, d->ram_below_4g);
@@ -67,15 +121,17 @@ void guestmem_release(struct domain *d)
   arch_p2m_destroy(d);
 }
 
-/* Apply fn to each piece of [gpa, gpa+len) that lies within one page. */
-static int each_page(struct domain *d, uint64_t gpa, size_t len,
+/* Apply fn to each piece of [gpa, gpa+len) that lies within one page;
+ * write: refuse pages the guest itself may not write (read-only grants). */
+static int each_page(struct domain *d, uint64_t gpa, size_t len, bool write,
                      void (*fn)(void *host, size_t n, size_t done, void *arg), void *arg)
 {
   size_t done = 0;
   while (done < len) {
     uint64_t size;
-    paddr_t hpa = arch_p2m_lookup(d, gpa + done, &size);
-    if (!hpa)
+    enum p2m_type type;
+    paddr_t hpa = arch_p2m_query(d, gpa + done, &size, &type);
+    if (!hpa || (write && type == P2M_GRANT_RO))
       return -EFAULT;
     size_t n = MIN(len - done, (size_t)(size - ((gpa + done) & (size - 1))));
     fn(phys_to_virt(hpa), n, done, arg);
@@ -103,15 +159,15 @@ static void do_zero(void *host, size_t n, size_t done, void *arg)
 
 int guestmem_write(struct domain *d, uint64_t gpa, const void *src, size_t len)
 {
-  return each_page(d, gpa, len, do_write, (void *)src);
+  return each_page(d, gpa, len, true, do_write, (void *)src);
 }
 
 int guestmem_read(struct domain *d, uint64_t gpa, void *dst, size_t len)
 {
-  return each_page(d, gpa, len, do_read, dst);
+  return each_page(d, gpa, len, false, do_read, dst);
 }
 
 int guestmem_zero(struct domain *d, uint64_t gpa, size_t len)
 {
-  return each_page(d, gpa, len, do_zero, NULL);
+  return each_page(d, gpa, len, true, do_zero, NULL);
 }

@@ -1,8 +1,10 @@
 /* EPT: a domain's guest-physical to host-physical translation (SDM vol. 3,
  * 29.3 "The extended page table mechanism").  Four levels; leaves of 4 KiB
- * or 2 MiB, all write-back and RWX: what a guest may reach is exactly what
- * its domain was given, so the hypervisor and other domains are never in
- * the tables. */
+ * or 2 MiB, all write-back; RWX except read-only grant mappings (R+X).
+ * What a guest may reach is exactly what its domain was given or lent
+ * through a grant, so the hypervisor and other domains are never in the
+ * tables.  Bits 53:52 of a leaf (ignored by the CPU, SDM vol. 3, 29.3.2,
+ * table 29-6) hold its enum p2m_type, so teardown knows what it owns. */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/domain.h>
@@ -16,6 +18,34 @@
 #define EPT_MT_WB (6ULL << 3)
 #define EPT_LEAF_2M (1ULL << 7)
 #define EPT_ADDR 0x000ffffffffff000ULL
+/* Software-available bits 53:52: 0 RAM, 1 special, 2 grant rw, 3 grant ro. */
+#define EPT_SW_SHIFT 52
+#define EPT_SW_MASK (3ULL << EPT_SW_SHIFT)
+
+static enum p2m_type entry_type(uint64_t e)
+{
+  static const enum p2m_type types[] = { P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO };
+  if (!(e & EPT_RWX))
+    return P2M_NONE;
+  return types[(e & EPT_SW_MASK) >> EPT_SW_SHIFT];
+}
+
+/* The leaf bits for a 4 KiB page of type t at hpa. */
+static uint64_t leaf_bits(paddr_t hpa, enum p2m_type t)
+{
+  switch (t) {
+  case P2M_RAM:
+    return hpa | EPT_RWX | EPT_MT_WB;
+  case P2M_SPECIAL:
+    return hpa | EPT_RWX | EPT_MT_WB | (1ULL << EPT_SW_SHIFT);
+  case P2M_GRANT_RW:
+    return hpa | EPT_RWX | EPT_MT_WB | (2ULL << EPT_SW_SHIFT);
+  case P2M_GRANT_RO:
+    return hpa | EPT_R | EPT_X | EPT_MT_WB | (3ULL << EPT_SW_SHIFT);
+  default:
+    return 0;
+  }
+}
 
 static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & EPT_ADDR); }
 
@@ -69,14 +99,19 @@ static void cache_clear(struct domain *d)
 /* Guest pointers walk guest page tables, each level a p2m lookup, so the
  * 2 MiB leaves (where most guest RAM lives) are remembered in a small
  * direct-mapped cache, cleared whenever a mapping changes. */
-paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
+paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
+                       enum p2m_type *type)
 {
   struct p2m_cache_entry *c = &d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE];
   if (c->tag == (gpa >> 21) + 1) {
     if (page_size)
       *page_size = MiB(2);
+    if (type)
+      *type = c->type;
     return c->hpa | (gpa & (MiB(2) - 1));
   }
+  if (type)
+    *type = P2M_NONE;
   if (gpa >= (1ULL << 48) || !d->arch.ept_root)
     return 0;
   uint64_t *t = phys_to_virt(d->arch.ept_root);
@@ -88,15 +123,23 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
       uint64_t size = l ? MiB(2) : PAGE_SIZE;
       if (page_size)
         *page_size = size;
+      if (type)
+        *type = entry_type(e);
       if (l) {
         c->tag = (gpa >> 21) + 1;
         c->hpa = e & EPT_ADDR & ~(size - 1);
+        c->type = entry_type(e);
       }
       return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
     }
     t = table(e);
   }
   return 0;
+}
+
+paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
+{
+  return arch_p2m_query(d, gpa, page_size, NULL);
 }
 
 /* Drop the CPU's cached translations for d's EPT (INVEPT single-context,
@@ -123,10 +166,13 @@ static int split_2m(struct domain *d, uint64_t *pde)
   return 0;
 }
 
-int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
+int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
+                      paddr_t *old, enum p2m_type *old_type)
 {
   *old = 0;
-  if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48))
+  if (old_type)
+    *old_type = P2M_NONE;
+  if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48) || (type == P2M_NONE) != !hpa)
     return -EINVAL;
   uint64_t *pde = walk(d, gpa, 1, true);
   if (!pde)
@@ -136,12 +182,20 @@ int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
   uint64_t *pte = walk(d, gpa, 0, true);
   if (!pte)
     return -ENOMEM;
-  if (*pte & EPT_RWX)
+  if (*pte & EPT_RWX) {
     *old = *pte & EPT_ADDR;
-  *pte = hpa ? hpa | EPT_RWX | EPT_MT_WB : 0;
+    if (old_type)
+      *old_type = entry_type(*pte);
+  }
+  *pte = leaf_bits(hpa, type);
   ept_flush(d);
   cache_clear(d);
   return 0;
+}
+
+int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
+{
+  return arch_p2m_set_type(d, gpa, hpa, hpa ? P2M_RAM : P2M_NONE, old, NULL);
 }
 
 static void free_level(uint64_t *t, int level)

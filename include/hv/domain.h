@@ -19,6 +19,7 @@ enum domain_state {
 };
 
 struct domain;
+struct grant_table;
 
 struct vcpu {
   unsigned int id;
@@ -93,6 +94,7 @@ struct domain {
   unsigned int cap;          /* percent of one CPU at most; 0: no cap */
   uint64_t cap_period_start; /* the cap's accounting period */
   uint64_t cap_used_ns;      /* CPU time used in it */
+  struct grant_table *grant; /* hv/grant_table.c; NULL once the domain ended */
   /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
   char con_buf[128];
   unsigned int con_len;
@@ -121,6 +123,10 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 /* v goes offline (VCPUOP_down, HLT with interrupts off); when it was the
  * last online vcpu the domain shuts down with reason poweroff, as in Xen. */
 void domain_vcpu_down(struct vcpu *v);
+/* The RAM frame hpa leaves d's p2m: if a vcpu_info registered there
+ * still lives in it, keep the frame (freed by domain_destroy) and return
+ * true; else false (the caller frees it). */
+bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa);
 /* Kill the domain for a fault it caused; prints why.  The others go on. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 /* Give a domain's memory and structures back (it must not be running). */

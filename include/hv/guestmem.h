@@ -8,7 +8,20 @@
  * pages where alignment and free memory allow, else 4 KiB.  Returns 0 or
  * -ENOMEM (what was mapped stays mapped; guestmem_release frees it). */
 int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size);
-/* Give back every frame of d's RAM and its translation tables. */
+/* Put the hypervisor frame hpa (shared_info, a grant table frame) at gfn
+ * of d as a special page (XENMEM_add_to_physmap).  *where is where it was
+ * (~0: nowhere); that slot becomes a hole if it still holds hpa, and
+ * *where becomes gfn.  RAM at gfn goes back to the allocator; another
+ * special page there is unhooked (its record says nowhere).  Returns 0,
+ * -EINVAL (gfn beyond 36 bits), -ENXIO (gfn holds a granted frame, which
+ * d does not own), -EBUSY (gfn holds d's RAM that a grant mapping shows)
+ * or -ENOMEM. */
+int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *where);
+/* The special page hpa of d lost its place in d's physical space: forget
+ * where it was. */
+void guestmem_special_unhooked(struct domain *d, paddr_t hpa);
+/* Give back every frame of d's RAM (P2M_RAM entries only) and its
+ * translation tables. */
 void guestmem_release(struct domain *d);
 /* Copy between hypervisor memory and guest-physical memory.  Returns 0,
  * or -EFAULT when part of the range is not guest RAM (nothing is copied

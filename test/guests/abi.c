@@ -13,7 +13,7 @@
  *   domid=N    the domain id to expect (default: what CPUID 0x40000004
  *              says, which must then be 0 exactly when we are privileged).
  *   only=G,... run only these groups of checks: version console sched
- *              memory shinfo hvm vcpu multicall vectors page user (cpuid
+ *              memory shinfo hvm vcpu multicall vectors page user grant (cpuid
  *              and the shutdown_code checks always run).
  *   codetest   end with SCHEDOP_shutdown_code(poweroff, or crash if a
  *              check failed) followed by SCHEDOP_shutdown(reboot).  In Xen the first code recorded
@@ -29,6 +29,7 @@
  * a TSS. */
 #include <public/cpuid.h>
 #include <public/errno.h>
+#include <public/grant_table.h>
 #include <public/hvm.h>
 #include <public/memory.h>
 #include <public/sched.h>
@@ -1162,6 +1163,62 @@ static void test_empty_vectors(void)
   }
 }
 
+/* ---- grant_table_op: errors in the call itself (the per-entry GNTST
+ * codes are the grant guest's) ---- */
+
+static long gnttab_op(unsigned long cmd, uint64_t arg, unsigned long count)
+{
+  return hypercall3(__HYPERVISOR_grant_table_op, cmd, arg, count);
+}
+
+static void test_grant_table_op(domid_t self)
+{
+  struct gnttab_query_size q = {DOMID_SELF, 0, 0, 99};
+  check("grant query_size", gnttab_op(GNTTABOP_query_size, PTR(&q), 1), 0);
+  check("grant query_size: 1 frame of 64", q.nr_frames == 1 && q.max_nr_frames == 64, 1);
+  check("grant query_size count 2", gnttab_op(GNTTABOP_query_size, PTR(&q), 2), -XEN_EINVAL);
+  check("grant query_size count -1", gnttab_op(GNTTABOP_query_size, PTR(&q), ~0UL), -XEN_EINVAL);
+  check("grant query_size into a hole", gnttab_op(GNTTABOP_query_size, va_hole, 1), -XEN_EFAULT);
+  /* arch/x86/hvm/hypercall.c hvm_grant_table_op: a PVH guest gets eight
+   * sub-ops; the rest, and continuation bits in cmd, are -ENOSYS. */
+  check("grant query_size with continuation bits",
+        gnttab_op(GNTTABOP_query_size | 0x1000, PTR(&q), 1), -XEN_ENOSYS);
+  check("grant transfer", gnttab_op(GNTTABOP_transfer, PTR(&q), 0), -XEN_ENOSYS);
+  check("grant unmap_and_replace", gnttab_op(GNTTABOP_unmap_and_replace, PTR(&q), 0),
+        -XEN_ENOSYS);
+  check("grant get_status_frames", gnttab_op(GNTTABOP_get_status_frames, PTR(&q), 1),
+        -XEN_ENOSYS);
+  check("grant cache_flush", gnttab_op(GNTTABOP_cache_flush, PTR(&q), 0), -XEN_ENOSYS);
+  check("grant sub-op 13", gnttab_op(13, PTR(&q), 0), -XEN_ENOSYS);
+  check("grant map count 0", gnttab_op(GNTTABOP_map_grant_ref, va_hole, 0), 0);
+  check("grant map from a hole", gnttab_op(GNTTABOP_map_grant_ref, va_hole, 1), -XEN_EFAULT);
+  check("grant copy from a hole", gnttab_op(GNTTABOP_copy, va_hole, 1), -XEN_EFAULT);
+  check("grant setup_table count 0", gnttab_op(GNTTABOP_setup_table, PTR(&q), 0), -XEN_EINVAL);
+
+  struct gnttab_set_version sv = {2};
+  check("grant set_version 2 (v1 only)", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1),
+        -XEN_ENOSYS);
+  check("grant set_version 2 reports 1", sv.version, 1);
+  sv.version = 0;
+  check("grant set_version 0", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1), -XEN_EINVAL);
+  sv.version = 1;
+  check("grant set_version 1", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1), 0);
+  struct gnttab_get_version gv = {self, 0, 0};
+  check("grant get_version", gnttab_op(GNTTABOP_get_version, PTR(&gv), 1), 0);
+  check("grant get_version is 1", gv.version, 1);
+  gv.dom = 0x7fef;
+  check("grant get_version of no domain", gnttab_op(GNTTABOP_get_version, PTR(&gv), 1),
+        -XEN_ESRCH);
+
+  /* XENMAPSPACE_grant_table: frame 64 is past the limit; v1 has no status
+   * frames (common/grant_table.c gnttab_map_frame). */
+  struct xen_add_to_physmap x = {DOMID_SELF, 0, XENMAPSPACE_grant_table, 64, scratch >> 12};
+  check("add_to_physmap grant frame 64", memory_op(XENMEM_add_to_physmap, PTR(&x)), -XEN_EINVAL);
+  x.idx = XENMAPIDX_grant_table_status;
+  check("add_to_physmap grant status frame", memory_op(XENMEM_add_to_physmap, PTR(&x)),
+        -XEN_EINVAL);
+}
+
 /* ---- CPUID ---- */
 
 /* Returns the domain id the hypervisor says we have. */
@@ -1478,6 +1535,8 @@ int guest_main(const struct hvm_start_info *si)
     test_hypercall_page();
   if (wanted("user"))
     test_user_mode();
+  if (wanted("grant"))
+    test_grant_table_op(self);
   test_shutdown_code();
 
   printf("abi: %u checks, %u failed\n", nr_checks, nr_failed);

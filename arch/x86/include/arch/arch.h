@@ -57,11 +57,33 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size);
 /* The host address backing gpa (with its offset), or 0 when unmapped;
  * *page_size (if not NULL) gets the size of the mapping page. */
 paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size);
-/* Point the 4 KiB page at gpa to hpa (0: unmap it), whatever was there;
+/* Point the 4 KiB page at gpa to hpa (0: unmap it) as RAM, whatever was there;
  * a 2 MiB page around it is split first.  *old gets the host page that
  * was mapped there (0 if none).  The CPU's cached translations are
  * flushed.  Returns 0, -ENOMEM or -EINVAL. */
 int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old);
+/* What a guest-physical page holds.  The type lives in the translation
+ * entry itself (EPT software bits on x86), so whoever tears a domain down
+ * frees exactly the frames the domain owns and nothing it was lent. */
+enum p2m_type {
+  P2M_NONE,     /* nothing mapped */
+  P2M_RAM,      /* the domain's own RAM: freed with the domain */
+  P2M_SPECIAL,  /* a hypervisor frame given to the domain (shared_info, a
+                 * grant table frame): never freed as RAM */
+  P2M_GRANT_RW, /* a granted frame (another domain's, or its own) mapped
+                 * by GNTTABOP_map_grant_ref, writable */
+  P2M_GRANT_RO, /* the same, read-only: guest writes fault, and
+                 * arch_copy_to_guest refuses to write there */
+};
+/* As arch_p2m_set, with the type of the new entry (P2M_NONE unmaps; hpa
+ * must then be 0) and, in *old_type if not NULL, the type of the entry it
+ * replaced.  Returns 0, -ENOMEM or -EINVAL. */
+int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
+                      paddr_t *old, enum p2m_type *old_type);
+/* As arch_p2m_lookup (host address of gpa, 0 when unmapped), with the
+ * entry's type in *type (P2M_NONE when unmapped) if not NULL. */
+paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
+                       enum p2m_type *type);
 /* Free d's translation tables (not the frames they map). */
 void arch_p2m_destroy(struct domain *d);
 

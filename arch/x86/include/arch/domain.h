@@ -19,6 +19,7 @@ struct guest_regs {
 struct p2m_cache_entry {
   uint64_t tag;
   paddr_t hpa;
+  unsigned int type; /* enum p2m_type */
 };
 
 struct arch_domain {
