@@ -46,6 +46,13 @@ static void set_intr_window(struct vcpu *v, bool on)
 static void skip_instruction(void)
 {
   vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+  /* The instruction is done, so an STI or MOV SS shadow over it ends too
+   * (Xen clears it whenever it moves RIP).  Left in place, "sti; hlt"
+   * would hold off the very upcall that should end the wait. */
+  uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+  if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+               intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
 /* Deliver a hardware exception to the guest at the next entry. */
@@ -103,7 +110,6 @@ void vmx_deliver_upcall(struct vcpu *v)
   }
   vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
   v->upcall_vector_raised = false;
-  v->upcall_injections++;
   if (v->arch.intr_window)
     set_intr_window(v, false);
 }
@@ -388,13 +394,6 @@ int vmx_handle_exit(struct vcpu *v)
     return handle_cr(v);
   case EXIT_REASON_HLT: {
     skip_instruction();
-    /* "sti; hlt": the STI shadow covered the HLT, which is done; left in
-     * place it would hold off the upcall that should end the wait (Xen
-     * clears it whenever it moves RIP). */
-    uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-      vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-                 intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the
      * vcpu goes down, and the domain powers off when it was the last. */
     if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
