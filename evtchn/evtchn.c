@@ -166,16 +166,12 @@ static long alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 
 static long bind_interdomain(struct vcpu *v, struct evtchn_bind_interdomain *b)
 {
-  struct domain *ld = v->dom, *rd = NULL;
+  struct domain *ld = v->dom;
 
   /* Any existing domain may be named: the unbound port's owner decided
    * who may bind (Xen does not check privilege here). */
-  if (b->remote_dom == DOMID_SELF)
-    rd = ld;
-  for (struct domain *x = domain_list; x && !rd; x = x->next)
-    if (x->id == b->remote_dom && x->state == DOMAIN_RUNNING)
-      rd = x;
-  if (!rd)
+  struct domain *rd = b->remote_dom == DOMID_SELF ? ld : domain_find(b->remote_dom);
+  if (!rd || rd->state != DOMAIN_RUNNING)
     return -ESRCH;
   int lport = get_free_port(ld);
   if (lport < 0)
@@ -183,8 +179,6 @@ static long bind_interdomain(struct vcpu *v, struct evtchn_bind_interdomain *b)
   struct evtchn *rchn = port_chn(rd, b->remote_port);
   if (!rchn || rchn->state != ECS_UNBOUND || rchn->u.unbound_remote != ld->id)
     return -EINVAL;
-  if (rd == ld && b->remote_port == (unsigned int)lport)
-    return -EINVAL; /* cannot happen: lport was free, rport unbound */
   struct evtchn *lchn = port_chn(ld, (unsigned int)lport);
   lchn->state = ECS_INTERDOMAIN;
   lchn->u.inter.dom = rd;

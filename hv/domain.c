@@ -189,15 +189,21 @@ int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
   }
   /* Like Xen: a domain that does not exist is -ESRCH even for a caller
    * that could not have touched it. */
-  for (struct domain *d = domain_list; d; d = d->next) {
-    if (d->id == id) {
-      if (!caller->privileged)
-        return -EPERM;
-      *out = d;
-      return 0;
-    }
-  }
-  return -ESRCH;
+  struct domain *d = domain_find(id);
+  if (!d)
+    return -ESRCH;
+  if (!caller->privileged)
+    return -EPERM;
+  *out = d;
+  return 0;
+}
+
+struct domain *domain_find(domid_t id)
+{
+  for (struct domain *d = domain_list; d; d = d->next)
+    if (d->id == id)
+      return d;
+  return NULL;
 }
 
 const char *domain_exit_reason(const struct domain *d)

@@ -188,6 +188,7 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
       pr_err("%s: refused: cannot set up its first vcpu (%d)", name, err);
     goto fail;
   }
+  d->vcpus[0]->initialised = true;
   sched_vcpu_start(d->vcpus[0]);
   pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s", name,
           (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,

@@ -115,10 +115,8 @@ void gnttab_put_handle(struct grant_table *gt, uint32_t handle)
 
 struct domain *gnttab_domain(domid_t id)
 {
-  for (struct domain *d = domain_list; d; d = d->next)
-    if (d->id == id)
-      return d->state == DOMAIN_RUNNING && d->grant ? d : NULL;
-  return NULL;
+  struct domain *d = domain_find(id);
+  return d && d->state == DOMAIN_RUNNING && d->grant ? d : NULL;
 }
 
 paddr_t gnttab_own_frame(struct domain *d, uint64_t gfn)

@@ -71,9 +71,9 @@ long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg)
   struct vcpu *t = d->vcpus[vcpuid];
   switch (cmd) {
   case VCPUOP_up:
-    /* Only a vcpu that has run may come back up: VCPUOP_initialise
-     * (PVH register state) is not offered yet. */
-    if (!t->arch.launched)
+    /* Only an initialised vcpu (vcpu 0, from the builder) may come up:
+     * VCPUOP_initialise (PVH register state) is not offered yet. */
+    if (!t->initialised)
       return -EINVAL;
     if (!t->online)
       sched_vcpu_start(t);

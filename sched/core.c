@@ -22,7 +22,8 @@ static const struct sched_policy *policy = &sched_credit;
 static struct timer slice_timer;   /* ends the running vcpu's slice */
 static struct timer release_timer; /* wakes the idle loop when a cap period ends */
 
-bool sched_runnable(const struct vcpu *v)
+/* Whether v may run now. */
+static bool sched_runnable(const struct vcpu *v)
 {
   return v->online && !v->blocked && v->dom->state == DOMAIN_RUNNING && !v->dom->pause_count;
 }
@@ -75,6 +76,10 @@ void sched_vcpu_init(struct vcpu *v)
 
 void sched_vcpu_start(struct vcpu *v)
 {
+  /* Its pvclock, once: the parameters never change (register_vcpu_info
+   * writes it again where vcpu_info moves).  Xen fills it when the vcpu
+   * first runs, so a vcpu never started keeps an all-zero vcpu_info. */
+  vtime_publish(v);
   v->online = true;
   update(v);
 }
@@ -161,7 +166,6 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
 
 void sched_vcpu_on_cpu(struct vcpu *v)
 {
-  vtime_publish(v);
   if (v->runstate_gva)
     arch_copy_to_guest(v, v->runstate_gva, &v->runstate, sizeof(v->runstate));
 }
@@ -218,14 +222,14 @@ void sched_run(void)
     sched_resched = false;
     v->yielded = false;
     runstate_set(v, RUNSTATE_running, now);
-    v->run_start_ns = now;
+    uint64_t start = now;
     timer_set(&slice_timer, now + slice);
     arch_vcpu_run(v);
     timer_stop(&slice_timer);
     now = timer_now();
     sched_current = NULL;
     bool runnable = sched_runnable(v);
-    policy->charge(v, now - v->run_start_ns, runnable);
+    policy->charge(v, now - start, runnable);
     runstate_set(v, runnable ? RUNSTATE_runnable
                     : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline, now);
   }

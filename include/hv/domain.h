@@ -24,6 +24,7 @@ struct grant_table;
 struct vcpu {
   unsigned int id;
   struct domain *dom;
+  bool initialised;     /* has a register state to start from (Xen's is_initialised) */
   bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
   bool blocked;         /* waiting (HLT, SCHEDOP_block, SCHEDOP_poll) */
   uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
@@ -56,12 +57,10 @@ struct vcpu {
   bool on_runq;
   bool yielded;             /* SCHEDOP_yield: let the others go first once */
   uint64_t vtime;           /* weighted run time (sched/credit.c) */
-  uint64_t run_start_ns;    /* when it last started running */
   struct vcpu *runq_next;
 
   uint64_t exits;         /* times the guest stopped for the hypervisor */
   uint64_t hv_cycles;     /* clock cycles the hypervisor spent on them */
-  uint64_t upcall_injections; /* event upcalls delivered */
   struct arch_vcpu arch;
 };
 
@@ -113,6 +112,8 @@ extern struct domain *domain_list;
  * privileged caller (-EPERM), in that order as in Xen.  Returns 0 and
  * sets *out. */
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out);
+/* The domain with this id (in any state), or NULL; no permission check. */
+struct domain *domain_find(domid_t id);
 
 /* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).
  * Returns NULL (after a printk) when memory runs out. */

@@ -73,10 +73,8 @@ void sched_vcpu_changed(struct vcpu *v);
 void sched_domain_stopped(struct domain *d);
 /* Weight (1..65535) and cap (0: none, else percent of one CPU). */
 int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap);
-/* Whether v may run now. */
-bool sched_runnable(const struct vcpu *v);
 /* Called by the arch run loop once v is loaded on the CPU, before its
- * first entry: publishes v's run state and time to the guest. */
+ * first entry: publishes v's run state to the guest's run-state area. */
 void sched_vcpu_on_cpu(struct vcpu *v);
 /* v's run state with the current state's time up to now. */
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);

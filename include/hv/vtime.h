@@ -14,8 +14,9 @@ void vtime_vcpu_init(struct vcpu *v);
 void vtime_vcpu_stop(struct vcpu *v);
 /* Write the wall-clock time of system time 0 into d's shared_info. */
 void vtime_domain_init(struct domain *d);
-/* (Re)write v's vcpu_time_info with the version protocol: odd while the
- * fields change, even again after. */
+/* Write v's vcpu_time_info with the version protocol (odd while the
+ * fields change, even again after): when v starts and where its
+ * vcpu_info moves; the parameters are constant, so that is all. */
 void vtime_publish(struct vcpu *v);
 
 /* set_timer_op (hypercall 15): VIRQ_TIMER at system time timeout_ns; 0

@@ -168,21 +168,28 @@ int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len
   return 0;
 }
 
-/* The rules of hv/domain.c's domain_lookup. */
+/* hv/domain.c's domain_find and domain_lookup, on this file's list. */
+struct domain *domain_find(domid_t id)
+{
+  for (struct domain *d = domain_list; d; d = d->next)
+    if (d->id == id)
+      return d;
+  return NULL;
+}
+
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
 {
   if (id == DOMID_SELF || id == caller->id) {
     *out = caller;
     return 0;
   }
-  for (struct domain *d = domain_list; d; d = d->next)
-    if (d->id == id) {
-      if (!caller->privileged)
-        return -EPERM;
-      *out = d;
-      return 0;
-    }
-  return -ESRCH;
+  struct domain *d = domain_find(id);
+  if (!d)
+    return -ESRCH;
+  if (!caller->privileged)
+    return -EPERM;
+  *out = d;
+  return 0;
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
