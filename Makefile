@@ -17,6 +17,7 @@ HV_SRCS := \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c \
 	hv/vtime.c sched/core.c sched/credit.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c \
+	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c arch/x86/string.c \
 	mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \

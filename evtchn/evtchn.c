@@ -246,6 +246,9 @@ static long send(struct domain *d, unsigned int port)
   case ECS_IPI:
     set_pending(d, port, chn);
     return 0;
+  case ECS_HV:
+    chn->u.hv(d, port);
+    return 0;
   case ECS_UNBOUND:
     return 0; /* nobody listens yet: dropped, as in Xen */
   default:
@@ -280,6 +283,13 @@ static long status(struct vcpu *v, struct evtchn_status *st)
   case ECS_IPI:
     st->status = EVTCHNSTAT_ipi;
     break;
+  case ECS_HV:
+    /* Xen has no such port (its console backend is a daemon in dom0); we
+     * say what is true: connected to the hypervisor. */
+    st->status = EVTCHNSTAT_interdomain;
+    st->u.interdomain.dom = DOMID_XEN;
+    st->u.interdomain.port = 0;
+    break;
   default:
     st->status = EVTCHNSTAT_closed;
     break;
@@ -303,6 +313,7 @@ static long bind_vcpu(struct vcpu *v, struct evtchn_bind_vcpu *b)
     /* fall through */
   case ECS_UNBOUND:
   case ECS_INTERDOMAIN:
+  case ECS_HV:
     chn->notify_vcpu = (uint16_t)b->vcpu;
     return 0;
   default:
@@ -348,6 +359,24 @@ void evtchn_send_global_virq(struct domain *d, unsigned int virq)
   unsigned int port = d->vcpus[0]->virq_port[virq];
   if (port && d->state == DOMAIN_RUNNING)
     set_pending(d, port, port_chn(d, port));
+}
+
+int evtchn_alloc_hv(struct domain *d, evtchn_hv_fn fn)
+{
+  int port = get_free_port(d);
+  if (port < 0)
+    return port;
+  struct evtchn *chn = port_chn(d, (unsigned int)port);
+  chn->state = ECS_HV;
+  chn->u.hv = fn;
+  return port;
+}
+
+void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn)
+{
+  struct evtchn *chn = port_chn(d, port);
+  if (chn && chn->state == ECS_HV && chn->u.hv == fn && d->state == DOMAIN_RUNNING)
+    set_pending(d, port, chn);
 }
 
 int evtchn_port_poll(struct domain *d, unsigned int port)

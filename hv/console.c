@@ -77,6 +77,8 @@ size_t console_log_read(uint64_t *pos, char *buf, size_t n)
 
 uint64_t console_log_total(void) { return log_total; }
 
+size_t console_tx_queued(void) { return (size_t)(tx_head - tx_tail); }
+
 /* Write one line: timestamp, text, CR LF (serial terminals want CR). */
 void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 {

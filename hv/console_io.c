@@ -1,5 +1,6 @@
 /* console_io: guests write to the hypervisor console. */
 #include <arch/arch.h>
+#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 #include <hv/timer.h>
@@ -36,8 +37,8 @@ static size_t rate_limit(struct domain *d, size_t n)
 /* Xen 4.19's do_console_io and xsm_console_io: dom0 may do anything; a
  * domU may write (as a debug Xen allows) and nothing else (-EPERM, before
  * the command is even looked at).  The count is unsigned; a write has no
- * limit but goes 4 KiB per turn (a continuation); a read takes the serial
- * line's input, of which there is none yet, so it returns 0. */
+ * limit but goes 4 KiB per turn (a continuation); a read returns what was
+ * typed on the serial line while dom0 had the focus (0 bytes if none). */
 long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_t buf,
                    uint64_t args[6])
 {
@@ -64,10 +65,21 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
     }
     return 0;
   }
-  case CONSOLEIO_read:
+  case CONSOLEIO_read: {
     if (count > 0x7fffffffU)
       return -E2BIG; /* the result must not look like an error */
-    return 0;
+    /* What was typed while dom0 had the focus (hv/console_mux.c). */
+    unsigned int done = 0;
+    while (done < count) {
+      size_t n = console_mux_read(chunk, MIN(count - done, (unsigned int)sizeof(chunk)));
+      if (!n)
+        break;
+      if (arch_copy_to_guest(v, buf + done, chunk, n))
+        return -EFAULT; /* those bytes are lost, as in Xen */
+      done += (unsigned int)n;
+    }
+    return (long)done;
+  }
   default:
     return -ENOSYS;
   }

@@ -84,6 +84,7 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
 {
   if (d->state != DOMAIN_RUNNING)
     return;
+  console_ring_stop(d); /* what it wrote before it stopped is printed */
   if (d->con_len)
     domain_console_putc(d, '\n'); /* flush a partial line */
   d->state = state;
@@ -177,6 +178,7 @@ void domain_destroy(struct domain *d)
     heap_free(v);
   }
   frame_free(d->shared_info);
+  console_ring_free(d);
   gnttab_release(d); /* done already unless it never ran */
   heap_free(d);
 }

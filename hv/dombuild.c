@@ -3,6 +3,7 @@
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/bootmod.h>
+#include <hv/console.h>
 #include <hv/dombuild.h>
 #include <hv/sched.h>
 #include <hv/domain.h>
@@ -83,6 +84,20 @@ static uint64_t load_segments(struct domain *d, const struct elf_image *img)
   return end;
 }
 
+unsigned int dombuild_memmap(const struct domain *d,
+                             struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX])
+{
+  unsigned int n = 0;
+  map[n++] = (struct hvm_memmap_table_entry){ 0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  if (d->con_page) /* not RAM, and nothing the guest should put there */
+    map[n++] = (struct hvm_memmap_table_entry){ CONSOLE_RING_GFN << PAGE_SHIFT, PAGE_SIZE,
+                                                XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
+  if (d->mem_bytes > d->ram_below_4g)
+    map[n++] = (struct hvm_memmap_table_entry){ GiB(4), d->mem_bytes - d->ram_below_4g,
+                                                XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  return n;
+}
+
 /* struct hvm_start_info and what it points to, in the page at si_gpa;
  * the initrd (if any) goes in the pages after it. */
 static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domcfg *c)
@@ -90,7 +105,7 @@ static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domc
   struct {
     struct hvm_start_info si;
     struct hvm_modlist_entry mod;
-    struct hvm_memmap_table_entry map[2];
+    struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX];
     char cmdline[BOOT_STRING_MAX];
   } __attribute__((aligned(8))) blk;
   memset(&blk, 0, sizeof(blk));
@@ -115,13 +130,8 @@ static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domc
   blk.si.flags = d->privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
   strlcpy(blk.cmdline, c->km.cmdline, sizeof(blk.cmdline));
   blk.si.cmdline_paddr = si_gpa + offsetof(__typeof__(blk), cmdline);
-  unsigned int n = 0;
-  blk.map[n++] = (struct hvm_memmap_table_entry){ 0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
-  if (d->mem_bytes > d->ram_below_4g)
-    blk.map[n++] = (struct hvm_memmap_table_entry){ GiB(4), d->mem_bytes - d->ram_below_4g,
-                                                    XEN_HVM_MEMMAP_TYPE_RAM, 0 };
   blk.si.memmap_paddr = si_gpa + offsetof(__typeof__(blk), map);
-  blk.si.memmap_entries = n;
+  blk.si.memmap_entries = dombuild_memmap(d, blk.map);
   return guestmem_write(d, si_gpa, &blk, sizeof(blk));
 }
 
@@ -165,6 +175,13 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
     pr_err("%s: refused: not enough free memory for %llu MiB", name,
            (unsigned long long)(mem >> 20));
     goto fail;
+  }
+  if (!d->privileged) { /* dom0 keeps console_io, as in Xen */
+    err = console_ring_create(d);
+    if (err) {
+      pr_err("%s: refused: cannot give it a console ring (%d)", name, err);
+      goto fail;
+    }
   }
   uint64_t end = load_segments(d, &img);
   if (!end)

@@ -7,18 +7,17 @@
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
+#include <hv/dombuild.h>
 #include <public/memory.h>
 
-#define MEMORY_MAP_MAX 2
-
-/* The guest's memory map as E820 entries: RAM below the hole, RAM above
- * 4 GiB (the same map hvm_start_info carries). */
+/* The guest's memory map as E820 entries: the map hvm_start_info carries
+ * (the type numbers are the same). */
 static unsigned int memory_map(const struct domain *d, struct e820entry *e)
 {
-  unsigned int n = 0;
-  e[n++] = (struct e820entry){ 0, d->ram_below_4g, 1 };
-  if (d->mem_bytes > d->ram_below_4g)
-    e[n++] = (struct e820entry){ GiB(4), d->mem_bytes - d->ram_below_4g, 1 };
+  struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX];
+  unsigned int n = dombuild_memmap(d, map);
+  for (unsigned int i = 0; i < n; i++)
+    e[i] = (struct e820entry){ map[i].addr, map[i].size, map[i].type };
   return n;
 }
 
@@ -56,7 +55,7 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 static long get_memory_map(struct vcpu *v, uint64_t arg)
 {
   struct xen_memory_map m;
-  struct e820entry e[MEMORY_MAP_MAX];
+  struct e820entry e[DOMBUILD_MEMMAP_MAX];
 
   if (arch_copy_from_guest(v, &m, arg, sizeof(m)))
     return -EFAULT;

@@ -155,7 +155,9 @@ __noreturn void hv_start(struct boot_info *bi)
 
   hv_cmdline = bi->cmdline;
   if (dombuild_all(bi)) {
+    console_mux_start();
     sched_run();
+    console_mux_stop();
     for (struct domain *d = domain_list; d; d = d->next)
       print_domain_exit(d);
   } else {

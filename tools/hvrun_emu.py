@@ -12,14 +12,20 @@ Measured behaviour this code relies on (Bochs 2.7, QEMU 7.2, Debian 12):
   from the BIOS; nothing exits.
 - QEMU with -no-reboot exits (status 0) on a triple fault or a reset request;
   with -d cpu_reset its debug log says "Triple fault" for the former.
+- The serial line is a pseudo-terminal that hvrun holds both ends of: Bochs
+  (com1 mode=term) and QEMU (chardev serial) open its slave, hvrun reads and
+  writes the master.  Bochs writes a term-mode line at once, where its file
+  mode buffers (a killed run used to lose the last lines).
 """
 
+import errno
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
+import tty
 
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 BOCHS_VGABIOS = "/usr/share/vgabios/vgabios.bin"
@@ -84,6 +90,7 @@ class Emulator:
         self.log = os.path.join(workdir, "bochs.log" if kind == "bochs"
                                 else "qemu-debug.log")
         self.proc = None
+        self.master = self.slave = None  # the serial line's pseudo-terminal
         self._log_pos = 0
         self._log_tail = ""
 
@@ -94,6 +101,10 @@ class Emulator:
             if os.path.exists(p):
                 os.unlink(p)
         open(self.serial, "wb").close()
+        if self.master is None:
+            self.master, self.slave = os.openpty()
+            tty.setraw(self.slave)  # bytes as they are: no echo, no CR/LF games
+            os.set_blocking(self.master, False)
         if self.kind == "bochs":
             return self._prepare_bochs()
         return self._prepare_qemu()
@@ -116,7 +127,7 @@ class Emulator:
             "vgaromimage: file=%s" % BOCHS_VGABIOS,
             'ata0-master: type=cdrom, path="%s", status=inserted' % self.iso,
             "boot: cdrom",
-            'com1: enabled=1, mode=file, dev="%s"' % self.serial,
+            'com1: enabled=1, mode=term, dev="%s"' % os.ttyname(self.slave),
             "port_e9_hack: enabled=1",
             'log: "%s"' % self.log,
             "panic: action=fatal",
@@ -135,7 +146,8 @@ class Emulator:
         cmd = ["qemu-system-x86_64", "-machine", "pc", "-m", str(self.mem),
                "-smp", str(self.cpus), "-display", "none", "-no-reboot",
                "-drive", "file=%s,media=cdrom,readonly=on" % _qemu_path(self.iso),
-               "-chardev", "file,id=ser0,path=%s" % _qemu_path(self.serial),
+               "-chardev", "serial,id=ser0,path=%s"
+               % _qemu_path(os.ttyname(self.slave)),
                "-serial", "chardev:ser0", "-monitor", "none",
                "-d", "cpu_reset,guest_errors", "-D", self.log]
         if self.kind == "qemu-kvm":
@@ -168,6 +180,36 @@ class Emulator:
         finally:
             out.close()
 
+    def read_serial(self):
+        """Bytes the machine sent on its serial line since the last call
+        (b"" if none); they are also appended to serial.txt."""
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError as e:
+                if e.errno in (errno.EAGAIN, errno.EIO):
+                    break
+                raise
+            if not data:
+                break
+            chunks.append(data)
+        data = b"".join(chunks)
+        if data:
+            with open(self.serial, "ab") as f:
+                f.write(data)
+        return data
+
+    def write_serial(self, data):
+        """Type bytes on the machine's serial line; returns how many the
+        line took now (the rest must be offered again)."""
+        try:
+            return os.write(self.master, data)
+        except OSError as e:
+            if e.errno == errno.EAGAIN:
+                return 0
+            raise
+
     def poll(self):
         """Exit status, or None while running."""
         return self.proc.poll() if self.proc else None
@@ -195,6 +237,13 @@ class Emulator:
             self.proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
             pass
+
+    def close(self):
+        """Let go of the serial line (after kill and the last read)."""
+        for fd in (self.master, self.slave):
+            if fd is not None:
+                os.close(fd)
+        self.master = self.slave = None
 
     # -- log watching ----------------------------------------------------
     def read_log(self):

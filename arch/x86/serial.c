@@ -7,19 +7,24 @@
 
 /* 16550 registers (offsets from the base port) and bits. */
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_IER 1
 #define UART_DLL 0
 #define UART_DLM 1
 #define UART_FCR 2
+#define UART_IIR 2
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_SCR 7
 #define LCR_8N1 0x03
 #define LCR_DLAB 0x80
+#define LSR_DR 0x01   /* a received byte waits */
 #define LSR_THRE 0x20 /* transmit holding register empty */
 #define LSR_TEMT 0x40 /* transmitter completely empty */
 #define FCR_ENABLE_CLEAR 0x07
+#define IIR_FIFO_ON 0xc0 /* both bits: a working 16-byte FIFO (16550A) */
+#define FIFO_16550A 16
 #define MCR_DTR_RTS_OUT2 0x0b
 
 #define DEBUGCON_PORT 0xe9
@@ -29,11 +34,12 @@ struct uart {
   uint16_t port;
   bool enabled;
   bool present; /* initialised once; reprogramming would cut a byte in flight */
+  unsigned int fifo; /* bytes it takes at once when THRE says it is empty */
 };
 
 static struct uart uarts[] = {
-  { "com1", 0x3f8, false, false },
-  { "com2", 0x2f8, false, false },
+  { "com1", 0x3f8, false, false, 1 },
+  { "com2", 0x2f8, false, false, 1 },
 };
 static bool e9_enabled;
 
@@ -53,6 +59,9 @@ static bool uart_init(struct uart *u)
   outb(u->port + UART_LCR, LCR_8N1);
   outb(u->port + UART_FCR, FCR_ENABLE_CLEAR);
   outb(u->port + UART_MCR, MCR_DTR_RTS_OUT2);
+  /* THRE on a 16550A means its whole transmit FIFO is empty: 16 bytes
+   * may go at once (an 8250 or 16550 without FIFO takes one). */
+  u->fifo = (inb(u->port + UART_IIR) & IIR_FIFO_ON) == IIR_FIFO_ON ? FIFO_16550A : 1;
   u->present = true;
   return true;
 }
@@ -91,10 +100,23 @@ int arch_console_select(const char *list)
 unsigned int arch_console_tx_room(void)
 {
   /* The slowest enabled UART decides; without one, output never waits. */
-  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
-    if (uarts[i].enabled && !(inb(uarts[i].port + UART_LSR) & LSR_THRE))
+  unsigned int room = 256;
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
+    if (!uarts[i].enabled)
+      continue;
+    if (!(inb(uarts[i].port + UART_LSR) & LSR_THRE))
       return 0;
-  return 1;
+    room = MIN(room, uarts[i].fifo);
+  }
+  return room;
+}
+
+int arch_console_getc(void)
+{
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
+    if (uarts[i].enabled && (inb(uarts[i].port + UART_LSR) & LSR_DR))
+      return inb(uarts[i].port + UART_RBR);
+  return -1;
 }
 
 void arch_console_tx(const char *s, unsigned int n)

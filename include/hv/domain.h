@@ -101,6 +101,12 @@ struct domain {
   uint64_t con_tokens;      /* console_io rate limit for domUs: bytes allowed now */
   uint64_t con_refill_ns;   /* when the tokens were last topped up */
   unsigned long con_dropped; /* console bytes dropped by the rate limit */
+  /* Console ring (hv/console_ring.c): domUs only. */
+  paddr_t con_page;         /* the struct xencons_interface frame; 0: none */
+  uint64_t con_page_gfn;    /* where the guest sees it; ~0 if nowhere */
+  uint32_t con_port;        /* its event channel, whose other end is us */
+  struct timer con_timer;   /* comes back for output the queue had no room for */
+  bool con_broken;          /* the guest's indices are impossible (warned) */
   struct domain *next;      /* all domains, by creation */
   struct arch_domain arch;
 };

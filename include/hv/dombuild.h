@@ -3,6 +3,9 @@
 #define HV_DOMBUILD_H
 
 #include <hv/boot_info.h>
+#include <public/hvm.h>
+
+struct domain;
 
 #define DOMBUILD_DEFAULT_MEM_MIB 64
 #define DOMBUILD_LOWMEM_END 0xf0000000ULL /* guest RAM below 4 GiB ends here */
@@ -13,5 +16,12 @@
  * domain whose modules or image are bad is refused with a message; the
  * others are still built.  Returns the number of domains built. */
 unsigned int dombuild_all(const struct boot_info *bi);
+
+#define DOMBUILD_MEMMAP_MAX 3
+/* d's physical memory map, as its start info and XENMEM_memory_map give
+ * it: RAM below 4 GiB, the console ring page (reserved) if it has one,
+ * RAM above 4 GiB.  Returns the number of entries written to map. */
+unsigned int dombuild_memmap(const struct domain *d,
+                             struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX]);
 
 #endif

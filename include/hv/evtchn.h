@@ -22,7 +22,11 @@ enum evtchn_state {
   ECS_INTERDOMAIN,
   ECS_VIRQ,
   ECS_IPI,
+  ECS_HV, /* the other end is the hypervisor itself (a console ring) */
 };
+
+/* What the hypervisor does when a guest sends on one of its ECS_HV ports. */
+typedef void (*evtchn_hv_fn)(struct domain *d, unsigned int port);
 
 struct evtchn {
   uint8_t state;        /* enum evtchn_state */
@@ -34,6 +38,7 @@ struct evtchn {
       uint32_t port;
     } inter;              /* INTERDOMAIN: the other end */
     uint32_t virq;        /* VIRQ */
+    evtchn_hv_fn hv;      /* HV: called on each send */
   } u;
 };
 
@@ -65,6 +70,14 @@ long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg);
 void evtchn_send_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raise a global VIRQ (VIRQ_CONSOLE, VIRQ_DOM_EXC, ...) in d. */
 void evtchn_send_global_virq(struct domain *d, unsigned int virq);
+/* A new port of d whose other end is the hypervisor: a send on it calls
+ * fn(d, port); evtchn_notify_hv tells the guest.  The guest may close it
+ * like any port.  Returns the port, or -ENOSPC/-ENOMEM/-EINVAL as
+ * EVTCHNOP_alloc_unbound would. */
+int evtchn_alloc_hv(struct domain *d, evtchn_hv_fn fn);
+/* Make port of d pending, if it is still an ECS_HV port of fn (the guest
+ * may have closed it or bound something else there since). */
+void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn);
 /* Whether port of d is pending (for SCHEDOP_poll): 1, 0, or -EINVAL for
  * a port that does not exist. */
 int evtchn_port_poll(struct domain *d, unsigned int port);

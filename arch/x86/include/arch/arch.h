@@ -17,6 +17,8 @@ void arch_console_tx(const char *s, unsigned int n);
 int arch_console_select(const char *list);
 /* Wait until the devices have sent every byte they hold. */
 void arch_console_drain(void);
+/* One byte received on a console UART, or -1 when none waits. */
+int arch_console_getc(void);
 
 /* Nanoseconds since boot (0 until the clock is calibrated). */
 uint64_t arch_now_ns(void);
