@@ -173,8 +173,11 @@ static void runstate(const char *what)
 
 static void local_semantics(void)
 {
+  /* The lowest free port: 1, or 2 in a domU whose console ring has 1. */
+  struct xen_hvm_param cp = {.domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN};
+  check("get CONSOLE_EVTCHN", hvm_op(HVMOP_get_param, &cp), 0);
   int p = bind_ipi();
-  check("bind_ipi gives port 1", p, 1);
+  check("bind_ipi gives the lowest free port", p, cp.value == 1 ? 2 : 1);
   unsigned int w = (unsigned int)p / 64, bit = (unsigned int)p % 64;
 
   /* Interrupts off: the send leaves pending, selector and upcall_pending

@@ -1,0 +1,123 @@
+"""Console rings and console input under Bochs (test/guests/console.c).
+
+A domU writes through its xencons_interface ring, much faster than the
+serial line takes it: every line must arrive, in order and intact.  Input
+typed on the serial line (hvrun passes its stdin on) goes to dom0 through
+CONSOLEIO_read and VIRQ_CONSOLE, and to a domU through its ring after three
+Ctrl-A move the focus; when the focused domain ends, the focus moves on."""
+
+import os
+import select
+import subprocess
+import time
+
+import pytest
+
+import hvout
+from conftest import HVRUN, PYTHON, REPO, hv_path
+from hvout import describe
+
+CONSOLE = os.path.join(REPO, "build", "guests", "console.elf")
+HELLO = os.path.join(REPO, "build", "guests", "hello.elf")
+
+pytestmark = [pytest.mark.boot, pytest.mark.bochs]
+
+FLOOD_LINES = 1000
+
+
+def flood_line(i):
+    """What the guest writes as line i (see mode_ring in console.c)."""
+    x = i * 2654435761 % 1000000007
+    return "flood %05d %010d %010d abcdefghijklmnopqrstuvwxyz" % (i, x, x ^ 0x5a5a5a5a)
+
+
+def test_flood_loses_nothing(hvrun):
+    # 1000 lines are 70 KB: more than the console queue (32 KiB) and the
+    # ring (2 KiB) hold, so the guest must wait for the serial line.
+    run = hvrun("--emulator", "bochs", "--dom0", HELLO,
+                "--domu", CONSOLE + ",cmdline=lines=%d" % FLOOD_LINES, "--timeout", "150")
+    assert run.status == 0, describe(run)
+    ls = hvout.lines(run.serial)
+    assert not [l for l in ls if "console: FAIL" in l], describe(run)
+    got = [l[len("(domu1) "):] for l in ls if l.startswith("(domu1) flood ")]
+    want = [flood_line(i) for i in range(FLOOD_LINES)]
+    assert len(got) == FLOOD_LINES, describe(run)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, "line %d: %r != %r" % (i, g, w)
+    assert hvout.has_line(run.serial, "(domu1) console: hello through the ring"), describe(run)
+    done = [l for l in ls if l.startswith("(domu1) console: flood done: ")]
+    assert done, describe(run)
+    waits = int(done[0].split("full ")[1].split()[0])
+    assert waits > 0, "the ring never filled: the test did not test back-pressure"
+    assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
+    # The guest's TEST PASS (console_io) came after its last ring line.
+    assert ls.index("(domu1) TEST PASS") > ls.index("(domu1) " + want[-1])
+
+
+class Session:
+    """hvrun with a pipe on stdin: type, and wait for lines."""
+
+    def __init__(self, args, timeout=150):
+        cmd = [PYTHON, HVRUN, "--hv", hv_path(), "--timeout", str(timeout)] + args
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+        self.out = b""
+        self.pos = 0  # wait_for looks from here on
+
+    def wait_for(self, text, timeout=60):
+        end = time.monotonic() + timeout
+        while True:
+            at = self.out.find(text.encode(), self.pos)
+            if at >= 0:
+                self.pos = at + len(text)
+                return
+            left = end - time.monotonic()
+            if left <= 0:
+                self.fail("no %r within %d s" % (text, timeout))
+            r, _, _ = select.select([self.p.stdout], [], [], min(left, 0.5))
+            if r:
+                data = os.read(self.p.stdout.fileno(), 65536)
+                if not data:
+                    self.fail("hvrun ended before %r" % text)
+                self.out += data
+
+    def type(self, data):
+        self.p.stdin.write(data)
+        self.p.stdin.flush()
+
+    def finish(self):
+        rest, _ = self.p.communicate(timeout=60)  # closes stdin too
+        self.out += rest
+        return self.p.returncode
+
+    def fail(self, why):
+        self.p.kill()
+        rest, _ = self.p.communicate()
+        pytest.fail("%s; output:\n%s" % (why, (self.out + rest).decode("utf-8", "replace")[-4000:]))
+
+
+def test_input_focus():
+    s = Session(["--emulator", "bochs",
+                 "--dom0", CONSOLE + ",cmdline=mode=read lines=2",
+                 "--domu", CONSOLE + ",cmdline=echo=1"])
+    s.wait_for("mica: console input goes to dom0")
+    s.wait_for("(dom0) console: dom0 reading line 1")
+    s.type(b"hi dom0\r")
+    s.wait_for("(dom0) console: dom0 got 68 69 20 64 6f 6d 30\n")
+    s.wait_for("(dom0) console: dom0 reading line 2")
+    # Three Ctrl-A: the focus moves to domu1.  One Ctrl-A alone is the
+    # guest's, and reaches it.
+    s.type(b"\x01\x01\x01")
+    s.wait_for("mica: console input goes to domu1")
+    s.type(b"a\x01b\r")
+    s.wait_for("(domu1) console: got 61 01 62\n")
+    # domu1 ends: the focus comes back to dom0 by itself.
+    s.wait_for("(domu1) TEST PASS")
+    s.wait_for("mica: console input goes to dom0")
+    s.type(b"bye\n")
+    s.wait_for("(dom0) console: dom0 got 62 79 65\n")
+    s.wait_for("mica: power off")
+    assert s.finish() == 0
+    text = s.out.decode("utf-8", "replace")
+    assert "console: FAIL" not in text, text[-4000:]
+    assert "(dom0) TEST PASS" in text, text[-4000:]
