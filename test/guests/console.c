@@ -5,7 +5,8 @@
  *   reserved page in the memory map), writes a greeting through the ring,
  *   then lines=N numbered lines as fast as the ring takes them (waiting on
  *   the port when it is full), then reads echo=K lines of input from the
- *   ring and prints each one's bytes in hex.
+ *   ring and prints each one's bytes in hex.  broken=1 first claims more
+ *   output than the ring holds, then repairs the index.
  * mode=read (dom0): binds VIRQ_CONSOLE and reads lines=K lines with
  *   CONSOLEIO_read, printing each one's bytes in hex.
  * Lines of input end at CR or LF. */
@@ -220,6 +221,18 @@ static int mode_ring(const struct hvm_start_info *si)
   ring_flush();
   if (lines)
     printf("console: flood done: %lu lines, the ring was full %lu times\n", lines, waits);
+
+  if (arg_num(si, "broken", 0)) {
+    /* Claim more output than the ring holds: the backend must refuse it
+     * (and say so), and take the ring back once the indices are sane. */
+    uint32_t prod = ring->out_prod;
+    __atomic_store_n(&ring->out_prod, prod + XENCONS_OUT_SIZE + 1, __ATOMIC_RELEASE);
+    notify();
+    check("broken ring: nothing taken", (long)(ring->out_cons - prod), 0);
+    __atomic_store_n(&ring->out_prod, prod, __ATOMIC_RELEASE);
+    ring_printf("console: the ring works again\n");
+    ring_flush();
+  }
 
   unsigned long echo = arg_num(si, "echo", 0);
   for (unsigned long i = 0; i < echo; i++) {

@@ -99,7 +99,7 @@ class Session:
 def test_input_focus():
     s = Session(["--emulator", "bochs",
                  "--dom0", CONSOLE + ",cmdline=mode=read lines=2",
-                 "--domu", CONSOLE + ",cmdline=echo=1"])
+                 "--domu", CONSOLE + ",cmdline=echo=1 broken=1"])
     s.wait_for("mica: console input goes to dom0")
     s.wait_for("(dom0) console: dom0 reading line 1")
     s.type(b"hi dom0\r")
@@ -121,3 +121,6 @@ def test_input_focus():
     text = s.out.decode("utf-8", "replace")
     assert "console: FAIL" not in text, text[-4000:]
     assert "(dom0) TEST PASS" in text, text[-4000:]
+    # domu1's impossible ring indices were refused, then it was heard again.
+    warned = text.find("domu1: console ring indices are inconsistent")
+    assert 0 <= warned < text.find("(domu1) console: the ring works again"), text[-4000:]
