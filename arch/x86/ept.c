@@ -7,6 +7,7 @@
  * table 29-6) hold its enum p2m_type, so teardown knows what it owns. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <arch/p2m_cache.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
@@ -94,22 +95,30 @@ static void cache_clear(struct domain *d)
 {
   for (unsigned int i = 0; i < P2M_CACHE_SIZE; i++)
     d->arch.p2m_cache[i].tag = 0;
+  for (unsigned int i = 0; i < P2M_CACHE_4K_SIZE; i++)
+    d->arch.p2m_cache_4k[i].tag = 0;
 }
 
-/* Guest pointers walk guest page tables, each level a p2m lookup, so the
- * 2 MiB leaves (where most guest RAM lives) are remembered in a small
- * direct-mapped cache, cleared whenever a mapping changes. */
+/* Guest pointers walk guest page tables, each level a p2m lookup, so
+ * leaves are remembered in two small direct-mapped caches, cleared
+ * whenever a mapping changes: 2 MiB leaves (where most guest RAM lives),
+ * and 4 KiB ones (a 2 MiB page split by a special page, such as the one a
+ * small guest maps shared_info into, holding its stack and page tables). */
 paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
                        enum p2m_type *type)
 {
-  struct p2m_cache_entry *c = &d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE];
-  if (c->tag == (gpa >> 21) + 1) {
+  uint64_t hit_size;
+  enum p2m_type hit_type;
+  paddr_t hit = p2m_cache_hit(d, gpa, &hit_size, &hit_type);
+  if (hit) {
     if (page_size)
-      *page_size = MiB(2);
+      *page_size = hit_size;
     if (type)
-      *type = c->type;
-    return c->hpa | (gpa & (MiB(2) - 1));
+      *type = hit_type;
+    return hit;
   }
+  struct p2m_cache_entry *c = &d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE];
+  struct p2m_cache_entry *c4 = &d->arch.p2m_cache_4k[(gpa >> 12) % P2M_CACHE_4K_SIZE];
   if (type)
     *type = P2M_NONE;
   if (gpa >= (1ULL << 48) || !d->arch.ept_root)
@@ -125,11 +134,10 @@ paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
         *page_size = size;
       if (type)
         *type = entry_type(e);
-      if (l) {
-        c->tag = (gpa >> 21) + 1;
-        c->hpa = e & EPT_ADDR & ~(size - 1);
-        c->type = entry_type(e);
-      }
+      if (l)
+        *c = (struct p2m_cache_entry){ (gpa >> 21) + 1, e & EPT_ADDR & ~(size - 1), entry_type(e) };
+      else
+        *c4 = (struct p2m_cache_entry){ (gpa >> 12) + 1, e & EPT_ADDR, entry_type(e) };
       return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
     }
     t = table(e);

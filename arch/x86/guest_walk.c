@@ -1,12 +1,14 @@
 /* Guest virtual addresses: the walk through a guest's own page tables
  * (SDM vol. 3, 4.5 "4-level paging"), then its p2m.  Guest pointers are
- * never dereferenced; every byte moves through guestmem_read/write. */
+ * never dereferenced: each piece of a copy is translated, checked and
+ * moved here. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <arch/p2m_cache.h>
 #include <arch/vmcs.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
-#include <hv/guestmem.h>
+#include <hv/string.h>
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -40,7 +42,9 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
     unsigned int shift = 12 + 9 * (unsigned int)level;
     /* An entry is 8 aligned bytes: never split across pages, so one p2m
      * lookup and a load. */
-    paddr_t hpa = arch_p2m_lookup(v->dom, table + ((gva >> shift) & 511) * 8, NULL);
+    uint64_t size;
+    enum p2m_type type;
+    paddr_t hpa = p2m_query_fast(v->dom, table + ((gva >> shift) & 511) * 8, &size, &type);
     if (!hpa)
       return -EFAULT;
     uint64_t e = *(volatile uint64_t *)phys_to_virt(hpa);
@@ -57,17 +61,24 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 }
 
 /* Move len bytes, one guest page at a time (a buffer may span pages that
- * are far apart in guest-physical memory). */
+ * are far apart in guest-physical memory).  A piece never crosses a guest
+ * page, so one p2m lookup covers it; the rules are guestmem_write's: any
+ * mapped page, but no writing into a read-only grant. */
 static int copy(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool write)
 {
   while (len) {
-    uint64_t gpa;
+    uint64_t gpa, size;
+    enum p2m_type type;
     if (translate(v, gva, write, &gpa))
       return -EFAULT;
     size_t n = MIN(len, (size_t)(PAGE_SIZE - (gva & (PAGE_SIZE - 1))));
-    int err = write ? guestmem_write(v->dom, gpa, buf, n) : guestmem_read(v->dom, gpa, buf, n);
-    if (err)
-      return err;
+    paddr_t hpa = p2m_query_fast(v->dom, gpa, &size, &type);
+    if (!hpa || (write && type == P2M_GRANT_RO))
+      return -EFAULT;
+    if (write)
+      memcpy(phys_to_virt(hpa), buf, n);
+    else
+      memcpy(buf, phys_to_virt(hpa), n);
     gva += n;
     buf = (char *)buf + n;
     len -= n;

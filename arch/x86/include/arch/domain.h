@@ -12,10 +12,11 @@ struct guest_regs {
   uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-#define P2M_CACHE_SIZE 8
+#define P2M_CACHE_SIZE 8     /* 2 MiB leaves */
+#define P2M_CACHE_4K_SIZE 16 /* 4 KiB leaves */
 
-/* A remembered 2 MiB EPT leaf (ept.c): tag is gpa >> 21 plus one (0:
- * empty). */
+/* A remembered EPT leaf (ept.c): tag is the gpa's frame number at the
+ * leaf's size (gpa >> 21 or gpa >> 12) plus one (0: empty). */
 struct p2m_cache_entry {
   uint64_t tag;
   paddr_t hpa;
@@ -26,6 +27,7 @@ struct arch_domain {
   paddr_t ept_root;    /* EPT PML4, 0 until the first mapping */
   unsigned long ept_tables; /* frames used by EPT tables */
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
+  struct p2m_cache_entry p2m_cache_4k[P2M_CACHE_4K_SIZE];
 };
 
 struct arch_vcpu {
