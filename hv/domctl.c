@@ -52,7 +52,8 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
   if (!info->nr_online_vcpus)
     flags = 0;
   /* Xen's shutdown code is ~0 until one is set (SCHEDOP_shutdown_code or
-   * the shutdown itself), and it goes into bits 16 up as it is. */
+   * the shutdown itself), and it goes into bits 16 up as it is: a running
+   * domain without a code shows 0xffff there. */
   uint32_t code = d->state != DOMAIN_RUNNING ? d->shutdown_reason
                   : d->has_shutdown_code     ? d->shutdown_code
                                              : ~0U;

@@ -50,8 +50,9 @@ struct xenctl_bitmap {
 #define XEN_DOMINF_debugged (1U << 6)
 #define XEN_DOMINF_xs_domain (1U << 7) /* the xenstore domain */
 #define XEN_DOMINF_hap (1U << 8)       /* hardware-assisted paging (EPT) */
-/* Bits 16..23: the shutdown code (SHUTDOWN_*).  Xen puts its "no code"
- * value (~0) there while no code is set, so a running domain shows 0xff. */
+/* Bits 16..23: the shutdown code (SHUTDOWN_*).  While no code is set,
+ * Xen shifts its "no code" value (~0) in whole: bits 16..31 are all set
+ * and the masked code reads 255. */
 #define XEN_DOMINF_shutdownmask 255
 #define XEN_DOMINF_shutdownshift 16
 
