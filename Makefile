@@ -16,7 +16,7 @@ HV_SRCS := \
 	hv/domain.c hv/elf.c hv/dombuild.c hv/hypercall.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c \
 	hv/vtime.c sched/core.c sched/credit.c evtchn/evtchn.c evtchn/evtchn_2l.c \
-	hv/grant_table.c hv/grant_op.c hv/grant_pin.c \
+	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/sysctl.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c arch/x86/string.c \
 	mm/frame.c mm/heap.c mm/guestmem.c \
@@ -25,7 +25,7 @@ HV_SRCS := \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/ept.c arch/x86/guest_walk.c \
-	arch/x86/smp.c arch/x86/smp_tramp.S
+	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \

@@ -79,11 +79,25 @@ nomem:
   return NULL;
 }
 
-/* The domain stops running; what it used goes back to the allocator. */
-static void domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+/* VIRQ_DOM_EXC to the control domain: some domain shut down, crashed or
+ * was destroyed (Xen sends it to the hardware domain unless
+ * XEN_DOMCTL_set_virq_handler chose another). */
+static void notify_controller(void)
 {
+  for (struct domain *c = domain_list; c; c = c->next)
+    if (c->privileged)
+      evtchn_send_global_virq(c, VIRQ_DOM_EXC);
+}
+
+/* The domain stops running; what it used goes back to the allocator.
+ * Returns false if it had stopped already. */
+static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+{
+  static const char *const how[] = {
+    [DOMAIN_SHUTDOWN] = "shut down", [DOMAIN_CRASHED] = "crashed", [DOMAIN_DYING] = "destroyed"
+  };
   if (d->state != DOMAIN_RUNNING)
-    return;
+    return false;
   console_ring_stop(d); /* what it wrote before it stopped is printed */
   if (d->con_len)
     domain_console_putc(d, '\n'); /* flush a partial line */
@@ -106,10 +120,10 @@ static void domain_stop(struct domain *d, enum domain_state state, unsigned int 
   gnttab_release(d);
   unsigned long frames = d->nr_frames;
   guestmem_release(d);
-  pr_info("%s: %s (%lu frames given back)", d->name,
-          state == DOMAIN_CRASHED ? "crashed" : "shut down", frames);
+  pr_info("%s: %s (%lu frames given back)", d->name, how[state], frames);
   if (d->nr_frames)
     pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames);
+  return true;
 }
 
 bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa)
@@ -143,7 +157,8 @@ void domain_vcpu_down(struct vcpu *v)
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
   pr_info("%s: shutdown requested: %s", d->name, reason_name(reason));
-  domain_stop(d, DOMAIN_SHUTDOWN, reason);
+  if (domain_stop(d, DOMAIN_SHUTDOWN, reason))
+    notify_controller();
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -154,12 +169,16 @@ void domain_crash(struct domain *d, const char *fmt, ...)
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
   pr_err("%s: domain crashed: %s", d->name, why);
-  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash);
+  if (domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash))
+    notify_controller();
 }
 
 void domain_destroy(struct domain *d)
 {
-  domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash); /* no-op if stopped */
+  if (sched_domain_on_cpu(d))
+    panic("%s: destroyed while one of its vcpus runs", d->name);
+  if (!domain_stop(d, DOMAIN_DYING, SHUTDOWN_crash))
+    pr_info("%s: destroyed (after its exit: %s)", d->name, domain_exit_reason(d));
   for (struct domain **p = &domain_list; *p; p = &(*p)->next) {
     if (*p == d) {
       *p = d->next;
@@ -181,6 +200,7 @@ void domain_destroy(struct domain *d)
   console_ring_free(d);
   gnttab_release(d); /* done already unless it never ran */
   heap_free(d);
+  notify_controller();
 }
 
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
@@ -212,6 +232,8 @@ const char *domain_exit_reason(const struct domain *d)
 {
   if (d->state == DOMAIN_RUNNING)
     return "running";
+  if (d->state == DOMAIN_DYING)
+    return "destroyed";
   return d->state == DOMAIN_CRASHED ? "crashed" : reason_name(d->shutdown_reason);
 }
 

@@ -61,6 +61,16 @@ static long hc_grant_table_op(struct vcpu *v, uint64_t a[6])
   return do_grant_table_op(v, (unsigned int)a[0], a[1], (unsigned int)a[2], a);
 }
 
+static long hc_sysctl(struct vcpu *v, uint64_t a[6])
+{
+  return do_sysctl(v, a[0]);
+}
+
+static long hc_domctl(struct vcpu *v, uint64_t a[6])
+{
+  return do_domctl(v, a[0]);
+}
+
 static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
   [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
@@ -72,6 +82,8 @@ static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_console_io] = hc_console_io,
   [__HYPERVISOR_sched_op] = hc_sched_op,
   [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+  [__HYPERVISOR_sysctl] = hc_sysctl,
+  [__HYPERVISOR_domctl] = hc_domctl,
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])

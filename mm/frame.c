@@ -363,6 +363,8 @@ unsigned long frame_nr_free(void)
   return nr_free;
 }
 
+unsigned long frame_max_pfn(void) { return nr_frames ? base_pfn + nr_frames - 1 : 0; }
+
 unsigned long frame_nr_total(void)
 {
   return nr_total;

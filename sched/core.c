@@ -69,6 +69,8 @@ static void poll_timeout(struct timer *t, void *data)
 void sched_vcpu_init(struct vcpu *v)
 {
   v->processor = 0;
+  v->hard_affinity = ~0ULL; /* every CPU, as in Xen */
+  v->soft_affinity = ~0ULL;
   v->runstate.state = RUNSTATE_offline;
   v->runstate.state_entry_time = timer_now();
   timer_init(&v->poll_timer, poll_timeout, v);
@@ -149,11 +151,34 @@ void sched_domain_stopped(struct domain *d)
 
 int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap)
 {
-  if (weight < 1 || weight > SCHED_MAX_WEIGHT || cap > 100 * DOMAIN_MAX_VCPUS)
+  if (weight < 1 || weight > SCHED_MAX_WEIGHT || cap > SCHED_MAX_CAP)
     return -EINVAL;
   d->weight = weight;
   d->cap = cap;
   return 0;
+}
+
+unsigned int sched_policy_id(void) { return policy->id; }
+
+uint64_t sched_cpus(void) { return 1; /* the boot CPU's run queue is the only one */ }
+
+int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
+{
+  /* Xen refuses a hard mask with no online CPU of the domain's pool. */
+  if (!(mask & sched_cpus()))
+    return -EINVAL;
+  v->hard_affinity = mask;
+  return 0;
+}
+
+void sched_set_soft_affinity(struct vcpu *v, uint64_t mask) { v->soft_affinity = mask; }
+
+bool sched_domain_on_cpu(const struct domain *d)
+{
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
+    if (d->vcpus[i] == sched_current)
+      return true;
+  return false;
 }
 
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)

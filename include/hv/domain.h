@@ -16,6 +16,7 @@ enum domain_state {
   DOMAIN_RUNNING,  /* has vcpus that may run */
   DOMAIN_SHUTDOWN, /* asked to stop (SCHEDOP_shutdown); reason says why */
   DOMAIN_CRASHED,  /* killed for a fault it caused */
+  DOMAIN_DYING,    /* being destroyed (domain_destroy) while it ran */
 };
 
 struct domain;
@@ -57,6 +58,8 @@ struct vcpu {
   bool on_runq;
   bool yielded;             /* SCHEDOP_yield: let the others go first once */
   uint64_t vtime;           /* weighted run time (sched/credit.c) */
+  uint64_t hard_affinity;   /* CPUs it may run on (domctl setvcpuaffinity) */
+  uint64_t soft_affinity;   /* CPUs it prefers */
   struct vcpu *runq_next;
 
   uint64_t exits;         /* times the guest stopped for the hypervisor */
@@ -125,7 +128,8 @@ struct domain *domain_find(domid_t id);
  * Returns NULL (after a printk) when memory runs out. */
 struct domain *domain_create(domid_t id, const char *name, bool privileged,
                              uint64_t mem_bytes, unsigned int nr_vcpus);
-/* Stop the domain: it no longer runs; its memory is given back. */
+/* Stop the domain: it no longer runs; its memory is given back.  The
+ * control domain hears of it (VIRQ_DOM_EXC), as with a crash. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* v goes offline (VCPUOP_down, HLT with interrupts off); when it was the
  * last online vcpu the domain shuts down with reason poweroff, as in Xen. */
@@ -136,9 +140,14 @@ void domain_vcpu_down(struct vcpu *v);
 bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa);
 /* Kill the domain for a fault it caused; prints why.  The others go on. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
-/* Give a domain's memory and structures back (it must not be running). */
+/* Stop d if it still runs, take it off the domain list and give back
+ * everything it had; then tell the control domain (VIRQ_DOM_EXC).  None
+ * of d's vcpus may be on a CPU (sched_domain_on_cpu), so d is not the
+ * caller's own domain.  Other domains' event channels to d go back to
+ * unbound and their grant mappings of d's pages are undone. */
 void domain_destroy(struct domain *d);
-/* "running", "crashed", or the shutdown reason ("poweroff", "reboot", ...). */
+/* "running", "crashed", "destroyed", or the shutdown reason ("poweroff",
+ * "reboot", ...). */
 const char *domain_exit_reason(const struct domain *d);
 /* One character of the domain's console output (line buffered, printed
  * with the domain's name in front). */

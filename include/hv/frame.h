@@ -52,5 +52,7 @@ void frame_free_contig(paddr_t pa, unsigned long nr);
 /* Frames free now; frames managed in all (free or allocated). */
 unsigned long frame_nr_free(void);
 unsigned long frame_nr_total(void);
+/* The highest frame number the allocator covers (0 before frame_init). */
+unsigned long frame_max_pfn(void);
 
 #endif

@@ -28,6 +28,18 @@ long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg);
  * turn of entries (-ERESTART, args[1] and args[2] moved on). */
 long do_grant_table_op(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int count,
                        uint64_t args[6]);
+/* domctl(arg) and sysctl(arg): arg points at a struct xen_domctl /
+ * xen_sysctl (public/domctl.h, sysctl.h).  A wrong interface version is
+ * -EACCES; a caller that is not privileged gets -EPERM (domctl: after
+ * -ESRCH for a domain id that names none); unknown commands -ENOSYS.
+ * domctl destroydomain may return -ERESTART (tried again later). */
+long do_domctl(struct vcpu *v, uint64_t arg);
+long do_sysctl(struct vcpu *v, uint64_t arg);
+
+struct xen_domctl_getdomaininfo;
+/* Fill *info for d as XEN_DOMCTL_getdomaininfo reports it (also one
+ * entry of XEN_SYSCTL_getdomaininfolist). */
+void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *info);
 
 
 /* The hypervisor's command line, for XENVER_commandline (dom0 only). */

@@ -18,6 +18,8 @@ struct vcpu_runstate_info;
 #define SCHED_DOM0_WEIGHT 512      /* dom0 serves the others: a larger share */
 #define SCHED_MAX_WEIGHT 65535
 #define SCHED_CAP_PERIOD_NS 100000000ULL /* caps are counted per 100 ms */
+#define SCHED_MAX_CAP 65535 /* any cap the credit ABI's uint16_t holds */
+#define SCHED_MAX_CPUS 64   /* bits in an affinity mask */
 
 /* Xen's scheduler ids (public/domctl.h XEN_SCHEDULER_*): we answer as
  * the credit scheduler, whose weight/cap interface we implement. */
@@ -71,8 +73,22 @@ void sched_unpause(struct domain *d);
 void sched_vcpu_changed(struct vcpu *v);
 /* The domain stopped for good: its vcpus leave the queues. */
 void sched_domain_stopped(struct domain *d);
-/* Weight (1..65535) and cap (0: none, else percent of one CPU). */
+/* Weight (1..65535) and cap (0: none, else percent of one CPU, at most
+ * SCHED_MAX_CAP).  Returns 0, or -EINVAL (nothing changed). */
 int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap);
+/* The id of the policy in charge (XEN_SCHEDULER_* of the ABI). */
+unsigned int sched_policy_id(void);
+/* The physical CPUs that run vcpus (bit n: CPU n).  Only the boot CPU
+ * does for now. */
+uint64_t sched_cpus(void);
+/* v's affinity masks (bit n: CPU n; a new vcpu may use every CPU).  The
+ * hard mask must include a CPU that runs vcpus (-EINVAL otherwise, and
+ * nothing changes); the soft one may be anything.  They are kept and
+ * reported back; with one CPU running vcpus, they change no choice. */
+int sched_set_hard_affinity(struct vcpu *v, uint64_t mask);
+void sched_set_soft_affinity(struct vcpu *v, uint64_t mask);
+/* Whether any vcpu of d is loaded on a CPU now. */
+bool sched_domain_on_cpu(const struct domain *d);
 /* Called by the arch run loop once v is loaded on the CPU, before its
  * first entry: publishes v's run state to the guest's run-state area. */
 void sched_vcpu_on_cpu(struct vcpu *v);

@@ -6,12 +6,14 @@
 
 #include <public/console.h>
 #include <public/cpuid.h>
+#include <public/domctl.h>
 #include <public/errno.h>
 #include <public/event_channel.h>
 #include <public/grant_table.h>
 #include <public/hvm.h>
 #include <public/memory.h>
 #include <public/sched.h>
+#include <public/sysctl.h>
 #include <public/vcpu.h>
 #include <public/version.h>
 #include <public/xen.h>
@@ -936,6 +938,132 @@ static void test_cpuid(void **state)
   assert_string_equal(text, "XenVMMXenVMM");
 }
 
+/* ---- domctl.h and sysctl.h ---- */
+
+static void test_domctl(void **state)
+{
+  (void)state;
+  begin();
+  VAL(XEN_DOMCTL_INTERFACE_VERSION, 0x17);
+  VAL(XEN_DOMCTL_createdomain, 1);
+  VAL(XEN_DOMCTL_destroydomain, 2);
+  VAL(XEN_DOMCTL_pausedomain, 3);
+  VAL(XEN_DOMCTL_unpausedomain, 4);
+  VAL(XEN_DOMCTL_getdomaininfo, 5);
+  VAL(XEN_DOMCTL_setvcpuaffinity, 9);
+  VAL(XEN_DOMCTL_max_vcpus, 15);
+  VAL(XEN_DOMCTL_scheduler_op, 16);
+  VAL(XEN_DOMCTL_getvcpuaffinity, 25);
+  VAL(XEN_DOMINF_dying, 1 << 0);
+  VAL(XEN_DOMINF_hvm_guest, 1 << 1);
+  VAL(XEN_DOMINF_shutdown, 1 << 2);
+  VAL(XEN_DOMINF_paused, 1 << 3);
+  VAL(XEN_DOMINF_blocked, 1 << 4);
+  VAL(XEN_DOMINF_running, 1 << 5);
+  VAL(XEN_DOMINF_debugged, 1 << 6);
+  VAL(XEN_DOMINF_xs_domain, 1 << 7);
+  VAL(XEN_DOMINF_hap, 1 << 8);
+  VAL(XEN_DOMINF_shutdownmask, 255);
+  VAL(XEN_DOMINF_shutdownshift, 16);
+  VAL(XEN_INVALID_MAX_VCPU_ID, 0xffffffffu);
+  VAL(XEN_VCPUAFFINITY_HARD, 1);
+  VAL(XEN_VCPUAFFINITY_SOFT, 2);
+  VAL(XEN_VCPUAFFINITY_FORCE, 4);
+  VAL(XEN_SCHEDULER_CREDIT, 5);
+  VAL(XEN_SCHEDULER_CREDIT2, 6);
+  VAL(XEN_SCHEDULER_ARINC653, 7);
+  VAL(XEN_SCHEDULER_RTDS, 8);
+  VAL(XEN_SCHEDULER_NULL, 9);
+  VAL(XEN_DOMCTL_SCHEDOP_putinfo, 0);
+  VAL(XEN_DOMCTL_SCHEDOP_getinfo, 1);
+  VAL(XEN_DOMCTL_SCHEDOP_putvcpuinfo, 2);
+  VAL(XEN_DOMCTL_SCHEDOP_getvcpuinfo, 3);
+  VAL(XEN_X86_EMU_LAPIC, 1);
+  VAL(sizeof(xen_domain_handle_t), 16);
+  SIZE(struct xenctl_bitmap, 16);
+  OFF(struct xenctl_bitmap, nr_bits, 8);
+  SIZE(struct xen_domctl_getdomaininfo, 112);
+  OFF(struct xen_domctl_getdomaininfo, flags, 4);
+  OFF(struct xen_domctl_getdomaininfo, tot_pages, 8);
+  OFF(struct xen_domctl_getdomaininfo, max_pages, 16);
+  OFF(struct xen_domctl_getdomaininfo, outstanding_pages, 24);
+  OFF(struct xen_domctl_getdomaininfo, shr_pages, 32);
+  OFF(struct xen_domctl_getdomaininfo, paged_pages, 40);
+  OFF(struct xen_domctl_getdomaininfo, shared_info_frame, 48);
+  OFF(struct xen_domctl_getdomaininfo, cpu_time, 56);
+  OFF(struct xen_domctl_getdomaininfo, nr_online_vcpus, 64);
+  OFF(struct xen_domctl_getdomaininfo, max_vcpu_id, 68);
+  OFF(struct xen_domctl_getdomaininfo, ssidref, 72);
+  OFF(struct xen_domctl_getdomaininfo, handle, 76);
+  OFF(struct xen_domctl_getdomaininfo, cpupool, 92);
+  OFF(struct xen_domctl_getdomaininfo, gpaddr_bits, 96);
+  OFF(struct xen_domctl_getdomaininfo, arch_config, 104);
+  SIZE(struct xen_arch_domainconfig, 8);
+  SIZE(struct xen_domctl_vcpuaffinity, 40);
+  OFF(struct xen_domctl_vcpuaffinity, flags, 4);
+  OFF(struct xen_domctl_vcpuaffinity, cpumap_hard, 8);
+  OFF(struct xen_domctl_vcpuaffinity, cpumap_soft, 24);
+  SIZE(struct xen_domctl_max_vcpus, 4);
+  SIZE(struct xen_domctl_sched_credit, 4);
+  OFF(struct xen_domctl_sched_credit, cap, 2);
+  SIZE(struct xen_domctl_scheduler_op, 24);
+  OFF(struct xen_domctl_scheduler_op, cmd, 4);
+  OFF(struct xen_domctl_scheduler_op, u, 8);
+  OFF(struct xen_domctl_scheduler_op, u.v.nr_vcpus, 16);
+  SIZE(struct xen_domctl, 144);
+  OFF(struct xen_domctl, interface_version, 4);
+  OFF(struct xen_domctl, domain, 8);
+  OFF(struct xen_domctl, u, 16);
+  end();
+}
+
+static void test_sysctl(void **state)
+{
+  (void)state;
+  begin();
+  VAL(XEN_SYSCTL_INTERFACE_VERSION, 0x15);
+  VAL(XEN_SYSCTL_readconsole, 1);
+  VAL(XEN_SYSCTL_physinfo, 3);
+  VAL(XEN_SYSCTL_sched_id, 4);
+  VAL(XEN_SYSCTL_getdomaininfolist, 6);
+  VAL(XEN_SYSCTL_PHYSCAP_hvm, 1 << 0);
+  VAL(XEN_SYSCTL_PHYSCAP_pv, 1 << 1);
+  VAL(XEN_SYSCTL_PHYSCAP_directio, 1 << 2);
+  VAL(XEN_SYSCTL_PHYSCAP_hap, 1 << 3);
+  VAL(XEN_SYSCTL_PHYSCAP_shadow, 1 << 4);
+  VAL(XEN_SYSCTL_PHYSCAP_iommu_hap_pt_share, 1 << 5);
+  VAL(XEN_SYSCTL_PHYSCAP_vmtrace, 1 << 6);
+  VAL(XEN_SYSCTL_PHYSCAP_vpmu, 1 << 7);
+  VAL(XEN_SYSCTL_PHYSCAP_gnttab_v1, 1 << 8);
+  VAL(XEN_SYSCTL_PHYSCAP_gnttab_v2, 1 << 9);
+  SIZE(struct xen_sysctl_readconsole, 24);
+  OFF(struct xen_sysctl_readconsole, incremental, 1);
+  OFF(struct xen_sysctl_readconsole, index, 4);
+  OFF(struct xen_sysctl_readconsole, buffer, 8);
+  OFF(struct xen_sysctl_readconsole, count, 16);
+  SIZE(struct xen_sysctl_physinfo, 112);
+  OFF(struct xen_sysctl_physinfo, nr_cpus, 8);
+  OFF(struct xen_sysctl_physinfo, max_cpu_id, 12);
+  OFF(struct xen_sysctl_physinfo, cpu_khz, 24);
+  OFF(struct xen_sysctl_physinfo, capabilities, 28);
+  OFF(struct xen_sysctl_physinfo, arch_capabilities, 32);
+  OFF(struct xen_sysctl_physinfo, total_pages, 40);
+  OFF(struct xen_sysctl_physinfo, free_pages, 48);
+  OFF(struct xen_sysctl_physinfo, scrub_pages, 56);
+  OFF(struct xen_sysctl_physinfo, outstanding_pages, 64);
+  OFF(struct xen_sysctl_physinfo, max_mfn, 72);
+  OFF(struct xen_sysctl_physinfo, hw_cap, 80);
+  SIZE(struct xen_sysctl_sched_id, 4);
+  SIZE(struct xen_sysctl_getdomaininfolist, 24);
+  OFF(struct xen_sysctl_getdomaininfolist, max_domains, 4);
+  OFF(struct xen_sysctl_getdomaininfolist, buffer, 8);
+  OFF(struct xen_sysctl_getdomaininfolist, num_domains, 16);
+  SIZE(struct xen_sysctl, 136);
+  OFF(struct xen_sysctl, interface_version, 4);
+  OFF(struct xen_sysctl, u, 8);
+  end();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -953,6 +1081,8 @@ int main(void)
       cmocka_unit_test(test_grant_table),
       cmocka_unit_test(test_console),
       cmocka_unit_test(test_cpuid),
+      cmocka_unit_test(test_domctl),
+      cmocka_unit_test(test_sysctl),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

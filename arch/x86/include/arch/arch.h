@@ -119,6 +119,21 @@ void arch_image_range(paddr_t *start, paddr_t *end);
 /* Clock ticks (TSC) since the first instruction of the hypervisor; under
  * Bochs with `clock: sync=none` these are emulated instructions. */
 uint64_t arch_cycles_since_boot(void);
+/* The machine as sysctl physinfo reports it. */
+struct arch_physinfo {
+  unsigned int nr_cpus;          /* CPUs online */
+  unsigned int max_cpu_id;       /* highest CPU number there could be */
+  unsigned int threads_per_core; /* online siblings of the boot CPU's core */
+  unsigned int cores_per_socket; /* online cores in the boot CPU's package */
+  uint32_t cpu_khz;              /* the calibrated TSC rate */
+  bool hvm;                      /* guests can run (VT-x with EPT is on) */
+  uint32_t hw_cap[8];            /* CPUID feature words, Xen's first eight */
+};
+void arch_physinfo(struct arch_physinfo *pi);
+/* Width of a guest's physical address space (the CPU's, at most what a
+ * 4-level EPT maps). */
+unsigned int arch_guest_paddr_bits(void);
+
 /* Wait for an interrupt (idle). */
 void arch_idle(void);
 /* Fault on purpose (crash= option, for the tests); does not return. */

@@ -1,0 +1,82 @@
+/* What sysctl physinfo reports of this machine: CPUs and their topology,
+ * the TSC rate, VT-x, CPUID feature words, the guest address width. */
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/percpu.h>
+#include <arch/vmx.h>
+
+#define EPT_PADDR_BITS 48 /* a 4-level EPT maps 48-bit guest addresses (SDM 29.3.2) */
+
+/* The APIC-id shifts that separate threads of a core (*smt) and cores of
+ * a package (*pkg), from CPUID leaf 0xB (SDM vol. 2A, CPUID "Extended
+ * Topology Enumeration Leaf").  Without the leaf: one thread per core and
+ * one package, which is what the counts then say. */
+static void topology_shifts(unsigned int *smt, unsigned int *pkg)
+{
+  *smt = 0;
+  *pkg = 32;
+  if (cpuid(0, 0).eax < 0xb)
+    return;
+  for (uint32_t sub = 0; sub < 8; sub++) {
+    struct cpuid_regs r = cpuid(0xb, sub);
+    unsigned int type = (r.ecx >> 8) & 0xff; /* 1: SMT, 2: core; 0 ends */
+    if (!type)
+      break;
+    if (type == 1)
+      *smt = r.eax & 0x1f;
+    *pkg = r.eax & 0x1f; /* the last level's shift gives the package id */
+  }
+}
+
+void arch_physinfo(struct arch_physinfo *pi)
+{
+  unsigned int smt, pkg;
+  topology_shifts(&smt, &pkg);
+  /* Like Xen: count the online CPUs that share the boot CPU's core, and
+   * its package, by their APIC ids.  We run on the boot CPU (the only one
+   * running vcpus), whose per_cpu does not record its id. */
+  uint32_t id0 = lapic_id();
+  unsigned int threads = 0, in_pkg = 0;
+  for (unsigned int i = 0; i < nr_cpus_online; i++) {
+    uint32_t id = i ? cpus[i]->apic_id : id0;
+    if (pkg >= 32 || id >> pkg == id0 >> pkg) {
+      in_pkg++;
+      if (id >> smt == id0 >> smt)
+        threads++;
+    }
+  }
+  pi->nr_cpus = nr_cpus_online;
+  pi->max_cpu_id = MAX_CPUS - 1;
+  pi->threads_per_core = threads;
+  pi->cores_per_socket = in_pkg / threads;
+  pi->cpu_khz = (uint32_t)(time_tsc_hz / 1000);
+  pi->hvm = vmx_enabled(); /* VT-x is only turned on with EPT */
+
+  /* Xen's featureset words 0 to 7. */
+  uint32_t max = cpuid(0, 0).eax, xmax = cpuid(0x80000000, 0).eax;
+  struct cpuid_regs l1 = cpuid(1, 0), x1 = { 0, 0, 0, 0 }, l7 = { 0, 0, 0, 0 };
+  struct cpuid_regs ld = { 0, 0, 0, 0 }, x7 = { 0, 0, 0, 0 };
+  if (xmax >= 0x80000001)
+    x1 = cpuid(0x80000001, 0);
+  if (xmax >= 0x80000007)
+    x7 = cpuid(0x80000007, 0);
+  if (max >= 7)
+    l7 = cpuid(7, 0);
+  if (max >= 0xd)
+    ld = cpuid(0xd, 1);
+  uint32_t words[8] = { l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax, l7.ebx, l7.ecx, x7.edx };
+  for (unsigned int i = 0; i < 8; i++)
+    pi->hw_cap[i] = words[i];
+}
+
+unsigned int arch_guest_paddr_bits(void)
+{
+  unsigned int bits = 36; /* the SDM's default without leaf 0x80000008 */
+  if (cpuid(0x80000000, 0).eax >= 0x80000008) {
+    uint32_t eax = cpuid(0x80000008, 0).eax;
+    /* Bits 23:16 give the guest-physical width when it differs. */
+    bits = (eax >> 16) & 0xff ? (eax >> 16) & 0xff : eax & 0xff;
+  }
+  return bits < EPT_PADDR_BITS ? bits : EPT_PADDR_BITS;
+}

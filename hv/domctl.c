@@ -1,0 +1,244 @@
+/* domctl: the control domain (dom0) manages the others: domain info,
+ * pause and unpause, destroy, max_vcpus, vcpu affinity and the credit
+ * scheduler's weight and cap.  Checks, their order and errnos follow Xen
+ * 4.19 (common/domctl.c do_domctl, common/domain.c, common/sched/core.c
+ * and credit.c, xsm/dummy.h). */
+#include <arch/arch.h>
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <hv/sched.h>
+#include <hv/string.h>
+#include <public/domctl.h>
+#include <public/vcpu.h>
+
+_Static_assert(sizeof(struct xen_domctl) == 16 + 128, "xen_domctl: header + 128-byte union");
+_Static_assert(offsetof(struct xen_domctl, u) == 16, "xen_domctl.u at 16");
+_Static_assert(sizeof(struct xen_domctl_getdomaininfo) == 112, "getdomaininfo");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, cpu_time) == 56, "cpu_time");
+_Static_assert(offsetof(struct xen_domctl_getdomaininfo, arch_config) == 104, "arch_config");
+_Static_assert(sizeof(struct xen_domctl_vcpuaffinity) == 40, "vcpuaffinity");
+_Static_assert(sizeof(struct xen_domctl_scheduler_op) == 24, "scheduler_op");
+
+/* Xen limits the controller's pause count (domain_pause_by_systemcontroller). */
+#define PAUSE_MAX 255
+/* Bytes of a CPU mask we keep (SCHED_MAX_CPUS bits). */
+#define MASK_BYTES (SCHED_MAX_CPUS / 8)
+
+void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *info)
+{
+  /* Xen (getdomaininfo): "blocked" only if every online vcpu waits,
+   * "running" if any is on a CPU; neither when no vcpu is online. */
+  uint32_t flags = XEN_DOMINF_blocked;
+  uint64_t cpu_time = 0;
+
+  memset(info, 0, sizeof(*info));
+  info->domain = d->id;
+  info->max_vcpu_id = d->nr_vcpus ? d->nr_vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    const struct vcpu *v = d->vcpus[i];
+    struct vcpu_runstate_info rs;
+    sched_runstate_get(v, &rs);
+    cpu_time += rs.time[RUNSTATE_running];
+    if (!v->online)
+      continue;
+    if (!v->blocked)
+      flags &= ~XEN_DOMINF_blocked;
+    if (rs.state == RUNSTATE_running)
+      flags |= XEN_DOMINF_running;
+    info->nr_online_vcpus++;
+  }
+  if (!info->nr_online_vcpus)
+    flags = 0;
+  /* Xen's shutdown code is ~0 until one is set (SCHEDOP_shutdown_code or
+   * the shutdown itself), and it goes into bits 16 up as it is: a running
+   * domain without a code shows 0xffff there. */
+  uint32_t code = d->state != DOMAIN_RUNNING ? d->shutdown_reason
+                  : d->has_shutdown_code     ? d->shutdown_code
+                                             : ~0U;
+  info->flags = flags | (d->state != DOMAIN_RUNNING ? XEN_DOMINF_shutdown : 0) |
+                (d->pause_count ? XEN_DOMINF_paused : 0) | XEN_DOMINF_hvm_guest |
+                XEN_DOMINF_hap | code << XEN_DOMINF_shutdownshift;
+  info->cpu_time = cpu_time;
+  info->tot_pages = d->nr_frames;
+  info->max_pages = d->mem_bytes / PAGE_SIZE;
+  info->shared_info_frame = d->shared_info_gfn; /* ~0 until the guest maps it */
+  info->gpaddr_bits = arch_guest_paddr_bits();
+  /* ssidref, handle and cpupool stay 0 (no XSM labels, no toolstack
+   * handles, one pool); emulation_flags 0: no emulated LAPIC yet. */
+}
+
+/* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's
+ * vcpu_affinity_domctl).  The masks go through the caller's buffers, not
+ * through the domctl structure, which is not copied back. */
+static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *mask)
+{
+  /* Xen's xenctl_bitmap_to_bitmap: the bytes both sides have; bits past
+   * nr_bits in the last byte are ignored. */
+  uint8_t bytes[MASK_BYTES] = { 0 };
+  uint32_t guest_bytes = (b->nr_bits + 7) / 8;
+  uint32_t n = guest_bytes < MASK_BYTES ? guest_bytes : MASK_BYTES;
+  if (n && arch_copy_from_guest(v, bytes, b->bitmap, n))
+    return -EFAULT;
+  if ((b->nr_bits & 7) && guest_bytes == n)
+    bytes[n - 1] &= (uint8_t)~(0xff << (b->nr_bits & 7));
+  *mask = 0;
+  for (unsigned int i = 0; i < MASK_BYTES; i++)
+    *mask |= (uint64_t)bytes[i] << (8 * i);
+  return 0;
+}
+
+static long write_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t mask)
+{
+  /* Xen's bitmap_to_xenctl_bitmap: our bytes, then zeros to the end of
+   * the caller's buffer. */
+  uint32_t guest_bytes = (b->nr_bits + 7) / 8;
+  for (uint32_t i = 0; i < guest_bytes; i++) {
+    uint8_t byte = i < MASK_BYTES ? (uint8_t)(mask >> (8 * i)) : 0;
+    if (arch_copy_to_guest(v, b->bitmap + i, &byte, 1))
+      return -EFAULT;
+  }
+  return 0;
+}
+
+static long vcpu_affinity(struct vcpu *caller, struct domain *d, uint32_t cmd,
+                          const struct xen_domctl_vcpuaffinity *a)
+{
+  if (a->vcpu >= d->nr_vcpus)
+    return -EINVAL;
+  uint32_t f = a->flags;
+  if (!f || ((f & XEN_VCPUAFFINITY_HARD) && !a->cpumap_hard.bitmap) ||
+      ((f & XEN_VCPUAFFINITY_SOFT) && !a->cpumap_soft.bitmap))
+    return -EINVAL;
+  struct vcpu *t = d->vcpus[a->vcpu];
+  long err = 0;
+
+  if (cmd == XEN_DOMCTL_getvcpuaffinity) {
+    if (f & XEN_VCPUAFFINITY_HARD)
+      err = write_mask(caller, &a->cpumap_hard, t->hard_affinity);
+    if (!err && (f & XEN_VCPUAFFINITY_SOFT))
+      err = write_mask(caller, &a->cpumap_soft, t->soft_affinity);
+    return err;
+  }
+  /* Set: read both masks before changing anything, then report the
+   * effective masks (what the scheduler may use: hard within the CPUs
+   * that run vcpus; soft within that too). */
+  uint64_t hard = t->hard_affinity, soft = t->soft_affinity;
+  if ((f & XEN_VCPUAFFINITY_HARD) && (err = read_mask(caller, &a->cpumap_hard, &hard)))
+    return err;
+  if ((f & XEN_VCPUAFFINITY_SOFT) && (err = read_mask(caller, &a->cpumap_soft, &soft)))
+    return err;
+  if ((f & XEN_VCPUAFFINITY_HARD) && (err = sched_set_hard_affinity(t, hard)))
+    return err;
+  if (f & XEN_VCPUAFFINITY_SOFT)
+    sched_set_soft_affinity(t, soft);
+  /* XEN_VCPUAFFINITY_FORCE undoes SCHEDOP_pin_override, which we do not
+   * offer: nothing to undo. */
+  if (f & XEN_VCPUAFFINITY_HARD)
+    err = write_mask(caller, &a->cpumap_hard, t->hard_affinity & sched_cpus());
+  if (!err && (f & XEN_VCPUAFFINITY_SOFT))
+    err = write_mask(caller, &a->cpumap_soft,
+                     t->soft_affinity & t->hard_affinity & sched_cpus());
+  return err;
+}
+
+/* XEN_DOMCTL_scheduler_op with the credit scheduler's domain-wide
+ * weight and cap (Xen's sched_adjust and csched_dom_cntl). */
+static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
+{
+  if (s->sched_id != sched_policy_id())
+    return -EINVAL;
+  switch (s->cmd) {
+  case XEN_DOMCTL_SCHEDOP_getinfo:
+    s->u.credit.weight = (uint16_t)d->weight;
+    s->u.credit.cap = (uint16_t)d->cap;
+    return 0;
+  case XEN_DOMCTL_SCHEDOP_putinfo: {
+    /* 0 keeps the weight and 0xffff the cap, as in Xen. */
+    unsigned int weight = s->u.credit.weight ? s->u.credit.weight : d->weight;
+    unsigned int cap = s->u.credit.cap != 0xffff ? s->u.credit.cap : d->cap;
+    return sched_set_params(d, weight, cap);
+  }
+  default:
+    return -EINVAL; /* credit has no per-vcpu parameters */
+  }
+}
+
+long do_domctl(struct vcpu *v, uint64_t arg)
+{
+  struct xen_domctl op;
+  bool copyback = false;
+  long ret = 0;
+
+  if (arch_copy_from_guest(v, &op, arg, sizeof(op)))
+    return -EFAULT;
+  /* Xen's order: the version, then the domain (an exact id: DOMID_SELF
+   * names no domain here), then the XSM check, which for a caller that
+   * is not privileged is -EPERM whatever the command. */
+  if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+    return -EACCES;
+  struct domain *d = NULL;
+  if (op.cmd != XEN_DOMCTL_createdomain && !(d = domain_find(op.domain)))
+    return -ESRCH;
+  if (!v->dom->privileged)
+    return -EPERM;
+
+  switch (op.cmd) {
+  case XEN_DOMCTL_getdomaininfo:
+    domctl_getdomaininfo(d, &op.u.getdomaininfo);
+    op.domain = op.u.getdomaininfo.domain;
+    copyback = true;
+    break;
+
+  case XEN_DOMCTL_pausedomain:
+    if (d == v->dom)
+      return -EINVAL; /* it could never unpause itself */
+    if (d->pause_count >= PAUSE_MAX)
+      return -EOVERFLOW;
+    sched_pause(d);
+    break;
+
+  case XEN_DOMCTL_unpausedomain:
+    if (!d->pause_count)
+      return -EINVAL;
+    sched_unpause(d);
+    break;
+
+  case XEN_DOMCTL_destroydomain:
+    if (d == v->dom)
+      return -EINVAL;
+    /* Only the boot CPU runs vcpus and it is running the caller, so no
+     * vcpu of d is on a CPU; should one be (more CPUs), try again later. */
+    if (sched_domain_on_cpu(d))
+      return -ERESTART;
+    pr_info("%s: destroyed by %s", d->name, v->dom->name);
+    domain_destroy(d);
+    break;
+
+  case XEN_DOMCTL_max_vcpus:
+    /* Xen wants the count given at creation, and not for the caller
+     * itself; ours are all made when the domain is built, so nothing is
+     * left to do. */
+    if (d == v->dom || op.u.max_vcpus.max != d->nr_vcpus)
+      return -EINVAL;
+    break;
+
+  case XEN_DOMCTL_setvcpuaffinity:
+  case XEN_DOMCTL_getvcpuaffinity:
+    ret = vcpu_affinity(v, d, op.cmd, &op.u.vcpuaffinity);
+    break;
+
+  case XEN_DOMCTL_scheduler_op:
+    ret = scheduler_op(d, &op.u.scheduler_op);
+    copyback = true; /* even on failure, as in Xen */
+    break;
+
+  default:
+    /* createdomain included: domains are built at boot. */
+    return -ENOSYS;
+  }
+  if (copyback && arch_copy_to_guest(v, arg, &op, sizeof(op)))
+    ret = -EFAULT;
+  return ret;
+}

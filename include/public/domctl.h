@@ -1,0 +1,156 @@
+/* domctl (hypercall 36): a control domain manages other domains.
+ *
+ * Written for mica from the numbers and layouts of the Xen 4.19 interface
+ * (xen/include/public/domctl.h, xen.h's xenctl_bitmap, arch-x86/xen.h's
+ * xen_arch_domainconfig).  Only the commands mica answers have their
+ * argument structures here; the union is padded to Xen's 128 bytes so the
+ * whole structure has Xen's size.
+ *
+ * Call: domctl(&op).  The hypervisor reads op.cmd, op.interface_version
+ * (a different version is -EACCES) and op.domain (an exact id: DOMID_SELF
+ * is not accepted), and writes results back into op. */
+#ifndef MICA_PUBLIC_DOMCTL_H
+#define MICA_PUBLIC_DOMCTL_H
+
+#include "xen.h"
+
+/* The version of this interface in Xen 4.19; each Xen release may change
+ * it, and a caller built for another release is refused. */
+#define XEN_DOMCTL_INTERFACE_VERSION 0x00000017
+
+/* An opaque handle a toolstack gives a domain (a UUID). */
+typedef uint8_t xen_domain_handle_t[16];
+
+/* A bitmap in guest memory (CPU masks): bit n is bit n % 8 of byte n / 8. */
+struct xenctl_bitmap {
+  XEN_GUEST_HANDLE(uint8_t) bitmap;
+  uint32_t nr_bits; /* bits the caller's buffer holds */
+}; /* 16 bytes */
+
+/* ---- Commands: those mica answers (createdomain is named for its
+ * number only: domains are built at boot, so it is -ENOSYS; every other
+ * command is -ENOSYS too) ---- */
+#define XEN_DOMCTL_createdomain 1
+#define XEN_DOMCTL_destroydomain 2
+#define XEN_DOMCTL_pausedomain 3
+#define XEN_DOMCTL_unpausedomain 4
+#define XEN_DOMCTL_getdomaininfo 5
+#define XEN_DOMCTL_setvcpuaffinity 9
+#define XEN_DOMCTL_max_vcpus 15
+#define XEN_DOMCTL_scheduler_op 16
+#define XEN_DOMCTL_getvcpuaffinity 25
+
+/* ---- XEN_DOMCTL_getdomaininfo ---- */
+#define XEN_DOMINF_dying (1U << 0)     /* destroyed, waiting for the last references */
+#define XEN_DOMINF_hvm_guest (1U << 1) /* HVM (PVH counts as HVM) */
+#define XEN_DOMINF_shutdown (1U << 2)  /* the guest has shut down */
+#define XEN_DOMINF_paused (1U << 3)    /* paused by its controller */
+#define XEN_DOMINF_blocked (1U << 4)   /* every online vcpu waits for an event */
+#define XEN_DOMINF_running (1U << 5)   /* some vcpu is on a CPU now */
+#define XEN_DOMINF_debugged (1U << 6)
+#define XEN_DOMINF_xs_domain (1U << 7) /* the xenstore domain */
+#define XEN_DOMINF_hap (1U << 8)       /* hardware-assisted paging (EPT) */
+/* Bits 16..23: the shutdown code (SHUTDOWN_*).  While no code is set,
+ * Xen shifts its "no code" value (~0) in whole: bits 16..31 are all set
+ * and the masked code reads 255. */
+#define XEN_DOMINF_shutdownmask 255
+#define XEN_DOMINF_shutdownshift 16
+
+#define XEN_INVALID_MAX_VCPU_ID (~0U) /* max_vcpu_id of a domain with no vcpus */
+
+/* The x86 part of a domain's configuration. */
+struct xen_arch_domainconfig {
+  uint32_t emulation_flags; /* XEN_X86_EMU_*: devices the hypervisor emulates */
+  uint32_t misc_flags;
+}; /* 8 bytes */
+
+#define XEN_X86_EMU_LAPIC (1U << 0)
+
+struct xen_domctl_getdomaininfo {
+  domid_t domain; /* also written to xen_domctl.domain */
+  uint16_t pad1;
+  uint32_t flags; /* XEN_DOMINF_* */
+  uint64_t tot_pages;
+  uint64_t max_pages;
+  uint64_t outstanding_pages;
+  uint64_t shr_pages;
+  uint64_t paged_pages;
+  uint64_t shared_info_frame; /* guest frame of shared_info (~0: not mapped) */
+  uint64_t cpu_time;          /* ns the vcpus have run, summed */
+  uint32_t nr_online_vcpus;
+  uint32_t max_vcpu_id;
+  uint32_t ssidref;
+  xen_domain_handle_t handle;
+  uint32_t cpupool;
+  uint8_t gpaddr_bits; /* width of the guest-physical address space */
+  uint8_t pad2[7];
+  struct xen_arch_domainconfig arch_config;
+}; /* 112 bytes */
+
+/* ---- XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity ---- */
+#define XEN_VCPUAFFINITY_HARD (1U << 0)  /* the CPUs the vcpu may run on */
+#define XEN_VCPUAFFINITY_SOFT (1U << 1)  /* the CPUs it prefers */
+#define XEN_VCPUAFFINITY_FORCE (1U << 2) /* undo SCHEDOP_pin_override */
+
+struct xen_domctl_vcpuaffinity {
+  uint32_t vcpu;
+  uint32_t flags; /* XEN_VCPUAFFINITY_*: which maps to set or get */
+  /* set: IN the new mask, OUT (written into the caller's buffer) the
+   * effective one; get: OUT the mask as set. */
+  struct xenctl_bitmap cpumap_hard;
+  struct xenctl_bitmap cpumap_soft;
+}; /* 40 bytes */
+
+/* ---- XEN_DOMCTL_max_vcpus ---- */
+struct xen_domctl_max_vcpus {
+  uint32_t max; /* must equal the count the domain was created with */
+}; /* 4 bytes */
+
+/* ---- XEN_DOMCTL_scheduler_op ---- */
+#define XEN_SCHEDULER_CREDIT 5
+#define XEN_SCHEDULER_CREDIT2 6
+#define XEN_SCHEDULER_ARINC653 7
+#define XEN_SCHEDULER_RTDS 8
+#define XEN_SCHEDULER_NULL 9
+
+#define XEN_DOMCTL_SCHEDOP_putinfo 0
+#define XEN_DOMCTL_SCHEDOP_getinfo 1
+#define XEN_DOMCTL_SCHEDOP_putvcpuinfo 2
+#define XEN_DOMCTL_SCHEDOP_getvcpuinfo 3
+
+/* The credit scheduler's parameters.  putinfo leaves weight alone when it
+ * is 0 and cap alone when it is 0xffff. */
+struct xen_domctl_sched_credit {
+  uint16_t weight; /* relative share of the CPU */
+  uint16_t cap;    /* percent of one CPU at most; 0: no cap */
+}; /* 4 bytes */
+
+struct xen_domctl_scheduler_op {
+  uint32_t sched_id; /* XEN_SCHEDULER_*: must be the domain's scheduler */
+  uint32_t cmd;      /* XEN_DOMCTL_SCHEDOP_* */
+  union {
+    struct xen_domctl_sched_credit credit;
+    struct {
+      XEN_GUEST_HANDLE(xen_domctl_schedparam_vcpu_t) vcpus;
+      uint32_t nr_vcpus;
+      uint32_t padding;
+    } v; /* put/getvcpuinfo, for schedulers with per-vcpu parameters */
+  } u;
+}; /* 24 bytes */
+
+/* ---- The argument of every command ---- */
+struct xen_domctl {
+  uint32_t cmd;               /* XEN_DOMCTL_* */
+  uint32_t interface_version; /* XEN_DOMCTL_INTERFACE_VERSION */
+  domid_t domain;             /* the domain it acts on */
+  uint16_t pad[3];
+  union {
+    struct xen_domctl_getdomaininfo getdomaininfo;
+    struct xen_domctl_vcpuaffinity vcpuaffinity;
+    struct xen_domctl_max_vcpus max_vcpus;
+    struct xen_domctl_scheduler_op scheduler_op;
+    uint8_t pad[128];
+  } u; /* at offset 16 */
+}; /* 144 bytes */
+
+#endif
