@@ -10,6 +10,7 @@ PKGS=(
   qemu-system-x86 ovmf                                         # boot paths, UEFI
   python3 python3-pytest                                       # runner, system tests
   libcmocka-dev                                                # unit tests
+  lz4 zstd                                                     # bzImage payloads (tools/bzimage.py)
 )
 
 missing=()

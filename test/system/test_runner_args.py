@@ -31,8 +31,8 @@ BAD_ARGS = [
     # (id, arguments; {k}/{i}/{n}: kernel, initrd, non-ELF file, expected text)
     ("missing-kernel", ["--dom0", "/nonexistent/k.elf"], "no such file"),
     ("missing-initrd", ["--dom0", "{k},initrd=/nonexistent/i.img"], "no such file"),
-    ("kernel-not-elf", ["--dom0", "{n}"], "not an ELF"),
-    ("domu-not-elf", ["--dom0", "{k}", "--domu", "{n}"], "not an ELF"),
+    ("kernel-not-elf", ["--dom0", "{n}"], "neither an ELF file nor a Linux bzImage"),
+    ("domu-not-elf", ["--dom0", "{k}", "--domu", "{n}"], "neither an ELF file nor a Linux bzImage"),
     ("hv-not-elf", ["--hv", "{n}"], "not an ELF"),
     ("hv-missing", ["--hv", "/nonexistent/hv.elf"], "no such file"),
     ("cpus-zero", ["--cpus", "0"], "--cpus"),
@@ -89,7 +89,7 @@ def test_missing_hv_says_make(tmp_path, guest_files):
     tools = tmp_path / "tools"
     tools.mkdir()
     for f in os.listdir(os.path.join(REPO, "tools")):
-        if f.startswith("hvrun"):
+        if f.startswith("hvrun") or f == "bzimage.py":
             shutil.copy(os.path.join(REPO, "tools", f), tools / f)
     p = subprocess.run([PYTHON, str(tools / "hvrun"), "--dom0", guest_files.kernel],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
