@@ -77,8 +77,8 @@ static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *m
   /* Xen's xenctl_bitmap_to_bitmap: the bytes both sides have; bits past
    * nr_bits in the last byte are ignored. */
   uint8_t bytes[MASK_BYTES] = { 0 };
-  uint32_t guest_bytes = (b->nr_bits + 7) / 8;
-  uint32_t n = guest_bytes < MASK_BYTES ? guest_bytes : MASK_BYTES;
+  uint64_t guest_bytes = ((uint64_t)b->nr_bits + 7) / 8; /* no wrap at 2^32 bits */
+  uint64_t n = MIN(guest_bytes, (uint64_t)MASK_BYTES);
   if (n && arch_copy_from_guest(v, bytes, b->bitmap, n))
     return -EFAULT;
   if ((b->nr_bits & 7) && guest_bytes == n)
@@ -92,13 +92,19 @@ static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *m
 static long write_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t mask)
 {
   /* Xen's bitmap_to_xenctl_bitmap: our bytes, then zeros to the end of
-   * the caller's buffer. */
-  uint32_t guest_bytes = (b->nr_bits + 7) / 8;
-  for (uint32_t i = 0; i < guest_bytes; i++) {
-    uint8_t byte = i < MASK_BYTES ? (uint8_t)(mask >> (8 * i)) : 0;
-    if (arch_copy_to_guest(v, b->bitmap + i, &byte, 1))
+   * the caller's buffer.  nr_bits is the caller's (up to 2^32 bits), so
+   * the zeros go a chunk per copy, and the first fault ends them. */
+  static const uint8_t zeros[256];
+  uint8_t bytes[MASK_BYTES];
+  uint64_t guest_bytes = ((uint64_t)b->nr_bits + 7) / 8;
+  uint64_t n = MIN(guest_bytes, (uint64_t)MASK_BYTES);
+  for (unsigned int i = 0; i < MASK_BYTES; i++)
+    bytes[i] = (uint8_t)(mask >> (8 * i));
+  if (n && arch_copy_to_guest(v, b->bitmap, bytes, n))
+    return -EFAULT;
+  for (uint64_t at = n; at < guest_bytes; at += sizeof(zeros))
+    if (arch_copy_to_guest(v, b->bitmap + at, zeros, MIN(guest_bytes - at, sizeof(zeros))))
       return -EFAULT;
-  }
   return 0;
 }
 
