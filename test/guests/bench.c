@@ -26,14 +26,6 @@
 
 static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 
-static inline uint64_t rdtsc_ordered(void)
-{
-  uint32_t lo, hi;
-  /* LFENCE keeps RDTSC from running ahead of the loop it measures. */
-  __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-  return (uint64_t)hi << 32 | lo;
-}
-
 /* One xen_version(XENVER_version) by VMCALL: hypercall.h's convention,
  * inlined so the loop is nothing but the call. */
 static inline long null_hypercall(void)

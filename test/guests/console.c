@@ -52,17 +52,6 @@ static long get_param(unsigned int index, uint64_t *value)
   return rc;
 }
 
-static unsigned long arg_num(const struct hvm_start_info *si, const char *key, unsigned long def)
-{
-  char val[24];
-  if (!cmdline_get(guest_cmdline(si), key, val, sizeof(val)))
-    return def;
-  unsigned long n = 0;
-  for (const char *p = val; *p >= '0' && *p <= '9'; p++)
-    n = n * 10 + (unsigned long)(*p - '0');
-  return n;
-}
-
 /* Wait until port p is pending (SCHEDOP_poll), then clear it. */
 static void wait_port(unsigned int p)
 {
@@ -211,7 +200,7 @@ static int mode_ring(const struct hvm_start_info *si)
     return 1;
   ring_printf("console: hello through the ring\n");
 
-  unsigned long lines = arg_num(si, "lines", 0);
+  unsigned long lines = cmdline_num(guest_cmdline(si), "lines", 0);
   for (unsigned long i = 0; i < lines; i++) {
     /* Each line's text follows from its number, so the test can check
      * every byte of it. */
@@ -222,7 +211,7 @@ static int mode_ring(const struct hvm_start_info *si)
   if (lines)
     printf("console: flood done: %lu lines, the ring was full %lu times\n", lines, waits);
 
-  if (arg_num(si, "broken", 0)) {
+  if (cmdline_num(guest_cmdline(si), "broken", 0)) {
     /* Claim more output than the ring holds: the backend must refuse it
      * (and say so), and take the ring back once the indices are sane. */
     uint32_t prod = ring->out_prod;
@@ -234,7 +223,7 @@ static int mode_ring(const struct hvm_start_info *si)
     ring_flush();
   }
 
-  unsigned long echo = arg_num(si, "echo", 0);
+  unsigned long echo = cmdline_num(guest_cmdline(si), "echo", 0);
   for (unsigned long i = 0; i < echo; i++) {
     char hex[200];
     ring_printf("console: reading line %lu\n", i + 1);
@@ -250,7 +239,7 @@ static int mode_read(const struct hvm_start_info *si)
   struct evtchn_bind_virq b = {.virq = VIRQ_CONSOLE, .vcpu = 0};
   check("bind VIRQ_CONSOLE", evtchn_op(EVTCHNOP_bind_virq, &b), 0);
   virq_port = b.port;
-  unsigned long lines = arg_num(si, "lines", 1);
+  unsigned long lines = cmdline_num(guest_cmdline(si), "lines", 1);
   for (unsigned long i = 0; i < lines; i++) {
     char hex[200];
     printf("console: dom0 reading line %lu\n", i + 1);

@@ -54,30 +54,8 @@ static void check_true(const char *what, bool ok)
   check(what, ok, 1);
 }
 
-static inline uint64_t rdtsc(void)
-{
-  uint32_t lo, hi;
-  __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-  return (uint64_t)hi << 32 | lo;
-}
-
 /* System time from the pvclock in vcpu 0's slot of shared_info. */
-static uint64_t now_ns(void)
-{
-  volatile struct vcpu_time_info *t = &s->vcpu_info[0].time;
-  uint32_t ver;
-  uint64_t r;
-  do {
-    ver = t->version;
-    __asm__ volatile("" ::: "memory");
-    uint64_t d = rdtsc() - t->tsc_timestamp;
-    int8_t shift = t->tsc_shift;
-    d = shift >= 0 ? d << shift : d >> -shift;
-    r = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-    __asm__ volatile("" ::: "memory");
-  } while ((ver & 1) || ver != t->version);
-  return r;
-}
+static uint64_t now_ns(void) { return pvclock_ns(&s->vcpu_info[0].time); }
 
 static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
 static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }

@@ -42,13 +42,6 @@ static volatile unsigned int got[EVTCHN_2L_NR_CHANNELS]; /* upcalls seen, per po
 static volatile unsigned int upcalls, last_vector;
 static int failures, checks;
 
-static inline uint64_t rdtsc(void)
-{
-  uint32_t lo, hi;
-  __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-  return (uint64_t)hi << 32 | lo;
-}
-
 static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }
 static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
 static long vcpu_op(int cmd, unsigned int id, void *arg) { return hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, id, PTR(arg)); }
@@ -63,23 +56,8 @@ static void check(const char *what, long got_v, long want)
   printf("events: FAIL %s: got %ld want %ld\n", what, got_v, want);
 }
 
-/* System time from the pvclock in our vcpu_info (the version protocol). */
-static uint64_t now_ns(void)
-{
-  volatile struct vcpu_time_info *t = &vi->time;
-  uint32_t ver;
-  uint64_t r;
-  do {
-    ver = t->version;
-    __asm__ volatile("" ::: "memory");
-    uint64_t d = rdtsc() - t->tsc_timestamp;
-    int8_t shift = t->tsc_shift;
-    d = shift >= 0 ? d << shift : d >> -shift;
-    r = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-    __asm__ volatile("" ::: "memory");
-  } while ((ver & 1) || ver != t->version);
-  return r;
-}
+/* System time from the pvclock in our vcpu_info. */
+static uint64_t now_ns(void) { return pvclock_ns(&vi->time); }
 
 /* The upcall: what a Xen guest's handler does with the 2-level ABI. */
 static void upcall(unsigned int vector)
@@ -424,17 +402,6 @@ static int mode_local(void)
 
 /* ---- two domains ---- */
 
-static unsigned long arg_num(const struct hvm_start_info *si, const char *key, unsigned long def)
-{
-  char val[24];
-  if (!cmdline_get(guest_cmdline(si), key, val, sizeof(val)))
-    return def;
-  unsigned long n = 0;
-  for (const char *p = val; *p >= '0' && *p <= '9'; p++)
-    n = n * 10 + (unsigned long)(*p - '0');
-  return n;
-}
-
 static int mode_ping(unsigned long rounds)
 {
   if (map_shared_info())
@@ -454,7 +421,7 @@ static int mode_ping(unsigned long rounds)
   if (failures)
     return 1;
   unsigned int p = au.port;
-  uint64_t t0 = rdtsc();
+  uint64_t t0 = rdtsc_ordered();
   for (unsigned long i = 1; i <= rounds; i++) {
     send(p);
     if (!wait_for(p, (unsigned int)i, 1000 * MS)) {
@@ -462,7 +429,7 @@ static int mode_ping(unsigned long rounds)
       return 1;
     }
   }
-  uint64_t t = rdtsc() - t0;
+  uint64_t t = rdtsc_ordered() - t0;
   printf("events: ping-pong: %lu round trips, %llu ticks, %llu per round trip\n", rounds,
          (unsigned long long)t, (unsigned long long)(t / rounds));
   return failures;
@@ -528,10 +495,10 @@ static int mode_bench(unsigned long rounds)
     return 1;
   int p = bind_ipi();
   irq_on();
-  uint64_t t0 = rdtsc();
+  uint64_t t0 = rdtsc_ordered();
   for (unsigned long i = 0; i < rounds; i++)
     send((unsigned int)p);
-  uint64_t t = rdtsc() - t0;
+  uint64_t t = rdtsc_ordered() - t0;
   irq_off();
   check("every send made an upcall", got[p], (long)rounds);
   printf("events: send to upcall: %lu sends, %llu ticks, %llu per send\n", rounds,
@@ -541,10 +508,10 @@ static int mode_bench(unsigned long rounds)
 
 static int mode_yield(unsigned long rounds)
 {
-  uint64_t t0 = rdtsc();
+  uint64_t t0 = rdtsc_ordered();
   for (unsigned long i = 0; i < rounds; i++)
     sched_op(SCHEDOP_yield, 0);
-  uint64_t t = rdtsc() - t0;
+  uint64_t t = rdtsc_ordered() - t0;
   printf("events: yield: %lu yields, %llu ticks, %llu per yield\n", rounds, (unsigned long long)t,
          (unsigned long long)(t / rounds));
   return 0;
@@ -554,18 +521,18 @@ int guest_main(const struct hvm_start_info *si)
 {
   char mode[16] = "local";
   cmdline_get(guest_cmdline(si), "mode", mode, sizeof(mode));
-  unsigned long rounds = arg_num(si, "rounds", 1000);
+  unsigned long rounds = cmdline_num(guest_cmdline(si), "rounds", 1000);
   if (!strcmp(mode, "local"))
     return mode_local();
   if (!strcmp(mode, "ping"))
     return mode_ping(rounds);
   if (!strcmp(mode, "pong"))
     return mode_pong(rounds);
-  arg_if = arg_num(si, "sti", 0);
+  arg_if = cmdline_num(guest_cmdline(si), "sti", 0);
   if (!strcmp(mode, "spin"))
-    return mode_spin(arg_num(si, "until", 500));
+    return mode_spin(cmdline_num(guest_cmdline(si), "until", 500));
   if (!strcmp(mode, "sleep"))
-    return mode_sleep(arg_num(si, "ms", 300));
+    return mode_sleep(cmdline_num(guest_cmdline(si), "ms", 300));
   if (!strcmp(mode, "bench"))
     return mode_bench(rounds);
   if (!strcmp(mode, "yield"))

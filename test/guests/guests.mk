@@ -14,7 +14,7 @@ GUEST_LD := ld
 GUEST_BUILD := build/guests
 GUEST_LIB := test/guests/lib
 GUEST_LIB_SRCS := $(addprefix $(GUEST_LIB)/, head.S trap_entry.S notes.c start.c trap.c \
-	hypercall.c printf.c string.c cmdline.c paging.c)
+	hypercall.c printf.c string.c cmdline.c paging.c time.c)
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) \

@@ -32,3 +32,14 @@ int cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
   }
   return 0;
 }
+
+unsigned long cmdline_num(const char *cmdline, const char *key, unsigned long def)
+{
+  char val[24];
+  if (!cmdline_get(cmdline, key, val, sizeof(val)))
+    return def;
+  unsigned long n = 0;
+  for (const char *p = val; *p >= '0' && *p <= '9'; p++)
+    n = n * 10 + (unsigned long)(*p - '0');
+  return n;
+}

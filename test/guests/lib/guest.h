@@ -58,6 +58,26 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 int puts(const char *s); /* s and a newline */
 
+/* The number in word "key=N" of the cmdline (decimal), or def when
+ * the word is absent; digits stop at the first non-digit. */
+unsigned long cmdline_num(const char *cmdline, const char *key, unsigned long def);
+
+/* ---- Time (time.c) ---- */
+
+/* The TSC, read after everything before it (LFENCE): under Bochs with
+ * `clock: sync=none`, a count of emulated instructions. */
+static inline uint64_t rdtsc_ordered(void)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+  return (uint64_t)hi << 32 | lo;
+}
+
+/* System time in ns from a pvclock, retried while the hypervisor
+ * updates it (odd version, or a version that changed meanwhile). */
+struct vcpu_time_info;
+uint64_t pvclock_ns(const volatile struct vcpu_time_info *t);
+
 /* ---- Memory (paging.c) ---- */
 
 /* Identity map the 2 MiB page at paddr (2 MiB aligned, below 512 GiB),
