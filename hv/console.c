@@ -6,10 +6,15 @@
  * without waiting: a 115200-baud UART takes ~87 us a byte, so waiting for
  * each byte during boot would cost more than booting itself.  The queue is
  * drained from printk, the timer interrupt and the idle loop; when it is
- * full printk waits, so nothing is ever dropped. */
+ * full printk waits, so nothing is ever dropped.  The timer interrupt of
+ * any CPU drains it, so it has a lock of its own (not hv_lock, which
+ * interrupt handlers never take), held with interrupts off. */
 #include <arch/arch.h>
 #include <hv/console.h>
+#include <hv/spinlock.h>
 #include <hv/string.h>
+
+static struct spinlock console_lock = SPINLOCK_INIT;
 
 enum log_level console_loglvl = LOG_INFO;
 
@@ -28,9 +33,9 @@ static void log_put(const char *s, size_t n)
   log_total += n;
 }
 
-void console_kick(void)
+/* Move queued bytes to the devices; console_lock held. */
+static void kick_locked(void)
 {
-  unsigned long flags = arch_irq_save(); /* the timer interrupt kicks too */
   while (tx_tail != tx_head) {
     unsigned int room = arch_console_tx_room();
     if (!room)
@@ -41,6 +46,17 @@ void console_kick(void)
     n = MIN(n, CONSOLE_TX_SIZE - at);
     arch_console_tx(&tx_ring[at], (unsigned int)n);
     tx_tail += n;
+  }
+}
+
+void console_kick(void)
+{
+  /* The timer interrupt kicks too; a CPU that finds the lock taken
+   * leaves the work to its holder, who drains before letting go. */
+  unsigned long flags = arch_irq_save();
+  if (spin_trylock(&console_lock)) {
+    kick_locked();
+    spin_unlock(&console_lock);
   }
   arch_irq_restore(flags);
 }
@@ -56,7 +72,7 @@ static void tx_put(const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     while (tx_head - tx_tail == CONSOLE_TX_SIZE)
-      console_kick(); /* full: wait for the devices rather than drop */
+      kick_locked(); /* full: wait for the devices rather than drop */
     tx_ring[tx_head % CONSOLE_TX_SIZE] = s[i];
     tx_head++;
   }
@@ -93,13 +109,15 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
     len--; /* we add the line end ourselves */
 
   unsigned long flags = arch_irq_save(); /* one line stays in one piece */
+  spin_lock(&console_lock);
   log_put(line, len);
   log_put("\n", 1);
   if (lvl <= console_loglvl || in_panic) {
     tx_put(line, len);
     tx_put("\r\n", 2);
-    console_kick();
+    kick_locked();
   }
+  spin_unlock(&console_lock);
   arch_irq_restore(flags);
 }
 
@@ -119,6 +137,10 @@ void panic(const char *fmt, ...)
   if (in_panic) /* a panic while panicking: just stop */
     arch_halt_forever();
   in_panic = true;
+  /* A panic may come from inside printk on this CPU: the message matters
+   * more than the lock, so take it over. */
+  __atomic_store_n(&console_lock.owner, __atomic_load_n(&console_lock.next, __ATOMIC_RELAXED),
+                   __ATOMIC_RELEASE);
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);

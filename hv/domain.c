@@ -89,27 +89,19 @@ static void notify_controller(void)
       evtchn_send_global_virq(c, VIRQ_DOM_EXC);
 }
 
-/* The domain stops running; what it used goes back to the allocator.
- * Returns false if it had stopped already. */
-static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+/* What a stopped domain used goes back to the allocator.  None of its
+ * vcpus may be on another CPU: a guest still running there would use the
+ * memory and the VMCS freed here. */
+static void domain_release(struct domain *d)
 {
   static const char *const how[] = {
     [DOMAIN_SHUTDOWN] = "shut down", [DOMAIN_CRASHED] = "crashed", [DOMAIN_DYING] = "destroyed"
   };
-  if (d->state != DOMAIN_RUNNING)
-    return false;
-  console_ring_stop(d); /* what it wrote before it stopped is printed */
-  if (d->con_len)
-    domain_console_putc(d, '\n'); /* flush a partial line */
-  d->state = state;
-  /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
-   * domain_shutdown). */
-  d->shutdown_reason = d->has_shutdown_code ? d->shutdown_code : reason;
+  d->release_pending = false;
   for (unsigned int i = 0; i < d->nr_vcpus; i++) {
     vtime_vcpu_stop(d->vcpus[i]);
     arch_vcpu_destroy(d->vcpus[i]);
   }
-  sched_domain_stopped(d);
   evtchn_domain_destroy(d); /* peers' ports go back to unbound */
   /* vcpu_info may live in guest RAM about to be freed: point it at the
    * private copy so nothing writes into freed frames. */
@@ -120,10 +112,37 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
   gnttab_release(d);
   unsigned long frames = d->nr_frames;
   guestmem_release(d);
-  pr_info("%s: %s (%lu frames given back)", d->name, how[state], frames);
+  pr_info("%s: %s (%lu frames given back)", d->name, how[d->state], frames);
   if (d->nr_frames)
     pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames);
+}
+
+/* The domain stops running; what it used goes back to the allocator, now
+ * or, if one of its vcpus is on another CPU, once that vcpu has left it
+ * (domain_vcpu_left_cpu).  Returns false if it had stopped already. */
+static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+{
+  if (d->state != DOMAIN_RUNNING)
+    return false;
+  console_ring_stop(d); /* what it wrote before it stopped is printed */
+  if (d->con_len)
+    domain_console_putc(d, '\n'); /* flush a partial line */
+  d->state = state;
+  /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
+   * domain_shutdown). */
+  d->shutdown_reason = d->has_shutdown_code ? d->shutdown_code : reason;
+  sched_domain_stopped(d); /* vcpus on other CPUs are asked to leave */
+  if (sched_domain_on_cpu(d))
+    d->release_pending = true;
+  else
+    domain_release(d);
   return true;
+}
+
+void domain_vcpu_left_cpu(struct domain *d)
+{
+  if (d->release_pending && !sched_domain_on_cpu(d))
+    domain_release(d);
 }
 
 bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa)
@@ -175,7 +194,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 
 void domain_destroy(struct domain *d)
 {
-  if (sched_domain_on_cpu(d))
+  if (sched_domain_on_cpu(d) || d->release_pending)
     panic("%s: destroyed while one of its vcpus runs", d->name);
   if (!domain_stop(d, DOMAIN_DYING, SHUTDOWN_crash))
     pr_info("%s: destroyed (after its exit: %s)", d->name, domain_exit_reason(d));

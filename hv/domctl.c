@@ -203,6 +203,9 @@ long do_domctl(struct vcpu *v, uint64_t arg)
     if (d->pause_count >= PAUSE_MAX)
       return -EOVERFLOW;
     sched_pause(d);
+    /* As Xen's vcpu_sleep_sync: when the call returns, no vcpu of d runs
+     * (its cpu_time stands still). */
+    sched_wait_off_cpu(d);
     break;
 
   case XEN_DOMCTL_unpausedomain:
@@ -214,10 +217,17 @@ long do_domctl(struct vcpu *v, uint64_t arg)
   case XEN_DOMCTL_destroydomain:
     if (d == v->dom)
       return -EINVAL;
-    /* Only the boot CPU runs vcpus and it is running the caller, so no
-     * vcpu of d is on a CPU; should one be (more CPUs), try again later. */
-    if (sched_domain_on_cpu(d))
+    /* A vcpu of d running on another CPU must leave it before d's
+     * memory goes (Xen's domain_kill pauses first, too): pause d once,
+     * kick it off, and come back as a continuation until it has left. */
+    if (sched_domain_on_cpu(d) || d->release_pending) {
+      if (!d->destroy_paused) {
+        pr_info("%s: destroy waits for its vcpus to leave the other CPUs", d->name);
+        d->destroy_paused = true;
+        sched_pause(d);
+      }
       return -ERESTART;
+    }
     pr_info("%s: destroyed by %s", d->name, v->dom->name);
     domain_destroy(d);
     break;

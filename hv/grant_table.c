@@ -4,8 +4,8 @@
  * teardown that drops every mapping involving a domain that goes away.
  * The hypercall itself is in grant_op.c.
  *
- * Domains run on one CPU and the hypervisor is not preempted, so these
- * structures need no lock; the entries shared with guests are still
+ * Hypervisor code runs under hv_lock on whichever CPU and is not
+ * preempted, so these structures need no lock of their own; the entries shared with guests are still
  * changed atomically (grant_pin.c), because the guest writes them too. */
 #include <arch/arch.h>
 #include <arch/mm.h>

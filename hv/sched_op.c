@@ -63,7 +63,7 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
       return 0;
     }
     domain_shutdown(v->dom, sd.reason);
-    sched_resched = true;
+    sched_resched_local();
     return 0;
   default:
     return -ENOSYS;

@@ -1,10 +1,25 @@
 /* The generic scheduler: which vcpus may run, blocking and waking,
- * SCHEDOP_poll, domain pause, run-state accounting, and the loop a
+ * SCHEDOP_poll, domain pause, run-state accounting, and the loop each
  * physical CPU runs (pick a vcpu, run it for a slice, charge it, idle when
  * nobody is runnable).  The choice itself is the policy's (sched.h).
  *
- * One CPU (the boot CPU) runs vcpus for now; every vcpu's processor is 0.
- * Timer callbacks run from this loop (timer_softirq), never inside an
+ * SMP, first step: every CPU of sched_cpus() runs this loop on its own run
+ * queue, and all of them share one lock, hv_lock (include/hv/spinlock.h),
+ * held everywhere except in guest mode and while idle.  So the code below
+ * runs on one CPU at a time and reads other CPUs' state (sched_pcpu)
+ * freely; a change another CPU must act on is a flag (resched) plus a
+ * kick (arch_cpu_kick).
+ *
+ * Placement: a vcpu gets a processor when it is made (the least loaded
+ * CPU its hard affinity allows, sched/place.c) and stays there; it moves
+ * only when its hard affinity leaves that CPU out, and then only between
+ * turns, so its hardware state is never in use on two CPUs.  A wake-up
+ * queues a vcpu on its own CPU and kicks that CPU if it is idle; it does
+ * not preempt a running vcpu (nor did it with one CPU): the woken vcpu
+ * waits at most for the running one's slice.  No load balancing: an idle
+ * CPU does not take vcpus queued elsewhere.
+ *
+ * Timer callbacks run from these loops (timer_softirq), never inside an
  * interrupt, so nothing here races with them. */
 #include <arch/arch.h>
 #include <hv/domain.h>
@@ -12,15 +27,33 @@
 #include <hv/evtchn.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <hv/spinlock.h>
 #include <hv/timer.h>
 #include <hv/vtime.h>
 #include <public/vcpu.h>
 
-bool sched_resched;
-struct vcpu *sched_current;
+struct sched_pcpu sched_pcpu[HV_MAX_CPUS];
 static const struct sched_policy *policy = &sched_credit;
-static struct timer slice_timer;   /* ends the running vcpu's slice */
-static struct timer release_timer; /* wakes the idle loop when a cap period ends */
+/* Per CPU, apart from sched_pcpu because only the CPU itself uses them. */
+static struct timer slice_timer[HV_MAX_CPUS];   /* ends the running vcpu's slice */
+static struct timer release_timer[HV_MAX_CPUS]; /* wakes the idle loop when a cap period ends */
+
+void sched_resched_local(void) { sched_pcpu[arch_cpu_id()].resched = true; }
+
+/* Make cpu look at its flags: a kick unless it is this CPU (which looks
+ * at its next safe point anyway). */
+static void kick(unsigned int cpu)
+{
+  if (cpu != arch_cpu_id())
+    arch_cpu_kick(cpu);
+}
+
+/* Ask cpu to reschedule. */
+static void resched(unsigned int cpu)
+{
+  sched_pcpu[cpu].resched = true;
+  kick(cpu);
+}
 
 /* Whether v may run now. */
 static bool sched_runnable(const struct vcpu *v)
@@ -42,19 +75,23 @@ static void runstate_set(struct vcpu *v, int state, uint64_t now)
 }
 
 /* Put v on its queue or take it off to match whether it may run; the
- * running vcpu is on no queue (the loop requeues it after its turn). */
+ * running vcpu is on no queue (the loop requeues it after its turn).  A
+ * vcpu queued on an idle CPU wakes that CPU. */
 static void update(struct vcpu *v)
 {
   uint64_t now = timer_now();
-  if (v == sched_current) {
+  struct sched_pcpu *pc = &sched_pcpu[v->processor];
+  if (v == pc->current) {
     if (!sched_runnable(v))
-      sched_resched = true;
+      resched(v->processor);
     return;
   }
   bool want = sched_runnable(v);
-  if (want && !v->on_runq)
+  if (want && !v->on_runq) {
     policy->enqueue(v);
-  else if (!want && v->on_runq)
+    if (!pc->current)
+      resched(v->processor);
+  } else if (!want && v->on_runq)
     policy->dequeue(v);
   runstate_set(v, want ? RUNSTATE_runnable : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline,
                now);
@@ -68,7 +105,13 @@ static void poll_timeout(struct timer *t, void *data)
 
 void sched_vcpu_init(struct vcpu *v)
 {
-  v->processor = 0;
+  unsigned int load[HV_MAX_CPUS];
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
+    load[c] = sched_pcpu[c].nr_placed;
+  unsigned int cpu = sched_place(sched_cpus(), ~0ULL, load);
+  v->processor = cpu < HV_MAX_CPUS ? cpu : 0; /* no CPU runs vcpus: it never runs */
+  sched_pcpu[v->processor].nr_placed++;
+  v->move_to = 0;
   v->hard_affinity = ~0ULL; /* every CPU, as in Xen */
   v->soft_affinity = ~0ULL;
   v->runstate.state = RUNSTATE_offline;
@@ -107,8 +150,13 @@ void sched_poll(struct vcpu *v, int port, uint64_t timeout_ns)
 
 void sched_wake(struct vcpu *v)
 {
-  if (!v->blocked)
+  if (!v->blocked) {
+    /* Running elsewhere: the kick makes it exit, and the run loop
+     * delivers the upcall that may now be due. */
+    if (v == sched_pcpu[v->processor].current)
+      kick(v->processor);
     return;
+  }
   v->blocked = false;
   if (v->polling) {
     v->polling = false;
@@ -120,7 +168,7 @@ void sched_wake(struct vcpu *v)
 void sched_yield(struct vcpu *v)
 {
   v->yielded = true;
-  sched_resched = true;
+  resched(v->processor);
 }
 
 void sched_pause(struct domain *d)
@@ -145,8 +193,14 @@ void sched_domain_stopped(struct domain *d)
   for (unsigned int i = 0; i < d->nr_vcpus; i++) {
     struct vcpu *v = d->vcpus[i];
     timer_stop(&v->poll_timer);
+    v->move_to = 0; /* it will not run again: no move */
     update(v);
+    sched_pcpu[v->processor].nr_placed--;
   }
+  /* Idle CPUs look again: the last domain may have gone. */
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
+    if ((sched_cpus() >> c & 1) && !sched_pcpu[c].current)
+      resched(c);
 }
 
 int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap)
@@ -160,7 +214,21 @@ int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap)
 
 unsigned int sched_policy_id(void) { return policy->id; }
 
-uint64_t sched_cpus(void) { return 1; /* the boot CPU's run queue is the only one */ }
+uint64_t sched_cpus(void) { return arch_cpu_mask(); }
+
+/* v's processor becomes cpu.  v is on no CPU, so its hardware state is
+ * on none either (arch_vcpu_park) and it may simply be queued there. */
+static void move(struct vcpu *v, unsigned int cpu)
+{
+  pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, v->processor,
+          cpu);
+  if (v->on_runq)
+    policy->dequeue(v);
+  sched_pcpu[v->processor].nr_placed--;
+  sched_pcpu[cpu].nr_placed++;
+  v->processor = cpu;
+  update(v);
+}
 
 int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
 {
@@ -168,6 +236,18 @@ int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
   if (!(mask & sched_cpus()))
     return -EINVAL;
   v->hard_affinity = mask;
+  if (mask >> v->processor & 1)
+    return 0;
+  unsigned int load[HV_MAX_CPUS];
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
+    load[c] = sched_pcpu[c].nr_placed;
+  unsigned int cpu = sched_place(sched_cpus(), mask, load);
+  if (v == sched_pcpu[v->processor].current) {
+    v->move_to = cpu + 1; /* the loop moves it when this turn ends */
+    resched(v->processor);
+  } else {
+    move(v, cpu);
+  }
   return 0;
 }
 
@@ -175,10 +255,22 @@ void sched_set_soft_affinity(struct vcpu *v, uint64_t mask) { v->soft_affinity =
 
 bool sched_domain_on_cpu(const struct domain *d)
 {
-  for (unsigned int i = 0; i < d->nr_vcpus; i++)
-    if (d->vcpus[i] == sched_current)
+  unsigned int self = arch_cpu_id();
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    const struct vcpu *v = d->vcpus[i];
+    if (v->processor != self && v == sched_pcpu[v->processor].current)
       return true;
+  }
   return false;
+}
+
+void sched_wait_off_cpu(const struct domain *d)
+{
+  while (sched_domain_on_cpu(d)) {
+    hv_lock_drop(); /* the other CPU needs it to take the vcpu off */
+    arch_cpu_relax();
+    hv_lock_take();
+  }
 }
 
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
@@ -198,8 +290,7 @@ void sched_vcpu_on_cpu(struct vcpu *v)
 static void slice_end(struct timer *t, void *data)
 {
   (void)t;
-  (void)data;
-  sched_resched = true;
+  sched_pcpu[(uintptr_t)data].resched = true;
 }
 
 static void release(struct timer *t, void *data)
@@ -208,54 +299,100 @@ static void release(struct timer *t, void *data)
   (void)data; /* the loop looks again */
 }
 
-static bool any_domain_running(void)
+/* Whether the CPUs have anything left to do: a domain still running, or
+ * a stopped one whose vcpu has yet to leave a CPU (its release waits). */
+static bool work_left(void)
 {
   for (struct domain *d = domain_list; d; d = d->next)
-    if (d->state == DOMAIN_RUNNING)
+    if (d->state == DOMAIN_RUNNING || d->release_pending)
       return true;
   return false;
 }
 
-/* Nobody may run: sleep until an interrupt (a timer, the console). */
-static void idle(uint64_t now)
+/* Nobody may run on cpu: let go of hv_lock and sleep until an interrupt
+ * (a timer, a kick, the console). */
+static void idle(unsigned int cpu, uint64_t now)
 {
-  uint64_t at = policy->next_release(now);
+  uint64_t at = policy->next_release(cpu, now);
   if (at)
-    timer_set(&release_timer, at);
+    timer_set(&release_timer[cpu], at);
+  arch_vcpu_park();
+  sched_pcpu[cpu].resched = false;
+  hv_lock_drop();
   unsigned long flags = arch_irq_save();
-  if (!timer_due())
+  if (!timer_raised[cpu] && !sched_pcpu[cpu].resched)
     arch_idle(); /* sti; hlt: no interrupt slips in between */
   arch_irq_restore(flags);
+  hv_lock_take();
+}
+
+/* One CPU's scheduler loop, with hv_lock held, until no work is left. */
+static void cpu_loop(unsigned int cpu)
+{
+  struct sched_pcpu *pc = &sched_pcpu[cpu];
+  for (;;) {
+    timer_softirq();
+    if (!work_left())
+      break;
+    uint64_t now = timer_now(), slice = SCHED_SLICE_NS;
+    struct vcpu *v = policy->pick(cpu, now, &slice);
+    if (!v) {
+      idle(cpu, now);
+      continue;
+    }
+    pc->current = v;
+    pc->resched = false;
+    v->yielded = false;
+    runstate_set(v, RUNSTATE_running, now);
+    uint64_t start = now;
+    timer_set(&slice_timer[cpu], now + slice);
+    arch_vcpu_run(v);
+    timer_stop(&slice_timer[cpu]);
+    now = timer_now();
+    pc->current = NULL;
+    if (v->move_to) {
+      /* Its hard affinity left this CPU out while it ran. */
+      arch_vcpu_park();
+      unsigned int to = v->move_to - 1;
+      v->move_to = 0;
+      pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, cpu, to);
+      sched_pcpu[cpu].nr_placed--;
+      sched_pcpu[to].nr_placed++;
+      v->processor = to;
+    }
+    bool runnable = sched_runnable(v);
+    policy->charge(v, now - start, runnable);
+    if (runnable && v->processor != cpu && !sched_pcpu[v->processor].current)
+      resched(v->processor);
+    runstate_set(v, runnable ? RUNSTATE_runnable
+                    : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline, now);
+    if (v->dom->release_pending)
+      domain_vcpu_left_cpu(v->dom);
+  }
+  arch_vcpu_park();
+}
+
+/* The other CPUs enter here (arch_start_cpus). */
+static void ap_main(void)
+{
+  hv_lock_take();
+  cpu_loop(arch_cpu_id());
+  hv_lock_drop();
 }
 
 void sched_run(void)
 {
-  timer_init(&slice_timer, slice_end, NULL);
-  timer_init(&release_timer, release, NULL);
-  printk(LOG_INFO, "sched: policy %s", policy->name);
-  for (;;) {
-    timer_softirq();
-    if (!any_domain_running())
-      return;
-    uint64_t now = timer_now(), slice = SCHED_SLICE_NS;
-    struct vcpu *v = policy->pick(now, &slice);
-    if (!v) {
-      idle(now);
-      continue;
-    }
-    sched_current = v;
-    sched_resched = false;
-    v->yielded = false;
-    runstate_set(v, RUNSTATE_running, now);
-    uint64_t start = now;
-    timer_set(&slice_timer, now + slice);
-    arch_vcpu_run(v);
-    timer_stop(&slice_timer);
-    now = timer_now();
-    sched_current = NULL;
-    bool runnable = sched_runnable(v);
-    policy->charge(v, now - start, runnable);
-    runstate_set(v, runnable ? RUNSTATE_runnable
-                    : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline, now);
+  hv_lock_take();
+  uint64_t cpus = sched_cpus();
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++) {
+    timer_init(&slice_timer[c], slice_end, (void *)(uintptr_t)c);
+    timer_init(&release_timer[c], release, NULL);
   }
+  unsigned int n = 0;
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
+    n += cpus >> c & 1;
+  printk(LOG_INFO, "sched: policy %s, %u CPU(s) running vcpus", policy->name, n);
+  arch_start_cpus(ap_main);
+  cpu_loop(arch_cpu_id());
+  hv_lock_drop();
 }

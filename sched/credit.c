@@ -11,18 +11,22 @@
  * A capped domain that used its share of the current 100 ms period is
  * passed over until the period ends.
  *
- * One run queue, that of the boot CPU (the only one running vcpus yet). */
+ * One run queue per CPU, each with its own minimum: the shares hold among
+ * the vcpus of one CPU (vcpus stay on their CPU, see sched/place.c). */
 #include <hv/domain.h>
 #include <hv/sched.h>
 
-static struct vcpu *runq;   /* in arrival order: ties go first come, first served */
-static uint64_t min_vtime;  /* vtime of the last vcpu chosen: never falls */
+static struct runq {
+  struct vcpu *head;  /* in arrival order: ties go first come, first served */
+  uint64_t min_vtime; /* vtime of the last vcpu chosen: never falls */
+} runqs[HV_MAX_CPUS];
 
 static void enqueue(struct vcpu *v)
 {
-  if (v->vtime < min_vtime)
-    v->vtime = min_vtime;
-  struct vcpu **p = &runq;
+  struct runq *q = &runqs[v->processor];
+  if (v->vtime < q->min_vtime)
+    v->vtime = q->min_vtime;
+  struct vcpu **p = &q->head;
   while (*p)
     p = &(*p)->runq_next;
   v->runq_next = NULL;
@@ -32,7 +36,7 @@ static void enqueue(struct vcpu *v)
 
 static void dequeue(struct vcpu *v)
 {
-  for (struct vcpu **p = &runq; *p; p = &(*p)->runq_next) {
+  for (struct vcpu **p = &runqs[v->processor].head; *p; p = &(*p)->runq_next) {
     if (*p == v) {
       *p = v->runq_next;
       break;
@@ -66,20 +70,21 @@ static bool better(const struct vcpu *a, const struct vcpu *b)
   return a->vtime < b->vtime;
 }
 
-static struct vcpu *pick(uint64_t now, uint64_t *slice_ns)
+static struct vcpu *pick(unsigned int cpu, uint64_t now, uint64_t *slice_ns)
 {
+  struct runq *q = &runqs[cpu];
   struct vcpu *best = NULL;
-  for (struct vcpu *v = runq; v; v = v->runq_next)
+  for (struct vcpu *v = q->head; v; v = v->runq_next)
     if (cap_left(v->dom, now) && better(v, best))
       best = v;
   if (!best)
     return NULL;
   /* A yield counts once: the vcpus passed over go back to normal. */
-  for (struct vcpu *v = runq; v; v = v->runq_next)
+  for (struct vcpu *v = q->head; v; v = v->runq_next)
     v->yielded = false;
   dequeue(best);
-  if (best->vtime > min_vtime)
-    min_vtime = best->vtime;
+  if (best->vtime > q->min_vtime)
+    q->min_vtime = best->vtime;
   uint64_t left = cap_left(best->dom, now);
   *slice_ns = left < SCHED_SLICE_NS ? left : SCHED_SLICE_NS;
   return best;
@@ -94,10 +99,10 @@ static void charge(struct vcpu *v, uint64_t ran_ns, bool runnable)
     enqueue(v);
 }
 
-static uint64_t next_release(uint64_t now)
+static uint64_t next_release(unsigned int cpu, uint64_t now)
 {
   uint64_t at = 0;
-  for (struct vcpu *v = runq; v; v = v->runq_next) {
+  for (struct vcpu *v = runqs[cpu].head; v; v = v->runq_next) {
     if (cap_left(v->dom, now))
       continue;
     uint64_t end = v->dom->cap_period_start + SCHED_CAP_PERIOD_NS;

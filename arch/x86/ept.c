@@ -6,6 +6,8 @@
  * tables.  Bits 53:52 of a leaf (ignored by the CPU, SDM vol. 3, 29.3.2,
  * table 29-6) hold its enum p2m_type, so teardown knows what it owns. */
 #include <arch/arch.h>
+#include <arch/vmx.h>
+#include <arch/percpu.h>
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
 #include <hv/domain.h>
@@ -150,14 +152,22 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
   return arch_p2m_query(d, gpa, page_size, NULL);
 }
 
-/* Drop the CPU's cached translations for d's EPT (INVEPT single-context,
- * SDM vol. 3, 29.4.3.1).  Needed whenever a present entry changes. */
-static void ept_flush(struct domain *d)
+void ept_invept_local(uint64_t eptp)
 {
   struct {
     uint64_t eptp, reserved;
-  } desc = { d->arch.ept_root | (3 << 3) | 6, 0 };
+  } desc = { eptp, 0 };
   asm volatile("invept %0, %1" ::"m"(desc), "r"(1ULL) : "cc", "memory");
+}
+
+/* Drop every CPU's cached translations for d's EPT (SDM vol. 3,
+ * 29.4.3.1).  Needed whenever a present entry changes: another CPU may
+ * run a vcpu of d right now, or have run one before. */
+static void ept_flush(struct domain *d)
+{
+  uint64_t eptp = d->arch.ept_root | (3 << 3) | 6; /* as vmcs_init_pvh writes it */
+  ept_invept_local(eptp);
+  smp_flush_ept(eptp);
 }
 
 /* Replace the 2 MiB leaf *pde by a table of 512 4 KiB leaves. */

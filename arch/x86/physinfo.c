@@ -34,12 +34,11 @@ void arch_physinfo(struct arch_physinfo *pi)
   unsigned int smt, pkg;
   topology_shifts(&smt, &pkg);
   /* Like Xen: count the online CPUs that share the boot CPU's core, and
-   * its package, by their APIC ids.  We run on the boot CPU (the only one
-   * running vcpus), whose per_cpu does not record its id. */
-  uint32_t id0 = lapic_id();
+   * its package, by their APIC ids (the caller may run on any CPU). */
+  uint32_t id0 = cpus[0]->apic_id;
   unsigned int threads = 0, in_pkg = 0;
   for (unsigned int i = 0; i < nr_cpus_online; i++) {
-    uint32_t id = i ? cpus[i]->apic_id : id0;
+    uint32_t id = cpus[i]->apic_id;
     if (pkg >= 32 || id >> pkg == id0 >> pkg) {
       in_pkg++;
       if (id >> smt == id0 >> smt)

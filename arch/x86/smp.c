@@ -1,8 +1,10 @@
 /* Starting the other CPUs (SDM vol. 3, 9.4): INIT, then STARTUP twice,
  * into the trampoline at SMP_TRAMP_BASE; each comes up with its own
- * per-CPU state, LAPIC and VMX, reports, and waits halted (no vcpu runs
- * on them yet: the scheduler issue gives them runqueues). */
+ * per-CPU state, LAPIC, timer and VMX, reports, and waits halted until
+ * the scheduler starts them (arch_start_cpus).  Also what generic code
+ * asks about CPUs (arch.h): ids, the mask, kicks, and the EPT flush IPI. */
 #include <arch/acpi.h>
+#include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/mm.h>
@@ -23,6 +25,71 @@ extern char boot_pml4[];
 void paging_unmap_page(uint64_t va);
 
 static uint64_t final_cr3; /* the boot CPU's page tables, for the others */
+static void (*volatile ap_main)(void); /* set by arch_start_cpus */
+static volatile uint64_t flush_eptp;       /* smp_flush_ept's request... */
+static volatile unsigned int flush_waiting; /* ...and the CPUs yet to answer */
+
+unsigned int arch_cpu_id(void) { return this_cpu()->id; }
+
+void arch_cpu_relax(void) { cpu_relax(); }
+
+uint64_t arch_cpu_mask(void)
+{
+  uint64_t mask = 0;
+  for (unsigned int i = 0; i < nr_cpus_online; i++)
+    if (cpus[i] && cpus[i]->vmxon)
+      mask |= 1ULL << i;
+  return mask;
+}
+
+void arch_cpu_kick(unsigned int cpu)
+{
+  if (cpu < nr_cpus_online && cpus[cpu])
+    lapic_send_ipi(cpus[cpu]->apic_id, LAPIC_ICR_FIXED | VEC_KICK);
+}
+
+/* The kick's work is the interrupt itself: it ended guest mode or HLT. */
+static void kick_irq(struct cpu_regs *regs)
+{
+  (void)regs;
+  lapic_eoi();
+}
+
+static void ept_flush_irq(struct cpu_regs *regs)
+{
+  (void)regs;
+  ept_invept_local(flush_eptp);
+  lapic_eoi();
+  __atomic_sub_fetch(&flush_waiting, 1, __ATOMIC_RELEASE);
+}
+
+void smp_flush_ept(uint64_t eptp)
+{
+  struct per_cpu *self = this_cpu();
+  unsigned int n = 0;
+  for (unsigned int i = 0; i < nr_cpus_online; i++)
+    n += cpus[i] != self && cpus[i]->in_sched;
+  if (!n)
+    return;
+  flush_eptp = eptp;
+  __atomic_store_n(&flush_waiting, n, __ATOMIC_RELEASE);
+  for (unsigned int i = 0; i < nr_cpus_online; i++)
+    if (cpus[i] != self && cpus[i]->in_sched)
+      lapic_send_ipi(cpus[i]->apic_id, LAPIC_ICR_FIXED | VEC_EPT_FLUSH);
+  /* Each answers from its handler, even one waiting for hv_lock (taken
+   * with interrupts on); one in guest mode exits first. */
+  while (__atomic_load_n(&flush_waiting, __ATOMIC_ACQUIRE))
+    cpu_relax();
+}
+
+void arch_start_cpus(void (*fn)(void))
+{
+  this_cpu()->in_sched = true;
+  ap_main = fn;
+  for (unsigned int i = 1; i < nr_cpus_online; i++)
+    if (cpus[i]->vmxon)
+      arch_cpu_kick(i);
+}
 
 /* Where a trampoline parameter lives in the copy at SMP_TRAMP_BASE. */
 static void *tramp_param(char *sym)
@@ -36,14 +103,25 @@ static __noreturn void ap_entry(struct per_cpu *pc)
   write_cr3(final_cr3); /* off the boot page tables, onto W^X */
   traps_init_cpu(pc);
   lapic_init();
+  time_init_ap();
   int err = vmx_init_ap();
   if (err)
     pc->vmxon = 0;
   __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
+  /* Wait for the scheduler; interrupts on so that its kick wakes us. */
   for (;;) {
     irq_disable();
-    halt();
+    if (ap_main && pc->vmxon)
+      break;
+    safe_halt();
   }
+  pc->in_sched = true;
+  irq_enable();
+  ap_main();
+  /* Nothing left to run.  Interrupts stay on: an EPT flush may still ask
+   * for our answer. */
+  for (;;)
+    safe_halt();
 }
 
 /* Is the trampoline page RAM that nothing else (a module, the boot
@@ -108,6 +186,9 @@ static bool start_cpu(struct per_cpu *pc)
 
 void smp_init(const struct boot_info *bi)
 {
+  traps_set_irq_handler(VEC_KICK, kick_irq);
+  traps_set_irq_handler(VEC_EPT_FLUSH, ept_flush_irq);
+  this_cpu()->apic_id = lapic_id(); /* the boot CPU's, for physinfo and kicks */
   if (acpi_info.nr_cpus <= 1)
     return;
   if (!tramp_page_free(bi)) {

@@ -119,6 +119,12 @@ void time_init(void)
           (unsigned long long)(time_lapic_hz / 1000));
 }
 
+void time_init_ap(void)
+{
+  lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1, as calibrated */
+  lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+}
+
 void udelay(uint64_t us)
 {
   uint64_t end = rdtsc() + us * (time_tsc_hz / 1000000);

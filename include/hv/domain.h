@@ -54,7 +54,9 @@ struct vcpu {
   struct vcpu_runstate_info runstate;
 
   /* Scheduler (sched/) */
-  unsigned int processor;   /* the physical CPU whose runqueue holds it */
+  unsigned int processor;   /* the physical CPU whose runqueue holds it, and
+                             * the only one it runs on */
+  unsigned int move_to;     /* 1 + the CPU it moves to when its turn ends; 0: none */
   bool on_runq;
   bool yielded;             /* SCHEDOP_yield: let the others go first once */
   uint64_t vtime;           /* weighted run time (sched/credit.c) */
@@ -92,6 +94,10 @@ struct domain {
 
   /* Scheduler (sched/) */
   unsigned int pause_count;  /* domctl pause: no vcpu runs while > 0 */
+  bool destroy_paused;       /* domctl destroy paused it, waiting for its
+                              * vcpus to leave the other CPUs */
+  bool release_pending;      /* stopped, but a vcpu was still on another
+                              * CPU: what it used goes when the vcpu leaves */
   unsigned int weight;       /* share of the CPU relative to others */
   unsigned int cap;          /* percent of one CPU at most; 0: no cap */
   uint64_t cap_period_start; /* the cap's accounting period */
@@ -140,6 +146,10 @@ void domain_vcpu_down(struct vcpu *v);
 bool domain_keep_vcpu_info_frame(struct domain *d, paddr_t hpa);
 /* Kill the domain for a fault it caused; prints why.  The others go on. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+/* The scheduler took a vcpu of d off its CPU: if d stopped while that
+ * vcpu ran there, and no other vcpu of d is on a CPU, what d used goes
+ * back now (domain_shutdown and domain_crash defer it). */
+void domain_vcpu_left_cpu(struct domain *d);
 /* Stop d if it still runs, take it off the domain list and give back
  * everything it had; then tell the control domain (VIRQ_DOM_EXC).  None
  * of d's vcpus may be on a CPU (sched_domain_on_cpu), so d is not the

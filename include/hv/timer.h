@@ -1,6 +1,9 @@
 /* Soft timers: callbacks run at a deadline (nanoseconds since boot), from
- * timer_softirq after the timer interrupt.  One hardware timer serves them all: it is always
- * programmed for the earliest pending deadline. */
+ * timer_softirq after the timer interrupt.  Each CPU has its own list and
+ * its own hardware timer, always programmed for the earliest deadline of
+ * its list; a timer fires on the CPU that armed it last.  The lists are
+ * shared state under hv_lock (include/hv/spinlock.h): any CPU may stop
+ * any timer; only the interrupt flag is per CPU and lock-free. */
 #ifndef HV_TIMER_H
 #define HV_TIMER_H
 
@@ -11,25 +14,28 @@ struct timer {
   void (*fn)(struct timer *t, void *data);
   void *data;
   struct timer *next;
+  unsigned int cpu; /* whose list holds it, while active */
   bool active;
 };
 
 /* Prepare t to call fn(t, data) when it expires.  t must not be active. */
 void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data);
-/* Arm (or re-arm) t for deadline_ns.  A deadline in the past fires at the
- * next timer interrupt. */
+/* Arm (or re-arm) t for deadline_ns on this CPU.  A deadline in the past
+ * fires at the next timer interrupt. */
 void timer_set(struct timer *t, uint64_t deadline_ns);
-/* Disarm t; harmless if it is not armed. */
+/* Disarm t, on whichever CPU it is armed; harmless if it is not armed.
+ * (Another CPU's hardware timer may then fire early, and finds nothing.) */
 void timer_stop(struct timer *t);
-/* Run every expired timer and program the hardware for the next one
- * (interrupts off). */
+/* Run every expired timer of this CPU and program its hardware for the
+ * next one. */
 void timer_run(void);
-/* The arch timer interrupt says a deadline may have passed. */
+/* The arch timer interrupt says a deadline may have passed on this CPU. */
 void timer_raise(void);
-/* Whether timer_softirq has work (inline: checked before every VM entry). */
-extern volatile bool timer_raised;
-static inline bool timer_due(void) { return timer_raised; }
-/* Run the expired timers if the interrupt said so; call where no
+/* Per CPU: whether timer_softirq has work (read before every VM entry). */
+extern volatile bool timer_raised[HV_MAX_CPUS];
+/* Whether this CPU's timer_softirq has work. */
+bool timer_due(void);
+/* Run this CPU's expired timers if the interrupt said so; call where no
  * hypervisor state is half changed. */
 void timer_softirq(void);
 /* Nanoseconds since boot. */

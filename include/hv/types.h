@@ -12,6 +12,9 @@ typedef uint64_t paddr_t;
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
+/* The most CPUs the hypervisor runs on (bits in a uint64_t CPU mask). */
+#define HV_MAX_CPUS 64
+
 #define KiB(x) ((uint64_t)(x) << 10)
 #define MiB(x) ((uint64_t)(x) << 20)
 #define GiB(x) ((uint64_t)(x) << 30)

@@ -187,6 +187,15 @@ static void errnos(void)
   check("an unknown sysctl", sysctl_cmd(999, &sop), -XEN_ENOSYS);
 }
 
+/* The CPUs that run vcpus (sysctl physinfo): with more than one, the
+ * spinning domU has a CPU of its own and shows as running. */
+static uint32_t nr_cpus(void)
+{
+  struct xen_sysctl sop;
+  memset(&sop, 0, sizeof(sop));
+  return sysctl_cmd(XEN_SYSCTL_physinfo, &sop) ? 1 : sop.u.physinfo.nr_cpus;
+}
+
 static void domain_info(void)
 {
   struct xen_domctl_getdomaininfo di;
@@ -208,7 +217,11 @@ static void domain_info(void)
 
   check("getdomaininfo of domU", info(DOMU, &di), 0);
   check("domU domain", di.domain, DOMU);
-  check("domU flags: runnable, not blocked or running", di.flags, DOMINF_BASE | NO_CODE);
+  /* One CPU runs dom0 (the caller): the domU is runnable, not running;
+   * with two it runs on the other. */
+  uint32_t domu_running = nr_cpus() > 1 ? XEN_DOMINF_running : 0;
+  check("domU flags: runnable (running with 2+ CPUs), not blocked", di.flags,
+        DOMINF_BASE | NO_CODE | domu_running);
   check("domU nr_online_vcpus", di.nr_online_vcpus, 1);
   check_true("domU has run", di.cpu_time > 0);
 
@@ -263,7 +276,8 @@ static void pause_unpause(void)
   check("still no cpu_time", (long)(cpu_time(DOMU) - t1), 0);
   check("unpause again", domctl_cmd(XEN_DOMCTL_unpausedomain, DOMU, &op), 0);
   info(DOMU, &di);
-  check("unpaused domU flags", di.flags, DOMINF_BASE | NO_CODE);
+  /* With 2+ CPUs it may be on its CPU already, or not yet. */
+  check("unpaused domU flags", di.flags & ~(uint32_t)XEN_DOMINF_running, DOMINF_BASE | NO_CODE);
   sleep_ns(50 * MS);
   uint64_t t2 = cpu_time(DOMU);
   /* dom0 sleeps, so domU has the CPU nearly all of the 50 ms. */
@@ -353,21 +367,33 @@ static void vcpu_affinity(void)
   uint8_t hard[16], soft[16];
   const uint32_t set = XEN_DOMCTL_setvcpuaffinity, get = XEN_DOMCTL_getvcpuaffinity;
   const uint32_t both = XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT;
+  /* Every online CPU runs vcpus: the effective masks are within them. */
+  struct xen_sysctl sop;
+  memset(&sop, 0, sizeof(sop));
+  check("physinfo for the CPU count", sysctl_cmd(XEN_SYSCTL_physinfo, &sop), 0);
+  uint32_t nr = sop.u.physinfo.nr_cpus;
+  check_true("a CPU count the checks below can use (1..7)", nr >= 1 && nr <= 7);
+  uint8_t online = (uint8_t)((1U << nr) - 1);
 
   memset(hard, 0x5a, sizeof(hard));
   check("get the default affinity", affinity(get, 0, both, hard, soft, 128), 0);
   check("default hard: every CPU", hard[0] == 0xff && hard[7] == 0xff, 1);
   check("past our 64 CPUs: zeros", hard[8] | hard[15], 0);
+  /* With 2 CPUs the domU's vcpu was placed on CPU 1: {0} moves it. */
   hard[0] = 0x01;
   check("set hard {0}", affinity(set, 0, XEN_VCPUAFFINITY_HARD, hard, soft, 8), 0);
   check("effective hard {0}", hard[0], 0x01);
-  hard[0] = 0x02;
-  check("set hard {1}: no CPU that runs vcpus", affinity(set, 0, XEN_VCPUAFFINITY_HARD, hard, soft, 8), -XEN_EINVAL);
+  uint64_t t0 = cpu_time(DOMU);
+  sleep_ns(20 * MS);
+  check_true("the domU runs on after the move (its cpu_time grows)", cpu_time(DOMU) > t0 + 5 * MS);
+  hard[0] = (uint8_t)(1U << nr);
+  check("set hard {first CPU past the online ones}: no CPU that runs vcpus",
+        affinity(set, 0, XEN_VCPUAFFINITY_HARD, hard, soft, 8), -XEN_EINVAL);
   hard[0] = 0xff;
   soft[0] = 0x06;
   check("set hard {0-7}, soft {1,2}", affinity(set, 0, both, hard, soft, 8), 0);
-  check("effective hard: CPU 0 only", hard[0], 0x01);
-  check("effective soft: none (soft & hard & CPU 0)", soft[0], 0x00);
+  check("effective hard: the online CPUs", hard[0], online);
+  check("effective soft: soft & hard & online", soft[0], 0x06 & online);
   memset(hard, 0, sizeof(hard));
   memset(soft, 0, sizeof(soft));
   check("get both", affinity(get, 0, both, hard, soft, 16), 0);
@@ -487,6 +513,16 @@ static int role_dom0(void)
   physinfo();
   console_log();
   check_true("no VIRQ_DOM_EXC meanwhile", !port_pending(exc));
+
+  /* With 2+ CPUs, put the domU back on CPU 1 so that it runs there when
+   * destroyed: the hypervisor must take it off that CPU first. */
+  if (nr_cpus() > 1) {
+    uint8_t hard[8] = { 0x02 }, soft[8] = { 0 };
+    check("set hard {1} before the destroy", affinity(XEN_DOMCTL_setvcpuaffinity, 0,
+          XEN_VCPUAFFINITY_HARD, hard, soft, 8), 0);
+    sleep_ns(5 * MS);
+    check("domU running on CPU 1", info(DOMU, &di) == 0 && (di.flags & XEN_DOMINF_running), 1);
+  }
 
   /* Destroy domU: it goes, dom0 hears of it, the id names nothing. */
   struct xen_domctl op;

@@ -59,6 +59,15 @@ def test_dom0_pauses_unpauses_and_destroys_a_domu(hvrun, cpus):
     t = guest(run.serial, "dom0", r"domctl: domU cpu_time: (\d+) us paused 70 ms, then (\d+) us in 50 ms")
     assert t and int(t[0]) == 0 and 30000 <= int(t[1]) <= 51000, describe(run)
 
+    # With 2 CPUs the domU was placed on CPU 1, moved to CPU 0 by its hard
+    # affinity, back to CPU 1, and destroyed while it ran there: the
+    # destroy came back (a continuation) until it had left that CPU.
+    if cpus == 2:
+        assert hvout.has_line(run.serial, "sched: domu1 vcpu 0 moves from CPU 1 to CPU 0"), describe(run)
+        assert hvout.has_line(run.serial, "sched: domu1 vcpu 0 moves from CPU 0 to CPU 1"), describe(run)
+        assert hvout.has_line(run.serial, "domu1: destroy waits for its vcpus to leave the other CPUs"), \
+            describe(run)
+
     # physinfo saw the machine the runner made (TSC = 100 M instructions/s).
     p = guest(run.serial, "dom0", r"domctl: physinfo: (\d+) CPUs \((\d+) threads/core, (\d+) cores/socket\), (\d+) kHz")
     assert p and int(p[0]) == cpus and int(p[1]) * int(p[2]) == cpus, describe(run)

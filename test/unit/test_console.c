@@ -34,6 +34,7 @@ void arch_console_tx(const char *s, unsigned int n)
 }
 
 void arch_console_drain(void) { drains++; }
+void arch_cpu_relax(void) {}
 uint64_t arch_now_ns(void) { return fake_ns; }
 unsigned long arch_irq_save(void) { return irq_depth++; }
 void arch_irq_restore(unsigned long flags) { irq_depth = flags; }

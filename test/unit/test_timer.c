@@ -7,11 +7,13 @@
  * timers asked the hardware for. */
 static uint64_t fake_now, programmed;
 static unsigned long irq_depth;
+static unsigned int fake_cpu; /* the CPU the code under test runs on */
 
 uint64_t arch_now_ns(void) { return fake_now; }
 void arch_timer_program(uint64_t deadline_ns) { programmed = deadline_ns; }
 unsigned long arch_irq_save(void) { return irq_depth++; }
 void arch_irq_restore(unsigned long flags) { irq_depth = flags; }
+unsigned int arch_cpu_id(void) { return fake_cpu; }
 
 static int order[16], nfired;
 
@@ -26,6 +28,7 @@ static int setup(void **state)
   (void)state;
   fake_now = 1000;
   programmed = 0;
+  fake_cpu = 0;
   nfired = 0;
   return 0;
 }
@@ -121,6 +124,46 @@ static void test_past_deadline_fires_next_run(void **state)
   assert_int_equal(order[0], 7);
 }
 
+/* Each CPU has its own list: a timer fires on the CPU that armed it, a
+ * CPU programs only its own hardware, and any CPU may stop any timer. */
+static void test_per_cpu_lists(void **state)
+{
+  (void)state;
+  struct timer a, b, c;
+  timer_init(&a, record, (void *)(intptr_t)1);
+  timer_init(&b, record, (void *)(intptr_t)2);
+  timer_init(&c, record, (void *)(intptr_t)3);
+  fake_cpu = 0;
+  timer_set(&a, 2000);
+  fake_cpu = 1;
+  timer_set(&b, 1500);
+  assert_int_equal(programmed, 1500); /* CPU 1's own first deadline */
+  timer_set(&c, 2500);
+  fake_cpu = 0;
+  timer_set(&c, 3000); /* re-armed by CPU 0: it moves to CPU 0's list */
+  assert_int_equal(c.cpu, 0);
+  fake_now = 2600;
+  programmed = 0;
+  timer_run(); /* CPU 0: a and c (due), not b (CPU 1's) */
+  assert_int_equal(nfired, 1);
+  assert_int_equal(order[0], 1);
+  assert_true(b.active);
+  assert_true(c.active);
+  assert_int_equal(programmed, 3000);
+  timer_stop(&b); /* CPU 0 stops CPU 1's timer */
+  assert_false(b.active);
+  assert_int_equal(programmed, 3000); /* and does not touch its own hardware */
+  fake_cpu = 1;
+  timer_run(); /* nothing left on CPU 1 */
+  assert_int_equal(nfired, 1);
+  assert_int_equal(programmed, 0);
+  fake_cpu = 0;
+  fake_now = 3000;
+  timer_run();
+  assert_int_equal(nfired, 2);
+  assert_int_equal(order[1], 3);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -128,6 +171,7 @@ int main(void)
     cmocka_unit_test_setup(test_stop_and_rearm, setup),
     cmocka_unit_test_setup(test_callback_rearms_itself, setup),
     cmocka_unit_test_setup(test_past_deadline_fires_next_run, setup),
+    cmocka_unit_test_setup(test_per_cpu_lists, setup),
   };
   return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
 }

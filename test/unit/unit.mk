@@ -17,12 +17,12 @@ UNIT_SRCS_timer := hv/timer.c
 UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
-UNIT_SRCS_sched := sched/credit.c
+UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
-UNIT_SRCS_console := hv/console.c
+UNIT_SRCS_console := hv/console.c sched/lock.c
 UNIT_SHIM_console := test/unit/fake_ram.c
 
 UNIT_CC := gcc

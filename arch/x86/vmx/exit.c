@@ -141,7 +141,7 @@ static void handle_vmcall(struct vcpu *v)
     r->r10 = args[3];
     r->r8 = args[4];
     r->r9 = args[5];
-    sched_resched = true;
+    sched_resched_local();
     return;
   }
   if (v->dom->state != DOMAIN_RUNNING)

@@ -1,30 +1,80 @@
 /* vcpus on VT-x: their VMCS, and the run loop that enters the guest and
- * hands each VM exit to arch/x86/vmx/exit.c. */
+ * hands each VM exit to arch/x86/vmx/exit.c.
+ *
+ * A VMCS is active on one CPU at a time (SDM 24.11.1): a CPU keeps the
+ * VMCS of the vcpu it runs, and of the one it ran last until it loads
+ * another or parks (arch_vcpu_park, before it idles): then VMCLEAR writes
+ * it back to memory.  So whenever a CPU lets go of hv_lock, the only VMCS
+ * active on it is its current vcpu's, and a vcpu that is not running can
+ * be freed, or run next on any CPU: VMPTRLD there, the per-CPU host state
+ * rewritten, VMLAUNCH (a cleared VMCS must be launched again), and the
+ * vcpu's VPID flushed, since that CPU may hold its translations from an
+ * earlier stay.  vcpus move only when their hard affinity says so
+ * (sched/core.c). */
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/mm.h>
+#include <arch/percpu.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/spinlock.h>
 #include <hv/timer.h>
 #include <hv/printk.h>
 
 int vmx_handle_exit(struct vcpu *v);
 
-static paddr_t current_vmcs; /* the VMCS loaded on this CPU (one CPU for now) */
 static uint16_t next_vpid = 2; /* 0 is the host's, 1 the self-test's */
+
+/* Drop this CPU's translations tagged with vpid (INVVPID single-context,
+ * SDM 30.3.3.3; all-context where single is not offered). */
+static void invvpid_single(uint16_t vpid)
+{
+  struct {
+    uint64_t vpid, addr;
+  } desc = { vpid, 0 };
+  uint64_t type = (vmx_caps.ept_vpid_cap & (1ULL << 41)) ? 1 : 2;
+  asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
+/* VMCLEAR the VMCS this CPU holds: it goes back to memory, launch state
+ * clear. */
+static void unload(struct per_cpu *pc)
+{
+  struct vcpu *old = pc->vmcs_vcpu;
+  vmcs_clear(old->arch.vmcs);
+  old->arch.launched = false;
+  pc->vmcs_vcpu = NULL;
+}
 
 static int make_current(struct vcpu *v)
 {
-  if (current_vmcs == v->arch.vmcs)
+  struct per_cpu *pc = this_cpu();
+  if (pc->vmcs_vcpu == v)
     return 0;
+  if (pc->vmcs_vcpu)
+    unload(pc);
   int err = vmcs_load(v->arch.vmcs);
-  if (!err)
-    current_vmcs = v->arch.vmcs;
+  if (err)
+    return err;
+  pc->vmcs_vcpu = v;
+  if (v->arch.host_cpu != pc->id) {
+    err = vmcs_set_host_cpu();
+    invvpid_single(v->arch.vpid);
+    ept_invept_local(vmcs_read(VMCS_EPT_POINTER));
+    v->arch.host_cpu = pc->id;
+  }
   return err;
+}
+
+void arch_vcpu_park(void)
+{
+  struct per_cpu *pc = this_cpu();
+  if (pc->vmcs_vcpu)
+    unload(pc);
 }
 
 /* The cheap test before every entry: could an upcall be due, or is an
@@ -52,8 +102,11 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   if (!next_vpid)
     next_vpid = 2; /* wrapped: VPIDs get shared, which is correct but slower */
   v->arch.regs.rbx = start_info; /* the PVH ABI: EBX = struct hvm_start_info */
+  v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
   int err = vmcs_clear(vmcs) ?: make_current(v) ?:
             vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
+  /* Not left active here: the vcpu may first run on another CPU. */
+  arch_vcpu_park();
   if (err) {
     arch_vcpu_destroy(v);
     return -EIO;
@@ -65,9 +118,10 @@ void arch_vcpu_destroy(struct vcpu *v)
 {
   if (!v->arch.vmcs)
     return;
-  vmcs_clear(v->arch.vmcs); /* flush it out of the CPU before the frame goes */
-  if (current_vmcs == v->arch.vmcs)
-    current_vmcs = 0;
+  /* Active on this CPU, it must be flushed out before the frame goes;
+   * otherwise it is active nowhere (see the top of this file). */
+  if (this_cpu()->vmcs_vcpu == v)
+    unload(this_cpu());
   frame_free(v->arch.vmcs);
   v->arch.vmcs = 0;
   v->online = false;
@@ -80,17 +134,20 @@ void arch_vcpu_run(struct vcpu *v)
     return;
   }
   sched_vcpu_on_cpu(v);
+  unsigned int cpu = this_cpu()->id;
+  volatile bool *resched = &sched_pcpu[cpu].resched;
   uint64_t exit_tsc = 0;
   for (;;) {
     irq_disable(); /* an interrupt now makes a VM exit, handled below */
-    if (timer_due()) {
+    if (timer_raised[cpu]) {
       irq_enable(); /* the timers run here, between exits, never inside one */
       timer_softirq();
       continue;
     }
-    /* Whatever stops v from running (block, pause, shutdown, its slice)
-     * sets sched_resched (sched/core.c), so one flag says it all. */
-    if (sched_resched) {
+    /* Whatever stops v from running (block, pause, shutdown, its slice,
+     * another CPU's request) sets this CPU's resched flag (sched/core.c),
+     * so one flag says it all. */
+    if (*resched) {
       irq_enable();
       return; /* the scheduler's turn */
     }
@@ -98,9 +155,15 @@ void arch_vcpu_run(struct vcpu *v)
       vmx_deliver_upcall(v);
     if (exit_tsc)  /* the time since the last exit was the hypervisor's */
       v->hv_cycles += rdtsc() - exit_tsc;
+    /* The guest runs without hv_lock (include/hv/spinlock.h).  A flag
+     * another CPU sets from now on comes with a kick: the interrupt,
+     * pending while interrupts are off here, makes the entry exit at
+     * once. */
+    hv_lock_drop();
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
     exit_tsc = rdtsc();
     irq_enable();  /* ... here, by the host's own handler */
+    hv_lock_take(); /* interrupts on: a CPU waiting for our answer to an IPI gets it */
     if (err) {
       domain_crash(v->dom, "VM entry failed, VM-instruction error %llu",
                    (unsigned long long)vmcs_read(VMCS_VM_INSTRUCTION_ERROR));

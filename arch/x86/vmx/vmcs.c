@@ -17,14 +17,26 @@ static uint32_t adjust(uint32_t msr, uint32_t want)
   return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
 
-int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
+int vmcs_set_host_cpu(void)
 {
-  bool true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & (1ULL << 55);
   struct {
     uint16_t limit;
     uint64_t base;
   } __packed gdtr, idtr;
   asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+  int err = 0;
+  /* HOST_RSP is written by vmx_enter at every entry; CR0/3/4 and the
+   * selectors are the same on every CPU. */
+  err |= vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
+  err |= vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->tss);
+  err |= vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base); /* this CPU's own */
+  err |= vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+  return err ? -EIO : 0;
+}
+
+int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
+{
+  bool true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & (1ULL << 55);
   int err = 0;
 
   /* The preemption timer is a backstop for the scheduler: Bochs 2.7 lets
@@ -71,10 +83,7 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   err |= vmcs_write(VMCS_HOST_GS_SEL, 0);
   err |= vmcs_write(VMCS_HOST_TR_SEL, GDT_TSS);
   err |= vmcs_write(VMCS_HOST_FS_BASE, 0);
-  err |= vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
-  err |= vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->tss);
-  err |= vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base); /* this CPU's own */
-  err |= vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+  err |= vmcs_set_host_cpu();
   err |= vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
   err |= vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
   err |= vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);

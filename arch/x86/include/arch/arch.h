@@ -31,6 +31,20 @@ void arch_wallclock(uint64_t *sec, uint32_t *nsec);
 /* Ask for a timer interrupt at or after deadline_ns (0 cancels). */
 void arch_timer_program(uint64_t deadline_ns);
 
+/* CPUs.  arch_cpu_id: this CPU's number (0 is the boot CPU, the others
+ * follow without gaps; less than HV_MAX_CPUS).  arch_cpu_mask: the CPUs
+ * that can run vcpus (online, VT-x on), bit n for CPU n.
+ * arch_cpu_relax: a hint inside a spin loop.  arch_cpu_kick: an interrupt
+ * to CPU cpu (not this one) whose only effect is to end its guest mode or
+ * its halt, so that it looks at its flags (sched_pcpu[cpu].resched); the
+ * flags must be set before the kick.  arch_start_cpus: every other CPU in
+ * arch_cpu_mask calls fn once, then halts for good when fn returns. */
+unsigned int arch_cpu_id(void);
+uint64_t arch_cpu_mask(void);
+void arch_cpu_relax(void);
+void arch_cpu_kick(unsigned int cpu);
+void arch_start_cpus(void (*fn)(void));
+
 /* Interrupts off on this CPU; returns the previous state for
  * arch_irq_restore.  Guards data shared with interrupt handlers. */
 unsigned long arch_irq_save(void);
@@ -101,9 +115,18 @@ int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len
  * (32-bit protected mode, paging off, EBX = start_info).  Returns 0 or
  * -ENOMEM / -EIO. */
 int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info);
+/* Free v's hardware state.  v must not be running on another CPU (if it
+ * is this CPU's current vcpu, its state leaves this CPU first). */
 void arch_vcpu_destroy(struct vcpu *v);
-/* Run v until something needs the scheduler (it blocked, its domain ended,
- * or it has run a timeslice); handles the VM exits in between. */
+/* This CPU will run no vcpu for a while (idle, or leaving the scheduler):
+ * the state of the vcpu it ran last leaves it (VMCLEAR), so that any CPU
+ * may run or free that vcpu next.  The scheduler calls it before it lets
+ * go of hv_lock other than to enter a guest. */
+void arch_vcpu_park(void);
+/* Run v on this CPU until something needs the scheduler (it blocked, its
+ * domain ended, or it has run a timeslice); handles the VM exits in
+ * between.  Called and returns with hv_lock held; drops it while in the
+ * guest.  v may have run on another CPU before (its state moves here). */
 void arch_vcpu_run(struct vcpu *v);
 
 /* Early set-up before anything else: descriptor tables and exception

@@ -34,6 +34,7 @@ struct arch_vcpu {
   paddr_t vmcs;        /* this vcpu's VMCS region */
   uint16_t vpid;       /* tags its TLB entries; never 0 (the host's) */
   bool launched;       /* VMLAUNCH done; VMRESUME from now on */
+  unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
   bool intr_window;    /* interrupt-window exiting is on */
   struct guest_regs regs;
 };

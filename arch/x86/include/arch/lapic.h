@@ -30,6 +30,7 @@ uint32_t lapic_id(void);
 void lapic_send_ipi(uint32_t dest, uint32_t icr_low);
 #define LAPIC_ICR_INIT 0x00004500    /* INIT, level assert */
 #define LAPIC_ICR_STARTUP 0x00004600 /* STARTUP | vector (start page number) */
+#define LAPIC_ICR_FIXED 0x00004000   /* fixed delivery, assert | vector */
 
 /* Calibrated clock rates (arch/x86/time.c). */
 extern uint64_t time_tsc_hz, time_lapic_hz;
@@ -38,6 +39,9 @@ extern uint64_t time_tsc_hz, time_lapic_hz;
 void time_init(void);
 /* Read the RTC for the guests' wall clock (after time_init). */
 void rtc_init(void);
+/* Start this CPU's LAPIC timer (another CPU than the boot CPU, after
+ * time_init): the same divider and vector. */
+void time_init_ap(void);
 /* Busy-wait for us microseconds (the TSC must be calibrated). */
 void udelay(uint64_t us);
 

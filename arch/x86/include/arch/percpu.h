@@ -6,6 +6,7 @@
 #include <hv/types.h>
 
 #define MAX_CPUS 64
+_Static_assert(MAX_CPUS == HV_MAX_CPUS, "CPU numbers are the generic code's");
 #define CPU_STACK_SIZE 16384
 #define IST_STACK_SIZE 8192
 #define NR_IST 3 /* #DF, NMI, #MC (IST slots 1..3) */
@@ -38,6 +39,9 @@ struct per_cpu {
   volatile bool online;  /* set by the CPU itself once it is up */
   struct cpu_stacks *stacks;
   paddr_t vmxon;         /* its VMXON region, 0 while VMX is off */
+  struct vcpu *vmcs_vcpu; /* whose VMCS is active here (arch/x86/vmx/vcpu.c) */
+  volatile bool in_sched; /* runs the scheduler: it may cache guest
+                           * translations, so EPT flushes reach it */
   uint64_t gdt[5] __aligned(16);
   struct tss tss __aligned(64);
 };
@@ -53,9 +57,16 @@ static inline struct per_cpu *this_cpu(void)
 }
 
 /* Start the other CPUs the MADT lists; each comes up with its own
- * descriptor tables, stacks, LAPIC and (if the boot CPU has it) VMX, then
- * waits halted.  Prints one line per CPU that fails to answer. */
+ * descriptor tables, stacks, LAPIC and timer and (if the boot CPU has it)
+ * VMX, then waits halted until arch_start_cpus.  Prints one line per CPU
+ * that fails to answer. */
 struct boot_info;
+struct vcpu;
 void smp_init(const struct boot_info *bi);
+/* After a change of the EPT whose pointer is eptp: every other CPU in the
+ * scheduler drops its cached translations for it (INVEPT in an IPI's
+ * handler), and this returns once all have.  The caller holds hv_lock
+ * (one flush at a time) and has flushed its own CPU. */
+void smp_flush_ept(uint64_t eptp);
 
 #endif

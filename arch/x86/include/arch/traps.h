@@ -10,6 +10,8 @@
 
 /* Interrupt vectors we use (exceptions are 0..31). */
 #define VEC_TIMER 0xf0
+#define VEC_KICK 0xf1      /* arch_cpu_kick: leave guest mode or halt, nothing more */
+#define VEC_EPT_FLUSH 0xf2 /* smp_flush_ept: INVEPT, then answer */
 #define VEC_SPURIOUS 0xff
 
 /* What arch/x86/entry.S pushes: the general registers, then the vector and

@@ -185,6 +185,10 @@
  * boot ABI defines: 32-bit protected mode, paging off, flat 4 GiB
  * segments, TR loaded, EIP = entry.  Returns 0 or -EIO. */
 int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry);
+/* Write the host-state fields that differ between CPUs (GS base: the
+ * per_cpu; TR base; GDTR and IDTR bases; SDM 24.5) into the current VMCS
+ * for this CPU.  Needed when a VMCS moves to another CPU.  0 or -EIO. */
+int vmcs_set_host_cpu(void);
 
 /* Enter the guest whose VMCS is current with the registers in regs
  * (struct guest_regs, arch/domain.h); returns 0 at the next VM exit with

@@ -69,6 +69,10 @@ int vmx_selftest(void);
 /* Is this CPU in VMX operation? */
 bool vmx_enabled(void);
 
+/* Drop this CPU's cached translations for the EPT whose pointer is eptp
+ * (INVEPT single-context, SDM 29.4.3.1). */
+void ept_invept_local(uint64_t eptp);
+
 struct vcpu;
 /* Before entering v: inject its event upcall if one is due and it can
  * take it, else ask for an exit when it can (arch/x86/vmx/exit.c). */
