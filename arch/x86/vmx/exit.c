@@ -16,13 +16,6 @@
 #include <public/cpuid.h>
 #include <public/xen.h>
 
-#define MSR_IA32_TSC 0x010
-#define MSR_IA32_APIC_BASE 0x01b
-#define MSR_IA32_MISC_ENABLE 0x1a0
-#define MSR_IA32_PAT 0x277
-#define MSR_EFER_ 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 #define CR0_PG (1ULL << 31)
@@ -150,51 +143,13 @@ static void handle_vmcall(struct vcpu *v)
   skip_instruction();
 }
 
-/* Xen's leaves at 0x40000000 (include/public/cpuid.h), then the host's
- * with what we do not virtualise hidden. */
+/* CPUID: the answer is the guest's policy (arch/x86/vmx/cpuid.c). */
 static void handle_cpuid(struct vcpu *v)
 {
   struct guest_regs *r = &v->arch.regs;
-  uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
-  struct cpuid_regs c = { 0, 0, 0, 0 };
+  struct cpuid_regs c;
 
-  /* Xen answers the whole 0x40000000-0x400001ff range (the second half is
-   * Viridian's, all zeros without it). */
-  if (leaf >= XEN_CPUID_FIRST_LEAF && leaf < XEN_CPUID_FIRST_LEAF + 0x200) {
-    switch (leaf - XEN_CPUID_FIRST_LEAF) {
-    case 0:
-      c = (struct cpuid_regs){ XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES),
-                               XEN_CPUID_SIGNATURE_EBX, XEN_CPUID_SIGNATURE_ECX,
-                               XEN_CPUID_SIGNATURE_EDX };
-      break;
-    case 1:
-      c.eax = (4U << 16) | 19U; /* the Xen interface version we speak */
-      break;
-    case 2:
-      c.eax = 1; /* one hypercall page */
-      c.ebx = XEN_CPUID_HYPERCALL_MSR;
-      break;
-    case 4:
-      c.eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
-              XEN_HVM_CPUID_UPCALL_VECTOR; /* HVMOP_set_evtchn_upcall_vector */
-      c.ebx = v->id;
-      c.ecx = v->dom->id;
-      break;
-    default:
-      break; /* 3 (time) and the rest: zeros until time is virtualised */
-    }
-  } else {
-    c = cpuid(leaf, sub);
-    if (leaf == 1) {
-      /* Hide VMX, SMX, MONITOR, x2APIC, TSC-deadline (none virtualised);
-       * say a hypervisor is present (bit 31). */
-      c.ecx &= ~((1U << 5) | (1U << 6) | (1U << 3) | (1U << 21) | (1U << 24));
-      c.ecx |= 1U << 31;
-      c.ebx = (c.ebx & 0x00ffffff) | (v->id << 24); /* initial APIC id */
-    } else if (leaf == 7 && sub == 0) {
-      c.ebx &= ~(1U << 2); /* SGX */
-    }
-  }
+  vmx_cpuid(v, (uint32_t)r->rax, (uint32_t)r->rcx, &c);
   r->rax = c.eax;
   r->rbx = c.ebx;
   r->rcx = c.ecx;
@@ -205,7 +160,7 @@ static void handle_cpuid(struct vcpu *v)
 /* Xen's hypercall page (arch/x86/hvm/vmx/vmx.c): 128 stubs of 32 bytes,
  * "mov $nr, %eax; vmcall; ret", except iret's, which is ud2 (a PV-only
  * call); the padding is int3. */
-static int fill_hypercall_page(struct vcpu *v, uint64_t gpa)
+int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa)
 {
   static const uint8_t stub[9] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x01, 0xc1, 0xc3 };
   uint8_t page[PAGE_SIZE];
@@ -224,56 +179,14 @@ static int fill_hypercall_page(struct vcpu *v, uint64_t gpa)
   return guestmem_write(v->dom, gpa, page, sizeof(page));
 }
 
+/* RDMSR/WRMSR: arch/x86/vmx/msr.c decides; a refusal is #GP. */
 static void handle_msr(struct vcpu *v, bool write)
 {
   struct guest_regs *r = &v->arch.regs;
   uint32_t msr = (uint32_t)r->rcx;
   uint64_t val = ((r->rdx & 0xffffffff) << 32) | (r->rax & 0xffffffff);
-  bool ok = true;
 
-  switch (msr) {
-  case MSR_EFER_:
-    if (write) /* LMA follows CR0.PG; the guest sets LME (SDM 10.8.5) */
-      vmcs_write(VMCS_GUEST_IA32_EFER,
-                 (val & ~EFER_LMA) | (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA));
-    else
-      val = vmcs_read(VMCS_GUEST_IA32_EFER);
-    break;
-  case MSR_FS_BASE:
-  case MSR_GS_BASE: {
-    uint32_t field = msr == MSR_FS_BASE ? VMCS_GUEST_FS_BASE : VMCS_GUEST_GS_BASE;
-    if (write)
-      vmcs_write(field, val);
-    else
-      val = vmcs_read(field);
-    break;
-  }
-  case MSR_IA32_TSC:
-    if (write)
-      ok = false;
-    else
-      val = rdtsc();
-    break;
-  case MSR_IA32_MISC_ENABLE:
-    if (write)
-      ok = false;
-    else
-      val = 1; /* fast strings */
-    break;
-  case XEN_CPUID_HYPERCALL_MSR:
-    /* Write: guest-physical page to fill; the low bits pick a page of
-     * several, and we offer one.  Read: 0, as Xen answers. */
-    if (!write)
-      val = 0;
-    else if ((val & (PAGE_SIZE - 1)) || fill_hypercall_page(v, val))
-      ok = false;
-    break;
-  default:
-    ok = false;
-    break;
-  }
-  if (!ok) {
-    pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->dom->name, write ? "write" : "read", msr);
+  if (write ? vmx_msr_write(v, msr, val) : vmx_msr_read(v, msr, &val)) {
     inject_exception(VEC_GP, true, 0);
     return;
   }

@@ -45,6 +45,7 @@ static void invvpid_single(uint16_t vpid)
 static void unload(struct per_cpu *pc)
 {
   struct vcpu *old = pc->vmcs_vcpu;
+  vmx_switch_out(old); /* its FPU and MSRs go with its VMCS */
   vmcs_clear(old->arch.vmcs);
   old->arch.launched = false;
   pc->vmcs_vcpu = NULL;
@@ -61,6 +62,7 @@ static int make_current(struct vcpu *v)
   if (err)
     return err;
   pc->vmcs_vcpu = v;
+  vmx_switch_in(v);
   if (v->arch.host_cpu != pc->id) {
     err = vmcs_set_host_cpu();
     invvpid_single(v->arch.vpid);
@@ -102,6 +104,8 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   if (!next_vpid)
     next_vpid = 2; /* wrapped: VPIDs get shared, which is correct but slower */
   v->arch.regs.rbx = start_info; /* the PVH ABI: EBX = struct hvm_start_info */
+  vmx_switch_vcpu_init(v);
+  vmx_msr_vcpu_init(v);
   v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
   int err = vmcs_clear(vmcs) ?: make_current(v) ?:
             vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);

@@ -55,16 +55,29 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   }
   err |= vmcs_write(VMCS_PROC_CONTROLS,
                     adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-                           PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY));
+                           PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY |
+                               PROC_USE_MSR_BITMAPS));
+  err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-                           PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST));
-  err |= vmcs_write(VMCS_EXIT_CONTROLS,
-                    adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
-                           EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER));
-  err |= vmcs_write(VMCS_ENTRY_CONTROLS,
-                    adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-                           ENTRY_LOAD_IA32_EFER));
+                           PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
+                               PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID));
+  uint32_t exit_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+                         EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+                             EXIT_LOAD_IA32_PAT);
+  uint32_t entry_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+                          ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT);
+  /* The guest's PAT is loaded at entry and the host's at exit when the
+   * CPU offers both; otherwise the host's stays and msr.c keeps the
+   * guest's value only. */
+  if (!(exit_ctl & EXIT_LOAD_IA32_PAT))
+    entry_ctl &= ~ENTRY_LOAD_IA32_PAT;
+  err |= vmcs_write(VMCS_EXIT_CONTROLS, exit_ctl);
+  err |= vmcs_write(VMCS_ENTRY_CONTROLS, entry_ctl);
+  if (exit_ctl & EXIT_LOAD_IA32_PAT)
+    err |= vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+  if (entry_ctl & ENTRY_LOAD_IA32_PAT)
+    err |= vmcs_write(VMCS_GUEST_IA32_PAT, 0x0007040600070406ULL); /* power-on value */
   err |= vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
   err |= vmcs_write(VMCS_VPID, vpid);
   /* EPT: write-back, 4-level walk (SDM 24.6.11). */

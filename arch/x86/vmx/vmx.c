@@ -50,6 +50,7 @@ static bool feature_control_ok(void)
  * of its own.  Returns 0, -ENOMEM or -EIO. */
 static int vmx_cpu_on(void)
 {
+  vmx_switch_cpu_init();
   write_cr4(read_cr4() | X86_CR4_VMXE);
   uint64_t cr0 = (read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) & rdmsr(MSR_IA32_VMX_CR0_FIXED1);
   uint64_t cr4 = (read_cr4() | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1);
@@ -114,6 +115,8 @@ int vmx_init(void)
     return unavailable("no INVEPT or INVVPID");
   vmx_caps.ept_2mb = cap & EPT_CAP_2MB;
 
+  if (vmx_msr_init())
+    return unavailable("out of memory for the MSR bitmap");
   usable = true;
   int err = vmx_cpu_on();
   if (err) {

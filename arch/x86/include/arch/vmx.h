@@ -78,4 +78,27 @@ struct vcpu;
  * take it, else ask for an exit when it can (arch/x86/vmx/exit.c). */
 void vmx_deliver_upcall(struct vcpu *v);
 
+/* Guest MSRs (arch/x86/vmx/msr.c). */
+extern paddr_t vmx_msr_bitmap; /* shared by every VMCS */
+int vmx_msr_init(void);        /* once, on the boot CPU: -ENOMEM */
+void vmx_msr_vcpu_init(struct vcpu *v);
+/* RDMSR/WRMSR that exited.  0: done (a read's value in *val); -1: the
+ * guest gets #GP.  v's VMCS must be loaded. */
+int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+/* Xen's hypercall page written at guest-physical gpa: 0 or -EFAULT. */
+int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa);
+
+/* FPU and passed-through MSRs between vcpus (arch/x86/vmx/switch.c). */
+extern bool vmx_has_rdtscp;
+void vmx_switch_cpu_init(void); /* on every CPU before its first vcpu */
+void vmx_switch_vcpu_init(struct vcpu *v);
+void vmx_switch_out(struct vcpu *v); /* this CPU's registers -> v */
+void vmx_switch_in(struct vcpu *v);  /* v -> this CPU's registers */
+
+struct cpuid_regs;
+/* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
+ * reads the current VMCS's secondary controls, so v's VMCS must be loaded. */
+void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out);
+
 #endif
