@@ -54,7 +54,6 @@ BAD_ARGS = [
      "unknown key 'colour'"),
     ("key-twice", ["--dom0", "{k},mem=16,mem=32"], "twice"),
     ("not-key-value", ["--dom0", "{k},initrd"], "key=value"),
-    ("domu-without-dom0", ["--domu", "{k}"], "--dom0"),
     ("bochs-uefi", ["--firmware", "uefi"], "uefi"),
     ("bochs-uefi-explicit", ["--emulator", "bochs", "--firmware", "uefi"], "uefi"),
     ("bad-emulator", ["--emulator", "vmware"], "vmware"),
@@ -243,3 +242,24 @@ def test_dry_run_writes_workdir(hvrun, guest_files, hv_elf, tmp_path):
     assert "clock: sync=none" in rc
     assert "memory: guest=64, host=64" in rc
     assert "module2 /boot/dom0.elf dom0 kernel" in (wd / "grub.cfg").read_text()
+
+
+def test_domus_alone_and_memory_by_need(hvrun, guest_files, hv_elf, tmp_path):
+    """--domu without --dom0 is allowed (the hypervisor starts the domUs
+    alone), and without --mem the machine gets room for every domain."""
+    if not os.path.exists(hv_elf):
+        pytest.fail("%s missing: run make" % hv_elf)
+    wd = tmp_path / "wd"
+    run = hvrun("--dry-run", "--workdir", wd, "--domu", guest_files.kernel + ",mem=300",
+                "--domu", guest_files.kernel)
+    assert run.status == 0, run
+    rc = (wd / "bochsrc").read_text()
+    # 300 + 64 (the second domain's default) + the hypervisor's 64, rounded up
+    assert "memory: guest=448, host=448" in rc
+    cfg = (wd / "grub.cfg").read_text()
+    assert "dom0" not in cfg
+    assert "module2 /boot/domu1.elf domu1 kernel mem=300" in cfg
+    # Given explicitly, --mem is checked, not grown.
+    run = hvrun("--dry-run", "--workdir", tmp_path / "wd2", "--mem", "256",
+                "--domu", guest_files.kernel + ",mem=300")
+    assert run.status == 2 and "the machine has 256 MiB" in run.stderr
