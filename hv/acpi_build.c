@@ -31,9 +31,9 @@ _Static_assert(MADT_OFF + sizeof(struct acpi_madt) == ACPI_BUILD_FIXED_SIZE,
 _Static_assert((XSDT_OFF | FADT_OFF | DSDT_OFF | MADT_OFF) % 16 == 0, "tables 16-byte aligned");
 
 /* Our names in the tables' OEM fields (space-padded, as is usual). */
-static const char OEM_ID[6] = { 'M', 'I', 'C', 'A', ' ', ' ' };
-static const char OEM_TABLE_ID[8] = { 'M', 'I', 'C', 'A', 'P', 'V', 'H', ' ' };
-static const char CREATOR_ID[4] = { 'M', 'I', 'C', 'A' };
+static const char OEM_ID[6] = {'M', 'I', 'C', 'A', ' ', ' '};
+static const char OEM_TABLE_ID[8] = {'M', 'I', 'C', 'A', 'P', 'V', 'H', ' '};
+static const char CREATOR_ID[4] = {'M', 'I', 'C', 'A'};
 #define OEM_REVISION 1
 #define CREATOR_REVISION 1
 
@@ -95,11 +95,11 @@ static void build_madt(struct acpi_madt *m, unsigned int nr_vcpus)
   for (unsigned int i = 0; i < nr_vcpus; i++) {
     /* The APIC ID is what CPUID leaf 1 EBX[31:24] and the emulated
      * LAPIC's ID register say for vcpu i: i itself. */
-    l[i] = (struct acpi_madt_lapic){ .type = ACPI_MADT_TYPE_LAPIC,
-                                     .length = sizeof(struct acpi_madt_lapic),
-                                     .acpi_processor_uid = (uint8_t)i,
-                                     .apic_id = (uint8_t)i,
-                                     .flags = ACPI_MADT_LAPIC_ENABLED };
+    l[i] = (struct acpi_madt_lapic){.type = ACPI_MADT_TYPE_LAPIC,
+                                    .length = sizeof(struct acpi_madt_lapic),
+                                    .acpi_processor_uid = (uint8_t)i,
+                                    .apic_id = (uint8_t)i,
+                                    .flags = ACPI_MADT_LAPIC_ENABLED};
   }
   seal(&m->h);
 }

@@ -10,8 +10,8 @@
 
 /* 5.2.5.3 Root System Description Pointer, revision 2 (ACPI 2.0 and later). */
 struct acpi_rsdp {
-  char signature[8];  /* "RSD PTR " */
-  uint8_t checksum;   /* bytes 0..19 sum to 0 */
+  char signature[8]; /* "RSD PTR " */
+  uint8_t checksum;  /* bytes 0..19 sum to 0 */
   char oem_id[6];
   uint8_t revision;   /* 2 */
   uint32_t rsdt_addr; /* 0: we give an XSDT only */
