@@ -51,7 +51,7 @@ static const uint8_t *table(uint64_t gpa, int written, uint64_t addr, const char
   return t;
 }
 
-/* Build for n vcpus at gpa and check everything; returns the MADT. */
+/* Build for n vcpus at gpa and check everything. */
 static void check_tables(uint64_t gpa, unsigned int n)
 {
   memset(area, 0xaa, sizeof(area));
