@@ -217,6 +217,8 @@ void domain_destroy(struct domain *d)
   }
   frame_free(d->shared_info);
   console_ring_free(d);
+  if (d->acpi_page)
+    frame_free(d->acpi_page);
   gnttab_release(d); /* done already unless it never ran */
   heap_free(d);
   notify_controller();

@@ -1,7 +1,9 @@
 /* The domain builder (PVH): ELF kernels from boot modules into fresh guest
- * RAM, with struct hvm_start_info (version 1) after the kernel. */
+ * RAM, with struct hvm_start_info (version 1) after the kernel and ACPI
+ * tables in a page outside RAM. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/acpi_build.h>
 #include <hv/bootmod.h>
 #include <hv/console.h>
 #include <hv/dombuild.h>
@@ -9,6 +11,7 @@
 #include <hv/domain.h>
 #include <hv/elf.h>
 #include <hv/errno.h>
+#include <hv/frame.h>
 #include <hv/guestmem.h>
 #include <hv/printk.h>
 #include <hv/string.h>
@@ -89,6 +92,9 @@ unsigned int dombuild_memmap(const struct domain *d,
 {
   unsigned int n = 0;
   map[n++] = (struct hvm_memmap_table_entry){ 0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  if (d->acpi_page) /* ACPI data: the OS may read it, never use it as RAM */
+    map[n++] = (struct hvm_memmap_table_entry){ DOMBUILD_ACPI_GPA, PAGE_SIZE,
+                                                XEN_HVM_MEMMAP_TYPE_ACPI, 0 };
   if (d->con_page) /* not RAM, and nothing the guest should put there */
     map[n++] = (struct hvm_memmap_table_entry){ CONSOLE_RING_GFN << PAGE_SHIFT, PAGE_SIZE,
                                                 XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
@@ -96,6 +102,30 @@ unsigned int dombuild_memmap(const struct domain *d,
     map[n++] = (struct hvm_memmap_table_entry){ GiB(4), d->mem_bytes - d->ram_below_4g,
                                                 XEN_HVM_MEMMAP_TYPE_RAM, 0 };
   return n;
+}
+
+/* Outside guest RAM, below the console page, in one page however many
+ * vcpus. */
+_Static_assert(DOMBUILD_ACPI_GPA >= DOMBUILD_LOWMEM_END &&
+                   DOMBUILD_ACPI_GPA + PAGE_SIZE <= CONSOLE_RING_GFN << PAGE_SHIFT,
+               "the ACPI page overlaps RAM or the console page");
+_Static_assert(ACPI_BUILD_SIZE(DOMAIN_MAX_VCPUS) <= PAGE_SIZE, "ACPI tables exceed their page");
+
+/* d's ACPI tables (one local APIC per vcpu) in a page of their own at
+ * DOMBUILD_ACPI_GPA.  The frame is the domain's, as the console page is:
+ * it stays the domain's if the guest maps something else over it, and
+ * domain_destroy frees it.  Returns 0, -ENOMEM or an error of
+ * acpi_build. */
+static int place_acpi(struct domain *d)
+{
+  uint64_t where = ~0ULL;
+  d->acpi_page = frame_alloc_zeroed();
+  if (!d->acpi_page)
+    return -ENOMEM;
+  int n = acpi_build(phys_to_virt(d->acpi_page), PAGE_SIZE, DOMBUILD_ACPI_GPA, d->nr_vcpus);
+  if (n < 0)
+    return n;
+  return guestmem_map_special(d, DOMBUILD_ACPI_GPA >> PAGE_SHIFT, d->acpi_page, &where);
 }
 
 /* struct hvm_start_info and what it points to, in the page at si_gpa;
@@ -130,6 +160,7 @@ static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domc
   blk.si.flags = d->privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
   strlcpy(blk.cmdline, c->km.cmdline, sizeof(blk.cmdline));
   blk.si.cmdline_paddr = si_gpa + offsetof(__typeof__(blk), cmdline);
+  blk.si.rsdp_paddr = d->acpi_page ? DOMBUILD_ACPI_GPA : 0;
   blk.si.memmap_paddr = si_gpa + offsetof(__typeof__(blk), map);
   blk.si.memmap_entries = dombuild_memmap(d, blk.map);
   return guestmem_write(d, si_gpa, &blk, sizeof(blk));
@@ -182,6 +213,11 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
       pr_err("%s: refused: cannot give it a console ring (%d)", name, err);
       goto fail;
     }
+  }
+  err = place_acpi(d);
+  if (err) {
+    pr_err("%s: refused: cannot give it ACPI tables (%d)", name, err);
+    goto fail;
   }
   uint64_t end = load_segments(d, &img);
   if (!end)

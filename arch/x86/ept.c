@@ -154,6 +154,12 @@ paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
 
 void ept_invept_local(uint64_t eptp)
 {
+  /* Outside VMX operation INVEPT is #UD (SDM vol. 3, INVEPT), and a CPU
+   * that never ran a guest caches no EPT translations: nothing to drop.
+   * The domain builder changes a p2m (special pages) before it knows
+   * whether VT-x is there. */
+  if (!vmx_enabled())
+    return;
   struct {
     uint64_t eptp, reserved;
   } desc = { eptp, 0 };

@@ -116,6 +116,7 @@ struct domain {
   uint32_t con_port;        /* its event channel, whose other end is us */
   struct timer con_timer;   /* comes back for output the queue had no room for */
   bool con_broken;          /* the guest's indices are impossible (warned) */
+  paddr_t acpi_page;        /* its ACPI tables (hv/dombuild.c); 0: none */
   struct domain *next;      /* all domains, by creation */
   struct arch_domain arch;
 };

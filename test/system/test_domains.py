@@ -95,9 +95,12 @@ def test_bad_images_are_refused_others_run(hvrun, hv_elf):
 @pytest.mark.qemu
 @pytest.mark.filterwarnings("ignore")
 def test_no_vmx_refuses_domains_cleanly(hvrun):
-    run = hvrun("--emulator", "qemu", "--dom0", HELLO, "--timeout", "60")
+    # The builder maps special pages (ACPI tables, a domU's console ring)
+    # before it learns VT-x is missing: that must not INVEPT (#UD).
+    run = hvrun("--emulator", "qemu", "--dom0", HELLO, "--domu", HELLO, "--timeout", "60")
     assert run.status == 0, describe(run)
     assert hvout.has_line(run.serial, "dom0: refused: VT-x is unavailable"), describe(run)
+    assert hvout.has_line(run.serial, "domu1: refused: VT-x is unavailable"), describe(run)
     assert hvout.has_line(run.serial, "mica: no domain to run"), describe(run)
 
 
