@@ -44,6 +44,43 @@ yield=$(sed -n 's/.*(dom0) events: yield: [0-9]* yields, [0-9]* ticks, \([0-9]*\
 switch=$(( ${yield:-0} / 2 ))
 read -r text data bss _ < <(size build/hv.elf | tail -n 1)
 
+# Linux (issue 5): Debian's cloud kernel and the busybox initramfs that
+# tools/linux-assets downloads once into build/linux.  Native: booted in
+# Bochs without the hypervisor (256 MiB, 1 CPU, console=ttyS0 nokaslr
+# quiet); TSC ticks from vmlinux's entry (startup_64, after GRUB and the
+# decompressor) to the shell, see tools/linux_native.py.
+linux_native="?"
+assets_args=(--quiet)
+[ "$(id -u)" -eq 0 ] && assets_args+=(--apt-update)
+set +e
+tools/linux-assets "${assets_args[@]}" >"$out" 2>&1
+rc=$?
+set -e
+if [ "$rc" -eq 3 ]; then
+  linux_native="no figure: Debian's package registry is out of reach"
+  cat "$out" >&2
+elif [ "$rc" -ne 0 ]; then
+  cat "$out" >&2
+  echo "bench: tools/linux-assets failed" >&2
+  exit 1
+elif ! tools/linuxrun --bench --timeout 600 >"$out" 2>&1; then
+  cat "$out" >&2
+  echo "bench: the native Linux boot failed" >&2
+  exit 1
+else
+  linux_native=$(sed -n 's/^linux-native-boot: \([0-9]*\)$/\1/p' "$out")
+fi
+# ---- Linux under mica: NOT YET (issue 5) ------------------------------
+# When Linux boots under the hypervisor, measure it here the same way:
+#   tools/hvrun --mem 512 --timeout 600 --dom0 build/linux/vmlinux,\
+#     initrd=build/linux/initramfs.cpio.gz,mem=256,cmdline=console=hvc0 quiet
+# waiting for "linux-boot-tsc: N" on dom0's console.  Guests read the
+# host's TSC (no offset), so N counts from power-on: subtract the TSC at
+# dom0's first VM entry (its PVH entry), which the hypervisor has to print,
+# to get the figure comparable with the native row (vmlinux entry to shell).
+linux_mica="not yet"
+linux_ratio="not yet"
+
 echo "| what | figure | aim |"
 echo "| --- | --- | --- |"
 echo "| boot, first instruction to \`mica: ready\` (Bochs, emulated instructions) | ${boot:-?} | < 5,000,000 |"
@@ -55,3 +92,6 @@ echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two doma
 echo "| bare VMCALL exit round trip, self-test guest, no hypercall dispatch (emulated instructions) | ${vmcall:-?} | |"
 echo "| hypervisor image text + data (bytes) | $((text + data)) | < 204,800 |"
 echo "| hypervisor bss (bytes, not in the image) | $bss | |"
+echo "| Linux boot, native: vmlinux entry (startup_64) to the shell, Bochs 256 MiB, 1 CPU (TSC ticks) | ${linux_native:-?} | |"
+echo "| Linux boot under mica: PVH entry to the shell, dom0 256 MiB, 1 vcpu (TSC ticks) | $linux_mica | |"
+echo "| Linux boot, under mica / native | $linux_ratio | |"

@@ -77,7 +77,8 @@ def _qemu_path(p):
 class Emulator:
     """One emulator run: files in workdir, a process group, its log files."""
 
-    def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips):
+    def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
+                 debugger_cmds=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
@@ -89,6 +90,9 @@ class Emulator:
         self.out_log = os.path.join(workdir, kind.split("-")[0] + ".out")
         self.log = os.path.join(workdir, "bochs.log" if kind == "bochs"
                                 else "qemu-debug.log")
+        # Bochs' debugger reads these first (default: just continue);
+        # what it prints goes to out_log.
+        self.debugger_cmds = debugger_cmds or ["c"]
         self.proc = None
         self.master = self.slave = None  # the serial line's pseudo-terminal
         self._log_pos = 0
@@ -139,7 +143,7 @@ class Emulator:
         with open(rc, "w") as f:
             f.write(text)
         with open(cmds, "w") as f:
-            f.write("c\n")
+            f.write("\n".join(self.debugger_cmds) + "\n")
         return ["bochs", "-q", "-f", rc, "-rc", cmds]
 
     def _prepare_qemu(self):
