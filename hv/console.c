@@ -95,14 +95,67 @@ uint64_t console_log_total(void) { return log_total; }
 
 size_t console_tx_queued(void) { return (size_t)(tx_head - tx_tail); }
 
+static const void *line_owner; /* whose line is unfinished on the devices */
+
+/* End the unfinished line, if any; console_lock held. */
+static void end_line_locked(void)
+{
+  if (!line_owner)
+    return;
+  log_put("\n", 1);
+  tx_put("\r\n", 2);
+  line_owner = NULL;
+}
+
+/* "[seconds.micros] ", the start of every line. */
+static int timestamp(char *buf, size_t size)
+{
+  uint64_t ns = arch_now_ns();
+  return snprintf(buf, size, "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000ULL),
+                  (unsigned long long)(ns % 1000000000ULL / 1000));
+}
+
+void console_put_partial(const void *owner, const char *prefix, const char *s, size_t n)
+{
+  char head[64];
+  int h;
+  unsigned long flags = arch_irq_save();
+  spin_lock(&console_lock);
+  if (line_owner != owner) {
+    end_line_locked();
+    h = timestamp(head, sizeof(head));
+    h += snprintf(head + h, sizeof(head) - (size_t)h, "%s", prefix);
+    h = MIN(h, (int)sizeof(head) - 1);
+    log_put(head, (size_t)h);
+    tx_put(head, (size_t)h);
+    line_owner = owner;
+  }
+  log_put(s, n);
+  tx_put(s, n);
+  kick_locked();
+  spin_unlock(&console_lock);
+  arch_irq_restore(flags);
+}
+
+void console_end_line(const void *owner)
+{
+  unsigned long flags = arch_irq_save();
+  spin_lock(&console_lock);
+  if (line_owner == owner) {
+    end_line_locked();
+    kick_locked();
+  }
+  spin_unlock(&console_lock);
+  arch_irq_restore(flags);
+}
+
+bool console_line_is(const void *owner) { return line_owner == owner; }
+
 /* Write one line: timestamp, text, CR LF (serial terminals want CR). */
 void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 {
   char line[512];
-  uint64_t ns = arch_now_ns();
-  int n = snprintf(line, sizeof(line), "[%5llu.%06llu] ",
-                   (unsigned long long)(ns / 1000000000ULL),
-                   (unsigned long long)(ns % 1000000000ULL / 1000));
+  int n = timestamp(line, sizeof(line));
   int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
   size_t len = (size_t)n + MIN((size_t)m, sizeof(line) - n - 1);
   while (len > (size_t)n && line[len - 1] == '\n')
@@ -110,6 +163,7 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 
   unsigned long flags = arch_irq_save(); /* one line stays in one piece */
   spin_lock(&console_lock);
+  end_line_locked(); /* a guest's unfinished line ends first */
   log_put(line, len);
   log_put("\n", 1);
   if (lvl <= console_loglvl || in_panic) {

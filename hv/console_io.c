@@ -58,6 +58,8 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
         domain_console_putc(v->dom, chunk[i]);
       done += n;
     }
+    if (console_mux_has_focus(v->dom))
+      domain_console_flush(v->dom); /* a prompt shows before its line ends */
     if (turn < count) {
       args[1] = count - turn;
       args[2] = buf + turn;

@@ -54,6 +54,8 @@ static void set_focus(struct domain *d)
   printk(LOG_ALWAYS, "mica: console input goes to %s (Ctrl-A three times to switch)", d->name);
 }
 
+bool console_mux_has_focus(const struct domain *d) { return have_focus && focus == d->id; }
+
 /* The domain with the focus; moves it on when that one ended. */
 static struct domain *focused(void)
 {

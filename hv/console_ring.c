@@ -70,6 +70,8 @@ static void drain(struct domain *d, bool all)
       domain_console_putc(d, buf[i]);
     took = true;
   }
+  if (took && console_mux_has_focus(d))
+    domain_console_flush(d); /* a prompt shows before its line ends */
   if (took && !all)
     notify(d); /* the guest may wait for space */
   /* What is left is picked up when the queue has drained a bit. */

@@ -125,8 +125,8 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
   if (d->state != DOMAIN_RUNNING)
     return false;
   console_ring_stop(d); /* what it wrote before it stopped is printed */
-  if (d->con_len)
-    domain_console_putc(d, '\n'); /* flush a partial line */
+  if (d->con_len || console_line_is(d))
+    domain_console_putc(d, '\n'); /* end a partial line */
   d->state = state;
   /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
    * domain_shutdown). */
@@ -260,16 +260,36 @@ const char *domain_exit_reason(const struct domain *d)
 
 void domain_console_putc(struct domain *d, char c)
 {
-  /* Keep printable text and tabs; a line ends at '\n' or when full. */
-  if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7e))
+  /* Printable text passes, and what a terminal needs for line editing
+   * (BEL, BS, TAB, CR, ESC); other bytes become '?'.  A line ends at '\n'
+   * or when the buffer is full. */
+  if (c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\a' && c != 0x1b &&
+      (c < 0x20 || c > 0x7e))
     c = '?';
-  if (c == '\r')
-    return;
   if (c != '\n')
     d->con_buf[d->con_len++] = c;
-  if (c == '\n' || d->con_len == sizeof(d->con_buf) - 1) {
+  if (c != '\n' && d->con_len < sizeof(d->con_buf) - 1)
+    return;
+  if (c == '\n' && d->con_len && d->con_buf[d->con_len - 1] == '\r')
+    d->con_len--; /* CR LF: the console adds its own */
+  if (console_line_is(d)) { /* its unfinished line is on the serial line */
+    if (d->con_len)
+      console_put_partial(d, "", d->con_buf, d->con_len);
+    if (c == '\n')
+      console_end_line(d);
+  } else {
     d->con_buf[d->con_len] = '\0';
     printk(LOG_ALWAYS, "(%s) %s", d->name, d->con_buf);
-    d->con_len = 0;
   }
+  d->con_len = 0;
+}
+
+void domain_console_flush(struct domain *d)
+{
+  char prefix[DOMAIN_NAME_MAX + 4];
+  if (!d->con_len)
+    return;
+  snprintf(prefix, sizeof(prefix), "(%s) ", d->name);
+  console_put_partial(d, prefix, d->con_buf, d->con_len);
+  d->con_len = 0;
 }

@@ -26,6 +26,16 @@ uint64_t console_log_total(void);
 /* Bytes waiting in the queue to the console devices. */
 size_t console_tx_queued(void);
 
+/* An unfinished line, for a guest whose shell prompt must show before its
+ * line ends.  console_put_partial writes n bytes of owner's line: when
+ * the serial line is not already in the middle of owner's line, it first
+ * starts a new one with a timestamp and `prefix`.  Any other output ends
+ * the unfinished line first (printk starts on a fresh line), so lines
+ * never mix.  console_end_line ends owner's line if it is unfinished. */
+void console_put_partial(const void *owner, const char *prefix, const char *s, size_t n);
+void console_end_line(const void *owner);
+bool console_line_is(const void *owner);
+
 /* ---- The backend's side of a console ring page (hv/xencons.c) ----
  * Each reads the guest's index once and returns -EIO, changing nothing,
  * when it claims more bytes than the ring holds. */
@@ -60,6 +70,8 @@ void console_ring_free(struct domain *d);
  * the serial line (after the domains are built). */
 void console_mux_start(void);
 void console_mux_stop(void);
+/* Whether d has the input focus (its unfinished lines are shown). */
+bool console_mux_has_focus(const struct domain *d);
 /* CONSOLEIO_read for dom0: up to n bytes typed while it had the focus. */
 size_t console_mux_read(char *buf, size_t n);
 

@@ -96,6 +96,8 @@ struct domain {
   unsigned int pause_count;  /* domctl pause: no vcpu runs while > 0 */
   bool destroy_paused;       /* domctl destroy paused it, waiting for its
                               * vcpus to leave the other CPUs */
+  uint64_t first_entry_tsc;  /* TSC at its first VM entry (0: none yet); the
+                              * start of the Linux boot figure in make bench */
   bool release_pending;      /* stopped, but a vcpu was still on another
                               * CPU: what it used goes when the vcpu leaves */
   unsigned int weight;       /* share of the CPU relative to others */
@@ -163,5 +165,9 @@ const char *domain_exit_reason(const struct domain *d);
 /* One character of the domain's console output (line buffered, printed
  * with the domain's name in front). */
 void domain_console_putc(struct domain *d, char c);
+/* Print the domain's unfinished line now, without ending it (the domain
+ * with the input focus: its shell's prompt has no line end); what it
+ * writes next continues that line unless other output came between. */
+void domain_console_flush(struct domain *d);
 
 #endif

@@ -5,7 +5,8 @@
  *   reserved page in the memory map), writes a greeting through the ring,
  *   then lines=N numbered lines as fast as the ring takes them (waiting on
  *   the port when it is full), then reads echo=K lines of input from the
- *   ring and prints each one's bytes in hex.  broken=1 first claims more
+ *   ring and prints each one's bytes in hex (prompt=1: after a prompt
+ *   without a line end, as a shell does).  broken=1 first claims more
  *   output than the ring holds, then repairs the index.
  * mode=read (dom0): binds VIRQ_CONSOLE and reads lines=K lines with
  *   CONSOLEIO_read, printing each one's bytes in hex.
@@ -224,9 +225,13 @@ static int mode_ring(const struct hvm_start_info *si)
   }
 
   unsigned long echo = cmdline_num(guest_cmdline(si), "echo", 0);
+  bool prompt = cmdline_num(guest_cmdline(si), "prompt", 0);
   for (unsigned long i = 0; i < echo; i++) {
     char hex[200];
-    ring_printf("console: reading line %lu\n", i + 1);
+    if (prompt) /* a shell's prompt: no line end before the input */
+      ring_printf("console: line %lu> ", i + 1);
+    else
+      ring_printf("console: reading line %lu\n", i + 1);
     read_line(ring_getc, hex, sizeof(hex));
     ring_printf("console: got %s\n", hex);
   }

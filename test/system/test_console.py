@@ -124,3 +124,46 @@ def test_input_focus():
     # domu1's impossible ring indices were refused, then it was heard again.
     warned = text.find("domu1: console ring indices are inconsistent")
     assert 0 <= warned < text.find("(domu1) console: the ring works again"), text[-4000:]
+
+
+def test_prompt_shows_before_its_line_ends():
+    """The domain with the focus has its unfinished line shown (a shell's
+    prompt), and what it writes next continues that line.  hvrun runs on a
+    terminal here, so its output is raw as a user sees it."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([HVRUN, "--emulator", "bochs", "--timeout", "120",
+                          "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+
+    def wait_for(what, timeout=90):
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while what not in out:
+            left = deadline - time.monotonic()
+            if left <= 0 or p.poll() is not None and not select.select([master], [], [], 0)[0]:
+                p.kill()
+                pytest.fail("no %r; output:\n%r" % (what, out[-1500:]))
+            if select.select([master], [], [], min(left, 0.5))[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    pass
+
+    try:
+        wait_for(b"(domu1) console: line 1> ")
+        os.write(master, b"ok\r")
+        wait_for(b"(domu1) console: line 1> console: got 6f 6b\r")
+        wait_for(b"(domu1) console: line 2> ")
+        os.write(master, b"x\r")
+        wait_for(b"(domu1) console: line 2> console: got 78\r")
+        wait_for(b"mica: power off")
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)

@@ -163,6 +163,11 @@ void arch_vcpu_run(struct vcpu *v)
      * another CPU sets from now on comes with a kick: the interrupt,
      * pending while interrupts are off here, makes the entry exit at
      * once. */
+    if (__builtin_expect(!v->dom->first_entry_tsc, 0)) {
+      v->dom->first_entry_tsc = rdtsc();
+      pr_info("%s: first entry at TSC %llu", v->dom->name,
+              (unsigned long long)v->dom->first_entry_tsc);
+    }
     hv_lock_drop();
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
     exit_tsc = rdtsc();
