@@ -3,6 +3,8 @@
  * fault it causes crashes its domain, never the hypervisor. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -17,7 +19,6 @@
 #include <public/xen.h>
 
 #define MSR_IA32_TSC 0x010
-#define MSR_IA32_APIC_BASE 0x01b
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_IA32_PAT 0x277
 #define MSR_EFER_ 0xc0000080
@@ -83,16 +84,20 @@ void vmx_deliver_upcall(struct vcpu *v)
 {
   const struct vcpu_info *vi = v->vi;
   uint8_t vector = 0;
+  bool lapic = false;
 
-  /* A per-vcpu vector, when set, is an edge (raised once per 0 -> 1 of
-   * upcall_pending, like a LAPIC IRR bit); the domain's callback vector
-   * is a level, held while upcall_pending is set (Xen's
-   * hvm_vcpu_has_pending_irq).  Both wait while upcall_mask is set. */
-  if (v->upcall_vector) {
-    if (v->upcall_vector_raised && !vi->evtchn_upcall_mask)
-      vector = v->upcall_vector;
-  } else if (v->dom->callback_vector && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
+  /* The domain's callback vector is a level, held while upcall_pending
+   * is set and upcall_mask clear, that bypasses the local APIC: no IRR,
+   * no ISR, no EOI (Xen's hvm_intsrc_vector); it goes first, as in Xen's
+   * hvm_vcpu_has_pending_irq.  Everything else comes from the local
+   * APIC, a per-vcpu upcall vector too (in IRR since evtchn_kick; it
+   * waits for the EOI, not for upcall_mask, which HVM guests do not use). */
+  if (!v->upcall_vector && v->dom->callback_vector && vi->evtchn_upcall_pending &&
+      !vi->evtchn_upcall_mask) {
     vector = v->dom->callback_vector;
+  } else if (v->arch.vlapic.pending) {
+    vector = v->arch.vlapic.pending;
+    lapic = true;
   }
   if (!vector) {
     if (v->arch.intr_window)
@@ -109,7 +114,8 @@ void vmx_deliver_upcall(struct vcpu *v)
     return;
   }
   vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
-  v->upcall_vector_raised = false;
+  if (lapic)
+    vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
   if (v->arch.intr_window)
     set_intr_window(v, false);
 }
@@ -186,13 +192,16 @@ static void handle_cpuid(struct vcpu *v)
   } else {
     c = cpuid(leaf, sub);
     if (leaf == 1) {
-      /* Hide VMX, SMX, MONITOR, x2APIC, TSC-deadline (none virtualised);
-       * say a hypervisor is present (bit 31). */
-      c.ecx &= ~((1U << 5) | (1U << 6) | (1U << 3) | (1U << 21) | (1U << 24));
+      /* Hide VMX, SMX, MONITOR (none virtualised); say a hypervisor is
+       * present (bit 31). */
+      c.ecx &= ~((1U << 5) | (1U << 6) | (1U << 3));
       c.ecx |= 1U << 31;
       c.ebx = (c.ebx & 0x00ffffff) | (v->id << 24); /* initial APIC id */
+      vlapic_cpuid(v, leaf, sub, &c);
     } else if (leaf == 7 && sub == 0) {
       c.ebx &= ~(1U << 2); /* SGX */
+    } else {
+      vlapic_cpuid(v, leaf, sub, &c);
     }
   }
   r->rax = c.eax;
@@ -231,6 +240,11 @@ static void handle_msr(struct vcpu *v, bool write)
   uint64_t val = ((r->rdx & 0xffffffff) << 32) | (r->rax & 0xffffffff);
   bool ok = true;
 
+  /* The local APIC's MSRs: arch/x86/vlapic.c. */
+  if (vlapic_msr_owned(msr)) {
+    ok = (write ? vlapic_msr_write(v, msr, val) : vlapic_msr_read(v, msr, &val)) == 0;
+    goto done;
+  }
   switch (msr) {
   case MSR_EFER_:
     if (write) /* LMA follows CR0.PG; the guest sets LME (SDM 10.8.5) */
@@ -272,6 +286,7 @@ static void handle_msr(struct vcpu *v, bool write)
     ok = false;
     break;
   }
+done:
   if (!ok) {
     pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->dom->name, write ? "write" : "read", msr);
     inject_exception(VEC_GP, true, 0);

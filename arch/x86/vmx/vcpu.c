@@ -15,6 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/mm.h>
 #include <arch/percpu.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -77,22 +78,23 @@ void arch_vcpu_park(void)
     unload(pc);
 }
 
-/* The cheap test before every entry: could an upcall be due, or is an
- * interrupt window open that should be closed?  vmx_deliver_upcall
- * decides the rest. */
+/* The cheap test before every entry: could an interrupt be due (the
+ * domain's callback vector, or the local APIC's next vector, which holds
+ * a per-vcpu upcall vector too), or is an interrupt window open that
+ * should be closed?  vmx_deliver_upcall decides the rest. */
 static inline bool upcall_may_be_due(const struct vcpu *v)
 {
-  if (v->arch.intr_window)
+  if (v->arch.intr_window || v->arch.vlapic.pending)
     return true;
-  if (v->upcall_vector)
-    return v->upcall_vector_raised;
-  return v->dom->callback_vector && v->vi->evtchn_upcall_pending;
+  return !v->upcall_vector && v->dom->callback_vector && v->vi->evtchn_upcall_pending;
 }
 
-int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
+void arch_vcpu_create(struct vcpu *v) { vlapic_init(v); }
+
+/* A VMCS region and a VPID for v, the region VMCLEARed (launch state
+ * clear; the VMCS current on this CPU, if any, stays current). */
+static int vmcs_alloc(struct vcpu *v)
 {
-  if (!vmx_enabled())
-    return -ENODEV;
   paddr_t vmcs = frame_alloc_zeroed();
   if (!vmcs)
     return -ENOMEM;
@@ -101,10 +103,19 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   v->arch.vpid = next_vpid++;
   if (!next_vpid)
     next_vpid = 2; /* wrapped: VPIDs get shared, which is correct but slower */
+  return vmcs_clear(vmcs);
+}
+
+int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
+{
+  if (!vmx_enabled())
+    return -ENODEV;
+  int err = vmcs_alloc(v);
+  if (err == -ENOMEM)
+    return err;
   v->arch.regs.rbx = start_info; /* the PVH ABI: EBX = struct hvm_start_info */
   v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
-  int err = vmcs_clear(vmcs) ?: make_current(v) ?:
-            vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
+  err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
   /* Not left active here: the vcpu may first run on another CPU. */
   arch_vcpu_park();
   if (err) {
@@ -116,6 +127,7 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
+  vlapic_destroy(v);
   if (!v->arch.vmcs)
     return;
   /* Active on this CPU, it must be flushed out before the frame goes;

@@ -3,6 +3,7 @@
 #ifndef ARCH_DOMAIN_H
 #define ARCH_DOMAIN_H
 
+#include <arch/vlapic.h>
 #include <hv/types.h>
 
 /* General registers not kept in the VMCS; the layout is fixed by
@@ -37,6 +38,7 @@ struct arch_vcpu {
   unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
   bool intr_window;    /* interrupt-window exiting is on */
   struct guest_regs regs;
+  struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
 };
 
 #endif
