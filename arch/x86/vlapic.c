@@ -8,11 +8,12 @@
  * Nothing here touches VMX: the run loop injects v->arch.vlapic.pending
  * (arch/x86/vmx/exit.c) and calls vlapic_ack when it does.  Everything
  * runs under hv_lock; another vcpu's APIC is changed only through
- * vlapic_set_irq, which wakes or kicks that vcpu. */
+ * vlapic_set_irq and INIT/SIPI, which wake or kick that vcpu. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/vlapic.h>
+#include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
@@ -372,6 +373,7 @@ static void reset_registers(struct vlapic *l)
   l->timer_dcr = 0;
   l->timer_divisor = 2; /* DCR 0: divide by 2 */
   l->tsc_deadline = 0;
+  l->wait_for_sipi = false;
   update(l);
 }
 
@@ -455,6 +457,37 @@ static void warn_once(bool *warned, const struct vcpu *v, const char *what)
   pr_warn("%s: vcpu %u sent %s: not supported, ignored", v->dom->name, v->id, what);
 }
 
+/* INIT to a vcpu that is not running: its APIC goes back to the INIT
+ * state and waits for a STARTUP (SDM 9.4.4). */
+static void deliver_init(struct vcpu *src, struct vcpu *t)
+{
+  static bool warned;
+  if (t->online) {
+    /* Resetting a vcpu that runs (Xen's vcpu_reset) is not there yet. */
+    warn_once(&warned, src, "an INIT IPI to a running vcpu");
+    return;
+  }
+  reset_registers(apic(t));
+  apic(t)->wait_for_sipi = true;
+}
+
+/* STARTUP to a vcpu waiting for one: it starts in real mode at
+ * vector * 4096.  Others ignore it, as a second SIPI is ignored. */
+static void deliver_startup(struct vcpu *t, uint8_t vector)
+{
+  if (t->online || !apic(t)->wait_for_sipi)
+    return;
+  apic(t)->wait_for_sipi = false;
+  int err = vmx_vcpu_start_real(t, vector);
+  if (err) {
+    pr_err("%s: vcpu %u cannot start (%d); it stays offline", t->dom->name, t->id, err);
+    return;
+  }
+  pr_info("%s: vcpu %u started by INIT/SIPI at 0x%x", t->dom->name, t->id, vector << 12);
+  t->initialised = true;
+  sched_vcpu_start(t);
+}
+
 /* Lowest priority: the matching enabled APIC with the lowest PPR (ties
  * to the lowest vcpu id; Xen rotates). */
 static struct vcpu *lowest_priority(struct vcpu *src, unsigned int shorthand, uint32_t dest,
@@ -473,7 +506,7 @@ static struct vcpu *lowest_priority(struct vcpu *src, unsigned int shorthand, ui
 
 static void send_ipi(struct vcpu *src, uint32_t icr, uint32_t dest)
 {
-  static bool warned_nmi, warned_smi, warned_mode, warned_init;
+  static bool warned_nmi, warned_smi, warned_mode;
   struct domain *d = src->dom;
   unsigned int mode = (icr >> ICR_DM_SHIFT) & 7, shorthand = (icr >> ICR_SHORTHAND_SHIFT) & 3;
   bool logical = icr & ICR_LOGICAL;
@@ -497,8 +530,16 @@ static void send_ipi(struct vcpu *src, uint32_t icr, uint32_t dest)
         vlapic_set_irq(d->vcpus[i], vector);
     return;
   case DM_INIT:
+    if ((icr & (ICR_LEVEL | ICR_ASSERT)) == ICR_LEVEL)
+      return; /* INIT level de-assert: nothing to do (Xen) */
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+      if (d->vcpus[i] != src && dest_matches(d->vcpus[i], src, shorthand, dest, logical))
+        deliver_init(src, d->vcpus[i]);
+    return;
   case DM_STARTUP:
-    warn_once(&warned_init, src, "INIT/STARTUP (secondary vcpus cannot start yet)");
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+      if (d->vcpus[i] != src && dest_matches(d->vcpus[i], src, shorthand, dest, logical))
+        deliver_startup(d->vcpus[i], vector);
     return;
   case DM_NMI:
     warn_once(&warned_nmi, src, "an NMI IPI");

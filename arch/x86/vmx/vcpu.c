@@ -23,6 +23,7 @@
 #include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
+#include <hv/string.h>
 #include <hv/timer.h>
 #include <hv/printk.h>
 
@@ -125,6 +126,39 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   return 0;
 }
 
+int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
+{
+  if (!vmx_enabled())
+    return -ENODEV;
+  if (!v->arch.vmcs) {
+    int err = vmcs_alloc(v);
+    if (err) {
+      if (v->arch.vmcs)
+        frame_free(v->arch.vmcs);
+      v->arch.vmcs = 0;
+      return err;
+    }
+  }
+  /* The VMCS is written on the CPU that runs v next (arch_vcpu_run):
+   * here the sender's VMCS is the current one. */
+  memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+  v->arch.start_vector = vector;
+  v->arch.start_pending = true;
+  return 0;
+}
+
+/* The state of a vcpu that got INIT and then STARTUP (SDM 9.1.1, table
+ * 9-1; 9.4.4): real mode at CS = vector << 8, IP 0.  v's VMCS is
+ * current on this CPU; it is written whole, as for a new vcpu. */
+static int start_real(struct vcpu *v)
+{
+  v->arch.start_pending = false;
+  v->arch.intr_window = false; /* the controls are written afresh */
+  invvpid_single(v->arch.vpid); /* it may have run before, with other mappings */
+  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0) ?:
+         vmcs_set_real_mode((uint16_t)(v->arch.start_vector << 8));
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
   vlapic_destroy(v);
@@ -143,6 +177,10 @@ void arch_vcpu_run(struct vcpu *v)
 {
   if (make_current(v)) {
     domain_crash(v->dom, "cannot load the VMCS of vcpu %u", v->id);
+    return;
+  }
+  if (v->arch.start_pending && start_real(v)) {
+    domain_crash(v->dom, "cannot set up vcpu %u for its STARTUP IPI", v->id);
     return;
   }
   sched_vcpu_on_cpu(v);

@@ -37,6 +37,8 @@ struct arch_vcpu {
   bool launched;       /* VMLAUNCH done; VMRESUME from now on */
   unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
   bool intr_window;    /* interrupt-window exiting is on */
+  bool start_pending;  /* a STARTUP IPI came: reset to real mode before it runs */
+  uint8_t start_vector; /* ... at CS = start_vector << 8, IP 0 */
   struct guest_regs regs;
   struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
 };

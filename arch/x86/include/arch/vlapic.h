@@ -61,6 +61,8 @@ struct vlapic {
   uint64_t timer_next_ns; /* the deadline the soft timer is armed for */
   uint64_t tsc_deadline;
   struct timer timer;
+
+  bool wait_for_sipi;   /* INIT seen while the vcpu was not running */
 };
 
 struct vcpu;
