@@ -84,10 +84,10 @@ bool evtchn_upcall_due(const struct vcpu *v)
   /* A per-vcpu vector waits in the vcpu's interrupt controller with its
    * other interrupts, which the arch knows (Xen's
    * local_events_need_delivery looks at the LAPIC the same way). */
-  if (arch_vcpu_intr_pending(v))
+  if (arch_intr_pending(&v->arch))
     return true;
-  return !v->upcall_vector && v->dom->callback_vector && v->vi->evtchn_upcall_pending &&
-         !v->vi->evtchn_upcall_mask;
+  return v->vi->evtchn_upcall_pending && !v->vi->evtchn_upcall_mask && !v->upcall_vector &&
+         v->dom->callback_vector;
 }
 
 static void free_port(struct domain *d, unsigned int port, struct evtchn *chn)

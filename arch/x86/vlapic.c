@@ -143,7 +143,7 @@ static uint8_t ppr(const struct vlapic *l)
 
 /* Recompute what the guest would take next: the highest IRR vector whose
  * class is above the PPR's (SDM 11.8.4), while the APIC is enabled. */
-static void update(struct vlapic *l)
+static void update_pending(struct vlapic *l)
 {
   int irr = enabled(l) ? highest(l->irr) : -1;
   l->pending = irr >= 0 && (irr & 0xf0) > (ppr(l) & 0xf0) ? (uint8_t)irr : 0;
@@ -179,7 +179,7 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vector)
   }
   set_bit256(l->irr, vector);
   clear_bit256(l->tmr, vector); /* every source here is an edge */
-  update(l);
+  update_pending(l);
   if (l->pending)
     sched_wake(v); /* out of HLT, or its CPU looks again */
 }
@@ -189,15 +189,13 @@ void vlapic_ack(struct vcpu *v)
   struct vlapic *l = apic(v);
   clear_bit256(l->irr, l->pending);
   set_bit256(l->isr, l->pending);
-  update(l);
+  update_pending(l);
 }
 
 void vlapic_assert_upcall(struct vcpu *v)
 {
   vlapic_set_irq(v, v->upcall_vector);
 }
-
-bool arch_vcpu_intr_pending(const struct vcpu *v) { return v->arch.vlapic.pending != 0; }
 
 void arch_vcpu_assert_upcall(struct vcpu *v) { vlapic_assert_upcall(v); }
 
@@ -208,7 +206,7 @@ static void eoi(struct vlapic *l)
   if (isr < 0)
     return; /* an EOI with nothing in service does nothing */
   clear_bit256(l->isr, (uint8_t)isr);
-  update(l);
+  update_pending(l);
 }
 
 /* ---- Timer (SDM 11.5.4) ---- */
@@ -374,7 +372,7 @@ static void reset_registers(struct vlapic *l)
   l->timer_divisor = 2; /* DCR 0: divide by 2 */
   l->tsc_deadline = 0;
   l->wait_for_sipi = false;
-  update(l);
+  update_pending(l);
 }
 
 void vlapic_init(struct vcpu *v)
@@ -418,7 +416,7 @@ static int write_apic_base(struct vcpu *v, uint64_t val)
               "(only x2APIC)", v->dom->name, v->id);
     }
   }
-  update(l);
+  update_pending(l);
   return 0;
 }
 
@@ -652,7 +650,7 @@ static int write_svr(struct vcpu *v, uint32_t val)
   } else if (v->upcall_vector && v->vi->evtchn_upcall_pending) {
     vlapic_set_irq(v, v->upcall_vector); /* dropped while disabled: raised again (Xen) */
   }
-  update(l);
+  update_pending(l);
   return 0;
 }
 
@@ -677,7 +675,7 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     if (v32 & ~0xffU)
       return -EINVAL;
     l->tpr = (uint8_t)v32;
-    update(l);
+    update_pending(l);
     return 0;
   case REG_EOI:
     if (v32)

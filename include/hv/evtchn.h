@@ -84,7 +84,7 @@ int evtchn_port_poll(struct domain *d, unsigned int port);
 /* An upcall or another interrupt is due for v: its vcpu_info says one is
  * (pending and not masked) and the domain's callback vector takes it, or
  * v's own interrupt controller has an interrupt v would take
- * (arch_vcpu_intr_pending; a per-vcpu upcall vector waits there). */
+ * (arch_intr_pending; a per-vcpu upcall vector waits there). */
 bool evtchn_upcall_due(const struct vcpu *v);
 /* Tell v that its evtchn_upcall_pending is set: raise its per-vcpu upcall
  * vector (arch_vcpu_assert_upcall) and wake it if it waits. */

@@ -193,10 +193,10 @@ static void test_upcall_vector(void **state)
   struct vcpu *v = &vcpus[2];
   v->upcall_vector = 0xf3;
   arch_vcpu_assert_upcall(v); /* APIC disabled: dropped */
-  assert_false(arch_vcpu_intr_pending(v));
+  assert_false(arch_intr_pending(&v->arch));
   vinfo[2].evtchn_upcall_pending = 1;
   enable(v); /* raised again, as Xen */
-  assert_true(arch_vcpu_intr_pending(v));
+  assert_true(arch_intr_pending(&v->arch));
   assert_int_equal(v->arch.vlapic.pending, 0xf3);
 }
 

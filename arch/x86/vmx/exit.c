@@ -80,11 +80,29 @@ static void reinject_interrupted_event(void)
   vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1U << 12)); /* bit 12 is undefined here */
 }
 
+/* Inject vector if v can take an interrupt now (RFLAGS.IF, no STI or
+ * MOV SS shadow, no event already going in); else ask for an exit as soon
+ * as it can.  True when injected. */
+static inline bool inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+  bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+              !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+                (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+              !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+  if (!open) {
+    if (!v->arch.intr_window)
+      set_intr_window(v, true);
+    return false;
+  }
+  vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
+  if (v->arch.intr_window)
+    set_intr_window(v, false);
+  return true;
+}
+
 void vmx_deliver_upcall(struct vcpu *v)
 {
   const struct vcpu_info *vi = v->vi;
-  uint8_t vector = 0;
-  bool lapic = false;
 
   /* The domain's callback vector is a level, held while upcall_pending
    * is set and upcall_mask clear, that bypasses the local APIC: no IRR,
@@ -94,30 +112,16 @@ void vmx_deliver_upcall(struct vcpu *v)
    * waits for the EOI, not for upcall_mask, which HVM guests do not use). */
   if (!v->upcall_vector && v->dom->callback_vector && vi->evtchn_upcall_pending &&
       !vi->evtchn_upcall_mask) {
-    vector = v->dom->callback_vector;
-  } else if (v->arch.vlapic.pending) {
-    vector = v->arch.vlapic.pending;
-    lapic = true;
-  }
-  if (!vector) {
-    if (v->arch.intr_window)
-      set_intr_window(v, false);
+    inject_interrupt(v, v->dom->callback_vector);
     return;
   }
-  bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-              !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
-                (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
-              !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
-  if (!open) {
-    if (!v->arch.intr_window)
-      set_intr_window(v, true); /* exit as soon as it can take one */
+  if (v->arch.vlapic.pending) {
+    if (inject_interrupt(v, v->arch.vlapic.pending))
+      vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
     return;
   }
-  vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
-  if (lapic)
-    vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
   if (v->arch.intr_window)
-    set_intr_window(v, false);
+    set_intr_window(v, false); /* nothing due any more */
 }
 
 /* For messages only: the hot paths never read RIP unless they move it. */
@@ -389,7 +393,11 @@ int vmx_handle_exit(struct vcpu *v)
   case EXIT_REASON_PREEMPTION_TIMER:
     return 0; /* a backstop (vmcs.c): pending host interrupts are taken now */
   case EXIT_REASON_INTR_WINDOW:
-    return 0; /* vmx_deliver_upcall, before the next entry, does the rest */
+    /* The window closes here; vmx_deliver_upcall, before the next entry,
+     * injects what is due or opens it again.  So the run loop's check
+     * need not look at the window. */
+    set_intr_window(v, false);
+    return 0;
   case EXIT_REASON_EXCEPTION_NMI:
     return 0; /* NMI: nothing to do for it yet */
   case EXIT_REASON_VMCALL:

@@ -81,13 +81,13 @@ void arch_vcpu_park(void)
 
 /* The cheap test before every entry: could an interrupt be due (the
  * domain's callback vector, or the local APIC's next vector, which holds
- * a per-vcpu upcall vector too), or is an interrupt window open that
- * should be closed?  vmx_deliver_upcall decides the rest. */
+ * a per-vcpu upcall vector too)?  vmx_deliver_upcall decides the rest.
+ * An open interrupt window needs no look: its exit closes it. */
 static inline bool upcall_may_be_due(const struct vcpu *v)
 {
-  if (v->arch.intr_window || v->arch.vlapic.pending)
+  if (v->arch.vlapic.pending)
     return true;
-  return !v->upcall_vector && v->dom->callback_vector && v->vi->evtchn_upcall_pending;
+  return v->vi->evtchn_upcall_pending && !v->upcall_vector && v->dom->callback_vector;
 }
 
 void arch_vcpu_create(struct vcpu *v) { vlapic_init(v); }

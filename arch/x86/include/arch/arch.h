@@ -116,12 +116,12 @@ int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len
  * of v, and undone by arch_vcpu_destroy. */
 void arch_vcpu_create(struct vcpu *v);
 /* Interrupts of a vcpu's own interrupt controller (x86: the emulated
- * LAPIC).  arch_vcpu_intr_pending: one waits that v would take as soon
- * as its interrupts are on (so HLT or SCHEDOP_block must not sleep).
- * arch_vcpu_assert_upcall: v's per-vcpu upcall vector (v->upcall_vector,
- * HVMOP_set_evtchn_upcall_vector) fires, as Xen's hvm_assert_evtchn_irq:
- * an IRR bit the guest acknowledges with an EOI. */
-bool arch_vcpu_intr_pending(const struct vcpu *v);
+ * LAPIC).  arch_vcpu_assert_upcall: v's per-vcpu upcall vector
+ * (v->upcall_vector, HVMOP_set_evtchn_upcall_vector) fires, as Xen's
+ * hvm_assert_evtchn_irq: an IRR bit the guest acknowledges with an EOI.
+ * Whether an interrupt waits that v would take as soon as its interrupts
+ * are on (so HLT or SCHEDOP_block must not sleep) is
+ * arch_intr_pending(&v->arch), an inline in arch/domain.h. */
 void arch_vcpu_assert_upcall(struct vcpu *v);
 /* vcpus: set up the hardware state of v to start at the PVH entry point
  * (32-bit protected mode, paging off, EBX = start_info).  Returns 0 or

@@ -43,4 +43,9 @@ struct arch_vcpu {
   struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
 };
 
+/* arch.h's interrupt query, inline because every HLT asks it: whether the
+ * vcpu's local APIC holds an interrupt it would take as soon as its
+ * interrupts are on. */
+static inline bool arch_intr_pending(const struct arch_vcpu *a) { return a->vlapic.pending != 0; }
+
 #endif
