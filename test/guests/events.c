@@ -96,10 +96,15 @@ static void upcall(unsigned int vector)
       got[w * 64 + b]++;
     }
   }
-  /* A per-vcpu vector came through the local APIC: acknowledge it, as
-   * Linux's sysvec_xen_hvm_callback does (the callback vector needs no
-   * EOI). */
-  if (vector == UPCALL_VECTOR && !skip_eoi)
+}
+
+/* The per-vcpu vector comes through the local APIC: the same, then the
+ * EOI, as Linux's sysvec_xen_hvm_callback (the callback vector needs
+ * none). */
+static void upcall_lapic(unsigned int vector)
+{
+  upcall(vector);
+  if (!skip_eoi)
     wrmsr(MSR_X2APIC_EOI, 0);
 }
 
@@ -399,7 +404,7 @@ static void local_upcall_vector(void)
   /* Registration marks everything pending so nothing is lost: take that. */
   irq_on();
   irq_off();
-  guest_set_irq_vector(UPCALL_VECTOR, upcall);
+  guest_set_irq_vector(UPCALL_VECTOR, upcall_lapic);
   struct xen_hvm_evtchn_upcall_vector uv = {.vcpu = 0, .vector = UPCALL_VECTOR};
   check("set upcall vector", hvm_op(HVMOP_set_evtchn_upcall_vector, &uv), 0);
   int p = bind_ipi();

@@ -78,11 +78,13 @@ void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector))
   };
 }
 
-/* Called by irq_common (interrupts off, caller-saved registers saved). */
+/* Called by irq_common (interrupts off, caller-saved registers saved)
+ * with the stub's vector, 32..255. */
 void irq_dispatch(unsigned int vector)
 {
-  if (vector < NR_VECTORS && irq_fn[vector])
-    irq_fn[vector](vector);
+  void (*fn)(unsigned int) = irq_fn[vector & (NR_VECTORS - 1)];
+  if (fn)
+    fn(vector);
 }
 
 /* ---- MSR accesses that may #GP ----

@@ -46,45 +46,41 @@ trap_common:
         ud2
 
 /* Interrupt vectors 32..255: stub n (16 bytes each, from irq_stubs)
- * pushes n and jumps to irq_common, which saves what a C call may
- * change, calls irq_dispatch(n) and returns to the interrupted code. */
+ * saves RDI, puts n there and jumps to irq_common, which saves the rest
+ * of what a C call may change, calls irq_dispatch(n) and returns to the
+ * interrupted code.  The CPU aligned RSP to 16 before its 40-byte frame;
+ * nine registers make the call 16-byte aligned. */
         .balign 16
         .global irq_stubs
 irq_stubs:
         .set    vec, 32
         .rept   224
         .balign 16
-        pushq   $vec
+        push    %rdi
+        mov     $vec, %edi
         jmp     irq_common
         .set    vec, vec + 1
         .endr
 
-/* The CPU aligned RSP to 16 before its 40-byte frame; with the vector
- * and nine registers, 8 more make a 16-byte aligned call. */
 irq_common:
         push    %rax
         push    %rcx
         push    %rdx
         push    %rsi
-        push    %rdi
         push    %r8
         push    %r9
         push    %r10
         push    %r11
-        mov     72(%rsp), %rdi  /* the vector */
-        sub     $8, %rsp
         call    irq_dispatch
-        add     $8, %rsp
         pop     %r11
         pop     %r10
         pop     %r9
         pop     %r8
-        pop     %rdi
         pop     %rsi
         pop     %rdx
         pop     %rcx
         pop     %rax
-        add     $8, %rsp        /* the vector */
+        pop     %rdi
         iretq
 
         .section .rodata
