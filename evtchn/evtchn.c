@@ -75,14 +75,19 @@ static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
 void evtchn_kick(struct vcpu *v)
 {
   if (v->upcall_vector)
-    v->upcall_vector_raised = true; /* edge: once per 0 -> 1, as a LAPIC IRR bit */
+    arch_vcpu_assert_upcall(v); /* an IRR bit: once per 0 -> 1, needs an EOI */
   sched_wake(v);
 }
 
 bool evtchn_upcall_due(const struct vcpu *v)
 {
-  return v->vi->evtchn_upcall_pending && !v->vi->evtchn_upcall_mask &&
-         (v->upcall_vector || v->dom->callback_vector);
+  /* A per-vcpu vector waits in the vcpu's interrupt controller with its
+   * other interrupts, which the arch knows (Xen's
+   * local_events_need_delivery looks at the LAPIC the same way). */
+  if (arch_intr_pending(&v->arch))
+    return true;
+  return v->vi->evtchn_upcall_pending && !v->vi->evtchn_upcall_mask && !v->upcall_vector &&
+         v->dom->callback_vector;
 }
 
 static void free_port(struct domain *d, unsigned int port, struct evtchn *chn)

@@ -55,6 +55,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     d->vcpus[i] = v;
     sched_vcpu_init(v);
     vtime_vcpu_init(v);
+    arch_vcpu_create(v);
   }
   if (evtchn_domain_init(d))
     goto nomem;

@@ -65,8 +65,11 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
   info->max_pages = d->mem_bytes / PAGE_SIZE;
   info->shared_info_frame = d->shared_info_gfn; /* ~0 until the guest maps it */
   info->gpaddr_bits = arch_guest_paddr_bits();
+  /* Every domain has an emulated local APIC and nothing else emulated (a
+   * PVH domU's flags in Xen; Xen's PVH dom0 also has IO-APIC and vPCI). */
+  info->arch_config.emulation_flags = XEN_X86_EMU_LAPIC;
   /* ssidref, handle and cpupool stay 0 (no XSM labels, no toolstack
-   * handles, one pool); emulation_flags 0: no emulated LAPIC yet. */
+   * handles, one pool). */
 }
 
 /* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's

@@ -4,6 +4,7 @@
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/errno.h>
+#include <hv/evtchn.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
@@ -37,10 +38,13 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
   struct vcpu_info *vi = phys_to_virt(hpa);
   *vi = *t->vi;
   vi->evtchn_pending_sel = ~(xen_ulong_t)0;
+  bool was_pending = vi->evtchn_upcall_pending;
   vi->evtchn_upcall_pending = 1;
   t->vi = vi;
   t->vcpu_info_gpa = gpa;
   vtime_publish(t);
+  if (!was_pending)
+    evtchn_kick(t); /* as Xen's vcpu_mark_events_pending: a per-vcpu vector fires */
   return 0;
 }
 

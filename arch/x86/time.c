@@ -55,6 +55,18 @@ uint64_t arch_now_ns(void)
   return (uint64_t)(((unsigned __int128)delta * ns_mul) >> 32);
 }
 
+uint64_t time_tsc_to_ns(uint64_t tsc)
+{
+  if (!ns_mul || tsc <= boot_tsc)
+    return 0;
+  /* arch_now_ns's formula, in 128 bits: a deadline years ahead must not
+   * wrap to the past. */
+  unsigned __int128 delta = tsc - boot_tsc;
+  delta = ns_shift >= 0 ? delta << ns_shift : delta >> -ns_shift;
+  unsigned __int128 ns = (delta * ns_mul) >> 32;
+  return ns >= ~0ULL ? ~0ULL - 1 : (uint64_t)ns;
+}
+
 void arch_timer_program(uint64_t deadline_ns)
 {
   if (!deadline_ns || !lapic_mult) {

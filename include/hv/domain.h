@@ -40,8 +40,9 @@ struct vcpu {
 
   /* Events (evtchn/) */
   uint32_t virq_port[NR_VIRQS]; /* port bound to each VIRQ, 0 if none */
-  uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector; 0: none */
-  bool upcall_vector_raised; /* that vector waits to be injected (an IRR bit) */
+  uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector; 0: none.
+                             * It fires through the arch's interrupt
+                             * controller (arch_vcpu_assert_upcall). */
   bool polling;             /* in SCHEDOP_poll */
   int poll_port;            /* the one port polled, or -1 for any */
   struct timer poll_timer;  /* SCHEDOP_poll timeout */

@@ -81,11 +81,13 @@ void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn);
 /* Whether port of d is pending (for SCHEDOP_poll): 1, 0, or -EINVAL for
  * a port that does not exist. */
 int evtchn_port_poll(struct domain *d, unsigned int port);
-/* v's vcpu_info says an upcall is due (pending and not masked) and v has
- * a vector to take it by. */
+/* An upcall or another interrupt is due for v: its vcpu_info says one is
+ * (pending and not masked) and the domain's callback vector takes it, or
+ * v's own interrupt controller has an interrupt v would take
+ * (arch_intr_pending; a per-vcpu upcall vector waits there). */
 bool evtchn_upcall_due(const struct vcpu *v);
-/* Tell v that its evtchn_upcall_pending is set: raise its upcall vector
- * and wake it if it waits. */
+/* Tell v that its evtchn_upcall_pending is set: raise its per-vcpu upcall
+ * vector (arch_vcpu_assert_upcall) and wake it if it waits. */
 void evtchn_kick(struct vcpu *v);
 
 #endif

@@ -211,6 +211,8 @@ static void domain_info(void)
   check_true("dom0 cpu_time > 0", di.cpu_time > 0);
   check("dom0 ssidref", di.ssidref, 0);
   check("dom0 cpupool", di.cpupool, 0);
+  check("dom0 emulation_flags: the local APIC", di.arch_config.emulation_flags,
+        XEN_X86_EMU_LAPIC);
   check_true("dom0 gpaddr_bits in 32..48", di.gpaddr_bits >= 32 && di.gpaddr_bits <= 48);
   printf("domctl: dom0: flags 0x%x tot_pages %lu cpu_time %lu ns gpaddr_bits %u\n", di.flags,
          (unsigned long)di.tot_pages, (unsigned long)di.cpu_time, di.gpaddr_bits);

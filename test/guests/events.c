@@ -5,7 +5,8 @@
  *   interdomain channels, close and no use after close, VIRQ_TIMER from
  *   the singleshot, set_timer_op and periodic timers, SCHEDOP_poll with a
  *   timeout, run-state accounting, pvclock and wall clock, per-vcpu upcall
- *   vectors, and the errnos of bad arguments (Xen 4.19's).
+ *   vectors (through the local APIC: they need it enabled, and an EOI, as
+ *   Linux gives them), and the errnos of bad arguments (Xen 4.19's).
  * mode=ping / mode=pong: dom0 (ping) offers port 1 to domain 1 (pong),
  *   which binds it; then rounds=N round trips, each side waiting in HLT.
  *   Prints "events: ping-pong: N round trips, T ticks, X per round trip".
@@ -40,7 +41,25 @@ static volatile struct shared_info *const s = (volatile struct shared_info *)shi
 static volatile struct vcpu_info *vi = (volatile struct vcpu_info *)shinfo_page;
 static volatile unsigned int got[EVTCHN_2L_NR_CHANNELS]; /* upcalls seen, per port */
 static volatile unsigned int upcalls, last_vector;
+static volatile bool skip_eoi; /* the upcall handler leaves the vector in service */
 static int failures, checks;
+
+#define MSR_X2APIC_SVR 0x80f
+#define MSR_X2APIC_EOI 0x80b
+#define MSR_X2APIC_ISR7 0x817 /* in-service bits of vectors 0xe0-0xff */
+#define MSR_X2APIC_IRR7 0x827
+
+static void wrmsr(uint32_t msr, uint64_t val)
+{
+  __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+  return (uint64_t)hi << 32 | lo;
+}
 
 static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }
 static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
@@ -77,6 +96,16 @@ static void upcall(unsigned int vector)
       got[w * 64 + b]++;
     }
   }
+}
+
+/* The per-vcpu vector comes through the local APIC: the same, then the
+ * EOI, as Linux's sysvec_xen_hvm_callback (the callback vector needs
+ * none). */
+static void upcall_lapic(unsigned int vector)
+{
+  upcall(vector);
+  if (!skip_eoi)
+    wrmsr(MSR_X2APIC_EOI, 0);
 }
 
 static void irq_on(void) { __asm__ volatile("sti; nop; nop" ::: "memory"); }
@@ -375,17 +404,47 @@ static void local_upcall_vector(void)
   /* Registration marks everything pending so nothing is lost: take that. */
   irq_on();
   irq_off();
-  guest_set_irq_vector(UPCALL_VECTOR, upcall);
+  guest_set_irq_vector(UPCALL_VECTOR, upcall_lapic);
   struct xen_hvm_evtchn_upcall_vector uv = {.vcpu = 0, .vector = UPCALL_VECTOR};
   check("set upcall vector", hvm_op(HVMOP_set_evtchn_upcall_vector, &uv), 0);
   int p = bind_ipi();
   unsigned int before = upcalls;
+  /* The local APIC starts software-disabled: the vector is dropped, and
+   * raised again when the APIC is switched on with upcall_pending still
+   * set (Xen's vlapic_reg_write, APIC_SPIV). */
   check("send with a per-vcpu vector", send((unsigned int)p), 0);
   irq_on();
   irq_off();
-  check("upcall came", upcalls, before + 1);
+  check("no upcall while the local APIC is off", upcalls, before);
+  check("  upcall_pending stays set", vi->evtchn_upcall_pending, 1);
+  wrmsr(MSR_X2APIC_SVR, 0x1ff);
+  irq_on();
+  irq_off();
+  check("upcall came once the local APIC is on", upcalls, before + 1);
   check("  by the per-vcpu vector", last_vector, UPCALL_VECTOR);
   check("  for the port", got[p], 1);
+  check("  and the EOI left nothing in service", (long)rdmsr(MSR_X2APIC_ISR7), 0);
+
+  /* An IRR bit, then in service until the EOI: the next upcall waits. */
+  skip_eoi = true;
+  send((unsigned int)p);
+  irq_on();
+  irq_off();
+  check("second upcall", upcalls, before + 2);
+  check("  in service (ISR) without an EOI", (long)((rdmsr(MSR_X2APIC_ISR7) >> 1) & 1), 1);
+  send((unsigned int)p);
+  irq_on();
+  irq_off();
+  check("third send waits for the EOI", upcalls, before + 2);
+  check("  in IRR meanwhile", (long)((rdmsr(MSR_X2APIC_IRR7) >> 1) & 1), 1);
+  skip_eoi = false;
+  wrmsr(MSR_X2APIC_EOI, 0);
+  irq_on();
+  irq_off();
+  check("after the EOI it comes", upcalls, before + 3);
+  check("  for the port", got[p], 3);
+  check("  nothing left in IRR or ISR",
+        (long)(rdmsr(MSR_X2APIC_IRR7) | rdmsr(MSR_X2APIC_ISR7)), 0);
 }
 
 static int mode_local(void)

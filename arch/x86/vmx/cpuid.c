@@ -7,6 +7,7 @@
  * Xen's policy (xen/arch/x86/cpu-policy.c) works the same way, by
  * feature masks; the bit numbers are the SDM's (vol. 2A, CPUID). */
 #include <arch/cpu.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -54,7 +55,7 @@
 #define LX1_EDX_KEEP (BIT(11) | BIT(20) | BIT(26) | BIT(29))
 #define LX1_EDX_RDTSCP BIT(27)
 
-#define LEAF_MAX_BASIC 0xbU
+#define LEAF_MAX_BASIC 0x16U /* 0xc-0x14 read as zeros (no XSAVE, no PT, no SGX) */
 #define LEAF_MAX_EXT 0x80000008U
 
 /* log2 of the smallest power of two >= n: the width of the core field in
@@ -120,6 +121,7 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
     c.ebx = (c.ebx & 0xffff) | ((1U << bits) << 16) | (v->id << 24);
     if (v->dom->nr_vcpus > 1)
       c.edx |= L1_EDX_HTT;
+    vlapic_cpuid(v, leaf, sub, &c); /* APIC, x2APIC, TSC-deadline */
     break;
   case 2:
     c = cpuid(2, 0); /* cache descriptors */
@@ -140,15 +142,10 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
       c.edx &= L7_EDX_KEEP;
     }
     break;
-  case 0xb:
-    /* x2APIC topology (SDM vol. 3A, 10.12.8.2): one thread per core,
-     * 2^bits cores per package.  EDX is the x2APIC id at every level. */
-    if (sub == 0)
-      c = (struct cpuid_regs){ 0, 1, (1U << 8) | sub, v->id };
-    else if (sub == 1)
-      c = (struct cpuid_regs){ bits, v->dom->nr_vcpus, (2U << 8) | sub, v->id };
-    else
-      c = (struct cpuid_regs){ 0, 0, sub & 0xff, v->id };
+  case 0xb:  /* x2APIC topology */
+  case 0x15: /* TSC and crystal (the APIC timer's clock) */
+  case 0x16: /* frequencies */
+    vlapic_cpuid(v, leaf, sub, &c);
     break;
   case 0x80000000:
     c = cpuid(leaf, 0);

@@ -3,6 +3,8 @@
  * fault it causes crashes its domain, never the hypervisor. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -72,39 +74,48 @@ static void reinject_interrupted_event(void)
   vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1U << 12)); /* bit 12 is undefined here */
 }
 
-void vmx_deliver_upcall(struct vcpu *v)
+/* Inject vector if v can take an interrupt now (RFLAGS.IF, no STI or
+ * MOV SS shadow, no event already going in); else ask for an exit as soon
+ * as it can.  True when injected. */
+static inline bool inject_interrupt(struct vcpu *v, uint8_t vector)
 {
-  const struct vcpu_info *vi = v->vi;
-  uint8_t vector = 0;
-
-  /* A per-vcpu vector, when set, is an edge (raised once per 0 -> 1 of
-   * upcall_pending, like a LAPIC IRR bit); the domain's callback vector
-   * is a level, held while upcall_pending is set (Xen's
-   * hvm_vcpu_has_pending_irq).  Both wait while upcall_mask is set. */
-  if (v->upcall_vector) {
-    if (v->upcall_vector_raised && !vi->evtchn_upcall_mask)
-      vector = v->upcall_vector;
-  } else if (v->dom->callback_vector && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
-    vector = v->dom->callback_vector;
-  }
-  if (!vector) {
-    if (v->arch.intr_window)
-      set_intr_window(v, false);
-    return;
-  }
   bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
               !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
                 (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
               !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
   if (!open) {
     if (!v->arch.intr_window)
-      set_intr_window(v, true); /* exit as soon as it can take one */
-    return;
+      set_intr_window(v, true);
+    return false;
   }
   vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
-  v->upcall_vector_raised = false;
   if (v->arch.intr_window)
     set_intr_window(v, false);
+  return true;
+}
+
+void vmx_deliver_upcall(struct vcpu *v)
+{
+  const struct vcpu_info *vi = v->vi;
+
+  /* The domain's callback vector is a level, held while upcall_pending
+   * is set and upcall_mask clear, that bypasses the local APIC: no IRR,
+   * no ISR, no EOI (Xen's hvm_intsrc_vector); it goes first, as in Xen's
+   * hvm_vcpu_has_pending_irq.  Everything else comes from the local
+   * APIC, a per-vcpu upcall vector too (in IRR since evtchn_kick; it
+   * waits for the EOI, not for upcall_mask, which HVM guests do not use). */
+  if (!v->upcall_vector && v->dom->callback_vector && vi->evtchn_upcall_pending &&
+      !vi->evtchn_upcall_mask) {
+    inject_interrupt(v, v->dom->callback_vector);
+    return;
+  }
+  if (v->arch.vlapic.pending) {
+    if (inject_interrupt(v, v->arch.vlapic.pending))
+      vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
+    return;
+  }
+  if (v->arch.intr_window)
+    set_intr_window(v, false); /* nothing due any more */
 }
 
 /* For messages only: the hot paths never read RIP unless they move it. */
@@ -186,7 +197,11 @@ static void handle_msr(struct vcpu *v, bool write)
   uint32_t msr = (uint32_t)r->rcx;
   uint64_t val = ((r->rdx & 0xffffffff) << 32) | (r->rax & 0xffffffff);
 
-  if (write ? vmx_msr_write(v, msr, val) : vmx_msr_read(v, msr, &val)) {
+  /* The local APIC's MSRs: arch/x86/vlapic.c; the rest: msr.c. */
+  int err = vlapic_msr_owned(msr)
+                ? (write ? vlapic_msr_write(v, msr, val) : vlapic_msr_read(v, msr, &val))
+                : (write ? vmx_msr_write(v, msr, val) : vmx_msr_read(v, msr, &val));
+  if (err) {
     inject_exception(VEC_GP, true, 0);
     return;
   }
@@ -287,7 +302,11 @@ int vmx_handle_exit(struct vcpu *v)
   case EXIT_REASON_PREEMPTION_TIMER:
     return 0; /* a backstop (vmcs.c): pending host interrupts are taken now */
   case EXIT_REASON_INTR_WINDOW:
-    return 0; /* vmx_deliver_upcall, before the next entry, does the rest */
+    /* The window closes here; vmx_deliver_upcall, before the next entry,
+     * injects what is due or opens it again.  So the run loop's check
+     * need not look at the window. */
+    set_intr_window(v, false);
+    return 0;
   case EXIT_REASON_EXCEPTION_NMI:
     return 0; /* NMI: nothing to do for it yet */
   case EXIT_REASON_VMCALL:

@@ -35,11 +35,14 @@ void vmx_switch_cpu_init(void)
   write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 }
 
+/* The x87 and SSE state of a new vcpu, or one that got INIT; v's state
+ * must not be loaded on a CPU. */
 void vmx_switch_vcpu_init(struct vcpu *v)
 {
   /* The state after FNINIT and a reset MXCSR: all exceptions masked. */
   uint16_t fcw = 0x037f;
   uint32_t mxcsr = 0x1f80;
+  __builtin_memset(v->arch.fpu, 0, sizeof(v->arch.fpu));
   __builtin_memcpy(v->arch.fpu + FX_FCW, &fcw, sizeof(fcw));
   __builtin_memcpy(v->arch.fpu + FX_MXCSR, &mxcsr, sizeof(mxcsr));
 }

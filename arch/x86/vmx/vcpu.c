@@ -15,6 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/mm.h>
 #include <arch/percpu.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -22,6 +23,7 @@
 #include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
+#include <hv/string.h>
 #include <hv/timer.h>
 #include <hv/printk.h>
 
@@ -79,22 +81,28 @@ void arch_vcpu_park(void)
     unload(pc);
 }
 
-/* The cheap test before every entry: could an upcall be due, or is an
- * interrupt window open that should be closed?  vmx_deliver_upcall
- * decides the rest. */
+/* The cheap test before every entry: could an interrupt be due (the
+ * domain's callback vector, or the local APIC's next vector, which holds
+ * a per-vcpu upcall vector too)?  vmx_deliver_upcall decides the rest.
+ * An open interrupt window needs no look: its exit closes it. */
 static inline bool upcall_may_be_due(const struct vcpu *v)
 {
-  if (v->arch.intr_window)
+  if (v->arch.vlapic.pending)
     return true;
-  if (v->upcall_vector)
-    return v->upcall_vector_raised;
-  return v->dom->callback_vector && v->vi->evtchn_upcall_pending;
+  return v->vi->evtchn_upcall_pending && !v->upcall_vector && v->dom->callback_vector;
 }
 
-int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
+void arch_vcpu_create(struct vcpu *v)
 {
-  if (!vmx_enabled())
-    return -ENODEV;
+  vlapic_init(v);
+  vmx_switch_vcpu_init(v);
+  vmx_msr_vcpu_init(v);
+}
+
+/* A VMCS region and a VPID for v, the region VMCLEARed (launch state
+ * clear; the VMCS current on this CPU, if any, stays current). */
+static int vmcs_alloc(struct vcpu *v)
+{
   paddr_t vmcs = frame_alloc_zeroed();
   if (!vmcs)
     return -ENOMEM;
@@ -103,12 +111,19 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   v->arch.vpid = next_vpid++;
   if (!next_vpid)
     next_vpid = 2; /* wrapped: VPIDs get shared, which is correct but slower */
+  return vmcs_clear(vmcs);
+}
+
+int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
+{
+  if (!vmx_enabled())
+    return -ENODEV;
+  int err = vmcs_alloc(v);
+  if (err == -ENOMEM)
+    return err;
   v->arch.regs.rbx = start_info; /* the PVH ABI: EBX = struct hvm_start_info */
-  vmx_switch_vcpu_init(v);
-  vmx_msr_vcpu_init(v);
   v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
-  int err = vmcs_clear(vmcs) ?: make_current(v) ?:
-            vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
+  err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
   /* Not left active here: the vcpu may first run on another CPU. */
   arch_vcpu_park();
   if (err) {
@@ -118,8 +133,43 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   return 0;
 }
 
+int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
+{
+  if (!vmx_enabled())
+    return -ENODEV;
+  if (!v->arch.vmcs) {
+    int err = vmcs_alloc(v);
+    if (err) {
+      if (v->arch.vmcs)
+        frame_free(v->arch.vmcs);
+      v->arch.vmcs = 0;
+      return err;
+    }
+  }
+  /* The VMCS is written on the CPU that runs v next (arch_vcpu_run):
+   * here the sender's VMCS is the current one. */
+  memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+  vmx_switch_vcpu_init(v); /* INIT's x87 and SSE state (SDM table 9-1) */
+  v->arch.start_vector = vector;
+  v->arch.start_pending = true;
+  return 0;
+}
+
+/* The state of a vcpu that got INIT and then STARTUP (SDM 9.1.1, table
+ * 9-1; 9.4.4): real mode at CS = vector << 8, IP 0.  v's VMCS is
+ * current on this CPU; it is written whole, as for a new vcpu. */
+static int start_real(struct vcpu *v)
+{
+  v->arch.start_pending = false;
+  v->arch.intr_window = false; /* the controls are written afresh */
+  invvpid_single(v->arch.vpid); /* it may have run before, with other mappings */
+  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0) ?:
+         vmcs_set_real_mode((uint16_t)(v->arch.start_vector << 8));
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
+  vlapic_destroy(v);
   if (!v->arch.vmcs)
     return;
   /* Active on this CPU, it must be flushed out before the frame goes;
@@ -135,6 +185,10 @@ void arch_vcpu_run(struct vcpu *v)
 {
   if (make_current(v)) {
     domain_crash(v->dom, "cannot load the VMCS of vcpu %u", v->id);
+    return;
+  }
+  if (v->arch.start_pending && start_real(v)) {
+    domain_crash(v->dom, "cannot set up vcpu %u for its STARTUP IPI", v->id);
     return;
   }
   sched_vcpu_on_cpu(v);

@@ -147,3 +147,32 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   return err ? -EIO : 0;
 }
 
+
+int vmcs_set_real_mode(uint16_t cs_sel)
+{
+  int err = 0;
+  /* CR0.ET only as the guest sees it (the reset value without CD and
+   * NW, which a guest sets before it looks); NE stays on underneath. */
+  err |= vmcs_write(VMCS_GUEST_CR0, 0x30);
+  err |= vmcs_write(VMCS_CR0_READ_SHADOW, 0x10);
+  static const uint32_t sel[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
+                                  VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
+  for (unsigned int i = 0; i < ARRAY_SIZE(sel); i++) {
+    bool cs = sel[i] == VMCS_GUEST_CS_SEL;
+    unsigned int off = sel[i] - VMCS_GUEST_ES_SEL;
+    err |= vmcs_write(sel[i], cs ? cs_sel : 0);
+    err |= vmcs_write(VMCS_GUEST_ES_BASE + off, cs ? (uint64_t)cs_sel << 4 : 0);
+    err |= vmcs_write(VMCS_GUEST_ES_LIMIT + off, 0xffff);
+    /* Present, accessed, 16-bit: code exec/read or data read/write. */
+    err |= vmcs_write(VMCS_GUEST_ES_AR + off, cs ? 0x9b : 0x93);
+  }
+  /* TR keeps vmcs_init_pvh's busy 32-bit TSS type: with a 16-bit one a
+   * later switch to long mode faults (Bochs checks it, as the SDM's
+   * task-switching rules would). */
+  err |= vmcs_write(VMCS_GUEST_TR_SEL, 0);
+  err |= vmcs_write(VMCS_GUEST_TR_LIMIT, 0xffff);
+  err |= vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+  err |= vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+  err |= vmcs_write(VMCS_GUEST_RIP, 0);
+  return err ? -EIO : 0;
+}

@@ -36,9 +36,16 @@ __attribute__((noreturn)) void guest_triple_fault(void);
 const char *guest_cmdline(const struct hvm_start_info *si);
 
 /* ---- Interrupts (trap.c) ----
- * Route interrupt vector (32..255) to fn, called with interrupts off; one
- * vector at a time (a new call replaces the old routing's function). */
+ * Route interrupt vector (32..255) to fn, called with the vector and
+ * interrupts off; each vector has its own (a new call for the same vector
+ * replaces it). */
 void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector));
+
+/* ---- MSRs that may not exist (trap.c) ----
+ * RDMSR / WRMSR that return -1 instead of crashing the guest when the
+ * access raises #GP, else 0 (and *val for a read). */
+int guest_rdmsr_safe(uint32_t msr, uint64_t *val);
+int guest_wrmsr_safe(uint32_t msr, uint64_t val);
 
 /* ---- Command line (cmdline.c) ---- */
 

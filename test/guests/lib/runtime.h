@@ -12,7 +12,11 @@ __attribute__((noreturn)) void runtime_start(uint32_t si_paddr);
 /* Fill the IDT with the exception stubs of trap_entry.S and load it. */
 void trap_init(void);
 
-/* trap_entry.S calls this with the frame of any exception. */
+/* trap_entry.S calls this first with the frame of any exception: 1 when
+ * it moved RIP to a fault exit (the exception is handled), else 0. */
+int trap_fixup(struct trap_frame *f);
+
+/* Then this, if trap_fixup did not handle it. */
 __attribute__((noreturn)) void trap_handler(const struct trap_frame *f);
 
 #endif

@@ -30,8 +30,8 @@ extern const uint64_t trap_stubs[NR_EXCEPTIONS]; /* trap_entry.S */
 
 static struct idt_gate idt[NR_VECTORS];
 
-extern const char irq_entry[]; /* trap_entry.S */
-static void (*irq_fn)(unsigned int vector);
+extern const char irq_stubs[]; /* trap_entry.S: 16 bytes per vector from 32 */
+static void (*irq_fn[NR_VECTORS])(unsigned int vector);
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
     "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",
@@ -63,13 +63,12 @@ void trap_init(void)
   __asm__ volatile("lidt %0" : : "m"(desc));
 }
 
-static unsigned int irq_vector; /* the one vector irq_entry serves */
-
 void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector))
 {
-  uint64_t addr = (uint64_t)(uintptr_t)irq_entry;
-  irq_fn = fn;
-  irq_vector = vector;
+  if (vector < NR_EXCEPTIONS || vector >= NR_VECTORS)
+    return;
+  uint64_t addr = (uint64_t)(uintptr_t)(irq_stubs + (vector - NR_EXCEPTIONS) * 16);
+  irq_fn[vector] = fn;
   idt[vector] = (struct idt_gate){
       .offset_lo = (uint16_t)addr,
       .selector = SEL_CODE64,
@@ -79,11 +78,66 @@ void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector))
   };
 }
 
-/* Called by irq_entry (interrupts off, caller-saved registers saved). */
-void irq_dispatch(void)
+/* Called by irq_common (interrupts off, caller-saved registers saved)
+ * with the stub's vector, 32..255. */
+void irq_dispatch(unsigned int vector)
 {
-  if (irq_fn)
-    irq_fn(irq_vector);
+  void (*fn)(unsigned int) = irq_fn[vector & (NR_VECTORS - 1)];
+  if (fn)
+    fn(vector);
+}
+
+/* ---- MSR accesses that may #GP ----
+ * guest_rdmsr_safe / guest_wrmsr_safe: trap_fixup moves RIP from the
+ * RDMSR or WRMSR to the function's fault exit, which returns -1. */
+/* clang-format off */
+__asm__(
+    ".pushsection .text\n"
+    ".global guest_rdmsr_safe\n"
+    "guest_rdmsr_safe:\n"
+    "  mov %edi, %ecx\n"
+    "rdmsr_safe_insn:\n"
+    "  rdmsr\n"
+    "  shl $32, %rdx\n"
+    "  or %rdx, %rax\n"
+    "  mov %rax, (%rsi)\n"
+    "  xor %eax, %eax\n"
+    "  ret\n"
+    "rdmsr_safe_fault:\n"
+    "  mov $-1, %eax\n"
+    "  ret\n"
+    ".global guest_wrmsr_safe\n"
+    "guest_wrmsr_safe:\n"
+    "  mov %edi, %ecx\n"
+    "  mov %rsi, %rax\n"
+    "  mov %rsi, %rdx\n"
+    "  shr $32, %rdx\n"
+    "wrmsr_safe_insn:\n"
+    "  wrmsr\n"
+    "  xor %eax, %eax\n"
+    "  ret\n"
+    "wrmsr_safe_fault:\n"
+    "  mov $-1, %eax\n"
+    "  ret\n"
+    ".popsection\n");
+/* clang-format on */
+extern const char rdmsr_safe_insn[], rdmsr_safe_fault[], wrmsr_safe_insn[], wrmsr_safe_fault[];
+
+#define VEC_GP 13
+
+/* Called by trap_common first: 1 when the exception was a #GP of a safe
+ * MSR access, whose RIP now points at its fault exit. */
+int trap_fixup(struct trap_frame *f)
+{
+  if (f->vector != VEC_GP)
+    return 0;
+  if (f->rip == (uint64_t)(uintptr_t)rdmsr_safe_insn)
+    f->rip = (uint64_t)(uintptr_t)rdmsr_safe_fault;
+  else if (f->rip == (uint64_t)(uintptr_t)wrmsr_safe_insn)
+    f->rip = (uint64_t)(uintptr_t)wrmsr_safe_fault;
+  else
+    return 0;
+  return 1;
 }
 
 /* Called by trap_entry.S with the frame; never returns. */

@@ -111,12 +111,25 @@ void arch_p2m_destroy(struct domain *d);
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
 
+/* vcpus: the arch state of a new vcpu that needs no hardware (on x86 its
+ * emulated local APIC, at power-on); called once, before anything else
+ * of v, and undone by arch_vcpu_destroy. */
+void arch_vcpu_create(struct vcpu *v);
+/* Interrupts of a vcpu's own interrupt controller (x86: the emulated
+ * LAPIC).  arch_vcpu_assert_upcall: v's per-vcpu upcall vector
+ * (v->upcall_vector, HVMOP_set_evtchn_upcall_vector) fires, as Xen's
+ * hvm_assert_evtchn_irq: an IRR bit the guest acknowledges with an EOI.
+ * Whether an interrupt waits that v would take as soon as its interrupts
+ * are on (so HLT or SCHEDOP_block must not sleep) is
+ * arch_intr_pending(&v->arch), an inline in arch/domain.h. */
+void arch_vcpu_assert_upcall(struct vcpu *v);
 /* vcpus: set up the hardware state of v to start at the PVH entry point
  * (32-bit protected mode, paging off, EBX = start_info).  Returns 0 or
  * -ENOMEM / -EIO. */
 int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info);
-/* Free v's hardware state.  v must not be running on another CPU (if it
- * is this CPU's current vcpu, its state leaves this CPU first). */
+/* Free v's hardware state and stop its arch timers.  v must not be
+ * running on another CPU (if it is this CPU's current vcpu, its state
+ * leaves this CPU first). */
 void arch_vcpu_destroy(struct vcpu *v);
 /* This CPU will run no vcpu for a while (idle, or leaving the scheduler):
  * the state of the vcpu it ran last leaves it (VMCLEAR), so that any CPU

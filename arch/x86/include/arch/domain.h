@@ -3,6 +3,7 @@
 #ifndef ARCH_DOMAIN_H
 #define ARCH_DOMAIN_H
 
+#include <arch/vlapic.h>
 #include <hv/types.h>
 
 /* General registers not kept in the VMCS; the layout is fixed by
@@ -51,7 +52,15 @@ struct arch_vcpu {
   bool launched;       /* VMLAUNCH done; VMRESUME from now on */
   unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
   bool intr_window;    /* interrupt-window exiting is on */
+  bool start_pending;  /* a STARTUP IPI came: reset to real mode before it runs */
+  uint8_t start_vector; /* ... at CS = start_vector << 8, IP 0 */
   struct guest_regs regs;
+  struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
 };
+
+/* arch.h's interrupt query, inline because every HLT asks it: whether the
+ * vcpu's local APIC holds an interrupt it would take as soon as its
+ * interrupts are on. */
+static inline bool arch_intr_pending(const struct arch_vcpu *a) { return a->vlapic.pending != 0; }
 
 #endif

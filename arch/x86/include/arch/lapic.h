@@ -42,6 +42,9 @@ void rtc_init(void);
 /* Start this CPU's LAPIC timer (another CPU than the boot CPU, after
  * time_init): the same divider and vector. */
 void time_init_ap(void);
+/* System time (ns since boot, the clock of arch_now_ns) when the TSC
+ * reads tsc: 0 for a TSC before boot, saturating far in the future. */
+uint64_t time_tsc_to_ns(uint64_t tsc);
 /* Busy-wait for us microseconds (the TSC must be calibrated). */
 void udelay(uint64_t us);
 

@@ -189,6 +189,11 @@
  * boot ABI defines: 32-bit protected mode, paging off, flat 4 GiB
  * segments, TR loaded, EIP = entry.  Returns 0 or -EIO. */
 int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry);
+/* Turn the guest state of the current VMCS (as vmcs_init_pvh left it)
+ * into that of a processor after INIT and STARTUP (SDM 9.1.1, table 9-1):
+ * real mode, CS = cs_sel (base cs_sel << 4), IP 0, 64 KiB segments,
+ * paging and protection off (unrestricted guest).  Returns 0 or -EIO. */
+int vmcs_set_real_mode(uint16_t cs_sel);
 /* Write the host-state fields that differ between CPUs (GS base: the
  * per_cpu; TR base; GDTR and IDTR bases; SDM 24.5) into the current VMCS
  * for this CPU.  Needed when a VMCS moves to another CPU.  0 or -EIO. */

@@ -74,8 +74,9 @@ bool vmx_enabled(void);
 void ept_invept_local(uint64_t eptp);
 
 struct vcpu;
-/* Before entering v: inject its event upcall if one is due and it can
- * take it, else ask for an exit when it can (arch/x86/vmx/exit.c). */
+/* Before entering v: inject the domain's callback vector or v's local
+ * APIC's next vector if one is due and v can take it, else ask for an
+ * exit when it can (arch/x86/vmx/exit.c). */
 void vmx_deliver_upcall(struct vcpu *v);
 
 /* Guest MSRs (arch/x86/vmx/msr.c). */
@@ -100,5 +101,11 @@ struct cpuid_regs;
 /* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
  * reads the current VMCS's secondary controls, so v's VMCS must be loaded. */
 void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out);
+
+/* v (not running) got INIT then STARTUP with this vector: it will start
+ * in real mode at vector * 4096 the next time it runs (its VMCS is made
+ * now if it has none, and written on the CPU that runs it).  Returns 0,
+ * or -ENOMEM / -EIO / -ENODEV (v stays as it was). */
+int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 
 #endif

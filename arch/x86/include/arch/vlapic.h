@@ -1,0 +1,111 @@
+/* The emulated local APIC of a vcpu (arch/x86/vlapic.c): x2APIC mode only
+ * (MSRs 0x800-0x8ff, SDM vol. 3 chapter 11, "Advanced Programmable
+ * Interrupt Controller"), with Xen's choices where the SDM leaves one
+ * (xen/arch/x86/hvm/vlapic.c).  Its state lives in struct arch_vcpu and
+ * changes only under hv_lock: a vcpu's own MSR accesses, its timer, other
+ * vcpus' IPIs and event upcalls. */
+#ifndef ARCH_VLAPIC_H
+#define ARCH_VLAPIC_H
+
+#include <hv/timer.h>
+#include <hv/types.h>
+
+#define MSR_IA32_APIC_BASE 0x01b
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_FIRST 0x800
+#define MSR_X2APIC_LAST 0x8ff
+
+/* The timer's input clock before the divider: 100 MHz, Xen's "APIC bus"
+ * (APIC_BUS_CYCLE_NS 10).  CPUID leaf 0x15 reports it as the core crystal
+ * clock, which the SDM says drives the timer when that leaf is there. */
+#define VLAPIC_BUS_HZ 100000000ULL
+#define VLAPIC_BUS_NS 10ULL
+
+/* The local vector table, in the order of the x2APIC MSRs 0x832..0x837,
+ * with CMCI (0x82f) last. */
+enum vlapic_lvt {
+  VLAPIC_LVT_TIMER,
+  VLAPIC_LVT_THERMAL,
+  VLAPIC_LVT_PERF,
+  VLAPIC_LVT_LINT0,
+  VLAPIC_LVT_LINT1,
+  VLAPIC_LVT_ERROR,
+  VLAPIC_LVT_CMCI,
+  VLAPIC_NR_LVT
+};
+
+struct vlapic {
+  uint64_t apic_base;   /* IA32_APIC_BASE: base, BSP, EXTD, EN */
+  uint32_t irr[8];      /* 256 bits each, vector n in word n / 32 */
+  uint32_t isr[8];
+  uint32_t tmr[8];      /* level-triggered: always 0 (every source is an edge) */
+  uint8_t pending;      /* what the guest takes next: the highest IRR vector
+                         * above the PPR class, APIC enabled; 0 if none.
+                         * Kept up to date by every change, so the run loop
+                         * reads one byte before each entry. */
+  uint8_t tpr;
+  uint32_t svr;         /* spurious vector and software enable */
+  uint32_t esr;         /* errors as of the last ESR write */
+  uint32_t esr_pending; /* errors since */
+  uint64_t icr;         /* the last ICR written (destination in 63:32) */
+  uint32_t lvt[VLAPIC_NR_LVT];
+
+  /* Timer: one-shot and periodic count down from timer_initial by one
+   * every (divisor * VLAPIC_BUS_NS) ns since timer_start_ns; TSC-deadline
+   * fires when the TSC reaches tsc_deadline. */
+  uint32_t timer_initial;
+  uint32_t timer_dcr;   /* divide configuration register */
+  unsigned int timer_divisor;
+  bool timer_counting;  /* the count runs (a finished one-shot reads 0) */
+  uint64_t timer_start_ns;
+  uint64_t timer_next_ns; /* the deadline the soft timer is armed for */
+  uint64_t tsc_deadline;
+  struct timer timer;
+
+  bool wait_for_sipi;   /* INIT seen while the vcpu was not running */
+};
+
+struct vcpu;
+
+/* The local APIC of a fresh vcpu at power-on, except that it starts in
+ * x2APIC mode (EN | EXTD), so a guest never needs the xAPIC MMIO page:
+ * ID = vcpu id, BSP for vcpu 0, software disabled (SVR 0xff), every LVT
+ * masked. */
+void vlapic_init(struct vcpu *v);
+/* Stop v's timer: the vcpu is going away. */
+void vlapic_destroy(struct vcpu *v);
+
+/* The MSRs vlapic_msr_read/write answer for. */
+static inline bool vlapic_msr_owned(uint32_t msr)
+{
+  return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+         (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+/* RDMSR / WRMSR of one of those MSRs by v.  Return 0, or -EINVAL when
+ * the CPU would raise #GP (a register that does not exist, a read of a
+ * write-only one or the reverse, reserved bits set, an invalid APIC mode
+ * change); nothing changes then. */
+int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/* An edge-triggered fixed interrupt for v: sets vector's IRR bit and, if
+ * the vector becomes v's next interrupt, wakes v (or kicks its CPU).  A
+ * vector below 16 is illegal: a "receive illegal vector" error instead.
+ * Ignored while v's APIC is disabled (Xen's vlapic_accept_irq). */
+void vlapic_set_irq(struct vcpu *v, uint8_t vector);
+/* The guest is taking v->arch.vlapic.pending now: it moves from IRR to
+ * ISR (the next one waits for the EOI or a higher class). */
+void vlapic_ack(struct vcpu *v);
+struct cpuid_regs;
+/* What CPUID says about the local APIC, on top of the host's answer *c
+ * for (leaf, sub): CPUID.1 APIC, x2APIC and TSC-deadline; the x2APIC ID
+ * and a topology of one thread per core, a core per vcpu (leaves 0xb and
+ * 0x1f); the timer's clock as the core crystal clock (0x15, 0x16). */
+void vlapic_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c);
+
+/* v's per-vcpu event upcall vector fires (Xen's hvm_assert_evtchn_irq):
+ * into IRR when the APIC is enabled; otherwise it is dropped, and the
+ * software enable (SVR) raises it again if upcall_pending is still set. */
+void vlapic_assert_upcall(struct vcpu *v);
+
+#endif
