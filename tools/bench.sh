@@ -50,6 +50,7 @@ read -r text data bss _ < <(size build/hv.elf | tail -n 1)
 # quiet); TSC ticks from vmlinux's entry (startup_64, after GRUB and the
 # decompressor) to the shell, see tools/linux_native.py.
 linux_native="?"
+linux_dir=build/linux # where tools/linux-assets puts them by default
 assets_args=(--quiet)
 [ "$(id -u)" -eq 0 ] && assets_args+=(--apt-update)
 set +e
