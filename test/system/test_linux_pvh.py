@@ -1,23 +1,26 @@
 """Debian's Linux kernel as a PVH domU under mica (issue 5): it boots to
-busybox's shell on hvc0 (the console ring), answers commands typed on the
-serial line, and `poweroff -f` ends the domain with reason poweroff.
+busybox on hvc0 (the console ring), runs uname -r, reads
+/sys/hypervisor/type, greps xen in /proc/interrupts (the timer's and the
+console's event channels, both counting) and runs a pipe, then
+`poweroff -f` ends the domain with reason poweroff.
 
-The kernel and initramfs come from tools/linux-assets (the same ones
+/init runs those commands itself (`mica.selftest` on the kernel's command
+line) instead of having them typed: in a run that long, Bochs' term
+display blocks on a pseudo-terminal of its own that nobody reads once the
+guest has been idle at its prompt a while (seen as Bochs asleep in
+n_tty_write), which stalls the machine; typed input through the ring is
+tested with the console test guest (test_console.py).  The kernel and
+initramfs come from tools/linux-assets (the same ones
 test_linux_native.py boots without the hypervisor); without Debian's
-registry and without a cache the test skips, saying why.  hvrun runs on a
-pseudo-terminal here, as for a user at a terminal: its output is then the
-serial line's bytes as they come, prompts included.
+registry and without a cache the test skips, saying why.  About 45 s of
+wall time here (14 s of emulated time).  `poweroff -f` halts the kernel
+("reboot: System halted") with interrupts off: as in Xen, the last vcpu
+going down in HLT with interrupts off powers the domain off."""
 
-It is slow: Bochs runs the kernel about 20 times slower per instruction
-under VT-x than natively (about 10 minutes of wall time for 14 s of
-emulated time here), hence the long timeouts."""
-
+import json
 import os
-import pty
 import re
-import select
 import subprocess
-import time
 
 import pytest
 
@@ -25,8 +28,6 @@ from conftest import HVRUN, PYTHON, REPO
 
 ASSETS_TOOL = os.path.join(REPO, "tools", "linux-assets")
 ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
-PROMPT = re.compile(rb"\(domu1\) mica-guest:/# ")
-ESC = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @pytest.fixture(scope="module")
@@ -39,98 +40,31 @@ def assets():
     if p.returncode == 3:
         pytest.skip("Debian's package registry is out of reach: %s" % p.stderr.strip())
     assert p.returncode == 0, p.stdout + p.stderr
-    import json
     with open(os.path.join(ASSETS_DIR, "assets.json")) as f:
         release = json.load(f)["kernel_release"]
     return os.path.join(ASSETS_DIR, "vmlinuz"), os.path.join(ASSETS_DIR, "initramfs.cpio.gz"), release
 
 
-class Terminal:
-    """hvrun on a pseudo-terminal: expect() on what it prints, send()."""
-
-    def __init__(self, args):
-        self.master, slave = pty.openpty()
-        self.p = subprocess.Popen([HVRUN] + args, stdin=slave, stdout=slave, stderr=slave,
-                                  close_fds=True)
-        os.close(slave)
-        self.out = b""   # everything, as it came
-        self.text = b""  # the same without terminal escapes
-        self.pos = 0     # expect() looks in self.text after this
-        self._tail = b""
-
-    def _read(self, wait):
-        if select.select([self.master], [], [], wait)[0]:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            self.out += data
-            raw = self._tail + data
-            cut = raw.rfind(b"\x1b")  # an escape may straddle two reads
-            if cut >= 0 and not ESC.match(raw, cut):
-                raw, self._tail = raw[:cut], raw[cut:]
-            else:
-                self._tail = b""
-            self.text += ESC.sub(b"", raw)
-
-    def expect(self, regex, timeout):
-        if isinstance(regex, bytes):
-            regex = re.compile(re.escape(regex))
-        deadline = time.monotonic() + timeout
-        while True:
-            m = regex.search(self.text, self.pos)
-            if m:
-                self.pos = m.end()
-                return m
-            if time.monotonic() > deadline or (self.p.poll() is not None and
-                                               not select.select([self.master], [], [], 0)[0]):
-                self.fail("no /%s/ after %d s" % (regex.pattern.decode(errors="replace"), timeout))
-            self._read(0.5)
-
-    def send(self, text):
-        os.write(self.master, text)
-
-    def fail(self, why):
-        self.close()
-        pytest.fail("%s; output:\n%s" % (why, self.out.decode("utf-8", "replace")[-4000:]))
-
-    def close(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait()
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
-
-
-def test_linux_boots_to_a_shell_and_powers_off(assets):
+def test_linux_boots_and_runs_commands_then_powers_off(assets):
     vmlinuz, initramfs, release = assets
-    t = Terminal(["--emulator", "bochs", "--timeout", "3000",
-                  "--domu", "%s,mem=256,initrd=%s,cmdline=console=hvc0 quiet" % (vmlinuz, initramfs)])
-    try:
-        t.expect(rb"\(domu1\) mica-init: Linux \S+ up, console hvc0", 1800)
-        t.expect(PROMPT, 120)
-
-        def run(cmd, answer, timeout=300):
-            t.send(cmd + b"\r")
-            m = t.expect(answer, timeout)
-            t.expect(PROMPT, timeout)
-            return m
-
-        run(b"uname -r", re.compile(rb"\(domu1\) " + re.escape(release.encode()) + rb"\r"))
-        run(b"cat /sys/hypervisor/type", re.compile(rb"\(domu1\) xen\r"))
-        # The timer's and the console's event channels, both firing.
-        m = run(b"grep xen /proc/interrupts",
-                re.compile(rb"(?s)\(domu1\) .*?xen-percpu.*?timer.*\(domu1\) .*?xen-dyn.*?hvc"))
-        counts = re.findall(rb"\(domu1\) +\d+: +(\d+) ", m.group(0))
-        assert counts and all(int(c) > 0 for c in counts), m.group(0)
-        run(b"echo hello mica | tr a-z A-Z", re.compile(rb"\(domu1\) HELLO MICA\r"))
-        t.send(b"poweroff -f\r")
-        t.expect(rb"mica: domu1 exit: poweroff", 300)
-        t.expect(rb"mica: power off", 60)
-        assert t.p.wait(timeout=60) == 0
-        text = t.out.decode("utf-8", "replace")
-        assert "unhandled VM exit" not in text and "PANIC" not in text
-    finally:
-        t.close()
+    p = subprocess.run([HVRUN, "--emulator", "bochs", "--no-input", "--timeout", "2400",
+                        "--domu", "%s,mem=256,initrd=%s,cmdline=console=hvc0 quiet mica.selftest"
+                        % (vmlinuz, initramfs)],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=2700)
+    out = p.stdout + p.stderr
+    tail = out[-4000:]
+    assert p.returncode == 0, tail
+    assert "(domu1) mica-init: Linux %s up, console hvc0" % release in out, tail
+    assert "(domu1) selftest: uname -r: %s\n" % release in out, tail
+    assert "(domu1) selftest: hypervisor: xen\n" in out, tail
+    # "  0:       3074  xen-percpu    -virq      timer0"
+    irqs = {name: (int(count), chip + kind) for count, chip, kind, name in re.findall(
+        r"\(domu1\) selftest: irq: +\d+: +(\d+) +(xen-\S+) +(-\S+) +(\S+)", out)}
+    assert irqs.get("timer0", (0, ""))[1] == "xen-percpu-virq", irqs
+    assert irqs.get("hvc_console", (0, ""))[1].startswith("xen-dyn"), irqs
+    assert irqs["timer0"][0] > 0 and irqs["hvc_console"][0] > 0, irqs
+    assert "(domu1) selftest: pipe: HELLO MICA\n" in out, tail
+    assert "mica: domu1 exit: poweroff" in out, tail
+    assert "mica: power off" in out, tail
+    for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
+        assert bad not in out, tail
