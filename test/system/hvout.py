@@ -37,6 +37,30 @@ def has_line(serial, prefix):
     return any(l.startswith(prefix) for l in lines(serial))
 
 
+def guest(serial, dom, pattern):
+    """The groups of the first "(<dom>) <pattern>" line, or None."""
+    for l in lines(serial):
+        m = re.match(r"\(%s\) %s" % (dom, pattern), l)
+        if m:
+            return m.groups()
+    return None
+
+
+def guest_lines(serial, dom):
+    """What domain dom printed, line by line, without its "(<dom>) "."""
+    prefix = "(%s) " % dom
+    return [l[len(prefix):] for l in lines(serial) if l.startswith(prefix)]
+
+
+def exit_reason(serial, dom):
+    """The reason in "mica: <dom> exit: <reason> ...", or None."""
+    for l in lines(serial):
+        m = re.match(r"mica: %s exit: (\S+) " % dom, l)
+        if m:
+            return m.group(1)
+    return None
+
+
 def mem_regions(serial):
     """[(start, end, type)] in printed order."""
     out = []

@@ -20,9 +20,8 @@ import re
 
 import pytest
 
-import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, exit_reason, guest_lines
 
 GUESTS = os.path.join(REPO, "build", "guests")
 ABI = os.path.join(GUESTS, "abi.elf")
@@ -41,12 +40,6 @@ ABI_RUN = ("--emulator", "bochs",
 MIN_CHECKS = 200
 
 
-def guest_lines(serial, dom):
-    """The lines domain `dom` printed, without the "(dom) " prefix."""
-    prefix = "(%s) " % dom
-    return [l[len(prefix):] for l in hvout.lines(serial) if l.startswith(prefix)]
-
-
 def summary(serial, dom):
     """(checks, failed) from "abi: N checks, M failed", or None."""
     for l in guest_lines(serial, dom):
@@ -61,13 +54,6 @@ def failures(serial, dom):
     return "\n".join(l for l in guest_lines(serial, dom)
                      if l.startswith("abi: FAIL") or l.startswith("abi:   Xen"))
 
-
-def exit_reason(serial, dom):
-    for l in hvout.lines(serial):
-        m = re.match(r"mica: %s exit: (\S+) " % dom, l)
-        if m:
-            return m.group(1)
-    return None
 
 
 @pytest.mark.parametrize("dom", ["dom0", "domu1"])

@@ -8,13 +8,11 @@ memory-map entry that is not RAM.  One boot: dom0 with 1 vcpu, domUs with
 APICs while it has 2 vcpus, which must fail (the guest can tell)."""
 
 import os
-import re
 
 import pytest
 
-import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, exit_reason, guest_lines
 
 ACPI = os.path.join(REPO, "build", "guests", "acpi.elf")
 
@@ -28,17 +26,6 @@ ARGS = ("--emulator", "bochs",
         "--timeout", "90")
 
 
-def guest_lines(serial, dom):
-    prefix = "(%s) " % dom
-    return [l[len(prefix):] for l in hvout.lines(serial) if l.startswith(prefix)]
-
-
-def exit_reason(serial, dom):
-    for l in hvout.lines(serial):
-        m = re.match(r"mica: %s exit: (\S+) " % dom, l)
-        if m:
-            return m.group(1)
-    return None
 
 
 @pytest.mark.parametrize("dom,vcpus", [("dom0", 1), ("domu1", 3), ("domu2", 32)])

@@ -7,13 +7,12 @@ dom0 after the destroy, give every frame of the destroyed domain back and
 power off cleanly."""
 
 import os
-import re
 
 import pytest
 
 import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, exit_reason, guest
 
 DOMCTL = os.path.join(REPO, "build", "guests", "domctl.elf")
 EVENTS = os.path.join(REPO, "build", "guests", "events.elf")
@@ -21,21 +20,6 @@ EVENTS = os.path.join(REPO, "build", "guests", "events.elf")
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
 
-def guest(serial, dom, pattern):
-    """The groups of the first "(<dom>) <pattern>" line, or None."""
-    for l in hvout.lines(serial):
-        m = re.match(r"\(%s\) %s" % (dom, pattern), l)
-        if m:
-            return m.groups()
-    return None
-
-
-def exit_reason(serial, dom):
-    for l in hvout.lines(serial):
-        m = re.match(r"mica: %s exit: (\S+) " % dom, l)
-        if m:
-            return m.group(1)
-    return None
 
 
 @pytest.mark.parametrize("cpus", [1, 2])

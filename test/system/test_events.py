@@ -4,27 +4,18 @@ SCHEDOP_poll timeouts, interdomain ping-pong, CPU shares by weight, and a
 blocked domain that uses no CPU."""
 
 import os
-import re
 
 import pytest
 
 import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, guest
 
 EVENTS = os.path.join(REPO, "build", "guests", "events.elf")
 HELLO = os.path.join(REPO, "build", "guests", "hello.elf")
 
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
-
-def guest(serial, dom, pattern):
-    """The groups of the first "(<dom>) <pattern>" line, or None."""
-    for l in hvout.lines(serial):
-        m = re.match(r"\(%s\) %s" % (dom, pattern), l)
-        if m:
-            return m.groups()
-    return None
 
 
 def passed(serial, dom):

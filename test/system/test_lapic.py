@@ -5,27 +5,18 @@ the timer, APIC base transitions; with two vcpus, INIT/SIPI start of
 vcpu 1 and IPIs both ways (on one CPU and across two)."""
 
 import os
-import re
 
 import pytest
 
 import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, guest
 
 LAPIC = os.path.join(REPO, "build", "guests", "lapic.elf")
 HELLO = os.path.join(REPO, "build", "guests", "hello.elf")
 
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
-
-def guest(serial, dom, pattern):
-    """The groups of the first "(<dom>) <pattern>" line, or None."""
-    for l in hvout.lines(serial):
-        m = re.match(r"\(%s\) %s" % (dom, pattern), l)
-        if m:
-            return m.groups()
-    return None
 
 
 def count_lines(serial, text):

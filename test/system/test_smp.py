@@ -11,21 +11,13 @@ import pytest
 
 import hvout
 from conftest import REPO
-from hvout import describe
+from hvout import describe, guest
 
 EVENTS = os.path.join(REPO, "build", "guests", "events.elf")
 GRANT = os.path.join(REPO, "build", "guests", "grant.elf")
 
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
-
-def guest(serial, dom, pattern):
-    """The groups of the first "(<dom>) <pattern>" line, or None."""
-    for l in hvout.lines(serial):
-        m = re.match(r"\(%s\) %s" % (dom, pattern), l)
-        if m:
-            return m.groups()
-    return None
 
 
 def stamp_us(serial, text):
