@@ -720,7 +720,7 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 /* ---- CPUID ---- */
 
-void vlapic_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
+void vlapic_cpuid(uint32_t leaf, struct cpuid_regs *c)
 {
   /* Leaves past the host's last one are left alone: the guest does not
    * look there (and a CPU answers them with its last leaf). */
@@ -731,22 +731,6 @@ void vlapic_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpui
     c->edx |= 1U << 9;                /* APIC */
     c->ecx |= (1U << 21) | (1U << 24); /* x2APIC, TSC-deadline */
     break;
-  case 0xb:
-  case 0x1f: {
-    /* x2APIC topology (SDM vol. 2, CPUID leaf 0BH): level 0 SMT with one
-     * thread, level 1 the cores, as many as vcpus; EDX the x2APIC ID,
-     * which Linux checks against the APIC's own. */
-    unsigned int n = v->dom->nr_vcpus, bits = 0;
-    while ((1U << bits) < n)
-      bits++;
-    if (sub == 0)
-      *c = (struct cpuid_regs){ 0, 1, (1U << 8) | sub, v->id };
-    else if (sub == 1)
-      *c = (struct cpuid_regs){ bits, n, (2U << 8) | sub, v->id };
-    else
-      *c = (struct cpuid_regs){ 0, 0, sub & 0xff, v->id };
-    break;
-  }
   case 0x15:
     /* TSC / crystal ratio EBX / EAX and the crystal in Hz, which the SDM
      * says clocks the APIC timer when this leaf gives it: our bus. */

@@ -121,7 +121,7 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
     c.ebx = (c.ebx & 0xffff) | ((1U << bits) << 16) | (v->id << 24);
     if (v->dom->nr_vcpus > 1)
       c.edx |= L1_EDX_HTT;
-    vlapic_cpuid(v, leaf, sub, &c); /* APIC, x2APIC, TSC-deadline */
+    vlapic_cpuid(leaf, &c); /* APIC, x2APIC, TSC-deadline */
     break;
   case 2:
     c = cpuid(2, 0); /* cache descriptors */
@@ -142,10 +142,20 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
       c.edx &= L7_EDX_KEEP;
     }
     break;
-  case 0xb:  /* x2APIC topology */
+  case 0xb:
+    /* x2APIC topology (SDM vol. 3A, 10.12.8.2): one thread per core,
+     * 2^bits cores per package; EDX is the x2APIC id (= vcpu id) at every
+     * level, which Linux checks against the APIC's own. */
+    if (sub == 0)
+      c = (struct cpuid_regs){ 0, 1, (1U << 8) | sub, v->id };
+    else if (sub == 1)
+      c = (struct cpuid_regs){ bits, v->dom->nr_vcpus, (2U << 8) | sub, v->id };
+    else
+      c = (struct cpuid_regs){ 0, 0, sub & 0xff, v->id };
+    break;
   case 0x15: /* TSC and crystal (the APIC timer's clock) */
   case 0x16: /* frequencies */
-    vlapic_cpuid(v, leaf, sub, &c);
+    vlapic_cpuid(leaf, &c);
     break;
   case 0x80000000:
     c = cpuid(leaf, 0);

@@ -97,11 +97,11 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vector);
  * ISR (the next one waits for the EOI or a higher class). */
 void vlapic_ack(struct vcpu *v);
 struct cpuid_regs;
-/* What CPUID says about the local APIC, on top of the host's answer *c
- * for (leaf, sub): CPUID.1 APIC, x2APIC and TSC-deadline; the x2APIC ID
- * and a topology of one thread per core, a core per vcpu (leaves 0xb and
- * 0x1f); the timer's clock as the core crystal clock (0x15, 0x16). */
-void vlapic_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c);
+/* What CPUID says about the local APIC, on top of the answer *c for
+ * (leaf, sub) that arch/x86/vmx/cpuid.c has so far: CPUID.1 APIC, x2APIC
+ * and TSC-deadline; the timer's clock as the core crystal clock (0x15,
+ * 0x16).  The topology (leaf 0xb) is cpuid.c's. */
+void vlapic_cpuid(uint32_t leaf, struct cpuid_regs *c);
 
 /* v's per-vcpu event upcall vector fires (Xen's hvm_assert_evtchn_irq):
  * into IRR when the APIC is enabled; otherwise it is dropped, and the
