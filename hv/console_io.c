@@ -53,13 +53,9 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
       unsigned int n = MIN(turn - done, (unsigned int)sizeof(chunk));
       if (arch_copy_from_guest(v, chunk, buf + done, n))
         return -EFAULT;
-      size_t allowed = rate_limit(v->dom, n);
-      for (size_t i = 0; i < allowed; i++)
-        domain_console_putc(v->dom, chunk[i]);
+      domain_console_write(v->dom, chunk, rate_limit(v->dom, n));
       done += n;
     }
-    if (console_mux_has_focus(v->dom))
-      domain_console_flush(v->dom); /* a prompt shows before its line ends */
     if (turn < count) {
       args[1] = count - turn;
       args[2] = buf + turn;

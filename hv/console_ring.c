@@ -66,12 +66,9 @@ static void drain(struct domain *d, bool all)
     d->con_broken = false;
     if (!n)
       break;
-    for (int i = 0; i < n; i++)
-      domain_console_putc(d, buf[i]);
+    domain_console_write(d, buf, (size_t)n);
     took = true;
   }
-  if (took && console_mux_has_focus(d))
-    domain_console_flush(d); /* a prompt shows before its line ends */
   if (took && !all)
     notify(d); /* the guest may wait for space */
   /* What is left is picked up when the queue has drained a bit. */

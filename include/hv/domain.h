@@ -166,9 +166,10 @@ const char *domain_exit_reason(const struct domain *d);
 /* One character of the domain's console output (line buffered, printed
  * with the domain's name in front). */
 void domain_console_putc(struct domain *d, char c);
-/* Print the domain's unfinished line now, without ending it (the domain
- * with the input focus: its shell's prompt has no line end); what it
- * writes next continues that line unless other output came between. */
-void domain_console_flush(struct domain *d);
+/* n characters of its output; for the domain with the input focus the
+ * unfinished line is printed too (its shell's prompt has no line end),
+ * and what it writes next continues that line unless other output came
+ * between. */
+void domain_console_write(struct domain *d, const char *buf, size_t n);
 
 #endif

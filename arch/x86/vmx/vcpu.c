@@ -192,6 +192,11 @@ void arch_vcpu_run(struct vcpu *v)
     return;
   }
   sched_vcpu_on_cpu(v);
+  if (!v->dom->first_entry_tsc) { /* here, not in the loop below: it runs once */
+    v->dom->first_entry_tsc = rdtsc();
+    pr_info("%s: first entry at TSC %llu", v->dom->name,
+            (unsigned long long)v->dom->first_entry_tsc);
+  }
   unsigned int cpu = this_cpu()->id;
   volatile bool *resched = &sched_pcpu[cpu].resched;
   uint64_t exit_tsc = 0;
@@ -217,11 +222,6 @@ void arch_vcpu_run(struct vcpu *v)
      * another CPU sets from now on comes with a kick: the interrupt,
      * pending while interrupts are off here, makes the entry exit at
      * once. */
-    if (__builtin_expect(!v->dom->first_entry_tsc, 0)) {
-      v->dom->first_entry_tsc = rdtsc();
-      pr_info("%s: first entry at TSC %llu", v->dom->name,
-              (unsigned long long)v->dom->first_entry_tsc);
-    }
     hv_lock_drop();
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
     exit_tsc = rdtsc();
