@@ -39,6 +39,7 @@ struct acpi_info acpi_info;
 #define MADT_ENTRIES 44
 #define MADT_LAPIC 0          /* 5.2.12.2 Processor Local APIC, 8 bytes */
 #define MADT_IOAPIC 1         /* 5.2.12.3 I/O APIC, 12 bytes */
+#define MADT_ISO 2            /* 5.2.12.5 Interrupt Source Override, 10 bytes */
 #define MADT_LAPIC_OVERRIDE 5 /* 5.2.12.8 Local APIC Address Override, 12 bytes */
 #define MADT_X2APIC 9         /* 5.2.12.12 Processor Local x2APIC, 16 bytes */
 #define MADT_ENABLED (1U << 0)
@@ -250,6 +251,7 @@ static void madt_parse(const uint8_t *t, uint32_t len)
     static const uint8_t need[] = {
         [MADT_LAPIC] = 8,
         [MADT_IOAPIC] = 12,
+        [MADT_ISO] = 10,
         [MADT_LAPIC_OVERRIDE] = 12,
         [MADT_X2APIC] = 16,
     };
@@ -280,6 +282,16 @@ static void madt_parse(const uint8_t *t, uint32_t len)
       };
       pr_debug("acpi: MADT: IO-APIC id %u at 0x%x, GSI base %u", e[2], rd32(e + 4), rd32(e + 8));
       ai->nr_ioapics++;
+      break;
+    case MADT_ISO:
+      /* Bus 0 is ISA, the only bus the table defines. */
+      if (e[2] != 0 || e[3] >= ARRAY_SIZE(ai->isa_gsi)) {
+        pr_warn("acpi: MADT: override of bus %u IRQ %u: skipped", e[2], e[3]);
+        break;
+      }
+      ai->isa_gsi[e[3]] = rd32(e + 4);
+      ai->isa_flags[e[3]] = rd16(e + 8);
+      pr_debug("acpi: MADT: ISA IRQ %u is GSI %u, flags 0x%x", e[3], rd32(e + 4), rd16(e + 8));
       break;
     case MADT_LAPIC_OVERRIDE:
       ai->lapic_addr = rd64(e + 4);
@@ -600,6 +612,8 @@ int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len)
   struct acpi_info *ai = &acpi_info;
   memset(ai, 0, sizeof(*ai));
   ai->lapic_addr = 0xfee00000; /* the architectural default (SDM vol. 3, 11.4.1) */
+  for (unsigned int i = 0; i < ARRAY_SIZE(ai->isa_gsi); i++)
+    ai->isa_gsi[i] = i;
 
   uint64_t xsdt = 0;
   const uint8_t *p = NULL;

@@ -1,8 +1,16 @@
 /* Console devices: 16550 UARTs (COM1, COM2) and the 0xE9 debug port.
- * Polled, never interrupt-driven; hv/console.c decides when to send. */
+ * Output is polled (hv/console.c decides when to send).  Input comes by
+ * the receive interrupt, through the I/O APIC, into a ring: the 16-byte
+ * FIFO fills in 1.4 ms at 115200 baud, far sooner than the console mux
+ * polls, so a pasted line would otherwise lose all but its first 16 bytes.
+ * Without an I/O APIC the UARTs are polled (and long input is cut). */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/ioapic.h>
+#include <arch/lapic.h>
+#include <arch/traps.h>
 #include <hv/errno.h>
+#include <hv/printk.h>
 #include <hv/string.h>
 
 /* 16550 registers (offsets from the base port) and bits. */
@@ -25,7 +33,8 @@
 #define FCR_ENABLE_CLEAR 0x07
 #define IIR_FIFO_ON 0xc0 /* both bits: a working 16-byte FIFO (16550A) */
 #define FIFO_16550A 16
-#define MCR_DTR_RTS_OUT2 0x0b
+#define MCR_DTR_RTS_OUT2 0x0b /* OUT2 gates the UART's interrupt line on a PC */
+#define IER_RX 0x01           /* interrupt when a received byte waits */
 
 #define DEBUGCON_PORT 0xe9
 
@@ -35,13 +44,24 @@ struct uart {
   bool enabled;
   bool present; /* initialised once; reprogramming would cut a byte in flight */
   unsigned int fifo; /* bytes it takes at once when THRE says it is empty */
+  unsigned int irq;  /* its ISA interrupt */
+  bool rx_irq;       /* its input arrives by interrupt, into rx_ring */
 };
 
 static struct uart uarts[] = {
-  { "com1", 0x3f8, false, false, 1 },
-  { "com2", 0x2f8, false, false, 1 },
+  { "com1", 0x3f8, false, false, 1, 4, false },
+  { "com2", 0x2f8, false, false, 1, 3, false },
 };
 static bool e9_enabled;
+
+/* Received bytes: written only by serial_rx_irq (on the CPU the I/O APIC
+ * sends to), read only by arch_console_getc, so no lock is needed; the
+ * indices run free and are taken modulo the size. */
+#define RX_RING 4096
+static volatile uint8_t rx_ring[RX_RING];
+static volatile uint32_t rx_prod, rx_cons;
+static volatile unsigned long rx_lost; /* bytes that found the ring full */
+static unsigned long rx_lost_said;     /* how many of them were reported */
 
 /* 115200 8N1, FIFOs on, interrupts off.  Returns false when no UART
  * answers at the port (the scratch register does not hold a value). */
@@ -111,10 +131,66 @@ unsigned int arch_console_tx_room(void)
   return room;
 }
 
+/* The receive interrupt: move every waiting byte into the ring.  A UART
+ * no longer selected is still emptied (its bytes dropped), or its line
+ * would stay raised and, edge-triggered, never interrupt again. */
+static void serial_rx_irq(struct cpu_regs *regs)
+{
+  (void)regs;
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
+    struct uart *u = &uarts[i];
+    if (!u->rx_irq)
+      continue;
+    while (inb(u->port + UART_LSR) & LSR_DR) {
+      uint8_t c = inb(u->port + UART_RBR);
+      if (!u->enabled)
+        continue;
+      if (rx_prod - rx_cons == RX_RING) {
+        rx_lost++;
+        continue;
+      }
+      rx_ring[rx_prod % RX_RING] = c;
+      barrier(); /* the byte before the index that publishes it */
+      rx_prod = rx_prod + 1;
+    }
+  }
+  lapic_eoi();
+}
+
+void serial_rx_irq_init(void)
+{
+  traps_set_irq_handler(VEC_SERIAL, serial_rx_irq);
+  for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
+    struct uart *u = &uarts[i];
+    if (!u->present)
+      continue;
+    int err = ioapic_route_isa(u->irq, VEC_SERIAL, lapic_id());
+    if (err) {
+      pr_warn("serial: %s: no interrupt (IRQ %u: error %d): input is polled, long input may "
+              "lose bytes", u->name, u->irq, err);
+      continue;
+    }
+    u->rx_irq = true;
+    outb(u->port + UART_IER, IER_RX);
+  }
+}
+
 int arch_console_getc(void)
 {
+  unsigned long lost = rx_lost;
+  if (lost != rx_lost_said) {
+    pr_warn("serial: %lu input bytes lost: the input ring (%u bytes) was full", lost - rx_lost_said,
+            RX_RING);
+    rx_lost_said = lost;
+  }
+  if (rx_cons != rx_prod) {
+    int c = rx_ring[rx_cons % RX_RING];
+    barrier(); /* read the byte before giving its slot back */
+    rx_cons = rx_cons + 1;
+    return c;
+  }
   for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
-    if (uarts[i].enabled && (inb(uarts[i].port + UART_LSR) & LSR_DR))
+    if (uarts[i].enabled && !uarts[i].rx_irq && (inb(uarts[i].port + UART_LSR) & LSR_DR))
       return inb(uarts[i].port + UART_RBR);
   return -1;
 }

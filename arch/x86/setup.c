@@ -48,6 +48,7 @@ void arch_platform_init(const struct boot_info *bi)
           lapic_is_x2apic() ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
   time_init();
   rtc_init();
+  serial_rx_irq_init();
   irq_enable();
   if (vmx_init() == 0) /* reports for itself; without it mica runs no domains */
     vmx_selftest();

@@ -137,20 +137,27 @@ static char io_getc(void)
   }
 }
 
-/* A line (up to CR or LF, which is not kept) as hex bytes. */
-static void read_line(char (*getc)(void), char *hex, unsigned int size)
+/* A line (up to CR or LF, which is not kept) as hex bytes in `text`; a
+ * line of more than LONG_LINE bytes as its length and the sum of its
+ * bytes instead (a pasted line: the test compares both). */
+#define LONG_LINE 48
+static void read_line(char (*getc)(void), char *text, unsigned int size)
 {
-  unsigned int n = 0;
-  hex[0] = '\0';
+  unsigned int n = 0, len = 0, sum = 0;
+  text[0] = '\0';
   for (;;) {
     char c = getc();
     if (c == '\r' || c == '\n') {
-      if (n)
-        return;
-      continue; /* the LF after a CR, or an empty line */
+      if (!len)
+        continue; /* the LF after a CR, or an empty line */
+      if (len > LONG_LINE)
+        snprintf(text, size, "%u bytes, sum %u", len, sum);
+      return;
     }
+    len++;
+    sum += (uint8_t)c;
     if (n + 4 < size)
-      n += (unsigned int)snprintf(hex + n, size - n, "%s%02x", n ? " " : "", (uint8_t)c);
+      n += (unsigned int)snprintf(text + n, size - n, "%s%02x", n ? " " : "", (uint8_t)c);
   }
 }
 

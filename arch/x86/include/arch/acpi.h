@@ -25,6 +25,11 @@ struct acpi_info {
   uint64_t lapic_addr;                /* 0xfee00000 unless the MADT says otherwise */
   unsigned int nr_ioapics;
   struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+  /* ISA IRQ n arrives at GSI isa_gsi[n] with MPS INTI flags isa_flags[n]
+   * (polarity bits 1:0, trigger bits 3:2; 0: as the bus has it, for ISA
+   * active high and edge); identity unless the MADT overrides it. */
+  uint32_t isa_gsi[16];
+  uint16_t isa_flags[16];
   /* FADT */
   bool have_fadt;
   uint32_t smi_cmd;                   /* I/O port, 0 if absent */

@@ -67,6 +67,9 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* The compiler keeps memory accesses on their side of it (x86 keeps
+ * stores in order and loads in order, so this orders a ring between CPUs). */
+static inline void barrier(void) { asm volatile("" ::: "memory"); }
 static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
 static inline void irq_enable(void) { asm volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }

@@ -32,6 +32,11 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_low);
 #define LAPIC_ICR_STARTUP 0x00004600 /* STARTUP | vector (start page number) */
 #define LAPIC_ICR_FIXED 0x00004000   /* fixed delivery, assert | vector */
 
+/* Console input by interrupt (arch/x86/serial.c): route the selected
+ * UARTs' receive interrupt to this CPU (after acpi_init and lapic_init).
+ * A UART whose interrupt cannot be routed stays polled (a warning says so). */
+void serial_rx_irq_init(void);
+
 /* Calibrated clock rates (arch/x86/time.c). */
 extern uint64_t time_tsc_hz, time_lapic_hz;
 /* Calibrate the TSC and the LAPIC timer against the PIT, start the clock

@@ -1,0 +1,69 @@
+/* The I/O APIC: routes an ISA interrupt (the UARTs' receive interrupt) to
+ * a vector on one CPU.  Only what the console needs; the guests never see
+ * it (they get no device interrupts). */
+#include <arch/acpi.h>
+#include <arch/ioapic.h>
+#include <hv/errno.h>
+#include <hv/printk.h>
+
+/* Registers (82093AA datasheet, 3.0): an index at +0, its window at +0x10. */
+#define IOREGSEL 0x00
+#define IOWIN 0x10
+#define IOAPIC_VER 0x01  /* bits 23:16: the highest redirection entry */
+#define IOAPIC_REDTBL 0x10 /* entry n: low word at 0x10 + 2n, high at +1 */
+
+/* Redirection entry, low word. */
+#define RTE_POLARITY_LOW (1U << 13)
+#define RTE_TRIGGER_LEVEL (1U << 15)
+#define RTE_MASKED (1U << 16)
+
+/* MPS INTI flags of a MADT interrupt source override (ACPI 6.5, 5.2.12.5). */
+#define INTI_POLARITY_MASK 0x3
+#define INTI_POLARITY_LOW 0x3
+#define INTI_TRIGGER_MASK 0xc
+#define INTI_TRIGGER_LEVEL 0xc
+
+static uint32_t ioapic_read(uint64_t base, uint32_t reg)
+{
+  *(volatile uint32_t *)(uintptr_t)(base + IOREGSEL) = reg;
+  return *(volatile uint32_t *)(uintptr_t)(base + IOWIN);
+}
+
+static void ioapic_write(uint64_t base, uint32_t reg, uint32_t val)
+{
+  *(volatile uint32_t *)(uintptr_t)(base + IOREGSEL) = reg;
+  *(volatile uint32_t *)(uintptr_t)(base + IOWIN) = val;
+}
+
+int ioapic_route_isa(unsigned int irq, uint8_t vector, uint32_t apic_id)
+{
+  const struct acpi_info *ai = &acpi_info;
+
+  if (irq >= ARRAY_SIZE(ai->isa_gsi))
+    return -EINVAL;
+  if (apic_id > 0xff)
+    return -ERANGE; /* physical destination mode has 8 bits */
+  uint32_t gsi = ai->isa_gsi[irq];
+  uint16_t flags = ai->isa_flags[irq];
+  for (unsigned int i = 0; i < ai->nr_ioapics; i++) {
+    uint64_t base = ai->ioapics[i].addr;
+    uint32_t first = ai->ioapics[i].gsi_base;
+    uint32_t entries = ((ioapic_read(base, IOAPIC_VER) >> 16) & 0xff) + 1;
+    if (gsi < first || gsi - first >= entries)
+      continue;
+    uint32_t n = gsi - first;
+    /* ISA's own convention (flags 0) is active high and edge triggered. */
+    uint32_t low = vector;
+    if ((flags & INTI_POLARITY_MASK) == INTI_POLARITY_LOW)
+      low |= RTE_POLARITY_LOW;
+    if ((flags & INTI_TRIGGER_MASK) == INTI_TRIGGER_LEVEL)
+      low |= RTE_TRIGGER_LEVEL;
+    /* Masked while the destination changes, then opened. */
+    ioapic_write(base, IOAPIC_REDTBL + 2 * n, RTE_MASKED);
+    ioapic_write(base, IOAPIC_REDTBL + 2 * n + 1, apic_id << 24);
+    ioapic_write(base, IOAPIC_REDTBL + 2 * n, low);
+    pr_debug("ioapic: ISA IRQ %u (GSI %u) -> vector 0x%x on APIC %u", irq, gsi, vector, apic_id);
+    return 0;
+  }
+  return -ENOENT;
+}
