@@ -200,3 +200,57 @@ def test_prompt_shows_before_its_line_ends():
             p.kill()
             p.wait()
         os.close(master)
+
+
+def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
+    """On a terminal hvrun passes Ctrl-C (and every other key) to the
+    machine, as a serial console does, so a guest's shell gets it; Ctrl-]
+    stops hvrun (exit 130) and the emulator with it."""
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+
+    def own_terminal():
+        # A session whose controlling terminal is the pty, as in a shell:
+        # there a Ctrl-C with ISIG on would be SIGINT for hvrun.
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([HVRUN, "--emulator", "bochs", "--timeout", "120",
+                          "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                         preexec_fn=own_terminal)
+    os.close(slave)
+    out = b""
+
+    def wait_for(what, timeout=90):
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while what not in out:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                p.kill()
+                pytest.fail("no %r; output:\n%r" % (what, out[-1500:]))
+            if select.select([master], [], [], min(left, 0.5))[0]:
+                try:
+                    data = os.read(master, 4096)
+                except OSError:
+                    data = b""
+                if not data and p.poll() is not None:
+                    pytest.fail("hvrun ended before %r; output:\n%r" % (what, out[-1500:]))
+                out += data
+
+    try:
+        wait_for(b"(domu1) console: line 1> ")
+        os.write(master, b"\x03\x1a\r")  # Ctrl-C, Ctrl-Z
+        wait_for(b"console: got 03 1a\r")
+        wait_for(b"(domu1) console: line 2> ")
+        os.write(master, b"\x1d")
+        wait_for(b"hvrun: interrupted")
+        assert p.wait(timeout=30) == 130
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
