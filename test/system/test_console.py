@@ -14,8 +14,9 @@ import time
 import pytest
 
 import hvout
-from conftest import HVRUN, PYTHON, REPO, hv_path
+from conftest import HVRUN, REPO
 from hvout import describe
+from hvsession import Session
 
 CONSOLE = os.path.join(REPO, "build", "guests", "console.elf")
 HELLO = os.path.join(REPO, "build", "guests", "hello.elf")
@@ -52,48 +53,6 @@ def test_flood_loses_nothing(hvrun):
     assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
     # The guest's TEST PASS (console_io) came after its last ring line.
     assert ls.index("(domu1) TEST PASS") > ls.index("(domu1) " + want[-1])
-
-
-class Session:
-    """hvrun with a pipe on stdin: type, and wait for lines."""
-
-    def __init__(self, args, timeout=150):
-        cmd = [PYTHON, HVRUN, "--hv", hv_path(), "--timeout", str(timeout)] + args
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
-        self.out = b""
-        self.pos = 0  # wait_for looks from here on
-
-    def wait_for(self, text, timeout=60):
-        end = time.monotonic() + timeout
-        while True:
-            at = self.out.find(text.encode(), self.pos)
-            if at >= 0:
-                self.pos = at + len(text)
-                return
-            left = end - time.monotonic()
-            if left <= 0:
-                self.fail("no %r within %d s" % (text, timeout))
-            r, _, _ = select.select([self.p.stdout], [], [], min(left, 0.5))
-            if r:
-                data = os.read(self.p.stdout.fileno(), 65536)
-                if not data:
-                    self.fail("hvrun ended before %r" % text)
-                self.out += data
-
-    def type(self, data):
-        self.p.stdin.write(data)
-        self.p.stdin.flush()
-
-    def finish(self):
-        rest, _ = self.p.communicate(timeout=60)  # closes stdin too
-        self.out += rest
-        return self.p.returncode
-
-    def fail(self, why):
-        self.p.kill()
-        rest, _ = self.p.communicate()
-        pytest.fail("%s; output:\n%s" % (why, (self.out + rest).decode("utf-8", "replace")[-4000:]))
 
 
 def test_input_focus():
@@ -163,94 +122,35 @@ def test_prompt_shows_before_its_line_ends():
     """The domain with the focus has its unfinished line shown (a shell's
     prompt), and what it writes next continues that line.  hvrun runs on a
     terminal here, so its output is raw as a user sees it."""
-    import pty
-    import select
-    master, slave = pty.openpty()
-    p = subprocess.Popen([HVRUN, "--emulator", "bochs", "--timeout", "120",
-                          "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
-                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    out = b""
-
-    def wait_for(what, timeout=90):
-        nonlocal out
-        deadline = time.monotonic() + timeout
-        while what not in out:
-            left = deadline - time.monotonic()
-            if left <= 0 or p.poll() is not None and not select.select([master], [], [], 0)[0]:
-                p.kill()
-                pytest.fail("no %r; output:\n%r" % (what, out[-1500:]))
-            if select.select([master], [], [], min(left, 0.5))[0]:
-                try:
-                    out += os.read(master, 4096)
-                except OSError:
-                    pass
-
+    s = Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                timeout=120, terminal=True)
     try:
-        wait_for(b"(domu1) console: line 1> ")
-        os.write(master, b"ok\r")
-        wait_for(b"(domu1) console: line 1> console: got 6f 6b\r")
-        wait_for(b"(domu1) console: line 2> ")
-        os.write(master, b"x\r")
-        wait_for(b"(domu1) console: line 2> console: got 78\r")
-        wait_for(b"mica: power off")
-        assert p.wait(timeout=30) == 0
+        s.wait_for("(domu1) console: line 1> ", 90)
+        s.type(b"ok\r")
+        # The answer continues the prompt's line: nothing comes between.
+        assert s.wait_for("console: got 6f 6b\r") == ""
+        s.wait_for("(domu1) console: line 2> ")
+        s.type(b"x\r")
+        assert s.wait_for("console: got 78\r") == ""
+        s.wait_for("mica: power off")
+        assert s.finish() == 0
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
+        s.close()
 
 
 def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
     """On a terminal hvrun passes Ctrl-C (and every other key) to the
     machine, as a serial console does, so a guest's shell gets it; Ctrl-]
     stops hvrun (exit 130) and the emulator with it."""
-    import fcntl
-    import pty
-    import termios
-    master, slave = pty.openpty()
-
-    def own_terminal():
-        # A session whose controlling terminal is the pty, as in a shell:
-        # there a Ctrl-C with ISIG on would be SIGINT for hvrun.
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    p = subprocess.Popen([HVRUN, "--emulator", "bochs", "--timeout", "120",
-                          "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
-                         stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-                         preexec_fn=own_terminal)
-    os.close(slave)
-    out = b""
-
-    def wait_for(what, timeout=90):
-        nonlocal out
-        deadline = time.monotonic() + timeout
-        while what not in out:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                p.kill()
-                pytest.fail("no %r; output:\n%r" % (what, out[-1500:]))
-            if select.select([master], [], [], min(left, 0.5))[0]:
-                try:
-                    data = os.read(master, 4096)
-                except OSError:
-                    data = b""
-                if not data and p.poll() is not None:
-                    pytest.fail("hvrun ended before %r; output:\n%r" % (what, out[-1500:]))
-                out += data
-
+    s = Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                timeout=120, terminal=True)
     try:
-        wait_for(b"(domu1) console: line 1> ")
-        os.write(master, b"\x03\x1a\r")  # Ctrl-C, Ctrl-Z
-        wait_for(b"console: got 03 1a\r")
-        wait_for(b"(domu1) console: line 2> ")
-        os.write(master, b"\x1d")
-        wait_for(b"hvrun: interrupted")
-        assert p.wait(timeout=30) == 130
+        s.wait_for("(domu1) console: line 1> ", 90)
+        s.type(b"\x03\x1a\r")  # Ctrl-C, Ctrl-Z: signals for hvrun with ISIG on
+        s.wait_for("console: got 03 1a\r")
+        s.wait_for("(domu1) console: line 2> ")
+        s.type(b"\x1d")
+        s.wait_for("hvrun: interrupted")
+        assert s.finish() == 130
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
+        s.close()
