@@ -1,5 +1,7 @@
 """Debian's Linux kernel as a PVH domU under mica (issue 5): it boots to
-busybox on hvc0 (the console ring), and commands are typed into its shell
+busybox on hvc0 (the console ring) with three vcpus on one physical CPU
+(started by INIT/SIPI through the emulated LAPIC; /proc/cpuinfo counts
+them, and each one's timer and PV IPIs fire), and commands are typed into its shell
 through hvrun's stdin, the serial line and the console ring: uname -r,
 cat /sys/hypervisor/type, grep xen /proc/interrupts (the timer's and the
 console's event channels, both counting), a pipe, tty, a Ctrl-C that
@@ -43,14 +45,15 @@ def assets():
 
 
 PROMPT = "mica-guest:/# "
+VCPUS = 3  # on one physical CPU
 ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # busybox asks the terminal its size
 
 
 def test_linux_boots_to_a_shell_typed_into(assets):
     vmlinuz, initramfs, release = assets
     s = Session(["--emulator", "bochs",
-                 "--domu", "%s,mem=256,initrd=%s,cmdline=console=hvc0 quiet"
-                 % (vmlinuz, initramfs)], timeout=2400, terminal=True)
+                 "--domu", "%s,mem=256,vcpus=%d,initrd=%s,cmdline=console=hvc0 quiet"
+                 % (vmlinuz, VCPUS, initramfs)], timeout=2400, terminal=True)
     try:
         s.wait_for("(domu1) mica-init: Linux %s up, console hvc0" % release, 900)
         s.wait_for(PROMPT, 120)
@@ -67,15 +70,24 @@ def test_linux_boots_to_a_shell_typed_into(assets):
 
         assert run("uname -r") == [release]
         assert run("cat /sys/hypervisor/type") == ["xen"]
-        # "  0:       3074  xen-percpu    -virq      timer0"
+        assert run("grep -c ^processor /proc/cpuinfo") == [str(VCPUS)]
+        assert run("cat /sys/devices/system/cpu/online") == ["0-%d" % (VCPUS - 1)]
+        # "  0:   960   0   0  xen-percpu    -virq      timer0": a count per CPU.
         irqs = {}
         for l in run("grep xen /proc/interrupts"):
-            m = re.match(r" *\d+: +(\d+) +(xen-\S+) +(-\S+) +(\S+)$", l)
+            m = re.match(r" *\d+:((?: +\d+){%d}) +(xen-\S+) +(-\S+) +(\S+)$" % VCPUS, l)
             assert m, l
-            irqs[m.group(4)] = (int(m.group(1)), m.group(2) + m.group(3))
-        assert irqs.get("timer0", (0, ""))[1] == "xen-percpu-virq", irqs
-        assert irqs.get("hvc_console", (0, ""))[1].startswith("xen-dyn"), irqs
-        assert irqs["timer0"][0] > 0 and irqs["hvc_console"][0] > 0, irqs
+            irqs[m.group(4)] = ([int(n) for n in m.group(1).split()], m.group(2) + m.group(3))
+        for cpu in range(VCPUS):
+            # Each CPU's timer and its PV IPIs (event channels bound with
+            # EVTCHNOP_bind_ipi) have fired on that CPU.
+            assert irqs["timer%d" % cpu][1] == "xen-percpu-virq", irqs
+            assert irqs["timer%d" % cpu][0][cpu] > 0, irqs
+            for ipi in ("resched%d" % cpu, "callfuncsingle%d" % cpu):
+                assert irqs[ipi][1] == "xen-percpu-ipi", irqs
+            assert irqs["resched%d" % cpu][0][cpu] + irqs["callfuncsingle%d" % cpu][0][cpu] > 0, irqs
+        assert irqs.get("hvc_console", ([], ""))[1].startswith("xen-dyn"), irqs
+        assert sum(irqs["hvc_console"][0]) > 0, irqs
         assert run("echo hello mica | tr a-z A-Z | rev") == ["ACIM OLLEH"]
         assert run("tty") == ["/dev/hvc0"]
         # The console is the shell's controlling terminal: Ctrl-C stops the
