@@ -52,6 +52,7 @@ static void set_focus(struct domain *d)
   focus = d->id;
   have_focus = true;
   printk(LOG_ALWAYS, "mica: console input goes to %s (Ctrl-A three times to switch)", d->name);
+  domain_console_show_partial(d); /* its prompt, held back while unfocused */
 }
 
 bool console_mux_has_focus(const struct domain *d) { return have_focus && focus == d->id; }

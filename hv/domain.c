@@ -285,16 +285,21 @@ void domain_console_putc(struct domain *d, char c)
   d->con_len = 0;
 }
 
-void domain_console_write(struct domain *d, const char *buf, size_t n)
+void domain_console_show_partial(struct domain *d)
 {
   char prefix[DOMAIN_NAME_MAX + 4];
-  for (size_t i = 0; i < n; i++)
-    domain_console_putc(d, buf[i]);
-  /* The domain with the input focus has its unfinished line shown now: a
-   * shell's prompt has no line end. */
   if (!d->con_len || !console_mux_has_focus(d))
     return;
   snprintf(prefix, sizeof(prefix), "(%s) ", d->name);
   console_put_partial(d, prefix, d->con_buf, d->con_len);
   d->con_len = 0;
+}
+
+void domain_console_write(struct domain *d, const char *buf, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    domain_console_putc(d, buf[i]);
+  /* The domain with the input focus has its unfinished line shown now: a
+   * shell's prompt has no line end. */
+  domain_console_show_partial(d);
 }

@@ -175,5 +175,8 @@ void domain_console_putc(struct domain *d, char c);
  * and what it writes next continues that line unless other output came
  * between. */
 void domain_console_write(struct domain *d, const char *buf, size_t n);
+/* If d has the input focus, print its unfinished line now (what it holds
+ * of it); console_mux calls it when the focus comes to d. */
+void domain_console_show_partial(struct domain *d);
 
 #endif

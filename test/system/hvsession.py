@@ -73,6 +73,22 @@ class Session:
             if not self._read(min(left, 0.5)):
                 self.fail("hvrun ended before %r" % text)
 
+    def wait_for_all(self, texts, timeout=60):
+        """Wait until every one of `texts` has appeared after the last match,
+        in any order; the next search starts after the last of them."""
+        end = time.monotonic() + timeout
+        while True:
+            found = [self.out.find(t.encode(), self.pos) for t in texts]
+            if min(found) >= 0:
+                self.pos = max(at + len(t.encode()) for at, t in zip(found, texts))
+                return
+            left = end - time.monotonic()
+            missing = [t for t, at in zip(texts, found) if at < 0]
+            if left <= 0:
+                self.fail("no %r within %d s" % (missing, timeout))
+            if not self._read(min(left, 0.5)):
+                self.fail("hvrun ended before %r" % missing)
+
     def type(self, data):
         while data:
             data = data[os.write(self.wfd, data):]

@@ -26,6 +26,7 @@ from conftest import PYTHON, REPO
 from hvsession import Session
 
 ASSETS_TOOL = os.path.join(REPO, "tools", "linux-assets")
+CONTROL = os.path.join(REPO, "build", "guests", "control.elf")
 ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
 
 
@@ -49,6 +50,18 @@ VCPUS = 3  # on one physical CPU
 ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # busybox asks the terminal its size
 
 
+def shell(s, dom, command, timeout=60):
+    """Type a command into dom's shell (it has the focus); the lines it
+    printed, without the "[time] (dom) " prefix.  Other domains' lines,
+    which may come between, are left out."""
+    s.type(command.encode() + b"\r")
+    s.wait_for(command)  # the shell's echo, on the prompt's line
+    text = ESC.sub("", s.wait_for("(%s) %s" % (dom, PROMPT), timeout).replace("\r", ""))
+    # The first line is the end of the echo's.
+    tag = "(%s) " % dom
+    return [l.split(tag, 1)[1] for l in text.split("\n")[1:] if tag in l]
+
+
 def test_linux_boots_to_a_shell_typed_into(assets):
     vmlinuz, initramfs, release = assets
     s = Session(["--emulator", "bochs",
@@ -59,14 +72,7 @@ def test_linux_boots_to_a_shell_typed_into(assets):
         s.wait_for(PROMPT, 120)
 
         def run(command, timeout=60):
-            """Type a command; what it printed, its lines without the prefix."""
-            s.type(command.encode() + b"\r")
-            s.wait_for(command)  # the shell's echo, on the prompt's line
-            text = ESC.sub("", s.wait_for(PROMPT, timeout).replace("\r", ""))
-            # The first line is the end of the echo's, the last the prompt's
-            # own "[time] (domu1) ".
-            return [l.split("(domu1) ", 1)[1] for l in text.split("\n")[1:-1]
-                    if "(domu1) " in l]
+            return shell(s, "domu1", command, timeout)
 
         assert run("uname -r") == [release]
         assert run("cat /sys/hypervisor/type") == ["xen"]
@@ -105,5 +111,64 @@ def test_linux_boots_to_a_shell_typed_into(assets):
     finally:
         s.close()
     out = s.out.decode("utf-8", "replace")
+    for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
+        assert bad not in out, out[-4000:]
+
+
+def test_two_linux_guests_and_a_control_domain(assets):
+    """Two Linux domUs and a small control domain (test/guests/control.c as
+    dom0) side by side on one physical CPU, each with its own console:
+    both shells answer, the control domain lists the three, destroys
+    domu1, and domu2 and the control domain run on."""
+    vmlinuz, initramfs, release = assets
+    linux = "%s,mem=128,initrd=%s,cmdline=console=hvc0 quiet" % (vmlinuz, initramfs)
+    s = Session(["--emulator", "bochs", "--dom0", CONTROL, "--domu", linux, "--domu", linux],
+                timeout=2400, terminal=True)
+
+    def focus(dom, prompt=None):
+        s.type(b"\x01\x01\x01")
+        s.wait_for("mica: console input goes to %s" % dom)
+        if prompt:  # printed while another domain had the focus: shown now
+            s.wait_for("(%s) %s" % (dom, prompt), 60)
+
+    def control(command):
+        """Type a command into the control domain; its answer lines."""
+        s.type(command.encode() + b"\r")
+        text = s.wait_for("(dom0) control> ").replace("\r", "")
+        return [l.split("(dom0) control: ", 1)[1] for l in text.split("\n")
+                if "(dom0) control: " in l]
+
+    try:
+        s.wait_for("(dom0) control> ", 120)
+        s.wait_for_all(["(domu1) mica-init: Linux %s up" % release,
+                        "(domu2) mica-init: Linux %s up" % release], 1200)
+        listed = control("list")
+        assert [l.split()[:2] for l in listed[1:]] == [["0", "running"], ["1", "running"],
+                                                      ["2", "running"]], listed
+        focus("domu1", PROMPT)
+        assert shell(s, "domu1", "echo one-$((6*7))") == ["one-42"]
+        focus("domu2", PROMPT)
+        assert shell(s, "domu2", "echo two-$((6*7))") == ["two-42"]
+        focus("dom0")
+        assert control("destroy 1") == ["destroy 1: done"]
+        s.wait_for("(dom0) control: domain 1 has ended")
+        s.wait_for("(dom0) control> ")  # the prompt again after the news
+        listed = control("list")
+        assert [l.split()[:2] for l in listed[1:]] == [["0", "running"], ["2", "running"]], listed
+        focus("domu2")  # domu1 is gone: the focus goes from dom0 to domu2
+        assert shell(s, "domu2", "uname -r") == [release]
+        s.type(b"poweroff -f\r")
+        s.wait_for("domu2: shutdown requested: poweroff", 120)
+        s.wait_for("mica: console input goes to dom0")
+        s.type(b"quit\r")
+        s.wait_for("(dom0) control: quitting")
+        s.wait_for("mica: power off", 60)
+        assert s.finish() == 0
+    finally:
+        s.close()
+    out = s.out.decode("utf-8", "replace")
+    assert "domu1: destroyed by dom0" in out, out[-4000:]
+    assert "mica: domu2 exit: poweroff" in out, out[-4000:]
+    assert "mica: dom0 exit: poweroff" in out, out[-4000:]
     for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
         assert bad not in out, out[-4000:]

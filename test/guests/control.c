@@ -1,0 +1,276 @@
+/* control: a small interactive control domain, run as dom0 (the demo of
+ * `make run`, and the test of several guests side by side).
+ *
+ * It reads lines typed on its console (CONSOLEIO_read, woken by
+ * VIRQ_CONSOLE) and answers:
+ *   list          one line per domain: id, state, vcpus, memory, CPU time
+ *   pause N       XEN_DOMCTL_pausedomain
+ *   unpause N     XEN_DOMCTL_unpausedomain
+ *   destroy N     XEN_DOMCTL_destroydomain
+ *   help          the commands, and how to move the console focus
+ *   quit          this domain powers off (the others run on)
+ * Each answer is one or more lines "control: ..."; an error gives the
+ * errno's name.  Its prompt is "control> "; typed bytes are echoed (the
+ * serial line does not echo), backspace takes one back.
+ * Domains that end are announced as they go ("control: domain N has
+ * ended"), from VIRQ_DOM_EXC. */
+#include <stdbool.h>
+
+#include <public/domctl.h>
+#include <public/errno.h>
+#include <public/event_channel.h>
+#include <public/memory.h>
+#include <public/sched.h>
+#include <public/sysctl.h>
+#include <public/xen.h>
+
+#include "guest.h"
+#include "hypercall.h"
+
+#define PTR(p) ((unsigned long)(uintptr_t)(p))
+#define MAX_DOMAINS 16
+
+static uint8_t shinfo_page[4096] __attribute__((aligned(4096)));
+static volatile struct shared_info *const s = (volatile struct shared_info *)shinfo_page;
+static unsigned int console_port, dom_exc_port;
+static struct xen_domctl_getdomaininfo known[MAX_DOMAINS]; /* the last list seen */
+static unsigned int nr_known;
+
+static long evtchn_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
+}
+
+static long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
+{
+  memset(op, 0, sizeof(*op));
+  op->cmd = cmd;
+  op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  op->domain = dom;
+  return hypercall1(__HYPERVISOR_domctl, PTR(op));
+}
+
+static const char *errno_name(long rc)
+{
+  switch (-rc) {
+  case XEN_EPERM: return "EPERM (not allowed)";
+  case XEN_ESRCH: return "ESRCH (no such domain)";
+  case XEN_EINVAL: return "EINVAL (invalid)";
+  case XEN_EBUSY: return "EBUSY";
+  case XEN_EFAULT: return "EFAULT";
+  default: return "an error";
+  }
+}
+
+/* Bind a VIRQ on vcpu 0; its port, or 0 on failure (said). */
+static unsigned int bind_virq(uint32_t virq, const char *name)
+{
+  struct evtchn_bind_virq b = {.virq = virq, .vcpu = 0};
+  long rc = evtchn_op(EVTCHNOP_bind_virq, &b);
+  if (rc) {
+    printf("control: cannot bind %s: %ld\n", name, rc);
+    return 0;
+  }
+  return b.port;
+}
+
+static bool take_pending(unsigned int p)
+{
+  if (!p)
+    return false;
+  uint64_t bit = 1UL << (p % 64);
+  return __atomic_fetch_and(&s->evtchn_pending[p / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
+}
+
+/* The domains now, into known[]; returns how many (0 after an error). */
+static unsigned int list_domains(void)
+{
+  struct xen_sysctl op = {.cmd = XEN_SYSCTL_getdomaininfolist,
+                          .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
+  op.u.getdomaininfolist.first_domain = 0;
+  op.u.getdomaininfolist.max_domains = MAX_DOMAINS;
+  op.u.getdomaininfolist.buffer = PTR(known);
+  long rc = hypercall1(__HYPERVISOR_sysctl, PTR(&op));
+  if (rc) {
+    printf("control: getdomaininfolist: %s\n", errno_name(rc));
+    return nr_known = 0;
+  }
+  return nr_known = op.u.getdomaininfolist.num_domains;
+}
+
+static const char *state(uint32_t flags)
+{
+  if (flags & XEN_DOMINF_dying)
+    return "dying";
+  if (flags & XEN_DOMINF_shutdown)
+    return "shut down";
+  if (flags & XEN_DOMINF_paused)
+    return "paused";
+  return "running";
+}
+
+static void cmd_list(void)
+{
+  unsigned int n = list_domains();
+  printf("control: id  state      vcpus  memory    cpu time\n");
+  for (unsigned int i = 0; i < n; i++) {
+    const struct xen_domctl_getdomaininfo *d = &known[i];
+    printf("control: %-3u %-10s %-6u %4lu MiB  %lu.%03lu s\n", d->domain, state(d->flags),
+           d->nr_online_vcpus, (unsigned long)(d->tot_pages >> 8),
+           (unsigned long)(d->cpu_time / 1000000000ULL),
+           (unsigned long)(d->cpu_time / 1000000ULL % 1000));
+  }
+}
+
+/* Domains that were in the last list and are gone or shut down now, each
+ * on a line of its own; returns how many. */
+static unsigned int announce_ended(void)
+{
+  unsigned int said = 0;
+  struct xen_domctl_getdomaininfo before[MAX_DOMAINS];
+  unsigned int n = nr_known;
+  memcpy(before, known, sizeof(before));
+  list_domains();
+  for (unsigned int i = 0; i < n; i++) {
+    if (before[i].flags & XEN_DOMINF_shutdown)
+      continue; /* said already */
+    bool alive = false;
+    for (unsigned int j = 0; j < nr_known; j++)
+      if (known[j].domain == before[i].domain && !(known[j].flags & XEN_DOMINF_shutdown))
+        alive = true;
+    if (!alive)
+      printf("%scontrol: domain %u has ended\n", said++ ? "" : "\n", before[i].domain);
+  }
+  return said;
+}
+
+/* A decimal domain id after the command word, or -1. */
+static long parse_id(const char *p)
+{
+  while (*p == ' ')
+    p++;
+  if (*p < '0' || *p > '9')
+    return -1;
+  long v = 0;
+  while (*p >= '0' && *p <= '9' && v < 0x10000)
+    v = v * 10 + (*p++ - '0');
+  while (*p == ' ')
+    p++;
+  return *p || v >= DOMID_FIRST_RESERVED ? -1 : v;
+}
+
+static bool word(const char *line, const char *w, const char **rest)
+{
+  size_t n = strlen(w);
+  if (strncmp(line, w, n) || (line[n] && line[n] != ' '))
+    return false;
+  *rest = line + n;
+  return true;
+}
+
+static void cmd_domctl(uint32_t cmd, const char *name, const char *arg)
+{
+  long id = parse_id(arg);
+  if (id < 0) {
+    printf("control: usage: %s N (a domain id; `list` shows them)\n", name);
+    return;
+  }
+  if (id == 0 && cmd != XEN_DOMCTL_unpausedomain) {
+    printf("control: that is this domain: use quit\n");
+    return;
+  }
+  struct xen_domctl op;
+  long rc = domctl_cmd(cmd, (domid_t)id, &op);
+  if (rc)
+    printf("control: %s %ld: %s\n", name, id, errno_name(rc));
+  else
+    printf("control: %s %ld: done\n", name, id);
+}
+
+static void help(void)
+{
+  printf("control: commands: list, pause N, unpause N, destroy N, help, quit\n");
+  printf("control: Ctrl-A three times moves the console to the next domain\n");
+}
+
+/* Run one typed line; false for quit. */
+static bool run(const char *line)
+{
+  const char *rest;
+  if (!*line)
+    return true;
+  if (word(line, "list", &rest))
+    cmd_list();
+  else if (word(line, "pause", &rest))
+    cmd_domctl(XEN_DOMCTL_pausedomain, "pause", rest);
+  else if (word(line, "unpause", &rest))
+    cmd_domctl(XEN_DOMCTL_unpausedomain, "unpause", rest);
+  else if (word(line, "destroy", &rest))
+    cmd_domctl(XEN_DOMCTL_destroydomain, "destroy", rest);
+  else if (word(line, "help", &rest))
+    help();
+  else if (word(line, "quit", &rest))
+    return false;
+  else
+    printf("control: unknown command '%s' (try help)\n", line);
+  return true;
+}
+
+/* Wait for either port; the console's bytes come in by CONSOLEIO_read. */
+static void wait_ports(void)
+{
+  evtchn_port_t ports[2] = {console_port, dom_exc_port};
+  struct sched_poll sp = {.ports = PTR(ports), .nr_ports = dom_exc_port ? 2 : 1, .timeout = 0};
+  hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, PTR(&sp));
+}
+
+int guest_main(const struct hvm_start_info *si)
+{
+  (void)si;
+  struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+                                 .idx = 0, .gpfn = PTR(shinfo_page) >> 12};
+  if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, PTR(&x))) {
+    printf("control: cannot map shared_info\n");
+    return 1;
+  }
+  console_port = bind_virq(VIRQ_CONSOLE, "VIRQ_CONSOLE");
+  dom_exc_port = bind_virq(VIRQ_DOM_EXC, "VIRQ_DOM_EXC");
+  if (!console_port)
+    return 1;
+  list_domains();
+  printf("control: the control domain (dom0); %u domain(s) running\n", nr_known);
+  help();
+
+  char line[80];
+  unsigned int len = 0;
+  printf("control> ");
+  for (;;) {
+    char c;
+    take_pending(console_port);
+    long n = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, 1, PTR(&c));
+    if (take_pending(dom_exc_port) && announce_ended()) {
+      line[len] = '\0';
+      printf("control> %s", line); /* the prompt again, with what was typed */
+    }
+    if (n != 1) {
+      wait_ports();
+      continue;
+    }
+    if (c == '\r' || c == '\n') {
+      printf("\n");
+      line[len] = '\0';
+      len = 0;
+      if (!run(line))
+        break;
+      printf("control> ");
+    } else if ((c == 0x7f || c == '\b') && len) {
+      len--;
+      printf("\b \b");
+    } else if (c >= ' ' && c < 0x7f && len + 1 < sizeof(line)) {
+      line[len++] = c;
+      printf("%c", c);
+    }
+  }
+  printf("control: quitting; the other domains run on\n");
+  return 0;
+}
