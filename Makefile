@@ -76,9 +76,11 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf
 deps:
 	@tools/deps.sh
 
-# RUNARGS passes options to tools/hvrun, e.g. make run RUNARGS="--emulator qemu".
-run: deps $(BUILD)/hv.elf
-	tools/hvrun $(RUNARGS)
+# The demo (tools/demo): a small control domain as dom0 and Debian's Linux
+# as a PVH domU with a shell.  RUNARGS passes options to tools/hvrun, e.g.
+# make run RUNARGS="--emulator qemu-kvm".
+run: deps $(BUILD)/hv.elf guests
+	tools/demo $(RUNARGS)
 
 include test/unit/unit.mk
 include test/guests/guests.mk

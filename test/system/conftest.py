@@ -141,3 +141,23 @@ def guest_files(tmp_path_factory):
     return GuestFiles(make_elf(d / "dom0.elf", 4321),
                       make_elf(d / "domu.elf", 777, b"another"),
                       str(initrd), str(notelf))
+
+
+LINUX_ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
+
+
+@pytest.fixture(scope="session")
+def linux_assets_dir():
+    """tools/linux-assets run once: Debian's kernel and the busybox
+    initramfs in LINUX_ASSETS_DIR, downloading what is missing (running
+    apt-get update itself when apt has no index, as root).  Skips, saying
+    why, when the registry is out of reach and nothing is cached."""
+    args = [PYTHON, os.path.join(REPO, "tools", "linux-assets"), "--dir", LINUX_ASSETS_DIR]
+    if os.geteuid() == 0:
+        args.append("--apt-update")
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode == 3:
+        pytest.skip("Debian's package registry is out of reach: %s" % p.stderr.strip())
+    assert p.returncode == 0, p.stdout + p.stderr
+    return LINUX_ASSETS_DIR

@@ -29,8 +29,13 @@ def _own_terminal():
 class Session:
     """hvrun running; type(), wait_for() what it prints, finish()."""
 
-    def __init__(self, args, timeout=150, terminal=False):
-        cmd = [PYTHON, HVRUN, "--hv", hv_path(), "--timeout", str(timeout)] + args
+    def __init__(self, args, timeout=150, terminal=False, program=None):
+        """hvrun with args (and --hv, --timeout), or `program` with args
+        (a wrapper that runs hvrun itself)."""
+        if program:
+            cmd = [program] + args
+        else:
+            cmd = [PYTHON, HVRUN, "--hv", hv_path(), "--timeout", str(timeout)] + args
         self.master = None
         if terminal:
             self.master, slave = pty.openpty()

@@ -22,22 +22,11 @@ import linux_native
 from linux_native import RE_INIT, RE_PROMPT, RE_TSC
 
 ASSETS_TOOL = os.path.join(REPO, "tools", "linux-assets")
-ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
 
 
 @pytest.fixture(scope="module")
-def assets():
-    """tools/linux-assets run once: downloads what is missing (running
-    apt-get update itself when apt has no index, as root)."""
-    args = [PYTHON, ASSETS_TOOL, "--dir", ASSETS_DIR]
-    if os.geteuid() == 0:
-        args.append("--apt-update")
-    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=600)
-    if p.returncode == 3:
-        pytest.skip("Debian's package registry is out of reach: %s" % p.stderr.strip())
-    assert p.returncode == 0, p.stdout + p.stderr
-    return linux_native.Assets(ASSETS_DIR)
+def assets(linux_assets_dir):
+    return linux_native.Assets(linux_assets_dir)
 
 
 def cpio_entries(path):
@@ -57,10 +46,10 @@ def cpio_entries(path):
         off = (off + size + 3) & ~3
 
 
-def test_assets_are_cached_and_whole(assets):
+def test_assets_are_cached_and_whole(assets, linux_assets_dir):
     """A second run downloads and makes nothing; the initramfs holds what
     /init needs."""
-    p = subprocess.run([PYTHON, ASSETS_TOOL, "--dir", ASSETS_DIR],
+    p = subprocess.run([PYTHON, ASSETS_TOOL, "--dir", linux_assets_dir],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stderr
@@ -81,9 +70,9 @@ def test_assets_are_cached_and_whole(assets):
     assert p.returncode == 0 and "lz4 payload" in p.stdout and "PVH entry" in p.stdout
 
 
-def test_tscmark_prints_the_tsc(assets):
+def test_tscmark_prints_the_tsc(linux_assets_dir):
     """/bin/tscmark, no libc, runs on this x86-64 host too."""
-    tool = os.path.join(ASSETS_DIR, "tscmark")
+    tool = os.path.join(linux_assets_dir, "tscmark")
     a = subprocess.run([tool, "here"], capture_output=True, text=True)
     b = subprocess.run([tool], capture_output=True, text=True)
     assert a.returncode == 0 and b.returncode == 0

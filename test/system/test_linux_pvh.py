@@ -22,27 +22,18 @@ import subprocess
 
 import pytest
 
-from conftest import PYTHON, REPO
+from conftest import REPO
 from hvsession import Session
 
-ASSETS_TOOL = os.path.join(REPO, "tools", "linux-assets")
 CONTROL = os.path.join(REPO, "build", "guests", "control.elf")
-ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
 
 
 @pytest.fixture(scope="module")
-def assets():
-    args = [PYTHON, ASSETS_TOOL, "--dir", ASSETS_DIR]
-    if os.geteuid() == 0:
-        args.append("--apt-update")
-    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=600)
-    if p.returncode == 3:
-        pytest.skip("Debian's package registry is out of reach: %s" % p.stderr.strip())
-    assert p.returncode == 0, p.stdout + p.stderr
-    with open(os.path.join(ASSETS_DIR, "assets.json")) as f:
+def assets(linux_assets_dir):
+    with open(os.path.join(linux_assets_dir, "assets.json")) as f:
         release = json.load(f)["kernel_release"]
-    return os.path.join(ASSETS_DIR, "vmlinuz"), os.path.join(ASSETS_DIR, "initramfs.cpio.gz"), release
+    return (os.path.join(linux_assets_dir, "vmlinuz"),
+            os.path.join(linux_assets_dir, "initramfs.cpio.gz"), release)
 
 
 PROMPT = "mica-guest:/# "
