@@ -73,6 +73,22 @@ static long set_upcall_vector(struct vcpu *v, uint64_t arg)
   return 0;
 }
 
+/* HVMOP_pagetable_dying: a hint for shadow paging that a process's page
+ * tables are going away.  With EPT there is nothing to drop, and Xen with
+ * HAP answers -EINVAL for the caller itself (-EOPNOTSUPP for another
+ * domain, -ESRCH for none); Linux then says "HVMOP_pagetable_dying not
+ * supported" and stops asking. */
+static long pagetable_dying(struct vcpu *v, uint64_t arg)
+{
+  struct xen_hvm_pagetable_dying a;
+
+  if (arch_copy_from_guest(v, &a, arg, sizeof(a)))
+    return -EFAULT;
+  if (a.domid == DOMID_SELF || a.domid == v->dom->id)
+    return -EINVAL;
+  return domain_find(a.domid) ? -EOPNOTSUPP : -ESRCH;
+}
+
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
 {
   struct xen_hvm_param p;
@@ -80,6 +96,8 @@ long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
 
   if (op == HVMOP_set_evtchn_upcall_vector)
     return set_upcall_vector(v, arg);
+  if (op == HVMOP_pagetable_dying)
+    return pagetable_dying(v, arg);
   if (op != HVMOP_set_param && op != HVMOP_get_param)
     return -ENOSYS;
   if (arch_copy_from_guest(v, &p, arg, sizeof(p)))

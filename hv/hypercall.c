@@ -47,6 +47,11 @@ static long hc_vcpu_op(struct vcpu *v, uint64_t a[6])
   return do_vcpu_op(v, (int)a[0], (unsigned int)a[1], a[2]);
 }
 
+static long hc_vm_assist(struct vcpu *v, uint64_t a[6])
+{
+  return do_vm_assist(v, (unsigned int)a[0], (unsigned int)a[1]);
+}
+
 static long hc_set_timer_op(struct vcpu *v, uint64_t a[6])
 {
   return do_set_timer_op(v, a[0]);
@@ -78,6 +83,7 @@ static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
   [__HYPERVISOR_memory_op] = hc_memory_op,
   [__HYPERVISOR_multicall] = hc_multicall,
   [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+  [__HYPERVISOR_vm_assist] = hc_vm_assist,
   [__HYPERVISOR_hvm_op] = hc_hvm_op,
   [__HYPERVISOR_xen_version] = hc_xen_version,
   [__HYPERVISOR_console_io] = hc_console_io,

@@ -59,9 +59,7 @@ static long register_runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
     return -EFAULT;
   t->runstate_gva = area.addr;
   sched_runstate_get(t, &now);
-  /* Xen ignores a failing first write too: the area is only a hint. */
-  if (area.addr)
-    arch_copy_to_guest(v, area.addr, &now, sizeof(now));
+  sched_runstate_publish(t, v, &now); /* through the caller's page tables, as Xen */
   return 0;
 }
 

@@ -281,11 +281,30 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
     out->time[out->state] += now - out->state_entry_time;
 }
 
-void sched_vcpu_on_cpu(struct vcpu *v)
+void sched_runstate_publish(struct vcpu *v, struct vcpu *writer, const struct vcpu_runstate_info *rs)
 {
-  if (v->runstate_gva)
-    arch_copy_to_guest(v, v->runstate_gva, &v->runstate, sizeof(v->runstate));
+  uint64_t at = v->runstate_gva + offsetof(struct vcpu_runstate_info, state_entry_time);
+  bool flag = v->dom->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
+
+  if (!v->runstate_gva)
+    return;
+  /* Xen ignores a failing write too: the area is only a hint.  The three
+   * writes reach memory in order (x86 keeps stores in order; each copy is
+   * a call the compiler cannot move others across). */
+  if (flag) {
+    uint64_t busy = rs->state_entry_time | XEN_RUNSTATE_UPDATE;
+    if (arch_copy_to_guest(writer, at, &busy, sizeof(busy)))
+      return;
+  }
+  struct vcpu_runstate_info copy = *rs;
+  if (flag)
+    copy.state_entry_time |= XEN_RUNSTATE_UPDATE;
+  if (arch_copy_to_guest(writer, v->runstate_gva, &copy, sizeof(copy)) || !flag)
+    return;
+  arch_copy_to_guest(writer, at, &rs->state_entry_time, sizeof(rs->state_entry_time));
 }
+
+void sched_vcpu_on_cpu(struct vcpu *v) { sched_runstate_publish(v, v, &v->runstate); }
 
 static void slice_end(struct timer *t, void *data)
 {

@@ -87,6 +87,7 @@ struct domain {
   uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
   uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */
   uint8_t callback_vector;  /* HVM_PARAM_CALLBACK_IRQ of type vector; 0: none */
+  unsigned long vm_assist;  /* 1 << VMASST_TYPE_*: what vm_assist turned on */
 
   /* Events (evtchn/): ports in buckets of EVTCHN_BUCKET, made on demand. */
   struct evtchn *evtchn_bucket[EVTCHN_MAX_PORTS / EVTCHN_BUCKET];

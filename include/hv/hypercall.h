@@ -24,6 +24,7 @@ long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_
 long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg);
 long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg);
+long do_vm_assist(struct vcpu *v, unsigned int cmd, unsigned int type);
 /* grant_table_op(cmd, arg, count): map, unmap and copy continue after a
  * turn of entries (-ERESTART, args[1] and args[2] moved on). */
 long do_grant_table_op(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int count,

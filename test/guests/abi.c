@@ -1015,6 +1015,50 @@ static void test_hvm_op(int privileged)
   }
 }
 
+/* ---- HVMOP_pagetable_dying (Xen with HAP: nothing to do, so refused) ---- */
+
+static void test_pagetable_dying(domid_t self)
+{
+  struct xen_hvm_pagetable_dying a = {.domid = DOMID_SELF, .gpa = 0};
+  check("pagetable_dying of DOMID_SELF (HAP: -EINVAL, as Xen)",
+        hvm_op(HVMOP_pagetable_dying, PTR(&a)), -XEN_EINVAL);
+  a.domid = self;
+  check("pagetable_dying of its own id", hvm_op(HVMOP_pagetable_dying, PTR(&a)), -XEN_EINVAL);
+  a.domid = ABSENT_DOMID;
+  check("pagetable_dying of an absent domain", hvm_op(HVMOP_pagetable_dying, PTR(&a)),
+        -XEN_ESRCH);
+  a.domid = self == 0 ? 1 : 0;
+  check("pagetable_dying of another domain", hvm_op(HVMOP_pagetable_dying, PTR(&a)),
+        -XEN_EOPNOTSUPP);
+  check("pagetable_dying bad pointer", hvm_op(HVMOP_pagetable_dying, VA_UNMAPPED), -XEN_EFAULT);
+}
+
+/* ---- vm_assist: only runstate_update_flag for an HVM guest (Xen's
+ * HVM_VM_ASSIST_MASK); the type is checked before the command ---- */
+
+static long vm_assist(unsigned long cmd, unsigned long type)
+{
+  return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
+}
+
+static void test_vm_assist(void)
+{
+  check("vm_assist enable runstate_update_flag",
+        vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag), 0);
+  check("vm_assist disable runstate_update_flag",
+        vm_assist(VMASST_CMD_disable, VMASST_TYPE_runstate_update_flag), 0);
+  check("vm_assist enable writable_pagetables (PV only)",
+        vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), -XEN_EINVAL);
+  check("vm_assist enable m2p_strict (PV only)", vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict),
+        -XEN_EINVAL);
+  check("vm_assist type 64", vm_assist(VMASST_CMD_enable, 64), -XEN_EINVAL);
+  check("vm_assist unknown command 7", vm_assist(7, VMASST_TYPE_runstate_update_flag),
+        -XEN_ENOSYS);
+  check("vm_assist unknown command and type: the type first", vm_assist(7, 2), -XEN_EINVAL);
+  /* Only the low 32 bits are the type (an unsigned int). */
+  check("vm_assist type 2^32 + 5", vm_assist(VMASST_CMD_enable, (1UL << 32) | 5), 0);
+}
+
 /* ---- vcpu_op ---- */
 
 static long register_vcpu_info(unsigned int vcpu, uint64_t mfn, uint32_t offset)
@@ -1523,8 +1567,11 @@ int guest_main(const struct hvm_start_info *si)
     test_memory_op(si, privileged, self);
   if (wanted("shinfo"))
     test_shared_info(privileged, self);
-  if (wanted("hvm"))
+  if (wanted("hvm")) {
     test_hvm_op(privileged);
+    test_pagetable_dying(self);
+    test_vm_assist();
+  }
   if (wanted("vcpu"))
     test_vcpu_op(nvcpus);
   if (wanted("multicall"))

@@ -21,6 +21,7 @@ import re
 import pytest
 
 from conftest import REPO
+import hvout
 from hvout import describe, exit_reason, guest_lines
 
 GUESTS = os.path.join(REPO, "build", "guests")
@@ -112,3 +113,19 @@ def test_bench_null_hypercall(boot):
     # A VM exit costs more than a NOP.
     assert found["call"][1] > found["loop"][1], found
     assert "TEST PASS" in guest_lines(run.serial, "dom0"), describe(run)
+
+
+def test_enosys_calls_are_logged_once_each(boot):
+    """A hypercall answering -ENOSYS is logged once per domain and (vector,
+    sub-op), saying whether Xen refuses it too; after 32 of them the log
+    says it stops, so a guest probing in a loop cannot flood it."""
+    run = boot(*ABI_RUN)
+    assert run.status == 0, describe(run)
+    mine = [l for l in hvout.lines(run.serial)
+            if l.startswith("dom0: ") and "-ENOSYS" in l]
+    assert mine.count("dom0: sched_op op 100: not provided here: -ENOSYS") == 1, mine
+    assert mine.count("dom0: hypercall 1 (mmu_update) is not for PVH guests: -ENOSYS "
+                      "(as in Xen)") == 1, mine
+    assert mine.count("dom0: hypercall 1000: no such hypercall: -ENOSYS") == 1, mine
+    assert len(mine) == len(set(mine)) == 33, mine  # 32 calls and the last word
+    assert mine[-1] == "dom0: further -ENOSYS hypercalls are not reported", mine
