@@ -405,6 +405,7 @@ union evtchn_arg {
   struct evtchn_unmask unmask;
   struct evtchn_reset reset;
   struct evtchn_init_control init_control;
+  struct evtchn_set_priority set_priority;
 };
 
 static const uint8_t arg_size[] = {
@@ -462,9 +463,14 @@ long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
     return reset(v, &a.reset);
   case EVTCHNOP_bind_pirq:
     return -EPERM; /* no physical IRQs are given to guests (Xen: no pirq access) */
+  case EVTCHNOP_set_priority:
+    /* Only FIFO has priorities: Xen answers a 2-level domain -ENOSYS,
+     * after -EINVAL for a port it does not have.  Linux asks for its
+     * timer's port and goes on. */
+    return port_chn(d, a.set_priority.port) ? -ENOSYS : -EINVAL;
   default:
-    /* FIFO (init_control, expand_array, set_priority): not offered, so
-     * guests stay with the 2-level ABI. */
+    /* FIFO (init_control, expand_array): not offered, so guests stay
+     * with the 2-level ABI (Xen would offer it). */
     return -ENOSYS;
   }
   if (!rc && arch_copy_to_guest(v, arg, &a, arg_size[cmd]))

@@ -260,6 +260,12 @@ static void local_errnos(void)
   struct evtchn_close c0 = {.port = 0};
   check("close port 0 (reserved)", evtchn_op(EVTCHNOP_close, &c0), -XEN_EINVAL);
   check("send on port 0", send(0), -XEN_EINVAL);
+  /* 2-level: no priorities (Xen: -ENOSYS), after -EINVAL for no such port. */
+  struct evtchn_set_priority pr = {.port = 1, .priority = 0};
+  check("set_priority on a port of 2-level events", evtchn_op(EVTCHNOP_set_priority, &pr),
+        -XEN_ENOSYS);
+  pr.port = 100000;
+  check("set_priority on port 100000", evtchn_op(EVTCHNOP_set_priority, &pr), -XEN_EINVAL);
   check("send on port 4000 (no bucket)", send(4000), -XEN_EINVAL);
   struct evtchn_status st = {.dom = DOMID_SELF, .port = 4000};
   check("status port 4000", evtchn_op(EVTCHNOP_status, &st), -XEN_EINVAL);
