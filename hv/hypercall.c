@@ -153,19 +153,23 @@ static const uint64_t xen_not_for_hvm =
  * guest retrying it in a loop does not flood it.  The sub-op is the first
  * argument, the command of every hypercall that has one (memory_op's
  * command is its low 6 bits, the rest is a continuation start). */
-static void report_enosys(struct vcpu *v, uint64_t nr, uint64_t op, bool slot)
+static void report_enosys(struct vcpu *v, uint64_t nr, uint64_t op, bool handled)
 {
   struct domain *d = v->dom;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
-  uint64_t key = slot ? nr << 32 | (uint32_t)op : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
+  /* The key: vector << 32 | sub-op when a handler answered; for an empty
+   * slot one per vector (all vectors past the table share one), from the
+   * top down, where no handler's key reaches. */
+  uint64_t key = handled ? nr << 32 | (uint32_t)op
+                         : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
   for (unsigned int i = 0; i < d->enosys_reported_n; i++)
     if (d->enosys_reported[i] == key)
       return;
   if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
     return;
   d->enosys_reported[d->enosys_reported_n++] = key;
-  if (slot)
+  if (handled)
     pr_info("%s: %s op %llu: not provided here: -ENOSYS", d->name, hypercall_name[nr],
             (unsigned long long)(uint32_t)op);
   else if (nr < HYPERCALL_NR && (xen_not_for_hvm & BIT(nr)))

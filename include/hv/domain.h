@@ -121,8 +121,8 @@ struct domain {
   struct timer con_timer;   /* comes back for output the queue had no room for */
   bool con_broken;          /* the guest's indices are impossible (warned) */
   paddr_t acpi_page;        /* its ACPI tables (hv/dombuild.c); 0: none */
-  /* Hypercalls (vector << 32 | sub-op) that answered -ENOSYS, each said
-   * once (hv/hypercall.c); enosys_full: the list filled up (said once). */
+  /* Hypercalls that answered -ENOSYS, each said once (hv/hypercall.c);
+   * when the list is full, that is said and nothing more. */
   uint64_t enosys_reported[32];
   unsigned int enosys_reported_n;
   struct domain *next;      /* all domains, by creation */
