@@ -153,9 +153,11 @@ static const uint64_t xen_not_for_hvm =
  * guest retrying it in a loop does not flood it.  The sub-op is the first
  * argument, the command of every hypercall that has one (memory_op's
  * command is its low 6 bits, the rest is a continuation start). */
-static void report_enosys(struct vcpu *v, uint64_t nr, uint64_t op, bool handled)
+void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
 {
   struct domain *d = v->dom;
+  bool handled = nr < HYPERCALL_NR && hypercall_table[nr];
+  uint64_t op = handled ? args[0] : 0;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
   /* The key: vector << 32 | sub-op when a handler answered; for an empty
@@ -186,14 +188,10 @@ static void report_enosys(struct vcpu *v, uint64_t nr, uint64_t op, bool handled
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
 {
-  if (nr >= HYPERCALL_NR || !hypercall_table[nr]) {
-    report_enosys(v, nr, 0, false);
+  /* A tail call: the -ENOSYS report is the caller's, off this path. */
+  if (nr >= HYPERCALL_NR || !hypercall_table[nr])
     return -ENOSYS;
-  }
-  long r = hypercall_table[nr](v, args);
-  if (r == -ENOSYS)
-    report_enosys(v, nr, args[0], true);
-  return r;
+  return hypercall_table[nr](v, args);
 }
 
 /* Each entry is run as its own hypercall; its result is written back.
@@ -216,6 +214,8 @@ long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_
     long r = -EINVAL;
     if (e.op != __HYPERVISOR_multicall)
       r = hypercall_dispatch(v, e.op, (uint64_t *)e.args);
+    if (r == -ENOSYS)
+      hypercall_note_enosys(v, e.op, (uint64_t *)e.args);
     if (v->dom->state != DOMAIN_RUNNING)
       return 0; /* it shut itself down part way */
     if (r == -ERESTART) {

@@ -13,6 +13,10 @@
  * caller must re-issue the hypercall with them (a continuation, as in Xen:
  * for the guest, the VMCALL runs again with the new registers). */
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6]);
+/* Log, once per domain and (vector, sub-op), that hypercall nr with these
+ * arguments answered -ENOSYS; after 32 such calls, that the log stops.
+ * For whoever called hypercall_dispatch and got -ENOSYS. */
+void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6]);
 
 /* Handlers: arguments as the ABI types them; guest pointers are guest
  * virtual addresses (uint64_t), reached only through copy_*_guest. */
