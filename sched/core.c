@@ -304,7 +304,11 @@ void sched_runstate_publish(struct vcpu *v, struct vcpu *writer, const struct vc
   arch_copy_to_guest(writer, at, &rs->state_entry_time, sizeof(rs->state_entry_time));
 }
 
-void sched_vcpu_on_cpu(struct vcpu *v) { sched_runstate_publish(v, v, &v->runstate); }
+void sched_vcpu_on_cpu(struct vcpu *v)
+{
+  if (v->runstate_gva) /* tested here: most vcpus have none, and this runs at every switch */
+    sched_runstate_publish(v, v, &v->runstate);
+}
 
 static void slice_end(struct timer *t, void *data)
 {

@@ -148,7 +148,7 @@ static void handle_vmcall(struct vcpu *v)
     sched_resched_local();
     return;
   }
-  if (ret == -ENOSYS)
+  if (unlikely(ret == -ENOSYS))
     hypercall_note_enosys(v, r->rax, args);
   if (v->dom->state != DOMAIN_RUNNING)
     return; /* it shut itself down: its VMCS is gone */
