@@ -259,6 +259,15 @@ const char *domain_exit_reason(const struct domain *d)
   return d->state == DOMAIN_CRASHED ? "crashed" : reason_name(d->shutdown_reason);
 }
 
+/* con_buf's bytes went out as part of the unfinished line: keep them in
+ * con_shown (as much as fits) to show again after a cut. */
+static void remember_shown(struct domain *d)
+{
+  unsigned int n = MIN(d->con_len, (unsigned int)sizeof(d->con_shown) - d->con_shown_len);
+  memcpy(d->con_shown + d->con_shown_len, d->con_buf, n);
+  d->con_shown_len += n;
+}
+
 void domain_console_putc(struct domain *d, char c)
 {
   /* Printable text passes, and what a terminal needs for line editing
@@ -276,6 +285,7 @@ void domain_console_putc(struct domain *d, char c)
   if (console_line_is(d)) { /* its unfinished line is on the serial line */
     if (d->con_len)
       console_put_partial(d, "", d->con_buf, d->con_len);
+    remember_shown(d);
     if (c == '\n')
       console_end_line(d);
   } else {
@@ -283,15 +293,23 @@ void domain_console_putc(struct domain *d, char c)
     printk(LOG_ALWAYS, "(%s) %s", d->name, d->con_buf);
   }
   d->con_len = 0;
+  if (c == '\n' || !console_line_is(d))
+    d->con_shown_len = 0; /* the line is over, or went out whole */
 }
 
 void domain_console_show_partial(struct domain *d)
 {
   char prefix[DOMAIN_NAME_MAX + 4];
-  if (!d->con_len || !console_mux_has_focus(d))
+  if (!console_mux_has_focus(d))
     return;
   snprintf(prefix, sizeof(prefix), "(%s) ", d->name);
+  /* Other output cut the line it had begun: show that part again. */
+  if (d->con_shown_len && !console_line_is(d))
+    console_put_partial(d, prefix, d->con_shown, d->con_shown_len);
+  if (!d->con_len)
+    return;
   console_put_partial(d, prefix, d->con_buf, d->con_len);
+  remember_shown(d);
   d->con_len = 0;
 }
 

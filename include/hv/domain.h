@@ -110,6 +110,11 @@ struct domain {
   /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
   char con_buf[128];
   unsigned int con_len;
+  /* What of its unfinished line is already on the serial line (a prompt
+   * shown while it had the focus): shown again when the focus comes back
+   * after other output cut the line. */
+  char con_shown[128];
+  unsigned int con_shown_len;
   unsigned long io_dropped; /* port writes dropped */
   uint64_t con_tokens;      /* console_io rate limit for domUs: bytes allowed now */
   uint64_t con_refill_ns;   /* when the tokens were last topped up */

@@ -138,6 +138,30 @@ def test_prompt_shows_before_its_line_ends():
         s.close()
 
 
+def test_prompt_shows_again_when_the_focus_comes_back():
+    """A prompt cut by other output (here the focus moving on) is shown
+    again when the focus comes back, and the answer continues it."""
+    guest = CONSOLE + ",cmdline=echo=1 prompt=1"
+    s = Session(["--emulator", "bochs", "--domu", guest, "--domu", guest],
+                timeout=120, terminal=True)
+    try:
+        s.wait_for("(domu1) console: line 1> ", 90)
+        s.type(b"\x01\x01\x01")
+        s.wait_for("mica: console input goes to domu2")
+        s.wait_for("(domu2) console: line 1> ")  # held while unfocused
+        s.type(b"b\r")
+        assert s.wait_for("console: got 62\r") == ""
+        # domu2 ends; the focus goes back to domu1, whose prompt comes again.
+        s.wait_for("mica: console input goes to domu1")
+        s.wait_for("(domu1) console: line 1> ")
+        s.type(b"a\r")
+        assert s.wait_for("console: got 61\r") == ""
+        s.wait_for("mica: power off")
+        assert s.finish() == 0
+    finally:
+        s.close()
+
+
 def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
     """On a terminal hvrun passes Ctrl-C (and every other key) to the
     machine, as a serial console does, so a guest's shell gets it; Ctrl-]

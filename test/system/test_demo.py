@@ -26,6 +26,7 @@ def test_demo_boots_linux_and_the_control_domain(linux_assets_dir):
         s.wait_for("(dom0) control> ")
         s.wait_for("(domu1) mica-init: Linux ", 900)
         s.type(b"list\r")
+        s.wait_for("control> list")  # the echo, after the prompt shown again
         text = s.wait_for("(dom0) control> ", 60)
         assert "(dom0) control: 1   running    2 " in text, text
         s.type(b"\x01\x01\x01")

@@ -119,12 +119,13 @@ def test_two_linux_guests_and_a_control_domain(assets):
     def focus(dom, prompt=None):
         s.type(b"\x01\x01\x01")
         s.wait_for("mica: console input goes to %s" % dom)
-        if prompt:  # printed while another domain had the focus: shown now
+        if prompt:  # held while unfocused, or cut by other output: shown now
             s.wait_for("(%s) %s" % (dom, prompt), 60)
 
     def control(command):
         """Type a command into the control domain; its answer lines."""
         s.type(command.encode() + b"\r")
+        s.wait_for(command)  # its echo (after the prompt, shown again if it was cut)
         text = s.wait_for("(dom0) control> ").replace("\r", "")
         return [l.split("(dom0) control: ", 1)[1] for l in text.split("\n")
                 if "(dom0) control: " in l]
@@ -140,13 +141,13 @@ def test_two_linux_guests_and_a_control_domain(assets):
         assert shell(s, "domu1", "echo one-$((6*7))") == ["one-42"]
         focus("domu2", PROMPT)
         assert shell(s, "domu2", "echo two-$((6*7))") == ["two-42"]
-        focus("dom0")
+        focus("dom0", "control> ")
         assert control("destroy 1") == ["destroy 1: done"]
         s.wait_for("(dom0) control: domain 1 has ended")
         s.wait_for("(dom0) control> ")  # the prompt again after the news
         listed = control("list")
         assert [l.split()[:2] for l in listed[1:]] == [["0", "running"], ["2", "running"]], listed
-        focus("domu2")  # domu1 is gone: the focus goes from dom0 to domu2
+        focus("domu2", PROMPT)  # domu1 is gone: from dom0 the focus goes to domu2
         assert shell(s, "domu2", "uname -r") == [release]
         s.type(b"poweroff -f\r")
         s.wait_for("domu2: shutdown requested: poweroff", 120)
