@@ -378,24 +378,14 @@ static struct regs4 cpuid2(uint32_t leaf, uint32_t sub)
   return r;
 }
 
-/* ---- #GP catching and ring 3 (assembly) ----
- * abi_rdmsr/abi_wrmsr return 1 instead of faulting when the MSR access
- * raises #GP: while abi_gp_entry is IDT vector 13 it moves RIP from the
- * faulting instruction to the function's fault exit.  Any other #GP goes
- * on to the runtime's handler (abi_gp_chain), which reports it.
- *
+/* ---- Ring 3 (assembly) ----
  * abi_user_vmcall(nr) drops to CPL 3 (iretq to the user segments of our
  * GDT), runs VMCALL with RAX = nr there, and comes back to CPL 0 through
  * int3, whose gate (vector 3, DPL 3) is abi_user_back while the check
  * runs.  It returns what VMCALL left in RAX. */
-int abi_rdmsr(uint32_t msr, uint64_t *val);
-int abi_wrmsr(uint32_t msr, uint64_t val);
-void abi_gp_entry(void);
 long abi_user_vmcall(unsigned long nr);
 void abi_user_back(void);
 
-uint64_t abi_gp_chain; /* the runtime's #GP stub */
-uint64_t abi_gp_count;
 uint64_t abi_kernel_rsp;
 uint8_t abi_user_stack[4096] __attribute__((aligned(16)));
 
@@ -407,50 +397,6 @@ uint8_t abi_user_stack[4096] __attribute__((aligned(16)));
 /* clang-format off */
 __asm__(
     ".pushsection .text\n"
-    ".global abi_rdmsr\n"
-    "abi_rdmsr:\n"
-    "  mov %edi, %ecx\n"
-    "abi_rdmsr_insn:\n"
-    "  rdmsr\n"
-    "  shl $32, %rdx\n"
-    "  or %rdx, %rax\n"
-    "  mov %rax, (%rsi)\n"
-    "  xor %eax, %eax\n"
-    "  ret\n"
-    "abi_rdmsr_fault:\n"
-    "  mov $1, %eax\n"
-    "  ret\n"
-    ".global abi_wrmsr\n"
-    "abi_wrmsr:\n"
-    "  mov %edi, %ecx\n"
-    "  mov %rsi, %rax\n"
-    "  mov %rsi, %rdx\n"
-    "  shr $32, %rdx\n"
-    "abi_wrmsr_insn:\n"
-    "  wrmsr\n"
-    "  xor %eax, %eax\n"
-    "  ret\n"
-    "abi_wrmsr_fault:\n"
-    "  mov $1, %eax\n"
-    "  ret\n"
-    /* Stack: error code, RIP, CS, RFLAGS, RSP, SS (after our push: +8). */
-    ".global abi_gp_entry\n"
-    "abi_gp_entry:\n"
-    "  push %rax\n"
-    "  mov 16(%rsp), %rax\n"
-    "  cmp $abi_rdmsr_insn, %rax\n"
-    "  je 1f\n"
-    "  cmp $abi_wrmsr_insn, %rax\n"
-    "  je 2f\n"
-    "  pop %rax\n"
-    "  jmp *abi_gp_chain(%rip)\n"
-    "1: movq $abi_rdmsr_fault, 16(%rsp)\n"
-    "  jmp 3f\n"
-    "2: movq $abi_wrmsr_fault, 16(%rsp)\n"
-    "3: incq abi_gp_count(%rip)\n"
-    "  pop %rax\n"
-    "  add $8, %rsp\n"
-    "  iretq\n"
     ".global abi_user_vmcall\n"
     "abi_user_vmcall:\n"
     "  push %rbx\n"
@@ -513,11 +459,6 @@ static struct idt_gate *idt_gate(unsigned int vector)
   return (struct idt_gate *)(uintptr_t)d.base + vector;
 }
 
-static uint64_t gate_target(const struct idt_gate *g)
-{
-  return g->offset_lo | (uint64_t)g->offset_mid << 16 | (uint64_t)g->offset_hi << 32;
-}
-
 static void gate_set(struct idt_gate *g, void (*fn)(void), uint8_t type)
 {
   uint64_t a = (uint64_t)(uintptr_t)fn;
@@ -525,20 +466,6 @@ static void gate_set(struct idt_gate *g, void (*fn)(void), uint8_t type)
   g->offset_mid = (uint16_t)(a >> 16);
   g->offset_hi = (uint32_t)(a >> 32);
   g->type = type;
-}
-
-/* Catch #GP from abi_rdmsr/abi_wrmsr (on) or give vector 13 back (off). */
-static void gp_catch(int on)
-{
-  static struct idt_gate saved;
-  struct idt_gate *g = idt_gate(13);
-  if (on) {
-    saved = *g;
-    abi_gp_chain = gate_target(g);
-    gate_set(g, abi_gp_entry, 0x8e);
-  } else {
-    *g = saved;
-  }
 }
 
 /* ---- xen_version ---- */
@@ -1327,22 +1254,22 @@ static void test_hypercall_page(void)
   int gp;
 
   memset(page, 0, PAGE_SIZE);
-  gp_catch(1);
+  /* The runtime's safe MSR accessors answer -1 for a #GP. */
   v = 0x5555;
-  check("rdmsr 0x12345 raises #GP", abi_rdmsr(0x12345, &v), 1);
-  check("wrmsr 0x12345 raises #GP", abi_wrmsr(0x12345, 0), 1);
-  check("wrmsr 0x40000001 raises #GP", abi_wrmsr(XEN_CPUID_HYPERCALL_MSR + 1, 0), 1);
+  check("rdmsr 0x12345 raises #GP", guest_rdmsr_safe(0x12345, &v), -1);
+  check("wrmsr 0x12345 raises #GP", guest_wrmsr_safe(0x12345, 0), -1);
+  check("wrmsr 0x40000001 raises #GP", guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR + 1, 0), -1);
   check("wrmsr hypercall MSR page index 1 raises #GP",
-        abi_wrmsr(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA | 1), 1);
+        guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA | 1), -1);
   check("wrmsr hypercall MSR with no RAM raises #GP",
-        abi_wrmsr(XEN_CPUID_HYPERCALL_MSR, VA_NOT_RAM), 1);
-  int ok = check("wrmsr hypercall MSR", abi_wrmsr(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA), 0);
+        guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, VA_NOT_RAM), -1);
+  int ok = check("wrmsr hypercall MSR", guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA),
+                 0);
   v = 0x5555;
-  gp = abi_rdmsr(XEN_CPUID_HYPERCALL_MSR, &v);
+  gp = guest_rdmsr_safe(XEN_CPUID_HYPERCALL_MSR, &v) != 0;
   check_div(D_MSR_READ_HYPERCALL_MSR, gp);
   if (!gp)
     check("rdmsr 0x40000000 value", (long)v, 0);
-  gp_catch(0);
   if (!ok)
     return;
 
