@@ -27,7 +27,8 @@ def _own_terminal():
 
 
 class Session:
-    """hvrun running; type(), wait_for() what it prints, finish()."""
+    """hvrun running; type(), wait_for() what it prints, finish().  As a
+    context manager (`with Session(...) as s:`) it is closed at the end."""
 
     def __init__(self, args, timeout=150, terminal=False, program=None):
         """hvrun with args (and --hv, --timeout), or `program` with args
@@ -49,6 +50,13 @@ class Session:
             self.rfd, self.wfd = self.p.stdout.fileno(), self.p.stdin.fileno()
         self.out = b""
         self.pos = 0  # wait_for looks from here on
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()  # an assertion that failed mid-session leaves no emulator behind
+        return False
 
     def _read(self, wait):
         """Add what hvrun printed within `wait` seconds; False at its end."""

@@ -122,9 +122,8 @@ def test_prompt_shows_before_its_line_ends():
     """The domain with the focus has its unfinished line shown (a shell's
     prompt), and what it writes next continues that line.  hvrun runs on a
     terminal here, so its output is raw as a user sees it."""
-    s = Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
-                timeout=120, terminal=True)
-    try:
+    with Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                 timeout=120, terminal=True) as s:
         s.wait_for("(domu1) console: line 1> ", 90)
         s.type(b"ok\r")
         # The answer continues the prompt's line: nothing comes between.
@@ -134,17 +133,14 @@ def test_prompt_shows_before_its_line_ends():
         assert s.wait_for("console: got 78\r") == ""
         s.wait_for("mica: power off")
         assert s.finish() == 0
-    finally:
-        s.close()
 
 
 def test_prompt_shows_again_when_the_focus_comes_back():
     """A prompt cut by other output (here the focus moving on) is shown
     again when the focus comes back, and the answer continues it."""
     guest = CONSOLE + ",cmdline=echo=1 prompt=1"
-    s = Session(["--emulator", "bochs", "--domu", guest, "--domu", guest],
-                timeout=120, terminal=True)
-    try:
+    with Session(["--emulator", "bochs", "--domu", guest, "--domu", guest],
+                 timeout=120, terminal=True) as s:
         s.wait_for("(domu1) console: line 1> ", 90)
         s.type(b"\x01\x01\x01")
         s.wait_for("mica: console input goes to domu2")
@@ -158,17 +154,14 @@ def test_prompt_shows_again_when_the_focus_comes_back():
         assert s.wait_for("console: got 61\r") == ""
         s.wait_for("mica: power off")
         assert s.finish() == 0
-    finally:
-        s.close()
 
 
 def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
     """On a terminal hvrun passes Ctrl-C (and every other key) to the
     machine, as a serial console does, so a guest's shell gets it; Ctrl-]
     stops hvrun (exit 130) and the emulator with it."""
-    s = Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
-                timeout=120, terminal=True)
-    try:
+    with Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
+                 timeout=120, terminal=True) as s:
         s.wait_for("(domu1) console: line 1> ", 90)
         s.type(b"\x03\x1a\r")  # Ctrl-C, Ctrl-Z: signals for hvrun with ISIG on
         s.wait_for("console: got 03 1a\r")
@@ -176,5 +169,3 @@ def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
         s.type(b"\x1d")
         s.wait_for("hvrun: interrupted")
         assert s.finish() == 130
-    finally:
-        s.close()

@@ -17,8 +17,7 @@ pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
 
 def test_demo_boots_linux_and_the_control_domain(linux_assets_dir):
-    s = Session(["--timeout", "1800"], terminal=True, program=DEMO)
-    try:
+    with Session(["--timeout", "1800"], terminal=True, program=DEMO) as s:
         s.wait_for("Ctrl-A three times  moves the console to the next domain")
         s.wait_for("Ctrl-]              quits")
         s.wait_for("(dom0) control: commands: list, pause N, unpause N, destroy N, help, quit",
@@ -37,5 +36,3 @@ def test_demo_boots_linux_and_the_control_domain(linux_assets_dir):
         s.type(b"\x1d")
         s.wait_for("hvrun: interrupted")
         assert s.finish() == 130
-    finally:
-        s.close()

@@ -55,10 +55,9 @@ def shell(s, dom, command, timeout=60):
 
 def test_linux_boots_to_a_shell_typed_into(assets):
     vmlinuz, initramfs, release = assets
-    s = Session(["--emulator", "bochs",
-                 "--domu", "%s,mem=256,vcpus=%d,initrd=%s,cmdline=console=hvc0 quiet"
-                 % (vmlinuz, VCPUS, initramfs)], timeout=2400, terminal=True)
-    try:
+    with Session(["--emulator", "bochs",
+                  "--domu", "%s,mem=256,vcpus=%d,initrd=%s,cmdline=console=hvc0 quiet"
+                  % (vmlinuz, VCPUS, initramfs)], timeout=2400, terminal=True) as s:
         s.wait_for("(domu1) mica-init: Linux %s up, console hvc0" % release, 900)
         s.wait_for(PROMPT, 120)
 
@@ -99,8 +98,6 @@ def test_linux_boots_to_a_shell_typed_into(assets):
         s.wait_for("mica: domu1 exit: poweroff", 120)
         s.wait_for("mica: power off")
         assert s.finish() == 0
-    finally:
-        s.close()
     out = s.out.decode("utf-8", "replace")
     for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
         assert bad not in out, out[-4000:]
@@ -113,8 +110,6 @@ def test_two_linux_guests_and_a_control_domain(assets):
     domu1, and domu2 and the control domain run on."""
     vmlinuz, initramfs, release = assets
     linux = "%s,mem=128,initrd=%s,cmdline=console=hvc0 quiet" % (vmlinuz, initramfs)
-    s = Session(["--emulator", "bochs", "--dom0", CONTROL, "--domu", linux, "--domu", linux],
-                timeout=2400, terminal=True)
 
     def focus(dom, prompt=None):
         s.type(b"\x01\x01\x01")
@@ -130,7 +125,8 @@ def test_two_linux_guests_and_a_control_domain(assets):
         return [l.split("(dom0) control: ", 1)[1] for l in text.split("\n")
                 if "(dom0) control: " in l]
 
-    try:
+    with Session(["--emulator", "bochs", "--dom0", CONTROL, "--domu", linux, "--domu", linux],
+                 timeout=2400, terminal=True) as s:
         s.wait_for("(dom0) control> ", 120)
         s.wait_for_all(["(domu1) mica-init: Linux %s up" % release,
                         "(domu2) mica-init: Linux %s up" % release], 1200)
@@ -156,8 +152,6 @@ def test_two_linux_guests_and_a_control_domain(assets):
         s.wait_for("(dom0) control: quitting")
         s.wait_for("mica: power off", 60)
         assert s.finish() == 0
-    finally:
-        s.close()
     out = s.out.decode("utf-8", "replace")
     assert "domu1: destroyed by dom0" in out, out[-4000:]
     assert "mica: domu2 exit: poweroff" in out, out[-4000:]
