@@ -325,37 +325,31 @@ static void self_ipis(void)
   check("  ISR clear after the EOI", isr_bit(0x40), 0);
   check("  PPR back to 0", (long long)rdmsr(APIC_PPR), 0);
 
-  wrmsr(APIC_ICR, ICR_SELF | 0x41);
-  window();
-  check("ICR shorthand self", count[0x41], 1);
-  check("ICR reads back", (long long)rdmsr(APIC_ICR), ICR_SELF | 0x41);
-  wrmsr(APIC_ICR, 0x42); /* physical destination 0: us */
-  window();
-  check("ICR physical destination = our ID", count[0x42], 1);
-  wrmsr(APIC_ICR, ICR_ALL | 0x43);
-  window();
-  check("ICR all including self", count[0x43], 1);
-  wrmsr(APIC_ICR, ICR_OTHERS | 0x44);
-  window();
-  check("ICR all excluding self does not reach us", count[0x44], 0);
-  wrmsr(APIC_ICR, (5ULL << 32) | 0x44);
-  window();
-  check("ICR to an ID nobody has", count[0x44], 0);
-  wrmsr(APIC_ICR, (0xffffffffULL << 32) | 0x45);
-  window();
-  check("ICR physical broadcast", count[0x45], 1);
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_LOGICAL | 0x46);
-  window();
-  check("ICR logical: cluster 0, bit 0", count[0x46], 1);
-  wrmsr(APIC_ICR, (0x10001ULL << 32) | ICR_LOGICAL | 0x46);
-  window();
-  check("ICR logical: cluster 1 is not us", count[0x46], 1);
-  wrmsr(APIC_ICR, ICR_LOWEST | 0x47);
-  window();
-  check("ICR lowest priority to us", count[0x47], 1);
-  wrmsr(APIC_ICR, ICR_NMI | 0x48);
-  window();
-  check("ICR NMI (not supported) changes nothing", count[0x48], 0);
+  /* Each IPI, then the count its vector should have reached. */
+  static const struct {
+    uint64_t icr;
+    unsigned int vector;
+    unsigned long want;
+    const char *what;
+  } ipis[] = {
+      {ICR_SELF | 0x41, 0x41, 1, "ICR shorthand self"},
+      {0x42, 0x42, 1, "ICR physical destination = our ID"}, /* destination 0: us */
+      {ICR_ALL | 0x43, 0x43, 1, "ICR all including self"},
+      {ICR_OTHERS | 0x44, 0x44, 0, "ICR all excluding self does not reach us"},
+      {(5ULL << 32) | 0x44, 0x44, 0, "ICR to an ID nobody has"},
+      {(0xffffffffULL << 32) | 0x45, 0x45, 1, "ICR physical broadcast"},
+      {(1ULL << 32) | ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: cluster 0, bit 0"},
+      {(0x10001ULL << 32) | ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: cluster 1 is not us"},
+      {ICR_LOWEST | 0x47, 0x47, 1, "ICR lowest priority to us"},
+      {ICR_NMI | 0x48, 0x48, 0, "ICR NMI (not supported) changes nothing"},
+  };
+  for (unsigned int i = 0; i < sizeof(ipis) / sizeof(ipis[0]); i++) {
+    wrmsr(APIC_ICR, ipis[i].icr);
+    window();
+    check(ipis[i].what, count[ipis[i].vector], ipis[i].want);
+    if (i == 0)
+      check("ICR reads back", (long long)rdmsr(APIC_ICR), ICR_SELF | 0x41);
+  }
 }
 
 static void priority(void)
