@@ -40,8 +40,11 @@ def test_events_local(hvrun, where):
     assert late and int(late[0]) < 1000000, describe(run)
 
 
-def test_interdomain_ping_pong(hvrun):
-    run = hvrun("--emulator", "bochs", "--dom0", EVENTS + ",cmdline=mode=ping rounds=300",
+# On two CPUs each side waits in HLT on its own CPU and is woken by a kick.
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_interdomain_ping_pong(hvrun, cpus):
+    run = hvrun("--emulator", "bochs", "--cpus", str(cpus),
+                "--dom0", EVENTS + ",cmdline=mode=ping rounds=300",
                 "--domu", EVENTS + ",cmdline=mode=pong rounds=300", "--timeout", "120")
     assert run.status == 0, describe(run)
     assert guest(run.serial, "domu1", r"events: pong: answered (\d+) pings") == ("300",), \

@@ -17,8 +17,8 @@ GRANT = os.path.join(REPO, "build", "guests", "grant.elf")
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
 
-def run_pair(hvrun, die=""):
-    return hvrun("--emulator", "bochs",
+def run_pair(hvrun, die="", cpus=1):
+    return hvrun("--emulator", "bochs", "--cpus", str(cpus),
                  "--dom0", GRANT + ",cmdline=role=granter die=" + die,
                  "--domu", GRANT + ",cmdline=role=mapper die=" + die, "--timeout", "120")
 
@@ -37,8 +37,10 @@ def common_checks(run):
     return ls
 
 
-def test_map_copy_unmap(hvrun):
-    run = run_pair(hvrun)
+# On two CPUs the granter and the mapper run on different ones.
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_map_copy_unmap(hvrun, cpus):
+    run = run_pair(hvrun, cpus=cpus)
     ls = common_checks(run)
     assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
     for what in ("map ref 10 of dom0", "pattern through the mapping",

@@ -1,8 +1,7 @@
 """Several CPUs running vcpus under Bochs (--cpus 2): each CPU has its
 own run queue, so two CPU-bound domains each get a whole CPU instead of
-half of one; event channels across CPUs (an interdomain ping-pong, each
-side waiting in HLT on its own CPU, woken by a kick) and grants between
-domains on different CPUs work as on one CPU."""
+half of one.  Event channels and grants across CPUs are tested in
+test_events.py and test_grant.py, each also with --cpus 2."""
 
 import os
 import re
@@ -14,7 +13,6 @@ from conftest import REPO
 from hvout import describe, guest
 
 EVENTS = os.path.join(REPO, "build", "guests", "events.elf")
-GRANT = os.path.join(REPO, "build", "guests", "grant.elf")
 
 pytestmark = [pytest.mark.boot, pytest.mark.bochs]
 
@@ -48,30 +46,3 @@ def test_two_spinners_each_get_a_cpu(hvrun):
         running = int(g[0])
         assert running >= 0.9 * wall, "%s ran %d us of %d us\n%s" % (dom, running, wall, describe(run))
         assert hvout.has_line(run.serial, "(%s) TEST PASS" % dom), describe(run)
-
-
-def test_ping_pong_across_cpus(hvrun):
-    run = hvrun("--emulator", "bochs", "--cpus", "2",
-                "--dom0", EVENTS + ",cmdline=mode=ping rounds=300",
-                "--domu", EVENTS + ",cmdline=mode=pong rounds=300", "--timeout", "120")
-    assert run.status == 0, describe(run)
-    assert guest(run.serial, "domu1", r"events: pong: answered (\d+) pings") == ("300",), \
-        describe(run)
-    rt = guest(run.serial, "dom0", r"events: ping-pong: 300 round trips, \d+ ticks, (\d+) per")
-    assert rt is not None, describe(run)
-    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
-    assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
-
-
-def test_grants_across_cpus(hvrun):
-    run = hvrun("--emulator", "bochs", "--cpus", "2",
-                "--dom0", GRANT + ",cmdline=role=granter die=",
-                "--domu", GRANT + ",cmdline=role=mapper die=", "--timeout", "120")
-    ls = hvout.lines(run.serial)
-    assert run.status == 0, describe(run)
-    assert not [l for l in ls if "grant: FAIL" in l], describe(run)
-    assert not [l for l in ls if "not given back" in l], describe(run)
-    assert hvout.has_line(run.serial, "domu1: shut down (16384 frames given back)"), describe(run)
-    assert hvout.has_line(run.serial, "dom0: shut down (16383 frames given back)"), describe(run)
-    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
-    assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
