@@ -300,11 +300,12 @@ void domain_console_putc(struct domain *d, char c)
 void domain_console_show_partial(struct domain *d)
 {
   char prefix[DOMAIN_NAME_MAX + 4];
-  if (!console_mux_has_focus(d))
-    return;
+  /* Other output cut the line it had begun: that part is shown again. */
+  bool cut = d->con_shown_len && !console_line_is(d);
+  if ((!d->con_len && !cut) || !console_mux_has_focus(d))
+    return; /* the common case after each write: nothing held back */
   snprintf(prefix, sizeof(prefix), "(%s) ", d->name);
-  /* Other output cut the line it had begun: show that part again. */
-  if (d->con_shown_len && !console_line_is(d))
+  if (cut)
     console_put_partial(d, prefix, d->con_shown, d->con_shown_len);
   if (!d->con_len)
     return;
