@@ -142,7 +142,6 @@ static const char *const hypercall_name[HYPERCALL_NR] = {
 
 /* The vectors Xen 4.19 does not offer 64-bit HVM guests
  * (xen/include/hypercall-defs.c, its hvm64 column): the PV-only calls. */
-#define BIT(n) (1ULL << (n))
 static const uint64_t xen_not_for_hvm =
     BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(10) |
     BIT(14) | BIT(16) | BIT(19) | BIT(22) | BIT(23) | BIT(25) | BIT(28) | BIT(30) | BIT(31) |

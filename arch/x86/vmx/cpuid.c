@@ -14,8 +14,6 @@
 #include <hv/version.h>
 #include <public/cpuid.h>
 
-#define BIT(n) (1U << (n))
-
 /* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT
  * AES RDRAND.  Left out: MONITOR (no MWAIT emulation), VMX/SMX, the
  * thermal, debug-store and perfmon bits (their MSRs are not there),
