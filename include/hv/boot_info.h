@@ -27,6 +27,26 @@ struct boot_mem_region {
   uint32_t type;
 };
 
+/* The screen the firmware or boot loader left set up.  TEXT is VGA text
+ * mode (width x height character cells of 2 bytes at addr); RGB is a
+ * linear framebuffer (UEFI GOP, VBE) of width x height pixels, pitch bytes
+ * a line, bpp bits a pixel, each colour at its bit position and size. */
+enum boot_fb_type {
+  BOOT_FB_NONE = 0,
+  BOOT_FB_RGB = 1,
+  BOOT_FB_TEXT = 2,
+};
+
+struct boot_fb {
+  uint64_t addr;
+  uint64_t size; /* bytes from addr the screen occupies */
+  uint32_t pitch;
+  uint32_t width, height;
+  uint8_t type; /* enum boot_fb_type */
+  uint8_t bpp;
+  uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 /* A boot module: [start, end) in physical memory, end > start. */
 struct boot_module {
   uint64_t start;
@@ -44,6 +64,8 @@ struct boot_info {
   /* ACPI RSDP copied from the boot loader's tag (rsdp_len == 0: none). */
   unsigned int rsdp_len;
   uint8_t rsdp[BOOT_RSDP_MAX];
+  /* The screen, if any (fb.type == BOOT_FB_NONE: none known). */
+  struct boot_fb fb;
   /* Physical range of the boot loader's information block itself. */
   uint64_t info_start, info_end;
 };
