@@ -11,7 +11,7 @@ BUILD := build
 # Sources of the hypervisor image.  Generic code (hv/ mm/ sched/ evtchn/
 # boot/mb2.c) never uses x86 instructions; arch/x86 holds all of those.
 HV_SRCS := \
-	boot/head.S boot/mb2.c boot/mb2_entry.c \
+	boot/head.S boot/mb2.c boot/mb2_entry.c boot/efi_entry.c boot/efi_mmap.c \
 	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/elf.c hv/dombuild.c hv/acpi_build.c hv/hypercall.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
@@ -43,7 +43,7 @@ HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS)))
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 .PHONY: all run check bench unit-test system-test deps clean
-all: $(BUILD)/hv.elf $(BUILD)/hv.iso guests
+all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests
 
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,6 +63,50 @@ $(BUILD)/hv.elf: $(HV_OBJS) arch/x86/hv.ld tools/gensyms.sh
 	@cmp -s <($(NM) $(BUILD)/hv.pass1.elf | grep -i ' t ') <($(NM) $@ | grep -i ' t ') || \
 		{ echo "error: code moved between link passes" >&2; rm -f $@; exit 1; }
 	grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not multiboot2" >&2; rm -f $@; exit 1; }
+
+# hv.efi: the UEFI application (boot/efi/, GNU-EFI from Debian's gnu-efi
+# package) carrying the stripped hypervisor image, which it loads at its
+# link address and enters at efi_start64.  Built as a PIC shared object on
+# GNU-EFI's crt0 and linker script, then turned into a PE/COFF image.
+EFI_SRCS := boot/efi/efi_main.c boot/efi_cfg.c hv/lib/string.c hv/lib/vsnprintf.c \
+	hv/lib/strlcpy.c arch/x86/string.c
+GNU_EFI_INC := /usr/include/efi
+GNU_EFI_LIB := /usr/lib
+EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-isystem $(GNU_EFI_INC) -isystem $(GNU_EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
+	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-strict-aliasing -fcf-protection=none -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -I$(BUILD)/efi -MMD -MP
+EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(basename $(EFI_SRCS))) $(BUILD)/efi/hv_image.o
+
+$(GNU_EFI_LIB)/crt0-efi-x86_64.o:
+	@echo "error: GNU-EFI is missing ($@): run tools/deps.sh (Debian package gnu-efi)" >&2; exit 1
+
+$(BUILD)/efi/hv-image.elf: $(BUILD)/hv.elf
+	@mkdir -p $(@D)
+	strip --strip-all -o $@ $<
+
+$(BUILD)/efi/hv_entry.h: $(BUILD)/hv.elf
+	@mkdir -p $(@D)
+	@a=$$($(NM) $< | awk '$$3 == "efi_start64" { print $$1 }'); \
+		[ -n "$$a" ] || { echo "error: no efi_start64 in $<" >&2; exit 1; }; \
+		printf '#define HV_EFI_ENTRY 0x%sULL\n' "$$a" > $@
+
+$(BUILD)/efi/%.o: %.c $(BUILD)/efi/hv_entry.h $(GNU_EFI_LIB)/crt0-efi-x86_64.o
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi/hv_image.o: boot/efi/hv_image.S $(BUILD)/efi/hv-image.elf
+	$(CC) -c -DHV_IMAGE='"$(BUILD)/efi/hv-image.elf"' $< -o $@
+
+$(BUILD)/hv.efi: $(EFI_OBJS)
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T $(GNU_EFI_LIB)/elf_x86_64_efi.lds \
+		-o $(BUILD)/efi/hv.so $(GNU_EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) \
+		-L$(GNU_EFI_LIB) -lgnuefi
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 \
+		--subsystem=10 $(BUILD)/efi/hv.so $@
 
 # A bootable ISO (BIOS and UEFI) with the hypervisor alone; tools/hvrun
 # builds its own with the chosen domains.
@@ -98,4 +142,4 @@ clean:
 	rm -rf $(BUILD)
 
 SHELL := /bin/bash
--include $(HV_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(EFI_OBJS:.o=.d)

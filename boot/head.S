@@ -1,8 +1,10 @@
-/* Multiboot2 header and the 32-bit entry: check the CPU, build an identity
- * map of the first 4 GiB, enter long mode and call mb2_entry() in C.
- * GRUB enters here in 32-bit protected mode, paging off, EAX = magic,
- * EBX = physical address of the multiboot2 information (multiboot2 spec,
- * section 3.3 "I386 machine state"). */
+/* The two ways in.  The multiboot2 header and the 32-bit entry (_start):
+ * check the CPU, build an identity map of the first 4 GiB, enter long mode
+ * and call mb2_entry() in C.  GRUB enters here in 32-bit protected mode,
+ * paging off, EAX = magic, EBX = physical address of the multiboot2
+ * information (multiboot2 spec, section 3.3 "I386 machine state").
+ * And efi_start64, which hv.efi jumps to in long mode (boot/efi/): the
+ * same identity map and GDT, then efi_entry() in C. */
 
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
@@ -141,6 +143,74 @@ long_mode_entry:
         hlt
         jmp     7b
 
+/* hv.efi's jump, after ExitBootServices: long mode, interrupts off, the
+ * firmware's page tables (identity, our image executable), RDI = the
+ * physical address of its struct efi_handover (below 4 GiB).  The
+ * firmware's tables live in memory that is about to be reused, so ours
+ * (the 32-bit path's, built the same way) replace them at once. */
+        .global efi_start64
+efi_start64:
+        cli
+        cld
+        mov     %rdi, %r12              /* the hand-over, kept for efi_entry */
+        mov     $__bss_start, %edi      /* zero .bss */
+        mov     $__bss_end, %ecx
+        sub     %edi, %ecx
+        shr     $3, %ecx
+        xor     %eax, %eax
+        rep stosq
+
+        mov     $boot_pdpt + 0x3, %eax  /* PML4[0] -> PDPT */
+        mov     %rax, boot_pml4
+        mov     $boot_pd + 0x3, %eax    /* PDPT[0..3] -> four page directories */
+        xor     %ecx, %ecx
+1:      mov     %rax, boot_pdpt(, %rcx, 8)
+        add     $4096, %rax
+        inc     %ecx
+        cmp     $4, %ecx
+        jb      1b
+        mov     $0x83, %eax             /* 2 MiB pages: Present|RW|PS */
+        xor     %ecx, %ecx
+2:      mov     %rax, boot_pd(, %rcx, 8)
+        add     $0x200000, %rax
+        inc     %ecx
+        cmp     $2048, %ecx
+        jb      2b
+
+        mov     $0x80000001, %eax       /* NX as the 32-bit path sets it */
+        cpuid
+        test    $(1 << 20), %edx
+        jz      3f
+        mov     $MSR_EFER, %ecx
+        rdmsr
+        or      $EFER_NXE, %eax
+        wrmsr
+3:      mov     %cr0, %rax
+        or      $X86_CR0_WP, %eax
+        mov     %rax, %cr0
+        mov     $boot_pml4, %eax
+        mov     %rax, %cr3
+
+        lgdt    boot_gdt_desc64
+        pushq   $0x08
+        pushq   $long_mode_efi
+        lretq
+long_mode_efi:
+        mov     $0x10, %ax
+        mov     %ax, %ds
+        mov     %ax, %es
+        mov     %ax, %ss
+        xor     %ax, %ax
+        mov     %ax, %fs
+        mov     %ax, %gs
+        mov     $boot_stack_top, %rsp
+        xor     %ebp, %ebp
+        mov     %r12, %rdi
+        call    efi_entry
+4:      cli
+        hlt
+        jmp     4b
+
         .section .rodata
 msg_no_lm:
         .asciz  "mica: this CPU has no long mode (x86-64); halting\r\n"
@@ -154,6 +224,9 @@ boot_gdt_end:
 boot_gdt_desc:
         .short  boot_gdt_end - boot_gdt - 1
         .long   boot_gdt
+boot_gdt_desc64:                        /* the same for LGDT in long mode */
+        .short  boot_gdt_end - boot_gdt - 1
+        .quad   boot_gdt
 
         .data
         .align 8

@@ -78,11 +78,12 @@ class Emulator:
     """One emulator run: files in workdir, a process group, its log files."""
 
     def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
-                 debugger_cmds=None):
+                 debugger_cmds=None, esp=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
         self.iso = iso
+        self.esp = esp  # a directory served as a FAT disk instead of the ISO
         self.cpus = cpus
         self.mem = mem
         self.ips = ips
@@ -149,7 +150,9 @@ class Emulator:
     def _prepare_qemu(self):
         cmd = ["qemu-system-x86_64", "-machine", "pc", "-m", str(self.mem),
                "-smp", str(self.cpus), "-display", "none", "-no-reboot",
-               "-drive", "file=%s,media=cdrom,readonly=on" % _qemu_path(self.iso),
+               "-drive", ("file=fat:%s,format=raw,if=virtio,readonly=on" % _qemu_path(self.esp)
+                          if self.esp else
+                          "file=%s,media=cdrom,readonly=on" % _qemu_path(self.iso)),
                "-chardev", "serial,id=ser0,path=%s"
                % _qemu_path(os.ttyname(self.slave)),
                "-serial", "chardev:ser0", "-monitor", "none",

@@ -1,0 +1,55 @@
+/* hv.cfg, the configuration file hv.efi reads beside itself: its parser,
+ * shared by the EFI loader (boot/efi/) and the host unit tests.
+ *
+ * The format (README "Booting from UEFI" documents it for users):
+ *
+ *   # a comment; blank lines are ignored; CR LF line ends are fine
+ *   [global]
+ *   default=normal                  # the section used when none is named
+ *   [normal]
+ *   options=console=com1 loglvl=info        # the hypervisor's command line
+ *   module=vmlinux dom0 kernel mem=512 -- console=hvc0
+ *   module=initrd.img dom0 initrd
+ *
+ * `module=PATH STRING`: PATH is a file on hv.efi's volume, relative to
+ * hv.efi's directory unless it starts with \ or / (both separators are
+ * accepted; a PATH holding spaces goes in double quotes); STRING is the
+ * module string, exactly as after `module2 PATH` in grub.cfg.  Lines before
+ * the first [section] form a section of their own, used when the file has
+ * no other.  Which section is used: the one named in hv.efi's load options,
+ * else [global]'s default=, else the first section with a key. */
+#ifndef HV_EFI_CFG_H
+#define HV_EFI_CFG_H
+
+#include <hv/boot_info.h>
+
+#define EFI_CFG_PATH_MAX 256
+#define EFI_CFG_NAME_MAX 64
+
+struct efi_cfg_module {
+  char path[EFI_CFG_PATH_MAX]; /* as written, separators turned into \ */
+  char string[BOOT_STRING_MAX];
+  unsigned int line;
+};
+
+struct efi_cfg {
+  char section[EFI_CFG_NAME_MAX]; /* the section used; "" for the top of the file */
+  bool has_options;
+  char options[BOOT_CMDLINE_MAX];
+  unsigned int nr_mods;
+  struct efi_cfg_module mods[BOOT_MAX_MODS];
+};
+
+/* Told of each problem: the line it is on (0: the file as a whole) and
+ * what is wrong, as one sentence without a file name. */
+typedef void (*efi_cfg_report_fn)(void *ctx, unsigned int line, const char *msg);
+
+/* Parse the len bytes of text into cfg, taking the section named want (NULL
+ * or "": the default, see above).  Every problem is reported; a bad line is
+ * skipped and the rest used.  Returns the number of problems reported
+ * (0: all good), or -EINVAL when the file is not text (a NUL byte, UTF-16)
+ * and -ENOENT when the section wanted does not exist; cfg is then empty. */
+int efi_cfg_parse(const char *text, size_t len, const char *want, struct efi_cfg *cfg,
+                  efi_cfg_report_fn report, void *ctx);
+
+#endif
