@@ -7,10 +7,11 @@
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
 # RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic
+UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
+UNIT_SRCS_efi := boot/efi_cfg.c boot/efi_mmap.c boot/mb2.c
 UNIT_SRCS_elf := hv/elf.c
 UNIT_SRCS_cmdline := hv/cmdline.c hv/lib/strlcpy.c
 UNIT_SRCS_timer := hv/timer.c
