@@ -36,7 +36,8 @@ static void problem(struct parser *p, unsigned int line, const char *fmt, ...)
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* The next line with its comment and outer blanks cut; false at the end. */
+/* The next line without its end and outer blanks (a comment line comes out
+ * empty); false at the end. */
 static bool next_line(struct parser *p, struct line *l)
 {
   if (p->next >= p->end)
@@ -46,13 +47,12 @@ static bool next_line(struct parser *p, struct line *l)
     e++;
   p->next = e < p->end ? e + 1 : e;
   l->no = ++p->no;
-  const char *hash = memchr(s, '#', (size_t)(e - s));
-  if (hash)
-    e = hash;
   while (s < e && (is_blank(*s) || *s == '\r'))
     s++;
   while (e > s && (is_blank(e[-1]) || e[-1] == '\r'))
     e--;
+  if (s < e && *s == '#')
+    e = s; /* a comment line; a '#' later in a line is text (a command line may hold one) */
   l->s = s;
   l->len = (size_t)(e - s);
   return true;

@@ -3,6 +3,8 @@
  * ends where the multiboot2 path ends: a validated struct boot_info given
  * to hv_start(). */
 #include <arch/arch.h>
+#include <hv/cmdline.h>
+#include <hv/console.h>
 #include <hv/efi.h>
 #include <hv/printk.h>
 #include <hv/string.h>
@@ -58,6 +60,7 @@ __noreturn void efi_entry(uint64_t handover)
   /* Nothing in the hand-over is needed after this function: the frame
    * allocator may have its pages. */
   bi->info_start = bi->info_end = 0;
+  console_loglvl = cmdline_early_loglvl(bi->cmdline); /* loglvl=debug shows the raw map */
   replay_messages(h);
   if (efi_mmap_convert((const void *)(uintptr_t)h->mmap, h->mmap_size, h->desc_size, bi))
     panic("the firmware's memory map is unusable (see above)");

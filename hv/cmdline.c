@@ -136,6 +136,18 @@ bad:
   return 1;
 }
 
+enum log_level cmdline_early_loglvl(const char *line)
+{
+  enum log_level lvl = LOG_INFO;
+  char word[64];
+  long len;
+
+  while ((len = cmdline_next_word(&line, word, sizeof(word))) >= 0)
+    if ((size_t)len < sizeof(word) && !strncmp(word, "loglvl=", 7))
+      parse_loglvl(word + 7, &lvl); /* a bad value leaves lvl alone */
+  return lvl;
+}
+
 int cmdline_parse(const char *line, struct hv_config *cfg)
 {
   int problems = 0;

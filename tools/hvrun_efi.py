@@ -38,8 +38,8 @@ def hv_cfg(hv_words, modules, tool="hvrun"):
 
 def build_esp(workdir, hv_efi, files, cfg_text):
     """Fill workdir/esp with hv.efi as EFI/BOOT/BOOTX64.EFI, cfg_text as
-    EFI/BOOT/hv.cfg and files (host_path, name) beside them.  Returns the
-    directory."""
+    EFI/BOOT/hv.cfg (none when it is None) and files (host_path, name)
+    beside them.  Returns the directory."""
     root = os.path.join(workdir, "esp")
     if os.path.isdir(root):
         shutil.rmtree(root)
@@ -48,6 +48,7 @@ def build_esp(workdir, hv_efi, files, cfg_text):
     hvrun_grub._place(hv_efi, os.path.join(boot, EFI_APP))
     for src, name in files:
         hvrun_grub._place(src, os.path.join(boot, name))
-    with open(os.path.join(boot, CFG_NAME), "w") as f:
-        f.write(cfg_text)
+    if cfg_text is not None:
+        with open(os.path.join(boot, CFG_NAME), "w", encoding="latin-1") as f:
+            f.write(cfg_text)
     return root

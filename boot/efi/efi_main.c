@@ -93,6 +93,10 @@ static EFI_STATUS give_up(EFI_STATUS why)
   UINTN idx;
   EFI_INPUT_KEY key;
 
+  /* Keys typed before the question are not its answer. */
+  for (unsigned int i = 0; i < 64; i++)
+    if (uefi_call_wrapper(st->ConIn->ReadKeyStroke, 2, st->ConIn, &key) != EFI_SUCCESS)
+      break;
   say(0, "hv.efi: nothing can start; press a key to return to the firmware (%u s)", KEY_WAIT_S);
   ev[0] = st->ConIn->WaitForKey;
   if (uefi_call_wrapper(bs->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL, &ev[1]) == EFI_SUCCESS &&

@@ -34,6 +34,11 @@ void cmdline_defaults(struct hv_config *cfg);
  * printk and skipped, never fatal.  Returns the number of problems. */
 int cmdline_parse(const char *line, struct hv_config *cfg);
 
+/* The loglvl= a command line asks for (LOG_INFO without one), found
+ * without a word said: for a boot path whose own messages come before
+ * hv_start() parses the line. */
+enum log_level cmdline_early_loglvl(const char *line);
+
 /* Take the next word of a command line or module string as GRUB encodes
  * them (GRUB puts '\' before each '\', '\'' and '"' and double quotes
  * around a word holding a space): words are separated by unquoted spaces,

@@ -3,21 +3,26 @@
  *
  * The format (README "Booting from UEFI" documents it for users):
  *
- *   # a comment; blank lines are ignored; CR LF line ends are fine
+ *   # a comment line; blank lines are ignored; CR LF line ends are fine
  *   [global]
- *   default=normal                  # the section used when none is named
+ *   default=normal
  *   [normal]
- *   options=console=com1 loglvl=info        # the hypervisor's command line
+ *   options=console=com1 loglvl=info
  *   module=vmlinux dom0 kernel mem=512 -- console=hvc0
  *   module=initrd.img dom0 initrd
  *
- * `module=PATH STRING`: PATH is a file on hv.efi's volume, relative to
- * hv.efi's directory unless it starts with \ or / (both separators are
- * accepted; a PATH holding spaces goes in double quotes); STRING is the
- * module string, exactly as after `module2 PATH` in grub.cfg.  Lines before
- * the first [section] form a section of their own, used when the file has
- * no other.  Which section is used: the one named in hv.efi's load options,
- * else [global]'s default=, else the first section with a key. */
+ * options= is the hypervisor's command line.  `module=PATH STRING`: PATH is
+ * a file on hv.efi's volume, relative to hv.efi's directory unless it
+ * starts with \ or / (both separators are accepted; a PATH holding spaces
+ * goes in double quotes); STRING is the module string the hypervisor gets,
+ * as GRUB would pass it (words apart by blanks; a word with a blank in
+ * double quotes; a backslash before a " or \ that belongs to a word).
+ * Only whole lines are comments: a '#' inside a value is kept.
+ *
+ * Which section is used: the one named in hv.efi's load options, else the
+ * one [global]'s default= names, else the lines above the first [section]
+ * when there are any, else the first section.
+ */
 #ifndef HV_EFI_CFG_H
 #define HV_EFI_CFG_H
 

@@ -18,6 +18,8 @@ QEMU_256 = ("--emulator", "qemu", "--mem", "256")
 QEMU_UEFI = ("--emulator", "qemu", "--firmware", "uefi", "--mem", "256",
              "--timeout", "90")
 
+QEMU_EFI = ("--emulator", "qemu", "--boot", "efi", "--mem", "256", "--timeout", "90")
+
 bochs = [pytest.mark.boot, pytest.mark.bochs]
 qemu = [pytest.mark.boot, pytest.mark.qemu]
 
@@ -25,6 +27,7 @@ MACHINES = [
     pytest.param(BOCHS_128, id="bochs-bios", marks=bochs),
     pytest.param(QEMU_128, id="qemu-bios", marks=qemu),
     pytest.param(QEMU_UEFI, id="qemu-uefi", marks=qemu),
+    pytest.param(QEMU_EFI, id="qemu-hv.efi", marks=qemu),
 ]
 
 

@@ -39,12 +39,15 @@ def module_args(guest_files):
             "--domu", "%s,initrd=%s" % (k, i))
 
 
-@pytest.mark.parametrize("emulator", [
-    pytest.param("bochs", marks=pytest.mark.bochs),
-    pytest.param("qemu", marks=pytest.mark.qemu),
+@pytest.mark.parametrize("machine", [
+    pytest.param(("--emulator", "bochs"), id="bochs", marks=pytest.mark.bochs),
+    pytest.param(("--emulator", "qemu"), id="qemu", marks=pytest.mark.qemu),
+    # hv.efi with no GRUB: hv.cfg carries the strings GRUB would pass.
+    pytest.param(("--emulator", "qemu", "--boot", "efi", "--timeout", "90"), id="qemu-efi",
+                 marks=pytest.mark.qemu),
 ])
-def test_modules_listed_exactly(boot, guest_files, emulator):
-    run = boot("--emulator", emulator, "--mem", "128", *module_args(guest_files))
+def test_modules_listed_exactly(boot, guest_files, machine):
+    run = boot(*machine, "--mem", "128", *module_args(guest_files))
     assert run.status == 0, describe(run)
     mods = hvout.modules(run.serial)
     want = expected(guest_files)

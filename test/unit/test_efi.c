@@ -190,14 +190,15 @@ static void test_cfg_limits(void **state)
 static void test_cfg_text_forms(void **state)
 {
   (void)state;
-  /* A UTF-8 byte order mark, CR LF line ends, comments after values, a
-   * last line without its end. */
-  assert_int_equal(parse("\xef\xbb\xbf[global]\r\ndefault = a # the usual\r\n[a]\r\n"
-                         "options=x y\t# comment\r\nmodule=k dom0 kernel",
+  /* A UTF-8 byte order mark, CR LF line ends, comment lines, a '#' inside
+   * a value (text: a guest command line may hold one), a last line without
+   * its end. */
+  assert_int_equal(parse("\xef\xbb\xbf[global]\r\n  # the usual\r\ndefault = a\r\n[a]\r\n"
+                         "options=x y\t#not a comment\r\nmodule=k dom0 kernel",
                          NULL),
                    0);
   assert_string_equal(cfg.section, "a");
-  assert_string_equal(cfg.options, "x y");
+  assert_string_equal(cfg.options, "x y\t#not a comment");
   assert_int_equal(cfg.nr_mods, 1);
   assert_string_equal(cfg.mods[0].string, "dom0 kernel");
 
