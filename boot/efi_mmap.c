@@ -1,6 +1,7 @@
 /* The UEFI memory map, as hv.efi hands it over, converted into
  * struct boot_info's regions.  The map comes from firmware and is checked
  * like any other input. */
+#include <hv/console.h>
 #include <hv/efi.h>
 #include <hv/errno.h>
 #include <hv/mb2.h>
@@ -68,9 +69,10 @@ int efi_mmap_convert(const void *map, uint64_t size, uint64_t desc_size, struct 
   for (uint64_t i = 0; i < count; i++) {
     struct efi_mem_desc d;
     memcpy(&d, (const uint8_t *)map + i * desc_size, sizeof(d));
-    pr_debug("efi: mmap 0x%016llx-0x%016llx %s (type %u, attr 0x%llx)",
-             (unsigned long long)d.phys, (unsigned long long)(d.phys + d.pages * EFI_PAGE),
-             efi_mem_type_name(d.type), d.type, (unsigned long long)d.attr);
+    if (console_loglvl >= LOG_DEBUG) /* 50 to 300 lines: only when asked for */
+      pr_debug("efi: mmap 0x%016llx-0x%016llx %s (type %u, attr 0x%llx)",
+               (unsigned long long)d.phys, (unsigned long long)(d.phys + d.pages * EFI_PAGE),
+               efi_mem_type_name(d.type), d.type, (unsigned long long)d.attr);
     if (!d.pages) {
       pr_warn("efi: memory map entry %llu at 0x%llx has no pages, skipped",
               (unsigned long long)i, (unsigned long long)d.phys);

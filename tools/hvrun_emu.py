@@ -33,6 +33,10 @@ BOCHS_VGABIOS = "/usr/share/vgabios/vgabios.bin"
 BOCHS_TERM_PLUGIN = "/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Bochs 2.7 takes a ROM image of at most 2 MiB: the combined 2 MiB OVMF
+# (variables and code in one file).  Under Bochs OVMF finds no ACPI tables
+# (they come from QEMU's fw_cfg device, which Bochs 2.7 lacks) and no GOP.
+OVMF_BOCHS = "/usr/share/ovmf/OVMF.fd"
 
 # Memory limits per emulator (MiB).  Bochs allocates guest RAM in host
 # memory as it is touched; beyond 2 GiB it only slows down.
@@ -50,6 +54,8 @@ def required_files(emulator, firmware):
         need += [("bochs", "bochs"), (BOCHS_BIOS, "bochsbios"),
                  (BOCHS_VGABIOS, "vgabios"),
                  (BOCHS_TERM_PLUGIN, "bochs-term")]
+        if firmware == "uefi":
+            need += [(OVMF_BOCHS, "ovmf")]
     else:
         need += [("qemu-system-x86_64", "qemu-system-x86")]
         if firmware == "uefi":
@@ -128,10 +134,13 @@ class Emulator:
             "clock: sync=none, time0=%d" % BOCHS_TIME0,
             "pci: enabled=1, chipset=i440fx",
             # fastboot: skip the BIOS boot menu delay (3 s of emulated time).
-            "romimage: file=%s, options=fastboot" % BOCHS_BIOS,
+            ("romimage: file=%s" % OVMF_BOCHS if self.firmware == "uefi" else
+             "romimage: file=%s, options=fastboot" % BOCHS_BIOS),
             "vgaromimage: file=%s" % BOCHS_VGABIOS,
-            'ata0-master: type=cdrom, path="%s", status=inserted' % self.iso,
-            "boot: cdrom",
+            ('ata0-master: type=disk, path="%s", mode=flat' % self._fat_image()
+             if self.esp else
+             'ata0-master: type=cdrom, path="%s", status=inserted' % self.iso),
+            "boot: %s" % ("disk" if self.esp else "cdrom"),
             'com1: enabled=1, mode=term, dev="%s"' % os.ttyname(self.slave),
             "port_e9_hack: enabled=1",
             'log: "%s"' % self.log,
@@ -146,6 +155,30 @@ class Emulator:
         with open(cmds, "w") as f:
             f.write("\n".join(self.debugger_cmds) + "\n")
         return ["bochs", "-q", "-f", rc, "-rc", cmds]
+
+    def _fat_image(self):
+        """The ESP directory as a FAT disk image (Bochs has no directory
+        disks); mtools builds it, no root needed."""
+        img = os.path.join(self.workdir, "esp.img")
+        files = []
+        for d, _, names in os.walk(self.esp):
+            files += [os.path.join(d, n) for n in names]
+        size = sum(os.path.getsize(f) for f in files)
+        mib = max(16, (size * 11 // 10 >> 20) + 4)
+        with open(img, "wb") as f:
+            f.truncate(mib << 20)
+        subprocess.run(["mformat", "-i", img, "-v", "MICA", "::"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for d, dirs, names in os.walk(self.esp):
+            rel = os.path.relpath(d, self.esp)
+            inside = "::/" if rel == "." else "::/%s/" % rel
+            for n in dirs:
+                subprocess.run(["mmd", "-i", img, inside + n], check=True,
+                               stderr=subprocess.PIPE)
+            for n in names:
+                subprocess.run(["mcopy", "-i", img, os.path.join(d, n), inside + n],
+                               check=True, stderr=subprocess.PIPE)
+        return img
 
     def _prepare_qemu(self):
         cmd = ["qemu-system-x86_64", "-machine", "pc", "-m", str(self.mem),

@@ -533,11 +533,16 @@ static bool rsdp_check(const uint8_t *p, unsigned int avail, uint64_t *xsdt, boo
   return true;
 }
 
-/* Scan [lo, hi) in 16-byte steps for the RSDP (5.2.5.1). */
+/* Scan [lo, hi) in 16-byte steps for the RSDP (5.2.5.1).  lo and hi are
+ * page-aligned; whether a page is mapped is asked once per page (asking
+ * per step made a fruitless scan cost a million instructions). */
 static const uint8_t *rsdp_scan(paddr_t lo, paddr_t hi, uint64_t *xsdt)
 {
+  bool mapped = false;
   for (paddr_t pa = lo; pa + RSDP_V1_LEN <= hi; pa += 16) {
-    if (!phys_mapped(pa, RSDP_V2_LEN))
+    if (IS_ALIGNED(pa, PAGE_SIZE))
+      mapped = phys_mapped(pa, PAGE_SIZE);
+    if (!mapped || (pa % PAGE_SIZE + RSDP_V2_LEN > PAGE_SIZE && !phys_mapped(pa, RSDP_V2_LEN)))
       continue;
     const uint8_t *p = phys_to_virt(pa);
     if (p[0] == 'R' && rsdp_check(p, RSDP_V2_LEN, xsdt, true)) {
