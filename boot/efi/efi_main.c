@@ -641,7 +641,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     halt_com1("hv.efi: ExitBootServices failed twice: halted\r\n");
   asm volatile("cli");
   /* Where hv.efi's time went, for the boot cost (the hypervisor's log). */
-  say(3, "hv.efi: TSC from entry: %llu to the config, %llu to the modules, %llu to "
+  say(2, "hv.efi: TSC from entry: %llu to the config, %llu to the modules, %llu to "
       "ExitBootServices, %llu after it", (unsigned long long)(tsc_cfg - entry_tsc),
       (unsigned long long)(tsc_mods - entry_tsc), (unsigned long long)(tsc_ebs - entry_tsc),
       (unsigned long long)(__builtin_ia32_rdtsc() - entry_tsc));
