@@ -1,5 +1,5 @@
 /* Starting the other CPUs (SDM vol. 3, 9.4): INIT, then STARTUP twice,
- * into the trampoline at SMP_TRAMP_BASE; each comes up with its own
+ * into the trampoline on a free page below 1 MiB; each comes up with its own
  * per-CPU state, LAPIC, timer and VMX, reports, and waits halted until
  * the scheduler starts them (arch_start_cpus).  Also what generic code
  * asks about CPUs (arch.h): ids, the mask, kicks, and the EPT flush IPI. */
@@ -17,10 +17,10 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-#define SMP_TRAMP_BASE 0x8000 /* must match arch/x86/smp_tramp.S */
-
 extern char smp_tramp_start[], smp_tramp_end[], smp_tramp_cr3[], smp_tramp_efer[],
-    smp_tramp_stack[], smp_tramp_cpu[], smp_tramp_entry[];
+    smp_tramp_stack[], smp_tramp_cpu[], smp_tramp_entry[], smp_tramp_gdt_base[],
+    smp_tramp_far32[], smp_tramp_far64[];
+static paddr_t tramp_base; /* the page the trampoline is copied to */
 extern char boot_pml4[];
 void paging_unmap_page(uint64_t va);
 
@@ -91,10 +91,10 @@ void arch_start_cpus(void (*fn)(void))
       arch_cpu_kick(i);
 }
 
-/* Where a trampoline parameter lives in the copy at SMP_TRAMP_BASE. */
+/* Where a trampoline parameter lives in the copy at tramp_base. */
 static void *tramp_param(char *sym)
 {
-  return phys_to_virt(SMP_TRAMP_BASE + (uint64_t)(sym - smp_tramp_start));
+  return phys_to_virt(tramp_base + (uint64_t)(sym - smp_tramp_start));
 }
 
 /* The first C code on another CPU; pc is its per-CPU state. */
@@ -124,11 +124,11 @@ static __noreturn void ap_entry(struct per_cpu *pc)
     safe_halt();
 }
 
-/* Is the trampoline page RAM that nothing else (a module, the boot
+/* Is the page at lo RAM that nothing else (a module, the boot
  * information) uses? */
-static bool tramp_page_free(const struct boot_info *bi)
+static bool tramp_page_free(const struct boot_info *bi, paddr_t lo)
 {
-  uint64_t lo = SMP_TRAMP_BASE, hi = SMP_TRAMP_BASE + PAGE_SIZE;
+  paddr_t hi = lo + PAGE_SIZE;
   bool ram = false;
   for (unsigned int i = 0; i < bi->nr_mem; i++)
     if (bi->mem[i].type == BOOT_MEM_RAM && bi->mem[i].start <= lo &&
@@ -140,6 +140,18 @@ static bool tramp_page_free(const struct boot_info *bi)
     if (bi->mods[i].start < hi && lo < bi->mods[i].end)
       return false;
   return true;
+}
+
+/* The highest free RAM page below the legacy video hole (0xA0000), as
+ * Linux and Xen place theirs: the frame allocator leaves the first MiB
+ * alone, and a STARTUP IPI can only start a CPU there.  0 when there is
+ * none (a firmware that keeps all low memory for itself). */
+static paddr_t tramp_page_find(const struct boot_info *bi)
+{
+  for (paddr_t pa = 0xa0000 - PAGE_SIZE; pa >= PAGE_SIZE; pa -= PAGE_SIZE)
+    if (tramp_page_free(bi, pa))
+      return pa;
+  return 0;
 }
 
 /* Per-CPU state and stacks for CPU id, below 4 GiB (the trampoline's
@@ -176,7 +188,7 @@ static bool start_cpu(struct per_cpu *pc)
   *(uint64_t *)tramp_param(smp_tramp_cpu) = (uint64_t)(uintptr_t)pc;
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   for (int i = 0; i < 2 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++) {
-    lapic_send_ipi(pc->apic_id, LAPIC_ICR_STARTUP | (SMP_TRAMP_BASE >> PAGE_SHIFT));
+    lapic_send_ipi(pc->apic_id, LAPIC_ICR_STARTUP | (uint32_t)(tramp_base >> PAGE_SHIFT));
     udelay(200);
   }
   for (int i = 0; i < 1000 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++)
@@ -191,12 +203,17 @@ void smp_init(const struct boot_info *bi)
   this_cpu()->apic_id = lapic_id(); /* the boot CPU's, for physinfo and kicks */
   if (acpi_info.nr_cpus <= 1)
     return;
-  if (!tramp_page_free(bi)) {
-    pr_warn("smp: page 0x%x is not free RAM: running on one CPU", SMP_TRAMP_BASE);
+  tramp_base = tramp_page_find(bi);
+  if (!tramp_base) {
+    pr_warn("smp: no free RAM page below 0xa0000 for the start-up code: running on one CPU");
     return;
   }
-  memcpy(phys_to_virt(SMP_TRAMP_BASE), smp_tramp_start,
-         (size_t)(smp_tramp_end - smp_tramp_start));
+  pr_debug("smp: start-up code at 0x%llx", (unsigned long long)tramp_base);
+  memcpy(phys_to_virt(tramp_base), smp_tramp_start, (size_t)(smp_tramp_end - smp_tramp_start));
+  /* Its three absolute addresses: the GDT's and the two far jumps'. */
+  *(uint32_t *)tramp_param(smp_tramp_gdt_base) += (uint32_t)tramp_base;
+  *(uint32_t *)tramp_param(smp_tramp_far32) += (uint32_t)tramp_base;
+  *(uint32_t *)tramp_param(smp_tramp_far64) += (uint32_t)tramp_base;
   final_cr3 = read_cr3();
   *(uint32_t *)tramp_param(smp_tramp_cr3) = (uint32_t)virt_to_phys(boot_pml4);
   *(uint32_t *)tramp_param(smp_tramp_efer) = (uint32_t)(rdmsr(MSR_EFER) & 0x900); /* LME, NXE */

@@ -1,28 +1,35 @@
 /* The other CPUs' first instructions (SDM vol. 3, 9.4 "Multiple-processor
- * initialization"): a STARTUP IPI starts them in real mode at
- * SMP_TRAMP_BASE, where smp.c copies this code.  It goes to protected mode,
+ * initialization"): a STARTUP IPI starts them in real mode at the page
+ * below 1 MiB where smp.c copies this code.  It goes to protected mode,
  * then long mode on the boot page tables (1:1 and executable, unlike the
  * final ones, which keep this low page non-executable), and jumps to
  * ap_entry(per_cpu) on the CPU's own stack.  smp.c fills in the
  * parameters at the end before each start. */
 
-#define SMP_TRAMP_BASE 0x8000
-#define T(sym) ((sym) - smp_tramp_start + SMP_TRAMP_BASE)
+/* Offsets from the start: the copy may sit at any page below 1 MiB, so
+ * nothing here uses an absolute address.  Real mode runs with CS = base/16
+ * (the STARTUP vector), protected and long mode with EBX = base; the two
+ * far jumps go through pointers smp.c fills in (smp_tramp_far32/64). */
+#define O(sym) ((sym) - smp_tramp_start)
 
         .section .rodata
-        .global smp_tramp_start, smp_tramp_end
+        .global smp_tramp_start, smp_tramp_end, smp_tramp_gdt_base
+        .global smp_tramp_far32, smp_tramp_far64
         .global smp_tramp_cr3, smp_tramp_efer, smp_tramp_stack, smp_tramp_cpu, smp_tramp_entry
         .code16
 smp_tramp_start:
         cli
         cld
-        xorw    %ax, %ax
+        movw    %cs, %ax
         movw    %ax, %ds
-        lgdtl   T(tramp_gdtr)
+        xorl    %ebx, %ebx
+        movw    %ax, %bx
+        shll    $4, %ebx                /* EBX = the trampoline's base */
+        lgdtl   O(tramp_gdtr)
         movl    %cr0, %eax
         orl     $1, %eax                /* PE */
         movl    %eax, %cr0
-        ljmpl   $0x08, $T(tramp32)
+        ljmpl   *O(smp_tramp_far32)
 
         .code32
 tramp32:
@@ -33,23 +40,24 @@ tramp32:
         movl    %cr4, %eax
         orl     $0x20, %eax             /* PAE */
         movl    %eax, %cr4
-        movl    T(smp_tramp_cr3), %eax
+        movl    O(smp_tramp_cr3)(%ebx), %eax
         movl    %eax, %cr3
         movl    $0xc0000080, %ecx       /* EFER: LME, and NXE as on the boot CPU */
         rdmsr
-        orl     T(smp_tramp_efer), %eax
+        orl     O(smp_tramp_efer)(%ebx), %eax
         wrmsr
         movl    %cr0, %eax
         orl     $0x80010001, %eax       /* PG | WP | PE */
         movl    %eax, %cr0
-        ljmp    $0x18, $T(tramp64)
+        ljmp    *O(smp_tramp_far64)(%ebx)
 
         .code64
 tramp64:
-        movq    T(smp_tramp_stack), %rsp
-        movq    T(smp_tramp_cpu), %rdi
+        movl    %ebx, %ebx              /* the upper half is undefined after the switch */
+        movq    O(smp_tramp_stack)(%rbx), %rsp
+        movq    O(smp_tramp_cpu)(%rbx), %rdi
         xorl    %ebp, %ebp              /* ends the frame-pointer chain */
-        movq    T(smp_tramp_entry), %rax
+        movq    O(smp_tramp_entry)(%rbx), %rax
         jmp     *%rax
 
         .align 8
@@ -60,8 +68,17 @@ tramp_gdt:
         .quad   0x00af9a000000ffff      /* 0x18: 64-bit code */
 tramp_gdtr:
         .short  31
-        .long   T(tramp_gdt)
+smp_tramp_gdt_base:                     /* base + O(tramp_gdt) */
+        .long   O(tramp_gdt)
 
+        .align 8
+smp_tramp_far32:                        /* base + O(tramp32), selector 0x08 */
+        .long   O(tramp32)
+        .short  0x08
+        .align 8
+smp_tramp_far64:                        /* base + O(tramp64), selector 0x18 */
+        .long   O(tramp64)
+        .short  0x18
         .align 8
 smp_tramp_cr3:
         .long   0
