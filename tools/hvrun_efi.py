@@ -16,6 +16,10 @@ import hvrun_grub
 
 ESP_DIR = os.path.join("EFI", "BOOT")
 EFI_APP = "BOOTX64.EFI"
+# Started from the UEFI shell instead: no removable-media path, so the
+# firmware falls through to its shell, which runs startup.nsh.
+SHELL_DIR = os.path.join("EFI", "mica")
+SHELL_APP = "hv.efi"
 CFG_NAME = "hv.cfg"
 
 
@@ -36,16 +40,24 @@ def hv_cfg(hv_words, modules, tool="hvrun"):
     return "\n".join(lines) + "\n"
 
 
-def build_esp(workdir, hv_efi, files, cfg_text):
+def build_esp(workdir, hv_efi, files, cfg_text, shell_args=None):
     """Fill workdir/esp with hv.efi as EFI/BOOT/BOOTX64.EFI, cfg_text as
     EFI/BOOT/hv.cfg (none when it is None) and files (host_path, name)
-    beside them.  Returns the directory."""
+    beside them.  With shell_args, hv.efi goes to EFI/mica/hv.efi instead
+    and startup.nsh runs it with those load options.  Returns the
+    directory."""
     root = os.path.join(workdir, "esp")
     if os.path.isdir(root):
         shutil.rmtree(root)
-    boot = os.path.join(root, ESP_DIR)
+    boot = os.path.join(root, SHELL_DIR if shell_args is not None else ESP_DIR)
     os.makedirs(boot)
-    hvrun_grub._place(hv_efi, os.path.join(boot, EFI_APP))
+    if shell_args is not None:
+        hvrun_grub._place(hv_efi, os.path.join(boot, SHELL_APP))
+        with open(os.path.join(root, "startup.nsh"), "w", newline="") as f:
+            f.write("fs0:\r\n\\%s\\%s %s\r\n" % (SHELL_DIR.replace(os.sep, "\\"),
+                                                 SHELL_APP, shell_args))
+    else:
+        hvrun_grub._place(hv_efi, os.path.join(boot, EFI_APP))
     for src, name in files:
         hvrun_grub._place(src, os.path.join(boot, name))
     if cfg_text is not None:

@@ -189,6 +189,8 @@ class Emulator:
                "-chardev", "serial,id=ser0,path=%s"
                % _qemu_path(os.ttyname(self.slave)),
                "-serial", "chardev:ser0", "-monitor", "none",
+               # No NIC: OVMF would try a network boot first (iPXE).
+               "-net", "none",
                "-d", "cpu_reset,guest_errors", "-D", self.log]
         if self.kind == "qemu-kvm":
             cmd += ["-enable-kvm", "-cpu", "host,+vmx"]

@@ -114,12 +114,35 @@ def test_bad_config_lines_and_a_missing_module(hvrun, tmp_path, guest_files):
     assert hvout.has_line(run.serial, "command line: \"loglvl=info\"")
 
 
-@pytest.mark.parametrize("cfg, message", [
-    (None, "hv.efi: configuration \\EFI\\BOOT\\hv.cfg: no such file"),
-    ("\ufeffoptions=loglvl=info\n".encode("utf-16-le"),
+OTHER_CFG = ("[global]\n"
+             "default=a\n"
+             "[a]\n"
+             "options=loglvl=info\n"
+             "[b]\n"
+             "options=loglvl=info mem=200M\n")
+
+
+def test_load_options_choose_the_file_and_the_section(hvrun, tmp_path):
+    """Started from the UEFI shell as EFI\\mica\\hv.efi -cfg=other.cfg b:
+    the file is found beside hv.efi (not in EFI\\BOOT) and section [b] is
+    used, not [global]'s default."""
+    other = tmp_path / "other.cfg"
+    other.write_text(OTHER_CFG)
+    run = hvrun(*EFI, "--hv-cfg", "none", "--efi-file", str(other),
+                "--efi-shell", "-cfg=other.cfg b")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "hv.efi: \\EFI\\mica\\other.cfg, section [b]: 0 module(s)"), \
+        describe(run)
+    assert hvout.has_line(run.serial, 'command line: "loglvl=info mem=200M"'), describe(run)
+
+
+@pytest.mark.parametrize("cfg, shell, message", [
+    (None, None, "hv.efi: configuration \\EFI\\BOOT\\hv.cfg: no such file"),
+    ("\ufeffoptions=loglvl=info\n".encode("utf-16-le"), None,
      "hv.efi: \\EFI\\BOOT\\hv.cfg: not a text file"),
-], ids=["missing", "utf16"])
-def test_nothing_to_start_returns_to_the_firmware(tmp_path, cfg, message):
+    (OTHER_CFG.encode(), "-cfg=hv.cfg nosuch", "hv.efi: \\EFI\\mica\\hv.cfg: no section [nosuch]"),
+], ids=["missing", "utf16", "no-section"])
+def test_nothing_to_start_returns_to_the_firmware(tmp_path, cfg, shell, message):
     """Without a usable hv.cfg hv.efi says why, waits for a key and gives
     control back to the firmware."""
     if cfg is None:
@@ -128,7 +151,10 @@ def test_nothing_to_start_returns_to_the_firmware(tmp_path, cfg, message):
         arg = str(tmp_path / "hv.cfg")
         with open(arg, "wb") as f:
             f.write(cfg)
-    with Session(list(EFI[:-2]) + ["--hv-cfg", arg], timeout=90) as s:
+    args = list(EFI[:-2]) + ["--hv-cfg", arg]
+    if shell:
+        args += ["--efi-shell", shell]
+    with Session(args, timeout=90) as s:
         s.wait_for(message)
         s.wait_for("press a key to return to the firmware", timeout=30)
         s.type(b"\r")
