@@ -13,7 +13,8 @@ import hvout
 from hvout import MiB, describe
 from hvsession import Session
 
-pytestmark = [pytest.mark.boot, pytest.mark.qemu]
+pytestmark = [pytest.mark.boot]
+qemu = pytest.mark.qemu
 
 EFI = ("--emulator", "qemu", "--boot", "efi", "--mem", "256", "--timeout", "90")
 
@@ -34,6 +35,7 @@ def raw_map(serial):
     return out
 
 
+@qemu
 def test_hv_efi_names_itself_and_replays_its_messages(boot):
     run = boot(*EFI)
     assert run.status == 0, describe(run)
@@ -49,6 +51,7 @@ def test_hv_efi_names_itself_and_replays_its_messages(boot):
     assert hvout.modules(run.serial) == []
 
 
+@qemu
 def test_memory_map_follows_the_firmwares(boot):
     """loglvl=debug lists each UEFI descriptor as hv.efi handed it over;
     the hypervisor's map must give RAM exactly where the firmware's memory
@@ -89,6 +92,7 @@ def efi_dir_lines(serial, text):
     return ([l for l in said if not l.startswith("[")], [l for l in said if l.startswith("[")])
 
 
+@qemu
 def test_bad_config_lines_and_a_missing_module(hvrun, tmp_path, guest_files):
     cfg = tmp_path / "hv.cfg"
     cfg.write_text("# a config with mistakes\n"        # 1
@@ -122,6 +126,7 @@ OTHER_CFG = ("[global]\n"
              "options=loglvl=info mem=200M\n")
 
 
+@qemu
 def test_load_options_choose_the_file_and_the_section(hvrun, tmp_path):
     """Started from the UEFI shell as EFI\\mica\\hv.efi -cfg=other.cfg b:
     the file is found beside hv.efi (not in EFI\\BOOT) and section [b] is
@@ -136,6 +141,7 @@ def test_load_options_choose_the_file_and_the_section(hvrun, tmp_path):
     assert hvout.has_line(run.serial, 'command line: "loglvl=info mem=200M"'), describe(run)
 
 
+@qemu
 @pytest.mark.parametrize("cfg, shell, message", [
     (None, None, "hv.efi: configuration \\EFI\\BOOT\\hv.cfg: no such file"),
     ("\ufeffoptions=loglvl=info\n".encode("utf-16-le"), None,
@@ -163,3 +169,21 @@ def test_nothing_to_start_returns_to_the_firmware(tmp_path, cfg, shell, message)
     assert status == 1
     assert "hv.efi returned to the firmware" in s.out.decode(errors="replace")
     assert "mica: ready" not in s.out.decode(errors="replace")
+
+
+@pytest.mark.bochs
+def test_a_pvh_guest_runs_through_hv_efi_under_bochs(hvrun):
+    """Bochs starts OVMF (its 2 MiB image) and hv.efi from a FAT image;
+    VT-x works after the firmware, and a PVH guest from hv.cfg runs to its
+    end.  OVMF gives no ACPI tables under Bochs: one CPU, and the power off
+    goes through the Bochs port."""
+    hello = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "build", "guests", "hello.elf")
+    run = hvrun("--emulator", "bochs", "--boot", "efi", "--mem", "256", "--timeout", "180",
+                "--dom0", hello + ",cmdline=from hv.cfg")
+    assert run.status == 0, describe(run)
+    assert hvout.has_line(run.serial, "vmx: self-test passed"), describe(run)
+    assert hvout.guest(run.serial, "dom0", r"hello: cmdline '(.*)'") == ("from hv.cfg",), \
+        describe(run)
+    assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+    assert hvout.exit_reason(run.serial, "dom0") == "poweroff", describe(run)
