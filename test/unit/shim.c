@@ -2,6 +2,10 @@
 #include "unit.h"
 #include <hv/printk.h>
 
+/* What hv/console.c decides from loglvl=: here everything is printed, so
+ * code that formats debug lines only on request formats them. */
+enum log_level console_loglvl = LOG_DEBUG;
+
 jmp_buf shim_panic_jmp;
 volatile bool shim_panic_armed;
 char shim_panic_msg[512];
