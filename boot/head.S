@@ -127,18 +127,23 @@ no_long_mode:
 
         .code64
 long_mode_entry:
-        mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
-        xor     %ax, %ax
-        mov     %ax, %fs
-        mov     %ax, %gs
-        mov     $boot_stack_top, %rsp
-        xor     %ebp, %ebp              /* ends the frame-pointer chain */
         mov     %edi, %edi              /* zero-extend magic and info */
         mov     %esi, %esi
-        call    mb2_entry
+        mov     $mb2_entry, %eax
+
+/* Both paths end here: our data segments, the boot stack, then the C entry
+ * in RAX with its arguments in RDI and RSI.  It does not return. */
+boot64_common:
+        mov     $0x10, %cx
+        mov     %cx, %ds
+        mov     %cx, %es
+        mov     %cx, %ss
+        xor     %ecx, %ecx
+        mov     %cx, %fs
+        mov     %cx, %gs
+        mov     $boot_stack_top, %rsp
+        xor     %ebp, %ebp              /* ends the frame-pointer chain */
+        call    *%rax
 7:      cli
         hlt
         jmp     7b
@@ -196,20 +201,9 @@ efi_start64:
         pushq   $long_mode_efi
         lretq
 long_mode_efi:
-        mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
-        xor     %ax, %ax
-        mov     %ax, %fs
-        mov     %ax, %gs
-        mov     $boot_stack_top, %rsp
-        xor     %ebp, %ebp
         mov     %r12, %rdi
-        call    efi_entry
-4:      cli
-        hlt
-        jmp     4b
+        mov     $efi_entry, %eax
+        jmp     boot64_common
 
         .section .rodata
 msg_no_lm:
