@@ -18,7 +18,8 @@ enum debug_crash {
 };
 
 struct hv_config {
-  char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,none */
+  char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,vga,none */
+  bool console_given;                /* console= was on the command line */
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
@@ -33,6 +34,10 @@ void cmdline_defaults(struct hv_config *cfg);
  * separated by spaces; an unknown option or a bad value is reported with
  * printk and skipped, never fatal.  Returns the number of problems. */
 int cmdline_parse(const char *line, struct hv_config *cfg);
+
+/* The console devices to use: console= as given, or without it com1 and
+ * the screen when there is one (screen: the arch can draw on one). */
+const char *cmdline_console(const struct hv_config *cfg, bool screen);
 
 /* Take the next word of a command line or module string as GRUB encodes
  * them (GRUB puts '\' before each '\', '\'' and '"' and double quotes
