@@ -67,9 +67,7 @@ void screen_write(struct screen *s, const char *buf, unsigned int n)
       if (s->col > 0)
         s->col--;
       break;
-    case '\t':
-      if (s->col >= s->cols)
-        newline(s);
+    case '\t': /* to the next tab stop; at the right edge it stays */
       s->col = MIN((s->col + TAB) & ~(TAB - 1u), s->cols);
       break;
     case ESC:
