@@ -26,7 +26,8 @@ HV_SRCS := \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
 	arch/x86/vmx/switch.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
-	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c
+	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
+	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
@@ -39,7 +40,11 @@ HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -Iarch/x86/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
 	-T arch/x86/hv.ld
 
-HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS)))
+HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS))) $(BUILD)/hv/font.o
+
+# The screen console's 8x16 font, converted at build time from a Linux
+# console font of Debian's console-setup-linux (tools/deps.sh installs it).
+FONT := /usr/share/consolefonts/Lat15-VGA16.psf.gz
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 .PHONY: all run check bench unit-test system-test deps clean
@@ -47,6 +52,15 @@ all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests
 
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/font.c: tools/psf2c.py
+	@mkdir -p $(dir $@)
+	@test -r $(FONT) || { echo "error: font $(FONT) is missing: run tools/deps.sh" \
+		"(Debian package console-setup-linux) or pass FONT=another 8x16 .psf[.gz]" >&2; exit 1; }
+	tools/psf2c.py $(FONT) $@
+
+$(BUILD)/hv/font.o: $(BUILD)/font.c
 	$(CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv/%.o: %.S
@@ -113,7 +127,7 @@ $(BUILD)/hv.efi: $(EFI_OBJS)
 $(BUILD)/hv.iso: $(BUILD)/hv.elf
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	cp $< $(BUILD)/iso/boot/hv.elf
-	printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=3\nmenuentry "mica" {\n  multiboot2 /boot/hv.elf\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
+	printf 'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=3\nif [ "$$grub_platform" = "efi" ]; then insmod efi_gop; fi\nmenuentry "mica" {\n  multiboot2 /boot/hv.elf\n}\n' > $(BUILD)/iso/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(BUILD)/iso >$(BUILD)/grub-mkrescue.log 2>&1 || \
 		{ cat $(BUILD)/grub-mkrescue.log >&2; exit 1; }
 

@@ -25,12 +25,15 @@ mb2_header:
         .long mb2_header_end - mb2_header
         .long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
         /* Information request tag (type 1), optional (flags bit 0): command
-         * line (1), modules (3), memory map (6), ACPI old (14) and new (15) RSDP. */
+         * line (1), modules (3), memory map (6), framebuffer (8), ACPI old
+         * (14) and new (15) RSDP.  No framebuffer header tag (type 5): with
+         * one GRUB switches video modes, which the Bochs term display cannot
+         * show; we take the screen as the firmware or GRUB left it. */
         .align 8
 mb2_tag_info:
         .short 1, 1
         .long mb2_tag_info_end - mb2_tag_info
-        .long 1, 3, 6, 14, 15
+        .long 1, 3, 6, 8, 14, 15
 mb2_tag_info_end:
         /* End tag. */
         .align 8

@@ -226,6 +226,91 @@ static void parse_rsdp(const uint8_t *tag, uint32_t size, struct boot_info *bi, 
   bi->rsdp_len = (unsigned int)len;
 }
 
+/* Framebuffer info tag (multiboot2 spec 3.6.12): address u64 at 8, pitch,
+ * width, height u32 at 16, 20, 24, bpp u8 at 28, type u8 at 29, reserved
+ * u16 at 30, then for RGB the red, green and blue field position and size
+ * (u8 each) at 32..37.  Indexed colour is not drawn; EGA text must be 2
+ * bytes a cell. */
+#define MB2_FB_INDEXED 0
+#define MB2_FB_RGB 1
+#define MB2_FB_EGA_TEXT 2
+#define MB2_FB_MAX_DIM 16384
+
+static bool fb_colour_ok(uint8_t pos, uint8_t size, uint8_t bpp)
+{
+  return size >= 1 && size <= 8 && pos + size <= bpp;
+}
+
+static void parse_framebuffer(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
+  struct boot_fb fb = { 0 };
+  uint8_t type;
+
+  if (size < 32) {
+    pr_err("mb2: framebuffer tag too short (%u bytes), ignored", size);
+    return;
+  }
+  memcpy(&fb.addr, tag + 8, 8);
+  memcpy(&fb.pitch, tag + 16, 4);
+  memcpy(&fb.width, tag + 20, 4);
+  memcpy(&fb.height, tag + 24, 4);
+  fb.bpp = tag[28];
+  type = tag[29];
+  switch (type) {
+  case MB2_FB_EGA_TEXT:
+    fb.type = BOOT_FB_TEXT;
+    if (fb.bpp != 16) {
+      pr_err("mb2: EGA text framebuffer with %u bits a cell (not 16), ignored", fb.bpp);
+      return;
+    }
+    break;
+  case MB2_FB_RGB:
+    fb.type = BOOT_FB_RGB;
+    if (size < 38) {
+      pr_err("mb2: RGB framebuffer tag too short for its colours (%u bytes), ignored", size);
+      return;
+    }
+    fb.red_pos = tag[32];
+    fb.red_size = tag[33];
+    fb.green_pos = tag[34];
+    fb.green_size = tag[35];
+    fb.blue_pos = tag[36];
+    fb.blue_size = tag[37];
+    if (fb.bpp != 16 && fb.bpp != 24 && fb.bpp != 32) {
+      pr_err("mb2: RGB framebuffer with %u bits a pixel (not 16, 24 or 32), ignored", fb.bpp);
+      return;
+    }
+    if (!fb_colour_ok(fb.red_pos, fb.red_size, fb.bpp) ||
+        !fb_colour_ok(fb.green_pos, fb.green_size, fb.bpp) ||
+        !fb_colour_ok(fb.blue_pos, fb.blue_size, fb.bpp)) {
+      pr_err("mb2: RGB framebuffer colour fields %u:%u %u:%u %u:%u do not fit %u bits, ignored",
+             fb.red_pos, fb.red_size, fb.green_pos, fb.green_size, fb.blue_pos, fb.blue_size,
+             fb.bpp);
+      return;
+    }
+    break;
+  case MB2_FB_INDEXED:
+    pr_info("mb2: indexed-colour framebuffer %ux%u: not supported, no screen console", fb.width,
+            fb.height);
+    return;
+  default:
+    pr_err("mb2: framebuffer of unknown type %u, ignored", type);
+    return;
+  }
+  if (!fb.addr || !fb.width || !fb.height || fb.width > MB2_FB_MAX_DIM ||
+      fb.height > MB2_FB_MAX_DIM || fb.pitch < (uint64_t)fb.width * (fb.bpp / 8)) {
+    pr_err("mb2: framebuffer %ux%u, pitch %u, %u bpp at 0x%llx is inconsistent, ignored",
+           fb.width, fb.height, fb.pitch, fb.bpp, (unsigned long long)fb.addr);
+    return;
+  }
+  fb.size = (uint64_t)fb.pitch * fb.height;
+  if (fb.addr + fb.size < fb.addr) {
+    pr_err("mb2: framebuffer at 0x%llx wraps past 2^64, ignored", (unsigned long long)fb.addr);
+    return;
+  }
+  bi->fb = fb;
+}
+
 int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
 {
   const uint8_t *base = info;
@@ -276,6 +361,9 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
     case MB2_TAG_ACPI_OLD:
     case MB2_TAG_ACPI_NEW:
       parse_rsdp(t, tag.size, bi, tag.type == MB2_TAG_ACPI_NEW);
+      break;
+    case MB2_TAG_FRAMEBUFFER:
+      parse_framebuffer(t, tag.size, bi);
       break;
     default:
       break; /* tags we do not need */

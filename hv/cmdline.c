@@ -14,6 +14,11 @@ void cmdline_defaults(struct hv_config *cfg)
   cfg->crash = CRASH_NONE;
 }
 
+const char *cmdline_console(const struct hv_config *cfg, bool screen)
+{
+  return !cfg->console_given && screen ? "com1,vga" : cfg->console;
+}
+
 int cmdline_parse_size(const char *s, uint64_t *out)
 {
   uint64_t v = 0;
@@ -110,6 +115,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val)
     if (!val || !*val || strlen(val) >= sizeof(cfg->console))
       goto bad;
     strlcpy(cfg->console, val, sizeof(cfg->console));
+    cfg->console_given = true;
     return 0;
   }
   if (!strcmp(key, "loglvl")) {

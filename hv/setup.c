@@ -137,7 +137,8 @@ __noreturn void hv_start(struct boot_info *bi)
 {
   cmdline_defaults(&hv_config);
   int problems = cmdline_parse(bi->cmdline, &hv_config);
-  if (arch_console_select(hv_config.console))
+  bool screen = arch_screen_init(&bi->fb);
+  if (arch_console_select(cmdline_console(&hv_config, screen)))
     pr_err("cmdline: unknown device in console=%s", hv_config.console);
   console_loglvl = hv_config.loglvl;
 

@@ -12,6 +12,7 @@ PKGS=(
   python3 python3-pytest                                       # runner, system tests
   libcmocka-dev                                                # unit tests
   lz4 zstd                                                     # bzImage payloads (tools/bzimage.py)
+  console-setup-linux                                          # the screen console's 8x16 font (tools/psf2c.py)
 )
 
 missing=()

@@ -16,13 +16,28 @@ Measured behaviour this code relies on (Bochs 2.7, QEMU 7.2, Debian 12):
   (com1 mode=term) and QEMU (chardev serial) open its slave, hvrun reads and
   writes the master.  Bochs writes a term-mode line at once, where its file
   mode buffers (a killed run used to lose the last lines).
+- Bochs' term display draws the VGA screen into a pseudo-terminal of its
+  own that nothing reads.  By default (update_freq=5, realtime=1) it
+  redraws five times a second of wall time, and a screen that changes with
+  every console line (the hypervisor's screen console) stalled Bochs: 300
+  guest lines took over 300 s instead of 18 s.  Redrawing once per second
+  of emulated time (update_freq=1, realtime=0) costs nothing measurable.
+- Screen and memory dumps (QEMU only) go through QMP on a unix socket in the
+  workdir.  QEMU then runs with -no-shutdown: a guest power-off (or, with
+  -no-reboot, a reset) pauses it and sends a SHUTDOWN event instead of
+  exiting, so the screen is still there to dump; poll() reports that as
+  the emulator's exit.  `screendump` writes a PPM of what the display
+  shows (also in VGA text mode, drawn with the VGA BIOS font); `pmemsave`
+  writes guest physical memory.
 """
 
 import errno
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import tty
@@ -80,11 +95,89 @@ def _qemu_path(p):
     return p.replace(",", ",,")
 
 
+class QmpError(Exception):
+    pass
+
+
+class Qmp:
+    """A QEMU Machine Protocol client: one JSON object a line each way.
+    Commands are answered in order; events that come in between are kept."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+        self.buf = b""
+        self.events = []
+
+    def connect(self, alive, timeout=10.0):
+        """Connect once QEMU listens (alive(): is it still running?)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                break
+            except OSError:
+                s.close()
+                if not alive() or time.monotonic() > deadline:
+                    raise QmpError("cannot connect to QEMU's QMP socket %s" % self.path)
+                time.sleep(0.05)
+        self.sock = s
+        self._message(5.0)  # the greeting
+        self.command("qmp_capabilities")
+
+    def _message(self, timeout):
+        """The next message, or None when none comes within timeout."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            # A timeout of 0 still looks once (a non-blocking read).
+            self.sock.settimeout(max(0.0, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, BlockingIOError):
+                return None
+            if not data:
+                raise QmpError("QEMU closed its QMP socket")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line.decode("utf-8", "replace"))
+
+    def command(self, name, timeout=30.0, **args):
+        """Run a command; its "return" value, or QmpError."""
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self._message(max(0.0, deadline - time.monotonic()))
+            if m is None:
+                raise QmpError("%s: no answer from QEMU within %d s" % (name, timeout))
+            if "event" in m:
+                self.events.append(m)
+            elif "error" in m:
+                raise QmpError("%s: %s" % (name, m["error"].get("desc", m["error"])))
+            elif "return" in m:
+                return m["return"]
+
+    def poll_events(self):
+        """Take in the events that arrived; returns all seen so far."""
+        while True:
+            m = self._message(0.0)
+            if m is None:
+                return self.events
+            if "event" in m:
+                self.events.append(m)
+
+
 class Emulator:
-    """One emulator run: files in workdir, a process group, its log files."""
+    """One emulator run: files in workdir, a process group, its log files.
+
+    dumps (QEMU only): what to save from the machine at the end of the run,
+    a list of ("screen", FILE) and ("mem", ADDR, SIZE, FILE)."""
 
     def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
-                 debugger_cmds=None, esp=None):
+                 debugger_cmds=None, esp=None, dumps=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
@@ -102,6 +195,9 @@ class Emulator:
         self.debugger_cmds = debugger_cmds or ["c"]
         self.proc = None
         self.master = self.slave = None  # the serial line's pseudo-terminal
+        self.dumps = dumps or []
+        self.qmp = None
+        self.qmp_path = os.path.join(workdir, "qmp.sock")
         self._log_pos = 0
         self._log_tail = ""
 
@@ -137,6 +233,7 @@ class Emulator:
             ("romimage: file=%s" % OVMF_BOCHS if self.firmware == "uefi" else
              "romimage: file=%s, options=fastboot" % BOCHS_BIOS),
             "vgaromimage: file=%s" % BOCHS_VGABIOS,
+            "vga: extension=vbe, update_freq=1, realtime=0",
             ('ata0-master: type=disk, path="%s", mode=flat' % self._fat_image()
              if self.esp else
              'ata0-master: type=cdrom, path="%s", status=inserted' % self.iso),
@@ -192,6 +289,11 @@ class Emulator:
                # No NIC: OVMF would try a network boot first (iPXE).
                "-net", "none",
                "-d", "cpu_reset,guest_errors", "-D", self.log]
+        if self.dumps:
+            if os.path.exists(self.qmp_path):
+                os.unlink(self.qmp_path)
+            cmd += ["-qmp", "unix:%s,server=on,wait=off" % _qemu_path(self.qmp_path),
+                    "-no-shutdown"]
         if self.kind == "qemu-kvm":
             cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
         else:
@@ -221,6 +323,25 @@ class Emulator:
                                          start_new_session=True)
         finally:
             out.close()
+        if self.dumps:
+            self.qmp = Qmp(self.qmp_path)
+            self.qmp.connect(lambda: self.proc.poll() is None)
+
+    def take_dumps(self):
+        """Stop the machine and save the dumps asked for; raises QmpError.
+        Does nothing without dumps (or when QEMU is gone, which -no-shutdown
+        makes a crash of QEMU itself)."""
+        if not self.qmp or self.proc.poll() is not None:
+            if self.dumps:
+                raise QmpError("QEMU is gone: nothing to dump")
+            return
+        self.qmp.command("stop")
+        for d in self.dumps:
+            if d[0] == "screen":
+                self.qmp.command("screendump", filename=os.path.abspath(d[1]))
+            else:
+                self.qmp.command("pmemsave", val=d[1], size=d[2],
+                                 filename=os.path.abspath(d[3]))
 
     def read_serial(self):
         """Bytes the machine sent on its serial line since the last call
@@ -253,8 +374,18 @@ class Emulator:
             raise
 
     def poll(self):
-        """Exit status, or None while running."""
-        return self.proc.poll() if self.proc else None
+        """Exit status, or None while running.  With dumps, QEMU pauses
+        where it would exit: that counts as exit status 0."""
+        if not self.proc:
+            return None
+        status = self.proc.poll()
+        if status is None and self.qmp:
+            try:
+                if any(e["event"] == "SHUTDOWN" for e in self.qmp.poll_events()):
+                    return 0
+            except (QmpError, OSError, ValueError):
+                pass  # QEMU going away: proc.poll() says so next time
+        return status
 
     def kill(self):
         """Stop the whole process group (Bochs ignores SIGTERM: SIGKILL)."""
@@ -286,6 +417,9 @@ class Emulator:
             if fd is not None:
                 os.close(fd)
         self.master = self.slave = None
+        if self.qmp and self.qmp.sock:
+            self.qmp.sock.close()
+            self.qmp.sock = None
 
     # -- log watching ----------------------------------------------------
     def read_log(self):

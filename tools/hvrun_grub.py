@@ -150,8 +150,17 @@ def _cfg_head(tool):
 
 
 def grub_cfg(hv_words, modules):
-    """grub.cfg text.  modules: list of (iso_path, words)."""
+    """grub.cfg text.  modules: list of (iso_path, words).
+
+    Under UEFI GRUB hands a multiboot2 kernel a framebuffer only when a
+    video driver is loaded (there is no text mode to fall back on), so the
+    GOP driver is loaded there for the hypervisor's screen console.  GRUB
+    still prints "WARNING: no console will be available to OS" (the
+    hypervisor has no framebuffer header tag: with one GRUB would switch
+    modes under BIOS too), and passes the framebuffer tag all the same.  Under
+    BIOS nothing is loaded: GRUB stays in text mode and passes EGA text."""
     lines = _cfg_head("hvrun") + [
+        'if [ "$grub_platform" = "efi" ]; then insmod efi_gop; fi',
         'menuentry "mica" {',
         "    multiboot2 " + " ".join([HV_PATH] + [grub_quote(w) for w in hv_words]),
     ]

@@ -134,3 +134,27 @@ void paging_unmap_page(uint64_t va)
   t[(va >> 12) & 511] = 0;
   asm volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
+
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+
+/* Map [start, end) 1:1, read-write, never executable and uncached (PCD and
+ * PWT: PAT entry 3, UC at reset, SDM vol. 3, 12.12.3), with 2 MiB pages,
+ * wherever nothing is mapped yet; what paging_init mapped stays as it is.
+ * For device memory the 1:1 map leaves out, such as a framebuffer in a
+ * 64-bit PCI window.  Boot time only (it panics without a frame). */
+void paging_map_uncached(uint64_t start, uint64_t end)
+{
+  uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR);
+
+  for (uint64_t va = ALIGN_DOWN(start, MiB(2)); va < end; va += MiB(2)) {
+    uint64_t *pdpte = &next_table(&pml4[(va >> 39) & 511])[(va >> 30) & 511];
+    if ((*pdpte & PTE_P) && (*pdpte & PTE_PS))
+      continue; /* inside a 1 GiB page of the 1:1 map */
+    uint64_t *pde = &next_table(pdpte)[(va >> 21) & 511];
+    if (*pde & PTE_P)
+      continue;
+    *pde = va | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | nx;
+    asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+  }
+}

@@ -1,4 +1,5 @@
-/* Console devices: 16550 UARTs (COM1, COM2) and the 0xE9 debug port.
+/* Console devices: 16550 UARTs (COM1, COM2), the 0xE9 debug port and the
+ * screen (screen_con.c, "vga").
  * Output is polled (hv/console.c decides when to send).  Input comes by
  * the receive interrupt, through the I/O APIC, into a ring: the 16-byte
  * FIFO fills in 1.4 ms at 115200 baud, far sooner than the console mux
@@ -8,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
+#include <arch/screen.h>
 #include <arch/traps.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
@@ -90,6 +92,7 @@ int arch_console_select(const char *list)
 {
   int err = 0;
   const char *p = list;
+  bool vga = false;
 
   for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
     uarts[i].enabled = false;
@@ -106,6 +109,8 @@ int arch_console_select(const char *list)
     }
     if (len == 2 && !strncmp(p, "e9", 2))
       e9_enabled = known = true;
+    if (len == 3 && !strncmp(p, "vga", 3))
+      vga = known = true;
     if (len == 4 && !strncmp(p, "none", 4))
       known = true;
     if (!known)
@@ -114,12 +119,16 @@ int arch_console_select(const char *list)
     if (*p == ',')
       p++;
   }
+  if (!screen_con_select(vga))
+    pr_warn("console: vga: no screen known (the boot loader passed none this console can "
+            "draw); not used");
   return err;
 }
 
 unsigned int arch_console_tx_room(void)
 {
-  /* The slowest enabled UART decides; without one, output never waits. */
+  /* The slowest enabled UART decides; without one, output never waits
+   * (the screen never does). */
   unsigned int room = 256;
   for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
     if (!uarts[i].enabled)
@@ -204,6 +213,7 @@ void arch_console_tx(const char *s, unsigned int n)
     if (e9_enabled)
       outb(DEBUGCON_PORT, (uint8_t)s[k]);
   }
+  screen_con_tx(s, n); /* the screen takes any amount at once */
 }
 
 void arch_console_drain(void)

@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/percpu.h>
+#include <arch/screen.h>
 #include <arch/traps.h>
 #include <arch/vmx.h>
 #include <hv/boot_info.h>
@@ -31,6 +32,7 @@ void arch_paging_init(const struct boot_info *bi)
     if (bi->mem[i].type != BOOT_MEM_RESERVED)
       top = MAX(top, bi->mem[i].start + bi->mem[i].len);
   paging_init(top);
+  arch_screen_map();
 }
 
 void arch_platform_init(const struct boot_info *bi)

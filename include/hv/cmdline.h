@@ -18,7 +18,8 @@ enum debug_crash {
 };
 
 struct hv_config {
-  char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,none */
+  char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,vga,none */
+  bool console_given;                /* console= was on the command line */
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
@@ -38,6 +39,10 @@ int cmdline_parse(const char *line, struct hv_config *cfg);
  * without a word said: for a boot path whose own messages come before
  * hv_start() parses the line. */
 enum log_level cmdline_early_loglvl(const char *line);
+
+/* The console devices to use: console= as given, or without it com1 and
+ * the screen when there is one (screen: the arch can draw on one). */
+const char *cmdline_console(const struct hv_config *cfg, bool screen);
 
 /* Take the next word of a command line or module string as GRUB encodes
  * them (GRUB puts '\' before each '\', '\'' and '"' and double quotes

@@ -13,6 +13,7 @@
 #define MB2_TAG_LOADER 2
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_FRAMEBUFFER 8
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -24,7 +25,9 @@
  * a memory-map entry of a bad size, too many entries) is reported with
  * printk and skipped.  The memory map comes out sorted, with overlaps
  * resolved in favour of the more restrictive type and zero-length entries
- * dropped.  Returns 0 or -EINVAL. */
+ * dropped.  A framebuffer tag fills bi->fb when it describes a screen the
+ * console can use (EGA text, or RGB at 16, 24 or 32 bits a pixel); any
+ * other is reported and ignored.  Returns 0 or -EINVAL. */
 int mb2_parse(const void *info, size_t avail, struct boot_info *bi);
 
 /* Sort and de-overlap n raw regions into bi->mem (used by mb2_parse and by

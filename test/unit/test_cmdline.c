@@ -25,6 +25,27 @@ static void test_defaults(void **state)
   assert_int_equal(parse("     "), 0);
 }
 
+/* The console rule: without console= com1 and the screen when there is
+ * one; console= as given otherwise (com1 alone turns the screen off). */
+static void test_console_default(void **state)
+{
+  (void)state;
+  parse("");
+  assert_string_equal(cmdline_console(&cfg, true), "com1,vga");
+  assert_string_equal(cmdline_console(&cfg, false), "com1");
+  parse("loglvl=warn");
+  assert_string_equal(cmdline_console(&cfg, true), "com1,vga");
+  parse("console=com1");
+  assert_string_equal(cmdline_console(&cfg, true), "com1");
+  parse("console=vga");
+  assert_string_equal(cmdline_console(&cfg, true), "vga");
+  assert_string_equal(cmdline_console(&cfg, false), "vga"); /* the arch warns */
+  parse("console=com1,vga");
+  assert_string_equal(cmdline_console(&cfg, false), "com1,vga");
+  parse("console="); /* a bad value is ignored: the default stands */
+  assert_string_equal(cmdline_console(&cfg, true), "com1,vga");
+}
+
 static void test_all_options(void **state)
 {
   (void)state;
@@ -147,6 +168,7 @@ int main(void)
     cmocka_unit_test(test_unknown_is_reported_not_fatal),
     cmocka_unit_test(test_bad_values),
     cmocka_unit_test(test_overlong_word),
+    cmocka_unit_test(test_console_default),
     cmocka_unit_test(test_parse_size),
     cmocka_unit_test(test_next_word_decodes_grub_encoding),
     cmocka_unit_test(test_next_word_truncates_safely),

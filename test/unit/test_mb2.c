@@ -347,6 +347,110 @@ static void test_long_strings(void **state)
   free(info);
 }
 
+/* A framebuffer tag (multiboot2 spec 3.6.12) of `size` bytes; rgb holds
+ * the six colour bytes (position, size for red, green, blue). */
+static void mb_fb(struct mb2_builder *b, uint32_t size, uint64_t addr, uint32_t pitch,
+                  uint32_t width, uint32_t height, uint8_t bpp, uint8_t type,
+                  const uint8_t rgb[6])
+{
+  uint8_t *t = mb_tag(b, MB2_TAG_FRAMEBUFFER, size);
+  uint8_t head[38] = { 0 };
+  memcpy(head + 8, &addr, 8);
+  memcpy(head + 16, &pitch, 4);
+  memcpy(head + 20, &width, 4);
+  memcpy(head + 24, &height, 4);
+  head[28] = bpp;
+  head[29] = type;
+  if (rgb)
+    memcpy(head + 32, rgb, 6);
+  memcpy(t + 8, head + 8, MIN(size, sizeof(head)) - 8);
+}
+
+/* Parse a block holding one framebuffer tag; returns the log. */
+static const char *parse_fb(uint32_t size, uint64_t addr, uint32_t pitch, uint32_t width,
+                            uint32_t height, uint8_t bpp, uint8_t type, const uint8_t rgb[6])
+{
+  struct mb2_builder b;
+  size_t total;
+  mb_begin(&b);
+  mb_fb(&b, size, addr, pitch, width, height, bpp, type, rgb);
+  void *info = mb_end(&b, &total);
+  shim_log_clear();
+  assert_int_equal(mb2_parse(info, total, &bi), 0);
+  free(info);
+  return shim_log();
+}
+
+static const uint8_t xrgb8888[6] = { 16, 8, 8, 8, 0, 8 };
+
+static void test_framebuffer_good(void **state)
+{
+  (void)state;
+  /* What GRUB passes under BIOS: EGA text 80x25 at 0xb8000. */
+  parse_fb(32, 0xb8000, 160, 80, 25, 16, 2, NULL);
+  assert_int_equal(bi.fb.type, BOOT_FB_TEXT);
+  assert_int_equal(bi.fb.addr, 0xb8000);
+  assert_int_equal(bi.fb.width, 80);
+  assert_int_equal(bi.fb.height, 25);
+  assert_int_equal(bi.fb.pitch, 160);
+  assert_int_equal(bi.fb.size, 4000);
+
+  /* Under UEFI: a GOP framebuffer, 32 bpp, above 4 GiB for good measure. */
+  parse_fb(40, 0x100080000000ULL, 4096, 1024, 768, 32, 1, xrgb8888);
+  assert_int_equal(bi.fb.type, BOOT_FB_RGB);
+  assert_int_equal(bi.fb.addr, 0x100080000000ULL);
+  assert_int_equal(bi.fb.size, 4096 * 768);
+  assert_int_equal(bi.fb.bpp, 32);
+  assert_int_equal(bi.fb.red_pos, 16);
+  assert_int_equal(bi.fb.green_pos, 8);
+  assert_int_equal(bi.fb.blue_pos, 0);
+  assert_int_equal(bi.fb.blue_size, 8);
+
+  const uint8_t rgb565[6] = { 11, 5, 5, 6, 0, 5 };
+  parse_fb(38, 0xe0000000, 1600, 800, 600, 16, 1, rgb565);
+  assert_int_equal(bi.fb.type, BOOT_FB_RGB);
+  assert_int_equal(bi.fb.green_size, 6);
+}
+
+/* Every bad tag is reported and leaves no screen; the block still parses. */
+static void test_framebuffer_bad(void **state)
+{
+  (void)state;
+  static const uint8_t wide[6] = { 16, 8, 8, 8, 28, 8 }; /* blue runs past 32 bits */
+  static const uint8_t empty[6] = { 16, 8, 8, 0, 0, 8 }; /* green of 0 bits */
+  static const struct {
+    uint32_t size;
+    uint64_t addr;
+    uint32_t pitch, width, height;
+    uint8_t bpp, type;
+    const uint8_t *rgb;
+    const char *msg;
+  } cases[] = {
+    { 24, 0xb8000, 160, 80, 25, 16, 2, NULL, "framebuffer tag too short" },
+    { 34, 0xe0000000, 4096, 1024, 768, 32, 1, NULL, "too short for its colours" },
+    { 38, 0xe0000000, 4096, 1024, 768, 8, 1, xrgb8888, "bits a pixel" },
+    { 38, 0xe0000000, 4096, 1024, 768, 32, 1, wide, "do not fit" },
+    { 38, 0xe0000000, 4096, 1024, 768, 32, 1, empty, "do not fit" },
+    { 38, 0xe0000000, 4095, 1024, 768, 32, 1, xrgb8888, "inconsistent" },
+    { 38, 0, 4096, 1024, 768, 32, 1, xrgb8888, "inconsistent" },
+    { 38, 0xe0000000, 4096, 0, 768, 32, 1, xrgb8888, "inconsistent" },
+    { 38, 0xe0000000, 4096, 1024, 0, 32, 1, xrgb8888, "inconsistent" },
+    { 38, 0xe0000000, 0xffffffff, 100000, 768, 32, 1, xrgb8888, "inconsistent" },
+    { 38, 0xfffffffffff00000ULL, 4096, 1024, 768, 32, 1, xrgb8888, "wraps" },
+    { 32, 0xb8000, 160, 80, 25, 8, 2, NULL, "EGA text framebuffer with 8 bits" },
+    { 32, 0xb8000, 100, 80, 25, 16, 2, NULL, "inconsistent" },
+    { 40, 0xe0000000, 1024, 1024, 768, 8, 0, NULL, "indexed-colour" },
+    { 32, 0xe0000000, 1024, 1024, 768, 8, 7, NULL, "unknown type 7" },
+  };
+  for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+    const char *log = parse_fb(cases[i].size, cases[i].addr, cases[i].pitch, cases[i].width,
+                               cases[i].height, cases[i].bpp, cases[i].type, cases[i].rgb);
+    if (!strstr(log, cases[i].msg))
+      fail_msg("case %u: expected \"%s\" in the log, got: %s", i, cases[i].msg, log);
+    assert_int_equal(bi.fb.type, BOOT_FB_NONE);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -359,6 +463,8 @@ int main(void)
     cmocka_unit_test(test_bad_mmap_entry_size),
     cmocka_unit_test(test_too_many_regions),
     cmocka_unit_test(test_long_strings),
+    cmocka_unit_test(test_framebuffer_good),
+    cmocka_unit_test(test_framebuffer_bad),
   };
   return cmocka_run_group_tests_name("mb2", tests, NULL, NULL);
 }

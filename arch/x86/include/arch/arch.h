@@ -6,7 +6,9 @@
 
 #include <hv/types.h>
 
-/* Console devices (serial ports, the 0xE9 debug port).
+struct boot_fb;
+
+/* Console devices (serial ports, the 0xE9 debug port, the screen).
  * arch_console_tx_room: how many bytes the devices accept now without
  * waiting (0 when busy).  arch_console_tx: send bytes; the caller never
  * sends more than the room it was given. */
@@ -15,6 +17,10 @@ void arch_console_tx(const char *s, unsigned int n);
 /* Select the console devices from a `console=` value; returns -EINVAL for
  * an unknown device name (the others in the list are still used). */
 int arch_console_select(const char *list);
+/* The screen the boot path found (fb->type BOOT_FB_NONE: none).  Called
+ * before arch_console_select, which may then name it ("vga"); returns
+ * true when the arch can show the console there. */
+bool arch_screen_init(const struct boot_fb *fb);
 /* Wait until the devices have sent every byte they hold. */
 void arch_console_drain(void);
 /* One byte received on a console UART, or -1 when none waits. */
