@@ -25,6 +25,8 @@ import psf2c
 FONT = os.environ.get("MICA_FONT", "/usr/share/consolefonts/Lat15-VGA16.psf.gz")
 QEMU_BIOS = ("--emulator", "qemu", "--mem", "128")
 QEMU_UEFI = ("--emulator", "qemu", "--firmware", "uefi", "--mem", "256", "--timeout", "90")
+# hv.efi started by OVMF itself: the framebuffer comes from its GOP query.
+QEMU_EFI = ("--emulator", "qemu", "--boot", "efi", "--mem", "256", "--timeout", "90")
 BOCHS_128 = ("--emulator", "bochs", "--mem", "128", "--ips", "100000000")  # test_boot's
 VGA_TEXT = (0xb8000, 80, 25)
 GREY_ON_BLACK = 0x07
@@ -110,10 +112,12 @@ def show(rows):
 
 
 # ------------------------------------------------------------------- tests
-@pytest.mark.parametrize("args", [pytest.param(QEMU_UEFI, marks=qemu, id="qemu-uefi")])
+@pytest.mark.parametrize("args", [pytest.param(QEMU_UEFI, marks=qemu, id="qemu-uefi"),
+                                  pytest.param(QEMU_EFI, marks=qemu, id="qemu-hv.efi")])
 def test_framebuffer_shows_banner(hvrun, tmp_path, args):
-    """GRUB on UEFI passes OVMF's RGB framebuffer; the banner line is drawn
-    in our font exactly as the serial line has it."""
+    """GRUB on UEFI passes OVMF's RGB framebuffer, and so does hv.efi (from
+    the GOP); the banner line is drawn in our font exactly as the serial
+    line has it."""
     ppm = tmp_path / "screen.ppm"
     run = hvrun(*args, "--hv-cmdline", "loglvl=warn", "--screendump", ppm)
     assert run.status == 0, describe(run)
@@ -189,6 +193,8 @@ def test_crash_dump_on_screen(hvrun, tmp_path, args):
     pytest.param(BOCHS_128, r"screen: VGA text 80x25 at 0xb8000$", marks=bochs, id="bochs-bios"),
     pytest.param(QEMU_UEFI, r"screen: \d+x\d+ framebuffer at 0x[0-9a-f]+, 32 bpp, \d+x\d+ "
                  r"characters$", marks=qemu, id="qemu-uefi"),
+    pytest.param(QEMU_EFI, r"screen: 1280x800 framebuffer at 0x[0-9a-f]+, 32 bpp, 160x50 "
+                 r"characters$", marks=qemu, id="qemu-hv.efi"),
 ])
 def test_screen_line(boot, args, pattern):
     """One line says which screen is used (shared runs of test_boot)."""
