@@ -88,7 +88,40 @@ static void say(int level, const char *fmt, ...)
   }
 }
 
-/* Wait for a key (or KEY_WAIT_S seconds) and give control back. */
+/* Every allocation is remembered, so that hv.efi leaves nothing behind
+ * when it gives control back to the firmware. */
+static struct {
+  EFI_PHYSICAL_ADDRESS pa;
+  UINTN pages;
+} allocs[BOOT_MAX_MODS + 8];
+static unsigned int nr_allocs;
+
+static void *alloc_pages(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint64_t addr,
+                         uint64_t bytes)
+{
+  EFI_PHYSICAL_ADDRESS pa = addr;
+  UINTN pages = (UINTN)((bytes + 4095) / 4096);
+  if (nr_allocs == ARRAY_SIZE(allocs) ||
+      uefi_call_wrapper(bs->AllocatePages, 4, how, type, pages, &pa) != EFI_SUCCESS)
+    return NULL;
+  allocs[nr_allocs].pa = pa;
+  allocs[nr_allocs++].pages = pages;
+  return (void *)(uintptr_t)pa;
+}
+
+static void free_pages(void *p)
+{
+  for (unsigned int i = 0; i < nr_allocs; i++) {
+    if (allocs[i].pa == (EFI_PHYSICAL_ADDRESS)(uintptr_t)p) {
+      uefi_call_wrapper(bs->FreePages, 2, allocs[i].pa, allocs[i].pages);
+      allocs[i] = allocs[--nr_allocs];
+      return;
+    }
+  }
+}
+
+/* Wait for a key (or KEY_WAIT_S seconds), free what hv.efi took and give
+ * control back. */
 static EFI_STATUS give_up(EFI_STATUS why)
 {
   EFI_EVENT ev[2];
@@ -108,6 +141,11 @@ static EFI_STATUS give_up(EFI_STATUS why)
     uefi_call_wrapper(bs->CloseEvent, 1, ev[1]);
   }
   uefi_call_wrapper(st->ConIn->ReadKeyStroke, 2, st->ConIn, &key);
+  msg_buf = early_msg; /* the log may live in what is freed now */
+  msg_max = sizeof(early_msg);
+  msg_len = 0;
+  while (nr_allocs)
+    free_pages((void *)(uintptr_t)allocs[nr_allocs - 1].pa);
   say(0, "hv.efi: returning to the firmware");
   return why;
 }
@@ -121,16 +159,6 @@ static bool to_ucs2(const char *s, CHAR16 *out, size_t max)
   for (size_t i = 0; i <= n; i++)
     out[i] = (unsigned char)s[i];
   return true;
-}
-
-static void *alloc_pages(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint64_t addr,
-                         uint64_t bytes)
-{
-  EFI_PHYSICAL_ADDRESS pa = addr;
-  UINTN pages = (UINTN)((bytes + 4095) / 4096);
-  if (uefi_call_wrapper(bs->AllocatePages, 4, how, type, pages, &pa) != EFI_SUCCESS)
-    return NULL;
-  return (void *)(uintptr_t)pa;
 }
 
 /* Below 4 GiB if there is room there, else anywhere. */
@@ -241,8 +269,7 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, const char *path, uint64_t max
   if (s != EFI_SUCCESS || got != *size) {
     say(0, "hv.efi: %s%s %s: read failed (%llu of %llu bytes)", where, what, path,
         (unsigned long long)got, (unsigned long long)*size);
-    uefi_call_wrapper(bs->FreePages, 2, (EFI_PHYSICAL_ADDRESS)(uintptr_t)*buf,
-                      (UINTN)((*size + 4095) / 4096));
+    free_pages(*buf);
     *buf = NULL;
     s = EFI_DEVICE_ERROR;
   }
@@ -580,8 +607,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
   if (read_file(root, cfg_path, CFG_MAX, &text, &len, "configuration", 0) != EFI_SUCCESS)
     return give_up(EFI_LOAD_ERROR);
   int problems = efi_cfg_parse(text, (size_t)len, section, &cfg, cfg_report, NULL);
-  uefi_call_wrapper(bs->FreePages, 2, (EFI_PHYSICAL_ADDRESS)(uintptr_t)text,
-                    (UINTN)((len + 4095) / 4096));
+  free_pages(text);
   if (problems < 0)
     return give_up(EFI_LOAD_ERROR);
   say(2, "hv.efi: %s, section [%s]: %u module(s)%s", cfg_path,
@@ -641,7 +667,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     halt_com1("hv.efi: ExitBootServices failed twice: halted\r\n");
   asm volatile("cli");
   /* Where hv.efi's time went, for the boot cost (the hypervisor's log). */
-  say(2, "hv.efi: TSC from entry: %llu to the config, %llu to the modules, %llu to "
+  say(2, "hv.efi: TSC from entry: %llu to the image placed, %llu to the modules, %llu to "
       "ExitBootServices, %llu after it", (unsigned long long)(tsc_cfg - entry_tsc),
       (unsigned long long)(tsc_mods - entry_tsc), (unsigned long long)(tsc_ebs - entry_tsc),
       (unsigned long long)(__builtin_ia32_rdtsc() - entry_tsc));
