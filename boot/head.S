@@ -45,20 +45,23 @@ mb2_header_end:
 _start:
         cli
         cld
-        mov     %eax, %edi              /* magic: first argument of mb2_entry */
-        mov     %ebx, %esi              /* info: second argument */
+        mov     %eax, %ebp              /* magic, kept while .bss is zeroed */
+        mov     %ebx, %esi              /* info: second argument of mb2_entry */
         rdtsc                           /* boot cost starts counting here */
         mov     %eax, boot_tsc
         mov     %edx, boot_tsc + 4
         mov     $boot_stack_top, %esp
 
-        /* Zero .bss (the boot page tables and stacks live there); EDI and
-         * ESI hold the loader's arguments, so no rep stos. */
-        mov     $__bss_start, %ebx
-8:      movl    $0, (%ebx)
-        add     $4, %ebx
-        cmp     $__bss_end, %ebx
-        jb      8b
+        /* Zero .bss (the boot page tables and stacks live there) with one
+         * string instruction: a loop of four instructions a word cost a
+         * fifth of the boot (Bochs counts REP STOS once a word). */
+        mov     $__bss_start, %edi
+        mov     $__bss_end, %ecx
+        sub     %edi, %ecx
+        shr     $2, %ecx
+        xor     %eax, %eax
+        rep stosl
+        mov     %ebp, %edi              /* magic: first argument of mb2_entry */
 
         /* Long mode and CPUID leaf 0x80000001 are required. */
         mov     $0x80000000, %eax
