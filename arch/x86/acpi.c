@@ -612,7 +612,7 @@ static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
   pr_warn("acpi: no usable \\_S5 object: ACPI power off unavailable");
 }
 
-int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len)
+int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len, bool scan)
 {
   struct acpi_info *ai = &acpi_info;
   memset(ai, 0, sizeof(*ai));
@@ -627,9 +627,9 @@ int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len)
   /* Without the boot loader's copy: the EBDA (somewhere in 0x80000-0x9ffff
    * on every PC; its pointer at 0x40e lies in the unmapped page 0) and the
    * BIOS read-only area. */
-  if (!p)
+  if (!p && scan)
     p = rsdp_scan(0x80000, 0xa0000, &xsdt);
-  if (!p)
+  if (!p && scan)
     p = rsdp_scan(0xe0000, 0x100000, &xsdt);
   if (!p) {
     pr_debug("acpi: no RSDP");

@@ -37,7 +37,7 @@ void arch_paging_init(const struct boot_info *bi)
 
 void arch_platform_init(const struct boot_info *bi)
 {
-  if (acpi_init(bi->rsdp, bi->rsdp_len) == 0)
+  if (acpi_init(bi->rsdp, bi->rsdp_len, !bi->uefi) == 0)
     pr_info("acpi: %u CPU(s), LAPIC at 0x%llx, %u IO-APIC(s), S5 %s, reset %s",
             acpi_info.nr_cpus, (unsigned long long)acpi_info.lapic_addr,
             acpi_info.nr_ioapics, acpi_info.s5_valid ? "yes" : "no",

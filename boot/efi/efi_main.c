@@ -629,6 +629,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
   msg_max = EFI_HANDOVER_MSG_MAX;
 
   struct boot_info *bi = &ho->bi;
+  bi->uefi = true;
   if (!load_image())
     return give_up(EFI_LOAD_ERROR);
   strlcpy(bi->cmdline, cfg.options, sizeof(bi->cmdline));

@@ -64,6 +64,9 @@ struct boot_info {
   /* ACPI RSDP copied from the boot loader's tag (rsdp_len == 0: none). */
   unsigned int rsdp_len;
   uint8_t rsdp[BOOT_RSDP_MAX];
+  /* Started by UEFI firmware (hv.efi): the RSDP comes from its
+   * configuration table only, there are no BIOS areas to scan for one. */
+  bool uefi;
   /* The screen, if any (fb.type == BOOT_FB_NONE: none known). */
   struct boot_fb fb;
   /* Physical range of the boot loader's information block itself. */

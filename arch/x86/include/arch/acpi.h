@@ -47,7 +47,8 @@ struct acpi_info {
 
 extern struct acpi_info acpi_info;
 
-/* Find the RSDP (the boot loader's copy in rsdp/rsdp_len, else a scan of
+/* Find the RSDP (the boot loader's copy in rsdp/rsdp_len, else, when scan
+ * is true (not under UEFI, which has no such areas), a scan of
  * 0x80000-0x9ffff, where every PC keeps its EBDA, and of the BIOS area
  * 0xe0000-0xfffff), check every table's signature, length and checksum, and
  * fill acpi_info from the MADT and FADT (and \_S5 from the DSDT or an SSDT).
@@ -55,7 +56,7 @@ extern struct acpi_info acpi_info;
  * writes can make this fault.  Needs the final page tables.
  * Returns 0, or -ENOENT when there are no usable tables (the hypervisor
  * then runs on one CPU with fallback power control). */
-int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len);
+int acpi_init(const uint8_t *rsdp, unsigned int rsdp_len, bool scan);
 
 /* Enter S5 (soft off) through PM1a/PM1b_CNT; returns only if that failed. */
 void acpi_power_off(void);
