@@ -62,6 +62,10 @@ __noreturn void efi_entry(uint64_t handover)
   bi->info_start = bi->info_end = 0;
   console_loglvl = cmdline_early_loglvl(bi->cmdline); /* loglvl=debug shows the raw map */
   replay_messages(h);
+  /* The boot page tables map the first 4 GiB: hv.efi puts the map there. */
+  if (h->mmap_size > GiB(4) || h->mmap + h->mmap_size > GiB(4))
+    panic("hv.efi handed over a memory map beyond 4 GiB (0x%llx, %llu bytes)",
+          (unsigned long long)h->mmap, (unsigned long long)h->mmap_size);
   if (efi_mmap_convert((const void *)(uintptr_t)h->mmap, h->mmap_size, h->desc_size, bi))
     panic("the firmware's memory map is unusable (see above)");
   if (!bi->nr_mem)

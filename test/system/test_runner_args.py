@@ -132,8 +132,14 @@ def test_grub_cfg_serial_console(hvrun, fake_hv):
                  "terminal_output serial", "set timeout=0"):
         assert line in cfg.splitlines()
     assert cfg.count("menuentry ") == 1
-    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf"]
+    # Under Bochs (the default) nobody sees the screen: the serial line only.
+    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf console=com1"]
     assert entry_lines(cfg, "module2") == []
+    # A console= of the user's own is left alone, and QEMU gets none added.
+    cfg = grub_cfg(hvrun, fake_hv, "--hv-cmdline", "console=vga")
+    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf console=vga"]
+    cfg = grub_cfg(hvrun, fake_hv, "--emulator", "qemu")
+    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf"]
 
 
 def test_grub_cfg_modules(hvrun, fake_hv, guest_files):
@@ -142,7 +148,8 @@ def test_grub_cfg_modules(hvrun, fake_hv, guest_files):
                    "--dom0", k + ",initrd=" + i + ",mem=128,vcpus=1,cmdline=console=hvc0 loglevel=8",
                    "--domu", k2 + ",vcpus=2,mem=32",
                    "--domu", k + ",initrd=" + i)
-    assert entry_lines(cfg, "multiboot2") == ["multiboot2 /boot/hv.elf loglvl=debug crash=ud"]
+    assert entry_lines(cfg, "multiboot2") == [
+        "multiboot2 /boot/hv.elf console=com1 loglvl=debug crash=ud"]
     assert entry_lines(cfg, "module2") == [
         "module2 /boot/dom0.elf dom0 kernel mem=128 vcpus=1 -- console=hvc0 loglevel=8",
         "module2 /boot/dom0.img dom0 initrd",
