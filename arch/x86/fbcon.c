@@ -59,13 +59,7 @@ static void fb_scroll(struct screen *s, unsigned int n)
 {
   size_t shift = (size_t)n * GLYPH_H;
   size_t keep = (size_t)(s->rows - n) * GLYPH_H;
-  /* In pieces of `shift` pixel lines, each copied from the piece below
-   * it: source and destination never overlap, so memcpy (rep movs) may
-   * do it. */
-  for (size_t y = 0; y < keep; y += shift) {
-    size_t lines = MIN(shift, keep - y);
-    memcpy(s->base + y * s->pitch, s->base + (y + shift) * s->pitch, lines * s->pitch);
-  }
+  screen_move_up(s->base, s->pitch, keep, shift);
   blank_lines(s, keep, keep + shift);
 }
 

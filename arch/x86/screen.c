@@ -3,6 +3,7 @@
  * ends (vga_text.c, fbcon.c) only draw cells and move rows; this file runs
  * no x86 instruction, so the unit tests build it on the host. */
 #include <arch/screen.h>
+#include <hv/string.h>
 
 #define TAB 8
 #define ESC 0x1b
@@ -14,6 +15,12 @@ void screen_start(struct screen *s)
   s->ops->clear(s);
   s->col = s->row = 0;
   s->esc = ESC_NONE;
+}
+
+void screen_move_up(uint8_t *base, size_t pitch, size_t keep, size_t shift)
+{
+  for (size_t y = 0; y < keep; y += shift)
+    memcpy(base + y * pitch, base + (y + shift) * pitch, MIN(shift, keep - y) * pitch);
 }
 
 /* Go to the start of the next line, scrolling s->jump rows at the bottom:

@@ -35,11 +35,7 @@ static void blank_rows(struct screen *s, unsigned int from, unsigned int to)
 
 static void vga_scroll(struct screen *s, unsigned int n)
 {
-  /* n rows at a time, each from the n rows below it: no overlap. */
-  for (unsigned int r = 0; r + n < s->rows; r += n) {
-    unsigned int rows = MIN(n, s->rows - n - r);
-    memcpy(cell(s, 0, r), cell(s, 0, r + n), (size_t)rows * s->pitch);
-  }
+  screen_move_up(s->base, s->pitch, s->rows - n, n);
   blank_rows(s, s->rows - n, s->rows);
 }
 

@@ -114,12 +114,33 @@ static void test_scroll_jump(void **state)
   assert_int_equal(scr.row, 3);
 }
 
+/* The back ends' scroll: lines move up by shift, whatever keep and shift
+ * are (a last piece shorter than shift included); the lines below keep are
+ * the back end's to blank. */
+static void test_move_up(void **state)
+{
+  (void)state;
+  for (size_t shift = 1; shift <= 7; shift++) {
+    for (size_t keep = 0; keep <= 20; keep++) {
+      enum { PITCH = 3 };
+      uint8_t *buf = malloc((keep + shift) * PITCH);
+      for (size_t i = 0; i < (keep + shift) * PITCH; i++)
+        buf[i] = (uint8_t)(i / PITCH);
+      screen_move_up(buf, PITCH, keep, shift);
+      for (size_t i = 0; i < keep * PITCH; i++)
+        assert_int_equal(buf[i], i / PITCH + shift);
+      free(buf);
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_lines_and_wrap),
     cmocka_unit_test(test_control_bytes),
     cmocka_unit_test(test_scroll_jump),
+    cmocka_unit_test(test_move_up),
   };
   return cmocka_run_group_tests_name("screen", tests, NULL, NULL);
 }

@@ -43,6 +43,12 @@ void screen_start(struct screen *s);
  * waits; scrolls s->jump rows when the text reaches the bottom. */
 void screen_write(struct screen *s, const char *buf, unsigned int n);
 
+/* For a back end's scroll: move lines [shift, keep + shift) of base
+ * (pitch bytes each) up to [0, keep), in pieces of shift lines each copied
+ * from the piece below it, so source and destination never overlap and
+ * memcpy (rep movs) may do it. */
+void screen_move_up(uint8_t *base, size_t pitch, size_t keep, size_t shift);
+
 /* The back ends: set s up (ops, base, cols, rows, jump; for fbcon the
  * pixel format) to draw on fb, whose memory is mapped at base.  Return
  * false, s untouched, when they cannot draw it (vga_text: not 2-byte
