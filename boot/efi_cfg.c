@@ -207,15 +207,30 @@ static void parse_key(struct parser *p, const struct line *l, struct efi_cfg *cf
   }
 }
 
-/* Pass 1: [global]'s default= (into want when no section was asked for),
- * and whether the section wanted exists.  Reports the problems that do
- * not depend on the section: bad headers, [global]'s own keys. */
-static bool find_section(struct parser *p, char *want, bool *top_used)
+/* Whether a [name] section exists (a fresh pass over the lines). */
+static bool section_exists(struct parser *p, const char *want)
+{
+  struct line l;
+  char name[EFI_CFG_NAME_MAX];
+
+  rewind_lines(p);
+  while (next_line(p, &l))
+    if (section_header(p, &l, name, false) && !strcmp(name, want))
+      return true;
+  return false;
+}
+
+/* Which section to use (into want, "" for the lines above the first
+ * section): want as asked for, else [global]'s default=, else the top of
+ * the file when it has keys or there is no named section, else the first
+ * section.  Reports the problems that do not depend on the section: bad
+ * headers, [global]'s own keys.  False when the section asked for does
+ * not exist. */
+static bool find_section(struct parser *p, char *want)
 {
   struct line l;
   char name[EFI_CFG_NAME_MAX], def[EFI_CFG_NAME_MAX] = "", first[EFI_CFG_NAME_MAX] = "";
-  bool in_global = false, in_top = true, top_keys = false, asked = want[0] != '\0';
-  bool found = false, any_named = false, first_set = false;
+  bool in_global = false, in_top = true, top_keys = false;
 
   while (next_line(p, &l)) {
     if (!l.len)
@@ -223,15 +238,8 @@ static bool find_section(struct parser *p, char *want, bool *top_used)
     if (section_header(p, &l, name, true)) {
       in_top = false;
       in_global = !strcmp(name, "global");
-      if (name[0] && !in_global) {
-        any_named = true;
-        if (!first_set) {
-          memcpy(first, name, sizeof(first));
-          first_set = true;
-        }
-        if (asked && !strcmp(name, want))
-          found = true;
-      }
+      if (name[0] && !in_global && !first[0])
+        memcpy(first, name, sizeof(first));
       continue;
     }
     if (in_top) {
@@ -254,24 +262,15 @@ static bool find_section(struct parser *p, char *want, bool *top_used)
       def[vlen] = '\0';
     }
   }
-  *top_used = false;
-  if (asked)
-    return found;
-  if (def[0]) {
-    rewind_lines(p);
-    while (next_line(p, &l))
-      if (section_header(p, &l, name, false) && !strcmp(name, def)) {
-        memcpy(want, def, EFI_CFG_NAME_MAX);
-        return true;
-      }
+  if (want[0])
+    return section_exists(p, want);
+  const char *fallback = top_keys || !first[0] ? "" : first;
+  if (def[0] && section_exists(p, def))
+    fallback = def;
+  else if (def[0])
     problem(p, 0, "default=%s names no section; using %s", def,
-            top_keys || !any_named ? "the top of the file" : first);
-  }
-  if (top_keys || !any_named) {
-    *top_used = true;
-    return true;
-  }
-  memcpy(want, first, EFI_CFG_NAME_MAX);
+            fallback[0] ? fallback : "the top of the file");
+  memmove(want, fallback, strlen(fallback) + 1);
   return true;
 }
 
@@ -280,7 +279,6 @@ int efi_cfg_parse(const char *text, size_t len, const char *want, struct efi_cfg
 {
   struct parser p = { text, text + len, text, 0, report, ctx, 0 };
   char section[EFI_CFG_NAME_MAX] = "";
-  bool top;
 
   memset(cfg, 0, sizeof(*cfg));
   if (memchr(text, '\0', len)) {
@@ -296,23 +294,23 @@ int efi_cfg_parse(const char *text, size_t len, const char *want, struct efi_cfg
   }
   if (want)
     memcpy(section, want, strlen(want) + 1);
-  if (!find_section(&p, section, &top)) {
+  if (!find_section(&p, section)) {
     problem(&p, 0, "no section [%s]", section);
     return -ENOENT;
   }
   memcpy(cfg->section, section, sizeof(section));
 
-  /* Pass 2: the keys of the section in use. */
+  /* Pass 2: the keys of the section in use ("": those above the first
+   * header). */
   struct line l;
   char name[EFI_CFG_NAME_MAX];
-  bool in_use = top;
+  bool in_use = !section[0];
   rewind_lines(&p);
   while (next_line(&p, &l)) {
     if (!l.len)
       continue;
     if (section_header(&p, &l, name, false)) {
-      in_use = !top && name[0] && !strcmp(name, section);
-      top = false;
+      in_use = section[0] && !strcmp(name, section);
       continue;
     }
     if (in_use)
