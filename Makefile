@@ -18,7 +18,7 @@ HV_SRCS := \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/sysctl.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
-	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c \
+	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c hv/lib/pwhash.c \
 	arch/x86/string.c mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
