@@ -7,7 +7,7 @@
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
 # RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen
+UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen pwhash
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -21,6 +21,7 @@ UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
+UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c
 # The screen console's cell grid: arch code without an x86 instruction.
 UNIT_SRCS_screen := arch/x86/screen.c
 # The emulated LAPIC: arch code, but no instruction of it runs (CPUID aside).
