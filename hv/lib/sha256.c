@@ -32,14 +32,15 @@ void secure_wipe(void *p, size_t n)
 
 bool ct_equal(const void *a, const void *b, size_t n)
 {
-  /* Volatile loads: the compiler may neither stop at the first difference
+  /* Volatile loads and a volatile accumulator: every byte is read and
+   * folded in, so the compiler can neither stop at the first difference
    * nor turn the loop into memcmp. */
   const volatile uint8_t *x = a, *y = b;
-  uint32_t diff = 0;
+  volatile uint8_t diff = 0;
   for (size_t i = 0; i < n; i++)
     diff |= x[i] ^ y[i];
   /* diff is 0..255: diff - 1 has bit 8 set exactly when diff was 0. */
-  return ((diff - 1) >> 8) & 1;
+  return (((uint32_t)diff - 1) >> 8) & 1;
 }
 
 static inline uint32_t ror(uint32_t x, unsigned n)
