@@ -12,6 +12,7 @@ void cmdline_defaults(struct hv_config *cfg)
   cfg->noreboot = false;
   cfg->reboot = false;
   cfg->crash = CRASH_NONE;
+  net_config_defaults(&cfg->net);
 }
 
 const char *cmdline_console(const struct hv_config *cfg, bool screen)
@@ -135,6 +136,11 @@ static int apply(struct hv_config *cfg, const char *key, const char *val)
       goto bad;
     return 0;
   }
+  int net = net_config_apply(&cfg->net, key, val);
+  if (net < 0)
+    goto bad;
+  if (net == 0)
+    return 0;
   pr_warn("cmdline: unknown option '%s' ignored", key);
   return 1;
 bad:

@@ -11,6 +11,7 @@
 #include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/evtchn.h>
+#include <hv/net.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
 
@@ -102,6 +103,8 @@ static void read_input(void)
       return;
     int c = arch_console_getc();
     if (c < 0)
+      c = net_console_getc(); /* the TCP console (net/netcon.c) */
+    if (c < 0)
       return;
     if (c == SWITCH_CODE && ++switch_count == SWITCH_COUNT) {
       switch_count = 0;
@@ -122,8 +125,10 @@ static void poll(struct timer *t, void *data)
 {
   (void)data;
   console_kick();
+  net_poll();
   read_input();
-  timer_set(t, timer_now() + (console_tx_queued() ? POLL_BUSY_NS : POLL_IDLE_NS));
+  bool busy = console_tx_queued() || net_busy();
+  timer_set(t, timer_now() + (busy ? POLL_BUSY_NS : POLL_IDLE_NS));
 }
 
 void console_mux_start(void)

@@ -8,6 +8,7 @@
 #include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/spinlock.h>
 #include <hv/frame.h>
 #include <hv/heap.h>
 #include <hv/mb2.h>
@@ -132,6 +133,22 @@ static void print_domain_exit(const struct domain *d)
            d->con_dropped);
 }
 
+/* noreboot: nothing is left to run, but the consoles (the network's too)
+ * keep being served by their timers. */
+static __noreturn void stay_up(void)
+{
+  hv_lock_take();
+  for (;;) {
+    timer_softirq();
+    hv_lock_drop();
+    unsigned long flags = arch_irq_save();
+    if (!timer_due())
+      arch_idle(); /* sti; hlt: no interrupt slips in between */
+    arch_irq_restore(flags);
+    hv_lock_take();
+  }
+}
+
 /* The common entry of every boot path; bi has been validated. */
 __noreturn void hv_start(struct boot_info *bi)
 {
@@ -141,6 +158,8 @@ __noreturn void hv_start(struct boot_info *bi)
   if (arch_console_select(cmdline_console(&hv_config, screen)))
     pr_err("cmdline: unknown device in console=%s", hv_config.console);
   console_loglvl = hv_config.loglvl;
+  /* The network console gets the log from here on, to send once it is up. */
+  net_out_enabled = hv_config.net.on && (hv_config.net.udp_port || hv_config.net.tcp_port);
 
   printk(LOG_ALWAYS, "mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
           MICA_XEN_INTERFACE);
@@ -160,11 +179,15 @@ __noreturn void hv_start(struct boot_info *bi)
     debug_crash((int)hv_config.crash);
   timer_selftest();
 
+  net_start(&hv_config.net);
+
   hv_cmdline = bi->cmdline;
-  if (dombuild_all(bi)) {
-    console_mux_start();
+  bool domains = dombuild_all(bi);
+  /* The multiplexer polls the consoles, the network's among them, even
+   * when no domain runs. */
+  console_mux_start();
+  if (domains) {
     sched_run();
-    console_mux_stop();
     for (struct domain *d = domain_list; d; d = d->next)
       print_domain_exit(d);
   } else {
@@ -172,9 +195,9 @@ __noreturn void hv_start(struct boot_info *bi)
   }
   if (hv_config.noreboot) {
     printk(LOG_ALWAYS, "mica: noreboot: staying up");
-    for (;;)
-      arch_idle();
+    stay_up();
   }
+  console_mux_stop();
   if (hv_config.reboot) {
     printk(LOG_ALWAYS, "mica: reboot");
     console_flush();

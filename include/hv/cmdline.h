@@ -2,6 +2,7 @@
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
 
+#include <hv/net.h>
 #include <hv/printk.h>
 
 #define CMDLINE_CONSOLE_MAX 64
@@ -25,6 +26,7 @@ struct hv_config {
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
   bool reboot;                       /* reboot: reboot (not power off) when it ends */
   enum debug_crash crash;            /* crash=ud|pf|gp|de|wx|stack: fault on purpose (tests) */
+  struct net_config net;             /* net=, netdev=, netconsole=, netcon=... (net/) */
 };
 
 /* Defaults for every option. */

@@ -36,4 +36,22 @@ int pwhash_parse(const char *spec, struct pwhash *out, const char **why);
  * stack.  False for a struct pwhash that pwhash_parse did not fill. */
 bool pwhash_check(const struct pwhash *h, const char *pw, size_t len);
 
+/* The same check in steps, for a caller that must not stop for the whole
+ * derivation (the network console runs it in its poll, a few hundred
+ * rounds at a time).  pwhash_begin keys the HMAC with pw (which may then
+ * be wiped) and does the first round; pwhash_step does up to rounds more
+ * and returns true when no round is left; pwhash_end says whether the
+ * password matched (false before every round is done) and wipes the job.
+ * h must stay valid until pwhash_end. */
+struct pwhash_job {
+  const struct pwhash *h;
+  struct hmac_sha256 keyed; /* the HMAC state keyed with the password */
+  uint8_t u[PWHASH_HASH_SIZE], t[PWHASH_HASH_SIZE];
+  uint32_t done; /* rounds done */
+  bool valid;    /* h is a parsed spec */
+};
+void pwhash_begin(struct pwhash_job *j, const struct pwhash *h, const char *pw, size_t len);
+bool pwhash_step(struct pwhash_job *j, uint32_t rounds);
+bool pwhash_end(struct pwhash_job *j);
+
 #endif

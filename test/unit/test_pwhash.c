@@ -337,6 +337,26 @@ static void test_check(void **state)
   assert_true(pwhash_check(&h, x100, sizeof(x100)));
   assert_false(pwhash_check(&h, x100, sizeof(x100) - 1));
 
+  /* In steps: the same answer, and none before the last round. */
+  assert_int_equal(pwhash_parse(SPEC_HORSE, &h, NULL), 0);
+  struct pwhash_job j;
+  unsigned int steps = 0;
+  pwhash_begin(&j, &h, "correct horse", 13);
+  while (!pwhash_step(&j, 7))
+    steps++;
+  assert_int_equal(steps, (h.iterations - 1) / 7 - ((h.iterations - 1) % 7 == 0));
+  assert_true(pwhash_end(&j));
+  pwhash_begin(&j, &h, "correct horsf", 13);
+  pwhash_step(&j, 100);
+  assert_false(pwhash_end(&j)); /* unfinished: never a match */
+  pwhash_begin(&j, &h, "correct horse", 13);
+  pwhash_step(&j, 10);
+  assert_false(pwhash_end(&j));
+  pwhash_begin(&j, &h, "correct horse", 13);
+  pwhash_step(&j, UINT32_MAX);
+  assert_true(pwhash_end(&j));
+  assert_int_equal(j.done, 0); /* wiped */
+
   /* One round fewer is another key. */
   assert_int_equal(pwhash_parse(SPEC_HORSE, &h, NULL), 0);
   h.iterations = 999;

@@ -7,16 +7,18 @@
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
 # RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen pwhash
+UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen pwhash net
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
 UNIT_SRCS_efi := boot/efi_cfg.c boot/efi_mmap.c boot/mb2.c
 UNIT_SRCS_elf := hv/elf.c
-UNIT_SRCS_cmdline := hv/cmdline.c hv/lib/strlcpy.c
+UNIT_SRCS_cmdline := hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_timer := hv/timer.c
-UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c hv/lib/strlcpy.c
+UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
+# The network console's parts that need no network (no lwIP in them).
+UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sched/lock.c
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
