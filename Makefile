@@ -27,7 +27,8 @@ HV_SRCS := \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
 	arch/x86/vmx/switch.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
-	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c
+	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
+	arch/x86/pci.c arch/x86/pci_io.c net/nic.c net/e1000.c
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \

@@ -135,6 +135,22 @@ static int apply(struct hv_config *cfg, const char *key, const char *val)
       goto bad;
     return 0;
   }
+  if (!strcmp(key, "net")) {
+    /* What net= means (DHCP, a static address) belongs to the network
+     * console; here it only says that the NIC is wanted. */
+    if (val && strlen(val) >= sizeof(cfg->net_opts))
+      goto bad;
+    cfg->net = true;
+    strlcpy(cfg->net_opts, val ? val : "", sizeof(cfg->net_opts));
+    return 0;
+  }
+  if (!strcmp(key, "netdev")) {
+    /* The PCI address is checked when the NIC is probed. */
+    if (!val || !*val || strlen(val) >= sizeof(cfg->netdev))
+      goto bad;
+    strlcpy(cfg->netdev, val, sizeof(cfg->netdev));
+    return 0;
+  }
   pr_warn("cmdline: unknown option '%s' ignored", key);
   return 1;
 bad:

@@ -11,6 +11,7 @@
 #include <hv/frame.h>
 #include <hv/heap.h>
 #include <hv/mb2.h>
+#include <hv/nic.h>
 #include <hv/string.h>
 #include <hv/timer.h>
 #include <hv/version.h>
@@ -152,6 +153,10 @@ __noreturn void hv_start(struct boot_info *bi)
   arch_paging_init(bi);
   arch_platform_init(bi);
   list_modules(bi);
+  if (hv_config.net)
+    net_hw_init(hv_config.netdev[0] ? hv_config.netdev : NULL);
+  else if (hv_config.netdev[0])
+    pr_warn("cmdline: netdev=%s without net= does nothing", hv_config.netdev);
 
   uint64_t cycles = arch_cycles_since_boot();
   printk(LOG_ALWAYS, "mica: ready (boot took %llu TSC ticks)", (unsigned long long)cycles);

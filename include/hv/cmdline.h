@@ -6,6 +6,8 @@
 
 #define CMDLINE_CONSOLE_MAX 64
 #define CMDLINE_MEM_MIN MiB(16)
+#define CMDLINE_NET_MAX 64
+#define CMDLINE_NETDEV_MAX 16
 
 enum debug_crash {
   CRASH_NONE,
@@ -25,6 +27,9 @@ struct hv_config {
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
   bool reboot;                       /* reboot: reboot (not power off) when it ends */
   enum debug_crash crash;            /* crash=ud|pf|gp|de|wx|stack: fault on purpose (tests) */
+  bool net;                          /* net or net=...: bring up the NIC (network console) */
+  char net_opts[CMDLINE_NET_MAX];    /* the value of net= as given ("" for none) */
+  char netdev[CMDLINE_NETDEV_MAX];   /* netdev=BB:DD.F: which NIC ("": the first 8254x) */
 };
 
 /* Defaults for every option. */
