@@ -29,7 +29,8 @@ HV_SRCS := \
 	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
 	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
 	net/net.c net/net_config.c net/net_out.c net/netconsole.c net/netcon.c net/telnet.c \
-	net/lwip_port.c
+	net/lwip_port.c \
+	arch/x86/pci.c arch/x86/pci_io.c net/nic.c net/e1000.c
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \

@@ -171,6 +171,7 @@ __noreturn void hv_start(struct boot_info *bi)
   arch_paging_init(bi);
   arch_platform_init(bi);
   list_modules(bi);
+  net_start(&hv_config.net);
 
   uint64_t cycles = arch_cycles_since_boot();
   printk(LOG_ALWAYS, "mica: ready (boot took %llu TSC ticks)", (unsigned long long)cycles);
@@ -178,8 +179,6 @@ __noreturn void hv_start(struct boot_info *bi)
   if (hv_config.crash != CRASH_NONE)
     debug_crash((int)hv_config.crash);
   timer_selftest();
-
-  net_start(&hv_config.net);
 
   hv_cmdline = bi->cmdline;
   bool domains = dombuild_all(bi);

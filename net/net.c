@@ -73,8 +73,9 @@ static void ip_of(uint32_t host, ip4_addr_t *out) { ip4_addr_set_u32(out, lwip_h
 void net_start(const struct net_config *cfg)
 {
   if (!cfg->on) {
-    if (cfg->udp_port || cfg->tcp_port)
-      pr_warn("net: netconsole= and netcon= need net= (dhcp or an address): the network stays off");
+    if (cfg->udp_port || cfg->tcp_port || cfg->dev[0])
+      pr_warn("net: netconsole=, netcon= and netdev= need net= (dhcp or an address): the "
+              "network stays off");
     return;
   }
   if (net_hw_init(cfg->dev[0] ? cfg->dev : NULL))

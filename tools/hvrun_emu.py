@@ -177,7 +177,7 @@ class Emulator:
     a list of ("screen", FILE) and ("mem", ADDR, SIZE, FILE)."""
 
     def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
-                 debugger_cmds=None, esp=None, dumps=None):
+                 debugger_cmds=None, esp=None, dumps=None, net=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
@@ -196,6 +196,10 @@ class Emulator:
         self.proc = None
         self.master = self.slave = None  # the serial line's pseudo-terminal
         self.dumps = dumps or []
+        # net: None (no NIC) or (mac, [(host_port, guest_port), ...]): an
+        # Intel 82540EM (e1000) on user-mode networking (slirp), each host
+        # port on 127.0.0.1 forwarded to the guest's TCP port.
+        self.net = net
         self.qmp = None
         self.qmp_path = os.path.join(workdir, "qmp.sock")
         self._log_pos = 0
@@ -241,6 +245,7 @@ class Emulator:
             'com1: enabled=1, mode=term, dev="%s"' % os.ttyname(self.slave),
             "port_e9_hack: enabled=1",
             'log: "%s"' % self.log,
+        ] + self._bochs_net() + [
             "panic: action=fatal",
             "error: action=report",
             "info: action=report",
@@ -252,6 +257,20 @@ class Emulator:
         with open(cmds, "w") as f:
             f.write("\n".join(self.debugger_cmds) + "\n")
         return ["bochs", "-q", "-f", rc, "-rc", cmds]
+
+    def _bochs_net(self):
+        """The e1000 line (and its slirp.conf) when the machine has a NIC."""
+        if not self.net:
+            return []
+        mac, fwds = self.net
+        conf = os.path.join(self.workdir, "slirp.conf")
+        with open(conf, "w") as f:
+            # Bochs' slirp module wants this first line (its slirp.conf
+            # example), then "key = value" lines.
+            f.write("# slirp config\n")
+            for host, guest in fwds:
+                f.write("hostfwd = tcp:127.0.0.1:%d-:%d\n" % (host, guest))
+        return ['e1000: enabled=1, mac=%s, ethmod=slirp, script="%s"' % (mac, conf)]
 
     def _fat_image(self):
         """The ESP directory as a FAT disk image (Bochs has no directory
@@ -286,8 +305,7 @@ class Emulator:
                "-chardev", "serial,id=ser0,path=%s"
                % _qemu_path(os.ttyname(self.slave)),
                "-serial", "chardev:ser0", "-monitor", "none",
-               # No NIC: OVMF would try a network boot first (iPXE).
-               "-net", "none",
+               ] + self._qemu_net() + [
                "-d", "cpu_reset,guest_errors", "-D", self.log]
         if self.dumps:
             if os.path.exists(self.qmp_path):
@@ -305,6 +323,16 @@ class Emulator:
                     % _qemu_path(OVMF_CODE),
                     "-drive", "if=pflash,format=raw,file=%s" % _qemu_path(vars_copy)]
         return cmd
+
+    def _qemu_net(self):
+        if not self.net:
+            # No NIC: OVMF would try a network boot first (iPXE).
+            return ["-net", "none"]
+        mac, fwds = self.net
+        netdev = "user,id=n0" + "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % f for f in fwds)
+        # romfile= (empty): no iPXE option ROM, so neither the BIOS nor
+        # OVMF tries a network boot before the CD-ROM.
+        return ["-netdev", netdev, "-device", "e1000,netdev=n0,mac=%s,romfile=" % mac]
 
     # -- process control -------------------------------------------------
     def start(self, cmd):

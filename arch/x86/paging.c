@@ -13,6 +13,9 @@
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
 #define PTE_PS (1ULL << 7)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_PWT_PCD (PTE_PWT | PTE_PCD)
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
@@ -108,6 +111,20 @@ void paging_init(uint64_t top)
           (unsigned long long)top, gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
 }
 
+/* Split the 1 GiB (level 2) or 2 MiB (level 1) page entry e into a table
+ * of 512 pages one level down with the same rights and caching; what
+ * another CPU's TLB still holds of it translates the same way. */
+static void split_large(uint64_t *e, int level)
+{
+  uint64_t *sub = table_alloc();
+  uint64_t size = 1ULL << (12 + 9 * (level - 1));
+  uint64_t flags = *e & (PTE_W | nx | PTE_P | PTE_PWT_PCD);
+  for (unsigned int i = 0; i < 512; i++)
+    sub[i] = ((*e & PTE_ADDR & ~((size << 9) - 1)) + i * size) | flags |
+             (level > 1 ? PTE_PS : 0);
+  *e = virt_to_phys(sub) | PTE_P | PTE_W;
+}
+
 /* Make the 4 KiB page at va (1:1, so also its physical address) absent,
  * splitting the 1 GiB or 2 MiB page around it; for guard pages of stacks
  * allocated after boot.  Like the rest of this file it panics when no
@@ -119,24 +136,13 @@ void paging_unmap_page(uint64_t va)
     uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
     if (!(*e & PTE_P))
       return; /* already absent */
-    if (level < 3 && (*e & PTE_PS)) {
-      /* Split: the same rights over 512 pages one level down. */
-      uint64_t *sub = table_alloc();
-      uint64_t size = 1ULL << (12 + 9 * (level - 1));
-      uint64_t flags = *e & (PTE_W | nx | PTE_P);
-      for (unsigned int i = 0; i < 512; i++)
-        sub[i] = ((*e & PTE_ADDR & ~((size << 9) - 1)) + i * size) | flags |
-                 (level > 1 ? PTE_PS : 0);
-      *e = virt_to_phys(sub) | PTE_P | PTE_W;
-    }
+    if (level < 3 && (*e & PTE_PS))
+      split_large(e, level);
     t = phys_to_virt(*e & PTE_ADDR);
   }
   t[(va >> 12) & 511] = 0;
   asm volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
-
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
 
 /* Map [start, end) 1:1, read-write, never executable and uncached (PCD and
  * PWT: PAT entry 3, UC at reset, SDM vol. 3, 12.12.3), with 2 MiB pages,
@@ -155,6 +161,33 @@ void paging_map_uncached(uint64_t start, uint64_t end)
     if (*pde & PTE_P)
       continue;
     *pde = va | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | nx;
+    asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+  }
+}
+
+/* Make [start, end) 1:1, read-write, never executable and uncached (PCD
+ * and PWT, as above) in 4 KiB pages, splitting the 1:1 map's 1 GiB and
+ * 2 MiB pages around it, or mapping it where nothing is mapped: for a
+ * device's registers, which the 1:1 map below 4 GiB covers write-back.
+ * (The firmware's MTRRs make a PCI window UC anyway, so no line of it sits
+ * in a cache that would need flushing first, SDM vol. 3, 12.11.4.1.)
+ * Only this CPU's TLB is flushed: no other CPU has touched the range.
+ * Boot time only (it panics without a frame for a table). */
+void paging_set_uncached(uint64_t start, uint64_t end)
+{
+  uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR);
+
+  for (uint64_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE) {
+    uint64_t *t = pml4;
+    for (int level = 3; level > 0; level--) {
+      uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
+      if (!(*e & PTE_P))
+        *e = virt_to_phys(table_alloc()) | PTE_P | PTE_W;
+      else if (level < 3 && (*e & PTE_PS))
+        split_large(e, level);
+      t = phys_to_virt(*e & PTE_ADDR);
+    }
+    t[(va >> 12) & 511] = va | PTE_P | PTE_W | PTE_PWT_PCD | nx;
     asm volatile("invlpg (%0)" ::"r"(va) : "memory");
   }
 }
