@@ -46,7 +46,8 @@
 #define MEMP_NUM_TCP_PCB 6
 #define MEMP_NUM_TCP_PCB_LISTEN 1
 #define MEMP_NUM_TCP_SEG 32
-#define MEMP_NUM_ARP_QUEUE 8
+#define ARP_QUEUEING 1 /* what is sent before the peer answers ARP waits for it */
+#define MEMP_NUM_ARP_QUEUE 24
 
 #define TCP_MSS 1460
 #define TCP_WND (4 * TCP_MSS)

@@ -1,0 +1,161 @@
+"""The network console (net/): the UDP log stream (netconsole=) and the
+interactive TCP console (netcon=) with its login, one session at a time,
+lockout after failed logins, and every kind of bad input a peer can send,
+under QEMU (the hypervisor alone: QEMU has no VT-x) and under Bochs (with
+domains, typed into over TCP)."""
+
+import socket
+import time
+
+import pytest
+
+import hvout
+from hvsession import Session
+from netpeer import IAC, PASSWORD, Tcp, Udp, forwarded_port, pw_option
+
+qemu = [pytest.mark.boot, pytest.mark.qemu]
+bochs = [pytest.mark.boot, pytest.mark.bochs]
+
+QEMU = ["--emulator", "qemu", "--mem", "128", "--net", "--net-fwd", "23"]
+
+
+def qemu_session(udp, net="net=dhcp", extra="", timeout=240):
+    cmdline = f"{net} {udp.option()} netcon=23 {pw_option()} noreboot {extra}".strip()
+    return Session(QEMU + ["--hv-cmdline", cmdline], timeout=timeout)
+
+
+@pytest.mark.qemu
+@pytest.mark.boot
+def test_dhcp_udp_stream_and_login():
+    udp = Udp()
+    with qemu_session(udp) as s:
+        port = forwarded_port(s, 23)
+        s.wait_for("net: DHCP address 10.0.2.15/24, gateway 10.0.2.2")
+        # The boot log from its first line, as Linux's netconsole sends it:
+        # lines ending in "\n", no CR.
+        text = udp.wait_for("net: DHCP address 10.0.2.15/24")
+        assert "mica 0.1: Xen PV ABI micro-hypervisor" in text
+        assert "netcon: TCP console on port 23" in text
+        assert "\r" not in text
+        assert all(len(d) <= 1000 for d in udp.datagrams)
+
+        c = Tcp(port)
+        c.recv_until("mica network console")
+        # The server asked for character mode: WILL ECHO, WILL SGA, DO SGA.
+        assert bytes([IAC, 251, 1, IAC, 251, 3, IAC, 253, 3]) in c.data
+        c.recv_until("password: ")
+        t0 = time.monotonic()
+        c.send("not-it\r\n")
+        c.recv_until("login incorrect")
+        assert time.monotonic() - t0 >= 1.5  # failures are answered slowly
+        s.wait_for("netcon: failed login from 10.0.2.2:")
+        c.login()
+        s.wait_for("netcon: login from 10.0.2.2:")
+        # The session gets the console from its login on (its own line too).
+        c.recv_until("netcon: login from 10.0.2.2:")
+        udp.wait_for("netcon: login from 10.0.2.2:")
+        c.close()
+        s.wait_for("netcon: 10.0.2.2:")
+        s.wait_for("logged out (closed by the peer)")
+    # The password itself is never logged.
+    assert PASSWORD.encode() not in s.out
+    assert b"not-it" not in s.out
+    udp.close()
+
+
+@pytest.mark.qemu
+@pytest.mark.boot
+def test_static_busy_and_lockout():
+    udp = Udp()
+    with qemu_session(udp, net="net=10.0.2.15/24,gw=10.0.2.2") as s:
+        port = forwarded_port(s, 23)
+        s.wait_for("net: static address 10.0.2.15/24, gateway 10.0.2.2")
+        udp.wait_for("net: static address")
+        a = Tcp(port)
+        a.login()
+        # A second connection while the first has the console: told and closed.
+        b = Tcp(port)
+        assert "the console is busy" in b.wait_closed()
+        s.wait_for("refused: busy")
+        a.close()
+        s.wait_for("logged out (closed by the peer)")
+        # Three failures in a row lock the console.
+        c = Tcp(port)
+        for _ in range(3):
+            c.recv_until("password: ")
+            c.send("wrong\r\n")
+        assert "locked for a while" in c.wait_closed()
+        s.wait_for("failed logins in a row: console locked")
+        d = Tcp(port)
+        assert "the console is locked" in d.wait_closed()
+        s.wait_for("refused: locked after failed logins")
+    udp.close()
+
+
+def _send_for(sock, data, seconds):
+    """Send as much of data as goes within seconds; the bytes sent."""
+    sock.setblocking(False)
+    sent, end = 0, time.monotonic() + seconds
+    while sent < len(data) and time.monotonic() < end:
+        try:
+            sent += sock.send(data[sent:sent + 65536])
+        except BlockingIOError:
+            time.sleep(0.05)
+        except OSError:
+            break
+    sock.setblocking(True)
+    return sent
+
+
+@pytest.mark.qemu
+@pytest.mark.boot
+def test_bad_input_leaves_it_running():
+    udp = Udp()
+    # A short idle limit, so the test also sees an idle session closed.
+    with qemu_session(udp, extra="netcon_idle=20") as s:
+        port = forwarded_port(s, 23)
+        s.wait_for("net: DHCP address")
+
+        # Binary garbage and a telnet option storm at the password prompt.
+        c = Tcp(port)
+        c.recv_until("password: ")
+        storm = b"".join(bytes([IAC, 251 + i % 4, i % 256]) for i in range(20000))
+        garbage = bytes(range(256)) * 64
+        _send_for(c.sock, storm + garbage + bytes([IAC, 250]) + b"x" * 5000 + bytes([IAC, 240]),
+                  20)
+        c.send("\r\n")
+        c.recv_until("login incorrect", timeout=120)
+        # A megabyte with no line end: taken and thrown away, then refused.
+        sent = _send_for(c.sock, b"A" * (1 << 20), 60)
+        assert sent == 1 << 20
+        c.send("\r\n")
+        c.recv_until("login incorrect", timeout=120)
+        c.close()
+
+        # Hundreds of connection attempts, and some left half-open.
+        idle = [Tcp(port) for _ in range(3)]
+        refused = 0
+        for _ in range(200):
+            try:
+                x = socket.create_connection(("127.0.0.1", port), timeout=5)
+                x.close()
+            except OSError:
+                refused += 1
+        for x in idle:
+            x.close()
+
+        # A peer that vanishes mid-session (a reset, no FIN).
+        v = Tcp(port)
+        v.login()
+        v.reset()
+        s.wait_for("logged out (reset by the peer)", timeout=90)
+
+        # Through all of it the console works: log in, stay idle, closed.
+        ok = Tcp(port)
+        ok.login()
+        s.wait_for("netcon: login from")
+        assert "idle too long" in ok.wait_closed(timeout=90)
+        s.wait_for("logged out (idle)")
+        udp.wait_for("logged out (idle)")
+    assert b"PANIC" not in s.out
+    udp.close()
