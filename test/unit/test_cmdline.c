@@ -64,6 +64,26 @@ static void test_all_options(void **state)
   assert_int_equal(cfg.crash, CRASH_STACK);
 }
 
+static void test_net_options(void **state)
+{
+  (void)state;
+  assert_int_equal(parse("loglvl=info"), 0);
+  assert_false(cfg.net);
+  assert_string_equal(cfg.netdev, "");
+  assert_int_equal(parse("net"), 0);
+  assert_true(cfg.net);
+  assert_string_equal(cfg.net_opts, "");
+  assert_int_equal(parse("net=dhcp netdev=00:03.0"), 0);
+  assert_true(cfg.net);
+  assert_string_equal(cfg.net_opts, "dhcp");
+  assert_string_equal(cfg.netdev, "00:03.0");
+  /* netdev= is checked when the NIC is probed; only its length here. */
+  assert_int_equal(parse("netdev= netdev=0123456789abcdef net=" 
+                         "0123456789012345678901234567890123456789012345678901234567890123"), 3);
+  assert_false(cfg.net);
+  assert_string_equal(cfg.netdev, "");
+}
+
 static void test_unknown_is_reported_not_fatal(void **state)
 {
   (void)state;
@@ -165,6 +185,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_all_options),
+    cmocka_unit_test(test_net_options),
     cmocka_unit_test(test_unknown_is_reported_not_fatal),
     cmocka_unit_test(test_bad_values),
     cmocka_unit_test(test_overlong_word),
