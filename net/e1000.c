@@ -11,7 +11,8 @@
  * Memory ordering: descriptors and buffers are write-back RAM the NIC
  * reads and writes by DMA (snooped: x86 keeps DMA coherent); the registers
  * are uncached MMIO.  x86 keeps stores in program order, WB and UC alike,
- * and loads in program order (SDM vol. 3, 9.2.2), so only the compiler
+ * and loads in program order (SDM vol. 3, "Memory Ordering in P6 and More
+ * Recent Processor Families"), so only the compiler
  * must be kept from reordering: a compiler barrier before the tail write
  * that hands descriptors to the NIC, and after reading a descriptor's DD
  * bit before reading the rest of it. */

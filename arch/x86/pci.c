@@ -26,12 +26,12 @@ static void write32(const struct pci_dev *d, uint16_t off, uint32_t v)
 
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off)
 {
-  return (uint16_t)(read32(d, off) >> (8 * (off & 2)));
+  return (uint16_t)(read32(d, off & ~3) >> (8 * (off & 2)));
 }
 
 uint8_t pci_read8(const struct pci_dev *d, uint16_t off)
 {
-  return (uint8_t)(read32(d, off) >> (8 * (off & 3)));
+  return (uint8_t)(read32(d, off & ~3) >> (8 * (off & 3)));
 }
 
 /* The command register is the low half of dword 4; the high half is the
@@ -68,17 +68,26 @@ static int hex_digit(char c)
 
 int pci_parse_name(const char *s, uint8_t *bus, uint8_t *dev, uint8_t *fn)
 {
-  int b1 = hex_digit(s[0]), b0 = hex_digit(s[1]);
-  if (b1 < 0 || b0 < 0 || s[2] != ':')
+  /* Exactly "hh:hh.d": checked character by character, so a short string
+   * stops at its NUL (which matches nothing below). */
+  static const char form[] = "xx:xx.d";
+  int v[7];
+
+  for (unsigned int i = 0; i < 7; i++) {
+    if (form[i] == 'x')
+      v[i] = hex_digit(s[i]);
+    else if (form[i] == 'd')
+      v[i] = s[i] >= '0' && s[i] <= '7' ? s[i] - '0' : -1;
+    else
+      v[i] = s[i] == form[i] ? 0 : -1;
+    if (v[i] < 0)
+      return -EINVAL;
+  }
+  if (s[7] || v[3] * 16 + v[4] > 31)
     return -EINVAL;
-  int d1 = hex_digit(s[3]), d0 = hex_digit(s[4]);
-  if (d1 < 0 || d0 < 0 || s[5] != '.' || s[6] < '0' || s[6] > '7' || s[7])
-    return -EINVAL;
-  if (d1 * 16 + d0 > 31)
-    return -EINVAL;
-  *bus = (uint8_t)(b1 * 16 + b0);
-  *dev = (uint8_t)(d1 * 16 + d0);
-  *fn = (uint8_t)(s[6] - '0');
+  *bus = (uint8_t)(v[0] * 16 + v[1]);
+  *dev = (uint8_t)(v[3] * 16 + v[4]);
+  *fn = (uint8_t)v[6];
   return 0;
 }
 

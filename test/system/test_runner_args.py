@@ -62,6 +62,15 @@ BAD_ARGS = [
     ("unknown-option", ["--frobnicate"], "--frobnicate"),
     ("newline-in-cmdline", ["--dom0", "{k},cmdline=a\nb"], "control character"),
     ("module-string-too-long", ["--dom0", "{k},cmdline=" + "x" * 300], "at most"),
+    ("net-fwd-without-net", ["--net-fwd", "23"], "--net-fwd needs --net"),
+    ("net-mac-without-net", ["--net-mac", "52:54:00:00:00:01"], "--net-mac needs --net"),
+    ("net-fwd-zero", ["--net", "--net-fwd", "0"], "--net-fwd"),
+    ("net-fwd-too-big", ["--net", "--net-fwd", "65536"], "--net-fwd"),
+    ("net-fwd-word", ["--net", "--net-fwd", "telnet"], "not an integer"),
+    ("net-fwd-twice", ["--net", "--net-fwd", "23", "--net-fwd", "23"], "given twice"),
+    ("net-mac-short", ["--net", "--net-mac", "52:54:00:00:01"], "not a MAC address"),
+    ("net-mac-multicast", ["--net", "--net-mac", "01:00:5e:00:00:01"], "multicast"),
+    ("net-mac-zero", ["--net", "--net-mac", "00:00:00:00:00:00"], "zero"),
 ]
 
 
@@ -272,3 +281,39 @@ def test_domus_alone_and_memory_by_need(hvrun, guest_files, hv_elf, tmp_path):
     run = hvrun("--dry-run", "--workdir", tmp_path / "wd2", "--mem", "256",
                 "--domu", guest_files.kernel + ",mem=300")
     assert run.status == 2 and "the machine has 256 MiB" in run.stderr
+
+
+def test_net_dry_run(hvrun, hv_elf, tmp_path):
+    """--net gives QEMU an e1000 on slirp without an option ROM, and Bochs
+    an e1000 line with a slirp.conf; each --net-fwd gets a free loopback
+    port and one exact stderr line."""
+    if not os.path.exists(hv_elf):
+        pytest.fail("%s missing: run make" % hv_elf)
+    import re
+    for emu in ("qemu", "bochs"):
+        wd = tmp_path / emu
+        run = hvrun("--dry-run", "--workdir", wd, "--emulator", emu, "--net",
+                    "--net-fwd", "23", "--net-fwd", "8080", "--net-mac", "02:00:00:AB:CD:EF")
+        assert run.status == 0, run
+        fwd = re.findall(r"^hvrun: tcp 127\.0\.0\.1:(\d+) -> guest port (\d+)$",
+                         run.stderr, re.M)
+        assert [g for _, g in fwd] == ["23", "8080"], run.stderr
+        hosts = [int(h) for h, _ in fwd]
+        assert len(set(hosts)) == 2 and all(0 < h < 65536 for h in hosts)
+        if emu == "qemu":
+            assert "-net none" not in run.serial
+            assert ("-netdev user,id=n0,hostfwd=tcp:127.0.0.1:%d-:23,"
+                    "hostfwd=tcp:127.0.0.1:%d-:8080" % tuple(hosts)) in run.serial
+            assert "-device e1000,netdev=n0,mac=02:00:00:ab:cd:ef,romfile=" in run.serial
+        else:
+            rc = (wd / "bochsrc").read_text()
+            assert 'e1000: enabled=1, mac=02:00:00:ab:cd:ef, ethmod=slirp, script="%s"' \
+                % (wd / "slirp.conf") in rc
+            conf = (wd / "slirp.conf").read_text().splitlines()
+            assert conf[0] == "# slirp config"
+            assert conf[1:] == ["hostfwd = tcp:127.0.0.1:%d-:23" % hosts[0],
+                                "hostfwd = tcp:127.0.0.1:%d-:8080" % hosts[1]]
+    # Without --net: no NIC at all.
+    run = hvrun("--dry-run", "--workdir", tmp_path / "none", "--emulator", "qemu")
+    assert run.status == 0 and "-net none" in run.serial, run
+    assert "hvrun: tcp" not in run.stderr

@@ -64,6 +64,26 @@ static void test_all_options(void **state)
   assert_int_equal(cfg.crash, CRASH_STACK);
 }
 
+static void test_net_options(void **state)
+{
+  (void)state;
+  assert_int_equal(parse("loglvl=info"), 0);
+  assert_false(cfg.net.on);
+  assert_string_equal(cfg.net.dev, "");
+  assert_int_equal(parse("net=dhcp netdev=00:03.0 netconsole=10.0.2.2:6666 netcon=23"), 0);
+  assert_true(cfg.net.on && cfg.net.dhcp);
+  assert_string_equal(cfg.net.dev, "00:03.0");
+  assert_int_equal(cfg.net.udp_port, 6666);
+  assert_int_equal(cfg.net.tcp_port, 23);
+  /* Each bad one is reported and leaves the defaults (net/net_config.c
+   * has the details; test_net.c tests them). */
+  assert_int_equal(parse("net netdev= netdev=0123456789abcdef net=10.0.2.15 netcon=0"), 5);
+  assert_false(cfg.net.on);
+  assert_string_equal(cfg.net.dev, "");
+  assert_int_equal(cfg.net.tcp_port, 0);
+  assert_true(shim_log_contains("bad value for option 'net': '(none)'"));
+}
+
 static void test_unknown_is_reported_not_fatal(void **state)
 {
   (void)state;
@@ -165,6 +185,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_all_options),
+    cmocka_unit_test(test_net_options),
     cmocka_unit_test(test_unknown_is_reported_not_fatal),
     cmocka_unit_test(test_bad_values),
     cmocka_unit_test(test_overlong_word),

@@ -5,6 +5,8 @@
 
 #include <arch/arch.h>
 #include <hv/console.h>
+#include <hv/net.h>
+#include "../../net/net_priv.h"
 
 /* ---- fakes of the arch side ---- */
 static char sent[256 * 1024]; /* everything the "devices" were given */
@@ -65,6 +67,35 @@ static void test_line_format(void **state)
   assert_int_equal(nsent, strlen(want));
   assert_memory_equal(sent, want, strlen(want));
   assert_int_equal(irq_depth, 0);
+}
+
+/* The network console gets the devices' stream, byte for byte, once it
+ * is enabled; a stalled network peer never holds up the devices. */
+static void test_network_copy_is_the_device_stream(void **state)
+{
+  (void)state;
+  struct net_reader r;
+  char got[4096];
+  uint64_t dropped;
+  pr_info("before the network");
+  net_out_enabled = true;
+  net_out_attach(&r);
+  size_t from = nsent;
+  pr_info("one %d", 1);
+  pr_warn("two");
+  printk(LOG_DEBUG, "not on the devices, not on the network");
+  size_t n = net_out_read(&r, got, sizeof(got), &dropped);
+  assert_int_equal(dropped, 0);
+  assert_int_equal(n, nsent - from);
+  assert_memory_equal(got, sent + from, n);
+  /* Nobody reads the network's copy: the devices still get every line. */
+  for (int i = 0; i < 300; i++)
+    pr_info("%04d %0100d", i, 0);
+  console_flush();
+  assert_true(sent_contains("0299 0000"));
+  net_out_read(&r, got, 1, &dropped);
+  assert_true(dropped > 0);
+  net_out_enabled = false;
 }
 
 static void test_loglvl_filters_console_not_ring(void **state)
@@ -167,6 +198,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(test_line_format, setup),
+    cmocka_unit_test_setup(test_network_copy_is_the_device_stream, setup),
     cmocka_unit_test_setup(test_loglvl_filters_console_not_ring, setup),
     cmocka_unit_test_setup(test_log_ring_wraps_and_keeps_newest, setup),
     cmocka_unit_test_setup(test_full_queue_loses_nothing, setup),

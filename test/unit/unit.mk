@@ -7,7 +7,8 @@
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
 # RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen pwhash net
+UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
+	pwhash net pci e1000
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -30,8 +31,12 @@ UNIT_SRCS_screen := arch/x86/screen.c
 UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
+# The PCI module over a fake configuration space (the test is pci_io.c).
+UNIT_SRCS_pci := arch/x86/pci.c
+# The e1000 driver over a fake register file and the real frame allocator.
+UNIT_SRCS_e1000 := net/e1000.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
-UNIT_SRCS_console := hv/console.c sched/lock.c
+UNIT_SRCS_console := hv/console.c sched/lock.c net/net_out.c
 UNIT_SHIM_console := test/unit/fake_ram.c
 
 UNIT_CC := gcc
