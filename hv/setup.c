@@ -133,6 +133,9 @@ static void print_domain_exit(const struct domain *d)
            d->con_dropped);
 }
 
+/* How long the network peers get to receive the last words. */
+#define NET_FLUSH_NS 500000000ULL
+
 /* noreboot: nothing is left to run, but the consoles (the network's too)
  * keep being served by their timers. */
 static __noreturn void stay_up(void)
@@ -199,10 +202,12 @@ __noreturn void hv_start(struct boot_info *bi)
   console_mux_stop();
   if (hv_config.reboot) {
     printk(LOG_ALWAYS, "mica: reboot");
+    net_flush(NET_FLUSH_NS);
     console_flush();
     arch_reboot();
   }
   printk(LOG_ALWAYS, "mica: power off");
+  net_flush(NET_FLUSH_NS);
   console_flush();
   arch_power_off();
 }

@@ -6,6 +6,7 @@
 #include <hv/errno.h>
 #include <hv/nic.h>
 #include <hv/printk.h>
+#include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/timer.h>
 #include "lwip/dhcp.h"
@@ -135,6 +136,19 @@ void net_poll(void)
   sys_check_timeouts();
   netconsole_poll();
   netcon_poll();
+}
+
+void net_flush(uint64_t max_ns)
+{
+  if (!running)
+    return;
+  hv_lock_take(); /* the one CPU left, but lwIP's rule is kept */
+  uint64_t end = timer_now() + max_ns;
+  do
+    net_poll();
+  while (timer_now() < end && (net_busy() || netcon_unacked()));
+  netcon_stop();
+  hv_lock_drop();
 }
 
 bool net_busy(void) { return running && (netconsole_busy() || netcon_busy()); }

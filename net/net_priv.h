@@ -57,5 +57,9 @@ void netcon_start(const struct net_config *cfg);
 void netcon_poll(void);
 bool netcon_busy(void);
 int netcon_getc(void);
+/* Whether the session has sent bytes its peer has not acknowledged. */
+bool netcon_unacked(void);
+/* End the session and stop listening (power-off, reboot). */
+void netcon_stop(void);
 
 #endif

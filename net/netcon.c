@@ -388,6 +388,21 @@ bool netcon_busy(void)
          (state == LIVE && (net_out_pending(&reader) || held || in_off < in_len));
 }
 
+bool netcon_unacked(void) { return sess && tcp_sndqueuelen(sess); }
+
+void netcon_stop(void)
+{
+  if (state != IDLE) {
+    if (sess)
+      say(sess, "\r\nmica: the machine is going down.\r\n");
+    end_session("the machine is going down");
+  }
+  if (listener) {
+    tcp_close(listener);
+    listener = NULL;
+  }
+}
+
 int netcon_getc(void)
 {
   if (state != LIVE || closing)

@@ -45,6 +45,11 @@ void net_start(const struct net_config *cfg);
  * hv_lock; cheap when there is nothing to do. */
 void net_poll(void);
 
+/* The machine is going down: send what the peers have not had yet, for
+ * at most max_ns, then close the TCP session.  Called without hv_lock,
+ * when no other CPU runs hypervisor code. */
+void net_flush(uint64_t max_ns);
+
 /* Whether output waits for the network (the caller polls sooner). */
 bool net_busy(void);
 

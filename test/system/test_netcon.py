@@ -159,3 +159,40 @@ def test_bad_input_leaves_it_running():
         udp.wait_for("logged out (idle)")
     assert b"PANIC" not in s.out
     udp.close()
+
+
+@pytest.mark.bochs
+@pytest.mark.boot
+def test_bochs_type_into_domains_over_tcp():
+    """The same console as the serial line, over TCP: input to the domain
+    with the focus, three Ctrl-A to move it, every domain's output."""
+    from conftest import REPO
+    console = f"{REPO}/build/guests/console.elf"
+    udp = Udp()
+    # Bochs runs idle time at full speed (clock: sync=none): no idle limit.
+    cmdline = f"net=dhcp {udp.option()} netcon=23 {pw_option()} netcon_idle=0"
+    with Session(["--emulator", "bochs", "--net", "--net-fwd", "23", "--hv-cmdline", cmdline,
+                  "--dom0", console + ",cmdline=mode=read lines=2",
+                  "--domu", console + ",cmdline=echo=1 broken=1"], timeout=300) as s:
+        port = forwarded_port(s, 23)
+        s.wait_for("console: dom0 reading line 1", timeout=120)
+        s.wait_for("net: DHCP address", timeout=120)
+        c = Tcp(port)
+        c.login()
+        c.send("hi dom0\r")
+        s.wait_for("console: dom0 got 68 69 20 64 6f 6d 30")
+        c.recv_until("console: dom0 got 68 69 20 64 6f 6d 30")
+        c.send(b"\x01\x01\x01")
+        s.wait_for("mica: console input goes to domu1")
+        c.recv_until("mica: console input goes to domu1")
+        c.send(b"a\x01b\r")
+        s.wait_for("console: got 61 01 62")
+        c.recv_until("console: got 61 01 62")
+        s.wait_for("mica: console input goes to dom0")
+        c.send("bye\r\n")  # telnet's CR LF is one CR for the guest
+        s.wait_for("console: dom0 got 62 79 65")
+        c.recv_until("console: dom0 got 62 79 65")
+        s.wait_for("mica: power off", timeout=120)
+        assert s.finish() == 0
+    udp.wait_for("console: dom0 got 62 79 65", timeout=10)
+    udp.close()
