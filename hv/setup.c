@@ -141,6 +141,8 @@ __noreturn void hv_start(struct boot_info *bi)
   if (arch_console_select(cmdline_console(&hv_config, screen)))
     pr_err("cmdline: unknown device in console=%s", hv_config.console);
   console_loglvl = hv_config.loglvl;
+  console_timestamps = hv_config.timestamps;
+  console_focus_raw = hv_config.focus_raw;
 
   printk(LOG_ALWAYS, "mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
           MICA_XEN_INTERFACE);

@@ -28,7 +28,7 @@ UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
-UNIT_SRCS_console := hv/console.c sched/lock.c
+UNIT_SRCS_console := hv/console.c hv/domain_console.c sched/lock.c
 UNIT_SHIM_console := test/unit/fake_ram.c
 
 UNIT_CC := gcc
