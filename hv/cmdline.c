@@ -146,7 +146,8 @@ static int apply(struct hv_config *cfg, const char *key, const char *val)
     }
     if (parse_timestamps(val, &cfg->timestamps)) {
       pr_err("cmdline: bad value for option 'console_timestamps': '%s' (none, date, datems, "
-             "boot or raw); keeping %s", val, cfg->timestamps == CONSOLE_TS_BOOT ? "boot" : "the earlier value");
+             "boot or raw); keeping %s",
+             val, cfg->timestamps == CONSOLE_TS_BOOT ? "boot" : "the earlier value");
       return 1;
     }
     return 0;
