@@ -8,6 +8,8 @@ void cmdline_defaults(struct hv_config *cfg)
   memset(cfg, 0, sizeof(*cfg));
   strlcpy(cfg->console, "com1", sizeof(cfg->console));
   cfg->loglvl = LOG_INFO;
+  cfg->timestamps = CONSOLE_TS_BOOT;
+  cfg->focus_raw = true;
   cfg->mem_limit = 0;
   cfg->noreboot = false;
   cfg->reboot = false;
@@ -103,6 +105,19 @@ static int parse_crash(const char *v, enum debug_crash *out)
   return -EINVAL;
 }
 
+/* console_timestamps=: Xen's names, in enum console_ts's order. */
+static int parse_timestamps(const char *v, enum console_ts *out)
+{
+  static const char *const names[] = { "none", "date", "datems", "boot", "raw" };
+  for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+    if (!strcmp(v, names[i])) {
+      *out = (enum console_ts)i;
+      return 0;
+    }
+  }
+  return -EINVAL;
+}
+
 /* Apply one option; key and value are NUL-terminated (value NULL: none). */
 static int apply(struct hv_config *cfg, const char *key, const char *val)
 {
@@ -122,6 +137,29 @@ static int apply(struct hv_config *cfg, const char *key, const char *val)
   if (!strcmp(key, "loglvl")) {
     if (!val || parse_loglvl(val, &cfg->loglvl))
       goto bad;
+    return 0;
+  }
+  if (!strcmp(key, "console_timestamps")) {
+    /* The word alone means date, as in Xen (its old boolean form). */
+    if (!val) {
+      cfg->timestamps = CONSOLE_TS_DATE;
+      return 0;
+    }
+    if (parse_timestamps(val, &cfg->timestamps)) {
+      pr_err("cmdline: bad value for option 'console_timestamps': '%s' (none, date, datems, "
+             "boot or raw); keeping %s",
+             val, cfg->timestamps == CONSOLE_TS_BOOT ? "boot" : "the earlier value");
+      return 1;
+    }
+    return 0;
+  }
+  if (!strcmp(key, "console_focus")) {
+    if (!val || (strcmp(val, "raw") && strcmp(val, "prefixed"))) {
+      pr_err("cmdline: bad value for option 'console_focus': '%s' (raw or prefixed); keeping %s",
+             val ? val : "(none)", cfg->focus_raw ? "raw" : "prefixed");
+      return 1;
+    }
+    cfg->focus_raw = val[0] == 'r';
     return 0;
   }
   if (!strcmp(key, "mem")) {

@@ -8,7 +8,20 @@
  * drained from printk, the timer interrupt and the idle loop; when it is
  * full printk waits, so nothing is ever dropped.  The timer interrupt of
  * any CPU drains it, so it has a lock of its own (not hv_lock, which
- * interrupt handlers never take), held with interrupts off. */
+ * interrupt handlers never take), held with interrupts off.
+ *
+ * What goes where (one formatted stream feeds every device, so a device
+ * added later, such as a network console, sees what the serial line sees):
+ *   hypervisor line     log ring and devices: timestamp, text
+ *   guest line          log ring always: timestamp, "(name) ", text made
+ *                       plain (control bytes but TAB become '?'); the
+ *                       devices get the same unless the guest has the input
+ *                       focus (console_focus=raw)
+ *   focused guest       devices only, raw as it wrote them (console_put_raw),
+ *                       as a terminal on its console would show them
+ * The log ring therefore holds whole, attributable lines only; only the
+ * devices can be in the middle of a line (line_owner's raw output), and
+ * any other line there first ends it. */
 #include <arch/arch.h>
 #include <hv/console.h>
 #include <hv/net.h>
@@ -18,6 +31,9 @@
 static struct spinlock console_lock = SPINLOCK_INIT;
 
 enum log_level console_loglvl = LOG_INFO;
+/* Today's format by default: the system tests and hvrun tell a raw
+ * focused guest's lines from the hypervisor's by it (README). */
+enum console_ts console_timestamps = CONSOLE_TS_BOOT;
 
 static char log_ring[CONSOLE_LOG_SIZE];
 static uint64_t log_total; /* bytes ever logged; ring index = total % size */
@@ -97,43 +113,99 @@ uint64_t console_log_total(void) { return log_total; }
 
 size_t console_tx_queued(void) { return (size_t)(tx_head - tx_tail); }
 
-static const void *line_owner; /* whose line is unfinished on the devices */
-
-/* End the unfinished line, if any; console_lock held. */
-static void end_line_locked(void)
+/* 1970-01-01 + days -> year, month (1..12), day (1..31) in the proleptic
+ * Gregorian calendar: count 400-year eras of 146097 days from 0000-03-01,
+ * so that the leap day is the last day of a year. */
+static void civil_from_days(int64_t days, int64_t *y, unsigned int *m, unsigned int *d)
 {
-  if (!line_owner)
-    return;
-  log_put("\n", 1);
-  tx_put("\r\n", 2);
-  line_owner = NULL;
+  days += 719468; /* days from 0000-03-01 to 1970-01-01 */
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  unsigned int doe = (unsigned int)(days - era * 146097);                   /* 0..146096 */
+  unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+  unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* 0..365 */
+  unsigned int mp = (5 * doy + 2) / 153;                                    /* 0 = March */
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* "[seconds.micros] ", the start of every line. */
+/* "[YYYY-MM-DD HH:MM:SS] " (with_ms: ".mmm" before the ']') for the wall
+ * clock now; 0 (nothing written) when there is none. */
+static int date_stamp(char *buf, size_t size, uint64_t ns, bool with_ms)
+{
+  uint64_t wall_sec;
+  uint32_t wall_nsec;
+  arch_wallclock(&wall_sec, &wall_nsec);
+  if (!wall_sec)
+    return 0;
+  uint64_t t = wall_nsec + ns;
+  uint64_t sec = wall_sec + t / 1000000000ULL;
+  unsigned int s = (unsigned int)(sec % 86400), mon, day;
+  int64_t year;
+  civil_from_days((int64_t)(sec / 86400), &year, &mon, &day);
+  int n = snprintf(buf, size, "[%04lld-%02u-%02u %02u:%02u:%02u", (long long)year, mon, day,
+                   s / 3600, s / 60 % 60, s % 60);
+  if (with_ms)
+    n += snprintf(buf + n, size - (size_t)n, ".%03u",
+                  (unsigned int)(t % 1000000000ULL / 1000000));
+  return n + snprintf(buf + n, size - (size_t)n, "] ");
+}
+
+/* The start of a line as console_timestamps asks (Xen's formats), with
+ * the blank after it; nothing for none.  buf holds at least 64 bytes.
+ * Returns the length. */
 static int timestamp(char *buf, size_t size)
 {
   uint64_t ns = arch_now_ns();
+  int n;
+
+  buf[0] = '\0';
+  switch (console_timestamps) {
+  case CONSOLE_TS_NONE:
+    return 0;
+  case CONSOLE_TS_DATE:
+  case CONSOLE_TS_DATEMS:
+    /* Without a wall clock (the RTC was unreadable, or is not read yet:
+     * the first lines of a boot) seconds since boot, as Xen does. */
+    n = date_stamp(buf, size, ns, console_timestamps == CONSOLE_TS_DATEMS);
+    if (n)
+      return n;
+    break;
+  case CONSOLE_TS_RAW:
+    /* Xen's raw stamp is get_cycles(), on x86 the TSC as it is (not since
+     * boot), in 16 hex digits: ours is the same counter. */
+    return snprintf(buf, size, "[%016llx] ", (unsigned long long)arch_cycles());
+  case CONSOLE_TS_BOOT:
+    break;
+  }
   return snprintf(buf, size, "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000ULL),
                   (unsigned long long)(ns % 1000000000ULL / 1000));
 }
 
-void console_put_partial(const void *owner, const char *prefix, const char *s, size_t n)
+static const void *line_owner; /* whose raw line is unfinished on the devices */
+
+/* End the unfinished raw line on the devices, if any; console_lock held.
+ * The log ring never has one: it takes whole lines only. */
+static void end_line_locked(void)
 {
-  char head[64];
-  int h;
+  if (!line_owner)
+    return;
+  tx_put("\r\n", 2);
+  line_owner = NULL;
+}
+
+void console_put_raw(const void *owner, const char *s, size_t n)
+{
+  if (!n)
+    return;
   unsigned long flags = arch_irq_save();
   spin_lock(&console_lock);
-  if (line_owner != owner) {
-    end_line_locked();
-    h = timestamp(head, sizeof(head));
-    h += snprintf(head + h, sizeof(head) - (size_t)h, "%s", prefix);
-    h = MIN(h, (int)sizeof(head) - 1);
-    log_put(head, (size_t)h);
-    tx_put(head, (size_t)h);
-    line_owner = owner;
-  }
-  log_put(s, n);
+  if (line_owner != owner)
+    end_line_locked(); /* another guest's raw line (the focus moved) */
   tx_put(s, n);
+  /* A line end leaves the devices at the start of a line: nothing needs
+   * ending before the next line of someone else. */
+  line_owner = s[n - 1] == '\n' ? NULL : owner;
   kick_locked();
   spin_unlock(&console_lock);
   arch_irq_restore(flags);
@@ -153,28 +225,52 @@ void console_end_line(const void *owner)
 
 bool console_line_is(const void *owner) { return line_owner == owner; }
 
-/* Write one line: timestamp, text, CR LF (serial terminals want CR). */
-void vprintk(enum log_level lvl, const char *fmt, va_list ap)
+/* Put one whole line (len bytes, no line end) into the log ring and, with
+ * `devices`, onto the devices, ending a raw line there first.  The log
+ * gets "\n", the devices "\r\n" (serial terminals want CR). */
+static void put_line(const char *line, size_t len, bool devices)
 {
-  char line[512];
-  int n = timestamp(line, sizeof(line));
-  int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-  size_t len = (size_t)n + MIN((size_t)m, sizeof(line) - n - 1);
-  while (len > (size_t)n && line[len - 1] == '\n')
-    len--; /* we add the line end ourselves */
-
   unsigned long flags = arch_irq_save(); /* one line stays in one piece */
   spin_lock(&console_lock);
-  end_line_locked(); /* a guest's unfinished line ends first */
   log_put(line, len);
   log_put("\n", 1);
-  if (lvl <= console_loglvl || in_panic) {
+  if (devices) {
+    end_line_locked(); /* a guest's unfinished raw line ends first */
     tx_put(line, len);
     tx_put("\r\n", 2);
     kick_locked();
   }
   spin_unlock(&console_lock);
   arch_irq_restore(flags);
+}
+
+void console_guest_line(const char *name, const char *text, size_t n, bool devices)
+{
+  char line[CONSOLE_LINE_MAX];
+  int h = timestamp(line, sizeof(line));
+  h += snprintf(line + h, sizeof(line) - (size_t)h, "(%s) ", name);
+  size_t len = MIN((size_t)h, sizeof(line) - 1);
+  /* A prefixed line is a log line: no byte of it may move the cursor or
+   * restyle the terminal, or an unfocused guest could draw over the one
+   * being typed to, or pass for the hypervisor after a CR. */
+  for (size_t i = 0; i < n && len < sizeof(line); i++) {
+    unsigned char c = (unsigned char)text[i];
+    line[len++] = c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+  }
+  put_line(line, len, devices);
+}
+
+/* Write one line: timestamp, text. */
+void vprintk(enum log_level lvl, const char *fmt, va_list ap)
+{
+  char line[CONSOLE_LINE_MAX];
+  int n = timestamp(line, sizeof(line));
+  int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+  size_t len = (size_t)n + MIN((size_t)m, sizeof(line) - n - 1);
+  while (len > (size_t)n && line[len - 1] == '\n')
+    len--; /* we add the line end ourselves */
+  /* A message the devices do not show leaves a guest's raw line alone. */
+  put_line(line, len, lvl <= console_loglvl || in_panic);
 }
 
 void printk(enum log_level lvl, const char *fmt, ...)

@@ -6,7 +6,10 @@
  * dom0 reads its input with CONSOLEIO_read and hears of it by VIRQ_CONSOLE
  * (both from the ring here); a domU gets it in its console ring.  A byte is
  * only read from the UART when the focused domain has room for it, so
- * nothing typed is lost: a domain that does not read holds the line. */
+ * nothing typed is lost: a domain that does not read holds the line.
+ *
+ * The focused domain's output goes to the devices raw (hv/domain.c), as
+ * `xl console` shows a guest's console under Xen. */
 #include <arch/arch.h>
 #include <hv/console.h>
 #include <hv/domain.h>
@@ -20,6 +23,8 @@
 #define POLL_BUSY_NS 1000000ULL  /* 1 ms while output waits (16 bytes ~ 1.4 ms) */
 #define POLL_IDLE_NS 10000000ULL /* 10 ms otherwise: typing speed */
 #define RX_SIZE 1024             /* dom0's input ring, read by CONSOLEIO_read */
+
+bool console_focus_raw = true;
 
 static struct timer poll_timer;
 static domid_t focus;

@@ -126,8 +126,7 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
   if (d->state != DOMAIN_RUNNING)
     return false;
   console_ring_stop(d); /* what it wrote before it stopped is printed */
-  if (d->con_len || console_line_is(d))
-    domain_console_putc(d, '\n'); /* end a partial line */
+  domain_console_end(d); /* a partial last line ends */
   d->state = state;
   /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's
    * domain_shutdown). */
@@ -257,68 +256,4 @@ const char *domain_exit_reason(const struct domain *d)
   if (d->state == DOMAIN_DYING)
     return "destroyed";
   return d->state == DOMAIN_CRASHED ? "crashed" : reason_name(d->shutdown_reason);
-}
-
-/* con_buf's bytes went out as part of the unfinished line: keep them in
- * con_shown (as much as fits) to show again after a cut. */
-static void remember_shown(struct domain *d)
-{
-  unsigned int n = MIN(d->con_len, (unsigned int)sizeof(d->con_shown) - d->con_shown_len);
-  memcpy(d->con_shown + d->con_shown_len, d->con_buf, n);
-  d->con_shown_len += n;
-}
-
-void domain_console_putc(struct domain *d, char c)
-{
-  /* Printable text passes, and what a terminal needs for line editing
-   * (BEL, BS, TAB, CR, ESC); other bytes become '?'.  A line ends at '\n'
-   * or when the buffer is full. */
-  if (c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\a' && c != 0x1b &&
-      (c < 0x20 || c > 0x7e))
-    c = '?';
-  if (c != '\n')
-    d->con_buf[d->con_len++] = c;
-  if (c != '\n' && d->con_len < sizeof(d->con_buf) - 1)
-    return;
-  if (c == '\n' && d->con_len && d->con_buf[d->con_len - 1] == '\r')
-    d->con_len--; /* CR LF: the console adds its own */
-  if (console_line_is(d)) { /* its unfinished line is on the serial line */
-    if (d->con_len)
-      console_put_partial(d, "", d->con_buf, d->con_len);
-    remember_shown(d);
-    if (c == '\n')
-      console_end_line(d);
-  } else {
-    d->con_buf[d->con_len] = '\0';
-    printk(LOG_ALWAYS, "(%s) %s", d->name, d->con_buf);
-  }
-  d->con_len = 0;
-  if (c == '\n' || !console_line_is(d))
-    d->con_shown_len = 0; /* the line is over, or went out whole */
-}
-
-void domain_console_show_partial(struct domain *d)
-{
-  char prefix[DOMAIN_NAME_MAX + 4];
-  /* Other output cut the line it had begun: that part is shown again. */
-  bool cut = d->con_shown_len && !console_line_is(d);
-  if ((!d->con_len && !cut) || !console_mux_has_focus(d))
-    return; /* the common case after each write: nothing held back */
-  snprintf(prefix, sizeof(prefix), "(%s) ", d->name);
-  if (cut)
-    console_put_partial(d, prefix, d->con_shown, d->con_shown_len);
-  if (!d->con_len)
-    return;
-  console_put_partial(d, prefix, d->con_buf, d->con_len);
-  remember_shown(d);
-  d->con_len = 0;
-}
-
-void domain_console_write(struct domain *d, const char *buf, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    domain_console_putc(d, buf[i]);
-  /* The domain with the input focus has its unfinished line shown now: a
-   * shell's prompt has no line end. */
-  domain_console_show_partial(d);
 }

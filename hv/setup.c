@@ -161,6 +161,8 @@ __noreturn void hv_start(struct boot_info *bi)
   if (arch_console_select(cmdline_console(&hv_config, screen)))
     pr_err("cmdline: unknown device in console=%s", hv_config.console);
   console_loglvl = hv_config.loglvl;
+  console_timestamps = hv_config.timestamps;
+  console_focus_raw = hv_config.focus_raw;
   /* The network console gets the log from here on, to send once it is up. */
   net_out_enabled = hv_config.net.on && (hv_config.net.udp_port || hv_config.net.tcp_port);
 

@@ -58,6 +58,7 @@ void arch_platform_init(const struct boot_info *bi)
 }
 
 uint64_t arch_cycles_since_boot(void) { return rdtsc() - boot_tsc; }
+uint64_t arch_cycles(void) { return rdtsc(); }
 
 void arch_idle(void) { safe_halt(); }
 

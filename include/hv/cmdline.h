@@ -2,6 +2,7 @@
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
 
+#include <hv/console.h>
 #include <hv/net.h>
 #include <hv/printk.h>
 
@@ -22,6 +23,8 @@ struct hv_config {
   char console[CMDLINE_CONSOLE_MAX]; /* console=com1,com2,e9,vga,none */
   bool console_given;                /* console= was on the command line */
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
+  enum console_ts timestamps;        /* console_timestamps=none|date|datems|boot|raw */
+  bool focus_raw;                    /* console_focus=raw|prefixed */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
   bool reboot;                       /* reboot: reboot (not power off) when it ends */

@@ -9,9 +9,21 @@ struct domain;
 
 #define CONSOLE_LOG_SIZE (64 * 1024)
 #define CONSOLE_TX_SIZE (32 * 1024)
+#define CONSOLE_LINE_MAX 512 /* one line with its timestamp; longer is cut */
 
 /* Messages at or below this level reach the console devices. */
 extern enum log_level console_loglvl;
+
+/* How each line starts (console_timestamps=, Xen's values).  Guests' raw
+ * output (console_put_raw) has none. */
+enum console_ts {
+  CONSOLE_TS_NONE,   /* nothing */
+  CONSOLE_TS_DATE,   /* "[YYYY-MM-DD HH:MM:SS] " from the RTC's wall clock */
+  CONSOLE_TS_DATEMS, /* "[YYYY-MM-DD HH:MM:SS.mmm] " */
+  CONSOLE_TS_BOOT,   /* "[SSSSS.uuuuuu] " since boot (the default) */
+  CONSOLE_TS_RAW,    /* "[XXXXXXXXXXXXXXXX] " the TSC in hex, as Xen prints */
+};
+extern enum console_ts console_timestamps;
 
 /* Send queued bytes that the devices can take now; never waits. */
 void console_kick(void);
@@ -26,14 +38,20 @@ uint64_t console_log_total(void);
 /* Bytes waiting in the queue to the console devices. */
 size_t console_tx_queued(void);
 
-/* An unfinished line, for a guest whose shell prompt must show before its
- * line ends.  console_put_partial writes n bytes of owner's line: when
- * the serial line is not already in the middle of owner's line, it first
- * starts a new one with a timestamp and `prefix`.  Any other output ends
- * the unfinished line first (printk starts on a fresh line), so lines
- * never mix.  console_end_line ends owner's line if it is unfinished. */
-void console_put_partial(const void *owner, const char *prefix, const char *s, size_t n);
+/* A guest's output as it wrote it (the guest with the input focus):
+ * n bytes go to the devices only, with no timestamp or prefix and no line
+ * end added.  An unfinished line of another owner is ended first; one of
+ * owner's ends when its bytes end with '\n', or when any other line comes
+ * (printk starts on a fresh line).  The caller filters the bytes. */
+void console_put_raw(const void *owner, const char *s, size_t n);
+/* One whole line of a guest's output (n bytes, no line end): into the log
+ * ring as "<timestamp>(name) text", and onto the devices too when
+ * `devices` (a guest without the focus; the focused one's went out raw).
+ * Control bytes but TAB become '?' in it. */
+void console_guest_line(const char *name, const char *text, size_t n, bool devices);
+/* End owner's unfinished raw line on the devices, if it has one. */
 void console_end_line(const void *owner);
+/* Whether owner's raw line is unfinished on the devices. */
 bool console_line_is(const void *owner);
 
 /* ---- The backend's side of a console ring page (hv/xencons.c) ----
@@ -66,6 +84,10 @@ void console_ring_stop(struct domain *d);
 void console_ring_free(struct domain *d);
 
 /* ---- Serial input and the focus (hv/console_mux.c) ---- */
+/* console_focus=raw (true, the default): the domain with the focus has
+ * its output on the devices as it wrote it; prefixed (false): as a
+ * line with its name like any other domain's, for a log nobody types in. */
+extern bool console_focus_raw;
 /* Give the focus to the first domain that takes input and start polling
  * the serial line (after the domains are built). */
 void console_mux_start(void);

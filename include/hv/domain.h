@@ -107,13 +107,12 @@ struct domain {
   uint64_t cap_period_start; /* the cap's accounting period */
   uint64_t cap_used_ns;      /* CPU time used in it */
   struct grant_table *grant; /* hv/grant_table.c; NULL once the domain ended */
-  /* Console output collected until a newline (CONSOLEIO_write, port 0xE9). */
+  /* Console output (CONSOLEIO_write, port 0xE9, the ring) collected until
+   * a newline, for the log ring's line.  The first con_shown_len bytes
+   * went to the devices raw (it had the focus): they are shown again when
+   * other output cut that line. */
   char con_buf[128];
   unsigned int con_len;
-  /* What of its unfinished line is already on the serial line (a prompt
-   * shown while it had the focus): shown again when the focus comes back
-   * after other output cut the line. */
-  char con_shown[128];
   unsigned int con_shown_len;
   unsigned long io_dropped; /* port writes dropped */
   uint64_t con_tokens;      /* console_io rate limit for domUs: bytes allowed now */
@@ -173,16 +172,20 @@ void domain_destroy(struct domain *d);
 /* "running", "crashed", "destroyed", or the shutdown reason ("poweroff",
  * "reboot", ...). */
 const char *domain_exit_reason(const struct domain *d);
-/* One character of the domain's console output (line buffered, printed
- * with the domain's name in front). */
+/* A domain's console output (hv/domain.c).  Bytes a terminal could
+ * misread become '?' (console_filter).  The domain with the input focus
+ * (console_focus=raw) has its bytes on the devices as it wrote them, at
+ * once; every domain's output goes to the log ring line by line as
+ * "(name) text", and an unfocused domain's lines go to the devices so too
+ * (hv/console.c says what goes where).  putc is write of one byte. */
 void domain_console_putc(struct domain *d, char c);
-/* n characters of its output; for the domain with the input focus the
- * unfinished line is printed too (its shell's prompt has no line end),
- * and what it writes next continues that line unless other output came
- * between. */
 void domain_console_write(struct domain *d, const char *buf, size_t n);
-/* If d has the input focus, print its unfinished line now (what it holds
- * of it); console_mux calls it when the focus comes to d. */
+/* If d has the focus (raw), show now what of its unfinished line the
+ * devices lack: the part other output cut, then what it wrote while
+ * unfocused (a prompt).  console_mux calls it when the focus comes to d. */
 void domain_console_show_partial(struct domain *d);
+/* d stops: its unfinished line goes to the log, and its raw line on the
+ * devices is ended. */
+void domain_console_end(struct domain *d);
 
 #endif

@@ -20,8 +20,12 @@ RE_RIP = re.compile(r"^RIP: 0x([0-9a-f]+) <([A-Za-z_][A-Za-z0-9_.]*)\+0x([0-9a-f
 RE_FRAME = re.compile(r"^\s*(#\d+\s+)?0x[0-9a-f]+\b")
 
 
-# The console may prefix each line with a timestamp: "[    0.016908] ".
-RE_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ?")
+# The console may start each line with a timestamp in one of the
+# console_timestamps formats: "[    0.016908] " (boot, the default),
+# "[2024-05-01 12:00:00] " (date), "[2024-05-01 12:00:00.123] " (datems),
+# "[000000001a2b3c4d] " (raw).  The focused guest's raw output has none
+# (console_focus=raw; hvrun asks for prefixed lines unless on a terminal).
+RE_STAMP = re.compile(r"^\[(\s*\d+\.\d+|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})?|[0-9a-f]{16})\] ?")
 
 
 def lines(serial):

@@ -7,14 +7,12 @@ CONSOLEIO_read and VIRQ_CONSOLE, and to a domU through its ring after three
 Ctrl-A move the focus; when the focused domain ends, the focus moves on."""
 
 import os
-import select
-import subprocess
-import time
+import re
 
 import pytest
 
 import hvout
-from conftest import HVRUN, REPO
+from conftest import REPO
 from hvout import describe
 from hvsession import Session
 
@@ -119,53 +117,72 @@ def test_pasted_lines_arrive_whole():
 
 
 def test_prompt_shows_before_its_line_ends():
-    """The domain with the focus has its unfinished line shown (a shell's
-    prompt), and what it writes next continues that line.  hvrun runs on a
-    terminal here, so its output is raw as a user sees it."""
+    """The domain with the focus has its output raw on a terminal: no
+    timestamp, no name, its unfinished line (a shell's prompt) at once, and
+    what it writes next continues that line.  hvrun runs on a terminal
+    here, so its output is raw as a user sees it."""
     with Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
                  timeout=120, terminal=True) as s:
-        s.wait_for("(domu1) console: line 1> ", 90)
+        s.wait_for("mica: console input goes to domu1", 90)
+        # Its first line starts a line of its own, with nothing in front.
+        s.wait_for("\nconsole: hello through the ring\r\n", 30)
+        assert s.wait_for("console: line 1> ") == ""
         s.type(b"ok\r")
         # The answer continues the prompt's line: nothing comes between.
         assert s.wait_for("console: got 6f 6b\r") == ""
-        s.wait_for("(domu1) console: line 2> ")
+        assert s.wait_for("console: line 2> ") == "\n"
         s.type(b"x\r")
         assert s.wait_for("console: got 78\r") == ""
         s.wait_for("mica: power off")
         assert s.finish() == 0
+        assert "(domu1)" not in s.out.decode("utf-8", "replace")
 
 
-def test_prompt_shows_again_when_the_focus_comes_back():
-    """A prompt cut by other output (here the focus moving on) is shown
-    again when the focus comes back, and the answer continues it."""
+def test_focused_raw_unfocused_prefixed():
+    """Typed into the focused guest, its answer comes raw (no timestamp,
+    no name) while the unfocused guest's lines keep "[time] (domu2) ".
+    A prompt cut by other output (here the focus moving on) is shown again
+    when the focus comes back, and the answer continues it."""
     guest = CONSOLE + ",cmdline=echo=1 prompt=1"
     with Session(["--emulator", "bochs", "--domu", guest, "--domu", guest],
                  timeout=120, terminal=True) as s:
-        s.wait_for("(domu1) console: line 1> ", 90)
+        s.wait_for("console: line 1> ", 90)
         s.type(b"\x01\x01\x01")
         s.wait_for("mica: console input goes to domu2")
-        s.wait_for("(domu2) console: line 1> ")  # held while unfocused
+        s.wait_for("\r\nconsole: line 1> ")  # held while unfocused, raw now
         s.type(b"b\r")
         assert s.wait_for("console: got 62\r") == ""
         # domu2 ends; the focus goes back to domu1, whose prompt comes again.
         s.wait_for("mica: console input goes to domu1")
-        s.wait_for("(domu1) console: line 1> ")
+        s.wait_for("console: line 1> ")
         s.type(b"a\r")
         assert s.wait_for("console: got 61\r") == ""
         s.wait_for("mica: power off")
         assert s.finish() == 0
+    lines = s.out.decode("utf-8", "replace").replace("\r", "").split("\n")
+    stamp = r"\[\s*\d+\.\d{6}\] "
+    # domu2 was unfocused when it greeted; domu1 was focused.
+    assert [l for l in lines if re.fullmatch(stamp + r"\(domu2\) console: hello through the ring",
+                                              l)], lines
+    assert "console: hello through the ring" in lines, lines
+    assert not [l for l in lines if "(domu1) console:" in l], lines
+    # Raw answers start their lines; the typed answers are no one's log line.
+    assert "console: line 1> console: got 62" in lines, lines
+    assert "console: line 1> console: got 61" in lines, lines
+    assert [l for l in lines if re.match(stamp + r"mica: console input goes to domu2 ", l)], lines
 
 
 def test_ctrl_c_is_the_guests_and_ctrl_close_bracket_quits():
     """On a terminal hvrun passes Ctrl-C (and every other key) to the
     machine, as a serial console does, so a guest's shell gets it; Ctrl-]
-    stops hvrun (exit 130) and the emulator with it."""
+    stops hvrun and the emulator with it: a normal end, status 0 (make run
+    says nothing)."""
     with Session(["--emulator", "bochs", "--domu", CONSOLE + ",cmdline=echo=2 prompt=1"],
                  timeout=120, terminal=True) as s:
-        s.wait_for("(domu1) console: line 1> ", 90)
+        s.wait_for("console: line 1> ", 90)
         s.type(b"\x03\x1a\r")  # Ctrl-C, Ctrl-Z: signals for hvrun with ISIG on
         s.wait_for("console: got 03 1a\r")
-        s.wait_for("(domu1) console: line 2> ")
+        s.wait_for("console: line 2> ")
         s.type(b"\x1d")
-        s.wait_for("hvrun: interrupted")
-        assert s.finish() == 130
+        s.wait_for("hvrun: quit (Ctrl-])")
+        assert s.finish() == 0

@@ -157,8 +157,9 @@ def test_grub_cfg_modules(hvrun, fake_hv, guest_files):
                    "--dom0", k + ",initrd=" + i + ",mem=128,vcpus=1,cmdline=console=hvc0 loglevel=8",
                    "--domu", k2 + ",vcpus=2,mem=32",
                    "--domu", k + ",initrd=" + i)
+    # Not on a terminal: the focused guest's lines keep their name too.
     assert entry_lines(cfg, "multiboot2") == [
-        "multiboot2 /boot/hv.elf console=com1 loglvl=debug crash=ud"]
+        "multiboot2 /boot/hv.elf console=com1 console_focus=prefixed loglvl=debug crash=ud"]
     assert entry_lines(cfg, "module2") == [
         "module2 /boot/dom0.elf dom0 kernel mem=128 vcpus=1 -- console=hvc0 loglevel=8",
         "module2 /boot/dom0.img dom0 initrd",

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from hvout import describe
+from hvsession import Session
 
 pytestmark = [pytest.mark.boot]
 
@@ -40,3 +41,16 @@ def test_log_copies_the_serial_output(hvrun, tmp_path):
     assert run.status == 0, describe(run)
     assert log.read_text() == run.serial
     assert "mica: power off" in run.serial
+
+
+@pytest.mark.qemu
+def test_ctrl_close_bracket_is_a_normal_end():
+    """Ctrl-] on hvrun's terminal ends the run as asked: status 0 (so `make
+    run` reports no error), a line saying so, the emulator gone.  A pty
+    stands for the terminal; noreboot keeps the machine up meanwhile."""
+    with Session(["--emulator", "qemu", "--mem", "64", "--hv-cmdline", "noreboot"],
+                 timeout=60, terminal=True) as s:
+        s.wait_for("mica: noreboot: staying up", 60)
+        s.type(b"\x1d")
+        s.wait_for("hvrun: quit (Ctrl-])")
+        assert s.finish() == 0

@@ -100,6 +100,8 @@ static void test_bad_values(void **state)
     "loglvl=loud", "loglvl=4", "loglvl", "mem=", "mem=12Q", "mem=abc", "mem=1M",
     "mem=99999999999999999999", "mem=99999999999G", "crash=sometimes", "noreboot=1", "reboot=yes",
     "console=", "console=0123456789012345678901234567890123456789012345678901234567890123456789",
+    "console_timestamps=yes", "console_timestamps=", "console_timestamps=Boot", "console_focus",
+    "console_focus=rawish",
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
     assert_int_equal(parse(bad[i]), 1);
@@ -110,7 +112,43 @@ static void test_bad_values(void **state)
     assert_int_equal(cfg.crash, CRASH_NONE);
     assert_false(cfg.noreboot);
     assert_string_equal(cfg.console, "com1");
+    assert_int_equal(cfg.timestamps, CONSOLE_TS_BOOT);
+    assert_true(cfg.focus_raw);
   }
+  /* The warning says what would have been right and what stays. */
+  parse("console_timestamps=sometimes");
+  assert_true(shim_log_contains("'console_timestamps': 'sometimes' (none, date, datems, boot or "
+                                "raw); keeping boot"));
+  parse("console_focus=both");
+  assert_true(shim_log_contains("'console_focus': 'both' (raw or prefixed); keeping raw"));
+}
+
+/* console_timestamps= takes Xen's values; the word alone is date, as in
+ * Xen.  console_focus= is raw or prefixed. */
+static void test_console_options(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *line;
+    enum console_ts ts;
+  } cases[] = {
+    { "", CONSOLE_TS_BOOT },
+    { "console_timestamps=none", CONSOLE_TS_NONE },
+    { "console_timestamps=date", CONSOLE_TS_DATE },
+    { "console_timestamps=datems", CONSOLE_TS_DATEMS },
+    { "console_timestamps=boot", CONSOLE_TS_BOOT },
+    { "console_timestamps=raw", CONSOLE_TS_RAW },
+    { "console_timestamps", CONSOLE_TS_DATE },
+    { "console_timestamps=raw console_timestamps=none", CONSOLE_TS_NONE }, /* the last wins */
+  };
+  for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+    assert_int_equal(parse(cases[i].line), 0);
+    assert_int_equal(cfg.timestamps, cases[i].ts);
+  }
+  assert_int_equal(parse("console_focus=prefixed"), 0);
+  assert_false(cfg.focus_raw);
+  assert_int_equal(parse("console_focus=prefixed console_focus=raw"), 0);
+  assert_true(cfg.focus_raw);
 }
 
 static void test_overlong_word(void **state)
@@ -188,6 +226,7 @@ int main(void)
     cmocka_unit_test(test_net_options),
     cmocka_unit_test(test_unknown_is_reported_not_fatal),
     cmocka_unit_test(test_bad_values),
+    cmocka_unit_test(test_console_options),
     cmocka_unit_test(test_overlong_word),
     cmocka_unit_test(test_console_default),
     cmocka_unit_test(test_parse_size),

@@ -1,10 +1,12 @@
-/* Unit tests of printk, the log ring and the console queue (hv/console.c),
- * with the console devices, the clock and halting faked here. */
+/* Unit tests of printk, the log ring and the console queue (hv/console.c)
+ * and of what domains' output becomes there (hv/domain_console.c), with
+ * the console devices, the clocks, the input focus and halting faked here. */
 #define _GNU_SOURCE /* memmem */
 #include "unit.h"
 
 #include <arch/arch.h>
 #include <hv/console.h>
+#include <hv/domain.h>
 #include <hv/net.h>
 #include "../../net/net_priv.h"
 
@@ -16,6 +18,9 @@ static unsigned long room_calls, drains;
 static uint64_t fake_ns;
 static unsigned long irq_depth;
 static jmp_buf halt_jmp;
+static uint64_t fake_wall_sec, fake_cycles;
+static uint32_t fake_wall_nsec;
+static const struct domain *fake_focus;
 
 unsigned int arch_console_tx_room(void)
 {
@@ -41,6 +46,16 @@ uint64_t arch_now_ns(void) { return fake_ns; }
 unsigned long arch_irq_save(void) { return irq_depth++; }
 void arch_irq_restore(unsigned long flags) { irq_depth = flags; }
 void arch_halt_forever(void) { longjmp(halt_jmp, 1); }
+void arch_wallclock(uint64_t *sec, uint32_t *nsec)
+{
+  *sec = fake_wall_sec;
+  *nsec = fake_wall_nsec;
+}
+uint64_t arch_cycles(void) { return fake_cycles; }
+
+/* hv/console_mux.c's side. */
+bool console_focus_raw = true;
+bool console_mux_has_focus(const struct domain *d) { return d == fake_focus; }
 
 static int setup(void **state)
 {
@@ -49,7 +64,47 @@ static int setup(void **state)
   nsent = 0;
   busy_calls = room_calls = drains = 0;
   fake_ns = 0;
+  fake_wall_sec = fake_cycles = 0;
+  fake_wall_nsec = 0;
+  fake_focus = NULL;
+  console_focus_raw = true;
   console_loglvl = LOG_INFO;
+  console_timestamps = CONSOLE_TS_BOOT;
+  return 0;
+}
+
+/* What the devices got, as a string (setup empties it). */
+static const char *sent_str(void)
+{
+  static char buf[sizeof(sent) + 1];
+  memcpy(buf, sent, nsent);
+  buf[nsent] = '\0';
+  return buf;
+}
+
+/* What the log ring got since *pos, as a string; advances *pos. */
+static const char *log_since(uint64_t *pos)
+{
+  static char buf[4096];
+  size_t n = console_log_read(pos, buf, sizeof(buf) - 1);
+  buf[n] = '\0';
+  return buf;
+}
+
+static void write_str(struct domain *d, const char *s) { domain_console_write(d, s, strlen(s)); }
+
+static struct domain dom1 = { .name = "domu1" }, dom2 = { .name = "domu2" };
+
+/* The domains start each test with nothing held. */
+static int setup_domains(void **state)
+{
+  setup(state);
+  dom1.con_len = dom1.con_shown_len = 0;
+  dom2.con_len = dom2.con_shown_len = 0;
+  console_end_line(&dom1);
+  console_end_line(&dom2);
+  console_flush();
+  nsent = 0;
   return 0;
 }
 
@@ -179,6 +234,197 @@ static void test_overlong_message_is_cut(void **state)
   assert_memory_equal(sent + nsent - 2, "\r\n", 2);
 }
 
+/* Each console_timestamps value starts a line as Xen's does. */
+static void test_timestamp_formats(void **state)
+{
+  (void)state;
+  fake_ns = 1500250999ULL; /* 1.500250999 s since boot */
+  fake_wall_sec = 1709251199; /* 2024-02-29 23:59:59 UTC at boot */
+  fake_wall_nsec = 600000000;  /* + 0.6 s: boot + 1.5 s is 2024-03-01 00:00:01.1 */
+  fake_cycles = 0x123456789abcULL;
+  static const struct {
+    enum console_ts ts;
+    const char *want;
+  } cases[] = {
+    { CONSOLE_TS_NONE, "x\r\n" },
+    { CONSOLE_TS_DATE, "[2024-03-01 00:00:01] x\r\n" },
+    { CONSOLE_TS_DATEMS, "[2024-03-01 00:00:01.100] x\r\n" },
+    { CONSOLE_TS_BOOT, "[    1.500250] x\r\n" },
+    { CONSOLE_TS_RAW, "[0000123456789abc] x\r\n" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    nsent = 0;
+    uint64_t pos = console_log_total();
+    console_timestamps = cases[i].ts;
+    pr_info("x");
+    assert_string_equal(sent_str(), cases[i].want);
+    /* The log ring has the same line, with "\n" alone. */
+    char want_log[64];
+    snprintf(want_log, sizeof(want_log), "%.*s\n", (int)strlen(cases[i].want) - 2,
+             cases[i].want);
+    assert_string_equal(log_since(&pos), want_log);
+  }
+}
+
+/* Dates far from the epoch, a leap day, and no wall clock at all. */
+static void test_timestamp_dates(void **state)
+{
+  (void)state;
+  console_timestamps = CONSOLE_TS_DATE;
+  static const struct {
+    uint64_t sec;
+    const char *want;
+  } cases[] = {
+    { 951782400, "[2000-02-29 00:00:00] x\r\n" },
+    { 4107542399ULL, "[2100-02-28 23:59:59] x\r\n" },
+    { 4107542400ULL, "[2100-03-01 00:00:00] x\r\n" }, /* 2100 is no leap year */
+    { 1, "[1970-01-01 00:00:01] x\r\n" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    nsent = 0;
+    fake_wall_sec = cases[i].sec;
+    pr_info("x");
+    assert_string_equal(sent_str(), cases[i].want);
+  }
+  /* No wall clock (RTC unreadable, or not read yet): time since boot. */
+  nsent = 0;
+  fake_wall_sec = 0;
+  fake_ns = 2000000000ULL;
+  console_timestamps = CONSOLE_TS_DATEMS;
+  pr_info("x");
+  assert_string_equal(sent_str(), "[    2.000000] x\r\n");
+}
+
+/* The focused domain's bytes reach the devices as it wrote them, at once;
+ * the log ring gets its lines with its name. */
+static void test_focused_output_is_raw(void **state)
+{
+  (void)state;
+  fake_ns = 3000000000ULL;
+  fake_focus = &dom1;
+  uint64_t pos = console_log_total();
+  write_str(&dom1, "/ # ");
+  assert_string_equal(sent_str(), "/ # "); /* a prompt: no line end needed */
+  write_str(&dom1, "l");
+  write_str(&dom1, "s\r\n\x1b[1;34mbin\x1b[0m\tetc\x07\b\r\n");
+  assert_string_equal(sent_str(), "/ # ls\r\n\x1b[1;34mbin\x1b[0m\tetc\x07\b\r\n");
+  /* Bytes a terminal could take for something else become '?'. */
+  nsent = 0;
+  write_str(&dom1, "a\x01\x7f\x9b\xff" "b\n");
+  assert_string_equal(sent_str(), "a????b\n"); /* LF as it came: no CR added */
+  /* The log: whole lines, prefixed, plain text (ESC, BEL, BS as '?'). */
+  assert_string_equal(log_since(&pos), "[    3.000000] (domu1) / # ls\n"
+                                       "[    3.000000] (domu1) ?[1;34mbin?[0m\tetc??\n"
+                                       "[    3.000000] (domu1) a????b\n");
+}
+
+/* A domain without the focus: whole lines with its name, plain text, on
+ * the devices and in the log alike; an unfinished line is held. */
+static void test_unfocused_output_is_prefixed(void **state)
+{
+  (void)state;
+  fake_focus = &dom1;
+  uint64_t pos = console_log_total();
+  write_str(&dom2, "hi\r\nthere \x1b[2J\rX");
+  assert_string_equal(sent_str(), "[    0.000000] (domu2) hi\r\n");
+  write_str(&dom2, "\n");
+  assert_string_equal(sent_str(), "[    0.000000] (domu2) hi\r\n"
+                                  "[    0.000000] (domu2) there ?[2J?X\r\n");
+  assert_string_equal(log_since(&pos), "[    0.000000] (domu2) hi\n"
+                                       "[    0.000000] (domu2) there ?[2J?X\n");
+  /* console_focus=prefixed: the focused domain is shown like the others. */
+  nsent = 0;
+  console_focus_raw = false;
+  write_str(&dom1, "/ # ");
+  assert_int_equal(nsent, 0);
+  write_str(&dom1, "ls\r\n");
+  assert_string_equal(sent_str(), "[    0.000000] (domu1) / # ls\r\n");
+  /* A line longer than the buffer goes out in pieces, none lost. */
+  nsent = 0;
+  char longl[300];
+  memset(longl, 'z', sizeof(longl));
+  domain_console_write(&dom2, longl, sizeof(longl));
+  write_str(&dom2, "\n");
+  size_t zs = 0;
+  for (size_t i = 0; i < nsent; i++)
+    zs += sent[i] == 'z';
+  assert_int_equal(zs, sizeof(longl));
+}
+
+/* Other output while the focused domain is in the middle of a line: the
+ * line ends first, the other line comes whole, then the focused domain's
+ * line is shown again and continues. */
+static void test_mid_line_interleaving(void **state)
+{
+  (void)state;
+  fake_focus = &dom1;
+  write_str(&dom1, "/ # ");
+  pr_info("hv says");
+  write_str(&dom2, "other\n");
+  pr_debug("not shown: leaves the line alone");
+  write_str(&dom1, "ls\r\n");
+  assert_string_equal(sent_str(), "/ # \r\n"
+                                  "[    0.000000] hv says\r\n"
+                                  "[    0.000000] (domu2) other\r\n"
+                                  "/ # ls\r\n");
+  /* A printk the devices do not show does not cut the line. */
+  nsent = 0;
+  write_str(&dom1, "$ ");
+  pr_debug("quiet");
+  write_str(&dom1, "x");
+  assert_string_equal(sent_str(), "$ x");
+  console_end_line(&dom1);
+  assert_string_equal(sent_str(), "$ x\r\n");
+  dom1.con_len = dom1.con_shown_len = 0;
+}
+
+/* The focus moves: the message ends the old line, the new focused
+ * domain's held prompt is shown raw, the old one's line goes out whole
+ * with its name when it ends. */
+static void test_focus_moves_mid_line(void **state)
+{
+  (void)state;
+  fake_focus = &dom1;
+  write_str(&dom1, "abc");
+  write_str(&dom2, "p> "); /* held: dom2 has no focus */
+  fake_focus = &dom2;
+  printk(LOG_ALWAYS, "mica: console input goes to domu2");
+  domain_console_show_partial(&dom2);
+  write_str(&dom2, "y");
+  write_str(&dom1, "def\n");
+  write_str(&dom2, "\r\n");
+  assert_string_equal(sent_str(), "abc\r\n"
+                                  "[    0.000000] mica: console input goes to domu2\r\n"
+                                  "p> y\r\n"
+                                  "[    0.000000] (domu1) abcdef\r\n"
+                                  "p> y\r\n");
+  /* It comes back after a cut: its unfinished line is shown again. */
+  nsent = 0;
+  write_str(&dom2, "q> ");
+  pr_info("cut");
+  domain_console_show_partial(&dom2);
+  assert_string_equal(sent_str(), "q> \r\n[    0.000000] cut\r\nq> ");
+}
+
+/* A domain that stops mid-line: the devices get a line end, the log its
+ * last line. */
+static void test_domain_end_mid_line(void **state)
+{
+  (void)state;
+  fake_focus = &dom1;
+  uint64_t pos = console_log_total();
+  write_str(&dom1, "last words");
+  domain_console_end(&dom1);
+  write_str(&dom2, "held");
+  domain_console_end(&dom2);
+  assert_string_equal(sent_str(), "last words\r\n[    0.000000] (domu2) held\r\n");
+  assert_string_equal(log_since(&pos), "[    0.000000] (domu1) last words\n"
+                                       "[    0.000000] (domu2) held\n");
+  nsent = 0;
+  domain_console_end(&dom1); /* nothing left: nothing more */
+  assert_int_equal(nsent, 0);
+}
+
 static void test_panic_prints_flushes_and_halts(void **state)
 {
   (void)state;
@@ -203,6 +449,13 @@ int main(void)
     cmocka_unit_test_setup(test_log_ring_wraps_and_keeps_newest, setup),
     cmocka_unit_test_setup(test_full_queue_loses_nothing, setup),
     cmocka_unit_test_setup(test_overlong_message_is_cut, setup),
+    cmocka_unit_test_setup(test_timestamp_formats, setup),
+    cmocka_unit_test_setup(test_timestamp_dates, setup),
+    cmocka_unit_test_setup(test_focused_output_is_raw, setup_domains),
+    cmocka_unit_test_setup(test_unfocused_output_is_prefixed, setup_domains),
+    cmocka_unit_test_setup(test_mid_line_interleaving, setup_domains),
+    cmocka_unit_test_setup(test_focus_moves_mid_line, setup_domains),
+    cmocka_unit_test_setup(test_domain_end_mid_line, setup_domains),
     /* Last: after a panic the console stays in panic mode. */
     cmocka_unit_test_setup(test_panic_prints_flushes_and_halts, setup),
   };

@@ -36,7 +36,7 @@ UNIT_SRCS_pci := arch/x86/pci.c
 # The e1000 driver over a fake register file and the real frame allocator.
 UNIT_SRCS_e1000 := net/e1000.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
-UNIT_SRCS_console := hv/console.c sched/lock.c net/net_out.c
+UNIT_SRCS_console := hv/console.c hv/domain_console.c sched/lock.c net/net_out.c
 UNIT_SHIM_console := test/unit/fake_ram.c
 
 UNIT_CC := gcc

@@ -161,6 +161,8 @@ void arch_image_range(paddr_t *start, paddr_t *end);
 /* Clock ticks (TSC) since the first instruction of the hypervisor; under
  * Bochs with `clock: sync=none` these are emulated instructions. */
 uint64_t arch_cycles_since_boot(void);
+/* The clock tick counter itself (the TSC), for console_timestamps=raw. */
+uint64_t arch_cycles(void);
 /* The machine as sysctl physinfo reports it. */
 struct arch_physinfo {
   unsigned int nr_cpus;          /* CPUs online */
