@@ -67,7 +67,7 @@ def test_no_nic(boot, args):
 @pytest.mark.qemu
 def test_netdev_bad(boot, netdev, expect):
     run = boot("--emulator", "qemu", "--mem", "128", "--net", "--hv-cmdline",
-               "net netdev=%s" % netdev, "--no-input")
+               "net=dhcp netdev=%s" % netdev, "--no-input")
     powered_off(run)
     assert hvout.has_line(run.serial, expect), describe(run)
     assert not nic_line(run.serial)
@@ -77,7 +77,7 @@ def test_netdev_bad(boot, netdev, expect):
 @pytest.mark.qemu
 def test_netdev_names_the_nic(boot):
     run = boot("--emulator", "qemu", "--mem", "128", "--net", "--hv-cmdline",
-               "net netdev=00:03.0", "--no-input")
+               "net=dhcp netdev=00:03.0", "--no-input")
     powered_off(run)
     m = nic_line(run.serial)
     assert m and m.group(1) == "00:03.0", describe(run)
@@ -88,11 +88,11 @@ def test_netdev_names_the_nic(boot):
 def test_scan_lines_at_debug_only(boot):
     """The bus scan names each function it passes at loglvl=debug only."""
     run = boot("--emulator", "qemu", "--mem", "128", "--net", "--hv-cmdline",
-               "net loglvl=debug", "--no-input")
+               "net=dhcp loglvl=debug", "--no-input")
     powered_off(run)
     assert hvout.has_line(run.serial, "pci: 00:00.0 8086:1237 class 06.00.00"), describe(run)
     assert hvout.has_line(run.serial, "pci: 00:03.0 8086:100e class 02.00.00"), describe(run)
-    run = boot("--emulator", "qemu", "--mem", "128", "--net", "--hv-cmdline", "net",
+    run = boot("--emulator", "qemu", "--mem", "128", "--net", "--hv-cmdline", "net=dhcp",
                "--no-input")
     powered_off(run)
     assert nic_line(run.serial), describe(run)
