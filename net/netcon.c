@@ -6,8 +6,9 @@
  * hash from tools/mica-passwd, checked in constant time); a failed login
  * is answered after a pause and LOCK_AFTER of them in a row lock the
  * console for LOCK_NS; one session at a time (a second connection is told
- * who has it and closed); a login must finish within LOGIN_NS and a
- * session idle for netcon_idle= seconds is closed.  Every connection,
+ * who has it and closed); a login must finish within LOGIN_NS (or
+ * netcon_idle=, when shorter) and a session idle for netcon_idle= seconds
+ * is closed.  Every connection,
  * login, failure and logout is logged with the peer's address.
  *
  * Input reaches the guest no faster than the guest takes it: received
@@ -23,7 +24,7 @@
 #include "lwip/tcp.h"
 #include "net_priv.h"
 
-#define LOGIN_NS (60ULL * 1000000000ULL)  /* time to type the password */
+#define LOGIN_NS (60ULL * 1000000000ULL)  /* time to type the password (at most) */
 #define FAIL_DELAY_NS (2ULL * 1000000000ULL) /* before "login incorrect" */
 #define LOCK_AFTER 3                        /* failures in a row */
 #define LOCK_NS (60ULL * 1000000000ULL)
@@ -232,6 +233,15 @@ static void login_input(void)
   }
 }
 
+/* When a login begun at now must be done: LOGIN_NS, or the idle limit
+ * when that is shorter; never when idle sessions are kept (0). */
+static uint64_t login_deadline(uint64_t now)
+{
+  if (!idle_ns)
+    return UINT64_MAX;
+  return now + MIN(idle_ns, LOGIN_NS);
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
   (void)arg;
@@ -253,7 +263,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
   sess = pcb;
   strlcpy(peer, who, sizeof(peer));
   state = LOGIN;
-  deadline = now + LOGIN_NS;
+  deadline = login_deadline(now);
   tcp_arg(pcb, NULL);
   tcp_recv(pcb, on_recv);
   tcp_err(pcb, on_err);
@@ -366,7 +376,7 @@ void netcon_poll(void)
     }
     say(sess, "\r\nlogin incorrect");
     state = LOGIN;
-    deadline = now + LOGIN_NS;
+    deadline = login_deadline(now);
     start_login_prompt();
     break;
   case LIVE:

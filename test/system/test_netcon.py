@@ -196,3 +196,44 @@ def test_bochs_type_into_domains_over_tcp():
         assert s.finish() == 0
     udp.wait_for("console: dom0 got 62 79 65", timeout=10)
     udp.close()
+
+
+@pytest.mark.bochs
+@pytest.mark.boot
+def test_bochs_linux_shell_and_control_domain_over_tcp(linux_assets_dir):
+    """The control domain and Debian's Linux, both typed into over TCP:
+    `list` to dom0, three Ctrl-A, a command to Linux's shell; the TCP
+    client sees both domains' answers."""
+    from conftest import REPO
+    import json
+    import os
+    with open(os.path.join(linux_assets_dir, "assets.json")) as f:
+        release = json.load(f)["kernel_release"]
+    control = f"{REPO}/build/guests/control.elf"
+    linux = "%s/vmlinuz,mem=256,vcpus=1,initrd=%s/initramfs.cpio.gz,cmdline=console=hvc0 quiet" % (
+        linux_assets_dir, linux_assets_dir)
+    # The focused domain raw, as a terminal user gets it: the shell's
+    # prompt has no line end.
+    cmdline = f"net=dhcp netcon=23 {pw_option()} netcon_idle=0 console_focus=raw"
+    with Session(["--emulator", "bochs", "--net", "--net-fwd", "23", "--hv-cmdline", cmdline,
+                  "--dom0", control, "--domu", linux], timeout=1200) as s:
+        port = forwarded_port(s, 23)
+        s.wait_for("net: DHCP address", timeout=300)
+        c = Tcp(port)
+        c.login()
+        c.send("list\r")
+        c.recv_until("control: 1   running", timeout=120)
+        s.wait_for("mica-init: Linux %s up" % release, timeout=900)
+        c.send(b"\x01\x01\x01")
+        c.recv_until("mica: console input goes to domu1", timeout=60)
+        c.recv_until("mica-guest:/# ", timeout=120)
+        c.send("uname -r\r")
+        c.recv_until("uname -r", timeout=60)  # the shell's echo
+        c.recv_until(release, timeout=60)
+        c.recv_until("mica-guest:/# ", timeout=60)
+        c.send("poweroff -f\r")
+        s.wait_for("domu1: shut down", timeout=300)
+        c.recv_until("mica: console input goes to dom0", timeout=120)
+        c.send("quit\r")
+        s.wait_for("mica: power off", timeout=300)
+        assert s.finish() == 0
