@@ -99,18 +99,20 @@ static void deliver(struct domain *d, char c)
 
 /* Read what the focused domain has room for.  Ctrl-As short of three are
  * the guest's after all: they go through before the byte that broke the
- * run (only when there is room for all of them). */
-static void read_input(void)
+ * run (only when there is room for all of them).  Returns whether a byte
+ * went to a domain. */
+static bool read_input(void)
 {
+  bool took = false;
   for (;;) {
     struct domain *d = focused();
     if (!d || room(d) < switch_count + 1)
-      return;
+      return took;
     int c = arch_console_getc();
     if (c < 0)
       c = net_console_getc(); /* the TCP console (net/netcon.c) */
     if (c < 0)
-      return;
+      return took;
     if (c == SWITCH_CODE && ++switch_count == SWITCH_COUNT) {
       switch_count = 0;
       struct domain *n = next_after(d->id);
@@ -123,6 +125,7 @@ static void read_input(void)
     for (; switch_count; switch_count--)
       deliver(d, SWITCH_CODE);
     deliver(d, (char)c);
+    took = true;
   }
 }
 
@@ -131,8 +134,8 @@ static void poll(struct timer *t, void *data)
   (void)data;
   console_kick();
   net_poll();
-  read_input();
-  bool busy = console_tx_queued() || net_busy();
+  /* A key just delivered is likely echoed soon: look again sooner. */
+  bool busy = read_input() || console_tx_queued() || net_busy();
   timer_set(t, timer_now() + (busy ? POLL_BUSY_NS : POLL_IDLE_NS));
 }
 

@@ -19,6 +19,7 @@
 
 #define RX_BUDGET 32              /* frames taken per poll (the rx ring's size) */
 #define LINK_CHECK_NS 1000000000ULL /* how often the link state is read */
+#define SETTLE_NS 50000000ULL       /* at most, sending the boot log at start */
 
 static struct netif netif;
 static struct nic *nic;
@@ -109,6 +110,12 @@ void net_start(const struct net_config *cfg)
     netconsole_start(cfg->udp_ip, cfg->udp_port);
   if (cfg->tcp_port)
     netcon_start(cfg);
+  /* With an address already (a static one), send the boot log now, before
+   * the domains run (the multiplexer's poll starts with them): a little
+   * longer boot rather than a burst inside the guests' first moments. */
+  uint64_t end = timer_now() + SETTLE_NS;
+  while (net_busy() && timer_now() < end)
+    net_poll();
 }
 
 void net_poll(void)
@@ -148,6 +155,10 @@ void net_flush(uint64_t max_ns)
     net_poll();
   while (timer_now() < end && (net_busy() || netcon_unacked()));
   netcon_stop();
+  /* The session's last words and its FIN: a few more polls, bounded. */
+  end = timer_now() + max_ns / 8;
+  while (timer_now() < end)
+    net_poll();
   hv_lock_drop();
 }
 

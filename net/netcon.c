@@ -53,6 +53,10 @@ static uint64_t locked_until, deadline, answer_at, last_input;
 static struct net_reader reader;
 static bool closing;            /* a close is due (from a callback) */
 static struct pwhash_job job;   /* the password being checked */
+/* The session's figures, logged at its end: bytes sent, and from a key
+ * taken by the multiplexer to the next output sent (its echo, mostly). */
+static uint64_t bytes_out, key_at, echo_sum, echo_max;
+static unsigned int echoes;
 static bool job_long;           /* it was too long: fails whatever the hash says */
 static const char *close_why;
 
@@ -98,6 +102,19 @@ static bool drop_pcb(struct tcp_pcb *pcb)
 /* The session is over (why: for the log); frees everything it held. */
 static void end_session(const char *why)
 {
+  char figures[160];
+  snprintf(figures, sizeof(figures),
+           "%llu bytes sent, %u keys echoed after %llu us on average, %llu us at most",
+           (unsigned long long)bytes_out, echoes,
+           (unsigned long long)(echoes ? echo_sum / echoes / 1000 : 0),
+           (unsigned long long)(echo_max / 1000));
+  if (sess && state == LIVE && !closing) { /* the peer may still read */
+    say(sess, "\r\nmica: session over (");
+    say(sess, why);
+    say(sess, "): ");
+    say(sess, figures);
+    say(sess, "\r\n");
+  }
   if (sess) {
     drop_pcb(sess);
     sess = NULL;
@@ -109,7 +126,7 @@ static void end_session(const char *why)
   wipe_pw();
   secure_wipe(&job, sizeof(job));
   if (state == LIVE)
-    printk(LOG_ALWAYS, "netcon: %s logged out (%s)", peer, why);
+    printk(LOG_ALWAYS, "netcon: %s logged out (%s; %s)", peer, why, figures);
   else
     pr_info("netcon: connection from %s closed (%s)", peer, why);
   state = IDLE;
@@ -201,6 +218,8 @@ static void checked(bool ok)
     state = LIVE;
     last_input = now;
     net_out_attach(&reader);
+    bytes_out = key_at = echo_sum = echo_max = 0;
+    echoes = 0;
     say(sess, "\r\nmica: logged in.  Three Ctrl-A move the input focus; closing the "
               "connection ends the session.\r\n");
     printk(LOG_ALWAYS, "netcon: login from %s", peer);
@@ -330,6 +349,14 @@ static void live_output(void)
       break;
     if (tcp_write(sess, out, (u16_t)m, TCP_WRITE_FLAG_COPY) != ERR_OK)
       break; /* lwIP out of memory: those bytes are lost to this peer */
+    bytes_out += m;
+    if (key_at && n) {
+      uint64_t took = timer_now() - key_at;
+      echo_sum += took;
+      echo_max = MAX(echo_max, took);
+      echoes++;
+      key_at = 0;
+    }
   }
   tcp_output(sess);
 }
@@ -381,7 +408,6 @@ void netcon_poll(void)
     break;
   case LIVE:
     if (idle_ns && now - last_input >= idle_ns) {
-      say(sess, "\r\nmica: session idle too long, closed.\r\n");
       end_session("idle");
       return;
     }
@@ -403,8 +429,6 @@ bool netcon_unacked(void) { return sess && tcp_sndqueuelen(sess); }
 void netcon_stop(void)
 {
   if (state != IDLE) {
-    if (sess)
-      say(sess, "\r\nmica: the machine is going down.\r\n");
     end_session("the machine is going down");
   }
   if (listener) {
@@ -424,5 +448,7 @@ int netcon_getc(void)
       return -1;
   }
   last_input = timer_now();
+  if (!key_at)
+    key_at = last_input;
   return in[in_off++];
 }

@@ -62,6 +62,20 @@ yield=$(sed -n 's/.*(dom0) events: yield: [0-9]* yields, [0-9]* ticks, \([0-9]*\
 switch=$(( ${yield:-0} / 2 ))
 read -r text data bss _ < <(size build/hv.elf | tail -n 1)
 
+# The same null hypercall and context switch with the network console on
+# and idle: an e1000 on slirp, a static address, the UDP stream and the
+# TCP console listening (no session).  Received frames are polled by the
+# console multiplexer's timer that runs anyway.
+netpw=$(tools/mica-passwd --iterations 200 --salt 0123456789abcdef --password bench)
+net_args=(--net --net-fwd 23 --hv-cmdline
+          "net=10.0.2.15/24,gw=10.0.2.2 netconsole=10.0.2.2:6666 netcon=23 $netpw")
+run_guests "${net_args[@]}" --dom0 build/guests/bench.elf
+null_net=$(sed -n 's/.*bench: null hypercall: [0-9]* calls, [0-9]* ticks, \([0-9.]*\) per call.*/\1/p' "$out")
+run_guests "${net_args[@]}" --dom0 "$ev,cmdline=mode=yield rounds=2000" --domu "$ev,cmdline=mode=yield rounds=2000"
+yield_net=$(sed -n 's/.*(dom0) events: yield: [0-9]* yields, [0-9]* ticks, \([0-9]*\) per yield.*/\1/p' "$out")
+switch_net=$(( ${yield_net:-0} / 2 ))
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b; else print "?" }'; }
+
 # Linux (issue 5): Debian's cloud kernel and the busybox initramfs that
 # tools/linux-assets downloads once into build/linux.  Native: booted in
 # Bochs without the hypervisor (256 MiB, 1 CPU, console=ttyS0 nokaslr
@@ -97,6 +111,21 @@ fi
 # mica.bench makes /init power off once it has printed the TSC.
 linux_mica="?"
 linux_ratio="?"
+# The network console with a Linux domU (tools/bench_net.py): keystroke
+# to echo, and the console's rate to a TCP client, with and without the
+# serial line.
+key_avg="?"; key_max="?"; rate_net="?"; rate_com1="?"
+if [[ "$linux_native" =~ ^[0-9]+$ ]]; then
+  if tools/bench_net.py >"$out" 2>&1; then
+    read -r key_avg key_max < <(sed -n 's/^key: \([0-9-]*\) \([0-9-]*\)$/\1 \2/p' "$out")
+    rate_net=$(sed -n 's/^rate-net: \([0-9]*\)$/\1/p' "$out")
+    rate_com1=$(sed -n 's/^rate-com1: \([0-9]*\)$/\1/p' "$out")
+  else
+    tail -20 "$out" >&2
+    echo "bench: the network console's Linux runs failed" >&2
+    exit 1
+  fi
+fi
 if [[ "$linux_native" =~ ^[0-9]+$ ]]; then
   if tools/hvrun --emulator bochs --ips 100000000 --no-input --timeout 900 \
       --domu "$linux_dir/vmlinuz,initrd=$linux_dir/initramfs.cpio.gz,mem=256,cmdline=console=hvc0 quiet mica.bench" \
@@ -130,8 +159,13 @@ echo "| of which in the hypervisor's C code, exit handler to next entry (emulate
 echo "| event channel send to upcall, same vcpu (EVTCHNOP_send, callback vector, guest handler; emulated instructions) | ${upcall:-?} | < 600 |"
 echo "| interdomain ping-pong round trip, both sides waiting in HLT (emulated instructions) | ${pingpong:-?} | |"
 echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two domains (emulated instructions) | ${switch} | < 1,500 |"
+echo "| null hypercall, network console on and idle (e1000, UDP stream, TCP console listening) | ${null_net:-?} ($(pct "${null_net:-0}" "${null:-0}")) | within 2% |"
+echo "| context switch, network console on and idle | ${switch_net} ($(pct "$switch_net" "$switch")) | within 2% |"
+echo "| Linux domU's console to a TCP client, network console alone (console=none; bytes per emulated second) | ${rate_net} | |"
+echo "| the same with the serial line on (console=com1, 115200 baud paces the guest; bytes per emulated second) | ${rate_com1} | |"
+echo "| keystroke to echo over TCP: key to the multiplexer to echo sent, Linux shell (emulated us, average / max; plus 5 ms average wait for the NIC poll) | ${key_avg} / ${key_max} | |"
 echo "| bare VMCALL exit round trip, self-test guest, no hypercall dispatch (emulated instructions) | ${vmcall:-?} | |"
-echo "| hypervisor image text + data (bytes) | $((text + data)) | < 204,800 |"
+echo "| hypervisor image text + data, lwIP included (bytes) | $((text + data)) | < 307,200 |"
 echo "| hypervisor bss (bytes, not in the image) | $bss | |"
 echo "| hv.elf as hv.efi carries it, stripped (bytes) | $elf_size | |"
 echo "| hv.efi, the UEFI application (bytes) | $efi_size | < 307,200 |"

@@ -154,7 +154,7 @@ def test_bad_input_leaves_it_running():
         ok = Tcp(port)
         ok.login()
         s.wait_for("netcon: login from")
-        assert "idle too long" in ok.wait_closed(timeout=90)
+        assert "session over (idle)" in ok.wait_closed(timeout=90)
         s.wait_for("logged out (idle)")
         udp.wait_for("logged out (idle)")
     assert b"PANIC" not in s.out
