@@ -3,6 +3,7 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
+#include <hv/net.h>
 #include <hv/timer.h>
 #include <public/xen.h>
 
@@ -56,6 +57,7 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
       domain_console_write(v->dom, chunk, rate_limit(v->dom, n));
       done += n;
     }
+    net_console_kick(); /* to the TCP console now, not at the next poll */
     if (turn < count) {
       args[1] = count - turn;
       args[2] = buf + turn;

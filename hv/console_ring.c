@@ -17,6 +17,7 @@
 #include <hv/evtchn.h>
 #include <hv/frame.h>
 #include <hv/guestmem.h>
+#include <hv/net.h>
 #include <hv/printk.h>
 #include <public/hvm.h>
 
@@ -69,8 +70,10 @@ static void drain(struct domain *d, bool all)
     domain_console_write(d, buf, (size_t)n);
     took = true;
   }
-  if (took && !all)
-    notify(d); /* the guest may wait for space */
+  if (took && !all) {
+    notify(d);           /* the guest may wait for space */
+    net_console_kick();  /* an echo goes to the TCP console now, not at the next poll */
+  }
   /* What is left is picked up when the queue has drained a bit. */
   if (!all && ring(d)->out_prod != ring(d)->out_cons)
     timer_set(&d->con_timer, timer_now() + RETRY_NS);

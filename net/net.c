@@ -164,4 +164,10 @@ void net_flush(uint64_t max_ns)
 
 bool net_busy(void) { return running && (netconsole_busy() || netcon_busy()); }
 
+void net_console_kick(void)
+{
+  if (running)
+    netcon_kick();
+}
+
 int net_console_getc(void) { return running ? netcon_getc() : -1; }

@@ -57,6 +57,8 @@ void netcon_start(const struct net_config *cfg);
 void netcon_poll(void);
 bool netcon_busy(void);
 int netcon_getc(void);
+/* Send the session what the stream holds now (net_console_kick). */
+void netcon_kick(void);
 /* Whether the session has sent bytes its peer has not acknowledged. */
 bool netcon_unacked(void);
 /* End the session and stop listening (power-off, reboot). */

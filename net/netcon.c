@@ -31,6 +31,7 @@
 #define PW_MAX 128
 #define IN_MAX 256   /* input bytes decoded ahead of the multiplexer */
 #define OUT_CHUNK 1024
+#define FIN_GRACE_NS (2ULL * 1000000000ULL) /* output after the peer's FIN */
 #define CHECK_ROUNDS 200 /* PBKDF2 rounds a poll: ~1.7M instructions */
 
 enum state { IDLE, LOGIN, CHECKING, LIVE };
@@ -51,14 +52,14 @@ static bool pw_long;            /* more than PW_MAX typed: fails */
 static unsigned int fails;      /* failed logins in a row */
 static uint64_t locked_until, deadline, answer_at, last_input;
 static struct net_reader reader;
-static bool closing;            /* a close is due (from a callback) */
+static bool fin;                /* the peer has closed its side (it may still read) */
+static uint64_t fin_at;
 static struct pwhash_job job;   /* the password being checked */
 /* The session's figures, logged at its end: bytes sent, and from a key
  * taken by the multiplexer to the next output sent (its echo, mostly). */
 static uint64_t bytes_out, key_at, echo_sum, echo_max;
 static unsigned int echoes;
 static bool job_long;           /* it was too long: fails whatever the hash says */
-static const char *close_why;
 
 /* Queue s for the peer if there is room; output that does not fit is
  * left out (banners and prompts are short, and the stream has its own
@@ -108,7 +109,7 @@ static void end_session(const char *why)
            (unsigned long long)bytes_out, echoes,
            (unsigned long long)(echoes ? echo_sum / echoes / 1000 : 0),
            (unsigned long long)(echo_max / 1000));
-  if (sess && state == LIVE && !closing) { /* the peer may still read */
+  if (sess && state == LIVE) { /* the peer may still read */
     say(sess, "\r\nmica: session over (");
     say(sess, why);
     say(sess, "): ");
@@ -130,7 +131,7 @@ static void end_session(const char *why)
   else
     pr_info("netcon: connection from %s closed (%s)", peer, why);
   state = IDLE;
-  closing = false;
+  fin = false;
 }
 
 /* The connection died under us (reset, or lwIP gave up): lwIP has freed
@@ -145,9 +146,10 @@ static void on_err(void *arg, err_t err)
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
   (void)arg;
-  if (!p) { /* the peer closed its side */
-    closing = true;
-    close_why = "closed by the peer";
+  if (!p) { /* the peer closed its side: what it sent is still taken */
+    if (!fin)
+      fin_at = timer_now();
+    fin = true;
     return ERR_OK;
   }
   if (err != ERR_OK || pcb != sess) {
@@ -175,6 +177,8 @@ static size_t decode(uint8_t *dst, size_t max)
     done += telnet_rx(&tn, raw, take, dst + done, reply, sizeof(reply), &nreply);
     if (nreply && tcp_sndbuf(sess) >= nreply)
       tcp_write(sess, reply, (u16_t)nreply, TCP_WRITE_FLAG_COPY);
+    if (state != LIVE)
+      secure_wipe(raw, sizeof(raw)); /* it may hold the password */
     held_off += take;
     used += take;
     /* Free the pbufs of the chain that are wholly decoded. */
@@ -250,6 +254,7 @@ static void login_input(void)
       }
     }
   }
+  secure_wipe(buf, sizeof(buf));
 }
 
 /* When a login begun at now must be done: LOGIN_NS, or the idle limit
@@ -361,13 +366,24 @@ static void live_output(void)
   tcp_output(sess);
 }
 
+/* After the peer's FIN: whether the session can end.  What the peer sent
+ * is still taken (a password checked and answered); a logged-in session
+ * gets FIN_GRACE_NS more for its input to reach the guest and the answer
+ * to come back, so `printf 'PW\ncommand\n' | socat -t 5 - TCP:...` works. */
+static bool peer_done(uint64_t now)
+{
+  if (state == LIVE)
+    return now - fin_at >= FIN_GRACE_NS;
+  return state != CHECKING && !held;
+}
+
 void netcon_poll(void)
 {
   if (state == IDLE)
     return;
   uint64_t now = timer_now();
-  if (closing) {
-    end_session(close_why);
+  if (fin && peer_done(now)) {
+    end_session("closed by the peer");
     return;
   }
   switch (state) {
@@ -424,6 +440,12 @@ bool netcon_busy(void)
          (state == LIVE && (net_out_pending(&reader) || held || in_off < in_len));
 }
 
+void netcon_kick(void)
+{
+  if (state == LIVE && sess)
+    live_output();
+}
+
 bool netcon_unacked(void) { return sess && tcp_sndqueuelen(sess); }
 
 void netcon_stop(void)
@@ -439,7 +461,7 @@ void netcon_stop(void)
 
 int netcon_getc(void)
 {
-  if (state != LIVE || closing)
+  if (state != LIVE)
     return -1;
   if (in_off == in_len) {
     in_off = 0;

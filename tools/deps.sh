@@ -13,6 +13,7 @@ PKGS=(
   libcmocka-dev                                                # unit tests
   lz4 zstd                                                     # bzImage payloads (tools/bzimage.py)
   console-setup-linux                                          # the screen console's 8x16 font (tools/psf2c.py)
+  inetutils-telnet socat                                       # real clients of the network console (tests)
 )
 
 cd "$(dirname "$0")/.."

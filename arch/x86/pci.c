@@ -55,17 +55,6 @@ char *pci_name(const struct pci_dev *d, char *buf, size_t size)
   return buf;
 }
 
-static int hex_digit(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int pci_parse_name(const char *s, uint8_t *bus, uint8_t *dev, uint8_t *fn)
 {
   /* Exactly "hh:hh.d": checked character by character, so a short string

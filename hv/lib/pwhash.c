@@ -6,17 +6,6 @@
 #include <hv/pwhash.h>
 #include <hv/string.h>
 
-static int hex_digit(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Decode the hex field [s, end), of even length, into out.  Returns
  * false at a character that is not a hex digit. */
 static bool hex_field(const char *s, const char *end, uint8_t *out)

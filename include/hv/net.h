@@ -61,6 +61,11 @@ void net_console_put(const char *s, size_t n);
  * for a network console, so that the boot log is there for it. */
 extern bool net_out_enabled;
 
+/* A domain's output has just reached the console: send it to the TCP
+ * session now (its echo should not wait for the next poll).  Under
+ * hv_lock, never from inside net/. */
+void net_console_kick(void);
+
 /* One byte typed on the TCP console, or -1 when none waits. */
 int net_console_getc(void);
 

@@ -24,6 +24,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #endif
 
+/* The value of hex digit c (either case), or -1 (hv/lib/hex.c). */
+int hex_digit(char c);
+
 /* Copy at most size-1 bytes and always NUL-terminate (size > 0).
  * Returns strlen(src) so truncation can be detected. */
 size_t strlcpy(char *dst, const char *src, size_t size);

@@ -4,12 +4,16 @@ lockout after failed logins, and every kind of bad input a peer can send,
 under QEMU (the hypervisor alone: QEMU has no VT-x) and under Bochs (with
 domains, typed into over TCP)."""
 
+import contextlib
+import os
+import pty
+import select
 import socket
+import subprocess
 import time
 
 import pytest
 
-import hvout
 from hvsession import Session
 from netpeer import IAC, PASSWORD, Tcp, Udp, forwarded_port, pw_option
 
@@ -19,18 +23,24 @@ bochs = [pytest.mark.boot, pytest.mark.bochs]
 QEMU = ["--emulator", "qemu", "--mem", "128", "--net", "--net-fwd", "23"]
 
 
-def qemu_session(udp, net="net=dhcp", extra="", timeout=240):
+@contextlib.contextmanager
+def qemu_console(net="net=dhcp", extra="", address="net: DHCP address 10.0.2.15/24"):
+    """The hypervisor alone under QEMU with the UDP stream and the TCP
+    console, up to its address: (session, UDP listener, TCP port)."""
+    udp = Udp()
     cmdline = f"{net} {udp.option()} netcon=23 {pw_option()} noreboot {extra}".strip()
-    return Session(QEMU + ["--hv-cmdline", cmdline], timeout=timeout)
+    with Session(QEMU + ["--hv-cmdline", cmdline], timeout=240) as s:
+        port = forwarded_port(s, 23)
+        s.wait_for(address)
+        yield s, udp, port
+    udp.close()
 
 
 @pytest.mark.qemu
 @pytest.mark.boot
 def test_dhcp_udp_stream_and_login():
-    udp = Udp()
-    with qemu_session(udp) as s:
-        port = forwarded_port(s, 23)
-        s.wait_for("net: DHCP address 10.0.2.15/24, gateway 10.0.2.2")
+    with qemu_console(address="net: DHCP address 10.0.2.15/24, gateway 10.0.2.2") as (s, udp,
+                                                                                      port):
         # The boot log from its first line, as Linux's netconsole sends it:
         # lines ending in "\n", no CR.
         text = udp.wait_for("net: DHCP address 10.0.2.15/24")
@@ -56,20 +66,18 @@ def test_dhcp_udp_stream_and_login():
         udp.wait_for("netcon: login from 10.0.2.2:")
         c.close()
         s.wait_for("netcon: 10.0.2.2:")
-        s.wait_for("logged out (closed by the peer)")
+        s.wait_for("logged out (closed by the peer;")
     # The password itself is never logged.
     assert PASSWORD.encode() not in s.out
     assert b"not-it" not in s.out
-    udp.close()
 
 
 @pytest.mark.qemu
 @pytest.mark.boot
 def test_static_busy_and_lockout():
-    udp = Udp()
-    with qemu_session(udp, net="net=10.0.2.15/24,gw=10.0.2.2") as s:
-        port = forwarded_port(s, 23)
-        s.wait_for("net: static address 10.0.2.15/24, gateway 10.0.2.2")
+    with qemu_console(net="net=10.0.2.15/24,gw=10.0.2.2",
+                      address="net: static address 10.0.2.15/24, gateway 10.0.2.2") as (s, udp,
+                                                                                         port):
         udp.wait_for("net: static address")
         a = Tcp(port)
         a.login()
@@ -89,7 +97,6 @@ def test_static_busy_and_lockout():
         d = Tcp(port)
         assert "the console is locked" in d.wait_closed()
         s.wait_for("refused: locked after failed logins")
-    udp.close()
 
 
 def _send_for(sock, data, seconds):
@@ -110,11 +117,8 @@ def _send_for(sock, data, seconds):
 @pytest.mark.qemu
 @pytest.mark.boot
 def test_bad_input_leaves_it_running():
-    udp = Udp()
     # A short idle limit, so the test also sees an idle session closed.
-    with qemu_session(udp, extra="netcon_idle=20") as s:
-        port = forwarded_port(s, 23)
-        s.wait_for("net: DHCP address")
+    with qemu_console(extra="netcon_idle=20") as (s, udp, port):
 
         # Binary garbage and a telnet option storm at the password prompt.
         c = Tcp(port)
@@ -148,17 +152,16 @@ def test_bad_input_leaves_it_running():
         v = Tcp(port)
         v.login()
         v.reset()
-        s.wait_for("logged out (reset by the peer)", timeout=90)
+        s.wait_for("logged out (reset by the peer;", timeout=90)
 
         # Through all of it the console works: log in, stay idle, closed.
         ok = Tcp(port)
         ok.login()
         s.wait_for("netcon: login from")
         assert "session over (idle)" in ok.wait_closed(timeout=90)
-        s.wait_for("logged out (idle)")
-        udp.wait_for("logged out (idle)")
+        s.wait_for("logged out (idle;")
+        udp.wait_for("logged out (idle;")
     assert b"PANIC" not in s.out
-    udp.close()
 
 
 @pytest.mark.bochs
@@ -237,3 +240,54 @@ def test_bochs_linux_shell_and_control_domain_over_tcp(linux_assets_dir):
         c.send("quit\r")
         s.wait_for("mica: power off", timeout=300)
         assert s.finish() == 0
+
+
+def _pty_read_until(fd, want, timeout=60):
+    """Read fd (a pty master) until want appears; all read so far."""
+    got, end = b"", time.monotonic() + timeout
+    while want not in got:
+        if time.monotonic() > end:
+            raise AssertionError(f"no {want!r} on the terminal:\n{got[-2000:]!r}")
+        if select.select([fd], [], [], 1)[0]:
+            try:
+                got += os.read(fd, 4096)
+            except OSError:
+                break
+    return got
+
+
+@pytest.mark.qemu
+@pytest.mark.boot
+def test_real_telnet_and_socat():
+    """The clients people use: Debian's telnet on a terminal goes into
+    character mode and does not echo the password; socat (as nc) logs in
+    with a line piped in."""
+    with qemu_console() as (s, udp, port):
+        master, slave = pty.openpty()
+        t = subprocess.Popen(["telnet", "127.0.0.1", str(port)], stdin=slave, stdout=slave,
+                             stderr=slave, close_fds=True, start_new_session=True)
+        os.close(slave)
+        try:
+            _pty_read_until(master, b"password: ")
+            for ch in PASSWORD:  # typed key by key, as a person does
+                os.write(master, ch.encode())
+                time.sleep(0.05)
+            os.write(master, b"\r")
+            seen = _pty_read_until(master, b"mica: logged in.")
+            # The server echoes (and does not echo a password): no local echo.
+            assert PASSWORD.encode() not in seen
+            s.wait_for("netcon: login from 10.0.2.2:")
+            os.write(master, b"\x1d")  # telnet's escape character, then quit
+            _pty_read_until(master, b"telnet>")
+            os.write(master, b"quit\r")
+            t.wait(timeout=30)
+            s.wait_for(" logged out (")
+        finally:
+            t.kill()
+            os.close(master)
+        out = subprocess.run(["socat", "-t", "5", "-", f"TCP:127.0.0.1:{port}"],
+                             input=(PASSWORD + "\n").encode(), capture_output=True,
+                             timeout=60).stdout
+        assert b"mica: logged in." in out, out
+        s.wait_for("netcon: login from 10.0.2.2:")
+        s.wait_for(" logged out (closed by the peer")

@@ -24,7 +24,7 @@ UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
-UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c
+UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c hv/lib/hex.c
 # The screen console's cell grid: arch code without an x86 instruction.
 UNIT_SRCS_screen := arch/x86/screen.c
 # The emulated LAPIC: arch code, but no instruction of it runs (CPUID aside).
@@ -32,7 +32,7 @@ UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
 # The PCI module over a fake configuration space (the test is pci_io.c).
-UNIT_SRCS_pci := arch/x86/pci.c
+UNIT_SRCS_pci := arch/x86/pci.c hv/lib/hex.c
 # The e1000 driver over a fake register file and the real frame allocator.
 UNIT_SRCS_e1000 := net/e1000.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
