@@ -60,7 +60,7 @@ HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(basename $(HV_SRCS))) $(BUILD)/hv/font
 FONT := /usr/share/consolefonts/Lat15-VGA16.psf.gz
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
-.PHONY: all run check bench unit-test system-test deps clean
+.PHONY: all run check bench debug unit-test system-test deps clean
 all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests
 
 $(BUILD)/hv/%.o: %.c
@@ -175,6 +175,12 @@ deps:
 # make run RUNARGS="--emulator qemu-kvm".
 run: deps $(BUILD)/hv.elf guests
 	tools/demo $(RUNARGS)
+
+# Under QEMU with its gdb stub, stopped at the first instruction: hvrun
+# prints the gdb command that attaches with hv.elf's symbols (the boot and
+# non-VMX paths; README says how to use Bochs' debugger for the VMX ones).
+debug: deps $(BUILD)/hv.elf guests
+	tools/hvrun --emulator qemu --gdb --timeout 86400 $(RUNARGS)
 
 include test/unit/unit.mk
 include test/guests/guests.mk

@@ -177,7 +177,7 @@ class Emulator:
     a list of ("screen", FILE) and ("mem", ADDR, SIZE, FILE)."""
 
     def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
-                 debugger_cmds=None, esp=None, dumps=None, net=None):
+                 debugger_cmds=None, esp=None, dumps=None, net=None, gdb=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
@@ -200,6 +200,8 @@ class Emulator:
         # Intel 82540EM (e1000) on user-mode networking (slirp), each host
         # port on 127.0.0.1 forwarded to the guest's TCP port.
         self.net = net
+        # gdb: None, or the port of QEMU's gdb stub (the machine starts stopped).
+        self.gdb = gdb
         self.qmp = None
         self.qmp_path = os.path.join(workdir, "qmp.sock")
         self._log_pos = 0
@@ -312,6 +314,8 @@ class Emulator:
                 os.unlink(self.qmp_path)
             cmd += ["-qmp", "unix:%s,server=on,wait=off" % _qemu_path(self.qmp_path),
                     "-no-shutdown"]
+        if self.gdb:
+            cmd += ["-gdb", "tcp:127.0.0.1:%d" % self.gdb, "-S"]
         if self.kind == "qemu-kvm":
             cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
         else:
