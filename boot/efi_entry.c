@@ -3,13 +3,13 @@
  * ends where the multiboot2 path ends: a validated struct boot_info given
  * to hv_start(). */
 #include <arch/arch.h>
+#include <hv/boot_info.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
 #include <hv/efi.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 
-__noreturn void hv_start(struct boot_info *bi);
 __noreturn void efi_entry(uint64_t handover);
 
 extern uint64_t boot_tsc;

@@ -6,7 +6,6 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-__noreturn void hv_start(struct boot_info *bi);
 
 static struct boot_info boot_info;
 

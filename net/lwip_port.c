@@ -4,6 +4,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 #include <hv/timer.h>
+#include <stdlib.h>
 #include "lwip/sys.h"
 
 u32_t sys_now(void) { return (u32_t)(timer_now() / 1000000ULL); }

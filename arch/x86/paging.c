@@ -6,6 +6,8 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/mm.h>
+#include <arch/paging.h>
+#include <arch/traps.h>
 #include <hv/frame.h>
 #include <hv/printk.h>
 #include <hv/string.h>
@@ -22,7 +24,6 @@
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
     __rodata_end[], __data_start[], __data_end[], __syms_start[], __syms_end[],
     __image_end[], boot_stack_guard[];
-const void *traps_bsp_guard(unsigned int i);
 
 static uint64_t nx; /* PTE_NX when the CPU has NX, else 0 */
 

@@ -4,9 +4,9 @@
  * mapping of memory BARs.  arch/x86/pci.c builds on it. */
 #include <arch/cpu.h>
 #include <arch/mm.h>
+#include <arch/paging.h>
 #include <arch/pci.h>
 
-void paging_set_uncached(uint64_t start, uint64_t end);
 
 #define PCI_CONF_ADDR 0xcf8
 #define PCI_CONF_DATA 0xcfc

@@ -5,6 +5,7 @@
  * update in progress, status B bit 2 binary (else BCD), bit 1 24-hour. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 

@@ -5,10 +5,10 @@
  * lock, and never waits on anything. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <arch/paging.h>
 #include <arch/screen.h>
 #include <hv/printk.h>
 
-void paging_map_uncached(uint64_t start, uint64_t end);
 
 static struct screen screen;
 static struct boot_fb screen_fb;

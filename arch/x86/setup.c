@@ -3,6 +3,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/screen.h>
 #include <arch/traps.h>
@@ -12,7 +13,6 @@
 
 extern char __image_start[], __image_end[];
 extern uint64_t boot_tsc;
-void paging_init(uint64_t top);
 
 void arch_early_init(void) { traps_init(); }
 

@@ -8,6 +8,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/mm.h>
+#include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmx.h>
@@ -22,7 +23,6 @@ extern char smp_tramp_start[], smp_tramp_end[], smp_tramp_cr3[], smp_tramp_efer[
     smp_tramp_far32[], smp_tramp_far64[];
 static paddr_t tramp_base; /* the page the trampoline is copied to */
 extern char boot_pml4[];
-void paging_unmap_page(uint64_t va);
 
 static uint64_t final_cr3; /* the boot CPU's page tables, for the others */
 static void (*volatile ap_main)(void); /* set by arch_start_cpus */

@@ -73,4 +73,8 @@ struct boot_info {
   uint64_t info_start, info_end;
 };
 
+/* The start-up sequence every boot path ends in (hv/setup.c), with bi
+ * validated. */
+__noreturn void hv_start(struct boot_info *bi);
+
 #endif

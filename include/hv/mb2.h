@@ -39,4 +39,8 @@ unsigned int boot_mem_sanitize(const struct boot_mem_region *raw, unsigned int n
 /* A region type's name for messages: "RAM", "reserved", "ACPI", "NVS", "bad". */
 const char *boot_mem_type_name(uint32_t type);
 
+/* The multiboot2 path's C entry (boot/mb2_entry.c), called by boot/head.S
+ * in long mode with GRUB's magic and information address. */
+__noreturn void mb2_entry(uint64_t magic, uint64_t info);
+
 #endif

@@ -27,7 +27,6 @@
 #include <hv/timer.h>
 #include <hv/printk.h>
 
-int vmx_handle_exit(struct vcpu *v);
 
 static uint16_t next_vpid = 2; /* 0 is the host's, 1 the self-test's */
 

@@ -45,4 +45,7 @@ void traps_dump(const struct cpu_regs *regs);
 /* Is [addr, addr+len) inside one of the hypervisor's stacks? */
 bool traps_on_stack(uint64_t addr, uint64_t len);
 
+/* The boot CPU's guard page below IST stack i (paging.c unmaps them). */
+const void *traps_bsp_guard(unsigned int i);
+
 #endif

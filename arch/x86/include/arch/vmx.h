@@ -108,4 +108,10 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
  * or -ENOMEM / -EIO / -ENODEV (v stays as it was). */
 int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 
+/* Handle the VM exit that just ended v's guest mode (exit.c): 0 to enter
+ * the guest again, 1 when the scheduler should run (the domain ended, or
+ * it is someone else's turn). */
+struct vcpu;
+int vmx_handle_exit(struct vcpu *v);
+
 #endif
