@@ -1,52 +1,61 @@
-/* Error numbers: the Xen ABI's values (the same as Linux's for these).
- * Functions return -Exxx on failure. */
+/* Error numbers: the Xen ABI's values, taken from the public header
+ * (include/public/errno.h) that guests see.  Functions return -Exxx on
+ * failure.  Host unit tests use the C library's <errno.h> instead (two
+ * definitions of one name would clash); on Linux x86 its numbers are the
+ * same, which test/unit/test_abi.c checks at compile time. */
 #ifndef HV_ERRNO_H
 #define HV_ERRNO_H
 
-#define EPERM 1
-#define ENOENT 2
-#define ESRCH 3
-#define EINTR 4
-#define EIO 5
-#define ENXIO 6
-#define E2BIG 7
-#define ENOEXEC 8
-#define EBADF 9
-#define ECHILD 10
-#define EAGAIN 11
-#define ENOMEM 12
-#define EACCES 13
-#define EFAULT 14
-#define EBUSY 16
-#define EEXIST 17
-#define EXDEV 18
-#define ENODEV 19
-#define EINVAL 22
-#define ENFILE 23
-#define EMFILE 24
-#define ENOSPC 28
-#define EROFS 30
-#define EMLINK 31
-#define EDOM 33
-#define ERANGE 34
-#define EDEADLK 35
-#define ENAMETOOLONG 36
-#define ENOLCK 37
-#define ENOSYS 38
-#define ENOTEMPTY 39
-#define ENODATA 61
-#define ETIME 62
-#define EBADMSG 74
-#define EOVERFLOW 75
-#define EILSEQ 84
-#define ERESTART 85
-#define ENOTSOCK 88
-#define EOPNOTSUPP 95
-#define EADDRINUSE 98
-#define EADDRNOTAVAIL 99
-#define ENOBUFS 105
-#define EISCONN 106
-#define ENOTCONN 107
-#define ETIMEDOUT 110
+#include <public/errno.h>
+
+#if __STDC_HOSTED__
+#include <errno.h> /* the C library's defines them first: no second spelling */
+#else
+#define EPERM XEN_EPERM
+#define ENOENT XEN_ENOENT
+#define ESRCH XEN_ESRCH
+#define EINTR XEN_EINTR
+#define EIO XEN_EIO
+#define ENXIO XEN_ENXIO
+#define E2BIG XEN_E2BIG
+#define ENOEXEC XEN_ENOEXEC
+#define EBADF XEN_EBADF
+#define ECHILD XEN_ECHILD
+#define EAGAIN XEN_EAGAIN
+#define ENOMEM XEN_ENOMEM
+#define EACCES XEN_EACCES
+#define EFAULT XEN_EFAULT
+#define EBUSY XEN_EBUSY
+#define EEXIST XEN_EEXIST
+#define EXDEV XEN_EXDEV
+#define ENODEV XEN_ENODEV
+#define EINVAL XEN_EINVAL
+#define ENFILE XEN_ENFILE
+#define EMFILE XEN_EMFILE
+#define ENOSPC XEN_ENOSPC
+#define EROFS XEN_EROFS
+#define EMLINK XEN_EMLINK
+#define EDOM XEN_EDOM
+#define ERANGE XEN_ERANGE
+#define EDEADLK XEN_EDEADLK
+#define ENAMETOOLONG XEN_ENAMETOOLONG
+#define ENOLCK XEN_ENOLCK
+#define ENOSYS XEN_ENOSYS
+#define ENOTEMPTY XEN_ENOTEMPTY
+#define ENODATA XEN_ENODATA
+#define ETIME XEN_ETIME
+#define EBADMSG XEN_EBADMSG
+#define EOVERFLOW XEN_EOVERFLOW
+#define EILSEQ XEN_EILSEQ
+#define ERESTART XEN_ERESTART
+#define ENOTSOCK XEN_ENOTSOCK
+#define EOPNOTSUPP XEN_EOPNOTSUPP
+#define EADDRINUSE XEN_EADDRINUSE
+#define EADDRNOTAVAIL XEN_EADDRNOTAVAIL
+#define ENOBUFS XEN_ENOBUFS
+#define EISCONN XEN_EISCONN
+#define ENOTCONN XEN_ENOTCONN
+#define ETIMEDOUT XEN_ETIMEDOUT
+#endif
 
 #endif
