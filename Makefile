@@ -99,9 +99,20 @@ $(BUILD)/font.c: tools/psf2c.py
 $(BUILD)/hv/font.o: $(BUILD)/font.c
 	$(CC) $(HV_CFLAGS) -c $< -o $@
 
-$(BUILD)/hv/%.o: %.S
+# Offsets and constants the assembly takes from C (arch/x86/asm-offsets.c):
+# compiled to assembly, each "->NAME value" marker becomes a #define.
+$(BUILD)/generated/asm-offsets.h: arch/x86/asm-offsets.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_ASFLAGS) -c $< -o $@
+	$(CC) $(HV_CFLAGS) -MT $@ -S $< -o $(BUILD)/generated/asm-offsets.s
+	@{ echo "/* Generated from arch/x86/asm-offsets.c by the Makefile: do not edit. */"; \
+	  sed -n 's/.*"->\([A-Z0-9_]*\) \([0-9-]*\)".*/#define \1 \2/p' \
+		$(BUILD)/generated/asm-offsets.s; } > $@.tmp
+	@grep -q '^#define ' $@.tmp || { echo "error: no values in $@" >&2; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+$(BUILD)/hv/%.o: %.S $(BUILD)/generated/asm-offsets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_ASFLAGS) -I$(BUILD)/generated -c $< -o $@
 
 # Two-pass link: the first image gives the symbol addresses, the second adds
 # the symbol table in .hvsyms, which comes last and so moves no code.
@@ -198,4 +209,4 @@ clean:
 	rm -rf $(BUILD)
 
 SHELL := /bin/bash
--include $(HV_OBJS:.o=.d) $(EFI_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(EFI_OBJS:.o=.d) $(BUILD)/generated/asm-offsets.d

@@ -6,15 +6,10 @@
  * And efi_start64, which hv.efi jumps to in long mode (boot/efi/): the
  * same identity map and GDT, then efi_entry() in C. */
 
+#include <arch/x86_bits.h>
+
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
-#define X86_CR0_PE 0x00000001
-#define X86_CR0_WP 0x00010000
-#define X86_CR0_PG 0x80000000
-#define X86_CR4_PAE 0x00000020
-#define MSR_EFER 0xc0000080
-#define EFER_LME 0x00000100
-#define EFER_NXE 0x00000800
 
         .section .text.head, "ax"
         .code32

@@ -6,6 +6,7 @@
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
 #include <arch/vmcs.h>
+#include <arch/x86_bits.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/string.h>
@@ -14,9 +15,6 @@
 #define PTE_W (1ULL << 1)
 #define PTE_PS (1ULL << 7)
 #define PTE_ADDR 0x000ffffffffff000ULL
-#define CR0_PG (1ULL << 31)
-#define CR0_WP (1ULL << 16)
-#define EFER_LMA (1ULL << 10)
 
 /* Translate gva; for a write, every level must allow writing (CR0.WP is
  * honoured as the guest kernel would see it).  Returns 0 or -EFAULT. */
@@ -24,7 +22,7 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
   uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0);
 
-  if (!(cr0 & CR0_PG)) {
+  if (!(cr0 & X86_CR0_PG)) {
     if (gva >> 32)
       return -EFAULT; /* no paging: 32-bit addresses only */
     *gpa = gva;
@@ -37,7 +35,7 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
     return -EFAULT;
 
   uint64_t table = vmcs_read(VMCS_GUEST_CR3) & PTE_ADDR;
-  bool check_w = write && (cr0 & CR0_WP);
+  bool check_w = write && (cr0 & X86_CR0_WP);
   for (int level = 3; level >= 0; level--) {
     unsigned int shift = 12 + 9 * (unsigned int)level;
     /* An entry is 8 aligned bytes: never split across pages, so one p2m

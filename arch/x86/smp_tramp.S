@@ -6,6 +6,8 @@
  * ap_entry(per_cpu) on the CPU's own stack.  smp.c fills in the
  * parameters at the end before each start. */
 
+#include <arch/x86_bits.h>
+
 /* Offsets from the start: the copy may sit at any page below 1 MiB, so
  * nothing here uses an absolute address.  Real mode runs with CS = base/16
  * (the STARTUP vector), protected and long mode with EBX = base; the two
@@ -27,7 +29,7 @@ smp_tramp_start:
         shll    $4, %ebx                /* EBX = the trampoline's base */
         lgdtl   O(tramp_gdtr)
         movl    %cr0, %eax
-        orl     $1, %eax                /* PE */
+        orl     $X86_CR0_PE, %eax
         movl    %eax, %cr0
         ljmpl   *O(smp_tramp_far32)
 
@@ -38,16 +40,16 @@ tramp32:
         movw    %ax, %es
         movw    %ax, %ss
         movl    %cr4, %eax
-        orl     $0x20, %eax             /* PAE */
+        orl     $X86_CR4_PAE, %eax
         movl    %eax, %cr4
         movl    O(smp_tramp_cr3)(%ebx), %eax
         movl    %eax, %cr3
-        movl    $0xc0000080, %ecx       /* EFER: LME, and NXE as on the boot CPU */
+        movl    $MSR_EFER, %ecx         /* LME, and NXE as on the boot CPU */
         rdmsr
         orl     O(smp_tramp_efer)(%ebx), %eax
         wrmsr
         movl    %cr0, %eax
-        orl     $0x80010001, %eax       /* PG | WP | PE */
+        orl     $(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE), %eax
         movl    %eax, %cr0
         ljmp    *O(smp_tramp_far64)(%ebx)
 

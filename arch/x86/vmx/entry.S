@@ -6,10 +6,10 @@
  * Loads the guest's general registers from regs, VMLAUNCHes (launched == 0)
  * or VMRESUMEs, and on VM exit stores them back and returns 0.  Returns -5
  * (-EIO) if the CPU refused the entry (VMfail); the VM-instruction error
- * field says why.  struct guest_regs is rax rbx rcx rdx rsi rdi rbp r8..r15
- * (offsets 0..112). */
+ * field says why.  The offsets of struct guest_regs (arch/domain.h) and the
+ * VMCS field number come from C through asm-offsets.h. */
 
-#define VMCS_HOST_RSP 0x6c14
+#include <asm-offsets.h>
 
         .text
         .global vmx_enter, vmx_exit
@@ -21,24 +21,24 @@ vmx_enter:
         push    %r14
         push    %r15
         push    %rdi                    /* regs: found at (%rsp) on exit */
-        mov     $VMCS_HOST_RSP, %eax
+        mov     $ASM_VMCS_HOST_RSP, %eax
         vmwrite %rsp, %rax
         test    %esi, %esi
-        mov     0x08(%rdi), %rbx
-        mov     0x10(%rdi), %rcx
-        mov     0x18(%rdi), %rdx
-        mov     0x20(%rdi), %rsi
-        mov     0x30(%rdi), %rbp
-        mov     0x38(%rdi), %r8
-        mov     0x40(%rdi), %r9
-        mov     0x48(%rdi), %r10
-        mov     0x50(%rdi), %r11
-        mov     0x58(%rdi), %r12
-        mov     0x60(%rdi), %r13
-        mov     0x68(%rdi), %r14
-        mov     0x70(%rdi), %r15
-        mov     0x00(%rdi), %rax
-        mov     0x28(%rdi), %rdi        /* last: it held regs (flags survive movs) */
+        mov     GREGS_RBX(%rdi), %rbx
+        mov     GREGS_RCX(%rdi), %rcx
+        mov     GREGS_RDX(%rdi), %rdx
+        mov     GREGS_RSI(%rdi), %rsi
+        mov     GREGS_RBP(%rdi), %rbp
+        mov     GREGS_R8(%rdi), %r8
+        mov     GREGS_R9(%rdi), %r9
+        mov     GREGS_R10(%rdi), %r10
+        mov     GREGS_R11(%rdi), %r11
+        mov     GREGS_R12(%rdi), %r12
+        mov     GREGS_R13(%rdi), %r13
+        mov     GREGS_R14(%rdi), %r14
+        mov     GREGS_R15(%rdi), %r15
+        mov     GREGS_RAX(%rdi), %rax
+        mov     GREGS_RDI(%rdi), %rdi        /* last: it held regs (flags survive movs) */
         jnz     1f
         vmlaunch
         jmp     2f
@@ -58,21 +58,21 @@ vmx_enter:
 vmx_exit:
         push    %rdi
         mov     8(%rsp), %rdi
-        mov     %rax, 0x00(%rdi)
-        mov     %rbx, 0x08(%rdi)
-        mov     %rcx, 0x10(%rdi)
-        mov     %rdx, 0x18(%rdi)
-        mov     %rsi, 0x20(%rdi)
-        pop     0x28(%rdi)
-        mov     %rbp, 0x30(%rdi)
-        mov     %r8, 0x38(%rdi)
-        mov     %r9, 0x40(%rdi)
-        mov     %r10, 0x48(%rdi)
-        mov     %r11, 0x50(%rdi)
-        mov     %r12, 0x58(%rdi)
-        mov     %r13, 0x60(%rdi)
-        mov     %r14, 0x68(%rdi)
-        mov     %r15, 0x70(%rdi)
+        mov     %rax, GREGS_RAX(%rdi)
+        mov     %rbx, GREGS_RBX(%rdi)
+        mov     %rcx, GREGS_RCX(%rdi)
+        mov     %rdx, GREGS_RDX(%rdi)
+        mov     %rsi, GREGS_RSI(%rdi)
+        pop     GREGS_RDI(%rdi)
+        mov     %rbp, GREGS_RBP(%rdi)
+        mov     %r8, GREGS_R8(%rdi)
+        mov     %r9, GREGS_R9(%rdi)
+        mov     %r10, GREGS_R10(%rdi)
+        mov     %r11, GREGS_R11(%rdi)
+        mov     %r12, GREGS_R12(%rdi)
+        mov     %r13, GREGS_R13(%rdi)
+        mov     %r14, GREGS_R14(%rdi)
+        mov     %r15, GREGS_R15(%rdi)
         add     $8, %rsp
         pop     %r15
         pop     %r14

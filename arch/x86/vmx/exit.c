@@ -18,10 +18,6 @@
 #include <public/cpuid.h>
 #include <public/xen.h>
 
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define CR0_PG (1ULL << 31)
-#define CR0_NE (1ULL << 5)
 #define VEC_GP 13
 #define VEC_UD 6
 
@@ -268,11 +264,11 @@ static int handle_cr(struct vcpu *v)
   if (cr == 0) {
     uint64_t old = vmcs_read(VMCS_GUEST_CR0), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
     vmcs_write(VMCS_CR0_READ_SHADOW, val);
-    vmcs_write(VMCS_GUEST_CR0, val | CR0_NE);
+    vmcs_write(VMCS_GUEST_CR0, val | X86_CR0_NE);
     /* Paging switched on or off with EFER.LME: IA-32e mode follows
      * (SDM 10.8.5); the entry control must say the same. */
-    if ((val ^ old) & CR0_PG) {
-      bool lma = (val & CR0_PG) && (efer & EFER_LME);
+    if ((val ^ old) & X86_CR0_PG) {
+      bool lma = (val & X86_CR0_PG) && (efer & EFER_LME);
       vmcs_write(VMCS_GUEST_IA32_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
       uint64_t entry = vmcs_read(VMCS_ENTRY_CONTROLS);
       vmcs_write(VMCS_ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE : entry & ~ENTRY_IA32E_MODE);

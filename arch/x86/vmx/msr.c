@@ -48,7 +48,6 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 
-#define EFER_LMA (1ULL << 10)
 
 /* Bits 63:47 all equal (48-bit linear addresses). */
 static bool is_canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }

@@ -17,11 +17,6 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 
-#define X86_CR0_MP (1UL << 1)
-#define X86_CR0_EM (1UL << 2)
-#define X86_CR0_TS (1UL << 3)
-#define X86_CR4_OSFXSR (1UL << 9)
-#define X86_CR4_OSXMMEXCPT (1UL << 10)
 
 /* FXSAVE image offsets: FCW at 0, MXCSR at 24 (SDM vol. 1, table 10-2). */
 #define FX_FCW 0

@@ -2,6 +2,7 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
+#include <arch/x86_bits.h>
 #include <hv/types.h>
 
 static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -85,11 +86,7 @@ static inline uint64_t read_rflags(void)
 
 /* Model-specific registers (SDM vol. 4). */
 #define MSR_APIC_BASE 0x0000001b
-#define MSR_EFER 0xc0000080
-#define EFER_NXE (1ULL << 11)
 
-/* CR0 / CR4 bits (SDM vol. 3, 2.5). */
-#define X86_CR0_WP (1UL << 16)
-#define X86_CR4_PGE (1UL << 7)
+/* CR0 / CR4 bits and EFER: arch/x86_bits.h, shared with the assembly. */
 
 #endif

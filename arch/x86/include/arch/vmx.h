@@ -4,6 +4,7 @@
 #ifndef ARCH_VMX_H
 #define ARCH_VMX_H
 
+#include <arch/x86_bits.h>
 #include <hv/types.h>
 
 #define MSR_IA32_FEATURE_CONTROL 0x03a
@@ -33,8 +34,6 @@
 #define EPT_CAP_2MB (1ULL << 16)
 #define EPT_CAP_INVEPT (1ULL << 20)
 #define VPID_CAP_INVVPID (1ULL << 32)
-
-#define X86_CR4_VMXE (1UL << 13)
 
 /* What this CPU offers; filled by vmx_init(). */
 struct vmx_caps {
