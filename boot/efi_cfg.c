@@ -255,8 +255,7 @@ static bool find_section(struct parser *p, char *want)
     } else if (!key_is(k, klen, "default")) {
       problem(p, l.no, "[global] takes only default=, not '%.*s'", (int)MIN(klen, (size_t)40), k);
     } else if (!vlen || vlen >= EFI_CFG_NAME_MAX) {
-      problem(p, l.no, "default= needs a section name of 1 to %u characters",
-              EFI_CFG_NAME_MAX - 1);
+      problem(p, l.no, "default= needs a section name of 1 to %u characters", EFI_CFG_NAME_MAX - 1);
     } else {
       memcpy(def, v, vlen);
       def[vlen] = '\0';
@@ -277,7 +276,7 @@ static bool find_section(struct parser *p, char *want)
 int efi_cfg_parse(const char *text, size_t len, const char *want, struct efi_cfg *cfg,
                   efi_cfg_report_fn report, void *ctx)
 {
-  struct parser p = { text, text + len, text, 0, report, ctx, 0 };
+  struct parser p = {text, text + len, text, 0, report, ctx, 0};
   char section[EFI_CFG_NAME_MAX] = "";
 
   memset(cfg, 0, sizeof(*cfg));
@@ -288,8 +287,7 @@ int efi_cfg_parse(const char *text, size_t len, const char *want, struct efi_cfg
   if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
     p.text = p.next = text + 3; /* a UTF-8 byte order mark */
   if (want && strlen(want) >= EFI_CFG_NAME_MAX) {
-    problem(&p, 0, "the section name asked for is longer than %u characters",
-            EFI_CFG_NAME_MAX - 1);
+    problem(&p, 0, "the section name asked for is longer than %u characters", EFI_CFG_NAME_MAX - 1);
     return -ENOENT;
   }
   if (want)

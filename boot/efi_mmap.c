@@ -14,10 +14,10 @@
 const char *efi_mem_type_name(uint32_t type)
 {
   static const char *const names[] = {
-    "reserved",     "loader code",  "loader data", "boot services code", "boot services data",
-    "runtime code", "runtime data", "conventional", "unusable",          "ACPI reclaim",
-    "ACPI NVS",     "MMIO",         "MMIO ports",   "PAL code",          "persistent",
-    "unaccepted",
+      "reserved",           "loader code",  "loader data",  "boot services code",
+      "boot services data", "runtime code", "runtime data", "conventional",
+      "unusable",           "ACPI reclaim", "ACPI NVS",     "MMIO",
+      "MMIO ports",         "PAL code",     "persistent",   "unaccepted",
   };
   return type < ARRAY_SIZE(names) ? names[type] : "vendor-specific";
 }
@@ -31,14 +31,10 @@ static uint32_t boot_type(const struct efi_mem_desc *d)
   case EFI_MT_LOADER_DATA:
   case EFI_MT_BOOT_CODE:
   case EFI_MT_BOOT_DATA:
-  case EFI_MT_CONVENTIONAL:
-    return BOOT_MEM_RAM;
-  case EFI_MT_ACPI_RECLAIM:
-    return BOOT_MEM_ACPI;
-  case EFI_MT_ACPI_NVS:
-    return BOOT_MEM_NVS;
-  case EFI_MT_UNUSABLE:
-    return BOOT_MEM_BAD;
+  case EFI_MT_CONVENTIONAL: return BOOT_MEM_RAM;
+  case EFI_MT_ACPI_RECLAIM: return BOOT_MEM_ACPI;
+  case EFI_MT_ACPI_NVS: return BOOT_MEM_NVS;
+  case EFI_MT_UNUSABLE: return BOOT_MEM_BAD;
   default:
     /* Runtime services, MMIO, persistent and unaccepted memory (which
      * would need accepting first), and types we do not know. */
@@ -74,8 +70,8 @@ int efi_mmap_convert(const void *map, uint64_t size, uint64_t desc_size, struct 
                (unsigned long long)d.phys, (unsigned long long)(d.phys + d.pages * EFI_PAGE),
                efi_mem_type_name(d.type), d.type, (unsigned long long)d.attr);
     if (!d.pages) {
-      pr_warn("efi: memory map entry %llu at 0x%llx has no pages, skipped",
-              (unsigned long long)i, (unsigned long long)d.phys);
+      pr_warn("efi: memory map entry %llu at 0x%llx has no pages, skipped", (unsigned long long)i,
+              (unsigned long long)d.phys);
       continue;
     }
     if (d.phys % EFI_PAGE) {
@@ -85,11 +81,11 @@ int efi_mmap_convert(const void *map, uint64_t size, uint64_t desc_size, struct 
     }
     uint64_t len = d.pages * EFI_PAGE;
     if (d.pages > UINT64_MAX / EFI_PAGE || d.phys + len < d.phys) {
-      pr_warn("efi: memory map entry %llu at 0x%llx runs past 2^64, clipped",
-              (unsigned long long)i, (unsigned long long)d.phys);
+      pr_warn("efi: memory map entry %llu at 0x%llx runs past 2^64, clipped", (unsigned long long)i,
+              (unsigned long long)d.phys);
       len = 0 - d.phys;
     }
-    raw[n++] = (struct boot_mem_region){ d.phys, len, boot_type(&d) };
+    raw[n++] = (struct boot_mem_region){d.phys, len, boot_type(&d)};
   }
   unsigned int dropped = boot_mem_sanitize(raw, n, bi);
   if (dropped)

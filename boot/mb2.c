@@ -101,7 +101,7 @@ unsigned int boot_mem_sanitize(const struct boot_mem_region *raw, unsigned int n
       dropped++;
       continue;
     }
-    bi->mem[bi->nr_mem++] = (struct boot_mem_region){ lo, hi - lo, (uint32_t)best };
+    bi->mem[bi->nr_mem++] = (struct boot_mem_region){lo, hi - lo, (uint32_t)best};
   }
   return dropped;
 }
@@ -128,8 +128,7 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
     pr_warn("mb2: memory map tag has %u stray bytes at its end", (size - 16) % esize);
   unsigned int count = (size - 16) / esize;
   if (count > MB2_MMAP_RAW_MAX) {
-    pr_err("mb2: memory map has %u entries, only the first %u are used", count,
-           MB2_MMAP_RAW_MAX);
+    pr_err("mb2: memory map has %u entries, only the first %u are used", count, MB2_MMAP_RAW_MAX);
     count = MB2_MMAP_RAW_MAX;
   }
   for (unsigned int i = 0; i < count; i++) {
@@ -137,7 +136,7 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
     memcpy(&e, tag + 16 + (size_t)i * esize, sizeof(e));
     if (e.base + e.len < e.base)
       pr_warn("mb2: memory map entry %u wraps past 2^64, clipped", i);
-    raw[n++] = (struct boot_mem_region){ e.base, e.len, e.type };
+    raw[n++] = (struct boot_mem_region){e.base, e.len, e.type};
   }
   unsigned int dropped = boot_mem_sanitize(raw, n, bi);
   if (dropped)
@@ -146,8 +145,7 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
 
 /* idx: the module's position among the loader's module tags, which is
  * what a user counts in grub.cfg. */
-static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi,
-                         unsigned int idx)
+static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi, unsigned int idx)
 {
   uint32_t start, end;
 
@@ -166,8 +164,8 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi
     return;
   }
   if (end <= start) {
-    pr_err("mb2: module %u (\"%s\"): empty or inverted range 0x%x-0x%x, ignored",
-           idx, str, start, end);
+    pr_err("mb2: module %u (\"%s\"): empty or inverted range 0x%x-0x%x, ignored", idx, str, start,
+           end);
     return;
   }
   for (unsigned int i = 0; i < bi->nr_mods; i++) {
@@ -182,8 +180,7 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct boot_info *bi
     return;
   }
   if (len >= BOOT_STRING_MAX) {
-    pr_err("mb2: module %u string longer than %u bytes, ignored", idx,
-           BOOT_STRING_MAX - 1);
+    pr_err("mb2: module %u string longer than %u bytes, ignored", idx, BOOT_STRING_MAX - 1);
     return;
   }
   struct boot_module *m = &bi->mods[bi->nr_mods++];
@@ -243,7 +240,7 @@ static bool fb_colour_ok(uint8_t pos, uint8_t size, uint8_t bpp)
 
 static void parse_framebuffer(const uint8_t *tag, uint32_t size, struct boot_info *bi)
 {
-  struct boot_fb fb = { 0 };
+  struct boot_fb fb = {0};
   uint8_t type;
 
   if (size < 32) {
@@ -293,14 +290,12 @@ static void parse_framebuffer(const uint8_t *tag, uint32_t size, struct boot_inf
     pr_info("mb2: indexed-colour framebuffer %ux%u: not supported, no screen console", fb.width,
             fb.height);
     return;
-  default:
-    pr_err("mb2: framebuffer of unknown type %u, ignored", type);
-    return;
+  default: pr_err("mb2: framebuffer of unknown type %u, ignored", type); return;
   }
   if (!fb.addr || !fb.width || !fb.height || fb.width > MB2_FB_MAX_DIM ||
       fb.height > MB2_FB_MAX_DIM || fb.pitch < (uint64_t)fb.width * (fb.bpp / 8)) {
-    pr_err("mb2: framebuffer %ux%u, pitch %u, %u bpp at 0x%llx is inconsistent, ignored",
-           fb.width, fb.height, fb.pitch, fb.bpp, (unsigned long long)fb.addr);
+    pr_err("mb2: framebuffer %ux%u, pitch %u, %u bpp at 0x%llx is inconsistent, ignored", fb.width,
+           fb.height, fb.pitch, fb.bpp, (unsigned long long)fb.addr);
     return;
   }
   fb.size = (uint64_t)fb.pitch * fb.height;
@@ -344,29 +339,19 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi)
     }
     const uint8_t *t = base + off;
     switch (tag.type) {
-    case MB2_TAG_END:
-      return 0;
+    case MB2_TAG_END: return 0;
     case MB2_TAG_CMDLINE:
       parse_string(t, tag.size, bi->cmdline, sizeof(bi->cmdline), "command line");
       break;
     case MB2_TAG_LOADER:
       parse_string(t, tag.size, bi->loader, sizeof(bi->loader), "boot loader name");
       break;
-    case MB2_TAG_MODULE:
-      parse_module(t, tag.size, bi, nr_module_tags++);
-      break;
-    case MB2_TAG_MMAP:
-      parse_mmap(t, tag.size, bi);
-      break;
+    case MB2_TAG_MODULE: parse_module(t, tag.size, bi, nr_module_tags++); break;
+    case MB2_TAG_MMAP: parse_mmap(t, tag.size, bi); break;
     case MB2_TAG_ACPI_OLD:
-    case MB2_TAG_ACPI_NEW:
-      parse_rsdp(t, tag.size, bi, tag.type == MB2_TAG_ACPI_NEW);
-      break;
-    case MB2_TAG_FRAMEBUFFER:
-      parse_framebuffer(t, tag.size, bi);
-      break;
-    default:
-      break; /* tags we do not need */
+    case MB2_TAG_ACPI_NEW: parse_rsdp(t, tag.size, bi, tag.type == MB2_TAG_ACPI_NEW); break;
+    case MB2_TAG_FRAMEBUFFER: parse_framebuffer(t, tag.size, bi); break;
+    default: break; /* tags we do not need */
     }
     off += ALIGN_UP((size_t)tag.size, (size_t)8);
   }

@@ -6,7 +6,6 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-
 static struct boot_info boot_info;
 
 __noreturn void mb2_entry(uint64_t magic, uint64_t info)

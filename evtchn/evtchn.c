@@ -13,10 +13,7 @@
 #include <hv/sched.h>
 #include <hv/string.h>
 
-static struct shared_info *shinfo(struct domain *d)
-{
-  return phys_to_virt(d->shared_info);
-}
+static struct shared_info *shinfo(struct domain *d) { return phys_to_virt(d->shared_info); }
 
 /* Ports with a bucket are "valid" in Xen's sense: a free one among them
  * answers EVTCHNSTAT_closed, one beyond them -EINVAL. */
@@ -98,8 +95,7 @@ static void free_port(struct domain *d, unsigned int port, struct evtchn *chn)
 
 static bool virq_is_global(unsigned int virq)
 {
-  return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF &&
-         virq != VIRQ_XENPMU;
+  return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF && virq != VIRQ_XENPMU;
 }
 
 /* Close port of d (Xen's evtchn_close): an interdomain peer goes back to
@@ -111,8 +107,7 @@ static long close_port(struct domain *d, unsigned int port)
     return -EINVAL;
   switch (chn->state) {
   case ECS_FREE:
-  case ECS_RESERVED:
-    return -EINVAL;
+  case ECS_RESERVED: return -EINVAL;
   case ECS_VIRQ: {
     unsigned int owner = virq_is_global(chn->u.virq) ? 0 : chn->notify_vcpu;
     d->vcpus[owner]->virq_port[chn->u.virq] = 0;
@@ -124,8 +119,7 @@ static long close_port(struct domain *d, unsigned int port)
     peer->u.unbound_remote = d->id;
     break;
   }
-  default:
-    break;
+  default: break;
   }
   free_port(d, port, chn);
   return 0;
@@ -248,16 +242,10 @@ static long send(struct domain *d, unsigned int port)
     set_pending(rd, chn->u.inter.port, port_chn(rd, chn->u.inter.port));
     return 0;
   }
-  case ECS_IPI:
-    set_pending(d, port, chn);
-    return 0;
-  case ECS_HV:
-    chn->u.hv(d, port);
-    return 0;
-  case ECS_UNBOUND:
-    return 0; /* nobody listens yet: dropped, as in Xen */
-  default:
-    return -EINVAL;
+  case ECS_IPI: set_pending(d, port, chn); return 0;
+  case ECS_HV: chn->u.hv(d, port); return 0;
+  case ECS_UNBOUND: return 0; /* nobody listens yet: dropped, as in Xen */
+  default: return -EINVAL;
   }
 }
 
@@ -285,9 +273,7 @@ static long status(struct vcpu *v, struct evtchn_status *st)
     st->status = EVTCHNSTAT_virq;
     st->u.virq = chn->u.virq;
     break;
-  case ECS_IPI:
-    st->status = EVTCHNSTAT_ipi;
-    break;
+  case ECS_IPI: st->status = EVTCHNSTAT_ipi; break;
   case ECS_HV:
     /* Xen has no such port (its console backend is a daemon in dom0); we
      * say what is true: connected to the hypervisor. */
@@ -295,9 +281,7 @@ static long status(struct vcpu *v, struct evtchn_status *st)
     st->u.interdomain.dom = DOMID_XEN;
     st->u.interdomain.port = 0;
     break;
-  default:
-    st->status = EVTCHNSTAT_closed;
-    break;
+  default: st->status = EVTCHNSTAT_closed; break;
   }
   st->vcpu = chn->notify_vcpu;
   return 0;
@@ -318,11 +302,8 @@ static long bind_vcpu(struct vcpu *v, struct evtchn_bind_vcpu *b)
     /* fall through */
   case ECS_UNBOUND:
   case ECS_INTERDOMAIN:
-  case ECS_HV:
-    chn->notify_vcpu = (uint16_t)b->vcpu;
-    return 0;
-  default:
-    return -EINVAL;
+  case ECS_HV: chn->notify_vcpu = (uint16_t)b->vcpu; return 0;
+  default: return -EINVAL;
   }
 }
 
@@ -409,20 +390,20 @@ union evtchn_arg {
 };
 
 static const uint8_t arg_size[] = {
-  [EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
-  [EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
-  [EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
-  [EVTCHNOP_close] = sizeof(struct evtchn_close),
-  [EVTCHNOP_send] = sizeof(struct evtchn_send),
-  [EVTCHNOP_status] = sizeof(struct evtchn_status),
-  [EVTCHNOP_alloc_unbound] = sizeof(struct evtchn_alloc_unbound),
-  [EVTCHNOP_bind_ipi] = sizeof(struct evtchn_bind_ipi),
-  [EVTCHNOP_bind_vcpu] = sizeof(struct evtchn_bind_vcpu),
-  [EVTCHNOP_unmask] = sizeof(struct evtchn_unmask),
-  [EVTCHNOP_reset] = sizeof(struct evtchn_reset),
-  [EVTCHNOP_init_control] = sizeof(struct evtchn_init_control),
-  [EVTCHNOP_expand_array] = sizeof(struct evtchn_expand_array),
-  [EVTCHNOP_set_priority] = sizeof(struct evtchn_set_priority),
+    [EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
+    [EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
+    [EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
+    [EVTCHNOP_close] = sizeof(struct evtchn_close),
+    [EVTCHNOP_send] = sizeof(struct evtchn_send),
+    [EVTCHNOP_status] = sizeof(struct evtchn_status),
+    [EVTCHNOP_alloc_unbound] = sizeof(struct evtchn_alloc_unbound),
+    [EVTCHNOP_bind_ipi] = sizeof(struct evtchn_bind_ipi),
+    [EVTCHNOP_bind_vcpu] = sizeof(struct evtchn_bind_vcpu),
+    [EVTCHNOP_unmask] = sizeof(struct evtchn_unmask),
+    [EVTCHNOP_reset] = sizeof(struct evtchn_reset),
+    [EVTCHNOP_init_control] = sizeof(struct evtchn_init_control),
+    [EVTCHNOP_expand_array] = sizeof(struct evtchn_expand_array),
+    [EVTCHNOP_set_priority] = sizeof(struct evtchn_set_priority),
 };
 
 long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
@@ -436,31 +417,16 @@ long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
   if (arch_copy_from_guest(v, &a, arg, arg_size[cmd]))
     return -EFAULT;
   switch (cmd) {
-  case EVTCHNOP_alloc_unbound:
-    rc = alloc_unbound(v, &a.alloc_unbound);
-    break;
-  case EVTCHNOP_bind_interdomain:
-    rc = bind_interdomain(v, &a.bind_interdomain);
-    break;
-  case EVTCHNOP_bind_virq:
-    rc = bind_virq(v, &a.bind_virq);
-    break;
-  case EVTCHNOP_bind_ipi:
-    rc = bind_ipi(v, &a.bind_ipi);
-    break;
-  case EVTCHNOP_close:
-    return close_port(d, a.close.port);
-  case EVTCHNOP_send:
-    return send(d, a.send.port);
-  case EVTCHNOP_status:
-    rc = status(v, &a.status);
-    break;
-  case EVTCHNOP_bind_vcpu:
-    return bind_vcpu(v, &a.bind_vcpu);
-  case EVTCHNOP_unmask:
-    return unmask(d, a.unmask.port);
-  case EVTCHNOP_reset:
-    return reset(v, &a.reset);
+  case EVTCHNOP_alloc_unbound: rc = alloc_unbound(v, &a.alloc_unbound); break;
+  case EVTCHNOP_bind_interdomain: rc = bind_interdomain(v, &a.bind_interdomain); break;
+  case EVTCHNOP_bind_virq: rc = bind_virq(v, &a.bind_virq); break;
+  case EVTCHNOP_bind_ipi: rc = bind_ipi(v, &a.bind_ipi); break;
+  case EVTCHNOP_close: return close_port(d, a.close.port);
+  case EVTCHNOP_send: return send(d, a.send.port);
+  case EVTCHNOP_status: rc = status(v, &a.status); break;
+  case EVTCHNOP_bind_vcpu: return bind_vcpu(v, &a.bind_vcpu);
+  case EVTCHNOP_unmask: return unmask(d, a.unmask.port);
+  case EVTCHNOP_reset: return reset(v, &a.reset);
   case EVTCHNOP_bind_pirq:
     return -EPERM; /* no physical IRQs are given to guests (Xen: no pirq access) */
   case EVTCHNOP_set_priority:

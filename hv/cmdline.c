@@ -37,13 +37,23 @@ int cmdline_parse_size(const char *s, uint64_t *out)
   }
   unsigned int shift = 0;
   switch (*p) {
-  case '\0':
+  case '\0': break;
+  case 'k':
+  case 'K':
+    shift = 10;
+    p++;
     break;
-  case 'k': case 'K': shift = 10; p++; break;
-  case 'm': case 'M': shift = 20; p++; break;
-  case 'g': case 'G': shift = 30; p++; break;
-  default:
-    return -EINVAL;
+  case 'm':
+  case 'M':
+    shift = 20;
+    p++;
+    break;
+  case 'g':
+  case 'G':
+    shift = 30;
+    p++;
+    break;
+  default: return -EINVAL;
   }
   if (*p != '\0' || (shift && v > (UINT64_MAX >> shift)))
     return -EINVAL;
@@ -83,7 +93,7 @@ long cmdline_next_word(const char **p, char *out, size_t size)
 
 static int parse_loglvl(const char *v, enum log_level *out)
 {
-  static const char *const names[] = { "err", "warn", "info", "debug" };
+  static const char *const names[] = {"err", "warn", "info", "debug"};
   for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
     if (!strcmp(v, names[i]) || (v[0] == (char)('0' + i) && !v[1])) {
       *out = (enum log_level)i;
@@ -95,7 +105,7 @@ static int parse_loglvl(const char *v, enum log_level *out)
 
 static int parse_crash(const char *v, enum debug_crash *out)
 {
-  static const char *const names[] = { "none", "ud", "pf", "gp", "de", "wx", "stack" };
+  static const char *const names[] = {"none", "ud", "pf", "gp", "de", "wx", "stack"};
   for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
     if (!strcmp(v, names[i])) {
       *out = (enum debug_crash)i;
@@ -108,7 +118,7 @@ static int parse_crash(const char *v, enum debug_crash *out)
 /* console_timestamps=: Xen's names, in enum console_ts's order. */
 static int parse_timestamps(const char *v, enum console_ts *out)
 {
-  static const char *const names[] = { "none", "date", "datems", "boot", "raw" };
+  static const char *const names[] = {"none", "date", "datems", "boot", "raw"};
   for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
     if (!strcmp(v, names[i])) {
       *out = (enum console_ts)i;

@@ -146,8 +146,7 @@ static int date_stamp(char *buf, size_t size, uint64_t ns, bool with_ms)
   int n = snprintf(buf, size, "[%04lld-%02u-%02u %02u:%02u:%02u", (long long)year, mon, day,
                    s / 3600, s / 60 % 60, s % 60);
   if (with_ms)
-    n += snprintf(buf + n, size - (size_t)n, ".%03u",
-                  (unsigned int)(t % 1000000000ULL / 1000000));
+    n += snprintf(buf + n, size - (size_t)n, ".%03u", (unsigned int)(t % 1000000000ULL / 1000000));
   return n + snprintf(buf + n, size - (size_t)n, "] ");
 }
 
@@ -161,8 +160,7 @@ static int timestamp(char *buf, size_t size)
 
   buf[0] = '\0';
   switch (console_timestamps) {
-  case CONSOLE_TS_NONE:
-    return 0;
+  case CONSOLE_TS_NONE: return 0;
   case CONSOLE_TS_DATE:
   case CONSOLE_TS_DATEMS:
     /* Without a wall clock (the RTC was unreadable, or is not read yet:
@@ -175,8 +173,7 @@ static int timestamp(char *buf, size_t size)
     /* Xen's raw stamp is get_cycles(), on x86 the TSC as it is (not since
      * boot), in 16 hex digits: ours is the same counter. */
     return snprintf(buf, size, "[%016llx] ", (unsigned long long)arch_cycles());
-  case CONSOLE_TS_BOOT:
-    break;
+  case CONSOLE_TS_BOOT: break;
   }
   return snprintf(buf, size, "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000ULL),
                   (unsigned long long)(ns % 1000000000ULL / 1000));

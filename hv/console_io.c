@@ -80,7 +80,6 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
     }
     return (long)done;
   }
-  default:
-    return -ENOSYS;
+  default: return -ENOSYS;
   }
 }

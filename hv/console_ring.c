@@ -27,17 +27,11 @@
 #define LINE_ROOM 256
 #define RETRY_NS 2000000ULL /* 2 ms: ~230 bytes leave a 115200-baud line */
 
-static struct xencons_interface *ring(struct domain *d)
-{
-  return phys_to_virt(d->con_page);
-}
+static struct xencons_interface *ring(struct domain *d) { return phys_to_virt(d->con_page); }
 
 static void ring_event(struct domain *d, unsigned int port);
 
-static void notify(struct domain *d)
-{
-  evtchn_notify_hv(d, d->con_port, ring_event);
-}
+static void notify(struct domain *d) { evtchn_notify_hv(d, d->con_port, ring_event); }
 
 /* A guest that wrote impossible indices: say so once, touch nothing. */
 static void broken(struct domain *d)
@@ -71,8 +65,8 @@ static void drain(struct domain *d, bool all)
     took = true;
   }
   if (took && !all) {
-    notify(d);           /* the guest may wait for space */
-    net_console_kick();  /* an echo goes to the TCP console now, not at the next poll */
+    notify(d);          /* the guest may wait for space */
+    net_console_kick(); /* an echo goes to the TCP console now, not at the next poll */
   }
   /* What is left is picked up when the queue has drained a bit. */
   if (!all && ring(d)->out_prod != ring(d)->out_cons)

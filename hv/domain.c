@@ -1,18 +1,18 @@
 /* Domains: creation, shutdown, crash and destruction.  A fault a guest
  * causes ends that domain only. */
 #include <arch/arch.h>
+#include <arch/mm.h>
 #include <hv/console.h>
 #include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/evtchn.h>
+#include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <hv/guestmem.h>
 #include <hv/heap.h>
-#include <hv/string.h>
-#include <hv/errno.h>
-#include <hv/frame.h>
-#include <hv/evtchn.h>
 #include <hv/sched.h>
+#include <hv/string.h>
 #include <hv/vtime.h>
-#include <arch/mm.h>
-#include <hv/grant_table.h>
 #include <public/sched.h>
 #include <public/xen.h>
 
@@ -20,13 +20,13 @@ struct domain *domain_list;
 
 static const char *reason_name(unsigned int reason)
 {
-  static const char *const names[] = { "poweroff", "reboot", "suspend",
-                                       "crash", "watchdog", "soft_reset" };
+  static const char *const names[] = {"poweroff", "reboot",   "suspend",
+                                      "crash",    "watchdog", "soft_reset"};
   return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
 }
 
-struct domain *domain_create(domid_t id, const char *name, bool privileged,
-                             uint64_t mem_bytes, unsigned int nr_vcpus)
+struct domain *domain_create(domid_t id, const char *name, bool privileged, uint64_t mem_bytes,
+                             unsigned int nr_vcpus)
 {
   struct domain *d = heap_zalloc(sizeof(*d));
   if (!d)
@@ -96,8 +96,7 @@ static void notify_controller(void)
 static void domain_release(struct domain *d)
 {
   static const char *const how[] = {
-    [DOMAIN_SHUTDOWN] = "shut down", [DOMAIN_CRASHED] = "crashed", [DOMAIN_DYING] = "destroyed"
-  };
+      [DOMAIN_SHUTDOWN] = "shut down", [DOMAIN_CRASHED] = "crashed", [DOMAIN_DYING] = "destroyed"};
   d->release_pending = false;
   for (unsigned int i = 0; i < d->nr_vcpus; i++) {
     vtime_vcpu_stop(d->vcpus[i]);
@@ -125,7 +124,7 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
 {
   if (d->state != DOMAIN_RUNNING)
     return false;
-  console_ring_stop(d); /* what it wrote before it stopped is printed */
+  console_ring_stop(d);  /* what it wrote before it stopped is printed */
   domain_console_end(d); /* a partial last line ends */
   d->state = state;
   /* A SCHEDOP_shutdown_code latched earlier replaces the reason (Xen's

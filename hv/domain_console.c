@@ -84,5 +84,5 @@ void domain_console_end(struct domain *d)
 {
   if (d->con_len)
     line_putc(d, '\n', shows_raw(d)); /* the log gets its last line */
-  console_end_line(d); /* the devices a line end, if raw output needs one */
+  console_end_line(d);                /* the devices a line end, if raw output needs one */
 }

@@ -6,14 +6,14 @@
 #include <hv/acpi_build.h>
 #include <hv/bootmod.h>
 #include <hv/console.h>
-#include <hv/dombuild.h>
-#include <hv/sched.h>
 #include <hv/domain.h>
+#include <hv/dombuild.h>
 #include <hv/elf.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
 #include <hv/guestmem.h>
 #include <hv/printk.h>
+#include <hv/sched.h>
 #include <hv/string.h>
 #include <public/hvm.h>
 #include <public/xen.h>
@@ -48,8 +48,7 @@ static int note_fn(const char *name, uint32_t namesz, uint32_t type, const uint8
   } else if ((type == XEN_ELFNOTE_GUEST_OS || type == XEN_ELFNOTE_XEN_VERSION ||
               type == XEN_ELFNOTE_LOADER || type == XEN_ELFNOTE_GUEST_VERSION) &&
              descsz > 0 && descsz < 32 && memchr(desc, '\0', descsz)) {
-    snprintf(n->summary + len, sizeof(n->summary) - len, " %u=\"%s\"", type,
-             (const char *)desc);
+    snprintf(n->summary + len, sizeof(n->summary) - len, " %u=\"%s\"", type, (const char *)desc);
   } else {
     snprintf(n->summary + len, sizeof(n->summary) - len, " %u", type);
   }
@@ -73,8 +72,9 @@ static uint64_t load_segments(struct domain *d, const struct elf_image *img)
       continue;
     if (s.paddr < MiB(1) || s.paddr + s.memsz > d->ram_below_4g) {
       pr_err("%s: refused: segment 0x%llx-0x%llx is outside its %llu MiB of RAM "
-             "(or below 1 MiB)", d->name, (unsigned long long)s.paddr,
-             (unsigned long long)(s.paddr + s.memsz), (unsigned long long)(d->mem_bytes >> 20));
+             "(or below 1 MiB)",
+             d->name, (unsigned long long)s.paddr, (unsigned long long)(s.paddr + s.memsz),
+             (unsigned long long)(d->mem_bytes >> 20));
       return 0;
     }
     /* The RAM is fresh and zeroed, so only the file part is copied. */
@@ -91,16 +91,16 @@ unsigned int dombuild_memmap(const struct domain *d,
                              struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX])
 {
   unsigned int n = 0;
-  map[n++] = (struct hvm_memmap_table_entry){ 0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+  map[n++] = (struct hvm_memmap_table_entry){0, d->ram_below_4g, XEN_HVM_MEMMAP_TYPE_RAM, 0};
   if (d->acpi_page) /* ACPI data: the OS may read it, never use it as RAM */
-    map[n++] = (struct hvm_memmap_table_entry){ DOMBUILD_ACPI_GPA, PAGE_SIZE,
-                                                XEN_HVM_MEMMAP_TYPE_ACPI, 0 };
+    map[n++] =
+        (struct hvm_memmap_table_entry){DOMBUILD_ACPI_GPA, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_ACPI, 0};
   if (d->con_page) /* not RAM, and nothing the guest should put there */
-    map[n++] = (struct hvm_memmap_table_entry){ CONSOLE_RING_GFN << PAGE_SHIFT, PAGE_SIZE,
-                                                XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
+    map[n++] = (struct hvm_memmap_table_entry){CONSOLE_RING_GFN << PAGE_SHIFT, PAGE_SIZE,
+                                               XEN_HVM_MEMMAP_TYPE_RESERVED, 0};
   if (d->mem_bytes > d->ram_below_4g)
-    map[n++] = (struct hvm_memmap_table_entry){ GiB(4), d->mem_bytes - d->ram_below_4g,
-                                                XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+    map[n++] = (struct hvm_memmap_table_entry){GiB(4), d->mem_bytes - d->ram_below_4g,
+                                               XEN_HVM_MEMMAP_TYPE_RAM, 0};
   return n;
 }
 

@@ -58,8 +58,8 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
                   : d->has_shutdown_code     ? d->shutdown_code
                                              : ~0U;
   info->flags = flags | (d->state != DOMAIN_RUNNING ? XEN_DOMINF_shutdown : 0) |
-                (d->pause_count ? XEN_DOMINF_paused : 0) | XEN_DOMINF_hvm_guest |
-                XEN_DOMINF_hap | code << XEN_DOMINF_shutdownshift;
+                (d->pause_count ? XEN_DOMINF_paused : 0) | XEN_DOMINF_hvm_guest | XEN_DOMINF_hap |
+                code << XEN_DOMINF_shutdownshift;
   info->cpu_time = cpu_time;
   info->tot_pages = d->nr_frames;
   info->max_pages = d->mem_bytes / PAGE_SIZE;
@@ -79,13 +79,13 @@ static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *m
 {
   /* Xen's xenctl_bitmap_to_bitmap: the bytes both sides have; bits past
    * nr_bits in the last byte are ignored. */
-  uint8_t bytes[MASK_BYTES] = { 0 };
+  uint8_t bytes[MASK_BYTES] = {0};
   uint64_t guest_bytes = ((uint64_t)b->nr_bits + 7) / 8; /* no wrap at 2^32 bits */
   uint64_t n = MIN(guest_bytes, (uint64_t)MASK_BYTES);
   if (n && arch_copy_from_guest(v, bytes, b->bitmap, n))
     return -EFAULT;
   if ((b->nr_bits & 7) && guest_bytes == n)
-    bytes[n - 1] &= (uint8_t)~(0xff << (b->nr_bits & 7));
+    bytes[n - 1] &= (uint8_t) ~(0xff << (b->nr_bits & 7));
   *mask = 0;
   for (unsigned int i = 0; i < MASK_BYTES; i++)
     *mask |= (uint64_t)bytes[i] << (8 * i);
@@ -147,8 +147,7 @@ static long vcpu_affinity(struct vcpu *caller, struct domain *d, uint32_t cmd,
   if (f & XEN_VCPUAFFINITY_HARD)
     err = write_mask(caller, &a->cpumap_hard, t->hard_affinity & sched_cpus());
   if (!err && (f & XEN_VCPUAFFINITY_SOFT))
-    err = write_mask(caller, &a->cpumap_soft,
-                     t->soft_affinity & t->hard_affinity & sched_cpus());
+    err = write_mask(caller, &a->cpumap_soft, t->soft_affinity & t->hard_affinity & sched_cpus());
   return err;
 }
 
@@ -169,8 +168,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
     unsigned int cap = s->u.credit.cap != 0xffff ? s->u.credit.cap : d->cap;
     return sched_set_params(d, weight, cap);
   }
-  default:
-    return -EINVAL; /* credit has no per-vcpu parameters */
+  default: return -EINVAL; /* credit has no per-vcpu parameters */
   }
 }
 
@@ -244,9 +242,7 @@ long do_domctl(struct vcpu *v, uint64_t arg)
     break;
 
   case XEN_DOMCTL_setvcpuaffinity:
-  case XEN_DOMCTL_getvcpuaffinity:
-    ret = vcpu_affinity(v, d, op.cmd, &op.u.vcpuaffinity);
-    break;
+  case XEN_DOMCTL_getvcpuaffinity: ret = vcpu_affinity(v, d, op.cmd, &op.u.vcpuaffinity); break;
 
   case XEN_DOMCTL_scheduler_op:
     ret = scheduler_op(d, &op.u.scheduler_op);

@@ -24,7 +24,10 @@ int elf_open(struct elf_image *img, const void *data, size_t size, const char **
   const uint8_t *h = data;
 
   memset(img, 0, sizeof(*img));
-  if (size < 52 || memcmp(h, "\x7f" "ELF", 4)) {
+  if (size < 52 || memcmp(h,
+                          "\x7f"
+                          "ELF",
+                          4)) {
     *why = "not an ELF file";
     return -ENOEXEC;
   }

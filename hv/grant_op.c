@@ -18,10 +18,7 @@
  * hypercall_preempt_check says. */
 #define GNTTAB_TURN 64
 
-static bool map_readonly(uint32_t flags)
-{
-  return flags & GNTMAP_readonly;
-}
+static bool map_readonly(uint32_t flags) { return flags & GNTMAP_readonly; }
 
 /* The domain a query names, for the calls Xen resolves with
  * rcu_lock_domain_by_any_id and checks with XSM_TARGET: DOMID_SELF or

@@ -21,10 +21,7 @@ union grant_combo {
   };
 };
 
-static uint32_t *combo_word(struct grant_entry_v1 *e)
-{
-  return (uint32_t *)(void *)&e->flags;
-}
+static uint32_t *combo_word(struct grant_entry_v1 *e) { return (uint32_t *)(void *)&e->flags; }
 
 int grant_pin_begin(struct grant_entry_v1 *e, const struct grant_active *act, domid_t ldom,
                     bool readonly, bool map)

@@ -5,8 +5,8 @@
  * The hypercall itself is in grant_op.c.
  *
  * Hypervisor code runs under hv_lock on whichever CPU and is not
- * preempted, so these structures need no lock of their own; the entries shared with guests are still
- * changed atomically (grant_pin.c), because the guest writes them too. */
+ * preempted, so these structures need no lock of their own; the entries shared with guests are
+ * still changed atomically (grant_pin.c), because the guest writes them too. */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/errno.h>

@@ -30,15 +30,11 @@ static long allowed(uint32_t index, bool set, bool self)
   case HVM_PARAM_VM_GENERATION_ID_ADDR:
   case HVM_PARAM_STORE_EVTCHN:
   case HVM_PARAM_CONSOLE_EVTCHN:
-  case HVM_PARAM_X87_FIP_WIDTH:
-    return 0;
+  case HVM_PARAM_X87_FIP_WIDTH: return 0;
   case HVM_PARAM_STORE_PFN:
-  case HVM_PARAM_CONSOLE_PFN:
-    return set && self ? -EPERM : 0; /* readable, set by the builder */
-  case HVM_PARAM_ALTP2M:
-    return set ? -EEXIST : 0;
-  default:
-    return self ? -EPERM : 0;
+  case HVM_PARAM_CONSOLE_PFN: return set && self ? -EPERM : 0; /* readable, set by the builder */
+  case HVM_PARAM_ALTP2M: return set ? -EEXIST : 0;
+  default: return self ? -EPERM : 0;
   }
 }
 

@@ -22,10 +22,7 @@ static long hc_console_io(struct vcpu *v, uint64_t a[6])
   return do_console_io(v, (unsigned int)a[0], (unsigned int)a[1], a[2], a);
 }
 
-static long hc_sched_op(struct vcpu *v, uint64_t a[6])
-{
-  return do_sched_op(v, (int)a[0], a[1]);
-}
+static long hc_sched_op(struct vcpu *v, uint64_t a[6]) { return do_sched_op(v, (int)a[0], a[1]); }
 
 static long hc_multicall(struct vcpu *v, uint64_t a[6])
 {
@@ -52,10 +49,7 @@ static long hc_vm_assist(struct vcpu *v, uint64_t a[6])
   return do_vm_assist(v, (unsigned int)a[0], (unsigned int)a[1]);
 }
 
-static long hc_set_timer_op(struct vcpu *v, uint64_t a[6])
-{
-  return do_set_timer_op(v, a[0]);
-}
+static long hc_set_timer_op(struct vcpu *v, uint64_t a[6]) { return do_set_timer_op(v, a[0]); }
 
 static long hc_event_channel_op(struct vcpu *v, uint64_t a[6])
 {
@@ -67,85 +61,79 @@ static long hc_grant_table_op(struct vcpu *v, uint64_t a[6])
   return do_grant_table_op(v, (unsigned int)a[0], a[1], (unsigned int)a[2], a);
 }
 
-static long hc_sysctl(struct vcpu *v, uint64_t a[6])
-{
-  return do_sysctl(v, a[0]);
-}
+static long hc_sysctl(struct vcpu *v, uint64_t a[6]) { return do_sysctl(v, a[0]); }
 
-static long hc_domctl(struct vcpu *v, uint64_t a[6])
-{
-  return do_domctl(v, a[0]);
-}
+static long hc_domctl(struct vcpu *v, uint64_t a[6]) { return do_domctl(v, a[0]); }
 
 static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
-  [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
-  [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
-  [__HYPERVISOR_memory_op] = hc_memory_op,
-  [__HYPERVISOR_multicall] = hc_multicall,
-  [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
-  [__HYPERVISOR_vm_assist] = hc_vm_assist,
-  [__HYPERVISOR_hvm_op] = hc_hvm_op,
-  [__HYPERVISOR_xen_version] = hc_xen_version,
-  [__HYPERVISOR_console_io] = hc_console_io,
-  [__HYPERVISOR_sched_op] = hc_sched_op,
-  [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
-  [__HYPERVISOR_sysctl] = hc_sysctl,
-  [__HYPERVISOR_domctl] = hc_domctl,
+    [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
+    [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
+    [__HYPERVISOR_memory_op] = hc_memory_op,
+    [__HYPERVISOR_multicall] = hc_multicall,
+    [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+    [__HYPERVISOR_vm_assist] = hc_vm_assist,
+    [__HYPERVISOR_hvm_op] = hc_hvm_op,
+    [__HYPERVISOR_xen_version] = hc_xen_version,
+    [__HYPERVISOR_console_io] = hc_console_io,
+    [__HYPERVISOR_sched_op] = hc_sched_op,
+    [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+    [__HYPERVISOR_sysctl] = hc_sysctl,
+    [__HYPERVISOR_domctl] = hc_domctl,
 };
 
 /* Names for the log, from the ABI's list of vectors. */
 static const char *const hypercall_name[HYPERCALL_NR] = {
-  [__HYPERVISOR_set_trap_table] = "set_trap_table",
-  [__HYPERVISOR_mmu_update] = "mmu_update",
-  [__HYPERVISOR_set_gdt] = "set_gdt",
-  [__HYPERVISOR_stack_switch] = "stack_switch",
-  [__HYPERVISOR_set_callbacks] = "set_callbacks",
-  [__HYPERVISOR_fpu_taskswitch] = "fpu_taskswitch",
-  [__HYPERVISOR_sched_op_compat] = "sched_op_compat",
-  [__HYPERVISOR_platform_op] = "platform_op",
-  [__HYPERVISOR_set_debugreg] = "set_debugreg",
-  [__HYPERVISOR_get_debugreg] = "get_debugreg",
-  [__HYPERVISOR_update_descriptor] = "update_descriptor",
-  [__HYPERVISOR_memory_op] = "memory_op",
-  [__HYPERVISOR_multicall] = "multicall",
-  [__HYPERVISOR_update_va_mapping] = "update_va_mapping",
-  [__HYPERVISOR_set_timer_op] = "set_timer_op",
-  [__HYPERVISOR_event_channel_op_compat] = "event_channel_op_compat",
-  [__HYPERVISOR_xen_version] = "xen_version",
-  [__HYPERVISOR_console_io] = "console_io",
-  [__HYPERVISOR_physdev_op_compat] = "physdev_op_compat",
-  [__HYPERVISOR_grant_table_op] = "grant_table_op",
-  [__HYPERVISOR_vm_assist] = "vm_assist",
-  [__HYPERVISOR_update_va_mapping_otherdomain] = "update_va_mapping_otherdomain",
-  [__HYPERVISOR_iret] = "iret",
-  [__HYPERVISOR_vcpu_op] = "vcpu_op",
-  [__HYPERVISOR_set_segment_base] = "set_segment_base",
-  [__HYPERVISOR_mmuext_op] = "mmuext_op",
-  [__HYPERVISOR_xsm_op] = "xsm_op",
-  [__HYPERVISOR_nmi_op] = "nmi_op",
-  [__HYPERVISOR_sched_op] = "sched_op",
-  [__HYPERVISOR_callback_op] = "callback_op",
-  [__HYPERVISOR_xenoprof_op] = "xenoprof_op",
-  [__HYPERVISOR_event_channel_op] = "event_channel_op",
-  [__HYPERVISOR_physdev_op] = "physdev_op",
-  [__HYPERVISOR_hvm_op] = "hvm_op",
-  [__HYPERVISOR_sysctl] = "sysctl",
-  [__HYPERVISOR_domctl] = "domctl",
-  [__HYPERVISOR_kexec_op] = "kexec_op",
-  [__HYPERVISOR_tmem_op] = "tmem_op",
-  [__HYPERVISOR_argo_op] = "argo_op",
-  [__HYPERVISOR_xenpmu_op] = "xenpmu_op",
-  [__HYPERVISOR_dm_op] = "dm_op",
-  [__HYPERVISOR_hypfs_op] = "hypfs_op",
-  [__HYPERVISOR_mca] = "mca",
+    [__HYPERVISOR_set_trap_table] = "set_trap_table",
+    [__HYPERVISOR_mmu_update] = "mmu_update",
+    [__HYPERVISOR_set_gdt] = "set_gdt",
+    [__HYPERVISOR_stack_switch] = "stack_switch",
+    [__HYPERVISOR_set_callbacks] = "set_callbacks",
+    [__HYPERVISOR_fpu_taskswitch] = "fpu_taskswitch",
+    [__HYPERVISOR_sched_op_compat] = "sched_op_compat",
+    [__HYPERVISOR_platform_op] = "platform_op",
+    [__HYPERVISOR_set_debugreg] = "set_debugreg",
+    [__HYPERVISOR_get_debugreg] = "get_debugreg",
+    [__HYPERVISOR_update_descriptor] = "update_descriptor",
+    [__HYPERVISOR_memory_op] = "memory_op",
+    [__HYPERVISOR_multicall] = "multicall",
+    [__HYPERVISOR_update_va_mapping] = "update_va_mapping",
+    [__HYPERVISOR_set_timer_op] = "set_timer_op",
+    [__HYPERVISOR_event_channel_op_compat] = "event_channel_op_compat",
+    [__HYPERVISOR_xen_version] = "xen_version",
+    [__HYPERVISOR_console_io] = "console_io",
+    [__HYPERVISOR_physdev_op_compat] = "physdev_op_compat",
+    [__HYPERVISOR_grant_table_op] = "grant_table_op",
+    [__HYPERVISOR_vm_assist] = "vm_assist",
+    [__HYPERVISOR_update_va_mapping_otherdomain] = "update_va_mapping_otherdomain",
+    [__HYPERVISOR_iret] = "iret",
+    [__HYPERVISOR_vcpu_op] = "vcpu_op",
+    [__HYPERVISOR_set_segment_base] = "set_segment_base",
+    [__HYPERVISOR_mmuext_op] = "mmuext_op",
+    [__HYPERVISOR_xsm_op] = "xsm_op",
+    [__HYPERVISOR_nmi_op] = "nmi_op",
+    [__HYPERVISOR_sched_op] = "sched_op",
+    [__HYPERVISOR_callback_op] = "callback_op",
+    [__HYPERVISOR_xenoprof_op] = "xenoprof_op",
+    [__HYPERVISOR_event_channel_op] = "event_channel_op",
+    [__HYPERVISOR_physdev_op] = "physdev_op",
+    [__HYPERVISOR_hvm_op] = "hvm_op",
+    [__HYPERVISOR_sysctl] = "sysctl",
+    [__HYPERVISOR_domctl] = "domctl",
+    [__HYPERVISOR_kexec_op] = "kexec_op",
+    [__HYPERVISOR_tmem_op] = "tmem_op",
+    [__HYPERVISOR_argo_op] = "argo_op",
+    [__HYPERVISOR_xenpmu_op] = "xenpmu_op",
+    [__HYPERVISOR_dm_op] = "dm_op",
+    [__HYPERVISOR_hypfs_op] = "hypfs_op",
+    [__HYPERVISOR_mca] = "mca",
 };
 
 /* The vectors Xen 4.19 does not offer 64-bit HVM guests
  * (xen/include/hypercall-defs.c, its hvm64 column): the PV-only calls. */
-static const uint64_t xen_not_for_hvm =
-    BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(10) |
-    BIT(14) | BIT(16) | BIT(19) | BIT(22) | BIT(23) | BIT(25) | BIT(28) | BIT(30) | BIT(31) |
-    BIT(37) | BIT(38) | BIT(48);
+static const uint64_t xen_not_for_hvm = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) |
+                                        BIT(6) | BIT(8) | BIT(9) | BIT(10) | BIT(14) | BIT(16) |
+                                        BIT(19) | BIT(22) | BIT(23) | BIT(25) | BIT(28) | BIT(30) |
+                                        BIT(31) | BIT(37) | BIT(38) | BIT(48);
 
 /* Say once per domain and (vector, sub-op) that a hypercall got -ENOSYS:
  * a guest probing for something we do not offer shows up in the log, a
@@ -162,8 +150,8 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
   /* The key: vector << 32 | sub-op when a handler answered; for an empty
    * slot one per vector (all vectors past the table share one), from the
    * top down, where no handler's key reaches. */
-  uint64_t key = handled ? nr << 32 | (uint32_t)op
-                         : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
+  uint64_t key =
+      handled ? nr << 32 | (uint32_t)op : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
   for (unsigned int i = 0; i < d->enosys_reported_n; i++)
     if (d->enosys_reported[i] == key)
       return;
@@ -177,8 +165,8 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
     pr_info("%s: hypercall %llu (%s) is not for PVH guests: -ENOSYS (as in Xen)", d->name,
             (unsigned long long)nr, hypercall_name[nr]);
   else if (nr < HYPERCALL_NR && hypercall_name[nr])
-    pr_info("%s: hypercall %llu (%s): not provided here: -ENOSYS", d->name,
-            (unsigned long long)nr, hypercall_name[nr]);
+    pr_info("%s: hypercall %llu (%s): not provided here: -ENOSYS", d->name, (unsigned long long)nr,
+            hypercall_name[nr]);
   else
     pr_info("%s: hypercall %llu: no such hypercall: -ENOSYS", d->name, (unsigned long long)nr);
   if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))

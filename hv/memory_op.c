@@ -1,13 +1,13 @@
 /* memory_op: what a PVH guest asks about and of its memory. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/dombuild.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
-#include <hv/dombuild.h>
 #include <public/memory.h>
 
 /* The guest's memory map as E820 entries: the map hvm_start_info carries
@@ -17,7 +17,7 @@ static unsigned int memory_map(const struct domain *d, struct e820entry *e)
   struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX];
   unsigned int n = dombuild_memmap(d, map);
   for (unsigned int i = 0; i < n; i++)
-    e[i] = (struct e820entry){ map[i].addr, map[i].size, map[i].type };
+    e[i] = (struct e820entry){map[i].addr, map[i].size, map[i].type};
   return n;
 }
 
@@ -38,17 +38,13 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
     /* The RAM page at gpfn goes back to the allocator; an earlier
      * location of shared_info becomes a hole. */
     return guestmem_map_special(d, x.gpfn, d->shared_info, &d->shared_info_gfn);
-  case XENMAPSPACE_grant_table:
-    return gnttab_map_frame(d, x.idx, x.gpfn);
+  case XENMAPSPACE_grant_table: return gnttab_map_frame(d, x.idx, x.gpfn);
   case XENMAPSPACE_gmfn:
-  case XENMAPSPACE_gmfn_range:
-    return -ENOSYS; /* page moves come later */
-  case XENMAPSPACE_gmfn_foreign:
-    return -ENOSYS; /* batch only, as in Xen */
+  case XENMAPSPACE_gmfn_range: return -ENOSYS;   /* page moves come later */
+  case XENMAPSPACE_gmfn_foreign: return -ENOSYS; /* batch only, as in Xen */
   case XENMAPSPACE_dev_mmio:
     return v->dom->privileged ? -EINVAL : -EACCES; /* Arm only; Xen checks rights first */
-  default:
-    return -EINVAL;
+  default: return -EINVAL;
   }
 }
 
@@ -92,17 +88,13 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:
-    case XENMEM_maximum_ram_page:
-      return -EINVAL;
-    default:
-      return -ENOSYS;
+    case XENMEM_maximum_ram_page: return -EINVAL;
+    default: return -ENOSYS;
     }
   }
   switch (cmd) {
-  case XENMEM_memory_map:
-    return get_memory_map(v, arg);
-  case XENMEM_add_to_physmap:
-    return add_to_physmap(v, arg);
+  case XENMEM_memory_map: return get_memory_map(v, arg);
+  case XENMEM_add_to_physmap: return add_to_physmap(v, arg);
   case XENMEM_current_reservation:
     if ((err = domid_arg(v, arg, &d)))
       return err;
@@ -114,8 +106,8 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
   case XENMEM_maximum_gpfn: {
     if ((err = domid_arg(v, arg, &d)))
       return err;
-    uint64_t top = d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g
-                                                  : d->ram_below_4g;
+    uint64_t top =
+        d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g : d->ram_below_4g;
     uint64_t max = (top >> PAGE_SHIFT) - 1;
     if (d->shared_info_gfn != ~0ULL && d->shared_info_gfn > max)
       max = d->shared_info_gfn;
@@ -124,8 +116,9 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
   case XENMEM_maximum_ram_page:
     /* The guest's own highest RAM frame: PVH guests see no host frames. */
     return (long)((d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g
-                                                   : d->ram_below_4g) >> PAGE_SHIFT) - 1;
-  default:
-    return -ENOSYS;
+                                                  : d->ram_below_4g) >>
+                  PAGE_SHIFT) -
+           1;
+  default: return -ENOSYS;
   }
 }

@@ -2,8 +2,8 @@
  * shuts down (Xen 4.19 common/sched/core.c do_sched_op, do_poll). */
 #include <arch/arch.h>
 #include <hv/errno.h>
-#include <hv/hypercall.h>
 #include <hv/evtchn.h>
+#include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <public/sched.h>
 
@@ -38,17 +38,14 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
   struct sched_shutdown sd;
 
   switch (cmd) {
-  case SCHEDOP_yield:
-    sched_yield(v);
-    return 0;
+  case SCHEDOP_yield: sched_yield(v); return 0;
   case SCHEDOP_block:
     /* Blocking turns upcalls on (Xen's vcpu_block_enable_events), so a
      * guest cannot sleep through the event that should wake it. */
     v->vi->evtchn_upcall_mask = 0;
     sched_block(v);
     return 0;
-  case SCHEDOP_poll:
-    return poll(v, arg);
+  case SCHEDOP_poll: return poll(v, arg);
   case SCHEDOP_shutdown:
   case SCHEDOP_shutdown_code:
     /* Like Xen, neither checks the reason: an unknown one still ends the
@@ -65,7 +62,6 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
     domain_shutdown(v->dom, sd.reason);
     sched_resched_local();
     return 0;
-  default:
-    return -ENOSYS;
+  default: return -ENOSYS;
   }
 }

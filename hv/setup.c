@@ -4,14 +4,14 @@
 #include <hv/bootmod.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
-#include <hv/dombuild.h>
 #include <hv/domain.h>
-#include <hv/hypercall.h>
-#include <hv/sched.h>
-#include <hv/spinlock.h>
+#include <hv/dombuild.h>
 #include <hv/frame.h>
 #include <hv/heap.h>
+#include <hv/hypercall.h>
 #include <hv/mb2.h>
+#include <hv/sched.h>
+#include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/timer.h>
 #include <hv/version.h>
@@ -41,12 +41,12 @@ static void mm_init(const struct boot_info *bi, uint64_t limit)
   struct mem_range reserved[BOOT_MAX_MODS + 3];
   unsigned int n = 0;
 
-  reserved[n++] = (struct mem_range){ 0, MiB(1) };
+  reserved[n++] = (struct mem_range){0, MiB(1)};
   arch_image_range(&reserved[n].start, &reserved[n].end);
   n++;
-  reserved[n++] = (struct mem_range){ bi->info_start, bi->info_end };
+  reserved[n++] = (struct mem_range){bi->info_start, bi->info_end};
   for (unsigned int i = 0; i < bi->nr_mods; i++)
-    reserved[n++] = (struct mem_range){ bi->mods[i].start, bi->mods[i].end };
+    reserved[n++] = (struct mem_range){bi->mods[i].start, bi->mods[i].end};
 
   int err = frame_init(bi->mem, bi->nr_mem, reserved, n, limit);
   if (err)
@@ -65,9 +65,8 @@ static void list_modules(const struct boot_info *bi)
   for (unsigned int i = 0; i < bi->nr_mods; i++) {
     const struct boot_module *m = &bi->mods[i];
     bootmod_decode(m->string, text, sizeof(text));
-    pr_info("module %u: 0x%016llx-0x%016llx (%llu bytes) \"%s\"", i,
-            (unsigned long long)m->start, (unsigned long long)m->end,
-            (unsigned long long)(m->end - m->start), text);
+    pr_info("module %u: 0x%016llx-0x%016llx (%llu bytes) \"%s\"", i, (unsigned long long)m->start,
+            (unsigned long long)m->end, (unsigned long long)(m->end - m->start), text);
   }
 }
 
@@ -167,7 +166,7 @@ __noreturn void hv_start(struct boot_info *bi)
   net_out_enabled = hv_config.net.on && (hv_config.net.udp_port || hv_config.net.tcp_port);
 
   printk(LOG_ALWAYS, "mica %s: Xen PV ABI micro-hypervisor (Xen interface %s)", MICA_VERSION,
-          MICA_XEN_INTERFACE);
+         MICA_XEN_INTERFACE);
   if (problems)
     pr_warn("cmdline: %d problem(s), see above", problems);
   arch_early_init();

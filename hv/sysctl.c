@@ -72,8 +72,8 @@ static void physinfo(struct xen_sysctl_physinfo *pi)
   pi->max_node_id = 0;
   pi->cpu_khz = a.cpu_khz;
   /* PVH guests only (no PV), on EPT; grant tables v1. */
-  pi->capabilities = XEN_SYSCTL_PHYSCAP_gnttab_v1 |
-                     (a.hvm ? XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap : 0);
+  pi->capabilities =
+      XEN_SYSCTL_PHYSCAP_gnttab_v1 | (a.hvm ? XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap : 0);
   pi->total_pages = frame_nr_total();
   pi->free_pages = frame_nr_free();
   pi->max_mfn = frame_max_pfn();
@@ -119,9 +119,7 @@ long do_sysctl(struct vcpu *v, uint64_t arg)
     return -EPERM; /* XSM dummy: XSM_PRIV for every command */
 
   switch (op.cmd) {
-  case XEN_SYSCTL_readconsole:
-    ret = readconsole(v, &op.u.readconsole);
-    break;
+  case XEN_SYSCTL_readconsole: ret = readconsole(v, &op.u.readconsole); break;
   case XEN_SYSCTL_physinfo:
     physinfo(&op.u.physinfo);
     ret = 0;
@@ -130,11 +128,8 @@ long do_sysctl(struct vcpu *v, uint64_t arg)
     op.u.sched_id.sched_id = sched_policy_id();
     ret = 0;
     break;
-  case XEN_SYSCTL_getdomaininfolist:
-    ret = getdomaininfolist(v, &op.u.getdomaininfolist);
-    break;
-  default:
-    return -ENOSYS;
+  case XEN_SYSCTL_getdomaininfolist: ret = getdomaininfolist(v, &op.u.getdomaininfolist); break;
+  default: return -ENOSYS;
   }
   /* Results go back only on success (Xen's copyback of -1). */
   if (!ret && arch_copy_to_guest(v, arg, &op, sizeof(op)))

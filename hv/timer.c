@@ -9,7 +9,7 @@
 #include <hv/timer.h>
 
 static struct timer *timer_list[HV_MAX_CPUS]; /* sorted by deadline, earliest first */
-volatile bool timer_raised[HV_MAX_CPUS]; /* the hardware timer fired (timer_due) */
+volatile bool timer_raised[HV_MAX_CPUS];      /* the hardware timer fired (timer_due) */
 
 void timer_raise(void) { timer_raised[arch_cpu_id()] = true; }
 

@@ -83,24 +83,16 @@ long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg)
   case VCPUOP_down:
     domain_vcpu_down(t); /* the last one down powers the domain off */
     return 0;
-  case VCPUOP_is_up:
-    return t->online ? 1 : 0;
+  case VCPUOP_is_up: return t->online ? 1 : 0;
   case VCPUOP_get_runstate_info:
     sched_runstate_get(t, &rs);
     return arch_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -EFAULT : 0;
-  case VCPUOP_register_runstate_memory_area:
-    return register_runstate(v, t, arg);
-  case VCPUOP_set_periodic_timer:
-    return vtime_set_periodic(v, t, arg);
-  case VCPUOP_stop_periodic_timer:
-    return vtime_stop_periodic(t);
-  case VCPUOP_set_singleshot_timer:
-    return vtime_set_singleshot(v, t, arg);
-  case VCPUOP_stop_singleshot_timer:
-    return vtime_stop_singleshot(v, t);
-  case VCPUOP_register_vcpu_info:
-    return register_vcpu_info(v, t, arg);
-  default:
-    return -ENOSYS;
+  case VCPUOP_register_runstate_memory_area: return register_runstate(v, t, arg);
+  case VCPUOP_set_periodic_timer: return vtime_set_periodic(v, t, arg);
+  case VCPUOP_stop_periodic_timer: return vtime_stop_periodic(t);
+  case VCPUOP_set_singleshot_timer: return vtime_set_singleshot(v, t, arg);
+  case VCPUOP_stop_singleshot_timer: return vtime_stop_singleshot(v, t);
+  case VCPUOP_register_vcpu_info: return register_vcpu_info(v, t, arg);
+  default: return -ENOSYS;
   }
 }

@@ -17,13 +17,8 @@ long do_vm_assist(struct vcpu *v, unsigned int cmd, unsigned int type)
   if (type >= 64 || !(VM_ASSIST_VALID & (1UL << type)))
     return -EINVAL;
   switch (cmd) {
-  case VMASST_CMD_enable:
-    d->vm_assist |= 1UL << type;
-    return 0;
-  case VMASST_CMD_disable:
-    d->vm_assist &= ~(1UL << type);
-    return 0;
-  default:
-    return -ENOSYS;
+  case VMASST_CMD_enable: d->vm_assist |= 1UL << type; return 0;
+  case VMASST_CMD_disable: d->vm_assist &= ~(1UL << type); return 0;
+  default: return -ENOSYS;
   }
 }

@@ -14,7 +14,7 @@
 #include <hv/vtime.h>
 #include <public/vcpu.h>
 
-#define MS(n) ((uint64_t)(n) * 1000000ULL)
+#define MS(n) ((uint64_t)(n)*1000000ULL)
 #define STIME_DELTA_MAX (~0ULL >> 2)
 
 static void barrier_release(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

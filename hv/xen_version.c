@@ -26,10 +26,10 @@ static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
 static uint32_t features(const struct domain *d)
 {
   uint32_t f = 1U << XENFEAT_auto_translated_physmap; /* EPT does the p2m */
-  f |= 1U << XENFEAT_writable_page_tables;             /* and so its page tables are its own */
-  f |= 1U << XENFEAT_not_direct_mapped;                /* gfn != mfn */
-  f |= 1U << XENFEAT_hvm_callback_vector; /* HVM_PARAM_CALLBACK_IRQ type vector */
-  f |= 1U << XENFEAT_hvm_safe_pvclock;    /* vcpu_time_info is kept exact */
+  f |= 1U << XENFEAT_writable_page_tables;            /* and so its page tables are its own */
+  f |= 1U << XENFEAT_not_direct_mapped;               /* gfn != mfn */
+  f |= 1U << XENFEAT_hvm_callback_vector;             /* HVM_PARAM_CALLBACK_IRQ type vector */
+  f |= 1U << XENFEAT_hvm_safe_pvclock;                /* vcpu_time_info is kept exact */
   if (d->privileged)
     f |= 1U << XENFEAT_dom0;
   return f;
@@ -43,10 +43,8 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
   bool deny = !v->dom->privileged && (cmd == XENVER_commandline || cmd == XENVER_build_id);
 
   switch (cmd) {
-  case XENVER_version:
-    return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
-  case XENVER_extraversion:
-    return put_string(v, arg, "-mica" MICA_VERSION, XEN_EXTRAVERSION_LEN);
+  case XENVER_version: return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
+  case XENVER_extraversion: return put_string(v, arg, "-mica" MICA_VERSION, XEN_EXTRAVERSION_LEN);
   case XENVER_compile_info: {
     struct xen_compile_info ci;
     memset(&ci, 0, sizeof(ci));
@@ -59,10 +57,9 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
   case XENVER_capabilities:
     return put_string(v, arg, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
                       XEN_CAPABILITIES_INFO_LEN);
-  case XENVER_changeset:
-    return put_string(v, arg, "mica " MICA_VERSION, XEN_CHANGESET_INFO_LEN);
+  case XENVER_changeset: return put_string(v, arg, "mica " MICA_VERSION, XEN_CHANGESET_INFO_LEN);
   case XENVER_platform_parameters: {
-    struct xen_platform_parameters p = { 0 }; /* PVH: nothing shared */
+    struct xen_platform_parameters p = {0}; /* PVH: nothing shared */
     return arch_copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
   }
   case XENVER_get_features: {
@@ -74,10 +71,9 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
     fi.submap = features(v->dom);
     return arch_copy_to_guest(v, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
   }
-  case XENVER_pagesize:
-    return arg ? -EINVAL : (long)PAGE_SIZE;
+  case XENVER_pagesize: return arg ? -EINVAL : (long)PAGE_SIZE;
   case XENVER_guest_handle: {
-    uint8_t handle[XEN_DOMAIN_HANDLE_LEN] = { 0 }; /* no toolstack sets one */
+    uint8_t handle[XEN_DOMAIN_HANDLE_LEN] = {0}; /* no toolstack sets one */
     return arch_copy_to_guest(v, arg, handle, sizeof(handle)) ? -EFAULT : 0;
   }
   case XENVER_commandline:
@@ -94,7 +90,6 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
     }
     return -ENODATA; /* the image carries no build id */
   }
-  default:
-    return -ENOSYS;
+  default: return -ENOSYS;
   }
 }

@@ -37,10 +37,7 @@ struct layout {
   unsigned long top_pfn; /* frames at or above this one are ignored */
 };
 
-static unsigned long div_round_up(unsigned long x, unsigned long d)
-{
-  return (x + d - 1) / d;
-}
+static unsigned long div_round_up(unsigned long x, unsigned long d) { return (x + d - 1) / d; }
 
 /* ---- bit helpers: all indices are bits, [from, to) ---- */
 
@@ -317,10 +314,7 @@ paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames)
   return (paddr_t)(base_pfn + i) << PAGE_SHIFT;
 }
 
-paddr_t frame_alloc(void)
-{
-  return frame_alloc_contig(1, 1);
-}
+paddr_t frame_alloc(void) { return frame_alloc_contig(1, 1); }
 
 paddr_t frame_alloc_zeroed(void)
 {
@@ -353,19 +347,10 @@ void frame_free_contig(paddr_t pa, unsigned long nr)
   nr_free += nr;
 }
 
-void frame_free(paddr_t pa)
-{
-  frame_free_contig(pa, 1);
-}
+void frame_free(paddr_t pa) { frame_free_contig(pa, 1); }
 
-unsigned long frame_nr_free(void)
-{
-  return nr_free;
-}
+unsigned long frame_nr_free(void) { return nr_free; }
 
 unsigned long frame_max_pfn(void) { return nr_frames ? base_pfn + nr_frames - 1 : 0; }
 
-unsigned long frame_nr_total(void)
-{
-  return nr_total;
-}
+unsigned long frame_nr_total(void) { return nr_total; }

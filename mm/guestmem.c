@@ -91,8 +91,7 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
     return -EBUSY;
   /* Unhook the page from where it was, if it is still there (a grant
    * mapping may have taken that slot since). */
-  if (*where != ~0ULL && *where != gfn &&
-      arch_p2m_lookup(d, *where << PAGE_SHIFT, NULL) == hpa) {
+  if (*where != ~0ULL && *where != gfn && arch_p2m_lookup(d, *where << PAGE_SHIFT, NULL) == hpa) {
     if (arch_p2m_set_type(d, *where << PAGE_SHIFT, 0, P2M_NONE, &old, NULL))
       return -ENOMEM;
   }

@@ -53,10 +53,7 @@ void heap_init(void)
   memset(&stats, 0, sizeof(stats));
 }
 
-static size_t class_bytes(unsigned int cls)
-{
-  return (size_t)1 << (cls + MIN_SHIFT);
-}
+static size_t class_bytes(unsigned int cls) { return (size_t)1 << (cls + MIN_SHIFT); }
 
 /* The smallest class whose blocks hold `need` bytes (need <= 2048). */
 static unsigned int class_of(size_t need)
@@ -183,7 +180,4 @@ void heap_free(void *p)
   free_lists[h->cls] = b;
 }
 
-void heap_stats(struct heap_stats *st)
-{
-  *st = stats;
-}
+void heap_stats(struct heap_stats *st) { *st = stats; }

@@ -27,16 +27,14 @@
 #define compiler_barrier() asm volatile("" ::: "memory")
 
 static const struct e1000_model models[] = {
-  { 0x100e, "82540EM", false },
-  { 0x1015, "82540EM", false }, /* LOM */
-  { 0x1016, "82540EP", false }, /* LOM */
-  { 0x1017, "82540EP", false },
-  { 0x101e, "82540EP", false }, /* low profile */
-  { 0x100f, "82545EM", false }, /* copper */
-  { 0x1026, "82545GM", false }, /* copper */
-  { 0x1010, "82546EB", true },  /* copper */
-  { 0x101d, "82546EB", true },  /* quad copper */
-  { 0x1079, "82546GB", true },  /* copper */
+    {0x100e, "82540EM", false}, {0x1015, "82540EM", false}, /* LOM */
+    {0x1016, "82540EP", false},                             /* LOM */
+    {0x1017, "82540EP", false}, {0x101e, "82540EP", false}, /* low profile */
+    {0x100f, "82545EM", false},                             /* copper */
+    {0x1026, "82545GM", false},                             /* copper */
+    {0x1010, "82546EB", true},                              /* copper */
+    {0x101d, "82546EB", true},                              /* quad copper */
+    {0x1079, "82546GB", true},                              /* copper */
 };
 
 const struct e1000_model *e1000_match(uint16_t vendor, uint16_t device)
@@ -97,9 +95,9 @@ static int read_mac(struct nic *nic, struct e1000 *hw, const struct e1000_model 
                     unsigned int fn)
 {
   uint32_t ral = e1000_read(hw, E1000_RAL0), rah = e1000_read(hw, E1000_RAH0);
-  uint8_t ra[6] = { (uint8_t)ral, (uint8_t)(ral >> 8), (uint8_t)(ral >> 16),
-                    (uint8_t)(ral >> 24), (uint8_t)rah, (uint8_t)(rah >> 8) };
-  uint8_t ee[6] = { 0 };
+  uint8_t ra[6] = {(uint8_t)ral,         (uint8_t)(ral >> 8), (uint8_t)(ral >> 16),
+                   (uint8_t)(ral >> 24), (uint8_t)rah,        (uint8_t)(rah >> 8)};
+  uint8_t ee[6] = {0};
   bool ra_ok = (rah & E1000_RAH_AV) && mac_valid(ra), ee_read = true;
 
   for (unsigned int i = 0; i < 3 && ee_read; i++) {
@@ -114,14 +112,13 @@ static int read_mac(struct nic *nic, struct e1000 *hw, const struct e1000_model 
 
   if (ra_ok) {
     if (ee_ok && memcmp(ra, ee, 6))
-      pr_warn("net: %s: RAL0/RAH0 and the EEPROM give different MACs; using RAL0/RAH0",
-              nic->name);
+      pr_warn("net: %s: RAL0/RAH0 and the EEPROM give different MACs; using RAL0/RAH0", nic->name);
     memcpy(nic->mac, ra, 6);
     return 0;
   }
   if (!ee_ok) {
-    pr_err("net: %s: no valid MAC address (RAL0/RAH0 %08x/%08x, EEPROM %s)", nic->name, ral,
-           rah, ee_read ? "invalid" : "unreadable");
+    pr_err("net: %s: no valid MAC address (RAL0/RAH0 %08x/%08x, EEPROM %s)", nic->name, ral, rah,
+           ee_read ? "invalid" : "unreadable");
     return -EIO;
   }
   memcpy(nic->mac, ee, 6);
@@ -228,8 +225,8 @@ int e1000_start(struct nic *nic, struct e1000 *hw, volatile uint32_t *regs,
    * the 8254x reloads its EEPROM words after the reset (a few ms). */
   delay_ns(1000);
   if (!wait_reg(hw, E1000_CTRL, E1000_CTRL_RST, 0, 50000000)) {
-    pr_err("net: %s: %s reset did not complete (CTRL 0x%08x after 50 ms)", nic->name,
-           model->name, e1000_read(hw, E1000_CTRL));
+    pr_err("net: %s: %s reset did not complete (CTRL 0x%08x after 50 ms)", nic->name, model->name,
+           e1000_read(hw, E1000_CTRL));
     nic->hw = NULL;
     return -EIO;
   }
@@ -270,10 +267,7 @@ int e1000_start(struct nic *nic, struct e1000 *hw, volatile uint32_t *regs,
   return 0;
 }
 
-bool nic_link_up(struct nic *nic)
-{
-  return e1000_read(nic->hw, E1000_STATUS) & E1000_STATUS_LU;
-}
+bool nic_link_up(struct nic *nic) { return e1000_read(nic->hw, E1000_STATUS) & E1000_STATUS_LU; }
 
 /* Move tx_clean past the descriptors the NIC has sent (DD written back,
  * since every descriptor asks for it with RS). */

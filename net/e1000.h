@@ -118,14 +118,14 @@ struct e1000_model {
 };
 
 struct e1000 {
-  volatile uint32_t *regs;     /* BAR 0, uncached */
+  volatile uint32_t *regs; /* BAR 0, uncached */
   volatile struct e1000_rx_desc *rx_ring;
   volatile struct e1000_tx_desc *tx_ring;
-  uint8_t *rx_buf, *tx_buf;    /* E1000_NR_* buffers of E1000_BUF_SIZE each */
-  unsigned int rx_next;        /* the next descriptor the NIC fills */
-  bool rx_discard;             /* dropping the rest of a frame that did not fit */
-  unsigned int tx_tail;        /* the next descriptor to fill (TDT) */
-  unsigned int tx_clean;       /* the oldest descriptor not yet seen done */
+  uint8_t *rx_buf, *tx_buf; /* E1000_NR_* buffers of E1000_BUF_SIZE each */
+  unsigned int rx_next;     /* the next descriptor the NIC fills */
+  bool rx_discard;          /* dropping the rest of a frame that did not fit */
+  unsigned int tx_tail;     /* the next descriptor to fill (TDT) */
+  unsigned int tx_clean;    /* the oldest descriptor not yet seen done */
 };
 
 /* Register access: hw->regs points at the uncached mapping of BAR 0 (or,

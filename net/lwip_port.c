@@ -1,11 +1,11 @@
 /* What lwIP asks of its platform (NO_SYS=1): the time in milliseconds,
  * random numbers, and what to do with an assertion or a diagnostic. */
+#include "lwip/sys.h"
 #include <arch/arch.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 #include <hv/timer.h>
 #include <stdlib.h>
-#include "lwip/sys.h"
 
 u32_t sys_now(void) { return (u32_t)(timer_now() / 1000000ULL); }
 

@@ -3,21 +3,21 @@
  * lwIP runs with NO_SYS=1: every call into it comes from net_poll (the
  * console multiplexer's soft timer) or net_start, under hv_lock, so it
  * needs no lock of its own. */
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+#include "net_priv.h"
+#include "netif/ethernet.h"
 #include <hv/errno.h>
 #include <hv/nic.h>
 #include <hv/printk.h>
 #include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/timer.h>
-#include "lwip/dhcp.h"
-#include "lwip/etharp.h"
-#include "lwip/init.h"
-#include "lwip/netif.h"
-#include "lwip/timeouts.h"
-#include "netif/ethernet.h"
-#include "net_priv.h"
 
-#define RX_BUDGET 32              /* frames taken per poll (the rx ring's size) */
+#define RX_BUDGET 32                /* frames taken per poll (the rx ring's size) */
 #define LINK_CHECK_NS 1000000000ULL /* how often the link state is read */
 #define SETTLE_NS 50000000ULL       /* at most, sending the boot log at start */
 
@@ -58,9 +58,9 @@ static void say_address(struct netif *n)
   if (ip4_addr_isany(ip))
     return;
   pr_info("net: %s address %u.%u.%u.%u/%u, gateway %u.%u.%u.%u",
-          dhcp_supplied_address(n) ? "DHCP" : "static", ip4_addr1(ip), ip4_addr2(ip),
-          ip4_addr3(ip), ip4_addr4(ip), __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(n))),
-          ip4_addr1(gw), ip4_addr2(gw), ip4_addr3(gw), ip4_addr4(gw));
+          dhcp_supplied_address(n) ? "DHCP" : "static", ip4_addr1(ip), ip4_addr2(ip), ip4_addr3(ip),
+          ip4_addr4(ip), __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(n))), ip4_addr1(gw),
+          ip4_addr2(gw), ip4_addr3(gw), ip4_addr4(gw));
 }
 
 static void status_changed(struct netif *n) { say_address(n); }

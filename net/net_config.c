@@ -1,9 +1,9 @@
 /* The network options of the hypervisor's command line:
  *   net=dhcp | net=IP/PREFIX[,gw=IP]   netdev=BB:DD.F
  *   netconsole=IP:PORT   netcon=PORT   netcon_pw=HASH   netcon_idle=SECONDS */
+#include "net_priv.h"
 #include <hv/errno.h>
 #include <hv/string.h>
-#include "net_priv.h"
 
 #define IDLE_DEFAULT_S (15 * 60)
 
@@ -65,8 +65,7 @@ static int parse_net(struct net_config *cfg, const char *v)
   }
   c.dhcp = false;
   c.gw = 0;
-  if (parse_ip(&v, "/", &c.ip) || *v++ != '/' || parse_uint(&v, 32, ",", &prefix) ||
-      prefix == 0)
+  if (parse_ip(&v, "/", &c.ip) || *v++ != '/' || parse_uint(&v, 32, ",", &prefix) || prefix == 0)
     return -EINVAL;
   c.prefix = (uint8_t)prefix;
   if (*v) {

@@ -2,10 +2,10 @@
  * network peers, who read it at their own pace.  The writer never waits:
  * a peer that cannot keep up loses the oldest bytes, and learns how many
  * (the serial line and the log ring lose nothing; they are fed apart). */
+#include "net_priv.h"
 #include <arch/arch.h>
 #include <hv/spinlock.h>
 #include <hv/string.h>
-#include "net_priv.h"
 
 static char ring[NET_OUT_SIZE];
 static uint64_t prod; /* bytes ever written */

@@ -17,22 +17,22 @@
  * nothing of ours but one window.  Output reads the shared ring at the
  * pace of the connection; what a stalled peer misses is replaced by a
  * "[mica: N bytes dropped]" marker. */
+#include "lwip/tcp.h"
+#include "net_priv.h"
 #include <hv/printk.h>
 #include <hv/pwhash.h>
 #include <hv/string.h>
 #include <hv/timer.h>
-#include "lwip/tcp.h"
-#include "net_priv.h"
 
-#define LOGIN_NS (60ULL * 1000000000ULL)  /* time to type the password (at most) */
+#define LOGIN_NS (60ULL * 1000000000ULL)     /* time to type the password (at most) */
 #define FAIL_DELAY_NS (2ULL * 1000000000ULL) /* before "login incorrect" */
-#define LOCK_AFTER 3                        /* failures in a row */
+#define LOCK_AFTER 3                         /* failures in a row */
 #define LOCK_NS (60ULL * 1000000000ULL)
 #define PW_MAX 128
-#define IN_MAX 256   /* input bytes decoded ahead of the multiplexer */
+#define IN_MAX 256 /* input bytes decoded ahead of the multiplexer */
 #define OUT_CHUNK 1024
 #define FIN_GRACE_NS (2ULL * 1000000000ULL) /* output after the peer's FIN */
-#define CHECK_ROUNDS 200 /* PBKDF2 rounds a poll: ~1.7M instructions */
+#define CHECK_ROUNDS 200                    /* PBKDF2 rounds a poll: ~1.7M instructions */
 
 enum state { IDLE, LOGIN, CHECKING, LIVE };
 
@@ -42,24 +42,24 @@ static struct pwhash pw_hash;
 static uint64_t idle_ns;
 static char peer[32];
 static struct telnet tn;
-static struct pbuf *held;       /* received, not yet decoded */
-static size_t held_off;         /* bytes of held already decoded */
-static uint8_t in[IN_MAX];      /* decoded input for the multiplexer */
+static struct pbuf *held;  /* received, not yet decoded */
+static size_t held_off;    /* bytes of held already decoded */
+static uint8_t in[IN_MAX]; /* decoded input for the multiplexer */
 static size_t in_len, in_off;
 static char pw[PW_MAX];
 static size_t pw_len;
-static bool pw_long;            /* more than PW_MAX typed: fails */
-static unsigned int fails;      /* failed logins in a row */
+static bool pw_long;       /* more than PW_MAX typed: fails */
+static unsigned int fails; /* failed logins in a row */
 static uint64_t locked_until, deadline, answer_at, last_input;
 static struct net_reader reader;
-static bool fin;                /* the peer has closed its side (it may still read) */
+static bool fin; /* the peer has closed its side (it may still read) */
 static uint64_t fin_at;
-static struct pwhash_job job;   /* the password being checked */
+static struct pwhash_job job; /* the password being checked */
 /* The session's figures, logged at its end: bytes sent, and from a key
  * taken by the multiplexer to the next output sent (its echo, mostly). */
 static uint64_t bytes_out, key_at, echo_sum, echo_max;
 static unsigned int echoes;
-static bool job_long;           /* it was too long: fails whatever the hash says */
+static bool job_long; /* it was too long: fails whatever the hash says */
 
 /* Queue s for the peer if there is room; output that does not fit is
  * left out (banners and prompts are short, and the stream has its own
@@ -429,8 +429,7 @@ void netcon_poll(void)
     }
     live_output();
     break;
-  default:
-    break;
+  default: break;
   }
 }
 

@@ -3,11 +3,11 @@
  * local port 6665), so `nc -u -l PORT` and existing collectors read it.
  * The stream since boot is sent once the address is known (what the ring
  * still holds of it); a datagram ends at a line end where it can. */
-#include <hv/printk.h>
-#include <hv/string.h>
 #include "lwip/netif.h"
 #include "lwip/udp.h"
 #include "net_priv.h"
+#include <hv/printk.h>
+#include <hv/string.h>
 
 #define LOCAL_PORT 6665
 #define DGRAM_MAX 1000 /* what Linux's netconsole sends at most */

@@ -64,7 +64,7 @@ static int find_device(const char *which, struct find *f)
 
 int nic_probe(const char *which, struct nic **out)
 {
-  struct find f = { 0 };
+  struct find f = {0};
   struct pci_bar bar;
 
   if (started)
@@ -82,8 +82,8 @@ int nic_probe(const char *which, struct nic **out)
   if (pci_bar_decode(&f.dev, 0, &bar) == 0 && bar.size >= E1000_REGS_SIZE)
     regs = pci_map_bar(&bar);
   if (!regs) {
-    pr_err("net: %s: BAR 0 is no usable memory BAR (type %u, base 0x%llx, size 0x%llx)",
-           nic0.name, bar.type, (unsigned long long)bar.base, (unsigned long long)bar.size);
+    pr_err("net: %s: BAR 0 is no usable memory BAR (type %u, base 0x%llx, size 0x%llx)", nic0.name,
+           bar.type, (unsigned long long)bar.base, (unsigned long long)bar.size);
     return -EIO;
   }
   /* Memory decode for the registers, bus mastering for the rings' DMA. */
@@ -98,10 +98,7 @@ int nic_probe(const char *which, struct nic **out)
   return 0;
 }
 
-struct nic *nic_get(void)
-{
-  return started;
-}
+struct nic *nic_get(void) { return started; }
 
 int net_hw_init(const char *which)
 {
@@ -118,8 +115,8 @@ int net_hw_init(const char *which)
   }
   bool up = nic_link_up(nic);
   const uint8_t *m = nic->mac;
-  pr_info("net: e1000 %s (%04x:%04x, %s) mac %02x:%02x:%02x:%02x:%02x:%02x, link %s%s",
-          nic->name, nic->vendor, nic->device, nic->model, m[0], m[1], m[2], m[3], m[4], m[5],
+  pr_info("net: e1000 %s (%04x:%04x, %s) mac %02x:%02x:%02x:%02x:%02x:%02x, link %s%s", nic->name,
+          nic->vendor, nic->device, nic->model, m[0], m[1], m[2], m[3], m[4], m[5],
           up ? "up" : "down", up ? "" : " (none after 2 s; it may come later)");
   return 0;
 }

@@ -4,8 +4,8 @@
  * Every other option is refused; subnegotiations and commands (NOP, AYT,
  * BRK...) are skipped.  RFC 1143's rule that no request for the current
  * state is answered keeps a hostile or confused peer from making us loop. */
-#include <hv/string.h>
 #include "net_priv.h"
+#include <hv/string.h>
 
 #define IAC 255
 #define DONT 254
@@ -119,9 +119,7 @@ size_t telnet_rx(struct telnet *t, const uint8_t *in, size_t n, uint8_t *data, u
       if (c == IAC)
         t->state = S_SB_IAC;
       break;
-    default: /* S_SB_IAC */
-      t->state = c == SE ? S_DATA : S_SB;
-      break;
+    default: /* S_SB_IAC */ t->state = c == SE ? S_DATA : S_SB; break;
     }
   }
   *nreply = nr;

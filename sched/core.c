@@ -93,8 +93,7 @@ static void update(struct vcpu *v)
       resched(v->processor);
   } else if (!want && v->on_runq)
     policy->dequeue(v);
-  runstate_set(v, want ? RUNSTATE_runnable : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline,
-               now);
+  runstate_set(v, want ? RUNSTATE_runnable : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline, now);
 }
 
 static void poll_timeout(struct timer *t, void *data)
@@ -220,8 +219,7 @@ uint64_t sched_cpus(void) { return arch_cpu_mask(); }
  * on none either (arch_vcpu_park) and it may simply be queued there. */
 static void move(struct vcpu *v, unsigned int cpu)
 {
-  pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, v->processor,
-          cpu);
+  pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, v->processor, cpu);
   if (v->on_runq)
     policy->dequeue(v);
   sched_pcpu[v->processor].nr_placed--;
@@ -281,7 +279,8 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
     out->time[out->state] += now - out->state_entry_time;
 }
 
-void sched_runstate_publish(struct vcpu *v, struct vcpu *writer, const struct vcpu_runstate_info *rs)
+void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
+                            const struct vcpu_runstate_info *rs)
 {
   uint64_t at = v->runstate_gva + offsetof(struct vcpu_runstate_info, state_entry_time);
   bool flag = v->dom->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
@@ -387,8 +386,11 @@ static void cpu_loop(unsigned int cpu)
     policy->charge(v, now - start, runnable);
     if (runnable && v->processor != cpu && !sched_pcpu[v->processor].current)
       resched(v->processor);
-    runstate_set(v, runnable ? RUNSTATE_runnable
-                    : v->blocked ? RUNSTATE_blocked : RUNSTATE_offline, now);
+    runstate_set(v,
+                 runnable     ? RUNSTATE_runnable
+                 : v->blocked ? RUNSTATE_blocked
+                              : RUNSTATE_offline,
+                 now);
     if (v->dom->release_pending)
       domain_vcpu_left_cpu(v->dom);
   }

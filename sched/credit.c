@@ -113,11 +113,11 @@ static uint64_t next_release(unsigned int cpu, uint64_t now)
 }
 
 const struct sched_policy sched_credit = {
-  .name = "credit (weighted fair)",
-  .id = SCHED_ID_CREDIT,
-  .enqueue = enqueue,
-  .dequeue = dequeue,
-  .pick = pick,
-  .charge = charge,
-  .next_release = next_release,
+    .name = "credit (weighted fair)",
+    .id = SCHED_ID_CREDIT,
+    .enqueue = enqueue,
+    .dequeue = dequeue,
+    .pick = pick,
+    .charge = charge,
+    .next_release = next_release,
 };

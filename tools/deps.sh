@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   gcc make binutils            # the hypervisor and the host unit tests
   gdb                          # make debug (and its test)
+  clang-format                 # make check: the sources follow .clang-format
   gnu-efi                      # hv.efi, the UEFI application
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools   # the boot ISO
   bochs bochsbios vgabios bochs-term                           # VT-x emulator

@@ -93,18 +93,9 @@ struct acpi_info acpi_info;
 
 #define MAX_SSDTS 32
 
-static uint16_t rd16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t rd32(const uint8_t *p)
-{
-  return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-static uint64_t rd64(const uint8_t *p)
-{
-  return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
@@ -249,11 +240,8 @@ static void madt_parse(const uint8_t *t, uint32_t len)
     }
     off += elen;
     static const uint8_t need[] = {
-        [MADT_LAPIC] = 8,
-        [MADT_IOAPIC] = 12,
-        [MADT_ISO] = 10,
-        [MADT_LAPIC_OVERRIDE] = 12,
-        [MADT_X2APIC] = 16,
+        [MADT_LAPIC] = 8,           [MADT_IOAPIC] = 12, [MADT_ISO] = 10,
+        [MADT_LAPIC_OVERRIDE] = 12, [MADT_X2APIC] = 16,
     };
     if (type < ARRAY_SIZE(need) && elen < need[type]) {
       pr_warn("acpi: MADT: entry type %u is too short (%u bytes): skipped", type, elen);

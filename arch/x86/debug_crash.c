@@ -19,9 +19,7 @@ __attribute__((noinline)) void debug_crash(int kind)
 {
   pr_info("debug: crash=%d requested, faulting on purpose", kind);
   switch (kind) {
-  case CRASH_UD:
-    asm volatile("ud2");
-    break;
+  case CRASH_UD: asm volatile("ud2"); break;
   case CRASH_PF:
     /* Page 0 is never mapped; asm so the compiler sees no NULL store. */
     asm volatile("movq $1, (%0)" ::"r"((uint64_t)8) : "memory");
@@ -31,12 +29,8 @@ __attribute__((noinline)) void debug_crash(int kind)
     asm volatile("movq (%0), %%rax" ::"r"(noncanonical) : "rax");
     break;
   }
-  case CRASH_WX:
-    *(volatile uint8_t *)(uintptr_t)debug_crash = 0xc3;
-    break;
-  case CRASH_STACK:
-    recurse(NULL);
-    break;
+  case CRASH_WX: *(volatile uint8_t *)(uintptr_t)debug_crash = 0xc3; break;
+  case CRASH_STACK: recurse(NULL); break;
   case CRASH_DE: {
     volatile unsigned int zero = 0;
     asm volatile("divl %1" ::"a"(1), "r"(zero), "d"(0));

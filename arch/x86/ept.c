@@ -6,10 +6,10 @@
  * tables.  Bits 53:52 of a leaf (ignored by the CPU, SDM vol. 3, 29.3.2,
  * table 29-6) hold its enum p2m_type, so teardown knows what it owns. */
 #include <arch/arch.h>
-#include <arch/vmx.h>
-#include <arch/percpu.h>
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
+#include <arch/percpu.h>
+#include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
@@ -27,7 +27,7 @@
 
 static enum p2m_type entry_type(uint64_t e)
 {
-  static const enum p2m_type types[] = { P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO };
+  static const enum p2m_type types[] = {P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO};
   if (!(e & EPT_RWX))
     return P2M_NONE;
   return types[(e & EPT_SW_MASK) >> EPT_SW_SHIFT];
@@ -37,16 +37,11 @@ static enum p2m_type entry_type(uint64_t e)
 static uint64_t leaf_bits(paddr_t hpa, enum p2m_type t)
 {
   switch (t) {
-  case P2M_RAM:
-    return hpa | EPT_RWX | EPT_MT_WB;
-  case P2M_SPECIAL:
-    return hpa | EPT_RWX | EPT_MT_WB | (1ULL << EPT_SW_SHIFT);
-  case P2M_GRANT_RW:
-    return hpa | EPT_RWX | EPT_MT_WB | (2ULL << EPT_SW_SHIFT);
-  case P2M_GRANT_RO:
-    return hpa | EPT_R | EPT_X | EPT_MT_WB | (3ULL << EPT_SW_SHIFT);
-  default:
-    return 0;
+  case P2M_RAM: return hpa | EPT_RWX | EPT_MT_WB;
+  case P2M_SPECIAL: return hpa | EPT_RWX | EPT_MT_WB | (1ULL << EPT_SW_SHIFT);
+  case P2M_GRANT_RW: return hpa | EPT_RWX | EPT_MT_WB | (2ULL << EPT_SW_SHIFT);
+  case P2M_GRANT_RO: return hpa | EPT_R | EPT_X | EPT_MT_WB | (3ULL << EPT_SW_SHIFT);
+  default: return 0;
   }
 }
 
@@ -80,8 +75,7 @@ static uint64_t *walk(struct domain *d, uint64_t gpa, int level, bool create)
 
 int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
 {
-  if ((size != PAGE_SIZE && size != MiB(2)) || !IS_ALIGNED(gpa | hpa, size) ||
-      gpa >= (1ULL << 48))
+  if ((size != PAGE_SIZE && size != MiB(2)) || !IS_ALIGNED(gpa | hpa, size) || gpa >= (1ULL << 48))
     return -EINVAL;
   uint64_t *e = walk(d, gpa, size == MiB(2) ? 1 : 0, true);
   if (!e)
@@ -106,8 +100,7 @@ static void cache_clear(struct domain *d)
  * whenever a mapping changes: 2 MiB leaves (where most guest RAM lives),
  * and 4 KiB ones (a 2 MiB page split by a special page, such as the one a
  * small guest maps shared_info into, holding its stack and page tables). */
-paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
-                       enum p2m_type *type)
+paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum p2m_type *type)
 {
   uint64_t hit_size;
   enum p2m_type hit_type;
@@ -137,9 +130,9 @@ paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
       if (type)
         *type = entry_type(e);
       if (l)
-        *c = (struct p2m_cache_entry){ (gpa >> 21) + 1, e & EPT_ADDR & ~(size - 1), entry_type(e) };
+        *c = (struct p2m_cache_entry){(gpa >> 21) + 1, e & EPT_ADDR & ~(size - 1), entry_type(e)};
       else
-        *c4 = (struct p2m_cache_entry){ (gpa >> 12) + 1, e & EPT_ADDR, entry_type(e) };
+        *c4 = (struct p2m_cache_entry){(gpa >> 12) + 1, e & EPT_ADDR, entry_type(e)};
       return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
     }
     t = table(e);
@@ -162,7 +155,7 @@ void ept_invept_local(uint64_t eptp)
     return;
   struct {
     uint64_t eptp, reserved;
-  } desc = { eptp, 0 };
+  } desc = {eptp, 0};
   asm volatile("invept %0, %1" ::"m"(desc), "r"(1ULL) : "cc", "memory");
 }
 
@@ -190,8 +183,8 @@ static int split_2m(struct domain *d, uint64_t *pde)
   return 0;
 }
 
-int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
-                      paddr_t *old, enum p2m_type *old_type)
+int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
+                      enum p2m_type *old_type)
 {
   *old = 0;
   if (old_type)

@@ -22,17 +22,13 @@ static uint32_t grey(const struct boot_fb *fb, uint8_t v)
 static void store(uint8_t *p, unsigned int bytes_pp, uint32_t v)
 {
   switch (bytes_pp) {
-  case 4:
-    *(volatile uint32_t *)p = v;
-    break;
+  case 4: *(volatile uint32_t *)p = v; break;
   case 3: /* little-endian, byte by byte: 24-bit pixels are not aligned */
     ((volatile uint8_t *)p)[0] = (uint8_t)v;
     ((volatile uint8_t *)p)[1] = (uint8_t)(v >> 8);
     ((volatile uint8_t *)p)[2] = (uint8_t)(v >> 16);
     break;
-  default:
-    *(volatile uint16_t *)p = (uint16_t)v;
-    break;
+  default: *(volatile uint16_t *)p = (uint16_t)v; break;
   }
 }
 
@@ -66,9 +62,9 @@ static void fb_scroll(struct screen *s, unsigned int n)
 static void fb_clear(struct screen *s) { blank_lines(s, 0, (size_t)s->rows * GLYPH_H); }
 
 static const struct screen_ops fbcon_ops = {
-  .put = fb_put,
-  .scroll = fb_scroll,
-  .clear = fb_clear,
+    .put = fb_put,
+    .scroll = fb_scroll,
+    .clear = fb_clear,
 };
 
 static bool colour_ok(uint8_t pos, uint8_t size, uint8_t bpp)

@@ -9,7 +9,7 @@
 /* Registers (82093AA datasheet, 3.0): an index at +0, its window at +0x10. */
 #define IOREGSEL 0x00
 #define IOWIN 0x10
-#define IOAPIC_VER 0x01  /* bits 23:16: the highest redirection entry */
+#define IOAPIC_VER 0x01    /* bits 23:16: the highest redirection entry */
 #define IOAPIC_REDTBL 0x10 /* entry n: low word at 0x10 + 2n, high at +1 */
 
 /* Redirection entry, low word. */

@@ -65,10 +65,7 @@ bool lapic_init(void)
   return true;
 }
 
-uint32_t lapic_id(void)
-{
-  return x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24;
-}
+uint32_t lapic_id(void) { return x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24; }
 
 void lapic_send_ipi(uint32_t dest, uint32_t icr_low)
 {

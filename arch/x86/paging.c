@@ -21,9 +21,8 @@
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
-    __rodata_end[], __data_start[], __data_end[], __syms_start[], __syms_end[],
-    __image_end[], boot_stack_guard[];
+extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+    __data_start[], __data_end[], __syms_start[], __syms_end[], __image_end[], boot_stack_guard[];
 
 static uint64_t nx; /* PTE_NX when the CPU has NX, else 0 */
 
@@ -108,8 +107,8 @@ void paging_init(uint64_t top)
     va += MiB(2);
   }
   write_cr3(virt_to_phys(pml4));
-  pr_info("paging: 0x%llx bytes mapped 1:1 (%s pages), image W^X, NX %s",
-          (unsigned long long)top, gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
+  pr_info("paging: 0x%llx bytes mapped 1:1 (%s pages), image W^X, NX %s", (unsigned long long)top,
+          gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
 }
 
 /* Split the 1 GiB (level 2) or 2 MiB (level 1) page entry e into a table
@@ -121,8 +120,7 @@ static void split_large(uint64_t *e, int level)
   uint64_t size = 1ULL << (12 + 9 * (level - 1));
   uint64_t flags = *e & (PTE_W | nx | PTE_P | PTE_PWT_PCD);
   for (unsigned int i = 0; i < 512; i++)
-    sub[i] = ((*e & PTE_ADDR & ~((size << 9) - 1)) + i * size) | flags |
-             (level > 1 ? PTE_PS : 0);
+    sub[i] = ((*e & PTE_ADDR & ~((size << 9) - 1)) + i * size) | flags | (level > 1 ? PTE_PS : 0);
   *e = virt_to_phys(sub) | PTE_P | PTE_W;
 }
 

@@ -8,7 +8,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-#define PCI_BAR_SPACE_IO BIT(0)  /* bit 0: 1 = I/O, 0 = memory */
+#define PCI_BAR_SPACE_IO BIT(0)              /* bit 0: 1 = I/O, 0 = memory */
 #define PCI_BAR_MEM_TYPE(v) (((v) >> 1) & 3) /* 0: 32-bit, 1: below 1 MiB, 2: 64-bit */
 #define PCI_BAR_PREFETCH BIT(3)
 #define PCI_BAR_IO_MASK 0xfffffffcu
@@ -37,10 +37,7 @@ uint8_t pci_read8(const struct pci_dev *d, uint16_t off)
 /* The command register is the low half of dword 4; the high half is the
  * status register, whose error bits are write-one-to-clear, so writing
  * zeros there leaves it alone (PCI 3.0, 6.2.3). */
-static void write_command(const struct pci_dev *d, uint16_t cmd)
-{
-  write32(d, PCI_COMMAND, cmd);
-}
+static void write_command(const struct pci_dev *d, uint16_t cmd) { write32(d, PCI_COMMAND, cmd); }
 
 uint16_t pci_command(const struct pci_dev *d, uint16_t mask, bool on)
 {
@@ -87,7 +84,7 @@ static bool read_header(uint8_t bus, uint8_t dev, uint8_t fn, struct pci_dev *d,
   uint32_t id = pci_conf_read32(bus, dev, fn, PCI_VENDOR_ID);
   if ((id & 0xffff) == 0xffff)
     return false;
-  *d = (struct pci_dev){ .bus = bus, .dev = dev, .fn = fn };
+  *d = (struct pci_dev){.bus = bus, .dev = dev, .fn = fn};
   d->vendor = (uint16_t)id;
   d->device = (uint16_t)(id >> 16);
   uint32_t cr = read32(d, PCI_CLASS_REV);
@@ -121,7 +118,7 @@ int pci_for_each(int (*fn)(const struct pci_dev *d, void *arg), void *arg)
         bool m;
         if (!read_header((uint8_t)bus, (uint8_t)dev, (uint8_t)f, &d, &m)) {
           if (f == 0)
-            break; /* no function 0: no device */
+            break;  /* no function 0: no device */
           continue; /* functions need not be contiguous */
         }
         if (f == 0)
@@ -153,7 +150,7 @@ int pci_bar_decode(const struct pci_dev *d, unsigned int idx, struct pci_bar *ba
   unsigned int nr = d->header_type == 1 ? 2 : d->header_type == 0 ? PCI_NR_BARS : 0;
   uint16_t off = (uint16_t)(PCI_BAR0 + 4 * idx);
 
-  *bar = (struct pci_bar){ .type = PCI_BAR_NONE };
+  *bar = (struct pci_bar){.type = PCI_BAR_NONE};
   if (idx >= nr)
     return -EINVAL;
   uint32_t lo = read32(d, off);
@@ -185,8 +182,8 @@ int pci_bar_decode(const struct pci_dev *d, unsigned int idx, struct pci_bar *ba
      * ports); treat them as all ones. */
     if (!(mask & 0xffff0000u))
       mask |= 0xffff0000u;
-    *bar = (struct pci_bar){ .type = PCI_BAR_IO, .base = lo & PCI_BAR_IO_MASK,
-                             .size = (uint32_t)(~mask + 1) };
+    *bar = (struct pci_bar){
+        .type = PCI_BAR_IO, .base = lo & PCI_BAR_IO_MASK, .size = (uint32_t)(~mask + 1)};
     return 0;
   }
   uint64_t mask = ((uint64_t)mhi << 32) | (mlo & PCI_BAR_MEM_MASK);
@@ -195,10 +192,10 @@ int pci_bar_decode(const struct pci_dev *d, unsigned int idx, struct pci_bar *ba
   if (!(mask & 0xffffffffull) && !(is64 && mhi))
     return 0; /* nothing sticks: not implemented */
   *bar = (struct pci_bar){
-    .type = is64 ? PCI_BAR_MEM64 : PCI_BAR_MEM32,
-    .base = ((uint64_t)hi << 32) | (lo & PCI_BAR_MEM_MASK),
-    .size = ~mask + 1,
-    .prefetchable = lo & PCI_BAR_PREFETCH,
+      .type = is64 ? PCI_BAR_MEM64 : PCI_BAR_MEM32,
+      .base = ((uint64_t)hi << 32) | (lo & PCI_BAR_MEM_MASK),
+      .size = ~mask + 1,
+      .prefetchable = lo & PCI_BAR_PREFETCH,
   };
   return 0;
 }
@@ -208,7 +205,7 @@ unsigned int pci_bars(const struct pci_dev *d, struct pci_bar bars[PCI_NR_BARS])
   unsigned int n = 0;
 
   for (unsigned int i = 0; i < PCI_NR_BARS; i++)
-    bars[i] = (struct pci_bar){ .type = PCI_BAR_NONE };
+    bars[i] = (struct pci_bar){.type = PCI_BAR_NONE};
   for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
     if (pci_bar_decode(d, i, &bars[i]) || bars[i].type == PCI_BAR_NONE)
       continue;

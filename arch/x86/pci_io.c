@@ -7,7 +7,6 @@
 #include <arch/paging.h>
 #include <arch/pci.h>
 
-
 #define PCI_CONF_ADDR 0xcf8
 #define PCI_CONF_DATA 0xcfc
 #define PCI_CONF_ENABLE 0x80000000u

@@ -54,8 +54,8 @@ void arch_physinfo(struct arch_physinfo *pi)
 
   /* Xen's featureset words 0 to 7. */
   uint32_t max = cpuid(0, 0).eax, xmax = cpuid(0x80000000, 0).eax;
-  struct cpuid_regs l1 = cpuid(1, 0), x1 = { 0, 0, 0, 0 }, l7 = { 0, 0, 0, 0 };
-  struct cpuid_regs ld = { 0, 0, 0, 0 }, x7 = { 0, 0, 0, 0 };
+  struct cpuid_regs l1 = cpuid(1, 0), x1 = {0, 0, 0, 0}, l7 = {0, 0, 0, 0};
+  struct cpuid_regs ld = {0, 0, 0, 0}, x7 = {0, 0, 0, 0};
   if (xmax >= 0x80000001)
     x1 = cpuid(0x80000001, 0);
   if (xmax >= 0x80000007)
@@ -64,7 +64,7 @@ void arch_physinfo(struct arch_physinfo *pi)
     l7 = cpuid(7, 0);
   if (max >= 0xd)
     ld = cpuid(0xd, 1);
-  uint32_t words[8] = { l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax, l7.ebx, l7.ecx, x7.edx };
+  uint32_t words[8] = {l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax, l7.ebx, l7.ecx, x7.edx};
   for (unsigned int i = 0; i < 8; i++)
     pi->hw_cap[i] = words[i];
 }

@@ -42,7 +42,7 @@ __noreturn void arch_reboot(void)
   struct {
     uint16_t limit;
     uint64_t base;
-  } __packed empty = { 0, 0 };
+  } __packed empty = {0, 0};
   asm volatile("lidt %0; int3" ::"m"(empty));
   arch_halt_forever();
 }

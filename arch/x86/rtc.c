@@ -9,7 +9,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-static uint64_t boot_wall_sec;  /* wall clock at system time 0 */
+static uint64_t boot_wall_sec; /* wall clock at system time 0 */
 static uint32_t boot_wall_nsec;
 
 static uint8_t cmos(uint8_t reg)
@@ -32,7 +32,7 @@ static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
 void rtc_init(void)
 {
   uint8_t r[6], again[6];
-  static const uint8_t regs[6] = { 0, 2, 4, 7, 8, 9 };
+  static const uint8_t regs[6] = {0, 2, 4, 7, 8, 9};
 
   /* Read until two reads agree outside an update (at most a few tries). */
   for (int tries = 0; tries < 5; tries++) {
@@ -54,8 +54,8 @@ void rtc_init(void)
   if (!(b & 0x02))
     r[2] = (uint8_t)(r[2] % 12 + (pm ? 12 : 0));
   if (r[4] < 1 || r[4] > 12 || r[3] < 1 || r[3] > 31 || r[2] > 23 || r[1] > 59 || r[0] > 59) {
-    pr_warn("rtc: unreadable (%02x-%02x %02x:%02x:%02x): guests get wall clock 0", r[4], r[3],
-            r[2], r[1], r[0]);
+    pr_warn("rtc: unreadable (%02x-%02x %02x:%02x:%02x): guests get wall clock 0", r[4], r[3], r[2],
+            r[1], r[0]);
     return;
   }
   int64_t days = days_from_civil(2000 + r[5], r[4], r[3]);

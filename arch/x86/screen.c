@@ -64,12 +64,8 @@ void screen_write(struct screen *s, const char *buf, unsigned int n)
       /* anything else cuts the sequence short and is shown as it is */
     }
     switch (c) {
-    case '\r':
-      s->col = 0;
-      break;
-    case '\n':
-      newline(s);
-      break;
+    case '\r': s->col = 0; break;
+    case '\n': newline(s); break;
     case '\b':
       if (s->col > 0)
         s->col--;
@@ -77,9 +73,7 @@ void screen_write(struct screen *s, const char *buf, unsigned int n)
     case '\t': /* to the next tab stop; at the right edge it stays */
       s->col = MIN((s->col + TAB) & ~(TAB - 1u), s->cols);
       break;
-    case ESC:
-      s->esc = ESC_SEEN;
-      break;
+    case ESC: s->esc = ESC_SEEN; break;
     default:
       if (c >= 0x20 && c <= 0x7e)
         put(s, c);

@@ -9,7 +9,6 @@
 #include <arch/screen.h>
 #include <hv/printk.h>
 
-
 static struct screen screen;
 static struct boot_fb screen_fb;
 static bool screen_known;   /* a screen a back end can draw */
@@ -26,9 +25,9 @@ bool arch_screen_init(const struct boot_fb *fb)
             (unsigned long long)fb->addr);
     return false;
   }
-  screen_known = fb->type == BOOT_FB_TEXT ? vga_text_setup(&screen, fb, base)
-               : fb->type == BOOT_FB_RGB  ? fbcon_setup(&screen, fb, base)
-                                          : false;
+  screen_known = fb->type == BOOT_FB_TEXT  ? vga_text_setup(&screen, fb, base)
+                 : fb->type == BOOT_FB_RGB ? fbcon_setup(&screen, fb, base)
+                                           : false;
   if (!screen_known)
     return false;
   screen_fb = *fb;

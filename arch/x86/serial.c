@@ -44,15 +44,15 @@ struct uart {
   const char *name;
   uint16_t port;
   bool enabled;
-  bool present; /* initialised once; reprogramming would cut a byte in flight */
+  bool present;      /* initialised once; reprogramming would cut a byte in flight */
   unsigned int fifo; /* bytes it takes at once when THRE says it is empty */
   unsigned int irq;  /* its ISA interrupt */
   bool rx_irq;       /* its input arrives by interrupt, into rx_ring */
 };
 
 static struct uart uarts[] = {
-  { "com1", 0x3f8, false, false, 1, 4, false },
-  { "com2", 0x2f8, false, false, 1, 3, false },
+    {"com1", 0x3f8, false, false, 1, 4, false},
+    {"com2", 0x2f8, false, false, 1, 3, false},
 };
 static bool e9_enabled;
 
@@ -176,7 +176,8 @@ void serial_rx_irq_init(void)
     int err = ioapic_route_isa(u->irq, VEC_SERIAL, lapic_id());
     if (err) {
       pr_warn("serial: %s: no interrupt (IRQ %u: error %d): input is polled, long input may "
-              "lose bytes", u->name, u->irq, err);
+              "lose bytes",
+              u->name, u->irq, err);
       continue;
     }
     u->rx_irq = true;
@@ -222,8 +223,7 @@ void arch_console_drain(void)
    * THRE: wait for TEMT so power-off does not cut it. */
   for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
     if (uarts[i].enabled)
-      for (unsigned int spin = 0; spin < 10000000 &&
-                                  !(inb(uarts[i].port + UART_LSR) & LSR_TEMT);
+      for (unsigned int spin = 0; spin < 10000000 && !(inb(uarts[i].port + UART_LSR) & LSR_TEMT);
            spin++)
         cpu_relax();
 }

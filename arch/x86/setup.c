@@ -38,10 +38,9 @@ void arch_paging_init(const struct boot_info *bi)
 void arch_platform_init(const struct boot_info *bi)
 {
   if (acpi_init(bi->rsdp, bi->rsdp_len, !bi->uefi) == 0)
-    pr_info("acpi: %u CPU(s), LAPIC at 0x%llx, %u IO-APIC(s), S5 %s, reset %s",
-            acpi_info.nr_cpus, (unsigned long long)acpi_info.lapic_addr,
-            acpi_info.nr_ioapics, acpi_info.s5_valid ? "yes" : "no",
-            acpi_info.reset_valid ? "yes" : "no");
+    pr_info("acpi: %u CPU(s), LAPIC at 0x%llx, %u IO-APIC(s), S5 %s, reset %s", acpi_info.nr_cpus,
+            (unsigned long long)acpi_info.lapic_addr, acpi_info.nr_ioapics,
+            acpi_info.s5_valid ? "yes" : "no", acpi_info.reset_valid ? "yes" : "no");
   else
     pr_warn("acpi: no usable ACPI tables: one CPU, fallback power control");
   if (!lapic_init())

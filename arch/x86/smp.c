@@ -19,14 +19,14 @@
 #include <hv/string.h>
 
 extern char smp_tramp_start[], smp_tramp_end[], smp_tramp_cr3[], smp_tramp_efer[],
-    smp_tramp_stack[], smp_tramp_cpu[], smp_tramp_entry[], smp_tramp_gdt_base[],
-    smp_tramp_far32[], smp_tramp_far64[];
+    smp_tramp_stack[], smp_tramp_cpu[], smp_tramp_entry[], smp_tramp_gdt_base[], smp_tramp_far32[],
+    smp_tramp_far64[];
 static paddr_t tramp_base; /* the page the trampoline is copied to */
 extern char boot_pml4[];
 
-static uint64_t final_cr3; /* the boot CPU's page tables, for the others */
-static void (*volatile ap_main)(void); /* set by arch_start_cpus */
-static volatile uint64_t flush_eptp;       /* smp_flush_ept's request... */
+static uint64_t final_cr3;                  /* the boot CPU's page tables, for the others */
+static void (*volatile ap_main)(void);      /* set by arch_start_cpus */
+static volatile uint64_t flush_eptp;        /* smp_flush_ept's request... */
 static volatile unsigned int flush_waiting; /* ...and the CPUs yet to answer */
 
 unsigned int arch_cpu_id(void) { return this_cpu()->id; }

@@ -120,15 +120,14 @@ void time_init(void)
 {
   calibrate();
   if (!time_tsc_hz || !time_lapic_hz)
-    panic("time: calibration failed (TSC %llu Hz, LAPIC %llu Hz)",
-          (unsigned long long)time_tsc_hz, (unsigned long long)time_lapic_hz);
+    panic("time: calibration failed (TSC %llu Hz, LAPIC %llu Hz)", (unsigned long long)time_tsc_hz,
+          (unsigned long long)time_lapic_hz);
   set_scale(time_tsc_hz);
   lapic_mult = (time_lapic_hz << 32) / 1000000000ULL;
   traps_set_irq_handler(VEC_TIMER, timer_irq);
   lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
   pr_info("time: TSC %llu kHz, LAPIC timer %llu kHz (calibrated against the PIT)",
-          (unsigned long long)(time_tsc_hz / 1000),
-          (unsigned long long)(time_lapic_hz / 1000));
+          (unsigned long long)(time_tsc_hz / 1000), (unsigned long long)(time_lapic_hz / 1000));
 }
 
 void time_init_ap(void)

@@ -36,9 +36,9 @@ extern char trap_stubs[];
 extern char boot_stack[], boot_stack_top[];
 
 static const char *const exc_names[32] = {
-  "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",
-  "NP", "SS", "GP", "PF", "SPURIOUS", "MF", "AC", "MC", "XM", "VE", "CP",
-  "?22", "?23", "?24", "?25", "?26", "?27", "HV", "VC", "SX", "?31",
+    "DE",  "DB",  "NMI", "BP",  "OF",       "BR",  "UD", "NM", "DF", "CSO", "TS",
+    "NP",  "SS",  "GP",  "PF",  "SPURIOUS", "MF",  "AC", "MC", "XM", "VE",  "CP",
+    "?22", "?23", "?24", "?25", "?26",      "?27", "HV", "VC", "SX", "?31",
 };
 
 const void *traps_bsp_guard(unsigned int i) { return bsp_stacks.ist[i].guard; }
@@ -47,12 +47,12 @@ static void set_gate(unsigned int vec, unsigned int ist)
 {
   uint64_t addr = (uint64_t)(uintptr_t)trap_stubs + 16 * vec;
   idt[vec] = (struct idt_entry){
-    .offset_lo = (uint16_t)addr,
-    .selector = GDT_CODE,
-    .ist = (uint8_t)ist,
-    .type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-    .offset_mid = (uint16_t)(addr >> 16),
-    .offset_hi = (uint32_t)(addr >> 32),
+      .offset_lo = (uint16_t)addr,
+      .selector = GDT_CODE,
+      .ist = (uint8_t)ist,
+      .type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+      .offset_mid = (uint16_t)(addr >> 16),
+      .offset_hi = (uint32_t)(addr >> 32),
   };
 }
 
@@ -73,7 +73,7 @@ void traps_init_cpu(struct per_cpu *pc)
     pc->tss.ist[i] = (uint64_t)(uintptr_t)(pc->stacks->ist[i].stack + IST_STACK_SIZE);
   pc->tss.iomap_base = sizeof(pc->tss); /* no I/O bitmap */
 
-  struct desc_ptr gdtr = { sizeof(pc->gdt) - 1, (uint64_t)(uintptr_t)pc->gdt };
+  struct desc_ptr gdtr = {sizeof(pc->gdt) - 1, (uint64_t)(uintptr_t)pc->gdt};
   asm volatile("lgdt %0\n\t"
                "pushq %1\n\t"
                "leaq 1f(%%rip), %%rax\n\t"
@@ -89,7 +89,7 @@ void traps_init_cpu(struct per_cpu *pc)
   asm volatile("ltr %w0" ::"r"(GDT_TSS));
   wrmsr(0xc0000101, (uint64_t)(uintptr_t)pc); /* IA32_GS_BASE */
 
-  struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+  struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
   asm volatile("lidt %0" ::"m"(idtr));
 }
 
@@ -148,23 +148,19 @@ void traps_dump(const struct cpu_regs *r)
   pr_err("*** CPU EXCEPTION vector %u (#%s) error 0x%llx on CPU %u", v,
          v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error, this_cpu()->id);
   print_addr("RIP: ", r->rip);
-  pr_err("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx",
-         (unsigned long long)r->rax, (unsigned long long)r->rbx,
-         (unsigned long long)r->rcx, (unsigned long long)r->rdx);
-  pr_err("RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx",
-         (unsigned long long)r->rsi, (unsigned long long)r->rdi,
-         (unsigned long long)r->rbp, (unsigned long long)r->rsp);
-  pr_err("R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx",
-         (unsigned long long)r->r8, (unsigned long long)r->r9,
-         (unsigned long long)r->r10, (unsigned long long)r->r11);
-  pr_err("R12=%016llx R13=%016llx R14=%016llx R15=%016llx",
-         (unsigned long long)r->r12, (unsigned long long)r->r13,
-         (unsigned long long)r->r14, (unsigned long long)r->r15);
-  pr_err("CS=%04llx SS=%04llx RFLAGS=%016llx", (unsigned long long)r->cs,
-         (unsigned long long)r->ss, (unsigned long long)r->rflags);
-  pr_err("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx",
-         (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
-         (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+  pr_err("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx", (unsigned long long)r->rax,
+         (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+  pr_err("RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx", (unsigned long long)r->rsi,
+         (unsigned long long)r->rdi, (unsigned long long)r->rbp, (unsigned long long)r->rsp);
+  pr_err("R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx", (unsigned long long)r->r8,
+         (unsigned long long)r->r9, (unsigned long long)r->r10, (unsigned long long)r->r11);
+  pr_err("R12=%016llx R13=%016llx R14=%016llx R15=%016llx", (unsigned long long)r->r12,
+         (unsigned long long)r->r13, (unsigned long long)r->r14, (unsigned long long)r->r15);
+  pr_err("CS=%04llx SS=%04llx RFLAGS=%016llx", (unsigned long long)r->cs, (unsigned long long)r->ss,
+         (unsigned long long)r->rflags);
+  pr_err("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx", (unsigned long long)read_cr0(),
+         (unsigned long long)read_cr2(), (unsigned long long)read_cr3(),
+         (unsigned long long)read_cr4());
 
   /* Frame-pointer backtrace: [rbp] = caller's rbp, [rbp+8] = return
    * address.  Only follow frames that lie on one of our stacks, so a

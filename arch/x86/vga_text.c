@@ -48,9 +48,9 @@ static void vga_clear(struct screen *s)
 }
 
 static const struct screen_ops vga_text_ops = {
-  .put = vga_put,
-  .scroll = vga_scroll,
-  .clear = vga_clear,
+    .put = vga_put,
+    .scroll = vga_scroll,
+    .clear = vga_clear,
 };
 
 bool vga_text_setup(struct screen *s, const struct boot_fb *fb, void *base)

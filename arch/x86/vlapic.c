@@ -57,7 +57,7 @@
 
 #define LVT_VECTOR 0xffU
 #define LVT_DELIVERY_MODE (7U << 8)
-#define LVT_STATUS (1U << 12)     /* delivery status: read-only, always 0 here */
+#define LVT_STATUS (1U << 12) /* delivery status: read-only, always 0 here */
 #define LVT_POLARITY (1U << 13)
 #define LVT_REMOTE_IRR (1U << 14) /* read-only, always 0 here */
 #define LVT_LEVEL (1U << 15)
@@ -70,15 +70,15 @@
 /* The bits a guest may write in each LVT entry; any other bit set is a
  * reserved bit, and #GP in x2APIC mode (SDM 11.5.1, figure 11-8). */
 static const uint32_t lvt_writable[VLAPIC_NR_LVT] = {
-  [VLAPIC_LVT_TIMER] = LVT_VECTOR | LVT_STATUS | LVT_MASKED | LVT_TIMER_MODE,
-  [VLAPIC_LVT_THERMAL] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
-  [VLAPIC_LVT_PERF] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
-  [VLAPIC_LVT_LINT0] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_POLARITY |
-                       LVT_REMOTE_IRR | LVT_LEVEL | LVT_MASKED,
-  [VLAPIC_LVT_LINT1] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_POLARITY |
-                       LVT_REMOTE_IRR | LVT_LEVEL | LVT_MASKED,
-  [VLAPIC_LVT_ERROR] = LVT_VECTOR | LVT_STATUS | LVT_MASKED,
-  [VLAPIC_LVT_CMCI] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
+    [VLAPIC_LVT_TIMER] = LVT_VECTOR | LVT_STATUS | LVT_MASKED | LVT_TIMER_MODE,
+    [VLAPIC_LVT_THERMAL] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
+    [VLAPIC_LVT_PERF] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
+    [VLAPIC_LVT_LINT0] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_POLARITY |
+                         LVT_REMOTE_IRR | LVT_LEVEL | LVT_MASKED,
+    [VLAPIC_LVT_LINT1] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_POLARITY |
+                         LVT_REMOTE_IRR | LVT_LEVEL | LVT_MASKED,
+    [VLAPIC_LVT_ERROR] = LVT_VECTOR | LVT_STATUS | LVT_MASKED,
+    [VLAPIC_LVT_CMCI] = LVT_VECTOR | LVT_DELIVERY_MODE | LVT_STATUS | LVT_MASKED,
 };
 
 /* ESR bits an x2APIC reports (SDM 11.5.3). */
@@ -93,8 +93,9 @@ static const uint32_t lvt_writable[VLAPIC_NR_LVT] = {
 #define ICR_ASSERT (1U << 14)
 #define ICR_LEVEL (1U << 15)
 #define ICR_SHORTHAND_SHIFT 18
-#define ICR_WRITABLE (ICR_VECTOR | (7U << ICR_DM_SHIFT) | ICR_LOGICAL | ICR_ASSERT | ICR_LEVEL | \
-                      (3U << ICR_SHORTHAND_SHIFT))
+#define ICR_WRITABLE                                                                               \
+  (ICR_VECTOR | (7U << ICR_DM_SHIFT) | ICR_LOGICAL | ICR_ASSERT | ICR_LEVEL |                      \
+   (3U << ICR_SHORTHAND_SHIFT))
 enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_RESERVED3, DM_NMI, DM_INIT, DM_STARTUP, DM_EXTINT };
 enum { DEST_NONE, DEST_SELF, DEST_ALL, DEST_OTHERS };
 #define DEST_BROADCAST 0xffffffffU
@@ -129,8 +130,14 @@ static int highest(const uint32_t bits[8])
   return -1;
 }
 
-static void set_bit256(uint32_t bits[8], uint8_t vector) { bits[vector / 32] |= 1U << (vector % 32); }
-static void clear_bit256(uint32_t bits[8], uint8_t vector) { bits[vector / 32] &= ~(1U << (vector % 32)); }
+static void set_bit256(uint32_t bits[8], uint8_t vector)
+{
+  bits[vector / 32] |= 1U << (vector % 32);
+}
+static void clear_bit256(uint32_t bits[8], uint8_t vector)
+{
+  bits[vector / 32] &= ~(1U << (vector % 32));
+}
 
 /* PPR: the TPR, or the class of the highest in-service vector if that is
  * higher (SDM 11.8.3.1). */
@@ -192,10 +199,7 @@ void vlapic_ack(struct vcpu *v)
   update_pending(l);
 }
 
-void vlapic_assert_upcall(struct vcpu *v)
-{
-  vlapic_set_irq(v, v->upcall_vector);
-}
+void vlapic_assert_upcall(struct vcpu *v) { vlapic_set_irq(v, v->upcall_vector); }
 
 void arch_vcpu_assert_upcall(struct vcpu *v) { vlapic_assert_upcall(v); }
 
@@ -211,7 +215,10 @@ static void eoi(struct vlapic *l)
 
 /* ---- Timer (SDM 11.5.4) ---- */
 
-static uint32_t timer_mode(const struct vlapic *l) { return l->lvt[VLAPIC_LVT_TIMER] & LVT_TIMER_MODE; }
+static uint32_t timer_mode(const struct vlapic *l)
+{
+  return l->lvt[VLAPIC_LVT_TIMER] & LVT_TIMER_MODE;
+}
 
 /* ns per count at the current divider. */
 static uint64_t tick_ns(const struct vlapic *l) { return VLAPIC_BUS_NS * l->timer_divisor; }
@@ -272,9 +279,7 @@ static void timer_fired(struct timer *t, void *data)
   case TIMER_TSC_DEADLINE:
     l->tsc_deadline = 0; /* the MSR reads 0 once it has fired (SDM 11.5.4.1) */
     break;
-  default:
-    l->timer_counting = false;
-    break;
+  default: l->timer_counting = false; break;
   }
   uint32_t lvt = l->lvt[VLAPIC_LVT_TIMER];
   if (!(lvt & LVT_MASKED))
@@ -313,7 +318,7 @@ static void write_timer_dcr(struct vlapic *l, uint32_t val)
 
 static void write_lvt_timer(struct vlapic *l, uint32_t val)
 {
-  uint32_t old = timer_mode(l), new = val & LVT_TIMER_MODE;
+  uint32_t old = timer_mode(l), new = val &LVT_TIMER_MODE;
   uint64_t now = timer_now();
 
   if ((old == TIMER_TSC_DEADLINE) != (new == TIMER_TSC_DEADLINE)) {
@@ -382,7 +387,8 @@ void vlapic_init(struct vcpu *v)
   timer_init(&l->timer, timer_fired, v);
   /* Already x2APIC (EN | EXTD), so Linux finds "x2apic enabled by BIOS"
    * and never looks for the xAPIC MMIO page, which we do not emulate. */
-  l->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->id == 0 ? APIC_BASE_BSP : 0);
+  l->apic_base =
+      APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->id == 0 ? APIC_BASE_BSP : 0);
   reset_registers(l);
 }
 
@@ -413,7 +419,8 @@ static int write_apic_base(struct vcpu *v, uint64_t val)
     if (!warned) {
       warned = true;
       pr_warn("%s: vcpu %u put its local APIC in xAPIC mode; xAPIC MMIO is not emulated "
-              "(only x2APIC)", v->dom->name, v->id);
+              "(only x2APIC)",
+              v->dom->name, v->id);
     }
   }
   update_pending(l);
@@ -430,12 +437,9 @@ static bool dest_matches(const struct vcpu *t, const struct vcpu *src, unsigned 
                          uint32_t dest, bool logical)
 {
   switch (shorthand) {
-  case DEST_SELF:
-    return t == src;
-  case DEST_ALL:
-    return true;
-  case DEST_OTHERS:
-    return t != src;
+  case DEST_SELF: return t == src;
+  case DEST_ALL: return true;
+  case DEST_OTHERS: return t != src;
   default:
     if (dest == DEST_BROADCAST)
       return true;
@@ -539,15 +543,9 @@ static void send_ipi(struct vcpu *src, uint32_t icr, uint32_t dest)
       if (d->vcpus[i] != src && dest_matches(d->vcpus[i], src, shorthand, dest, logical))
         deliver_startup(d->vcpus[i], vector);
     return;
-  case DM_NMI:
-    warn_once(&warned_nmi, src, "an NMI IPI");
-    return;
-  case DM_SMI:
-    warn_once(&warned_smi, src, "an SMI IPI");
-    return;
-  default:
-    warn_once(&warned_mode, src, "an IPI with a reserved delivery mode");
-    return;
+  case DM_NMI: warn_once(&warned_nmi, src, "an NMI IPI"); return;
+  case DM_SMI: warn_once(&warned_smi, src, "an SMI IPI"); return;
+  default: warn_once(&warned_mode, src, "an IPI with a reserved delivery mode"); return;
   }
 }
 
@@ -569,56 +567,25 @@ int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     return -EINVAL; /* the x2APIC MSRs #GP outside x2APIC mode */
   unsigned int reg = msr - MSR_X2APIC_FIRST;
   switch (reg) {
-  case REG_ID:
-    *val = v->id;
-    return 0;
-  case REG_VERSION:
-    *val = VLAPIC_VERSION;
-    return 0;
-  case REG_TPR:
-    *val = l->tpr;
-    return 0;
-  case REG_PPR:
-    *val = ppr(l);
-    return 0;
-  case REG_LDR:
-    *val = ldr_of(v);
-    return 0;
-  case REG_SVR:
-    *val = l->svr;
-    return 0;
-  case REG_ISR ... REG_ISR + 7:
-    *val = l->isr[reg - REG_ISR];
-    return 0;
-  case REG_TMR ... REG_TMR + 7:
-    *val = l->tmr[reg - REG_TMR];
-    return 0;
-  case REG_IRR ... REG_IRR + 7:
-    *val = l->irr[reg - REG_IRR];
-    return 0;
-  case REG_ESR:
-    *val = l->esr;
-    return 0;
-  case REG_LVT_CMCI:
-    *val = l->lvt[VLAPIC_LVT_CMCI];
-    return 0;
-  case REG_ICR:
-    *val = l->icr;
-    return 0;
-  case REG_LVT_TIMER ... REG_LVT_ERROR:
-    *val = l->lvt[reg - REG_LVT_TIMER];
-    return 0;
+  case REG_ID: *val = v->id; return 0;
+  case REG_VERSION: *val = VLAPIC_VERSION; return 0;
+  case REG_TPR: *val = l->tpr; return 0;
+  case REG_PPR: *val = ppr(l); return 0;
+  case REG_LDR: *val = ldr_of(v); return 0;
+  case REG_SVR: *val = l->svr; return 0;
+  case REG_ISR ... REG_ISR + 7: *val = l->isr[reg - REG_ISR]; return 0;
+  case REG_TMR ... REG_TMR + 7: *val = l->tmr[reg - REG_TMR]; return 0;
+  case REG_IRR ... REG_IRR + 7: *val = l->irr[reg - REG_IRR]; return 0;
+  case REG_ESR: *val = l->esr; return 0;
+  case REG_LVT_CMCI: *val = l->lvt[VLAPIC_LVT_CMCI]; return 0;
+  case REG_ICR: *val = l->icr; return 0;
+  case REG_LVT_TIMER ... REG_LVT_ERROR: *val = l->lvt[reg - REG_LVT_TIMER]; return 0;
   case REG_TIMER_INITIAL:
     *val = timer_mode(l) == TIMER_TSC_DEADLINE ? 0 : l->timer_initial;
     return 0;
-  case REG_TIMER_CURRENT:
-    *val = current_count(l, timer_now());
-    return 0;
-  case REG_TIMER_DCR:
-    *val = l->timer_dcr;
-    return 0;
-  default:
-    return -EINVAL; /* EOI and SELF IPI are write-only; the rest does not exist */
+  case REG_TIMER_CURRENT: *val = current_count(l, timer_now()); return 0;
+  case REG_TIMER_DCR: *val = l->timer_dcr; return 0;
+  default: return -EINVAL; /* EOI and SELF IPI are write-only; the rest does not exist */
   }
 }
 
@@ -627,7 +594,7 @@ static int write_lvt(struct vlapic *l, enum vlapic_lvt i, uint32_t val)
   if (val & ~lvt_writable[i])
     return -EINVAL;
   if (i == VLAPIC_LVT_TIMER && (val & LVT_TIMER_MODE) == LVT_TIMER_MODE)
-    return -EINVAL; /* timer mode 11b is reserved */
+    return -EINVAL;                      /* timer mode 11b is reserved */
   val &= ~(LVT_STATUS | LVT_REMOTE_IRR); /* read-only */
   if (!(l->svr & SVR_ENABLE))
     val |= LVT_MASKED; /* a software-disabled APIC keeps them masked (SDM 11.4.7.2) */
@@ -682,16 +649,14 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
       return -EINVAL; /* x2APIC EOI takes 0 only (SDM 11.12.1.2) */
     eoi(l);
     return 0;
-  case REG_SVR:
-    return write_svr(v, v32);
+  case REG_SVR: return write_svr(v, v32);
   case REG_ESR:
     if (v32)
       return -EINVAL;
     l->esr = l->esr_pending; /* a write latches the errors since the last one */
     l->esr_pending = 0;
     return 0;
-  case REG_LVT_CMCI:
-    return write_lvt(l, VLAPIC_LVT_CMCI, v32);
+  case REG_LVT_CMCI: return write_lvt(l, VLAPIC_LVT_CMCI, v32);
   case REG_LVT_TIMER ... REG_LVT_ERROR:
     return write_lvt(l, (enum vlapic_lvt)(reg - REG_LVT_TIMER), v32);
   case REG_ICR:
@@ -700,9 +665,7 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     l->icr = val;
     send_ipi(v, v32, (uint32_t)(val >> 32));
     return 0;
-  case REG_TIMER_INITIAL:
-    write_timer_initial(l, v32);
-    return 0;
+  case REG_TIMER_INITIAL: write_timer_initial(l, v32); return 0;
   case REG_TIMER_DCR:
     if (v32 & ~TIMER_DCR_WRITABLE)
       return -EINVAL;
@@ -728,7 +691,7 @@ void vlapic_cpuid(uint32_t leaf, struct cpuid_regs *c)
     return;
   switch (leaf) {
   case 0x1:
-    c->edx |= 1U << 9;                /* APIC */
+    c->edx |= 1U << 9;                 /* APIC */
     c->ecx |= (1U << 21) | (1U << 24); /* x2APIC, TSC-deadline */
     break;
   case 0x15:
@@ -745,7 +708,6 @@ void vlapic_cpuid(uint32_t leaf, struct cpuid_regs *c)
     c->ecx = (uint32_t)(VLAPIC_BUS_HZ / 1000000);
     c->edx = 0;
     break;
-  default:
-    break;
+  default: break;
   }
 }

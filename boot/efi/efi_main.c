@@ -96,8 +96,7 @@ static struct {
 } allocs[BOOT_MAX_MODS + 8];
 static unsigned int nr_allocs;
 
-static void *alloc_pages(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint64_t addr,
-                         uint64_t bytes)
+static void *alloc_pages(EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, uint64_t addr, uint64_t bytes)
 {
   EFI_PHYSICAL_ADDRESS pa = addr;
   UINTN pages = (UINTN)((bytes + 4095) / 4096);
@@ -135,8 +134,8 @@ static EFI_STATUS give_up(EFI_STATUS why)
   say(0, "hv.efi: nothing can start; press a key to return to the firmware (%u s)", KEY_WAIT_S);
   ev[0] = st->ConIn->WaitForKey;
   if (uefi_call_wrapper(bs->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL, &ev[1]) == EFI_SUCCESS &&
-      uefi_call_wrapper(bs->SetTimer, 3, ev[1], TimerRelative,
-                        (UINT64)KEY_WAIT_S * 10000000) == EFI_SUCCESS) {
+      uefi_call_wrapper(bs->SetTimer, 3, ev[1], TimerRelative, (UINT64)KEY_WAIT_S * 10000000) ==
+          EFI_SUCCESS) {
     uefi_call_wrapper(bs->WaitForEvent, 3, 2, ev, &idx);
     uefi_call_wrapper(bs->CloseEvent, 1, ev[1]);
   }
@@ -252,8 +251,8 @@ static EFI_STATUS read_file(EFI_FILE_HANDLE root, const char *path, uint64_t max
   }
   *size = fi.info.FileSize;
   if (!*size || *size > max) {
-    say(0, "hv.efi: %s%s %s: %s (%llu bytes)", where, what, path,
-        *size ? "is too big" : "is empty", (unsigned long long)*size);
+    say(0, "hv.efi: %s%s %s: %s (%llu bytes)", where, what, path, *size ? "is too big" : "is empty",
+        (unsigned long long)*size);
     s = EFI_BAD_BUFFER_SIZE;
     goto out;
   }
@@ -314,8 +313,7 @@ static void load_options(EFI_LOADED_IMAGE *li, char *cfg, size_t cfgsize, char *
     size_t len = (size_t)(e - p);
     if (!len)
       break;
-    bool is_prog = first && len > 4 &&
-                   (!strncmp(e - 4, ".efi", 4) || !strncmp(e - 4, ".EFI", 4));
+    bool is_prog = first && len > 4 && (!strncmp(e - 4, ".efi", 4) || !strncmp(e - 4, ".EFI", 4));
     first = false;
     if (is_prog) {
       /* the shell passes the program's own name first */
@@ -353,7 +351,7 @@ static bool load_image(void)
 {
   const uint8_t *img = hv_image;
   uint64_t size = (uint64_t)(hv_image_end - hv_image);
-  const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */ };
+  const uint8_t ident[] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */};
   uint64_t phoff;
   uint16_t phentsize, phnum;
 
@@ -401,8 +399,10 @@ static bool load_image(void)
       /* Loader code: the firmware's page tables keep it executable
        * until efi_start64 switches to the hypervisor's own. */
       if (!alloc_pages(AllocateAddress, EfiLoaderCode, lo, hi - lo)) {
-        say(0, "hv.efi: the memory at 0x%llx-0x%llx, where the hypervisor runs, is not free "
-            "(the firmware uses it)", (unsigned long long)lo, (unsigned long long)hi);
+        say(0,
+            "hv.efi: the memory at 0x%llx-0x%llx, where the hypervisor runs, is not free "
+            "(the firmware uses it)",
+            (unsigned long long)lo, (unsigned long long)hi);
         return false;
       }
     }
@@ -496,10 +496,11 @@ static void find_screen(struct boot_fb *fb)
     say(2, "hv.efi: the screen has no linear framebuffer (blt only): no screen console");
     return;
   }
-  if (!fb->addr || !fb->width || !fb->height ||
-      (uint64_t)fb->pitch * fb->height > fb->size) {
-    say(1, "hv.efi: the GOP framebuffer is inconsistent (0x%llx, %ux%u, pitch %u, %llu bytes): "
-        "not used", (unsigned long long)fb->addr, fb->width, fb->height, fb->pitch,
+  if (!fb->addr || !fb->width || !fb->height || (uint64_t)fb->pitch * fb->height > fb->size) {
+    say(1,
+        "hv.efi: the GOP framebuffer is inconsistent (0x%llx, %ux%u, pitch %u, %llu bytes): "
+        "not used",
+        (unsigned long long)fb->addr, fb->width, fb->height, fb->pitch,
         (unsigned long long)fb->size);
     return;
   }
@@ -611,8 +612,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
   if (problems < 0)
     return give_up(EFI_LOAD_ERROR);
   say(2, "hv.efi: %s, section [%s]: %u module(s)%s", cfg_path,
-      cfg.section[0] ? cfg.section : "(top)", cfg.nr_mods,
-      problems ? ", problems above" : "");
+      cfg.section[0] ? cfg.section : "(top)", cfg.nr_mods, problems ? ", problems above" : "");
 
   ho = alloc_pages(AllocateMaxAddress, EfiLoaderData, BELOW_4G, sizeof(*ho));
   if (!ho) {
@@ -668,9 +668,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     halt_com1("hv.efi: ExitBootServices failed twice: halted\r\n");
   asm volatile("cli");
   /* Where hv.efi's time went, for the boot cost (the hypervisor's log). */
-  say(2, "hv.efi: TSC from entry: %llu to the image placed, %llu to the modules, %llu to "
-      "ExitBootServices, %llu after it", (unsigned long long)(tsc_cfg - entry_tsc),
-      (unsigned long long)(tsc_mods - entry_tsc), (unsigned long long)(tsc_ebs - entry_tsc),
+  say(2,
+      "hv.efi: TSC from entry: %llu to the image placed, %llu to the modules, %llu to "
+      "ExitBootServices, %llu after it",
+      (unsigned long long)(tsc_cfg - entry_tsc), (unsigned long long)(tsc_mods - entry_tsc),
+      (unsigned long long)(tsc_ebs - entry_tsc),
       (unsigned long long)(__builtin_ia32_rdtsc() - entry_tsc));
   ho->msg_len = (uint32_t)msg_len;
   ho->mmap = (uint64_t)(uintptr_t)map;

@@ -95,7 +95,7 @@ int pwhash_parse(const char *spec, struct pwhash *out, const char **why)
 void pwhash_begin(struct pwhash_job *j, const struct pwhash *h, const char *pw, size_t len)
 {
   struct hmac_sha256 c;
-  uint8_t one[4] = { 0, 0, 0, 1 }; /* INT(1): the one block of a 32-byte key */
+  uint8_t one[4] = {0, 0, 0, 1}; /* INT(1): the one block of a 32-byte key */
 
   memset(j, 0, sizeof(*j));
   j->h = h;

@@ -43,10 +43,7 @@ bool ct_equal(const void *a, const void *b, size_t n)
   return (((uint32_t)diff - 1) >> 8) & 1;
 }
 
-static inline uint32_t ror(uint32_t x, unsigned n)
-{
-  return (x >> n) | (x << (32 - n));
-}
+static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
 static inline uint32_t load_be32(const uint8_t *p)
 {

@@ -23,8 +23,8 @@ static void pad(struct out *o, char c, int n)
     put(o, c);
 }
 
-static void put_num(struct out *o, unsigned long long v, bool neg, int base,
-                    bool upper, int width, bool left, bool zero)
+static void put_num(struct out *o, unsigned long long v, bool neg, int base, bool upper, int width,
+                    bool left, bool zero)
 {
   const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   char tmp[24];
@@ -49,7 +49,7 @@ static void put_num(struct out *o, unsigned long long v, bool neg, int base,
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-  struct out o = { buf, size, 0 };
+  struct out o = {buf, size, 0};
 
   for (; *fmt; fmt++) {
     if (*fmt != '%') {
@@ -105,27 +105,27 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     switch (*fmt) {
     case 'd':
     case 'i':
-      s = lng >= 2 ? va_arg(ap, long long)
-          : lng == 1 ? va_arg(ap, long)
-                     : va_arg(ap, int);
-      put_num(&o, s < 0 ? -(unsigned long long)s : (unsigned long long)s,
-              s < 0, 10, false, width, left, zero);
+      s = lng >= 2 ? va_arg(ap, long long) : lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
+      put_num(&o, s < 0 ? -(unsigned long long)s : (unsigned long long)s, s < 0, 10, false, width,
+              left, zero);
       break;
     case 'u':
     case 'x':
     case 'X':
     case 'o':
-      u = lng >= 2 ? va_arg(ap, unsigned long long)
+      u = lng >= 2   ? va_arg(ap, unsigned long long)
           : lng == 1 ? va_arg(ap, unsigned long)
                      : va_arg(ap, unsigned int);
-      put_num(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
+      put_num(&o, u, false,
+              *fmt == 'u'   ? 10
+              : *fmt == 'o' ? 8
+                            : 16,
               *fmt == 'X', width, left, zero);
       break;
     case 'p':
       put(&o, '0');
       put(&o, 'x');
-      put_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, 16, false,
-              true);
+      put_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, 16, false, true);
       break;
     case 'c':
       pad(&o, ' ', left ? 0 : width - 1);
@@ -143,9 +143,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
       pad(&o, ' ', left ? width - len : 0);
       break;
     }
-    case '%':
-      put(&o, '%');
-      break;
+    case '%': put(&o, '%'); break;
     case '\0':
       fmt--; /* a lone '%' at the end: stop at the NUL */
       break;

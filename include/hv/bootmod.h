@@ -22,13 +22,13 @@ enum bootmod_kind {
 };
 
 struct bootmod {
-  unsigned int domain;   /* 0 for dom0, N for domuN */
+  unsigned int domain; /* 0 for dom0, N for domuN */
   enum bootmod_kind kind;
-  unsigned int mem_mib;  /* 0: not given */
-  unsigned int vcpus;    /* 0: not given */
-  unsigned int weight;   /* scheduler weight; 0: not given (the default) */
-  unsigned int cap;      /* percent of one CPU at most; 0: not given (none) */
-  bool has_cmdline;      /* a "--" was present */
+  unsigned int mem_mib;          /* 0: not given */
+  unsigned int vcpus;            /* 0: not given */
+  unsigned int weight;           /* scheduler weight; 0: not given (the default) */
+  unsigned int cap;              /* percent of one CPU at most; 0: not given (none) */
+  bool has_cmdline;              /* a "--" was present */
   char cmdline[BOOT_STRING_MAX]; /* the guest's command line, decoded */
 };
 

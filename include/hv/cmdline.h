@@ -11,11 +11,11 @@
 
 enum debug_crash {
   CRASH_NONE,
-  CRASH_UD, /* invalid opcode, vector 6 */
-  CRASH_PF, /* page fault, vector 14 */
-  CRASH_GP, /* general protection, vector 13 */
-  CRASH_DE, /* divide error, vector 0 */
-  CRASH_WX, /* write to our own code: page fault, W^X at work */
+  CRASH_UD,    /* invalid opcode, vector 6 */
+  CRASH_PF,    /* page fault, vector 14 */
+  CRASH_GP,    /* general protection, vector 13 */
+  CRASH_DE,    /* divide error, vector 0 */
+  CRASH_WX,    /* write to our own code: page fault, W^X at work */
   CRASH_STACK, /* run off the stack into its guard page: double fault */
 };
 

@@ -25,9 +25,9 @@ struct grant_table;
 struct vcpu {
   unsigned int id;
   struct domain *dom;
-  bool initialised;     /* has a register state to start from (Xen's is_initialised) */
-  bool online;          /* started (vcpu 0 at boot; others by VCPUOP_up) */
-  bool blocked;         /* waiting (HLT, SCHEDOP_block, SCHEDOP_poll) */
+  bool initialised;       /* has a register state to start from (Xen's is_initialised) */
+  bool online;            /* started (vcpu 0 at boot; others by VCPUOP_up) */
+  bool blocked;           /* waiting (HLT, SCHEDOP_block, SCHEDOP_poll) */
   uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
   /* Where the hypervisor reads and writes this vcpu's struct vcpu_info:
    * its slot in shared_info, the registered guest page, or dummy_vi (a
@@ -40,45 +40,45 @@ struct vcpu {
 
   /* Events (evtchn/) */
   uint32_t virq_port[NR_VIRQS]; /* port bound to each VIRQ, 0 if none */
-  uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector; 0: none.
-                             * It fires through the arch's interrupt
-                             * controller (arch_vcpu_assert_upcall). */
-  bool polling;             /* in SCHEDOP_poll */
-  int poll_port;            /* the one port polled, or -1 for any */
-  struct timer poll_timer;  /* SCHEDOP_poll timeout */
+  uint8_t upcall_vector;        /* HVMOP_set_evtchn_upcall_vector; 0: none.
+                                 * It fires through the arch's interrupt
+                                 * controller (arch_vcpu_assert_upcall). */
+  bool polling;                 /* in SCHEDOP_poll */
+  int poll_port;                /* the one port polled, or -1 for any */
+  struct timer poll_timer;      /* SCHEDOP_poll timeout */
 
   /* Time (hv/vtime.c) */
   struct timer singleshot_timer; /* set_timer_op, VCPUOP_set_singleshot_timer */
   struct timer periodic_timer;   /* VCPUOP_set_periodic_timer */
   uint64_t periodic_period_ns;
-  uint64_t runstate_gva;    /* VCPUOP_register_runstate_memory_area; 0: none */
+  uint64_t runstate_gva; /* VCPUOP_register_runstate_memory_area; 0: none */
   struct vcpu_runstate_info runstate;
 
   /* Scheduler (sched/) */
-  unsigned int processor;   /* the physical CPU whose runqueue holds it, and
-                             * the only one it runs on */
-  unsigned int move_to;     /* 1 + the CPU it moves to when its turn ends; 0: none */
+  unsigned int processor; /* the physical CPU whose runqueue holds it, and
+                           * the only one it runs on */
+  unsigned int move_to;   /* 1 + the CPU it moves to when its turn ends; 0: none */
   bool on_runq;
-  bool yielded;             /* SCHEDOP_yield: let the others go first once */
-  uint64_t vtime;           /* weighted run time (sched/credit.c) */
-  uint64_t hard_affinity;   /* CPUs it may run on (domctl setvcpuaffinity) */
-  uint64_t soft_affinity;   /* CPUs it prefers */
+  bool yielded;           /* SCHEDOP_yield: let the others go first once */
+  uint64_t vtime;         /* weighted run time (sched/credit.c) */
+  uint64_t hard_affinity; /* CPUs it may run on (domctl setvcpuaffinity) */
+  uint64_t soft_affinity; /* CPUs it prefers */
   struct vcpu *runq_next;
 
-  uint64_t exits;         /* times the guest stopped for the hypervisor */
-  uint64_t hv_cycles;     /* clock cycles the hypervisor spent on them */
+  uint64_t exits;     /* times the guest stopped for the hypervisor */
+  uint64_t hv_cycles; /* clock cycles the hypervisor spent on them */
   struct arch_vcpu arch;
 };
 
 struct domain {
   domid_t id;
   char name[DOMAIN_NAME_MAX];
-  bool privileged;      /* dom0 */
+  bool privileged; /* dom0 */
   enum domain_state state;
   unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */
   unsigned int shutdown_code;   /* SCHEDOP_shutdown_code: the reason of a later shutdown */
   bool has_shutdown_code;
-  uint64_t mem_bytes;   /* guest RAM */
+  uint64_t mem_bytes;    /* guest RAM */
   uint64_t ram_below_4g; /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
   unsigned int nr_vcpus;
   struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
@@ -91,7 +91,7 @@ struct domain {
 
   /* Events (evtchn/): ports in buckets of EVTCHN_BUCKET, made on demand. */
   struct evtchn *evtchn_bucket[EVTCHN_MAX_PORTS / EVTCHN_BUCKET];
-  unsigned int evtchn_valid;  /* ports [0, evtchn_valid) have a bucket */
+  unsigned int evtchn_valid;    /* ports [0, evtchn_valid) have a bucket */
   unsigned int evtchn_max_port; /* highest port this domain may use */
 
   /* Scheduler (sched/) */
@@ -114,22 +114,22 @@ struct domain {
   char con_buf[128];
   unsigned int con_len;
   unsigned int con_shown_len;
-  unsigned long io_dropped; /* port writes dropped */
-  uint64_t con_tokens;      /* console_io rate limit for domUs: bytes allowed now */
-  uint64_t con_refill_ns;   /* when the tokens were last topped up */
+  unsigned long io_dropped;  /* port writes dropped */
+  uint64_t con_tokens;       /* console_io rate limit for domUs: bytes allowed now */
+  uint64_t con_refill_ns;    /* when the tokens were last topped up */
   unsigned long con_dropped; /* console bytes dropped by the rate limit */
   /* Console ring (hv/console_ring.c): domUs only. */
-  paddr_t con_page;         /* the struct xencons_interface frame; 0: none */
-  uint64_t con_page_gfn;    /* where the guest sees it; ~0 if nowhere */
-  uint32_t con_port;        /* its event channel, whose other end is us */
-  struct timer con_timer;   /* comes back for output the queue had no room for */
-  bool con_broken;          /* the guest's indices are impossible (warned) */
-  paddr_t acpi_page;        /* its ACPI tables (hv/dombuild.c); 0: none */
+  paddr_t con_page;       /* the struct xencons_interface frame; 0: none */
+  uint64_t con_page_gfn;  /* where the guest sees it; ~0 if nowhere */
+  uint32_t con_port;      /* its event channel, whose other end is us */
+  struct timer con_timer; /* comes back for output the queue had no room for */
+  bool con_broken;        /* the guest's indices are impossible (warned) */
+  paddr_t acpi_page;      /* its ACPI tables (hv/dombuild.c); 0: none */
   /* Hypercalls that answered -ENOSYS, each said once (hv/hypercall.c);
    * when the list is full, that is said and nothing more. */
   uint64_t enosys_reported[32];
   unsigned int enosys_reported_n;
-  struct domain *next;      /* all domains, by creation */
+  struct domain *next; /* all domains, by creation */
   struct arch_domain arch;
 };
 
@@ -145,8 +145,8 @@ struct domain *domain_find(domid_t id);
 
 /* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).
  * Returns NULL (after a printk) when memory runs out. */
-struct domain *domain_create(domid_t id, const char *name, bool privileged,
-                             uint64_t mem_bytes, unsigned int nr_vcpus);
+struct domain *domain_create(domid_t id, const char *name, bool privileged, uint64_t mem_bytes,
+                             unsigned int nr_vcpus);
 /* Stop the domain: it no longer runs; its memory is given back.  The
  * control domain hears of it (VIRQ_DOM_EXC), as with a crash. */
 void domain_shutdown(struct domain *d, unsigned int reason);

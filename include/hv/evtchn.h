@@ -7,8 +7,8 @@
 #include <public/event_channel.h>
 #include <public/xen.h>
 
-#define EVTCHN_MAX_PORTS 4096 /* the 2-level ABI's limit for a 64-bit guest */
-#define EVTCHN_BUCKET 64      /* ports are made in groups of this many */
+#define EVTCHN_MAX_PORTS 4096        /* the 2-level ABI's limit for a 64-bit guest */
+#define EVTCHN_BUCKET 64             /* ports are made in groups of this many */
 #define EVTCHN_DEFAULT_MAX_DOMU 1023 /* xl's default max_event_channels */
 
 struct domain;
@@ -36,9 +36,9 @@ struct evtchn {
     struct {
       struct domain *dom;
       uint32_t port;
-    } inter;              /* INTERDOMAIN: the other end */
-    uint32_t virq;        /* VIRQ */
-    evtchn_hv_fn hv;      /* HV: called on each send */
+    } inter;         /* INTERDOMAIN: the other end */
+    uint32_t virq;   /* VIRQ */
+    evtchn_hv_fn hv; /* HV: called on each send */
   } u;
 };
 

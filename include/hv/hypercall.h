@@ -46,7 +46,6 @@ struct xen_domctl_getdomaininfo;
  * entry of XEN_SYSCTL_getdomaininfolist). */
 void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *info);
 
-
 /* The hypervisor's command line, for XENVER_commandline (dom0 only). */
 extern const char *hv_cmdline;
 

@@ -12,16 +12,16 @@
 /* What the command line asks of the network (net=, netdev=, netconsole=,
  * netcon=, netcon_pw=, netcon_idle=).  Addresses are in host byte order. */
 struct net_config {
-  bool on;                 /* net= was given */
-  bool dhcp;               /* net=dhcp; else ip/prefix/gw are static */
-  uint32_t ip, gw;         /* net=IP/PREFIX[,gw=IP]; gw 0 = none */
+  bool on;         /* net= was given */
+  bool dhcp;       /* net=dhcp; else ip/prefix/gw are static */
+  uint32_t ip, gw; /* net=IP/PREFIX[,gw=IP]; gw 0 = none */
   uint8_t prefix;
-  char dev[NET_DEV_MAX];   /* netdev=BB:DD.F, "" = the first NIC found */
-  uint32_t udp_ip;         /* netconsole=IP:PORT; udp_port 0 = off */
+  char dev[NET_DEV_MAX]; /* netdev=BB:DD.F, "" = the first NIC found */
+  uint32_t udp_ip;       /* netconsole=IP:PORT; udp_port 0 = off */
   uint16_t udp_port;
-  uint16_t tcp_port;       /* netcon=PORT; 0 = off */
-  char pw[NET_PW_MAX];     /* netcon_pw=: a salted hash (hv/lib/pwhash.c) */
-  uint32_t idle_s;         /* netcon_idle=SECONDS: close an idle session; 0 = never */
+  uint16_t tcp_port;   /* netcon=PORT; 0 = off */
+  char pw[NET_PW_MAX]; /* netcon_pw=: a salted hash (hv/lib/pwhash.c) */
+  uint32_t idle_s;     /* netcon_idle=SECONDS: close an idle session; 0 = never */
 };
 
 /* Defaults: everything off, an idle session closed after 15 minutes. */

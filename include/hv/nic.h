@@ -18,10 +18,10 @@
 #define NIC_FRAME_MAX 1518
 
 struct nic_stats {
-  uint64_t rx_packets;  /* frames handed out by nic_rx */
-  uint64_t rx_errors;   /* dropped: the NIC flagged an error (CRC, symbol, ...) */
-  uint64_t rx_oversize; /* dropped: longer than the caller's buffer or one rx buffer */
-  uint64_t tx_packets;  /* frames queued by nic_tx */
+  uint64_t rx_packets;   /* frames handed out by nic_rx */
+  uint64_t rx_errors;    /* dropped: the NIC flagged an error (CRC, symbol, ...) */
+  uint64_t rx_oversize;  /* dropped: longer than the caller's buffer or one rx buffer */
+  uint64_t tx_packets;   /* frames queued by nic_tx */
   uint64_t tx_ring_full; /* nic_tx calls refused with -EAGAIN */
 };
 
@@ -29,11 +29,11 @@ struct e1000;
 
 struct nic {
   uint8_t mac[6];
-  char name[16];         /* PCI address, "00:03.0" */
-  const char *model;     /* "82540EM" */
+  char name[16];     /* PCI address, "00:03.0" */
+  const char *model; /* "82540EM" */
   uint16_t vendor, device;
   struct nic_stats stats;
-  struct e1000 *hw;      /* the driver's state (net/e1000.h) */
+  struct e1000 *hw; /* the driver's state (net/e1000.h) */
 };
 
 /* Find an Intel 8254x on PCI and start it: which is NULL (the first one

@@ -29,19 +29,19 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap);
 /* For our own broken invariants only, never for bad input. */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-#define BUG_ON(cond)                                                          \
-  do {                                                                        \
-    if (unlikely(cond))                                                       \
-      panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                   \
+#define BUG_ON(cond)                                                                               \
+  do {                                                                                             \
+    if (unlikely(cond))                                                                            \
+      panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                                        \
   } while (0)
 
 #ifdef NDEBUG
 #define ASSERT(cond) ((void)0)
 #else
-#define ASSERT(cond)                                                          \
-  do {                                                                        \
-    if (unlikely(!(cond)))                                                    \
-      panic("ASSERT failed at %s:%d: %s", __FILE__, __LINE__, #cond);         \
+#define ASSERT(cond)                                                                               \
+  do {                                                                                             \
+    if (unlikely(!(cond)))                                                                         \
+      panic("ASSERT failed at %s:%d: %s", __FILE__, __LINE__, #cond);                              \
   } while (0)
 #endif
 

@@ -16,11 +16,11 @@ struct vcpu_runstate_info;
 
 #define SCHED_SLICE_NS 10000000ULL /* longest turn before the next choice */
 #define SCHED_DEFAULT_WEIGHT 256
-#define SCHED_DOM0_WEIGHT 512      /* dom0 serves the others: a larger share */
+#define SCHED_DOM0_WEIGHT 512 /* dom0 serves the others: a larger share */
 #define SCHED_MAX_WEIGHT 65535
 #define SCHED_CAP_PERIOD_NS 100000000ULL /* caps are counted per 100 ms */
-#define SCHED_MAX_CAP 65535 /* any cap the credit ABI's uint16_t holds */
-#define SCHED_MAX_CPUS 64   /* bits in an affinity mask */
+#define SCHED_MAX_CAP 65535              /* any cap the credit ABI's uint16_t holds */
+#define SCHED_MAX_CPUS 64                /* bits in an affinity mask */
 
 /* Xen's scheduler ids (public/domctl.h XEN_SCHEDULER_*): we answer as
  * the credit scheduler, whose weight/cap interface we implement. */
@@ -54,8 +54,8 @@ extern const struct sched_policy sched_credit;
  * other CPUs write (a wake-up, a pause); the arch run loop reads it before
  * every VM entry.  Kept a cache line apart. */
 struct sched_pcpu {
-  volatile bool resched; /* the running vcpu should give up the CPU */
-  struct vcpu *current;  /* the vcpu this CPU runs (NULL when idle) */
+  volatile bool resched;  /* the running vcpu should give up the CPU */
+  struct vcpu *current;   /* the vcpu this CPU runs (NULL when idle) */
   unsigned int nr_placed; /* vcpus whose processor this is */
 } __aligned(64);
 extern struct sched_pcpu sched_pcpu[HV_MAX_CPUS];
@@ -125,7 +125,8 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
 /* Write rs to v's registered runstate area (if any), through writer's page
  * tables; with VMASST_TYPE_runstate_update_flag on, XEN_RUNSTATE_UPDATE is
  * set in the guest's state_entry_time while the rest changes. */
-void sched_runstate_publish(struct vcpu *v, struct vcpu *writer, const struct vcpu_runstate_info *rs);
+void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
+                            const struct vcpu_runstate_info *rs);
 
 /* Run vcpus on every CPU of sched_cpus() until no domain is left
  * running; returns on the boot CPU, the others halt.  Takes hv_lock and

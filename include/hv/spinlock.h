@@ -27,7 +27,10 @@ struct spinlock {
   uint32_t owner; /* the ticket now allowed in */
 };
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT                                                                              \
+  {                                                                                                \
+    0, 0                                                                                           \
+  }
 
 /* Wait until ticket me is served (the contended path, out of line). */
 void spin_lock_wait(struct spinlock *l, uint32_t me);

@@ -25,7 +25,7 @@ typedef uint8_t xen_domain_handle_t[16];
 struct xenctl_bitmap {
   XEN_GUEST_HANDLE(uint8_t) bitmap;
   uint32_t nr_bits; /* bits the caller's buffer holds */
-}; /* 16 bytes */
+};                  /* 16 bytes */
 
 /* ---- Commands: those mica answers (createdomain is named for its
  * number only: domains are built at boot, so it is -ENOSYS; every other
@@ -104,7 +104,7 @@ struct xen_domctl_vcpuaffinity {
 /* ---- XEN_DOMCTL_max_vcpus ---- */
 struct xen_domctl_max_vcpus {
   uint32_t max; /* must equal the count the domain was created with */
-}; /* 4 bytes */
+};              /* 4 bytes */
 
 /* ---- XEN_DOMCTL_scheduler_op ---- */
 #define XEN_SCHEDULER_CREDIT 5
@@ -123,7 +123,7 @@ struct xen_domctl_max_vcpus {
 struct xen_domctl_sched_credit {
   uint16_t weight; /* relative share of the CPU */
   uint16_t cap;    /* percent of one CPU at most; 0: no cap */
-}; /* 4 bytes */
+};                 /* 4 bytes */
 
 struct xen_domctl_scheduler_op {
   uint32_t sched_id; /* XEN_SCHEDULER_*: must be the domain's scheduler */
@@ -151,6 +151,6 @@ struct xen_domctl {
     struct xen_domctl_scheduler_op scheduler_op;
     uint8_t pad[128];
   } u; /* at offset 16 */
-}; /* 144 bytes */
+};     /* 144 bytes */
 
 #endif

@@ -37,7 +37,7 @@ struct evtchn_alloc_unbound {
   domid_t dom;        /* IN */
   domid_t remote_dom; /* IN */
   evtchn_port_t port; /* OUT */
-}; /* 8 bytes */
+};                    /* 8 bytes */
 
 /* Connect a fresh local port to remote_dom's unbound remote_port, which
  * must have been allocated for the caller.  The new local port is left
@@ -46,7 +46,7 @@ struct evtchn_bind_interdomain {
   domid_t remote_dom;        /* IN */
   evtchn_port_t remote_port; /* IN */
   evtchn_port_t local_port;  /* OUT */
-}; /* 12 bytes */
+};                           /* 12 bytes */
 
 /* Bind a fresh port to a VIRQ_* on vcpu.  Per-vcpu VIRQs bind once per
  * vcpu and stay there; global VIRQs are bound on vcpu 0 and may be moved
@@ -55,14 +55,14 @@ struct evtchn_bind_virq {
   uint32_t virq;      /* IN: VIRQ_* */
   uint32_t vcpu;      /* IN */
   evtchn_port_t port; /* OUT */
-}; /* 12 bytes */
+};                    /* 12 bytes */
 
 /* Bind a fresh port to a physical IRQ (privileged domains). */
 struct evtchn_bind_pirq {
   uint32_t pirq;      /* IN */
   uint32_t flags;     /* IN: BIND_PIRQ__* */
   evtchn_port_t port; /* OUT */
-}; /* 12 bytes */
+};                    /* 12 bytes */
 #define BIND_PIRQ__WILL_SHARE 1
 
 /* Bind a fresh port for inter-vcpu notification; sends on it notify vcpu,
@@ -70,17 +70,17 @@ struct evtchn_bind_pirq {
 struct evtchn_bind_ipi {
   uint32_t vcpu;      /* IN */
   evtchn_port_t port; /* OUT */
-}; /* 8 bytes */
+};                    /* 8 bytes */
 
 /* Close a local port; an interdomain peer goes back to unbound. */
 struct evtchn_close {
   evtchn_port_t port; /* IN */
-}; /* 4 bytes */
+};                    /* 4 bytes */
 
 /* Notify the other end of the channel whose local end is port. */
 struct evtchn_send {
   evtchn_port_t port; /* IN */
-}; /* 4 bytes */
+};                    /* 4 bytes */
 
 /* Report the state of port in dom (others than DOMID_SELF: privileged). */
 struct evtchn_status {
@@ -99,7 +99,7 @@ struct evtchn_status {
     uint32_t pirq; /* EVTCHNSTAT_pirq */
     uint32_t virq; /* EVTCHNSTAT_virq */
   } u;             /* OUT */
-}; /* 24 bytes */
+};                 /* 24 bytes */
 
 #define EVTCHNSTAT_closed 0      /* not in use */
 #define EVTCHNSTAT_unbound 1     /* waiting for a peer */
@@ -113,19 +113,19 @@ struct evtchn_status {
 struct evtchn_bind_vcpu {
   evtchn_port_t port; /* IN */
   uint32_t vcpu;      /* IN */
-}; /* 8 bytes */
+};                    /* 8 bytes */
 
 /* Clear port's mask bit; if it is pending, notify as if it had just been
  * sent. */
 struct evtchn_unmask {
   evtchn_port_t port; /* IN */
-}; /* 4 bytes */
+};                    /* 4 bytes */
 
 /* Close every port of dom (DOMID_SELF, or any if privileged); for
  * DOMID_SELF this also returns a FIFO domain to the 2-level ABI. */
 struct evtchn_reset {
   domid_t dom; /* IN */
-}; /* 2 bytes */
+};             /* 2 bytes */
 
 /* Switch to the FIFO ABI: control_gfn/offset locate vcpu's control block
  * (struct evtchn_fifo_control_block). */
@@ -140,13 +140,13 @@ struct evtchn_init_control {
 /* FIFO ABI: add a page of event words. */
 struct evtchn_expand_array {
   uint64_t array_gfn; /* IN */
-}; /* 8 bytes */
+};                    /* 8 bytes */
 
 /* FIFO ABI: set a port's priority (EVTCHN_FIFO_PRIORITY_*). */
 struct evtchn_set_priority {
   evtchn_port_t port; /* IN */
   uint32_t priority;  /* IN */
-}; /* 8 bytes */
+};                    /* 8 bytes */
 
 /* event_channel_op_compat (hypercall 16) takes one of these instead. */
 struct evtchn_op {

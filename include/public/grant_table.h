@@ -25,7 +25,7 @@ struct grant_entry_v1 {
   uint16_t flags; /* GTF_*; written by guest and hypervisor */
   domid_t domid;  /* the domain being granted access */
   uint32_t frame; /* the granted gfn (or, for a transfer, the slot) */
-}; /* 8 bytes, every guest: 512 per 4 KiB frame */
+};                /* 8 bytes, every guest: 512 per 4 KiB frame */
 
 /* Version 2 (GNTTABOP_set_version 2): 16-byte entries with a shared
  * header, plus a separate array of grant_status_t. */
@@ -116,14 +116,14 @@ struct gnttab_map_grant_ref {
   int16_t status;        /* OUT: GNTST_* */
   grant_handle_t handle; /* OUT: for unmapping */
   uint64_t dev_bus_addr; /* OUT: with GNTMAP_device_map */
-}; /* 32 bytes, every guest */
+};                       /* 32 bytes, every guest */
 
 struct gnttab_unmap_grant_ref {
   uint64_t host_addr;    /* IN */
   uint64_t dev_bus_addr; /* IN */
   grant_handle_t handle; /* IN */
   int16_t status;        /* OUT */
-}; /* 24 bytes */
+};                       /* 24 bytes */
 
 /* Grow dom's (v1) grant table to at least nr_frames frames and list their
  * frame numbers in frame_list. */
@@ -132,19 +132,19 @@ struct gnttab_setup_table {
   uint32_t nr_frames;                     /* IN */
   int16_t status;                         /* OUT */
   XEN_GUEST_HANDLE(xen_pfn_t) frame_list; /* OUT: nr_frames entries */
-}; /* 24 bytes (16 for a 32-bit guest) */
+};                                        /* 24 bytes (16 for a 32-bit guest) */
 
 struct gnttab_dump_table {
   domid_t dom;    /* IN */
   int16_t status; /* OUT */
-}; /* 4 bytes */
+};                /* 4 bytes */
 
 struct gnttab_transfer {
   xen_pfn_t mfn;   /* IN */
   domid_t domid;   /* IN */
   grant_ref_t ref; /* IN */
   int16_t status;  /* OUT */
-}; /* 24 bytes (16 for a 32-bit guest) */
+};                 /* 24 bytes (16 for a 32-bit guest) */
 
 /* Copy len bytes from source to dest; each end is a grant (the matching
  * GNTCOPY_*_gref flag) or a gfn of domid.  Neither end may cross a page. */
@@ -163,7 +163,7 @@ struct gnttab_copy {
   uint16_t len;                  /* IN */
   uint16_t flags;                /* IN: GNTCOPY_* */
   int16_t status;                /* OUT */
-}; /* 40 bytes (24 for a 32-bit guest) */
+};                               /* 40 bytes (24 for a 32-bit guest) */
 
 #define _GNTCOPY_source_gref (0)
 #define GNTCOPY_source_gref (1 << _GNTCOPY_source_gref)
@@ -175,19 +175,19 @@ struct gnttab_query_size {
   uint32_t nr_frames;     /* OUT: current size */
   uint32_t max_nr_frames; /* OUT: limit */
   int16_t status;         /* OUT */
-}; /* 16 bytes */
+};                        /* 16 bytes */
 
 struct gnttab_unmap_and_replace {
   uint64_t host_addr;    /* IN */
   uint64_t new_addr;     /* IN */
   grant_handle_t handle; /* IN */
   int16_t status;        /* OUT */
-}; /* 24 bytes */
+};                       /* 24 bytes */
 
 /* Choose table version 1 or 2; returns the version now in force. */
 struct gnttab_set_version {
   uint32_t version; /* IN/OUT */
-}; /* 4 bytes */
+};                  /* 4 bytes */
 
 /* v2: list the frames of dom's status array. */
 struct gnttab_get_status_frames {
@@ -195,19 +195,19 @@ struct gnttab_get_status_frames {
   domid_t dom;                           /* IN */
   int16_t status;                        /* OUT */
   XEN_GUEST_HANDLE(uint64_t) frame_list; /* OUT */
-}; /* 16 bytes */
+};                                       /* 16 bytes */
 
 struct gnttab_get_version {
   domid_t dom; /* IN */
   uint16_t pad;
   uint32_t version; /* OUT */
-}; /* 8 bytes */
+};                  /* 8 bytes */
 
 struct gnttab_swap_grant_ref {
   grant_ref_t ref_a; /* IN */
   grant_ref_t ref_b; /* IN */
   int16_t status;    /* OUT */
-}; /* 12 bytes */
+};                   /* 12 bytes */
 
 struct gnttab_cache_flush {
   union {
@@ -217,7 +217,7 @@ struct gnttab_cache_flush {
   uint16_t offset;
   uint16_t length;
   uint32_t op; /* GNTTAB_CACHE_* */
-}; /* 16 bytes */
+};             /* 16 bytes */
 #define GNTTAB_CACHE_CLEAN (1u << 0)
 #define GNTTAB_CACHE_INVAL (1u << 1)
 #define GNTTAB_CACHE_SOURCE_GREF (1u << 31)

@@ -47,17 +47,17 @@ struct xen_hvm_param {
 struct xen_hvm_evtchn_upcall_vector {
   uint32_t vcpu;
   uint8_t vector; /* 0x10..0xff */
-}; /* 8 bytes */
+};                /* 8 bytes */
 
 struct xen_hvm_get_time {
   uint64_t now; /* OUT: system time in ns */
-}; /* 8 bytes */
+};              /* 8 bytes */
 
 struct xen_hvm_pagetable_dying {
   domid_t domid;
   uint16_t pad[3];
   uint64_t gpa; /* top-level page table about to be freed */
-}; /* 16 bytes */
+};              /* 16 bytes */
 
 /* ---- HVM parameters (xen_hvm_param.index) ---- */
 
@@ -137,7 +137,7 @@ struct hvm_start_info {
   uint64_t memmap_paddr;   /* v1: array of struct hvm_memmap_table_entry */
   uint32_t memmap_entries; /* v1: 0 = no map given */
   uint32_t reserved;       /* v1: 0 */
-}; /* 56 bytes, every guest */
+};                         /* 56 bytes, every guest */
 
 struct hvm_modlist_entry {
   uint64_t paddr;

@@ -55,7 +55,7 @@ struct xen_memory_reservation {
   unsigned int extent_order; /* each extent is 2^extent_order pages */
   unsigned int mem_flags;    /* XENMEMF_* */
   domid_t domid;             /* unprivileged callers: DOMID_SELF only */
-}; /* 32 bytes (20 for a 32-bit guest) */
+};                           /* 32 bytes (20 for a 32-bit guest) */
 
 /* mem_flags: bits 0..7 limit the address width (0 = no limit), bits 8..15
  * hold a NUMA node plus one (0 = any node). */

@@ -29,20 +29,20 @@
  * (1 if the suspend was cancelled, 0 when resumed in a new domain). */
 struct sched_shutdown {
   unsigned int reason; /* SHUTDOWN_* */
-}; /* 4 bytes */
+};                     /* 4 bytes */
 
 /* Block until one of the ports is pending or the timeout passes. */
 struct sched_poll {
   XEN_GUEST_HANDLE(evtchn_port_t) ports; /* array of nr_ports ports */
   unsigned int nr_ports;
   uint64_t timeout; /* absolute system time in ns; 0 = none */
-}; /* 24 bytes (16 for a 32-bit guest) */
+};                  /* 24 bytes (16 for a 32-bit guest) */
 
 /* Record a shutdown for another domain (used by device models). */
 struct sched_remote_shutdown {
   domid_t domain_id;
   unsigned int reason; /* SHUTDOWN_* */
-}; /* 8 bytes */
+};                     /* 8 bytes */
 
 /* id == 0: create a watchdog that shuts the domain down after timeout
  * seconds, returning its id; id != 0: re-arm it with timeout, or destroy

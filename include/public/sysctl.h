@@ -27,10 +27,10 @@ struct xen_sysctl_readconsole {
   uint8_t clear;       /* IN: forget what was read, so the next read starts after it */
   uint8_t incremental; /* IN: start at index */
   uint8_t pad0, pad1;
-  uint32_t index;                 /* IN: where to start; OUT: where reading stopped */
-  XEN_GUEST_HANDLE(char) buffer;  /* IN: where the text goes */
-  uint32_t count;                 /* IN: buffer size; OUT: bytes written */
-}; /* 24 bytes */
+  uint32_t index;                /* IN: where to start; OUT: where reading stopped */
+  XEN_GUEST_HANDLE(char) buffer; /* IN: where the text goes */
+  uint32_t count;                /* IN: buffer size; OUT: bytes written */
+};                               /* 24 bytes */
 
 /* ---- XEN_SYSCTL_physinfo ---- */
 #define XEN_SYSCTL_PHYSCAP_hvm (1U << 0)      /* HVM (and PVH) guests can run */
@@ -47,9 +47,9 @@ struct xen_sysctl_readconsole {
 struct xen_sysctl_physinfo {
   uint32_t threads_per_core;
   uint32_t cores_per_socket;
-  uint32_t nr_cpus;     /* CPUs online */
-  uint32_t max_cpu_id;  /* highest CPU number there could be */
-  uint32_t nr_nodes;    /* NUMA nodes online */
+  uint32_t nr_cpus;    /* CPUs online */
+  uint32_t max_cpu_id; /* highest CPU number there could be */
+  uint32_t nr_nodes;   /* NUMA nodes online */
   uint32_t max_node_id;
   uint32_t cpu_khz;
   uint32_t capabilities;      /* XEN_SYSCTL_PHYSCAP_* */
@@ -66,7 +66,7 @@ struct xen_sysctl_physinfo {
 /* ---- XEN_SYSCTL_sched_id ---- */
 struct xen_sysctl_sched_id {
   uint32_t sched_id; /* OUT: XEN_SCHEDULER_* */
-}; /* 4 bytes */
+};                   /* 4 bytes */
 
 /* ---- XEN_SYSCTL_getdomaininfolist ----
  * The domains with ids from first_domain up, in id order, at most
@@ -76,7 +76,7 @@ struct xen_sysctl_getdomaininfolist {
   uint32_t max_domains;
   XEN_GUEST_HANDLE(struct xen_domctl_getdomaininfo) buffer;
   uint32_t num_domains; /* OUT */
-}; /* 24 bytes */
+};                      /* 24 bytes */
 
 /* ---- The argument of every command ---- */
 struct xen_sysctl {
@@ -89,6 +89,6 @@ struct xen_sysctl {
     struct xen_sysctl_getdomaininfolist getdomaininfolist;
     uint8_t pad[128];
   } u; /* at offset 8 */
-}; /* 136 bytes */
+};     /* 136 bytes */
 
 #endif

@@ -42,7 +42,7 @@ struct vcpu_runstate_info {
   int state;                 /* RUNSTATE_* */
   uint64_t state_entry_time; /* system time (ns) the state was entered */
   uint64_t time[4];          /* ns spent in each RUNSTATE_* */
-}; /* 48 bytes (44 for a 32-bit guest: no padding after state) */
+};                           /* 48 bytes (44 for a 32-bit guest: no padding after state) */
 
 /* With VMASST_TYPE_runstate_update_flag enabled, set in state_entry_time
  * while the hypervisor rewrites the guest's copy. */
@@ -72,7 +72,7 @@ struct vcpu_set_periodic_timer {
 struct vcpu_set_singleshot_timer {
   uint64_t timeout_abs_ns; /* absolute system time */
   uint32_t flags;          /* VCPU_SSHOTTMR_* */
-}; /* 16 bytes (12 for a 32-bit guest) */
+};                         /* 16 bytes (12 for a 32-bit guest) */
 
 /* Fail with -ETIME if timeout_abs_ns has already passed (advisory: the
  * hypervisor may ignore it and fire at once). */
@@ -85,7 +85,7 @@ struct vcpu_register_vcpu_info {
   uint64_t mfn;    /* the page's frame number (a gfn for PVH) */
   uint32_t offset; /* of the vcpu_info within the page */
   uint32_t rsvd;   /* 0 */
-}; /* 16 bytes, every guest */
+};                 /* 16 bytes, every guest */
 
 /* ---- VCPUOP_get_physid: bits 31..0 APIC id, 63..32 ACPI id ---- */
 struct vcpu_get_physid {

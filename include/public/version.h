@@ -45,14 +45,14 @@ struct xen_compile_info {
 #define XENVER_platform_parameters 5
 struct xen_platform_parameters {
   xen_ulong_t virt_start; /* lowest hypervisor virtual address */
-}; /* 8 bytes (4 for a 32-bit guest) */
+};                        /* 8 bytes (4 for a 32-bit guest) */
 
 /* arg -> struct xen_feature_info: one 32-bit word of the XENFEAT_* map. */
 #define XENVER_get_features 6
 struct xen_feature_info {
   uint32_t submap_idx; /* IN: which word (bits 32*idx .. 32*idx+31) */
   uint32_t submap;     /* OUT */
-}; /* 8 bytes */
+};                     /* 8 bytes */
 
 /* arg unused; returns the page size in bytes. */
 #define XENVER_pagesize 7
@@ -72,7 +72,7 @@ struct xen_feature_info {
 struct xen_build_id {
   uint32_t len;        /* IN: size of buf */
   unsigned char buf[]; /* OUT */
-}; /* 4-byte header */
+};                     /* 4-byte header */
 
 /* Xen 4.20 added non-truncating versions of 1, 3, 4 and 9: arg -> struct
  * xen_varbuf (the same layout as xen_build_id).  With arg == NULL they

@@ -151,7 +151,7 @@ struct multicall_entry {
   xen_ulong_t op;      /* hypercall vector */
   xen_ulong_t result;  /* OUT: its return value */
   xen_ulong_t args[6]; /* only the first five are ever passed on */
-}; /* 64 bytes (32 for a 32-bit guest) */
+};                     /* 64 bytes (32 for a 32-bit guest) */
 
 /* ---- Time: one of these per vcpu, inside vcpu_info ----
  * The hypervisor makes version odd, updates the rest, then makes it even
@@ -192,7 +192,7 @@ struct vcpu_info {
   xen_ulong_t evtchn_pending_sel;
   struct arch_vcpu_info arch;
   struct vcpu_time_info time; /* at offset 32 for every guest */
-}; /* 64 bytes, every guest */
+};                            /* 64 bytes, every guest */
 
 /* ---- shared_info: the page a guest maps with XENMAPSPACE_shared_info ---- */
 

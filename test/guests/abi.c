@@ -238,10 +238,7 @@ static int report(const char *name, long got, long want, const char *where)
 }
 
 /* One check: got must equal want.  Returns 1 if it did. */
-static int check(const char *name, long got, long want)
-{
-  return report(name, got, want, NULL);
-}
+static int check(const char *name, long got, long want) { return report(name, got, want, NULL); }
 
 /* A condition that must hold.  When it does not, the FAIL line shows
  * detail (what was seen) as "got", or 0 if detail happens to be 1. */
@@ -256,10 +253,7 @@ static int check_div(enum div_id id, long got)
   return report(divs[id].name, got, divs[id].xen, divs[id].where);
 }
 
-static void skip(const char *name, const char *why)
-{
-  printf("abi: skip %s: %s\n", name, why);
-}
+static void skip(const char *name, const char *why) { printf("abi: skip %s: %s\n", name, why); }
 
 /* Is there a NUL in the first n bytes of p? */
 static int memchr_nul(const char *p, size_t n)
@@ -326,10 +320,7 @@ static uint64_t read_cr0(void)
   return v;
 }
 
-static void write_cr0(uint64_t v)
-{
-  __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
+static void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 
 /* ---- Hypercall helpers ---- */
 
@@ -952,8 +943,7 @@ static void test_pagetable_dying(domid_t self)
   a.domid = self;
   check("pagetable_dying of its own id", hvm_op(HVMOP_pagetable_dying, PTR(&a)), -XEN_EINVAL);
   a.domid = ABSENT_DOMID;
-  check("pagetable_dying of an absent domain", hvm_op(HVMOP_pagetable_dying, PTR(&a)),
-        -XEN_ESRCH);
+  check("pagetable_dying of an absent domain", hvm_op(HVMOP_pagetable_dying, PTR(&a)), -XEN_ESRCH);
   a.domid = self == 0 ? 1 : 0;
   check("pagetable_dying of another domain", hvm_op(HVMOP_pagetable_dying, PTR(&a)),
         -XEN_EOPNOTSUPP);
@@ -976,11 +966,10 @@ static void test_vm_assist(void)
         vm_assist(VMASST_CMD_disable, VMASST_TYPE_runstate_update_flag), 0);
   check("vm_assist enable writable_pagetables (PV only)",
         vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), -XEN_EINVAL);
-  check("vm_assist enable m2p_strict (PV only)", vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict),
-        -XEN_EINVAL);
+  check("vm_assist enable m2p_strict (PV only)",
+        vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict), -XEN_EINVAL);
   check("vm_assist type 64", vm_assist(VMASST_CMD_enable, 64), -XEN_EINVAL);
-  check("vm_assist unknown command 7", vm_assist(7, VMASST_TYPE_runstate_update_flag),
-        -XEN_ENOSYS);
+  check("vm_assist unknown command 7", vm_assist(7, VMASST_TYPE_runstate_update_flag), -XEN_ENOSYS);
   check("vm_assist unknown command and type: the type first", vm_assist(7, 2), -XEN_EINVAL);
   /* Only the low 32 bits are the type (an unsigned int). */
   check("vm_assist type 2^32 + 5", vm_assist(VMASST_CMD_enable, (1UL << 32) | 5), 0);
@@ -1155,10 +1144,8 @@ static void test_grant_table_op(domid_t self)
   check("grant query_size with continuation bits",
         gnttab_op(GNTTABOP_query_size | 0x1000, PTR(&q), 1), -XEN_ENOSYS);
   check("grant transfer", gnttab_op(GNTTABOP_transfer, PTR(&q), 0), -XEN_ENOSYS);
-  check("grant unmap_and_replace", gnttab_op(GNTTABOP_unmap_and_replace, PTR(&q), 0),
-        -XEN_ENOSYS);
-  check("grant get_status_frames", gnttab_op(GNTTABOP_get_status_frames, PTR(&q), 1),
-        -XEN_ENOSYS);
+  check("grant unmap_and_replace", gnttab_op(GNTTABOP_unmap_and_replace, PTR(&q), 0), -XEN_ENOSYS);
+  check("grant get_status_frames", gnttab_op(GNTTABOP_get_status_frames, PTR(&q), 1), -XEN_ENOSYS);
   check("grant cache_flush", gnttab_op(GNTTABOP_cache_flush, PTR(&q), 0), -XEN_ENOSYS);
   check("grant sub-op 13", gnttab_op(13, PTR(&q), 0), -XEN_ENOSYS);
   check("grant map count 0", gnttab_op(GNTTABOP_map_grant_ref, va_hole, 0), 0);
@@ -1167,8 +1154,7 @@ static void test_grant_table_op(domid_t self)
   check("grant setup_table count 0", gnttab_op(GNTTABOP_setup_table, PTR(&q), 0), -XEN_EINVAL);
 
   struct gnttab_set_version sv = {2};
-  check("grant set_version 2 (v1 only)", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1),
-        -XEN_ENOSYS);
+  check("grant set_version 2 (v1 only)", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1), -XEN_ENOSYS);
   check("grant set_version 2 reports 1", sv.version, 1);
   sv.version = 0;
   check("grant set_version 0", gnttab_op(GNTTABOP_set_version, PTR(&sv), 1), -XEN_EINVAL);
@@ -1178,8 +1164,7 @@ static void test_grant_table_op(domid_t self)
   check("grant get_version", gnttab_op(GNTTABOP_get_version, PTR(&gv), 1), 0);
   check("grant get_version is 1", gv.version, 1);
   gv.dom = 0x7fef;
-  check("grant get_version of no domain", gnttab_op(GNTTABOP_get_version, PTR(&gv), 1),
-        -XEN_ESRCH);
+  check("grant get_version of no domain", gnttab_op(GNTTABOP_get_version, PTR(&gv), 1), -XEN_ESRCH);
 
   /* XENMAPSPACE_grant_table: frame 64 is past the limit; v1 has no status
    * frames (common/grant_table.c gnttab_map_frame). */
@@ -1263,8 +1248,8 @@ static void test_hypercall_page(void)
         guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA | 1), -1);
   check("wrmsr hypercall MSR with no RAM raises #GP",
         guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, VA_NOT_RAM), -1);
-  int ok = check("wrmsr hypercall MSR", guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA),
-                 0);
+  int ok =
+      check("wrmsr hypercall MSR", guest_wrmsr_safe(XEN_CPUID_HYPERCALL_MSR, HCALL_PAGE_GPA), 0);
   v = 0x5555;
   gp = guest_rdmsr_safe(XEN_CPUID_HYPERCALL_MSR, &v) != 0;
   check_div(D_MSR_READ_HYPERCALL_MSR, gp);

@@ -35,18 +35,9 @@ static void fail(const char *fmt, ...)
   failures++;
 }
 
-static uint32_t rd16(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-static uint32_t rd32(const uint8_t *p)
-{
-  return rd16(p) | rd16(p + 2) << 16;
-}
-static uint64_t rd64(const uint8_t *p)
-{
-  return rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
+static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t rd32(const uint8_t *p) { return rd16(p) | rd16(p + 2) << 16; }
+static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 /* n (at most 8) bytes of a signature or ID as a string: the runtime's
  * printf has no precision. */

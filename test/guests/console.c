@@ -34,8 +34,14 @@ static unsigned int port;
 static int failures;
 static unsigned long waits; /* times the output ring was full */
 
-static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }
-static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
+static long evtchn_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
+}
+static long sched_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg));
+}
 
 static void check(const char *what, long got, long want)
 {
@@ -163,8 +169,10 @@ static void read_line(char (*getc)(void), char *text, unsigned int size)
 
 static int map_shared_info(void)
 {
-  struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
-                                 .idx = 0, .gpfn = PTR(shinfo_page) >> 12};
+  struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                 .space = XENMAPSPACE_shared_info,
+                                 .idx = 0,
+                                 .gpfn = PTR(shinfo_page) >> 12};
   return (int)hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, PTR(&x));
 }
 

@@ -227,8 +227,10 @@ static void wait_ports(void)
 int guest_main(const struct hvm_start_info *si)
 {
   (void)si;
-  struct xen_add_to_physmap x = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
-                                 .idx = 0, .gpfn = PTR(shinfo_page) >> 12};
+  struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                 .space = XENMAPSPACE_shared_info,
+                                 .idx = 0,
+                                 .gpfn = PTR(shinfo_page) >> 12};
   if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, PTR(&x))) {
     printf("control: cannot map shared_info\n");
     return 1;

@@ -28,8 +28,8 @@
 
 #define MS 1000000ULL
 #define PTR(p) ((unsigned long)(uintptr_t)(p))
-#define DOMU 1        /* the spinning domain dom0 pauses and destroys */
-#define DOMU_EPERM 2  /* the domain that checks the refusals */
+#define DOMU 1       /* the spinning domain dom0 pauses and destroys */
+#define DOMU_EPERM 2 /* the domain that checks the refusals */
 #define DOMINF_BASE (XEN_DOMINF_hvm_guest | XEN_DOMINF_hap)
 /* No shutdown code yet: Xen shifts its ~0 "invalid" code in whole, so
  * bits 16..31 are all set (and the masked code reads 255). */
@@ -49,16 +49,19 @@ static void check(const char *what, long got, long want)
   printf("domctl: FAIL %s: got %ld (0x%lx) want %ld (0x%lx)\n", what, got, got, want, want);
 }
 
-static void check_true(const char *what, bool ok)
-{
-  check(what, ok, 1);
-}
+static void check_true(const char *what, bool ok) { check(what, ok, 1); }
 
 /* System time from the pvclock in vcpu 0's slot of shared_info. */
 static uint64_t now_ns(void) { return pvclock_ns(&s->vcpu_info[0].time); }
 
-static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
-static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }
+static long sched_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg));
+}
+static long evtchn_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
+}
 
 /* Let ns of system time pass, the CPU given to the others. */
 static void sleep_ns(uint64_t ns)
@@ -138,9 +141,11 @@ static int role_domu(void)
   op.interface_version = XEN_DOMCTL_INTERFACE_VERSION - 1;
   op.domain = 0;
   check("domU: domctl with a wrong version", domctl(&op), -XEN_EACCES);
-  check("domU: getdomaininfo of a domain that does not exist", domctl_cmd(XEN_DOMCTL_getdomaininfo, 77, &op), -XEN_ESRCH);
+  check("domU: getdomaininfo of a domain that does not exist",
+        domctl_cmd(XEN_DOMCTL_getdomaininfo, 77, &op), -XEN_ESRCH);
   check("domU: getdomaininfo of dom0", domctl_cmd(XEN_DOMCTL_getdomaininfo, 0, &op), -XEN_EPERM);
-  check("domU: getdomaininfo of itself", domctl_cmd(XEN_DOMCTL_getdomaininfo, (domid_t)self, &op), -XEN_EPERM);
+  check("domU: getdomaininfo of itself", domctl_cmd(XEN_DOMCTL_getdomaininfo, (domid_t)self, &op),
+        -XEN_EPERM);
   check("domU: pause dom0", domctl_cmd(XEN_DOMCTL_pausedomain, 0, &op), -XEN_EPERM);
   check("domU: destroy dom0", domctl_cmd(XEN_DOMCTL_destroydomain, 0, &op), -XEN_EPERM);
   check("domU: an unknown domctl", domctl_cmd(999, 0, &op), -XEN_EPERM);
@@ -170,12 +175,16 @@ static void errnos(void)
   op.cmd = XEN_DOMCTL_getdomaininfo;
   op.interface_version = 0x16; /* Xen 4.18's */
   check("domctl with Xen 4.18's version", domctl(&op), -XEN_EACCES);
-  check("getdomaininfo of a domain that does not exist", domctl_cmd(XEN_DOMCTL_getdomaininfo, 77, &op), -XEN_ESRCH);
-  check("getdomaininfo of DOMID_SELF (an exact id is wanted)", domctl_cmd(XEN_DOMCTL_getdomaininfo, DOMID_SELF, &op), -XEN_ESRCH);
+  check("getdomaininfo of a domain that does not exist",
+        domctl_cmd(XEN_DOMCTL_getdomaininfo, 77, &op), -XEN_ESRCH);
+  check("getdomaininfo of DOMID_SELF (an exact id is wanted)",
+        domctl_cmd(XEN_DOMCTL_getdomaininfo, DOMID_SELF, &op), -XEN_ESRCH);
   check("an unknown domctl", domctl_cmd(999, 0, &op), -XEN_ENOSYS);
-  check("createdomain (domains are built at boot)", domctl_cmd(XEN_DOMCTL_createdomain, 5, &op), -XEN_ENOSYS);
+  check("createdomain (domains are built at boot)", domctl_cmd(XEN_DOMCTL_createdomain, 5, &op),
+        -XEN_ENOSYS);
   check("pause itself", domctl_cmd(XEN_DOMCTL_pausedomain, 0, &op), -XEN_EINVAL);
-  check("unpause a domain not paused", domctl_cmd(XEN_DOMCTL_unpausedomain, DOMU, &op), -XEN_EINVAL);
+  check("unpause a domain not paused", domctl_cmd(XEN_DOMCTL_unpausedomain, DOMU, &op),
+        -XEN_EINVAL);
   check("destroy itself", domctl_cmd(XEN_DOMCTL_destroydomain, 0, &op), -XEN_EINVAL);
 
   struct xen_sysctl sop;
@@ -206,13 +215,13 @@ static void domain_info(void)
   check("dom0 nr_online_vcpus", di.nr_online_vcpus, 1);
   check("dom0 max_vcpu_id", di.max_vcpu_id, 0);
   check("dom0 max_pages (64 MiB)", (long)di.max_pages, 16384);
-  check_true("dom0 tot_pages near max_pages", di.tot_pages <= di.max_pages && di.tot_pages >= 16380);
+  check_true("dom0 tot_pages near max_pages",
+             di.tot_pages <= di.max_pages && di.tot_pages >= 16380);
   check("dom0 shared_info_frame", (long)di.shared_info_frame, (long)(PTR(shinfo_page) >> 12));
   check_true("dom0 cpu_time > 0", di.cpu_time > 0);
   check("dom0 ssidref", di.ssidref, 0);
   check("dom0 cpupool", di.cpupool, 0);
-  check("dom0 emulation_flags: the local APIC", di.arch_config.emulation_flags,
-        XEN_X86_EMU_LAPIC);
+  check("dom0 emulation_flags: the local APIC", di.arch_config.emulation_flags, XEN_X86_EMU_LAPIC);
   check_true("dom0 gpaddr_bits in 32..48", di.gpaddr_bits >= 32 && di.gpaddr_bits <= 48);
   printf("domctl: dom0: flags 0x%x tot_pages %lu cpu_time %lu ns gpaddr_bits %u\n", di.flags,
          (unsigned long)di.tot_pages, (unsigned long)di.cpu_time, di.gpaddr_bits);
@@ -228,8 +237,8 @@ static void domain_info(void)
   check_true("domU has run", di.cpu_time > 0);
 
   check("getdomaininfo of the domU that powered off", info(DOMU_EPERM, &di), 0);
-  check("powered-off domU flags: shutdown, code poweroff",
-        di.flags, DOMINF_BASE | XEN_DOMINF_shutdown | (SHUTDOWN_poweroff << XEN_DOMINF_shutdownshift));
+  check("powered-off domU flags: shutdown, code poweroff", di.flags,
+        DOMINF_BASE | XEN_DOMINF_shutdown | (SHUTDOWN_poweroff << XEN_DOMINF_shutdownshift));
 
   /* The list: ids from first_domain up, in order. */
   struct xen_domctl_getdomaininfo list[4];
@@ -320,20 +329,25 @@ static void scheduler(void)
   check("getinfo domU", sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, &c), 0);
   check("domU weight", c.weight, 256);
   check("domU cap", c.cap, 0);
-  check("putinfo weight 1000, cap kept", sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 1000, 0xffff, NULL), 0);
+  check("putinfo weight 1000, cap kept",
+        sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 1000, 0xffff, NULL), 0);
   sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, &c);
   check("weight now 1000", c.weight, 1000);
   check("cap still 0", c.cap, 0);
-  check("putinfo cap 50, weight kept", sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 0, 50, NULL), 0);
+  check("putinfo cap 50, weight kept",
+        sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 0, 50, NULL), 0);
   sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, &c);
   check("weight still 1000", c.weight, 1000);
   check("cap now 50", c.cap, 50);
-  check("putinfo back to 256, no cap", sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 256, 0, NULL), 0);
+  check("putinfo back to 256, no cap",
+        sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 256, 0, NULL), 0);
   sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, &c);
   check("weight 256 again", c.weight, 256);
   check("cap 0 again", c.cap, 0);
-  check("another scheduler's id", sched(DOMU, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, NULL), -XEN_EINVAL);
-  check("putvcpuinfo (credit has none)", sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putvcpuinfo, 0, 0, NULL), -XEN_EINVAL);
+  check("another scheduler's id",
+        sched(DOMU, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, NULL), -XEN_EINVAL);
+  check("putvcpuinfo (credit has none)",
+        sched(DOMU, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putvcpuinfo, 0, 0, NULL), -XEN_EINVAL);
   check("an unknown SCHEDOP", sched(DOMU, XEN_SCHEDULER_CREDIT, 7, 0, 0, NULL), -XEN_EINVAL);
 
   struct xen_domctl op;
@@ -408,7 +422,8 @@ static void vcpu_affinity(void)
   check("vcpu out of range", affinity(get, 1, both, hard, soft, 8), -XEN_EINVAL);
   check("no flags", affinity(get, 0, 0, hard, soft, 8), -XEN_EINVAL);
   check("null hard bitmap", affinity(get, 0, XEN_VCPUAFFINITY_HARD, NULL, soft, 8), -XEN_EINVAL);
-  check("bad hard bitmap pointer", affinity(set, 0, XEN_VCPUAFFINITY_HARD, (uint8_t *)0x7000000000, soft, 8), -XEN_EFAULT);
+  check("bad hard bitmap pointer",
+        affinity(set, 0, XEN_VCPUAFFINITY_HARD, (uint8_t *)0x7000000000, soft, 8), -XEN_EFAULT);
 }
 
 static void physinfo(void)
@@ -418,8 +433,9 @@ static void physinfo(void)
   check("sysctl physinfo", sysctl_cmd(XEN_SYSCTL_physinfo, &sop), 0);
   struct xen_sysctl_physinfo *p = &sop.u.physinfo;
   check_true("nr_cpus >= 1", p->nr_cpus >= 1 && p->nr_cpus <= 64);
-  check_true("threads x cores within nr_cpus", p->threads_per_core >= 1 && p->cores_per_socket >= 1 &&
-             p->threads_per_core * p->cores_per_socket <= p->nr_cpus);
+  check_true("threads x cores within nr_cpus",
+             p->threads_per_core >= 1 && p->cores_per_socket >= 1 &&
+                 p->threads_per_core * p->cores_per_socket <= p->nr_cpus);
   check("max_cpu_id", p->max_cpu_id, 63);
   check("nr_nodes", p->nr_nodes, 1);
   check_true("cpu_khz plausible", p->cpu_khz >= 10000 && p->cpu_khz < 10000000);
@@ -429,7 +445,8 @@ static void physinfo(void)
   check_true("max_mfn >= total_pages", p->max_mfn >= p->total_pages);
   check_true("CPUID 1 EDX in hw_cap[0]: FPU", p->hw_cap[0] & 1);
   check("pad zeroed", p->pad, 0);
-  printf("domctl: physinfo: %u CPUs (%u threads/core, %u cores/socket), %u kHz, %lu of %lu pages free\n",
+  printf("domctl: physinfo: %u CPUs (%u threads/core, %u cores/socket), %u kHz, %lu of %lu pages "
+         "free\n",
          p->nr_cpus, p->threads_per_core, p->cores_per_socket, p->cpu_khz,
          (unsigned long)p->free_pages, (unsigned long)p->total_pages);
 }
@@ -487,9 +504,10 @@ static void console_log(void)
 
 static int role_dom0(void)
 {
-  struct xen_add_to_physmap x = {
-      .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0,
-      .gpfn = PTR(shinfo_page) >> 12};
+  struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                 .space = XENMAPSPACE_shared_info,
+                                 .idx = 0,
+                                 .gpfn = PTR(shinfo_page) >> 12};
   if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, PTR(&x))) {
     printf("domctl: cannot map shared_info\n");
     return 1;
@@ -519,9 +537,9 @@ static int role_dom0(void)
   /* With 2+ CPUs, put the domU back on CPU 1 so that it runs there when
    * destroyed: the hypervisor must take it off that CPU first. */
   if (nr_cpus() > 1) {
-    uint8_t hard[8] = { 0x02 }, soft[8] = { 0 };
-    check("set hard {1} before the destroy", affinity(XEN_DOMCTL_setvcpuaffinity, 0,
-          XEN_VCPUAFFINITY_HARD, hard, soft, 8), 0);
+    uint8_t hard[8] = {0x02}, soft[8] = {0};
+    check("set hard {1} before the destroy",
+          affinity(XEN_DOMCTL_setvcpuaffinity, 0, XEN_VCPUAFFINITY_HARD, hard, soft, 8), 0);
     sleep_ns(5 * MS);
     check("domU running on CPU 1", info(DOMU, &di) == 0 && (di.flags & XEN_DOMINF_running), 1);
   }

@@ -61,10 +61,22 @@ static uint64_t rdmsr(uint32_t msr)
   return (uint64_t)hi << 32 | lo;
 }
 
-static long evtchn_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg)); }
-static long sched_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg)); }
-static long vcpu_op(int cmd, unsigned int id, void *arg) { return hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, id, PTR(arg)); }
-static long hvm_op(int cmd, void *arg) { return hypercall2(__HYPERVISOR_hvm_op, (unsigned long)cmd, PTR(arg)); }
+static long evtchn_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
+}
+static long sched_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, PTR(arg));
+}
+static long vcpu_op(int cmd, unsigned int id, void *arg)
+{
+  return hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, id, PTR(arg));
+}
+static long hvm_op(int cmd, void *arg)
+{
+  return hypercall2(__HYPERVISOR_hvm_op, (unsigned long)cmd, PTR(arg));
+}
 
 static void check(const char *what, long got_v, long want)
 {
@@ -140,15 +152,17 @@ static bool port_pending(unsigned int port)
 
 static int map_shared_info(void)
 {
-  struct xen_add_to_physmap x = {
-      .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0,
-      .gpfn = PTR(shinfo_page) >> 12};
+  struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                 .space = XENMAPSPACE_shared_info,
+                                 .idx = 0,
+                                 .gpfn = PTR(shinfo_page) >> 12};
   if (hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, PTR(&x))) {
     printf("events: cannot map shared_info\n");
     return -1;
   }
   guest_set_irq_vector(CALLBACK_VECTOR, upcall);
-  struct xen_hvm_param p = {.domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
+  struct xen_hvm_param p = {.domid = DOMID_SELF,
+                            .index = HVM_PARAM_CALLBACK_IRQ,
                             .value = (2ULL << 56) | CALLBACK_VECTOR};
   return hvm_op(HVMOP_set_param, &p) ? -1 : 0;
 }
@@ -294,7 +308,8 @@ static void local_errnos(void)
   struct evtchn_init_control ic = {0};
   check("init_control (FIFO) is not offered", evtchn_op(EVTCHNOP_init_control, &ic), -XEN_ENOSYS);
   check("event_channel_op 99", evtchn_op(99, &ic), -XEN_ENOSYS);
-  check("event_channel_op bad pointer", hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0x7ff000000000UL), -XEN_EFAULT);
+  check("event_channel_op bad pointer",
+        hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0x7ff000000000UL), -XEN_EFAULT);
   struct evtchn_unmask um = {.port = 5000};
   check("unmask port 5000", evtchn_op(EVTCHNOP_unmask, &um), -XEN_EINVAL);
   struct sched_poll sp = {.ports = 0, .nr_ports = 129, .timeout = 0};
@@ -449,8 +464,7 @@ static void local_upcall_vector(void)
   irq_off();
   check("after the EOI it comes", upcalls, before + 3);
   check("  for the port", got[p], 3);
-  check("  nothing left in IRR or ISR",
-        (long)(rdmsr(MSR_X2APIC_IRR7) | rdmsr(MSR_X2APIC_ISR7)), 0);
+  check("  nothing left in IRR or ISR", (long)(rdmsr(MSR_X2APIC_IRR7) | rdmsr(MSR_X2APIC_ISR7)), 0);
 }
 
 static int mode_local(void)

@@ -45,10 +45,7 @@ static long gntop(unsigned int cmd, void *arg, unsigned int count)
   return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)arg, count);
 }
 
-static void yield(void)
-{
-  hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
-}
+static void yield(void) { hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0); }
 
 static void check(const char *what, long got, long want)
 {

@@ -88,7 +88,7 @@ static volatile unsigned int log_len;
 static volatile uint8_t log_vec[LOG_MAX];
 static volatile uint64_t last_ns[256], last_tsc[256];
 static volatile uint64_t isr_seen[256], ppr_seen[256]; /* ISR word and PPR inside the handler */
-static volatile uint64_t no_eoi[4];                    /* vectors whose handler leaves them in service */
+static volatile uint64_t no_eoi[4]; /* vectors whose handler leaves them in service */
 
 static void check(const char *what, long long got, long long want)
 {
@@ -235,9 +235,9 @@ static void identity(unsigned int nr_vcpus)
 
 static void gp_checks(void)
 {
-  static const uint32_t no_read[] = {X2APIC(0x00), X2APIC(0x01), X2APIC(0x04), X2APIC(0x09),
-                                     APIC_EOI,     X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29),
-                                     X2APIC(0x2e), X2APIC(0x31), X2APIC(0x3a), X2APIC(0x3d),
+  static const uint32_t no_read[] = {X2APIC(0x00),  X2APIC(0x01), X2APIC(0x04), X2APIC(0x09),
+                                     APIC_EOI,      X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29),
+                                     X2APIC(0x2e),  X2APIC(0x31), X2APIC(0x3a), X2APIC(0x3d),
                                      APIC_SELF_IPI, X2APIC(0x40), X2APIC(0xff)};
   for (unsigned int i = 0; i < sizeof(no_read) / sizeof(no_read[0]); i++) {
     uint64_t v;
@@ -442,10 +442,10 @@ static void timer_oneshot(void)
   check("  current count below the initial", c1 > 0 && c1 <= 100000, 1);
   check("  counts down", c2 < c1, 1);
   uint64_t expect = (t2 - t1) / 10;
-  printf("lapic: one-shot counted %llu in %llu ns (expected %llu)\n",
-         (unsigned long long)(c1 - c2), (unsigned long long)(t2 - t1), (unsigned long long)expect);
-  check("  at 100 MHz (within 2%)",
-        (c1 - c2) * 100 > expect * 98 && (c1 - c2) * 100 < expect * 102, 1);
+  printf("lapic: one-shot counted %llu in %llu ns (expected %llu)\n", (unsigned long long)(c1 - c2),
+         (unsigned long long)(t2 - t1), (unsigned long long)expect);
+  check("  at 100 MHz (within 2%)", (c1 - c2) * 100 > expect * 98 && (c1 - c2) * 100 < expect * 102,
+        1);
   check("  the interrupt came", wait_count(TIMER_VECTOR, n + 1, 10 * MS), 1);
   uint64_t at = last_ns[TIMER_VECTOR] - t0;
   printf("lapic: one-shot 1 ms fired after %llu ns\n", (unsigned long long)at);
@@ -589,8 +589,8 @@ static void base_transitions(void)
   check("x2APIC -> disabled", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00000 | BASE_BSP), 0);
   uint64_t v;
   check("  disabled: x2APIC MSRs #GP", guest_rdmsr_safe(APIC_ID, &v), -1);
-  check("  disabled -> x2APIC is invalid",
-        guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), -1);
+  check("  disabled -> x2APIC is invalid", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP),
+        -1);
   check("  disabled -> xAPIC", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00800 | BASE_BSP), 0);
   check("  xAPIC: x2APIC MSRs #GP", guest_rdmsr_safe(APIC_ID, &v), -1);
   check("  xAPIC -> x2APIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);

@@ -21,15 +21,9 @@ void shim_log_clear(void)
   log_buf[0] = '\0';
 }
 
-const char *shim_log(void)
-{
-  return log_buf;
-}
+const char *shim_log(void) { return log_buf; }
 
-bool shim_log_contains(const char *text)
-{
-  return strstr(log_buf, text) != NULL;
-}
+bool shim_log_contains(const char *text) { return strstr(log_buf, text) != NULL; }
 
 static void log_line(const char *prefix, const char *msg)
 {

@@ -66,9 +66,9 @@ static void check_tables(uint64_t gpa, unsigned int n)
   assert_int_equal(sum(rsdp, 20), 0);
   assert_int_equal(sum(rsdp, 36), 0);
   assert_memory_equal(rsdp + 9, "MICA", 4);
-  assert_int_equal(rsdp[15], 2);          /* revision */
-  assert_int_equal(rd32(rsdp + 16), 0);   /* no RSDT */
-  assert_int_equal(rd32(rsdp + 20), 36);  /* length */
+  assert_int_equal(rsdp[15], 2);         /* revision */
+  assert_int_equal(rd32(rsdp + 16), 0);  /* no RSDT */
+  assert_int_equal(rd32(rsdp + 20), 36); /* length */
   uint64_t xsdt_addr = rd64(rsdp + 24);
   assert_int_equal(xsdt_addr % 16, 0);
 
@@ -96,20 +96,20 @@ static void check_tables(uint64_t gpa, unsigned int n)
   /* FADT (5.2.9), revision 6: hardware-reduced, pointing at the DSDT. */
   assert_int_equal(fadt_len, 276);
   assert_int_equal(fadt[8], 6);
-  assert_int_equal(fadt[131], 0);                  /* minor version */
+  assert_int_equal(fadt[131], 0); /* minor version */
   uint32_t flags = rd32(fadt + 112);
-  assert_true(flags & (1U << 20));                 /* HW_REDUCED_ACPI */
-  assert_int_equal(rd32(fadt + 36), 0);            /* FIRMWARE_CTRL: no FACS */
-  assert_int_equal(rd64(fadt + 132), 0);           /* X_FIRMWARE_CTRL */
-  assert_int_equal(rd16(fadt + 46), 0);            /* SCI_INT */
-  assert_int_equal(rd32(fadt + 48), 0);            /* SMI_CMD */
-  assert_int_equal(rd32(fadt + 56), 0);            /* PM1a_EVT_BLK */
-  assert_int_equal(rd32(fadt + 64), 0);            /* PM1a_CNT_BLK */
-  assert_int_equal(rd32(fadt + 76), 0);            /* PM_TMR_BLK */
-  assert_int_equal(rd64(fadt + 208 + 4), 0);       /* X_PM_TMR_BLK address */
+  assert_true(flags & (1U << 20));                           /* HW_REDUCED_ACPI */
+  assert_int_equal(rd32(fadt + 36), 0);                      /* FIRMWARE_CTRL: no FACS */
+  assert_int_equal(rd64(fadt + 132), 0);                     /* X_FIRMWARE_CTRL */
+  assert_int_equal(rd16(fadt + 46), 0);                      /* SCI_INT */
+  assert_int_equal(rd32(fadt + 48), 0);                      /* SMI_CMD */
+  assert_int_equal(rd32(fadt + 56), 0);                      /* PM1a_EVT_BLK */
+  assert_int_equal(rd32(fadt + 64), 0);                      /* PM1a_CNT_BLK */
+  assert_int_equal(rd32(fadt + 76), 0);                      /* PM_TMR_BLK */
+  assert_int_equal(rd64(fadt + 208 + 4), 0);                 /* X_PM_TMR_BLK address */
   assert_int_equal(rd16(fadt + 109), (1U << 2) | (1U << 5)); /* no VGA, no CMOS RTC */
-  uint64_t dsdt_addr = rd64(fadt + 140);           /* X_DSDT */
-  assert_int_equal(rd32(fadt + 40), dsdt_addr);    /* DSDT, the same */
+  uint64_t dsdt_addr = rd64(fadt + 140);                     /* X_DSDT */
+  assert_int_equal(rd32(fadt + 40), dsdt_addr);              /* DSDT, the same */
   const uint8_t *dsdt = table(gpa, written, dsdt_addr, "DSDT", &len);
   assert_int_equal(len, 36);
   assert_int_equal(dsdt[8], 2);
@@ -122,19 +122,19 @@ static void check_tables(uint64_t gpa, unsigned int n)
   unsigned int lapics = 0;
   for (uint32_t off = 44; off < madt_len; off += madt[off + 1]) {
     assert_true(madt[off + 1] >= 2);
-    assert_int_equal(madt[off], 0);      /* type: Processor Local APIC */
+    assert_int_equal(madt[off], 0); /* type: Processor Local APIC */
     assert_int_equal(madt[off + 1], 8);
-    assert_int_equal(madt[off + 2], lapics); /* ACPI processor UID */
-    assert_int_equal(madt[off + 3], lapics); /* APIC ID */
+    assert_int_equal(madt[off + 2], lapics);   /* ACPI processor UID */
+    assert_int_equal(madt[off + 3], lapics);   /* APIC ID */
     assert_int_equal(rd32(madt + off + 4), 1); /* enabled */
     lapics++;
   }
   assert_int_equal(lapics, n);
 
   /* No two tables overlap: sorted by address, each ends before the next. */
-  uint64_t starts[5] = { gpa, xsdt_addr, (uint64_t)(fadt - area) + gpa, dsdt_addr,
-                         (uint64_t)(madt - area) + gpa };
-  uint64_t lens[5] = { 36, 52, fadt_len, 36, madt_len };
+  uint64_t starts[5] = {gpa, xsdt_addr, (uint64_t)(fadt - area) + gpa, dsdt_addr,
+                        (uint64_t)(madt - area) + gpa};
+  uint64_t lens[5] = {36, 52, fadt_len, 36, madt_len};
   for (int i = 0; i < 5; i++)
     for (int j = 0; j < 5; j++)
       if (i != j)
@@ -200,8 +200,8 @@ static void test_bad_arguments(void **state)
   (void)state;
   expect_refused(AREA, GPA, 0, -EINVAL);
   expect_refused(AREA, GPA, ACPI_BUILD_MAX_VCPUS + 1, -EINVAL);
-  expect_refused(AREA, GPA + 8, 1, -EINVAL);        /* not 16-byte aligned */
-  expect_refused(AREA, 0x100000000ULL, 1, -EINVAL); /* not below 4 GiB */
+  expect_refused(AREA, GPA + 8, 1, -EINVAL);              /* not 16-byte aligned */
+  expect_refused(AREA, 0x100000000ULL, 1, -EINVAL);       /* not below 4 GiB */
   expect_refused(AREA, 0x100000000ULL - 256, 1, -EINVAL); /* crosses 4 GiB */
   expect_refused(AREA, ~0ULL & ~15ULL, 1, -EINVAL);
 }
@@ -209,13 +209,10 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_one_vcpu),
-    cmocka_unit_test(test_two_vcpus),
-    cmocka_unit_test(test_32_vcpus),
-    cmocka_unit_test(test_most_vcpus),
-    cmocka_unit_test(test_other_addresses),
-    cmocka_unit_test(test_too_small_buffer),
-    cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_one_vcpu),        cmocka_unit_test(test_two_vcpus),
+      cmocka_unit_test(test_32_vcpus),        cmocka_unit_test(test_most_vcpus),
+      cmocka_unit_test(test_other_addresses), cmocka_unit_test(test_too_small_buffer),
+      cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ static struct bootmod m;
 static void test_kernel_with_everything(void **state)
 {
   (void)state;
-  assert_int_equal(bootmod_parse(0, "dom0 kernel mem=128 vcpus=2 -- console=hvc0 loglevel=8", &m), 0);
+  assert_int_equal(bootmod_parse(0, "dom0 kernel mem=128 vcpus=2 -- console=hvc0 loglevel=8", &m),
+                   0);
   assert_int_equal(m.domain, 0);
   assert_int_equal(m.kind, BOOTMOD_KERNEL);
   assert_int_equal(m.mem_mib, 128);
@@ -34,7 +35,8 @@ static void test_minimal_and_initrd(void **state)
 static void test_grub_encoded_cmdline(void **state)
 {
   (void)state;
-  assert_int_equal(bootmod_parse(0, "dom0 kernel -- \"init=/bin/sh -c \\\"echo hi\\\"\" a\\\\b $x;y", &m), 0);
+  assert_int_equal(
+      bootmod_parse(0, "dom0 kernel -- \"init=/bin/sh -c \\\"echo hi\\\"\" a\\\\b $x;y", &m), 0);
   assert_string_equal(m.cmdline, "init=/bin/sh -c \"echo hi\" a\\b $x;y");
   assert_int_equal(bootmod_parse(0, "dom0 kernel --", &m), 0);
   assert_true(m.has_cmdline);
@@ -47,21 +49,21 @@ static void test_bad_strings(void **state)
   static const struct {
     const char *s, *msg;
   } bad[] = {
-    { "", "does not start with dom0" },
-    { "dom1 kernel", "does not start with dom0" },
-    { "domu0 kernel", "does not start with dom0" },
-    { "domu65 kernel", "does not start with dom0" },
-    { "domu1x kernel", "does not start with dom0" },
-    { "dom0", "neither kernel nor initrd" },
-    { "dom0 ramdisk", "neither kernel nor initrd" },
-    { "dom0 kernel mem=0", "bad value \"0\" for mem" },
-    { "dom0 kernel mem=12x", "bad value \"12x\" for mem" },
-    { "dom0 kernel mem=99999999999999999999", "bad value" },
-    { "dom0 kernel vcpus=33", "bad value \"33\" for vcpus" },
-    { "dom0 kernel vcpus=", "bad value \"\" for vcpus" },
-    { "dom0 kernel colour=blue", "unknown key \"colour\" for a kernel" },
-    { "dom0 initrd mem=5", "unknown key \"mem\" for an initrd" },
-    { "dom0 initrd -- x", "only for a kernel" },
+      {"", "does not start with dom0"},
+      {"dom1 kernel", "does not start with dom0"},
+      {"domu0 kernel", "does not start with dom0"},
+      {"domu65 kernel", "does not start with dom0"},
+      {"domu1x kernel", "does not start with dom0"},
+      {"dom0", "neither kernel nor initrd"},
+      {"dom0 ramdisk", "neither kernel nor initrd"},
+      {"dom0 kernel mem=0", "bad value \"0\" for mem"},
+      {"dom0 kernel mem=12x", "bad value \"12x\" for mem"},
+      {"dom0 kernel mem=99999999999999999999", "bad value"},
+      {"dom0 kernel vcpus=33", "bad value \"33\" for vcpus"},
+      {"dom0 kernel vcpus=", "bad value \"\" for vcpus"},
+      {"dom0 kernel colour=blue", "unknown key \"colour\" for a kernel"},
+      {"dom0 initrd mem=5", "unknown key \"mem\" for an initrd"},
+      {"dom0 initrd -- x", "only for a kernel"},
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
     shim_log_clear();
@@ -85,11 +87,9 @@ static void test_decode_for_display(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_kernel_with_everything),
-    cmocka_unit_test(test_minimal_and_initrd),
-    cmocka_unit_test(test_grub_encoded_cmdline),
-    cmocka_unit_test(test_bad_strings),
-    cmocka_unit_test(test_decode_for_display),
+      cmocka_unit_test(test_kernel_with_everything), cmocka_unit_test(test_minimal_and_initrd),
+      cmocka_unit_test(test_grub_encoded_cmdline),   cmocka_unit_test(test_bad_strings),
+      cmocka_unit_test(test_decode_for_display),
   };
   return cmocka_run_group_tests_name("bootmod", tests, NULL, NULL);
 }

@@ -97,11 +97,25 @@ static void test_bad_values(void **state)
 {
   (void)state;
   const char *bad[] = {
-    "loglvl=loud", "loglvl=4", "loglvl", "mem=", "mem=12Q", "mem=abc", "mem=1M",
-    "mem=99999999999999999999", "mem=99999999999G", "crash=sometimes", "noreboot=1", "reboot=yes",
-    "console=", "console=0123456789012345678901234567890123456789012345678901234567890123456789",
-    "console_timestamps=yes", "console_timestamps=", "console_timestamps=Boot", "console_focus",
-    "console_focus=rawish",
+      "loglvl=loud",
+      "loglvl=4",
+      "loglvl",
+      "mem=",
+      "mem=12Q",
+      "mem=abc",
+      "mem=1M",
+      "mem=99999999999999999999",
+      "mem=99999999999G",
+      "crash=sometimes",
+      "noreboot=1",
+      "reboot=yes",
+      "console=",
+      "console=0123456789012345678901234567890123456789012345678901234567890123456789",
+      "console_timestamps=yes",
+      "console_timestamps=",
+      "console_timestamps=Boot",
+      "console_focus",
+      "console_focus=rawish",
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
     assert_int_equal(parse(bad[i]), 1);
@@ -132,14 +146,14 @@ static void test_console_options(void **state)
     const char *line;
     enum console_ts ts;
   } cases[] = {
-    { "", CONSOLE_TS_BOOT },
-    { "console_timestamps=none", CONSOLE_TS_NONE },
-    { "console_timestamps=date", CONSOLE_TS_DATE },
-    { "console_timestamps=datems", CONSOLE_TS_DATEMS },
-    { "console_timestamps=boot", CONSOLE_TS_BOOT },
-    { "console_timestamps=raw", CONSOLE_TS_RAW },
-    { "console_timestamps", CONSOLE_TS_DATE },
-    { "console_timestamps=raw console_timestamps=none", CONSOLE_TS_NONE }, /* the last wins */
+      {"", CONSOLE_TS_BOOT},
+      {"console_timestamps=none", CONSOLE_TS_NONE},
+      {"console_timestamps=date", CONSOLE_TS_DATE},
+      {"console_timestamps=datems", CONSOLE_TS_DATEMS},
+      {"console_timestamps=boot", CONSOLE_TS_BOOT},
+      {"console_timestamps=raw", CONSOLE_TS_RAW},
+      {"console_timestamps", CONSOLE_TS_DATE},
+      {"console_timestamps=raw console_timestamps=none", CONSOLE_TS_NONE}, /* the last wins */
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
     assert_int_equal(parse(cases[i].line), 0);
@@ -188,7 +202,7 @@ static void test_next_word_decodes_grub_encoding(void **state)
 {
   (void)state;
   const char *line = "  plain \\\"esc\\\" \"two words\" a=\"b c\"d back\\\\slash $x;y 'q' ";
-  const char *want[] = { "plain", "\"esc\"", "two words", "a=b cd", "back\\slash", "$x;y", "'q'" };
+  const char *want[] = {"plain", "\"esc\"", "two words", "a=b cd", "back\\slash", "$x;y", "'q'"};
   char word[64];
   for (unsigned int i = 0; i < ARRAY_SIZE(want); i++) {
     long n = cmdline_next_word(&line, word, sizeof(word));
@@ -221,17 +235,17 @@ static void test_next_word_truncates_safely(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_defaults),
-    cmocka_unit_test(test_all_options),
-    cmocka_unit_test(test_net_options),
-    cmocka_unit_test(test_unknown_is_reported_not_fatal),
-    cmocka_unit_test(test_bad_values),
-    cmocka_unit_test(test_console_options),
-    cmocka_unit_test(test_overlong_word),
-    cmocka_unit_test(test_console_default),
-    cmocka_unit_test(test_parse_size),
-    cmocka_unit_test(test_next_word_decodes_grub_encoding),
-    cmocka_unit_test(test_next_word_truncates_safely),
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_all_options),
+      cmocka_unit_test(test_net_options),
+      cmocka_unit_test(test_unknown_is_reported_not_fatal),
+      cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_console_options),
+      cmocka_unit_test(test_overlong_word),
+      cmocka_unit_test(test_console_default),
+      cmocka_unit_test(test_parse_size),
+      cmocka_unit_test(test_next_word_decodes_grub_encoding),
+      cmocka_unit_test(test_next_word_truncates_safely),
   };
   return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

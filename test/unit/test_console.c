@@ -4,11 +4,11 @@
 #define _GNU_SOURCE /* memmem */
 #include "unit.h"
 
+#include "../../net/net_priv.h"
 #include <arch/arch.h>
 #include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/net.h>
-#include "../../net/net_priv.h"
 
 /* ---- fakes of the arch side ---- */
 static char sent[256 * 1024]; /* everything the "devices" were given */
@@ -93,7 +93,7 @@ static const char *log_since(uint64_t *pos)
 
 static void write_str(struct domain *d, const char *s) { domain_console_write(d, s, strlen(s)); }
 
-static struct domain dom1 = { .name = "domu1" }, dom2 = { .name = "domu2" };
+static struct domain dom1 = {.name = "domu1"}, dom2 = {.name = "domu2"};
 
 /* The domains start each test with nothing held. */
 static int setup_domains(void **state)
@@ -108,10 +108,7 @@ static int setup_domains(void **state)
   return 0;
 }
 
-static bool sent_contains(const char *s)
-{
-  return memmem(sent, nsent, s, strlen(s)) != NULL;
-}
+static bool sent_contains(const char *s) { return memmem(sent, nsent, s, strlen(s)) != NULL; }
 
 static void test_line_format(void **state)
 {
@@ -238,19 +235,19 @@ static void test_overlong_message_is_cut(void **state)
 static void test_timestamp_formats(void **state)
 {
   (void)state;
-  fake_ns = 1500250999ULL; /* 1.500250999 s since boot */
+  fake_ns = 1500250999ULL;    /* 1.500250999 s since boot */
   fake_wall_sec = 1709251199; /* 2024-02-29 23:59:59 UTC at boot */
-  fake_wall_nsec = 600000000;  /* + 0.6 s: boot + 1.5 s is 2024-03-01 00:00:01.1 */
+  fake_wall_nsec = 600000000; /* + 0.6 s: boot + 1.5 s is 2024-03-01 00:00:01.1 */
   fake_cycles = 0x123456789abcULL;
   static const struct {
     enum console_ts ts;
     const char *want;
   } cases[] = {
-    { CONSOLE_TS_NONE, "x\r\n" },
-    { CONSOLE_TS_DATE, "[2024-03-01 00:00:01] x\r\n" },
-    { CONSOLE_TS_DATEMS, "[2024-03-01 00:00:01.100] x\r\n" },
-    { CONSOLE_TS_BOOT, "[    1.500250] x\r\n" },
-    { CONSOLE_TS_RAW, "[0000123456789abc] x\r\n" },
+      {CONSOLE_TS_NONE, "x\r\n"},
+      {CONSOLE_TS_DATE, "[2024-03-01 00:00:01] x\r\n"},
+      {CONSOLE_TS_DATEMS, "[2024-03-01 00:00:01.100] x\r\n"},
+      {CONSOLE_TS_BOOT, "[    1.500250] x\r\n"},
+      {CONSOLE_TS_RAW, "[0000123456789abc] x\r\n"},
   };
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
     nsent = 0;
@@ -260,8 +257,7 @@ static void test_timestamp_formats(void **state)
     assert_string_equal(sent_str(), cases[i].want);
     /* The log ring has the same line, with "\n" alone. */
     char want_log[64];
-    snprintf(want_log, sizeof(want_log), "%.*s\n", (int)strlen(cases[i].want) - 2,
-             cases[i].want);
+    snprintf(want_log, sizeof(want_log), "%.*s\n", (int)strlen(cases[i].want) - 2, cases[i].want);
     assert_string_equal(log_since(&pos), want_log);
   }
 }
@@ -275,10 +271,10 @@ static void test_timestamp_dates(void **state)
     uint64_t sec;
     const char *want;
   } cases[] = {
-    { 951782400, "[2000-02-29 00:00:00] x\r\n" },
-    { 4107542399ULL, "[2100-02-28 23:59:59] x\r\n" },
-    { 4107542400ULL, "[2100-03-01 00:00:00] x\r\n" }, /* 2100 is no leap year */
-    { 1, "[1970-01-01 00:00:01] x\r\n" },
+      {951782400, "[2000-02-29 00:00:00] x\r\n"},
+      {4107542399ULL, "[2100-02-28 23:59:59] x\r\n"},
+      {4107542400ULL, "[2100-03-01 00:00:00] x\r\n"}, /* 2100 is no leap year */
+      {1, "[1970-01-01 00:00:01] x\r\n"},
   };
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
     nsent = 0;
@@ -310,7 +306,8 @@ static void test_focused_output_is_raw(void **state)
   assert_string_equal(sent_str(), "/ # ls\r\n\x1b[1;34mbin\x1b[0m\tetc\x07\b\r\n");
   /* Bytes a terminal could take for something else become '?'. */
   nsent = 0;
-  write_str(&dom1, "a\x01\x7f\x9b\xff" "b\n");
+  write_str(&dom1, "a\x01\x7f\x9b\xff"
+                   "b\n");
   assert_string_equal(sent_str(), "a????b\n"); /* LF as it came: no CR added */
   /* The log: whole lines, prefixed, plain text (ESC, BEL, BS as '?'). */
   assert_string_equal(log_since(&pos), "[    3.000000] (domu1) / # ls\n"
@@ -443,21 +440,21 @@ static void test_panic_prints_flushes_and_halts(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_line_format, setup),
-    cmocka_unit_test_setup(test_network_copy_is_the_device_stream, setup),
-    cmocka_unit_test_setup(test_loglvl_filters_console_not_ring, setup),
-    cmocka_unit_test_setup(test_log_ring_wraps_and_keeps_newest, setup),
-    cmocka_unit_test_setup(test_full_queue_loses_nothing, setup),
-    cmocka_unit_test_setup(test_overlong_message_is_cut, setup),
-    cmocka_unit_test_setup(test_timestamp_formats, setup),
-    cmocka_unit_test_setup(test_timestamp_dates, setup),
-    cmocka_unit_test_setup(test_focused_output_is_raw, setup_domains),
-    cmocka_unit_test_setup(test_unfocused_output_is_prefixed, setup_domains),
-    cmocka_unit_test_setup(test_mid_line_interleaving, setup_domains),
-    cmocka_unit_test_setup(test_focus_moves_mid_line, setup_domains),
-    cmocka_unit_test_setup(test_domain_end_mid_line, setup_domains),
-    /* Last: after a panic the console stays in panic mode. */
-    cmocka_unit_test_setup(test_panic_prints_flushes_and_halts, setup),
+      cmocka_unit_test_setup(test_line_format, setup),
+      cmocka_unit_test_setup(test_network_copy_is_the_device_stream, setup),
+      cmocka_unit_test_setup(test_loglvl_filters_console_not_ring, setup),
+      cmocka_unit_test_setup(test_log_ring_wraps_and_keeps_newest, setup),
+      cmocka_unit_test_setup(test_full_queue_loses_nothing, setup),
+      cmocka_unit_test_setup(test_overlong_message_is_cut, setup),
+      cmocka_unit_test_setup(test_timestamp_formats, setup),
+      cmocka_unit_test_setup(test_timestamp_dates, setup),
+      cmocka_unit_test_setup(test_focused_output_is_raw, setup_domains),
+      cmocka_unit_test_setup(test_unfocused_output_is_prefixed, setup_domains),
+      cmocka_unit_test_setup(test_mid_line_interleaving, setup_domains),
+      cmocka_unit_test_setup(test_focus_moves_mid_line, setup_domains),
+      cmocka_unit_test_setup(test_domain_end_mid_line, setup_domains),
+      /* Last: after a panic the console stays in panic mode. */
+      cmocka_unit_test_setup(test_panic_prints_flushes_and_halts, setup),
   };
   return cmocka_run_group_tests_name("console", tests, NULL, NULL);
 }

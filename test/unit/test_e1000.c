@@ -5,8 +5,8 @@
  * wrap, full ring, too long), receive (frames handed out and descriptors
  * recycled through RDT, errored and oversized frames dropped and
  * counted). */
-#include "unit.h"
 #include "../../net/e1000.h"
+#include "unit.h"
 #include <hv/errno.h>
 #include <hv/frame.h>
 
@@ -25,10 +25,7 @@ static struct e1000 hw;
 
 #define REG(r) regs[(r) / 4]
 
-uint64_t arch_now_ns(void)
-{
-  return fake_ns += 1000;
-}
+uint64_t arch_now_ns(void) { return fake_ns += 1000; }
 
 /* The driver relaxes while it waits: the fake device acts then. */
 void arch_cpu_relax(void)
@@ -109,7 +106,7 @@ static void test_start(void **state)
   (void)state;
   unsigned long before = frame_nr_free();
   start();
-  static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+  static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
   assert_memory_equal(nic.mac, mac, 6);
   assert_string_equal(nic.model, "82540EM");
   assert_int_equal(REG(E1000_IMC), 0xffffffffu);
@@ -164,7 +161,7 @@ static void test_mac_from_eeprom(void **state)
   eeprom[1] = 0xaa21;
   eeprom[2] = 0xccbb;
   start();
-  static const uint8_t mac[6] = { 0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc };
+  static const uint8_t mac[6] = {0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc};
   assert_memory_equal(nic.mac, mac, 6);
   assert_int_equal(REG(E1000_RAL0), 0xaa211b00);
   assert_int_equal(REG(E1000_RAH0), 0xccbb | E1000_RAH_AV);
@@ -236,8 +233,7 @@ static void test_tx(void **state)
 }
 
 /* The "NIC" receives a frame into descriptor i. */
-static void deliver(unsigned int i, const void *data, uint16_t len, uint8_t status,
-                    uint8_t errors)
+static void deliver(unsigned int i, const void *data, uint16_t len, uint8_t status, uint8_t errors)
 {
   volatile struct e1000_rx_desc *d = &hw.rx_ring[i];
   memcpy(phys_to_virt(d->addr), data, len);

@@ -126,17 +126,17 @@ static void test_cfg_default_names_nothing(void **state)
 static void test_cfg_bad_lines_are_reported_and_skipped(void **state)
 {
   (void)state;
-  int n = parse("options=loglvl=info\n"            /* 1 */
-                "this line has no equals sign\n"    /* 2 */
-                "kernel=vmlinux\n"                  /* 3: xen.cfg's key, not ours */
-                "module=\n"                         /* 4 */
-                "module=\"no end dom0 kernel\n"     /* 5 */
+  int n = parse("options=loglvl=info\n"                   /* 1 */
+                "this line has no equals sign\n"          /* 2 */
+                "kernel=vmlinux\n"                        /* 3: xen.cfg's key, not ours */
+                "module=\n"                               /* 4 */
+                "module=\"no end dom0 kernel\n"           /* 5 */
                 "module=\"my files/k.elf\" dom0 kernel\n" /* 6: good */
-                "[broken\n"                         /* 7 */
-                "options=again\n"                   /* 8: in the broken section, unused */
-                "[]\n"                              /* 9 */
-                "[global]\n"                        /* 10 */
-                "colour=blue\n",                    /* 11 */
+                "[broken\n"                               /* 7 */
+                "options=again\n"                         /* 8: in the broken section, unused */
+                "[]\n"                                    /* 9 */
+                "[global]\n"                              /* 10 */
+                "colour=blue\n",                          /* 11 */
                 NULL);
   assert_int_equal(n, 7);
   assert_true(reported(2, "expected key=value"));
@@ -208,7 +208,7 @@ static void test_cfg_text_forms(void **state)
   assert_int_equal(parse("# nothing\n\n   \n", NULL), 0);
 
   /* UTF-16 (what Notepad may save): refused as a whole. */
-  static const char utf16[] = { '\xff', '\xfe', 'o', 0, 'p', 0, '=', 0 };
+  static const char utf16[] = {'\xff', '\xfe', 'o', 0, 'p', 0, '=', 0};
   char *buf = malloc(sizeof(utf16));
   memcpy(buf, utf16, sizeof(utf16));
   memset(&rep, 0, sizeof(rep));
@@ -243,28 +243,28 @@ static void expect_region(unsigned int i, uint64_t start, uint64_t end, uint32_t
   assert_int_equal(bi.mem[i].type, type);
 }
 
-#define PG(n) ((uint64_t)(n) * 4096)
+#define PG(n) ((uint64_t)(n)*4096)
 
 static void test_mmap_types(void **state)
 {
   (void)state;
   const struct efi_mem_desc map[] = {
-    { EFI_MT_BOOT_CODE, 0, 0, 0, 1, 0xf },
-    { EFI_MT_CONVENTIONAL, 0, PG(1), 0, 0x9f, 0xf },
-    { EFI_MT_LOADER_CODE, 0, PG(0x100), 0, 0x10, 0xf },
-    { EFI_MT_LOADER_DATA, 0, PG(0x110), 0, 0x10, 0xf },
-    { EFI_MT_BOOT_DATA, 0, PG(0x120), 0, 0x10, 0xf },
-    { EFI_MT_RUNTIME_CODE, 0, PG(0x130), 0, 0x10, 0xf | EFI_ATTR_RUNTIME },
-    { EFI_MT_RUNTIME_DATA, 0, PG(0x140), 0, 0x10, 0xf | EFI_ATTR_RUNTIME },
-    { EFI_MT_ACPI_RECLAIM, 0, PG(0x150), 0, 0x10, 0xf },
-    { EFI_MT_ACPI_NVS, 0, PG(0x160), 0, 0x10, 0xf },
-    { EFI_MT_UNUSABLE, 0, PG(0x170), 0, 0x10, 0xf },
-    { EFI_MT_MMIO, 0, 0xfec00000, 0, 1, 1 | EFI_ATTR_RUNTIME },
-    /* Conventional memory the firmware marked for runtime use: kept away. */
-    { EFI_MT_CONVENTIONAL, 0, PG(0x180), 0, 0x10, 0xf | EFI_ATTR_RUNTIME },
-    { 0x70000001 /* an OEM type */, 0, PG(0x190), 0, 0x10, 0xf },
-    { EFI_MT_PERSISTENT, 0, PG(0x1a0), 0, 0x10, 0xf },
-    { EFI_MT_CONVENTIONAL, 0, PG(0x1b0), 0, 0x50, 0xf },
+      {EFI_MT_BOOT_CODE, 0, 0, 0, 1, 0xf},
+      {EFI_MT_CONVENTIONAL, 0, PG(1), 0, 0x9f, 0xf},
+      {EFI_MT_LOADER_CODE, 0, PG(0x100), 0, 0x10, 0xf},
+      {EFI_MT_LOADER_DATA, 0, PG(0x110), 0, 0x10, 0xf},
+      {EFI_MT_BOOT_DATA, 0, PG(0x120), 0, 0x10, 0xf},
+      {EFI_MT_RUNTIME_CODE, 0, PG(0x130), 0, 0x10, 0xf | EFI_ATTR_RUNTIME},
+      {EFI_MT_RUNTIME_DATA, 0, PG(0x140), 0, 0x10, 0xf | EFI_ATTR_RUNTIME},
+      {EFI_MT_ACPI_RECLAIM, 0, PG(0x150), 0, 0x10, 0xf},
+      {EFI_MT_ACPI_NVS, 0, PG(0x160), 0, 0x10, 0xf},
+      {EFI_MT_UNUSABLE, 0, PG(0x170), 0, 0x10, 0xf},
+      {EFI_MT_MMIO, 0, 0xfec00000, 0, 1, 1 | EFI_ATTR_RUNTIME},
+      /* Conventional memory the firmware marked for runtime use: kept away. */
+      {EFI_MT_CONVENTIONAL, 0, PG(0x180), 0, 0x10, 0xf | EFI_ATTR_RUNTIME},
+      {0x70000001 /* an OEM type */, 0, PG(0x190), 0, 0x10, 0xf},
+      {EFI_MT_PERSISTENT, 0, PG(0x1a0), 0, 0x10, 0xf},
+      {EFI_MT_CONVENTIONAL, 0, PG(0x1b0), 0, 0x50, 0xf},
   };
   assert_int_equal(convert(map, ARRAY_SIZE(map), sizeof(map[0])), 0);
   expect_region(0, 0, PG(0xa0), BOOT_MEM_RAM);
@@ -283,8 +283,8 @@ static void test_mmap_descriptor_size(void **state)
 {
   (void)state;
   const struct efi_mem_desc map[] = {
-    { EFI_MT_CONVENTIONAL, 0, PG(0x100), 0, 0x100, 0xf },
-    { EFI_MT_RUNTIME_DATA, 0, PG(0x200), 0, 0x10, EFI_ATTR_RUNTIME },
+      {EFI_MT_CONVENTIONAL, 0, PG(0x100), 0, 0x100, 0xf},
+      {EFI_MT_RUNTIME_DATA, 0, PG(0x200), 0, 0x10, EFI_ATTR_RUNTIME},
   };
   /* OVMF and many firmwares use 48-byte descriptors. */
   assert_int_equal(convert(map, 2, 48), 0);
@@ -311,13 +311,13 @@ static void test_mmap_bad_entries(void **state)
 {
   (void)state;
   const struct efi_mem_desc map[] = {
-    { EFI_MT_CONVENTIONAL, 0, PG(0x100), 0, 0, 0xf },        /* no pages */
-    { EFI_MT_CONVENTIONAL, 0, PG(0x200) + 12, 0, 4, 0xf },   /* not aligned */
-    /* RAM overlapping runtime data: the runtime part stays reserved. */
-    { EFI_MT_CONVENTIONAL, 0, PG(0x300), 0, 0x100, 0xf },
-    { EFI_MT_RUNTIME_DATA, 0, PG(0x380), 0, 0x10, EFI_ATTR_RUNTIME },
-    /* Past the top of the address space: clipped, not wrapped. */
-    { EFI_MT_RESERVED, 0, 0xfffffffffff00000ULL, 0, 0x1000, 0 },
+      {EFI_MT_CONVENTIONAL, 0, PG(0x100), 0, 0, 0xf},      /* no pages */
+      {EFI_MT_CONVENTIONAL, 0, PG(0x200) + 12, 0, 4, 0xf}, /* not aligned */
+      /* RAM overlapping runtime data: the runtime part stays reserved. */
+      {EFI_MT_CONVENTIONAL, 0, PG(0x300), 0, 0x100, 0xf},
+      {EFI_MT_RUNTIME_DATA, 0, PG(0x380), 0, 0x10, EFI_ATTR_RUNTIME},
+      /* Past the top of the address space: clipped, not wrapped. */
+      {EFI_MT_RESERVED, 0, 0xfffffffffff00000ULL, 0, 0x1000, 0},
   };
   assert_int_equal(convert(map, ARRAY_SIZE(map), sizeof(map[0])), 0);
   assert_true(shim_log_contains("has no pages, skipped"));
@@ -337,16 +337,16 @@ static void test_mmap_bad_entries(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_cfg_plain_file),
-    cmocka_unit_test(test_cfg_default_section),
-    cmocka_unit_test(test_cfg_section_asked_for),
-    cmocka_unit_test(test_cfg_default_names_nothing),
-    cmocka_unit_test(test_cfg_bad_lines_are_reported_and_skipped),
-    cmocka_unit_test(test_cfg_limits),
-    cmocka_unit_test(test_cfg_text_forms),
-    cmocka_unit_test(test_mmap_types),
-    cmocka_unit_test(test_mmap_descriptor_size),
-    cmocka_unit_test(test_mmap_bad_entries),
+      cmocka_unit_test(test_cfg_plain_file),
+      cmocka_unit_test(test_cfg_default_section),
+      cmocka_unit_test(test_cfg_section_asked_for),
+      cmocka_unit_test(test_cfg_default_names_nothing),
+      cmocka_unit_test(test_cfg_bad_lines_are_reported_and_skipped),
+      cmocka_unit_test(test_cfg_limits),
+      cmocka_unit_test(test_cfg_text_forms),
+      cmocka_unit_test(test_mmap_types),
+      cmocka_unit_test(test_mmap_descriptor_size),
+      cmocka_unit_test(test_mmap_bad_entries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,10 @@ static size_t make64(struct img64 *m)
 {
   memset(m, 0, sizeof(*m));
   uint8_t *h = m->b;
-  memcpy(h, "\x7f" "ELF", 4);
+  memcpy(h,
+         "\x7f"
+         "ELF",
+         4);
   h[4] = 2; /* ELFCLASS64 */
   h[5] = 1; /* little-endian */
   h[6] = 1;
@@ -99,8 +102,11 @@ static void test_good_elf64(void **state)
 static void test_good_elf32(void **state)
 {
   (void)state;
-  uint8_t b[256] = { 0 };
-  memcpy(b, "\x7f" "ELF", 4);
+  uint8_t b[256] = {0};
+  memcpy(b,
+         "\x7f"
+         "ELF",
+         4);
   b[4] = 1;
   b[5] = 1;
   put(b + 16, 2, 2);
@@ -137,19 +143,19 @@ static void test_corruptions_refused(void **state)
 {
   (void)state;
   static const struct bad bad[] = {
-    { 0, 0x7e, 1, "not an ELF file" },
-    { 4, 3, 1, "unknown ELF class" },
-    { 5, 2, 1, "not little-endian" },
-    { 18, 3, 2, "not an x86 image" },
-    { 16, 3, 2, "not an executable" },
-    { 32, 0x1000, 8, "program headers outside" },         /* phoff past the end */
-    { 56, 0x4000, 2, "program headers outside" },         /* phnum huge */
-    { 54, 32, 2, "program headers outside" },             /* wrong phentsize */
-    { 64 + 8, 0x1000, 8, "contents lie outside" },        /* LOAD offset past end */
-    { 64 + 32, ~0ULL, 8, "contents lie outside" },        /* filesz wraps */
-    { 64 + 40, 0x10, 8, "impossible sizes" },             /* memsz < filesz */
-    { 64 + 24, ~0ULL - 0x10, 8, "impossible sizes" },     /* paddr + memsz wraps */
-    { 64 + 56 + 32, 0x1000, 8, "contents lie outside" },  /* NOTE filesz past end */
+      {0, 0x7e, 1, "not an ELF file"},
+      {4, 3, 1, "unknown ELF class"},
+      {5, 2, 1, "not little-endian"},
+      {18, 3, 2, "not an x86 image"},
+      {16, 3, 2, "not an executable"},
+      {32, 0x1000, 8, "program headers outside"},        /* phoff past the end */
+      {56, 0x4000, 2, "program headers outside"},        /* phnum huge */
+      {54, 32, 2, "program headers outside"},            /* wrong phentsize */
+      {64 + 8, 0x1000, 8, "contents lie outside"},       /* LOAD offset past end */
+      {64 + 32, ~0ULL, 8, "contents lie outside"},       /* filesz wraps */
+      {64 + 40, 0x10, 8, "impossible sizes"},            /* memsz < filesz */
+      {64 + 24, ~0ULL - 0x10, 8, "impossible sizes"},    /* paddr + memsz wraps */
+      {64 + 56 + 32, 0x1000, 8, "contents lie outside"}, /* NOTE filesz past end */
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
     struct img64 m;
@@ -196,10 +202,10 @@ static void test_bad_notes(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_good_elf64),
-    cmocka_unit_test(test_good_elf32),
-    cmocka_unit_test(test_corruptions_refused),
-    cmocka_unit_test(test_bad_notes),
+      cmocka_unit_test(test_good_elf64),
+      cmocka_unit_test(test_good_elf32),
+      cmocka_unit_test(test_corruptions_refused),
+      cmocka_unit_test(test_bad_notes),
   };
   return cmocka_run_group_tests_name("elf", tests, NULL, NULL);
 }

@@ -106,13 +106,13 @@ static void test_other_vcpus_selector_untouched(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_unmasked_send_sets_pending_selector_upcall, setup),
-    cmocka_unit_test_setup(test_second_send_is_no_news, setup),
-    cmocka_unit_test_setup(test_upcall_pending_already_set_means_no_kick, setup),
-    cmocka_unit_test_setup(test_masked_port_raises_nothing_until_unmask, setup),
-    cmocka_unit_test_setup(test_unmask_without_pending_or_mask_is_quiet, setup),
-    cmocka_unit_test_setup(test_clear_pending_and_last_port, setup),
-    cmocka_unit_test_setup(test_other_vcpus_selector_untouched, setup),
+      cmocka_unit_test_setup(test_unmasked_send_sets_pending_selector_upcall, setup),
+      cmocka_unit_test_setup(test_second_send_is_no_news, setup),
+      cmocka_unit_test_setup(test_upcall_pending_already_set_means_no_kick, setup),
+      cmocka_unit_test_setup(test_masked_port_raises_nothing_until_unmask, setup),
+      cmocka_unit_test_setup(test_unmask_without_pending_or_mask_is_quiet, setup),
+      cmocka_unit_test_setup(test_clear_pending_and_last_port, setup),
+      cmocka_unit_test_setup(test_other_vcpus_selector_untouched, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

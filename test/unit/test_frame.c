@@ -44,10 +44,7 @@ static const struct input pc = {pc_map, ARRAY_SIZE(pc_map), pc_res, ARRAY_SIZE(p
 
 /* ---- the oracle: the contract of frame_init(), written plainly ---- */
 
-static bool overlaps(paddr_t f, uint64_t s, uint64_t e)
-{
-  return f < e && f + PAGE_SIZE > s;
-}
+static bool overlaps(paddr_t f, uint64_t s, uint64_t e) { return f < e && f + PAGE_SIZE > s; }
 
 static bool usable_oracle(const struct input *in, paddr_t f)
 {

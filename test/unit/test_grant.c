@@ -106,10 +106,7 @@ static struct fake_dom doms[3];
 struct domain *domain_list;
 static unsigned int crashes;
 
-static struct fake_dom *fake_of(struct domain *d)
-{
-  return (struct fake_dom *)(void *)d;
-}
+static struct fake_dom *fake_of(struct domain *d) { return (struct fake_dom *)(void *)d; }
 
 paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum p2m_type *type)
 {
@@ -145,10 +142,7 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
   return arch_p2m_set_type(d, gfn << PAGE_SHIFT, hpa, P2M_SPECIAL, &old, NULL);
 }
 
-void guestmem_special_unhooked(struct domain *d, paddr_t hpa)
-{
-  gnttab_frame_unhooked(d, hpa);
-}
+void guestmem_special_unhooked(struct domain *d, paddr_t hpa) { gnttab_frame_unhooked(d, hpa); }
 
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 {
@@ -287,10 +281,7 @@ static int16_t unmap(int mapper, uint64_t gfn, grant_handle_t handle)
   return op.status;
 }
 
-static uint8_t *page(int dom, uint64_t gfn)
-{
-  return phys_to_virt(doms[dom].hpa[gfn]);
-}
+static uint8_t *page(int dom, uint64_t gfn) { return phys_to_virt(doms[dom].hpa[gfn]); }
 
 /* ---- grant_table_op as a guest sees it ---- */
 

@@ -42,10 +42,7 @@ static struct heap_stats stats(void)
 }
 
 /* A byte pattern that differs between blocks and along each block. */
-static uint8_t pattern(unsigned int block, size_t i)
-{
-  return (uint8_t)(block * 31 + i * 7 + 1);
-}
+static uint8_t pattern(unsigned int block, size_t i) { return (uint8_t)(block * 31 + i * 7 + 1); }
 
 struct blk {
   uint8_t *p;

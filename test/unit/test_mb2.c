@@ -74,11 +74,11 @@ static void *mb_end(struct mb2_builder *b, size_t *size)
 static struct boot_info bi;
 
 static const uint64_t qemu_map[][3] = {
-  { 0x0, 0x9fc00, BOOT_MEM_RAM },
-  { 0x9fc00, 0x400, BOOT_MEM_RESERVED },
-  { 0xf0000, 0x10000, BOOT_MEM_RESERVED },
-  { 0x100000, 0xfee0000, BOOT_MEM_RAM },
-  { 0xffe0000, 0x20000, BOOT_MEM_RESERVED },
+    {0x0, 0x9fc00, BOOT_MEM_RAM},
+    {0x9fc00, 0x400, BOOT_MEM_RESERVED},
+    {0xf0000, 0x10000, BOOT_MEM_RESERVED},
+    {0x100000, 0xfee0000, BOOT_MEM_RAM},
+    {0xffe0000, 0x20000, BOOT_MEM_RESERVED},
 };
 
 static void test_well_formed(void **state)
@@ -210,8 +210,8 @@ static void test_modules_rejected(void **state)
 
   mb_begin(&b);
   mb_mmap(&b, qemu_map, 5);
-  mb_module(&b, 0x200000, 0x200000, "empty");         /* zero length */
-  mb_module(&b, 0x300000, 0x200000, "inverted");      /* end < start */
+  mb_module(&b, 0x200000, 0x200000, "empty");    /* zero length */
+  mb_module(&b, 0x300000, 0x200000, "inverted"); /* end < start */
   mb_module(&b, 0x400000, 0x500000, "good");
   mb_module(&b, 0x480000, 0x580000, "overlaps good"); /* overlap */
   /* A module string without its terminator: the tag ends first. */
@@ -240,13 +240,13 @@ static void test_overlapping_regions(void **state)
   size_t size;
   /* Out of order, overlapping, zero-length and wrapping entries. */
   static const uint64_t map[][3] = {
-    { 0x100000, 0x1000000, BOOT_MEM_RAM },            /* 1 MiB .. 17 MiB */
-    { 0x0, 0x9f000, BOOT_MEM_RAM },
-    { 0x800000, 0x100000, BOOT_MEM_RESERVED },        /* inside the RAM */
-    { 0x1000000, 0x200000, BOOT_MEM_ACPI },           /* straddles its end */
-    { 0x5000000, 0, BOOT_MEM_RAM },                   /* zero length */
-    { 0xfffffffffffff000ULL, 0x2000, BOOT_MEM_RAM },  /* wraps 2^64 */
-    { 0x9f000, 0x1000, 77 },                          /* unknown type */
+      {0x100000, 0x1000000, BOOT_MEM_RAM}, /* 1 MiB .. 17 MiB */
+      {0x0, 0x9f000, BOOT_MEM_RAM},
+      {0x800000, 0x100000, BOOT_MEM_RESERVED},       /* inside the RAM */
+      {0x1000000, 0x200000, BOOT_MEM_ACPI},          /* straddles its end */
+      {0x5000000, 0, BOOT_MEM_RAM},                  /* zero length */
+      {0xfffffffffffff000ULL, 0x2000, BOOT_MEM_RAM}, /* wraps 2^64 */
+      {0x9f000, 0x1000, 77},                         /* unknown type */
   };
 
   mb_begin(&b);
@@ -262,13 +262,13 @@ static void test_overlapping_regions(void **state)
   }
   /* The reserved hole wins over RAM; ACPI wins where it overlaps RAM. */
   const struct boot_mem_region want[] = {
-    { 0x0, 0x9f000, BOOT_MEM_RAM },
-    { 0x9f000, 0x1000, BOOT_MEM_RESERVED },
-    { 0x100000, 0x700000, BOOT_MEM_RAM },
-    { 0x800000, 0x100000, BOOT_MEM_RESERVED },
-    { 0x900000, 0x700000, BOOT_MEM_RAM },
-    { 0x1000000, 0x200000, BOOT_MEM_ACPI },
-    { 0xfffffffffffff000ULL, 0xfff, BOOT_MEM_RAM }, /* clipped at 2^64 - 1 */
+      {0x0, 0x9f000, BOOT_MEM_RAM},
+      {0x9f000, 0x1000, BOOT_MEM_RESERVED},
+      {0x100000, 0x700000, BOOT_MEM_RAM},
+      {0x800000, 0x100000, BOOT_MEM_RESERVED},
+      {0x900000, 0x700000, BOOT_MEM_RAM},
+      {0x1000000, 0x200000, BOOT_MEM_ACPI},
+      {0xfffffffffffff000ULL, 0xfff, BOOT_MEM_RAM}, /* clipped at 2^64 - 1 */
   };
   assert_int_equal(bi.nr_mem, ARRAY_SIZE(want));
   for (unsigned int i = 0; i < ARRAY_SIZE(want); i++) {
@@ -350,11 +350,10 @@ static void test_long_strings(void **state)
 /* A framebuffer tag (multiboot2 spec 3.6.12) of `size` bytes; rgb holds
  * the six colour bytes (position, size for red, green, blue). */
 static void mb_fb(struct mb2_builder *b, uint32_t size, uint64_t addr, uint32_t pitch,
-                  uint32_t width, uint32_t height, uint8_t bpp, uint8_t type,
-                  const uint8_t rgb[6])
+                  uint32_t width, uint32_t height, uint8_t bpp, uint8_t type, const uint8_t rgb[6])
 {
   uint8_t *t = mb_tag(b, MB2_TAG_FRAMEBUFFER, size);
-  uint8_t head[38] = { 0 };
+  uint8_t head[38] = {0};
   memcpy(head + 8, &addr, 8);
   memcpy(head + 16, &pitch, 4);
   memcpy(head + 20, &width, 4);
@@ -381,7 +380,7 @@ static const char *parse_fb(uint32_t size, uint64_t addr, uint32_t pitch, uint32
   return shim_log();
 }
 
-static const uint8_t xrgb8888[6] = { 16, 8, 8, 8, 0, 8 };
+static const uint8_t xrgb8888[6] = {16, 8, 8, 8, 0, 8};
 
 static void test_framebuffer_good(void **state)
 {
@@ -406,7 +405,7 @@ static void test_framebuffer_good(void **state)
   assert_int_equal(bi.fb.blue_pos, 0);
   assert_int_equal(bi.fb.blue_size, 8);
 
-  const uint8_t rgb565[6] = { 11, 5, 5, 6, 0, 5 };
+  const uint8_t rgb565[6] = {11, 5, 5, 6, 0, 5};
   parse_fb(38, 0xe0000000, 1600, 800, 600, 16, 1, rgb565);
   assert_int_equal(bi.fb.type, BOOT_FB_RGB);
   assert_int_equal(bi.fb.green_size, 6);
@@ -416,8 +415,8 @@ static void test_framebuffer_good(void **state)
 static void test_framebuffer_bad(void **state)
 {
   (void)state;
-  static const uint8_t wide[6] = { 16, 8, 8, 8, 28, 8 }; /* blue runs past 32 bits */
-  static const uint8_t empty[6] = { 16, 8, 8, 0, 0, 8 }; /* green of 0 bits */
+  static const uint8_t wide[6] = {16, 8, 8, 8, 28, 8}; /* blue runs past 32 bits */
+  static const uint8_t empty[6] = {16, 8, 8, 0, 0, 8}; /* green of 0 bits */
   static const struct {
     uint32_t size;
     uint64_t addr;
@@ -426,21 +425,21 @@ static void test_framebuffer_bad(void **state)
     const uint8_t *rgb;
     const char *msg;
   } cases[] = {
-    { 24, 0xb8000, 160, 80, 25, 16, 2, NULL, "framebuffer tag too short" },
-    { 34, 0xe0000000, 4096, 1024, 768, 32, 1, NULL, "too short for its colours" },
-    { 38, 0xe0000000, 4096, 1024, 768, 8, 1, xrgb8888, "bits a pixel" },
-    { 38, 0xe0000000, 4096, 1024, 768, 32, 1, wide, "do not fit" },
-    { 38, 0xe0000000, 4096, 1024, 768, 32, 1, empty, "do not fit" },
-    { 38, 0xe0000000, 4095, 1024, 768, 32, 1, xrgb8888, "inconsistent" },
-    { 38, 0, 4096, 1024, 768, 32, 1, xrgb8888, "inconsistent" },
-    { 38, 0xe0000000, 4096, 0, 768, 32, 1, xrgb8888, "inconsistent" },
-    { 38, 0xe0000000, 4096, 1024, 0, 32, 1, xrgb8888, "inconsistent" },
-    { 38, 0xe0000000, 0xffffffff, 100000, 768, 32, 1, xrgb8888, "inconsistent" },
-    { 38, 0xfffffffffff00000ULL, 4096, 1024, 768, 32, 1, xrgb8888, "wraps" },
-    { 32, 0xb8000, 160, 80, 25, 8, 2, NULL, "EGA text framebuffer with 8 bits" },
-    { 32, 0xb8000, 100, 80, 25, 16, 2, NULL, "inconsistent" },
-    { 40, 0xe0000000, 1024, 1024, 768, 8, 0, NULL, "indexed-colour" },
-    { 32, 0xe0000000, 1024, 1024, 768, 8, 7, NULL, "unknown type 7" },
+      {24, 0xb8000, 160, 80, 25, 16, 2, NULL, "framebuffer tag too short"},
+      {34, 0xe0000000, 4096, 1024, 768, 32, 1, NULL, "too short for its colours"},
+      {38, 0xe0000000, 4096, 1024, 768, 8, 1, xrgb8888, "bits a pixel"},
+      {38, 0xe0000000, 4096, 1024, 768, 32, 1, wide, "do not fit"},
+      {38, 0xe0000000, 4096, 1024, 768, 32, 1, empty, "do not fit"},
+      {38, 0xe0000000, 4095, 1024, 768, 32, 1, xrgb8888, "inconsistent"},
+      {38, 0, 4096, 1024, 768, 32, 1, xrgb8888, "inconsistent"},
+      {38, 0xe0000000, 4096, 0, 768, 32, 1, xrgb8888, "inconsistent"},
+      {38, 0xe0000000, 4096, 1024, 0, 32, 1, xrgb8888, "inconsistent"},
+      {38, 0xe0000000, 0xffffffff, 100000, 768, 32, 1, xrgb8888, "inconsistent"},
+      {38, 0xfffffffffff00000ULL, 4096, 1024, 768, 32, 1, xrgb8888, "wraps"},
+      {32, 0xb8000, 160, 80, 25, 8, 2, NULL, "EGA text framebuffer with 8 bits"},
+      {32, 0xb8000, 100, 80, 25, 16, 2, NULL, "inconsistent"},
+      {40, 0xe0000000, 1024, 1024, 768, 8, 0, NULL, "indexed-colour"},
+      {32, 0xe0000000, 1024, 1024, 768, 8, 7, NULL, "unknown type 7"},
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
     const char *log = parse_fb(cases[i].size, cases[i].addr, cases[i].pitch, cases[i].width,
@@ -454,17 +453,12 @@ static void test_framebuffer_bad(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_well_formed),
-    cmocka_unit_test(test_truncated_everywhere),
-    cmocka_unit_test(test_total_size_lies),
-    cmocka_unit_test(test_bad_tag_sizes),
-    cmocka_unit_test(test_modules_rejected),
-    cmocka_unit_test(test_overlapping_regions),
-    cmocka_unit_test(test_bad_mmap_entry_size),
-    cmocka_unit_test(test_too_many_regions),
-    cmocka_unit_test(test_long_strings),
-    cmocka_unit_test(test_framebuffer_good),
-    cmocka_unit_test(test_framebuffer_bad),
+      cmocka_unit_test(test_well_formed),         cmocka_unit_test(test_truncated_everywhere),
+      cmocka_unit_test(test_total_size_lies),     cmocka_unit_test(test_bad_tag_sizes),
+      cmocka_unit_test(test_modules_rejected),    cmocka_unit_test(test_overlapping_regions),
+      cmocka_unit_test(test_bad_mmap_entry_size), cmocka_unit_test(test_too_many_regions),
+      cmocka_unit_test(test_long_strings),        cmocka_unit_test(test_framebuffer_good),
+      cmocka_unit_test(test_framebuffer_bad),
   };
   return cmocka_run_group_tests_name("mb2", tests, NULL, NULL);
 }

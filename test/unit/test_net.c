@@ -4,8 +4,8 @@
  * (net/telnet.c) with the negotiations and abuse a peer can send. */
 #include "unit.h"
 
-#include <hv/errno.h>
 #include "../../net/net_priv.h"
+#include <hv/errno.h>
 
 unsigned long arch_irq_save(void) { return 0; }
 void arch_irq_restore(unsigned long flags) { (void)flags; }
@@ -47,9 +47,22 @@ static void test_config_bad_values_change_nothing(void **state)
 {
   (void)state;
   static const char *const bad_net[] = {
-    "", "dhcpx", "10.0.2.15", "10.0.2.15/", "10.0.2.15/33", "10.0.2.15/0", "10.0.2/24",
-    "10.0.2.256/24", "10.0.2.15/24,gw=", "10.0.2.15/24,gw=1.2.3", "10.0.2.15/24,via=1.2.3.4",
-    "10.0.2.15/24gw=1.2.3.4", "0.0.0.0/8", "1.2.3.4.5/8", "-1.2.3.4/8", "10.0.2.15/24,gw=0.0.0.0",
+      "",
+      "dhcpx",
+      "10.0.2.15",
+      "10.0.2.15/",
+      "10.0.2.15/33",
+      "10.0.2.15/0",
+      "10.0.2/24",
+      "10.0.2.256/24",
+      "10.0.2.15/24,gw=",
+      "10.0.2.15/24,gw=1.2.3",
+      "10.0.2.15/24,via=1.2.3.4",
+      "10.0.2.15/24gw=1.2.3.4",
+      "0.0.0.0/8",
+      "1.2.3.4.5/8",
+      "-1.2.3.4/8",
+      "10.0.2.15/24,gw=0.0.0.0",
   };
   struct net_config c, before;
   net_config_defaults(&c);
@@ -60,8 +73,8 @@ static void test_config_bad_values_change_nothing(void **state)
     assert_memory_equal(&c, &before, sizeof(c));
   }
   assert_int_equal(net_config_apply(&c, "net", NULL), -EINVAL);
-  static const char *const bad_udp[] = { "10.0.2.2", "10.0.2.2:", "10.0.2.2:0", "10.0.2.2:65536",
-                                         ":6666", "0.0.0.0:6666", "10.0.2.2:66x" };
+  static const char *const bad_udp[] = {"10.0.2.2", "10.0.2.2:",    "10.0.2.2:0",  "10.0.2.2:65536",
+                                        ":6666",    "0.0.0.0:6666", "10.0.2.2:66x"};
   for (size_t i = 0; i < sizeof(bad_udp) / sizeof(bad_udp[0]); i++)
     assert_int_equal(net_config_apply(&c, "netconsole", bad_udp[i]), -EINVAL);
   assert_int_equal(net_config_apply(&c, "netcon", "0"), -EINVAL);
@@ -189,7 +202,7 @@ static void test_telnet_start_asks_for_char_mode(void **state)
   struct telnet t;
   uint8_t out[9];
   assert_int_equal(telnet_start(&t, out), 9);
-  const uint8_t want[] = { IAC, WILL, 1, IAC, WILL, 3, IAC, DO, 3 };
+  const uint8_t want[] = {IAC, WILL, 1, IAC, WILL, 3, IAC, DO, 3};
   assert_memory_equal(out, want, 9);
 }
 
@@ -198,28 +211,28 @@ static void test_telnet_acks_not_answered_unknown_refused(void **state)
   (void)state;
   struct telnet t;
   uint8_t out[9];
-  struct rx r = { 0 };
+  struct rx r = {0};
   telnet_start(&t, out);
   /* The client agrees to what we asked: nothing to answer. */
-  const uint8_t agree[] = { IAC, DO, 1, IAC, DO, 3, IAC, WILL, 3 };
+  const uint8_t agree[] = {IAC, DO, 1, IAC, DO, 3, IAC, WILL, 3};
   feed(&t, &r, agree, sizeof(agree));
   assert_int_equal(r.nr, 0);
   /* It offers NAWS (31) and terminal type (24), asks for LINEMODE (34). */
-  const uint8_t offers[] = { IAC, WILL, 31, IAC, WILL, 24, IAC, DO, 34 };
+  const uint8_t offers[] = {IAC, WILL, 31, IAC, WILL, 24, IAC, DO, 34};
   feed(&t, &r, offers, sizeof(offers));
-  const uint8_t refuse[] = { IAC, DONT, 31, IAC, DONT, 24, IAC, WONT, 34 };
+  const uint8_t refuse[] = {IAC, DONT, 31, IAC, DONT, 24, IAC, WONT, 34};
   assert_int_equal(r.nr, sizeof(refuse));
   assert_memory_equal(r.reply, refuse, sizeof(refuse));
   assert_int_equal(r.nd, 0);
   /* WONT/DONT for what is already off: no answer (no loop). */
   r.nr = 0;
-  const uint8_t offs[] = { IAC, WONT, 31, IAC, DONT, 34, IAC, WONT, 200 };
+  const uint8_t offs[] = {IAC, WONT, 31, IAC, DONT, 34, IAC, WONT, 200};
   feed(&t, &r, offs, sizeof(offs));
   assert_int_equal(r.nr, 0);
   /* DONT ECHO turns it off once, answered once. */
-  const uint8_t dont_echo[] = { IAC, DONT, 1, IAC, DONT, 1 };
+  const uint8_t dont_echo[] = {IAC, DONT, 1, IAC, DONT, 1};
   feed(&t, &r, dont_echo, sizeof(dont_echo));
-  const uint8_t wont_echo[] = { IAC, WONT, 1 };
+  const uint8_t wont_echo[] = {IAC, WONT, 1};
   assert_int_equal(r.nr, 3);
   assert_memory_equal(r.reply, wont_echo, 3);
 }
@@ -229,15 +242,15 @@ static void test_telnet_data_crlf_iac_and_split_sequences(void **state)
   (void)state;
   struct telnet t;
   uint8_t out[9];
-  struct rx r = { 0 };
+  struct rx r = {0};
   telnet_start(&t, out);
-  const uint8_t in[] = { 'l', 's', '\r', '\n', 'a', '\r', 0, 'b', IAC, IAC, 'c', '\n',
-                         IAC, 241 /* NOP */, 'd', IAC, 250 /* SB */, 24, 0, 'x', 'y', IAC, 240,
-                         'e' };
+  const uint8_t in[] = {'l',          's', '\r', '\n', 'a', '\r',          0,   'b',
+                        IAC,          IAC, 'c',  '\n', IAC, 241 /* NOP */, 'd', IAC,
+                        250 /* SB */, 24,  0,    'x',  'y', IAC,           240, 'e'};
   /* Byte by byte: every sequence is split across calls. */
   for (size_t i = 0; i < sizeof(in); i++)
     feed(&t, &r, &in[i], 1);
-  const uint8_t want[] = { 'l', 's', '\r', 'a', '\r', 'b', IAC, 'c', '\n', 'd', 'e' };
+  const uint8_t want[] = {'l', 's', '\r', 'a', '\r', 'b', IAC, 'c', '\n', 'd', 'e'};
   assert_int_equal(r.nd, sizeof(want));
   assert_memory_equal(r.data, want, sizeof(want));
   assert_int_equal(r.nr, 0);
@@ -264,11 +277,11 @@ static void test_telnet_storm_bounded(void **state)
   assert_int_equal(telnet_rx(&t, storm, sizeof(storm), data, reply, sizeof(reply), &nr), 0);
   assert_true(nr <= sizeof(reply) && nr % 3 == 0);
   /* A subnegotiation that never ends swallows everything, harmlessly. */
-  const uint8_t sb[] = { IAC, 250, 1 };
+  const uint8_t sb[] = {IAC, 250, 1};
   assert_int_equal(telnet_rx(&t, sb, 3, data, reply, sizeof(reply), &nr), 0);
   memset(storm, 'A', sizeof(storm));
   assert_int_equal(telnet_rx(&t, storm, sizeof(storm), data, reply, sizeof(reply), &nr), 0);
-  const uint8_t se[] = { IAC, 240, 'k' };
+  const uint8_t se[] = {IAC, 240, 'k'};
   assert_int_equal(telnet_rx(&t, se, 3, data, reply, sizeof(reply), &nr), 1);
   assert_int_equal(data[0], 'k');
 }
@@ -276,17 +289,17 @@ static void test_telnet_storm_bounded(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_config_defaults_off),
-    cmocka_unit_test(test_config_dhcp_and_static),
-    cmocka_unit_test(test_config_bad_values_change_nothing),
-    cmocka_unit_test(test_config_consoles),
-    cmocka_unit_test(test_out_readers_keep_their_own_pace),
-    cmocka_unit_test(test_out_slow_reader_told_what_it_lost),
-    cmocka_unit_test(test_out_off_keeps_nothing),
-    cmocka_unit_test(test_telnet_start_asks_for_char_mode),
-    cmocka_unit_test(test_telnet_acks_not_answered_unknown_refused),
-    cmocka_unit_test(test_telnet_data_crlf_iac_and_split_sequences),
-    cmocka_unit_test(test_telnet_storm_bounded),
+      cmocka_unit_test(test_config_defaults_off),
+      cmocka_unit_test(test_config_dhcp_and_static),
+      cmocka_unit_test(test_config_bad_values_change_nothing),
+      cmocka_unit_test(test_config_consoles),
+      cmocka_unit_test(test_out_readers_keep_their_own_pace),
+      cmocka_unit_test(test_out_slow_reader_told_what_it_lost),
+      cmocka_unit_test(test_out_off_keeps_nothing),
+      cmocka_unit_test(test_telnet_start_asks_for_char_mode),
+      cmocka_unit_test(test_telnet_acks_not_answered_unknown_refused),
+      cmocka_unit_test(test_telnet_data_crlf_iac_and_split_sequences),
+      cmocka_unit_test(test_telnet_storm_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

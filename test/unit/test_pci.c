@@ -58,12 +58,12 @@ void pci_conf_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32
   f->cfg[off / 4] = v;
 }
 
-static struct fake_fn *add(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t vendor,
-                           uint16_t device, uint8_t header)
+static struct fake_fn *add(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t vendor, uint16_t device,
+                           uint8_t header)
 {
   assert_true(nr_fakes < NR_FAKE);
   struct fake_fn *f = &fakes[nr_fakes++];
-  *f = (struct fake_fn){ .present = true, .bus = bus, .dev = dev, .fn = fn };
+  *f = (struct fake_fn){.present = true, .bus = bus, .dev = dev, .fn = fn};
   f->cfg[0] = (uint32_t)device << 16 | vendor;
   f->cfg[1] = 0x02900007; /* status bits set, I/O + memory + master on */
   f->cfg[2] = 0x02000003; /* class 02.00.00, revision 3 */
@@ -79,7 +79,7 @@ static void set_bar(struct fake_fn *f, unsigned int i, bool io, bool is64, bool 
 {
   if (io) {
     f->cfg[4 + i] = (uint32_t)base | 1;
-    f->bar_wmask[i] = (uint32_t)~(size - 1) & 0x0000fffcu; /* upper half reads 0 */
+    f->bar_wmask[i] = (uint32_t) ~(size - 1) & 0x0000fffcu; /* upper half reads 0 */
     return;
   }
   uint32_t type = (is64 ? 4u : 0u) | (prefetch ? 8u : 0u);
@@ -115,10 +115,10 @@ static void test_bar_kinds(void **state)
   (void)state;
   struct fake_fn *f = add(0, 3, 0, 0x8086, 0x100e, 0);
   set_bar(f, 0, false, false, false, 0xfebc0000, KiB(128)); /* mem32 */
-  set_bar(f, 1, true, false, false, 0xc000, 0x40);           /* I/O */
-  set_bar(f, 2, false, true, true, 0x800000000ull, MiB(1));  /* mem64, 2 and 3 */
+  set_bar(f, 1, true, false, false, 0xc000, 0x40);          /* I/O */
+  set_bar(f, 2, false, true, true, 0x800000000ull, MiB(1)); /* mem64, 2 and 3 */
   /* 4: nothing implemented (reads 0, nothing sticks) */
-  set_bar(f, 5, false, false, false, 0xfe000000, 16);        /* the smallest mem BAR */
+  set_bar(f, 5, false, false, false, 0xfe000000, 16); /* the smallest mem BAR */
   uint32_t saved[6];
   memcpy(saved, &f->cfg[4], sizeof(saved));
   struct pci_dev d = dev_of(f);
@@ -220,11 +220,11 @@ static void test_scan(void **state)
   add(0, 1, 0, 0x8086, 0x7000, 0x80); /* multi-function: 0, 2 and 7 */
   add(0, 1, 2, 0x8086, 0x7010, 0);
   add(0, 1, 7, 0x8086, 0x7113, 0);
-  add(0, 2, 0, 0x1234, 0x1111, 0);    /* single function: its fn 1 is not */
-  add(0, 2, 1, 0x1234, 0x2222, 0);    /* looked at (some devices alias) */
-  add(0, 5, 1, 0x1234, 0x3333, 0);    /* no function 0: no device */
+  add(0, 2, 0, 0x1234, 0x1111, 0); /* single function: its fn 1 is not */
+  add(0, 2, 1, 0x1234, 0x2222, 0); /* looked at (some devices alias) */
+  add(0, 5, 1, 0x1234, 0x3333, 0); /* no function 0: no device */
   add(0xab, 0x1f, 0, 0x8086, 0x100f, 0);
-  struct seen s = { 0 };
+  struct seen s = {0};
 
   assert_int_equal(pci_for_each(visit, &s), 0);
   assert_int_equal(s.n, 6);
@@ -236,7 +236,7 @@ static void test_scan(void **state)
   assert_string_equal(s.names[5], "ab:1f.0");
   assert_true(shim_log_contains("pci: 00:01.2 8086:7010 class 02.00.00"));
 
-  struct seen stop = { .stop_at = 2 };
+  struct seen stop = {.stop_at = 2};
   assert_int_equal(pci_for_each(visit, &stop), 7);
   assert_int_equal(stop.n, 2);
 
@@ -258,8 +258,8 @@ static void test_names(void **state)
   assert_true(b == 0 && d == 3 && f == 0);
   assert_int_equal(pci_parse_name("Ab:1F.7", &b, &d, &f), 0);
   assert_true(b == 0xab && d == 0x1f && f == 7);
-  static const char *const bad[] = { "", "0:03.0", "00:3.0", "00:03", "00:03.8", "00:20.0",
-                                     "00:03.0x", "g0:03.0", "00-03.0", "00:03:0" };
+  static const char *const bad[] = {"",        "0:03.0",   "00:3.0",  "00:03",   "00:03.8",
+                                    "00:20.0", "00:03.0x", "g0:03.0", "00-03.0", "00:03:0"};
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++)
     assert_int_equal(pci_parse_name(bad[i], &b, &d, &f), -EINVAL);
 }
@@ -267,12 +267,9 @@ static void test_names(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup(test_bar_kinds, setup),
-      cmocka_unit_test_setup(test_bar_bad, setup),
-      cmocka_unit_test_setup(test_bar_bridge, setup),
-      cmocka_unit_test_setup(test_command, setup),
-      cmocka_unit_test_setup(test_scan, setup),
-      cmocka_unit_test_setup(test_names, setup),
+      cmocka_unit_test_setup(test_bar_kinds, setup),  cmocka_unit_test_setup(test_bar_bad, setup),
+      cmocka_unit_test_setup(test_bar_bridge, setup), cmocka_unit_test_setup(test_command, setup),
+      cmocka_unit_test_setup(test_scan, setup),       cmocka_unit_test_setup(test_names, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,7 +178,7 @@ static void test_run_queues_are_per_cpu(void **state)
 static void test_place_least_loaded_within_hard_affinity(void **state)
 {
   (void)state;
-  unsigned int load[HV_MAX_CPUS] = { 0 };
+  unsigned int load[HV_MAX_CPUS] = {0};
   /* Two CPUs, none loaded: CPU 0 first, then CPU 1, then CPU 0 again. */
   unsigned int c = sched_place(0x3, ~0ULL, load);
   assert_int_equal(c, 0);
@@ -201,15 +201,15 @@ static void test_place_least_loaded_within_hard_affinity(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_equal_weights_share_equally, setup),
-    cmocka_unit_test_setup(test_weights_two_to_one, setup),
-    cmocka_unit_test_setup(test_cap_limits_share, setup),
-    cmocka_unit_test_setup(test_capped_alone_is_parked_with_release_time, setup),
-    cmocka_unit_test_setup(test_yield_lets_others_go_once, setup),
-    cmocka_unit_test_setup(test_sleeper_earns_no_hoard, setup),
-    cmocka_unit_test_setup(test_dequeue_removes, setup),
-    cmocka_unit_test_setup(test_run_queues_are_per_cpu, setup),
-    cmocka_unit_test_setup(test_place_least_loaded_within_hard_affinity, setup),
+      cmocka_unit_test_setup(test_equal_weights_share_equally, setup),
+      cmocka_unit_test_setup(test_weights_two_to_one, setup),
+      cmocka_unit_test_setup(test_cap_limits_share, setup),
+      cmocka_unit_test_setup(test_capped_alone_is_parked_with_release_time, setup),
+      cmocka_unit_test_setup(test_yield_lets_others_go_once, setup),
+      cmocka_unit_test_setup(test_sleeper_earns_no_hoard, setup),
+      cmocka_unit_test_setup(test_dequeue_removes, setup),
+      cmocka_unit_test_setup(test_run_queues_are_per_cpu, setup),
+      cmocka_unit_test_setup(test_place_least_loaded_within_hard_affinity, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ static void fake_clear(struct screen *s)
   }
 }
 
-static const struct screen_ops fake_ops = { fake_put, fake_scroll, fake_clear };
+static const struct screen_ops fake_ops = {fake_put, fake_scroll, fake_clear};
 static struct screen scr;
 
 static void start(unsigned int jump)
@@ -79,10 +79,14 @@ static void test_control_bytes(void **state)
   put("ab\bc\tT\rZ");
   assert_string_equal(cells[0], "Zc      T ");
   start(1);
-  put("\x1b[1;31mred\x1b[0m \x1b" "7x");
+  put("\x1b[1;31mred\x1b[0m \x1b"
+      "7x");
   assert_string_equal(cells[0], "red x     ");
   start(1);
-  put("a\x01\x7f" "b\xc3\xa9" "c\xe2\x82\xac" "d");
+  put("a\x01\x7f"
+      "b\xc3\xa9"
+      "c\xe2\x82\xac"
+      "d");
   assert_string_equal(cells[0], "a??b?c?d  "); /* one '?' per UTF-8 character */
   start(1);
   put("\b\b\b"); /* never left of column 0 */
@@ -137,10 +141,10 @@ static void test_move_up(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_lines_and_wrap),
-    cmocka_unit_test(test_control_bytes),
-    cmocka_unit_test(test_scroll_jump),
-    cmocka_unit_test(test_move_up),
+      cmocka_unit_test(test_lines_and_wrap),
+      cmocka_unit_test(test_control_bytes),
+      cmocka_unit_test(test_scroll_jump),
+      cmocka_unit_test(test_move_up),
   };
   return cmocka_run_group_tests_name("screen", tests, NULL, NULL);
 }

@@ -167,11 +167,11 @@ static void test_per_cpu_lists(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_fire_in_deadline_order, setup),
-    cmocka_unit_test_setup(test_stop_and_rearm, setup),
-    cmocka_unit_test_setup(test_callback_rearms_itself, setup),
-    cmocka_unit_test_setup(test_past_deadline_fires_next_run, setup),
-    cmocka_unit_test_setup(test_per_cpu_lists, setup),
+      cmocka_unit_test_setup(test_fire_in_deadline_order, setup),
+      cmocka_unit_test_setup(test_stop_and_rearm, setup),
+      cmocka_unit_test_setup(test_callback_rearms_itself, setup),
+      cmocka_unit_test_setup(test_past_deadline_fires_next_run, setup),
+      cmocka_unit_test_setup(test_per_cpu_lists, setup),
   };
   return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
 }

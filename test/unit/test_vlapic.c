@@ -142,9 +142,8 @@ static void test_shorthands_and_broadcast(void **state)
   wr(&vcpus[3], X2(0x08), 0x30);
   wr(&vcpus[0], X2(0x30), (2U << 18) | (1U << 8) | 0xe0);
   assert_true((vcpus[1].arch.vlapic.irr[7] & 1) != 0);
-  assert_int_equal(vcpus[0].arch.vlapic.irr[7] | vcpus[2].arch.vlapic.irr[7] |
-                       vcpus[3].arch.vlapic.irr[7],
-                   0);
+  assert_int_equal(
+      vcpus[0].arch.vlapic.irr[7] | vcpus[2].arch.vlapic.irr[7] | vcpus[3].arch.vlapic.irr[7], 0);
 }
 
 static void test_disabled_apic_takes_nothing(void **state)
@@ -350,14 +349,11 @@ static void test_random_msrs(void **state)
       msr = 0x6e0;
     uint64_t val = seed * 0x2545f4914f6cdd1dULL;
     switch ((seed >> 30) & 3) {
-    case 0:
-      val &= 0xffffffff;
-      break;
+    case 0: val &= 0xffffffff; break;
     case 1:
       val &= 0xfffc0fff; /* plausible ICRs and LVTs */
       break;
-    default:
-      break;
+    default: break;
     }
     uint64_t out;
     if ((seed >> 40) & 1)

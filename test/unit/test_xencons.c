@@ -111,13 +111,13 @@ static void test_impossible_in_cons_refused(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_take_what_was_written, setup),
-    cmocka_unit_test_setup(test_take_at_most_max, setup),
-    cmocka_unit_test_setup(test_indices_wrap_at_2_32, setup),
-    cmocka_unit_test_setup(test_full_ring_is_taken_whole, setup),
-    cmocka_unit_test_setup(test_impossible_out_prod_refused, setup),
-    cmocka_unit_test_setup(test_put_fills_to_room_only, setup),
-    cmocka_unit_test_setup(test_impossible_in_cons_refused, setup),
+      cmocka_unit_test_setup(test_take_what_was_written, setup),
+      cmocka_unit_test_setup(test_take_at_most_max, setup),
+      cmocka_unit_test_setup(test_indices_wrap_at_2_32, setup),
+      cmocka_unit_test_setup(test_full_ring_is_taken_whole, setup),
+      cmocka_unit_test_setup(test_impossible_out_prod_refused, setup),
+      cmocka_unit_test_setup(test_put_fills_to_room_only, setup),
+      cmocka_unit_test_setup(test_impossible_in_cons_refused, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,25 +19,25 @@
  * thermal, debug-store and perfmon bits (their MSRs are not there),
  * XSAVE/OSXSAVE and the VEX families AVX, FMA, F16C (only the FXSAVE
  * state is switched between vcpus). */
-#define L1_ECX_KEEP                                                                          \
-  (BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | BIT(22) | BIT(23) |   \
+#define L1_ECX_KEEP                                                                                \
+  (BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | BIT(22) | BIT(23) |          \
    BIT(25) | BIT(30))
 #define L1_ECX_HYPERVISOR BIT(31)
 /* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT
  * PSE36 CLFSH MMX FXSR SSE SSE2.  Left out: MCE and MCA (no machine-check
  * banks), PSN, DS, ACPI thermal, SS, TM, PBE.  HTT is set by count. */
-#define L1_EDX_KEEP                                                                          \
-  (BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(11) | \
-   BIT(12) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) |  \
+#define L1_EDX_KEEP                                                                                \
+  (BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(11) |      \
+   BIT(12) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) |       \
    BIT(26))
 #define L1_EDX_HTT BIT(28)
 /* Leaf 7.0 EBX: FSGSBASE BMI1 FDP_EXCPTN_ONLY SMEP BMI2 ERMS FCS/FDS
  * deprecation RDSEED ADX SMAP CLFLUSHOPT CLWB SHA.  INVPCID is added when
  * its VMX control is on.  Left out: TSC_ADJUST, SGX, TSX (HLE, RTM),
  * AVX2 and AVX-512, MPX, resource director, processor trace. */
-#define L7_EBX_KEEP                                                                          \
-  (BIT(0) | BIT(3) | BIT(6) | BIT(7) | BIT(8) | BIT(9) | BIT(13) | BIT(18) | BIT(19) |       \
-   BIT(20) | BIT(23) | BIT(24) | BIT(29))
+#define L7_EBX_KEEP                                                                                \
+  (BIT(0) | BIT(3) | BIT(6) | BIT(7) | BIT(8) | BIT(9) | BIT(13) | BIT(18) | BIT(19) | BIT(20) |   \
+   BIT(23) | BIT(24) | BIT(29))
 #define L7_EBX_INVPCID BIT(10)
 /* Leaf 7.0 ECX: PREFETCHWT1 UMIP GFNI.  Left out: PKU (PKRU is not
  * switched), WAITPKG, the AVX-512 and VEX crypto families, LA57, RDPID
@@ -70,8 +70,8 @@ static void xen_leaf(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *c)
 {
   switch (leaf - XEN_CPUID_FIRST_LEAF) {
   case 0:
-    *c = (struct cpuid_regs){ XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES), XEN_CPUID_SIGNATURE_EBX,
-                              XEN_CPUID_SIGNATURE_ECX, XEN_CPUID_SIGNATURE_EDX };
+    *c = (struct cpuid_regs){XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES), XEN_CPUID_SIGNATURE_EBX,
+                             XEN_CPUID_SIGNATURE_ECX, XEN_CPUID_SIGNATURE_EDX};
     break;
   case 1:
     c->eax = (4U << 16) | 19U; /* the Xen interface version we speak */
@@ -86,14 +86,13 @@ static void xen_leaf(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *c)
     c->ebx = v->id;
     c->ecx = v->dom->id;
     break;
-  default:
-    break; /* 3 (time) and the rest: zeros */
+  default: break; /* 3 (time) and the rest: zeros */
   }
 }
 
 void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out)
 {
-  struct cpuid_regs c = { 0, 0, 0, 0 };
+  struct cpuid_regs c = {0, 0, 0, 0};
   unsigned int bits = core_bits(v->dom->nr_vcpus);
 
   /* Xen answers the whole 0x40000000-0x400001ff range (the second half is
@@ -145,16 +144,14 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
      * 2^bits cores per package; EDX is the x2APIC id (= vcpu id) at every
      * level, which Linux checks against the APIC's own. */
     if (sub == 0)
-      c = (struct cpuid_regs){ 0, 1, (1U << 8) | sub, v->id };
+      c = (struct cpuid_regs){0, 1, (1U << 8) | sub, v->id};
     else if (sub == 1)
-      c = (struct cpuid_regs){ bits, v->dom->nr_vcpus, (2U << 8) | sub, v->id };
+      c = (struct cpuid_regs){bits, v->dom->nr_vcpus, (2U << 8) | sub, v->id};
     else
-      c = (struct cpuid_regs){ 0, 0, sub & 0xff, v->id };
+      c = (struct cpuid_regs){0, 0, sub & 0xff, v->id};
     break;
   case 0x15: /* TSC and crystal (the APIC timer's clock) */
-  case 0x16: /* frequencies */
-    vlapic_cpuid(leaf, &c);
-    break;
+  case 0x16: /* frequencies */ vlapic_cpuid(leaf, &c); break;
   case 0x80000000:
     c = cpuid(leaf, 0);
     if (c.eax > LEAF_MAX_EXT)
@@ -169,17 +166,14 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
   case 0x80000002:
   case 0x80000003:
   case 0x80000004: /* the brand string */
-  case 0x80000006: /* L2 cache */
-    c = cpuid(leaf, 0);
-    break;
+  case 0x80000006: /* L2 cache */ c = cpuid(leaf, 0); break;
   case 0x80000007:
     c.edx = cpuid(leaf, 0).edx & BIT(8); /* invariant TSC */
     break;
   case 0x80000008:
     c.eax = cpuid(leaf, 0).eax & 0xffff; /* physical and linear address sizes */
     break;
-  default:
-    break; /* not vetted: zeros */
+  default: break; /* not vetted: zeros */
   }
   *out = c;
 }

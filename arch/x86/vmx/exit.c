@@ -11,8 +11,8 @@
 #include <hv/evtchn.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
-#include <hv/sched.h>
 #include <hv/printk.h>
+#include <hv/sched.h>
 #include <hv/string.h>
 #include <hv/version.h>
 #include <public/cpuid.h>
@@ -129,7 +129,7 @@ static void handle_vmcall(struct vcpu *v)
     return;
   }
   /* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments. */
-  uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+  uint64_t args[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
   long ret = hypercall_dispatch(v, r->rax, args);
   if (ret == -ERESTART) {
     /* A continuation: the guest runs the same VMCALL again (RIP and RAX
@@ -171,7 +171,7 @@ static void handle_cpuid(struct vcpu *v)
  * call); the padding is int3. */
 int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa)
 {
-  static const uint8_t stub[9] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x01, 0xc1, 0xc3 };
+  static const uint8_t stub[9] = {0xb8, 0, 0, 0, 0, 0x0f, 0x01, 0xc1, 0xc3};
   uint8_t page[PAGE_SIZE];
 
   memset(page, 0xcc, sizeof(page));
@@ -241,8 +241,8 @@ static void handle_io(struct vcpu *v)
 static uint64_t *gpr(struct vcpu *v, unsigned int n, uint64_t *rsp)
 {
   struct guest_regs *r = &v->arch.regs;
-  uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, rsp, &r->rbp, &r->rsi, &r->rdi,
-                        &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+  uint64_t *map[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, rsp,     &r->rbp, &r->rsi, &r->rdi,
+                       &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15};
   return map[n & 15];
 }
 
@@ -305,23 +305,13 @@ int vmx_handle_exit(struct vcpu *v)
      * need not look at the window. */
     set_intr_window(v, false);
     return 0;
-  case EXIT_REASON_EXCEPTION_NMI:
-    return 0; /* NMI: nothing to do for it yet */
-  case EXIT_REASON_VMCALL:
-    handle_vmcall(v);
-    return 0;
-  case EXIT_REASON_CPUID:
-    handle_cpuid(v);
-    return 0;
+  case EXIT_REASON_EXCEPTION_NMI: return 0; /* NMI: nothing to do for it yet */
+  case EXIT_REASON_VMCALL: handle_vmcall(v); return 0;
+  case EXIT_REASON_CPUID: handle_cpuid(v); return 0;
   case EXIT_REASON_MSR_READ:
-  case EXIT_REASON_MSR_WRITE:
-    handle_msr(v, (reason & 0xffff) == EXIT_REASON_MSR_WRITE);
-    return 0;
-  case EXIT_REASON_IO:
-    handle_io(v);
-    return 0;
-  case EXIT_REASON_CR_ACCESS:
-    return handle_cr(v);
+  case EXIT_REASON_MSR_WRITE: handle_msr(v, (reason & 0xffff) == EXIT_REASON_MSR_WRITE); return 0;
+  case EXIT_REASON_IO: handle_io(v); return 0;
+  case EXIT_REASON_CR_ACCESS: return handle_cr(v);
   case EXIT_REASON_HLT: {
     skip_instruction();
     /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the
@@ -338,13 +328,16 @@ int vmx_handle_exit(struct vcpu *v)
   case EXIT_REASON_EPT_VIOLATION: {
     uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
     domain_crash(v->dom, "EPT violation: %s at gpa 0x%llx, rip 0x%llx",
-                 q & 2 ? "write" : q & 4 ? "instruction fetch" : "read",
+                 q & 2   ? "write"
+                 : q & 4 ? "instruction fetch"
+                         : "read",
                  (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR), guest_rip());
     return 1;
   }
   default:
     domain_crash(v->dom, "unhandled VM exit, reason %u, qualification 0x%llx, rip 0x%llx",
-                 reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION), guest_rip());
+                 reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
+                 guest_rip());
     return 1;
   }
 }

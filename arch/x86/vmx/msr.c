@@ -48,7 +48,6 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 
-
 /* Bits 63:47 all equal (48-bit linear addresses). */
 static bool is_canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
@@ -71,16 +70,23 @@ bool vmx_has_rdtscp;
 static void pass_through(uint8_t *bm, uint32_t msr)
 {
   unsigned int off = (msr >= 0xc0000000) ? 1024 : 0, bit = msr & 0x1fff;
-  bm[off + bit / 8] &= (uint8_t)~(1U << (bit % 8));
-  bm[off + 2048 + bit / 8] &= (uint8_t)~(1U << (bit % 8));
+  bm[off + bit / 8] &= (uint8_t) ~(1U << (bit % 8));
+  bm[off + 2048 + bit / 8] &= (uint8_t) ~(1U << (bit % 8));
 }
 
 int vmx_msr_init(void)
 {
-  static const uint32_t through[] = { MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-                                      MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
-                                      MSR_SFMASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-                                      MSR_TSC_AUX };
+  static const uint32_t through[] = {MSR_IA32_SYSENTER_CS,
+                                     MSR_IA32_SYSENTER_ESP,
+                                     MSR_IA32_SYSENTER_EIP,
+                                     MSR_STAR,
+                                     MSR_LSTAR,
+                                     MSR_CSTAR,
+                                     MSR_SFMASK,
+                                     MSR_FS_BASE,
+                                     MSR_GS_BASE,
+                                     MSR_KERNEL_GS_BASE,
+                                     MSR_TSC_AUX};
   paddr_t f = frame_alloc_zeroed();
   if (!f)
     return -ENOMEM;
@@ -164,15 +170,9 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
   int fix;
 
   switch (msr) {
-  case MSR_EFER:
-    *val = vmcs_read(VMCS_GUEST_IA32_EFER);
-    return 0;
-  case MSR_FS_BASE:
-    *val = vmcs_read(VMCS_GUEST_FS_BASE);
-    return 0;
-  case MSR_GS_BASE:
-    *val = vmcs_read(VMCS_GUEST_GS_BASE);
-    return 0;
+  case MSR_EFER: *val = vmcs_read(VMCS_GUEST_IA32_EFER); return 0;
+  case MSR_FS_BASE: *val = vmcs_read(VMCS_GUEST_FS_BASE); return 0;
+  case MSR_GS_BASE: *val = vmcs_read(VMCS_GUEST_GS_BASE); return 0;
   case MSR_IA32_TSC:
     *val = rdtsc(); /* guests see the host's TSC (no offset) */
     return 0;
@@ -180,24 +180,14 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
   case MSR_IA32_UCODE_REV:
   case MSR_PLATFORM_INFO: /* no CPUID faulting, no ratios */
   case MSR_MISC_FEATURES_ENABLES:
-  case MSR_IA32_DEBUGCTL:
-    *val = 0;
-    return 0;
+  case MSR_IA32_DEBUGCTL: *val = 0; return 0;
   case MSR_IA32_FEATURE_CONTROL:
     *val = FEATURE_CONTROL_LOCK; /* locked, VMX off: no nested VMX */
     return 0;
-  case MSR_IA32_MISC_ENABLE:
-    *val = MISC_ENABLE_VALUE;
-    return 0;
-  case MSR_MTRRCAP:
-    *val = MTRRCAP_VALUE;
-    return 0;
-  case MSR_MTRR_DEF_TYPE:
-    *val = m->mtrr_def;
-    return 0;
-  case MSR_IA32_PAT:
-    *val = m->pat;
-    return 0;
+  case MSR_IA32_MISC_ENABLE: *val = MISC_ENABLE_VALUE; return 0;
+  case MSR_MTRRCAP: *val = MTRRCAP_VALUE; return 0;
+  case MSR_MTRR_DEF_TYPE: *val = m->mtrr_def; return 0;
+  case MSR_IA32_PAT: *val = m->pat; return 0;
   case XEN_CPUID_HYPERCALL_MSR:
     *val = 0; /* as Xen answers */
     return 0;
@@ -231,13 +221,10 @@ int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
       return -1;
     vmcs_write(msr == MSR_FS_BASE ? VMCS_GUEST_FS_BASE : VMCS_GUEST_GS_BASE, val);
     return 0;
-  case MSR_IA32_UCODE_REV:
-    return 0; /* Linux writes 0 before it reads the revision */
+  case MSR_IA32_UCODE_REV: return 0; /* Linux writes 0 before it reads the revision */
   case MSR_MISC_FEATURES_ENABLES:
-  case MSR_IA32_DEBUGCTL:
-    return val ? -1 : 0; /* nothing to enable */
-  case MSR_IA32_MISC_ENABLE:
-    return val == MISC_ENABLE_VALUE ? 0 : -1;
+  case MSR_IA32_DEBUGCTL: return val ? -1 : 0; /* nothing to enable */
+  case MSR_IA32_MISC_ENABLE: return val == MISC_ENABLE_VALUE ? 0 : -1;
   case MSR_MTRR_DEF_TYPE:
     if ((val & ~0xcffULL) || !mtrr_type_ok(val & 0xff))
       return -1;

@@ -11,7 +11,6 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-
 #define EPT_RWX 0x7ULL /* the self-test builds its 4 tables by hand: no domain */
 #define EPT_WB (6ULL << 3)
 #define GUEST_CODE_GPA 0x1000
@@ -21,8 +20,8 @@
 
 /* mov $SELFTEST_MAGIC, %eax; mov $SELFTEST_CALLS, %ecx; 1: vmcall; loop 1b; hlt */
 static const uint8_t guest_code[] = {
-  0xb8, 0x61, 0x63, 0x69, 0x6d, 0xb9, SELFTEST_CALLS, 0x00, 0x00, 0x00,
-  0x0f, 0x01, 0xc1, 0xe2, 0xfb, 0xf4,
+    0xb8, 0x61, 0x63, 0x69, 0x6d, 0xb9, SELFTEST_CALLS, 0x00,
+    0x00, 0x00, 0x0f, 0x01, 0xc1, 0xe2, 0xfb,           0xf4,
 };
 
 /* Run the guest to its HLT; returns 0 when it made exactly SELFTEST_CALLS
@@ -54,8 +53,7 @@ static int run(uint64_t *ticks)
         return -EIO;
       }
       vmcalls++;
-      vmcs_write(VMCS_GUEST_RIP,
-                 vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+      vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
       continue;
     case EXIT_REASON_HLT:
       *ticks = (rdtsc() - start) / SELFTEST_CALLS;

@@ -17,7 +17,6 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 
-
 /* FXSAVE image offsets: FCW at 0, MXCSR at 24 (SDM vol. 1, table 10-2). */
 #define FX_FCW 0
 #define FX_MXCSR 24

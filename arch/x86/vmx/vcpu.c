@@ -21,12 +21,11 @@
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <hv/hypercall.h>
+#include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/timer.h>
-#include <hv/printk.h>
-
 
 static uint16_t next_vpid = 2; /* 0 is the host's, 1 the self-test's */
 
@@ -36,7 +35,7 @@ static void invvpid_single(uint16_t vpid)
 {
   struct {
     uint64_t vpid, addr;
-  } desc = { vpid, 0 };
+  } desc = {vpid, 0};
   uint64_t type = (vmx_caps.ept_vpid_cap & (1ULL << 41)) ? 1 : 2;
   asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
 }
@@ -120,7 +119,7 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   int err = vmcs_alloc(v);
   if (err == -ENOMEM)
     return err;
-  v->arch.regs.rbx = start_info; /* the PVH ABI: EBX = struct hvm_start_info */
+  v->arch.regs.rbx = start_info;     /* the PVH ABI: EBX = struct hvm_start_info */
   v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
   err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
   /* Not left active here: the vcpu may first run on another CPU. */
@@ -160,10 +159,10 @@ int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
 static int start_real(struct vcpu *v)
 {
   v->arch.start_pending = false;
-  v->arch.intr_window = false; /* the controls are written afresh */
+  v->arch.intr_window = false;  /* the controls are written afresh */
   invvpid_single(v->arch.vpid); /* it may have run before, with other mappings */
-  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0) ?:
-         vmcs_set_real_mode((uint16_t)(v->arch.start_vector << 8));
+  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0)
+             ?: vmcs_set_real_mode((uint16_t)(v->arch.start_vector << 8));
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
@@ -215,7 +214,7 @@ void arch_vcpu_run(struct vcpu *v)
     }
     if (upcall_may_be_due(v))
       vmx_deliver_upcall(v);
-    if (exit_tsc)  /* the time since the last exit was the hypervisor's */
+    if (exit_tsc) /* the time since the last exit was the hypervisor's */
       v->hv_cycles += rdtsc() - exit_tsc;
     /* The guest runs without hv_lock (include/hv/spinlock.h).  A flag
      * another CPU sets from now on comes with a kick: the interrupt,
@@ -224,7 +223,7 @@ void arch_vcpu_run(struct vcpu *v)
     hv_lock_drop();
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
     exit_tsc = rdtsc();
-    irq_enable();  /* ... here, by the host's own handler */
+    irq_enable();   /* ... here, by the host's own handler */
     hv_lock_take(); /* interrupts on: a CPU waiting for our answer to an IPI gets it */
     if (err) {
       domain_crash(v->dom, "VM entry failed, VM-instruction error %llu",

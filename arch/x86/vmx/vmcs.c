@@ -53,20 +53,20 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
     uint64_t ticks = (time_tsc_hz / 1000) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
     err |= vmcs_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
   }
-  err |= vmcs_write(VMCS_PROC_CONTROLS,
-                    adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-                           PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY |
-                               PROC_USE_MSR_BITMAPS));
+  err |= vmcs_write(VMCS_PROC_CONTROLS, adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+                                                         : MSR_IA32_VMX_PROCBASED_CTLS,
+                                               PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+                                                   PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS));
   err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
                            PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
                                PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID));
   uint32_t exit_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
-                         EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
-                             EXIT_LOAD_IA32_PAT);
+                             EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+                                 EXIT_LOAD_IA32_PAT);
   uint32_t entry_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-                          ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT);
+                              ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT);
   /* The guest's PAT is loaded at entry and the host's at exit when the
    * CPU offers both; otherwise the host's stays and msr.c keeps the
    * guest's value only. */
@@ -113,8 +113,8 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   err |= vmcs_write(VMCS_CR4_MASK, X86_CR4_VMXE);
   err |= vmcs_write(VMCS_CR4_READ_SHADOW, 0);
   err |= vmcs_write(VMCS_GUEST_CR3, 0);
-  static const uint32_t sel[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
-                                  VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
+  static const uint32_t sel[] = {VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
+                                 VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL};
   for (unsigned int i = 0; i < ARRAY_SIZE(sel); i++) {
     bool cs = sel[i] == VMCS_GUEST_CS_SEL;
     unsigned int off = sel[i] - VMCS_GUEST_ES_SEL; /* same step in every group */
@@ -147,7 +147,6 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   return err ? -EIO : 0;
 }
 
-
 int vmcs_set_real_mode(uint16_t cs_sel)
 {
   int err = 0;
@@ -155,8 +154,8 @@ int vmcs_set_real_mode(uint16_t cs_sel)
    * NW, which a guest sets before it looks); NE stays on underneath. */
   err |= vmcs_write(VMCS_GUEST_CR0, 0x30);
   err |= vmcs_write(VMCS_CR0_READ_SHADOW, 0x10);
-  static const uint32_t sel[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
-                                  VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
+  static const uint32_t sel[] = {VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
+                                 VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL};
   for (unsigned int i = 0; i < ARRAY_SIZE(sel); i++) {
     bool cs = sel[i] == VMCS_GUEST_CS_SEL;
     unsigned int off = sel[i] - VMCS_GUEST_ES_SEL;

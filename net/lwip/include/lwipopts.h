@@ -56,7 +56,7 @@
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 2
 #define LWIP_TCP_KEEPALIVE 1 /* a peer that vanished is found out */
-#define TCP_QUEUE_OOSEQ 0     /* out-of-order segments are resent anyway */
+#define TCP_QUEUE_OOSEQ 0    /* out-of-order segments are resent anyway */
 #define LWIP_CALLBACK_API 1
 
 #define LWIP_CHKSUM_ALGORITHM 3

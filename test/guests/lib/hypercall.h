@@ -52,10 +52,7 @@ static inline long hypercall1(unsigned long nr, unsigned long a1)
   return hypercall5(nr, a1, 0, 0, 0, 0);
 }
 
-static inline long hypercall0(unsigned long nr)
-{
-  return hypercall5(nr, 0, 0, 0, 0, 0);
-}
+static inline long hypercall0(unsigned long nr) { return hypercall5(nr, 0, 0, 0, 0, 0); }
 
 /* console_io(CONSOLEIO_write, len, buf): len bytes to the hypervisor
  * console.  Returns what the hypervisor returns (Xen: 0, or -XEN_EFAULT). */

@@ -172,7 +172,4 @@ int printf(const char *fmt, ...)
   return (int)s.total;
 }
 
-int puts(const char *s)
-{
-  return printf("%s\n", s);
-}
+int puts(const char *s) { return printf("%s\n", s); }

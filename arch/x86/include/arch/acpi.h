@@ -14,15 +14,15 @@ struct acpi_ioapic {
 };
 
 struct acpi_info {
-  bool found;                         /* an RSDP with valid tables */
-  uint64_t rsdp_addr;                 /* physical, 0 if from a boot loader copy */
-  uint8_t revision;                   /* RSDP revision (0: ACPI 1.0, 2: 2.0+) */
+  bool found;         /* an RSDP with valid tables */
+  uint64_t rsdp_addr; /* physical, 0 if from a boot loader copy */
+  uint8_t revision;   /* RSDP revision (0: ACPI 1.0, 2: 2.0+) */
   char oem_id[7];
   /* MADT */
   bool have_madt;
-  unsigned int nr_cpus;               /* enabled (or online-capable) CPUs, 0 without a MADT */
-  uint32_t apic_ids[ACPI_MAX_CPUS];   /* in MADT order: the boot CPU first */
-  uint64_t lapic_addr;                /* 0xfee00000 unless the MADT says otherwise */
+  unsigned int nr_cpus;             /* enabled (or online-capable) CPUs, 0 without a MADT */
+  uint32_t apic_ids[ACPI_MAX_CPUS]; /* in MADT order: the boot CPU first */
+  uint64_t lapic_addr;              /* 0xfee00000 unless the MADT says otherwise */
   unsigned int nr_ioapics;
   struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
   /* ISA IRQ n arrives at GSI isa_gsi[n] with MPS INTI flags isa_flags[n]
@@ -32,15 +32,15 @@ struct acpi_info {
   uint16_t isa_flags[16];
   /* FADT */
   bool have_fadt;
-  uint32_t smi_cmd;                   /* I/O port, 0 if absent */
+  uint32_t smi_cmd; /* I/O port, 0 if absent */
   uint8_t acpi_enable;
-  uint32_t pm1a_cnt, pm1b_cnt;        /* I/O ports, 0 if absent */
-  uint32_t pm_tmr;                    /* ACPI PM timer port, 0 if absent */
-  bool pm_tmr_32bit;                  /* the PM timer counts 32 bits, not 24 */
-  bool s5_valid;                      /* \_S5 found in the DSDT (or an SSDT) */
+  uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if absent */
+  uint32_t pm_tmr;             /* ACPI PM timer port, 0 if absent */
+  bool pm_tmr_32bit;           /* the PM timer counts 32 bits, not 24 */
+  bool s5_valid;               /* \_S5 found in the DSDT (or an SSDT) */
   uint8_t slp_typa, slp_typb;
-  bool reset_valid;                   /* FADT reset register usable */
-  uint8_t reset_space;                /* 0 memory, 1 I/O */
+  bool reset_valid;    /* FADT reset register usable */
+  uint8_t reset_space; /* 0 memory, 1 I/O */
   uint64_t reset_addr;
   uint8_t reset_value;
 };

@@ -100,12 +100,11 @@ enum p2m_type {
 /* As arch_p2m_set, with the type of the new entry (P2M_NONE unmaps; hpa
  * must then be 0) and, in *old_type if not NULL, the type of the entry it
  * replaced.  Returns 0, -ENOMEM or -EINVAL. */
-int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
-                      paddr_t *old, enum p2m_type *old_type);
+int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
+                      enum p2m_type *old_type);
 /* As arch_p2m_lookup (host address of gpa, 0 when unmapped), with the
  * entry's type in *type (P2M_NONE when unmapped) if not NULL. */
-paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size,
-                       enum p2m_type *type);
+paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum p2m_type *type);
 /* Free d's translation tables (not the frames they map). */
 void arch_p2m_destroy(struct domain *d);
 

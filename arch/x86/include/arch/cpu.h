@@ -5,9 +5,18 @@
 #include <arch/x86_bits.h>
 #include <hv/types.h>
 
-static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+  asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+  asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+  asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
   uint8_t v;
@@ -50,18 +59,23 @@ struct cpuid_regs {
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 {
   struct cpuid_regs r;
-  asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+  asm volatile("cpuid"
+               : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+               : "a"(leaf), "c"(subleaf));
   return r;
 }
 
-#define DEFINE_CR(n)                                                          \
-  static inline uint64_t read_cr##n(void)                                     \
-  {                                                                           \
-    uint64_t v;                                                               \
-    asm volatile("mov %%cr" #n ", %0" : "=r"(v));                             \
-    return v;                                                                 \
-  }                                                                           \
-  static inline void write_cr##n(uint64_t v) { asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+#define DEFINE_CR(n)                                                                               \
+  static inline uint64_t read_cr##n(void)                                                          \
+  {                                                                                                \
+    uint64_t v;                                                                                    \
+    asm volatile("mov %%cr" #n ", %0" : "=r"(v));                                                  \
+    return v;                                                                                      \
+  }                                                                                                \
+  static inline void write_cr##n(uint64_t v)                                                       \
+  {                                                                                                \
+    asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory");                                           \
+  }
 DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)

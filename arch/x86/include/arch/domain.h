@@ -27,7 +27,7 @@ struct p2m_cache_entry {
 struct arch_domain {
   uint32_t msr_reported[16]; /* MSRs it touched that we do not have, said once */
   unsigned int msr_reported_n;
-  paddr_t ept_root;    /* EPT PML4, 0 until the first mapping */
+  paddr_t ept_root;         /* EPT PML4, 0 until the first mapping */
   unsigned long ept_tables; /* frames used by EPT tables */
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
   struct p2m_cache_entry p2m_cache_4k[P2M_CACHE_4K_SIZE];
@@ -38,7 +38,7 @@ struct arch_domain {
 /* MSRs kept per vcpu (arch/x86/vmx/msr.c, switch.c). */
 struct vmx_guest_msrs {
   uint64_t pat, mtrr_def;
-  uint64_t mtrr_var[16];     /* base/mask pairs */
+  uint64_t mtrr_var[16]; /* base/mask pairs */
   uint64_t mtrr_fixed[MTRR_FIXED];
   /* Passed through; saved here while another vcpu has the CPU. */
   uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
@@ -47,13 +47,13 @@ struct vmx_guest_msrs {
 struct arch_vcpu {
   uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image, while not loaded */
   struct vmx_guest_msrs msrs;
-  paddr_t vmcs;        /* this vcpu's VMCS region */
-  uint16_t vpid;       /* tags its TLB entries; never 0 (the host's) */
-  bool launched;       /* VMLAUNCH done; VMRESUME from now on */
+  paddr_t vmcs;          /* this vcpu's VMCS region */
+  uint16_t vpid;         /* tags its TLB entries; never 0 (the host's) */
+  bool launched;         /* VMLAUNCH done; VMRESUME from now on */
   unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
-  bool intr_window;    /* interrupt-window exiting is on */
-  bool start_pending;  /* a STARTUP IPI came: reset to real mode before it runs */
-  uint8_t start_vector; /* ... at CS = start_vector << 8, IP 0 */
+  bool intr_window;      /* interrupt-window exiting is on */
+  bool start_pending;    /* a STARTUP IPI came: reset to real mode before it runs */
+  uint8_t start_vector;  /* ... at CS = start_vector << 8, IP 0 */
   struct guest_regs regs;
   struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
 };

@@ -33,12 +33,12 @@ struct cpu_stacks {
 } __aligned(PAGE_SIZE);
 
 struct per_cpu {
-  struct per_cpu *self;  /* at offset 0: this_cpu() reads %gs:0 */
-  unsigned int id;       /* 0 = the boot CPU */
+  struct per_cpu *self; /* at offset 0: this_cpu() reads %gs:0 */
+  unsigned int id;      /* 0 = the boot CPU */
   uint32_t apic_id;
-  volatile bool online;  /* set by the CPU itself once it is up */
+  volatile bool online; /* set by the CPU itself once it is up */
   struct cpu_stacks *stacks;
-  paddr_t vmxon;         /* its VMXON region, 0 while VMX is off */
+  paddr_t vmxon;          /* its VMXON region, 0 while VMX is off */
   struct vcpu *vmcs_vcpu; /* whose VMCS is active here (arch/x86/vmx/vcpu.c) */
   volatile bool in_sched; /* runs the scheduler: it may cache guest
                            * translations, so EPT flushes reach it */

@@ -9,7 +9,7 @@
 #define GDT_TSS 0x18
 
 /* Interrupt vectors we use (exceptions are 0..31). */
-#define VEC_SERIAL 0x40    /* the UARTs' receive interrupt (arch/x86/serial.c) */
+#define VEC_SERIAL 0x40 /* the UARTs' receive interrupt (arch/x86/serial.c) */
 #define VEC_TIMER 0xf0
 #define VEC_KICK 0xf1      /* arch_cpu_kick: leave guest mode or halt, nothing more */
 #define VEC_EPT_FLUSH 0xf2 /* smp_flush_ept: INVEPT, then answer */

@@ -35,14 +35,14 @@ enum vlapic_lvt {
 };
 
 struct vlapic {
-  uint64_t apic_base;   /* IA32_APIC_BASE: base, BSP, EXTD, EN */
-  uint32_t irr[8];      /* 256 bits each, vector n in word n / 32 */
+  uint64_t apic_base; /* IA32_APIC_BASE: base, BSP, EXTD, EN */
+  uint32_t irr[8];    /* 256 bits each, vector n in word n / 32 */
   uint32_t isr[8];
-  uint32_t tmr[8];      /* level-triggered: always 0 (every source is an edge) */
-  uint8_t pending;      /* what the guest takes next: the highest IRR vector
-                         * above the PPR class, APIC enabled; 0 if none.
-                         * Kept up to date by every change, so the run loop
-                         * reads one byte before each entry. */
+  uint32_t tmr[8]; /* level-triggered: always 0 (every source is an edge) */
+  uint8_t pending; /* what the guest takes next: the highest IRR vector
+                    * above the PPR class, APIC enabled; 0 if none.
+                    * Kept up to date by every change, so the run loop
+                    * reads one byte before each entry. */
   uint8_t tpr;
   uint32_t svr;         /* spurious vector and software enable */
   uint32_t esr;         /* errors as of the last ESR write */
@@ -54,15 +54,15 @@ struct vlapic {
    * every (divisor * VLAPIC_BUS_NS) ns since timer_start_ns; TSC-deadline
    * fires when the TSC reaches tsc_deadline. */
   uint32_t timer_initial;
-  uint32_t timer_dcr;   /* divide configuration register */
+  uint32_t timer_dcr; /* divide configuration register */
   unsigned int timer_divisor;
-  bool timer_counting;  /* the count runs (a finished one-shot reads 0) */
+  bool timer_counting; /* the count runs (a finished one-shot reads 0) */
   uint64_t timer_start_ns;
   uint64_t timer_next_ns; /* the deadline the soft timer is armed for */
   uint64_t tsc_deadline;
   struct timer timer;
 
-  bool wait_for_sipi;   /* INIT seen while the vcpu was not running */
+  bool wait_for_sipi; /* INIT seen while the vcpu was not running */
 };
 
 struct vcpu;

@@ -30,7 +30,10 @@ void net_lwip_assert(const char *msg, const char *file, int line) __noreturn;
 #define LWIP_PLATFORM_ASSERT(x) net_lwip_assert((x), __FILE__, __LINE__)
 /* Diagnostics (only with LWIP_DEBUG): x is a parenthesised printf list. */
 void net_lwip_diag(const char *fmt, ...) __printf(1, 2);
-#define LWIP_PLATFORM_DIAG(x) do { net_lwip_diag x; } while (0)
+#define LWIP_PLATFORM_DIAG(x)                                                                      \
+  do {                                                                                             \
+    net_lwip_diag x;                                                                               \
+  } while (0)
 
 /* Initial sequence numbers, DHCP transaction ids and local ports. */
 uint32_t net_rand(void);
