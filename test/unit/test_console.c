@@ -10,13 +10,13 @@
 #include <hv/domain.h>
 #include <hv/net.h>
 
-/* ---- fakes of the arch side ---- */
+#include "fake_arch.h"
+
+/* ---- fakes of the arch side (the clock and interrupts: fake_arch.c) ---- */
 static char sent[256 * 1024]; /* everything the "devices" were given */
 static size_t nsent;
 static unsigned long busy_calls; /* tx_room answers 0 this many more times */
 static unsigned long room_calls, drains;
-static uint64_t fake_ns;
-static unsigned long irq_depth;
 static jmp_buf halt_jmp;
 static uint64_t fake_wall_sec, fake_cycles;
 static uint32_t fake_wall_nsec;
@@ -41,10 +41,6 @@ void arch_console_tx(const char *s, unsigned int n)
 }
 
 void arch_console_drain(void) { drains++; }
-void arch_cpu_relax(void) {}
-uint64_t arch_now_ns(void) { return fake_ns; }
-unsigned long arch_irq_save(void) { return irq_depth++; }
-void arch_irq_restore(unsigned long flags) { irq_depth = flags; }
 void arch_halt_forever(void) { longjmp(halt_jmp, 1); }
 void arch_wallclock(uint64_t *sec, uint32_t *nsec)
 {
@@ -63,7 +59,7 @@ static int setup(void **state)
   console_flush(); /* nothing left over from the previous test */
   nsent = 0;
   busy_calls = room_calls = drains = 0;
-  fake_ns = 0;
+  fake_now_ns = 0;
   fake_wall_sec = fake_cycles = 0;
   fake_wall_nsec = 0;
   fake_focus = NULL;
@@ -113,12 +109,12 @@ static bool sent_contains(const char *s) { return memmem(sent, nsent, s, strlen(
 static void test_line_format(void **state)
 {
   (void)state;
-  fake_ns = 1000002999ULL; /* 1.000002999 s */
+  fake_now_ns = 1000002999ULL; /* 1.000002999 s */
   printk(LOG_INFO, "hello %d %s\n", 42, "world");
   const char want[] = "[    1.000002] hello 42 world\r\n";
   assert_int_equal(nsent, strlen(want));
   assert_memory_equal(sent, want, strlen(want));
-  assert_int_equal(irq_depth, 0);
+  assert_int_equal(fake_irq_depth, 0);
 }
 
 /* The network console gets the devices' stream, byte for byte, once it
@@ -235,9 +231,9 @@ static void test_overlong_message_is_cut(void **state)
 static void test_timestamp_formats(void **state)
 {
   (void)state;
-  fake_ns = 1500250999ULL;    /* 1.500250999 s since boot */
-  fake_wall_sec = 1709251199; /* 2024-02-29 23:59:59 UTC at boot */
-  fake_wall_nsec = 600000000; /* + 0.6 s: boot + 1.5 s is 2024-03-01 00:00:01.1 */
+  fake_now_ns = 1500250999ULL; /* 1.500250999 s since boot */
+  fake_wall_sec = 1709251199;  /* 2024-02-29 23:59:59 UTC at boot */
+  fake_wall_nsec = 600000000;  /* + 0.6 s: boot + 1.5 s is 2024-03-01 00:00:01.1 */
   fake_cycles = 0x123456789abcULL;
   static const struct {
     enum console_ts ts;
@@ -285,7 +281,7 @@ static void test_timestamp_dates(void **state)
   /* No wall clock (RTC unreadable, or not read yet): time since boot. */
   nsent = 0;
   fake_wall_sec = 0;
-  fake_ns = 2000000000ULL;
+  fake_now_ns = 2000000000ULL;
   console_timestamps = CONSOLE_TS_DATEMS;
   pr_info("x");
   assert_string_equal(sent_str(), "[    2.000000] x\r\n");
@@ -296,7 +292,7 @@ static void test_timestamp_dates(void **state)
 static void test_focused_output_is_raw(void **state)
 {
   (void)state;
-  fake_ns = 3000000000ULL;
+  fake_now_ns = 3000000000ULL;
   fake_focus = &dom1;
   uint64_t pos = console_log_total();
   write_str(&dom1, "/ # ");

@@ -7,6 +7,8 @@
  * counted). */
 #include "../../net/e1000.h"
 #include "unit.h"
+
+#include "fake_arch.h"
 #include <hv/errno.h>
 #include <hv/frame.h>
 
@@ -16,7 +18,6 @@
 static const struct boot_mem_region map[] = {{MiB(1), MiB(8), BOOT_MEM_RAM}};
 
 static uint32_t *regs;    /* the fake BAR 0 */
-static uint64_t fake_ns;  /* the clock: every look at it moves it on 1 us */
 static bool reset_works;  /* the "device" clears CTRL.RST */
 static bool eeprom_works; /* the "device" answers EERD */
 static uint16_t eeprom[64];
@@ -25,10 +26,9 @@ static struct e1000 hw;
 
 #define REG(r) regs[(r) / 4]
 
-uint64_t arch_now_ns(void) { return fake_ns += 1000; }
-
-/* The driver relaxes while it waits: the fake device acts then. */
-void arch_cpu_relax(void)
+/* The driver relaxes while it waits (fake_arch.c's arch_cpu_relax calls
+ * this): the fake device acts then. */
+static void device_acts(void)
 {
   if (reset_works)
     REG(E1000_CTRL) &= ~(uint32_t)E1000_CTRL_RST;
@@ -61,6 +61,9 @@ static int setup(void **state)
   shim_log_clear();
   if (frame_init(map, ARRAY_SIZE(map), NULL, 0, 0))
     return -1;
+  fake_arch_reset();
+  fake_now_step = 1000; /* every look at the clock moves it on 1 us */
+  fake_relax_hook = device_acts;
   memset(regs, 0, KiB(128));
   memset(&nic, 0, sizeof(nic));
   strcpy(nic.name, "00:03.0");

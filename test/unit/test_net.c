@@ -7,10 +7,6 @@
 #include "../../net/net_priv.h"
 #include <hv/errno.h>
 
-unsigned long arch_irq_save(void) { return 0; }
-void arch_irq_restore(unsigned long flags) { (void)flags; }
-void arch_cpu_relax(void) {}
-
 /* ---- net_config ---- */
 
 static void test_config_defaults_off(void **state)

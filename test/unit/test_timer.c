@@ -3,17 +3,10 @@
 
 #include <hv/timer.h>
 
-/* The arch side, faked: a clock the test moves and the last deadline the
- * timers asked the hardware for. */
-static uint64_t fake_now, programmed;
-static unsigned long irq_depth;
-static unsigned int fake_cpu; /* the CPU the code under test runs on */
-
-uint64_t arch_now_ns(void) { return fake_now; }
-void arch_timer_program(uint64_t deadline_ns) { programmed = deadline_ns; }
-unsigned long arch_irq_save(void) { return irq_depth++; }
-void arch_irq_restore(unsigned long flags) { irq_depth = flags; }
-unsigned int arch_cpu_id(void) { return fake_cpu; }
+/* The arch side is test/unit/fake_arch.c: a clock the test moves
+ * (fake_now_ns), the CPU the code runs on (fake_cpu) and the last deadline
+ * the timers asked the hardware for (fake_timer_deadline). */
+#include "fake_arch.h"
 
 static int order[16], nfired;
 
@@ -26,9 +19,8 @@ static void record(struct timer *t, void *data)
 static int setup(void **state)
 {
   (void)state;
-  fake_now = 1000;
-  programmed = 0;
-  fake_cpu = 0;
+  fake_arch_reset();
+  fake_now_ns = 1000;
   nfired = 0;
   return 0;
 }
@@ -40,29 +32,29 @@ static void test_fire_in_deadline_order(void **state)
   for (int i = 0; i < 4; i++)
     timer_init(&t[i], record, (void *)(intptr_t)i);
   timer_set(&t[2], 3000);
-  assert_int_equal(programmed, 3000);
+  assert_int_equal(fake_timer_deadline, 3000);
   timer_set(&t[0], 1500);
-  assert_int_equal(programmed, 1500); /* the earliest is always programmed */
+  assert_int_equal(fake_timer_deadline, 1500); /* the earliest is always fake_timer_deadline */
   timer_set(&t[3], 4000);
   timer_set(&t[1], 2000);
-  assert_int_equal(programmed, 1500);
+  assert_int_equal(fake_timer_deadline, 1500);
 
-  fake_now = 2500;
+  fake_now_ns = 2500;
   timer_run();
   assert_int_equal(nfired, 2);
   assert_int_equal(order[0], 0);
   assert_int_equal(order[1], 1);
   assert_false(t[0].active);
   assert_true(t[2].active);
-  assert_int_equal(programmed, 3000);
+  assert_int_equal(fake_timer_deadline, 3000);
 
-  fake_now = 10000;
+  fake_now_ns = 10000;
   timer_run();
   assert_int_equal(nfired, 4);
   assert_int_equal(order[2], 2);
   assert_int_equal(order[3], 3);
-  assert_int_equal(programmed, 0); /* nothing left: hardware timer off */
-  assert_int_equal(irq_depth, 0);  /* every save was restored */
+  assert_int_equal(fake_timer_deadline, 0); /* nothing left: hardware timer off */
+  assert_int_equal(fake_irq_depth, 0);      /* every save was restored */
 }
 
 static void test_stop_and_rearm(void **state)
@@ -74,16 +66,16 @@ static void test_stop_and_rearm(void **state)
   timer_set(&a, 2000);
   timer_set(&b, 3000);
   timer_stop(&a);
-  assert_int_equal(programmed, 3000); /* the next one takes over */
-  timer_stop(&a);                     /* twice is harmless */
-  timer_set(&b, 1200);                /* re-arm earlier */
-  assert_int_equal(programmed, 1200);
-  fake_now = 5000;
+  assert_int_equal(fake_timer_deadline, 3000); /* the next one takes over */
+  timer_stop(&a);                              /* twice is harmless */
+  timer_set(&b, 1200);                         /* re-arm earlier */
+  assert_int_equal(fake_timer_deadline, 1200);
+  fake_now_ns = 5000;
   timer_run();
   assert_int_equal(nfired, 1);
   assert_int_equal(order[0], 2);
   timer_stop(&b); /* stopping a fired timer is harmless */
-  assert_int_equal(programmed, 0);
+  assert_int_equal(fake_timer_deadline, 0);
 }
 
 static struct timer periodic;
@@ -101,12 +93,12 @@ static void test_callback_rearms_itself(void **state)
   (void)state;
   timer_init(&periodic, rearm, NULL);
   timer_set(&periodic, 1100);
-  fake_now = 1100;
+  fake_now_ns = 1100;
   timer_run();
   assert_int_equal(periodic_runs, 1);
   assert_true(periodic.active);
-  assert_int_equal(programmed, 1200);
-  fake_now = 5000; /* late: both remaining periods are due */
+  assert_int_equal(fake_timer_deadline, 1200);
+  fake_now_ns = 5000; /* late: both remaining periods are due */
   timer_run();
   assert_int_equal(periodic_runs, 3);
   assert_false(periodic.active);
@@ -118,7 +110,7 @@ static void test_past_deadline_fires_next_run(void **state)
   struct timer t;
   timer_init(&t, record, (void *)(intptr_t)7);
   timer_set(&t, 10); /* already in the past */
-  assert_true(programmed != 0);
+  assert_true(fake_timer_deadline != 0);
   timer_run();
   assert_int_equal(nfired, 1);
   assert_int_equal(order[0], 7);
@@ -137,28 +129,28 @@ static void test_per_cpu_lists(void **state)
   timer_set(&a, 2000);
   fake_cpu = 1;
   timer_set(&b, 1500);
-  assert_int_equal(programmed, 1500); /* CPU 1's own first deadline */
+  assert_int_equal(fake_timer_deadline, 1500); /* CPU 1's own first deadline */
   timer_set(&c, 2500);
   fake_cpu = 0;
   timer_set(&c, 3000); /* re-armed by CPU 0: it moves to CPU 0's list */
   assert_int_equal(c.cpu, 0);
-  fake_now = 2600;
-  programmed = 0;
+  fake_now_ns = 2600;
+  fake_timer_deadline = 0;
   timer_run(); /* CPU 0: a and c (due), not b (CPU 1's) */
   assert_int_equal(nfired, 1);
   assert_int_equal(order[0], 1);
   assert_true(b.active);
   assert_true(c.active);
-  assert_int_equal(programmed, 3000);
+  assert_int_equal(fake_timer_deadline, 3000);
   timer_stop(&b); /* CPU 0 stops CPU 1's timer */
   assert_false(b.active);
-  assert_int_equal(programmed, 3000); /* and does not touch its own hardware */
+  assert_int_equal(fake_timer_deadline, 3000); /* and does not touch its own hardware */
   fake_cpu = 1;
   timer_run(); /* nothing left on CPU 1 */
   assert_int_equal(nfired, 1);
-  assert_int_equal(programmed, 0);
+  assert_int_equal(fake_timer_deadline, 0);
   fake_cpu = 0;
-  fake_now = 3000;
+  fake_now_ns = 3000;
   timer_run();
   assert_int_equal(nfired, 2);
   assert_int_equal(order[1], 3);

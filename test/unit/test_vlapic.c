@@ -12,12 +12,8 @@
 
 /* ---- The hypervisor around it, faked ---- */
 
-static uint64_t fake_now;
-uint64_t arch_now_ns(void) { return fake_now; }
-void arch_timer_program(uint64_t deadline_ns) { (void)deadline_ns; }
-unsigned long arch_irq_save(void) { return 0; }
-void arch_irq_restore(unsigned long flags) { (void)flags; }
-unsigned int arch_cpu_id(void) { return 0; }
+/* The clock and the rest of the arch side: test/unit/fake_arch.c. */
+#include "fake_arch.h"
 
 uint64_t time_tsc_hz = 100000000;
 /* A TSC at 100 MHz from 0: 10 ns a tick. */
@@ -55,7 +51,7 @@ static int setup(void **state)
   memset(started, 0, sizeof(started));
   strcpy(dom.name, "dom0");
   dom.nr_vcpus = DOMAIN_MAX_VCPUS;
-  fake_now = 1000000;
+  fake_now_ns = 1000000;
   start_err = 0;
   for (unsigned int i = 0; i < NR; i++) {
     vcpus[i].id = i;
@@ -257,16 +253,16 @@ static void test_timer_divider_mid_count(void **state)
   wr(v, X2(0x3e), 0xb); /* divide by 1: 10 ns a count */
   wr(v, X2(0x32), 0x40);
   wr(v, X2(0x38), 1000);
-  fake_now += 3000; /* 300 counts */
+  fake_now_ns += 3000; /* 300 counts */
   assert_int_equal(rd(v, X2(0x39)), 700);
   wr(v, X2(0x3e), 0x0); /* divide by 2: the 700 left take 14 us */
   assert_int_equal(rd(v, X2(0x39)), 700);
-  fake_now += 4000;
+  fake_now_ns += 4000;
   assert_int_equal(rd(v, X2(0x39)), 500);
-  assert_int_equal(v->arch.vlapic.timer_next_ns, fake_now - 4000 + 14000);
+  assert_int_equal(v->arch.vlapic.timer_next_ns, fake_now_ns - 4000 + 14000);
   /* Periodic count wraps; one-shot stays at 0. */
   wr(v, X2(0x32), (1U << 17) | 0x40);
-  fake_now += 10000; /* 500 more: reload */
+  fake_now_ns += 10000; /* 500 more: reload */
   assert_int_equal(rd(v, X2(0x39)), 1000);
   wr(v, X2(0x38), 0);
   assert_int_equal(rd(v, X2(0x39)), 0);
@@ -281,25 +277,25 @@ static void test_timer_fires(void **state)
   wr(v, X2(0x3e), 0xb);
   wr(v, X2(0x32), (1U << 17) | 0x40); /* periodic, 1 count: floored to 100 us */
   wr(v, X2(0x38), 1);
-  assert_int_equal(l->timer_next_ns, fake_now + 100000);
-  fake_now += 100000;
+  assert_int_equal(l->timer_next_ns, fake_now_ns + 100000);
+  fake_now_ns += 100000;
   timer_run();
   assert_int_equal(l->pending, 0x40);
   assert_true(l->timer.active);
-  fake_now += 1000000; /* far behind: one interrupt, next one a period on */
+  fake_now_ns += 1000000; /* far behind: one interrupt, next one a period on */
   timer_run();
-  assert_int_equal(l->timer_next_ns, fake_now + 100000);
+  assert_int_equal(l->timer_next_ns, fake_now_ns + 100000);
   /* TSC deadline: fires when the TSC (10 ns a tick here) gets there. */
   vlapic_ack(v);
   wr(v, X2(0x0b), 0);
   wr(v, X2(0x32), (2U << 17) | 0x41);
   assert_false(l->timer.active);
-  wr(v, 0x6e0, fake_now / 10 + 50);
-  assert_int_equal(rd(v, 0x6e0), fake_now / 10 + 50);
-  fake_now += 500;
+  wr(v, 0x6e0, fake_now_ns / 10 + 50);
+  assert_int_equal(rd(v, 0x6e0), fake_now_ns / 10 + 50);
+  fake_now_ns += 500;
   timer_run();
   assert_int_equal(l->pending, 0);
-  fake_now += 1;
+  fake_now_ns += 1;
   timer_run();
   assert_int_equal(l->pending, 0x41);
   assert_int_equal(rd(v, 0x6e0), 0);
@@ -362,7 +358,7 @@ static void test_random_msrs(void **state)
       vlapic_msr_read(v, msr, &out);
     if (((seed >> 41) & 7) == 0 && v->arch.vlapic.pending)
       vlapic_ack(v);
-    fake_now += (seed >> 44) & 0xfff;
+    fake_now_ns += (seed >> 44) & 0xfff;
     if (((seed >> 56) & 15) == 0)
       timer_run();
     const struct vlapic *l = &v->arch.vlapic;

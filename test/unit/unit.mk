@@ -4,8 +4,9 @@
 #
 # To add a test of module X: write test/unit/test_X.c (cmocka, include
 # "unit.h"), add X to UNIT_TESTS and list the real sources it compiles in
-# UNIT_SRCS_X.  Every test also links the shim (printk, panic) and the fake
-# RAM behind phys_to_virt.  UNIT_VERBOSE=1 echoes printk output.
+# UNIT_SRCS_X.  Every test also links the shim (printk, panic), the fake
+# RAM behind phys_to_virt and the shared arch fake (fake_arch.h: clock,
+# interrupts, CPU number, timer).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
 	pwhash net pci e1000
@@ -37,11 +38,11 @@ UNIT_SRCS_pci := arch/x86/pci.c hv/lib/hex.c
 UNIT_SRCS_e1000 := net/e1000.c mm/frame.c
 # console.c is the real printk: it replaces the shim, the test fakes the devices.
 UNIT_SRCS_console := hv/console.c hv/domain_console.c sched/lock.c net/net_out.c
-UNIT_SHIM_console := test/unit/fake_ram.c
+UNIT_SHIM_console := test/unit/fake_ram.c test/unit/fake_arch.c
 
 UNIT_CC := gcc
 UNIT_BUILD := build/unit
-UNIT_SHIM := test/unit/shim.c test/unit/fake_ram.c
+UNIT_SHIM := test/unit/shim.c test/unit/fake_ram.c test/unit/fake_arch.c
 # test/unit/include precedes arch/x86/include so that its arch/mm.h (the
 # fake RAM) replaces the hypervisor's 1:1 one.  -fno-sanitize-recover makes
 # any UBSan finding fatal, so it fails the run instead of scrolling past.

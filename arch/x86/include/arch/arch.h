@@ -1,6 +1,7 @@
 /* The arch interface: everything generic code (hv/ sched/ evtchn/ mm/) may
- * ask of the machine.  Implemented in arch/x86; host unit tests provide
- * their own versions in test/unit/shim.c. */
+ * ask of the machine.  Implemented in arch/x86; host unit tests share one
+ * fake of the clock, interrupts and CPU number (test/unit/fake_arch.c) and
+ * fake the rest where a test needs it. */
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H
 
