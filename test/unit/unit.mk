@@ -9,7 +9,7 @@
 # interrupts, CPU number, timer).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall
+	pwhash net pci e1000 hypercall evtchn_ops
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -24,6 +24,8 @@ UNIT_SRCS_hypercall := hv/hypercall.c
 # The network console's parts that need no network (no lwIP in them).
 UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sched/lock.c
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
+# The ports (EVTCHNOP_*) over the real 2-level bits, heap and frames.
+UNIT_SRCS_evtchn_ops := evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
