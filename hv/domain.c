@@ -28,6 +28,10 @@ static const char *reason_name(unsigned int reason)
 struct domain *domain_create(domid_t id, const char *name, bool privileged, uint64_t mem_bytes,
                              unsigned int nr_vcpus)
 {
+  if (!nr_vcpus || nr_vcpus > DOMAIN_MAX_VCPUS) {
+    pr_err("%s: %u vcpus: a domain has 1 to %u", name, nr_vcpus, DOMAIN_MAX_VCPUS);
+    return NULL;
+  }
   struct domain *d = heap_zalloc(sizeof(*d));
   if (!d)
     goto nomem;

@@ -9,7 +9,7 @@
 # interrupts, CPU number, timer).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops
+	pwhash net pci e1000 hypercall evtchn_ops domain
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -19,6 +19,9 @@ UNIT_SRCS_cmdline := hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_timer := hv/timer.c
 UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
+# Domains over the real event channels, heap and frames; the rest faked.
+UNIT_SRCS_domain := hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c \
+	hv/lib/strlcpy.c
 # The hypercall table and multicall, every handler faked in the test.
 UNIT_SRCS_hypercall := hv/hypercall.c
 # The network console's parts that need no network (no lwIP in them).
