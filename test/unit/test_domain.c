@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include "fake_arch.h"
+#include "fake_domain_env.h"
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -18,67 +19,7 @@
 #include <public/sched.h>
 #include <public/xen.h>
 
-/* ---- what is around a domain, faked ---- */
-static bool on_cpu;             /* sched_domain_on_cpu's answer */
-static unsigned int stopped_n;  /* sched_domain_stopped calls */
-static unsigned int released_n; /* guestmem_release calls */
-static unsigned int changed_n;  /* sched_vcpu_changed calls */
-
-int gnttab_init(struct domain *d)
-{
-  (void)d;
-  return 0;
-}
-void gnttab_release(struct domain *d) { (void)d; }
-void guestmem_release(struct domain *d)
-{
-  released_n++;
-  d->nr_frames = 0;
-}
-void sched_vcpu_init(struct vcpu *v) { (void)v; }
-void sched_wake(struct vcpu *v) { (void)v; }
-void sched_vcpu_changed(struct vcpu *v)
-{
-  (void)v;
-  changed_n++;
-}
-void sched_domain_stopped(struct domain *d)
-{
-  (void)d;
-  stopped_n++;
-}
-bool sched_domain_on_cpu(const struct domain *d)
-{
-  (void)d;
-  return on_cpu;
-}
-void vtime_vcpu_init(struct vcpu *v) { (void)v; }
-void vtime_vcpu_stop(struct vcpu *v) { (void)v; }
-void vtime_domain_init(struct domain *d) { (void)d; }
-void arch_vcpu_create(struct vcpu *v) { (void)v; }
-void arch_vcpu_destroy(struct vcpu *v) { (void)v; }
-void arch_vcpu_assert_upcall(struct vcpu *v) { (void)v; }
-void console_ring_stop(struct domain *d) { (void)d; }
-void console_ring_free(struct domain *d) { (void)d; }
-void domain_console_end(struct domain *d) { (void)d; }
-/* A guest's argument buffer: gva is an offset into it. */
-static uint8_t guest[256];
-int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
-{
-  (void)v;
-  if (gva > sizeof(guest) || len > sizeof(guest) - gva)
-    return -EFAULT;
-  memcpy(dst, guest + gva, len);
-  return 0;
-}
-int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
-{
-  (void)v;
-  if (gva > sizeof(guest) || len > sizeof(guest) - gva)
-    return -EFAULT;
-  memcpy(guest + gva, src, len);
-  return 0;
-}
+/* What is around a domain: fake_domain_env.c. */
 
 static const struct boot_mem_region ram_map[] = {{MiB(1), MiB(4), BOOT_MEM_RAM}};
 static const struct mem_range res[] = {{0, MiB(2)}};
@@ -94,8 +35,7 @@ static int setup(void **state)
   heap_init();
   free_at_start = frame_nr_free();
   domain_list = NULL;
-  on_cpu = false;
-  stopped_n = released_n = changed_n = 0;
+  fake_domain_env_reset();
   shim_log_clear();
   return 0;
 }
@@ -182,9 +122,9 @@ static void test_lookup_and_find(void **state)
 static unsigned int bind_dom_exc(struct domain *d0)
 {
   struct evtchn_bind_virq b = {.virq = VIRQ_DOM_EXC, .vcpu = 0};
-  memcpy(guest, &b, sizeof(b));
+  memcpy(fake_guest, &b, sizeof(b));
   assert_int_equal(do_event_channel_op(d0->vcpus[0], EVTCHNOP_bind_virq, 0), 0);
-  memcpy(&b, guest, sizeof(b));
+  memcpy(&b, fake_guest, sizeof(b));
   assert_true(b.port > 0);
   return b.port;
 }
@@ -204,7 +144,7 @@ static void test_shutdown_reasons_and_dom_exc(void **state)
   assert_string_equal(domain_exit_reason(d1), "reboot");
   assert_true(shim_log_contains("domu1: shutdown requested: reboot"));
   assert_true(shim_log_contains("domu1: shut down ("));
-  assert_int_equal(released_n, 1);
+  assert_int_equal(fake_released_n, 1);
   assert_true(si->evtchn_pending[0] >> port & 1); /* dom0 was told */
 
   /* A second stop changes nothing and tells nobody. */
@@ -229,20 +169,20 @@ static void test_release_waits_for_the_cpu(void **state)
 {
   (void)state;
   struct domain *d1 = domain_create(1, "domu1", false, MiB(8), 2);
-  on_cpu = true; /* one of its vcpus is still in guest mode elsewhere */
+  fake_on_cpu = true; /* one of its vcpus is still in guest mode elsewhere */
   domain_shutdown(d1, SHUTDOWN_poweroff);
-  assert_int_equal(stopped_n, 1);
+  assert_int_equal(fake_stopped_n, 1);
   assert_true(d1->release_pending);
-  assert_int_equal(released_n, 0);
+  assert_int_equal(fake_released_n, 0);
   domain_vcpu_left_cpu(d1); /* still on a CPU */
-  assert_int_equal(released_n, 0);
+  assert_int_equal(fake_released_n, 0);
   EXPECT_PANIC_MSG(domain_destroy(d1), "destroyed while one of its vcpus runs");
-  on_cpu = false;
+  fake_on_cpu = false;
   domain_vcpu_left_cpu(d1);
-  assert_int_equal(released_n, 1);
+  assert_int_equal(fake_released_n, 1);
   assert_false(d1->release_pending);
   domain_vcpu_left_cpu(d1); /* once only */
-  assert_int_equal(released_n, 1);
+  assert_int_equal(fake_released_n, 1);
 }
 
 static void test_last_vcpu_down_powers_off(void **state)
@@ -252,7 +192,7 @@ static void test_last_vcpu_down_powers_off(void **state)
   d1->vcpus[0]->online = d1->vcpus[1]->online = true;
   domain_vcpu_down(d1->vcpus[1]);
   assert_false(d1->vcpus[1]->online);
-  assert_int_equal(changed_n, 1);
+  assert_int_equal(fake_changed_n, 1);
   assert_int_equal(d1->state, DOMAIN_RUNNING);
   domain_vcpu_down(d1->vcpus[0]); /* the last one */
   assert_true(shim_log_contains("domu1: all vcpus offline"));

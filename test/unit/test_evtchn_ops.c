@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include "fake_arch.h"
+#include "fake_domain_env.h"
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -16,85 +17,33 @@
 #include <public/event_channel.h>
 #include <public/xen.h>
 
-/* ---- the hypervisor around it, faked ---- */
-static struct domain dom[2];
-static struct vcpu vcpus[2][2];
-static unsigned int woken[2][2];    /* sched_wake per vcpu */
-static unsigned int asserted[2][2]; /* arch_vcpu_assert_upcall per vcpu */
-
-void sched_wake(struct vcpu *v) { woken[v->dom->id][v->id]++; }
-void arch_vcpu_assert_upcall(struct vcpu *v) { asserted[v->dom->id][v->id]++; }
-
-struct domain *domain_find(domid_t id) { return id < 2 ? &dom[id] : NULL; }
-
-int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
-{
-  if (id == DOMID_SELF || id == caller->id) {
-    *out = caller;
-    return 0;
-  }
-  struct domain *d = domain_find(id);
-  if (!d)
-    return -ESRCH;
-  if (!caller->privileged)
-    return -EPERM;
-  *out = d;
-  return 0;
-}
-
-/* Guest pointers are offsets into this buffer. */
-static uint8_t guest[4096];
-int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
-{
-  (void)v;
-  if (gva > sizeof(guest) || len > sizeof(guest) - gva)
-    return -EFAULT;
-  memcpy(dst, guest + gva, len);
-  return 0;
-}
-int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
-{
-  (void)v;
-  if (gva > sizeof(guest) || len > sizeof(guest) - gva)
-    return -EFAULT;
-  memcpy(guest + gva, src, len);
-  return 0;
-}
+/* dom0 (privileged, 2 vcpus) and domu1 (1 vcpu), made by the real
+ * domain_create; what is around them: fake_domain_env.c. */
+static struct domain *dom[2];
 
 static const struct boot_mem_region ram_map[] = {{MiB(1), MiB(8), BOOT_MEM_RAM}};
 static const struct mem_range res[] = {{0, MiB(2)}};
 
-static struct shared_info *shinfo(unsigned int d) { return phys_to_virt(dom[d].shared_info); }
+static struct shared_info *shinfo(unsigned int d) { return phys_to_virt(dom[d]->shared_info); }
 
 static int setup(void **state)
 {
   (void)state;
   fake_arch_reset();
+  fake_domain_env_reset();
   fake_ram_init(MiB(1), MiB(8));
   if (frame_init(ram_map, ARRAY_SIZE(ram_map), res, ARRAY_SIZE(res), 0))
     return -1;
   heap_init();
-  memset(dom, 0, sizeof(dom));
-  memset(vcpus, 0, sizeof(vcpus));
-  memset(woken, 0, sizeof(woken));
-  memset(asserted, 0, sizeof(asserted));
+  domain_list = NULL;
+  dom[0] = domain_create(0, "dom0", true, MiB(8), 2);
+  dom[1] = domain_create(1, "domu1", false, MiB(8), 1);
+  if (!dom[0] || !dom[1])
+    return -1;
   for (unsigned int d = 0; d < 2; d++) {
-    dom[d].id = (domid_t)d;
-    dom[d].privileged = d == 0;
-    dom[d].state = DOMAIN_RUNNING;
-    dom[d].nr_vcpus = 2 - d;
-    dom[d].shared_info = frame_alloc();
-    memset(shinfo(d), 0, PAGE_SIZE);
-    dom[d].callback_vector = 0xf3;
-    for (unsigned int i = 0; i < dom[d].nr_vcpus; i++) {
-      struct vcpu *v = &vcpus[d][i];
-      v->id = i;
-      v->dom = &dom[d];
-      v->vi = &shinfo(d)->vcpu_info[i];
-      v->poll_port = -1;
-      dom[d].vcpus[i] = v;
-    }
-    assert_int_equal(evtchn_domain_init(&dom[d]), 0);
+    dom[d]->callback_vector = 0xf3;
+    for (unsigned int i = 0; i < dom[d]->nr_vcpus; i++)
+      dom[d]->vcpus[i]->poll_port = -1;
   }
   return 0;
 }
@@ -102,17 +51,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   (void)state;
-  for (unsigned int d = 0; d < 2; d++)
-    evtchn_domain_destroy(&dom[d]);
+  while (domain_list)
+    domain_destroy(domain_list);
   return 0;
 }
 
 /* One EVTCHNOP by domain d's vcpu i, its argument copied in and out. */
 static long op(unsigned int d, unsigned int i, int cmd, void *arg, size_t size)
 {
-  memcpy(guest, arg, size);
-  long rc = do_event_channel_op(&vcpus[d][i], cmd, 0);
-  memcpy(arg, guest, size);
+  memcpy(fake_guest, arg, size);
+  long rc = do_event_channel_op(dom[d]->vcpus[i], cmd, 0);
+  memcpy(arg, fake_guest, size);
   return rc;
 }
 
@@ -159,19 +108,19 @@ static void test_interdomain_send_wakes_and_sets_bits(void **state)
   /* A new interdomain port starts pending (sends while unbound were lost). */
   assert_true(pending(0, p0));
   shinfo(0)->evtchn_pending[0] = 0;
-  vcpus[0][0].vi->evtchn_pending_sel = 0;
-  vcpus[0][0].vi->evtchn_upcall_pending = 0;
-  woken[0][0] = 0;
+  dom[0]->vcpus[0]->vi->evtchn_pending_sel = 0;
+  dom[0]->vcpus[0]->vi->evtchn_upcall_pending = 0;
+  fake_woken[0][0] = 0;
 
   struct evtchn_send s = {.port = p1};
   assert_int_equal(op(1, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
   assert_true(pending(0, p0));
-  assert_true(vcpus[0][0].vi->evtchn_pending_sel & 1);
-  assert_int_equal(vcpus[0][0].vi->evtchn_upcall_pending, 1);
-  assert_int_equal(woken[0][0], 1);
-  assert_true(evtchn_upcall_due(&vcpus[0][0])); /* callback vector, unmasked */
-  vcpus[0][0].vi->evtchn_upcall_mask = 1;
-  assert_false(evtchn_upcall_due(&vcpus[0][0]));
+  assert_true(dom[0]->vcpus[0]->vi->evtchn_pending_sel & 1);
+  assert_int_equal(dom[0]->vcpus[0]->vi->evtchn_upcall_pending, 1);
+  assert_int_equal(fake_woken[0][0], 1);
+  assert_true(evtchn_upcall_due(dom[0]->vcpus[0])); /* callback vector, unmasked */
+  dom[0]->vcpus[0]->vi->evtchn_upcall_mask = 1;
+  assert_false(evtchn_upcall_due(dom[0]->vcpus[0]));
 
   struct evtchn_status st = {.dom = 1, .port = p1};
   assert_int_equal(op(0, 0, EVTCHNOP_status, &st, sizeof(st)), 0); /* dom0 may ask */
@@ -188,25 +137,25 @@ static void test_masked_port_waits_for_unmask(void **state)
   evtchn_port_t p0, p1;
   connect(&p0, &p1);
   shinfo(0)->evtchn_pending[0] = 0;
-  vcpus[0][0].vi->evtchn_upcall_pending = 0;
-  vcpus[0][0].vi->evtchn_pending_sel = 0;
+  dom[0]->vcpus[0]->vi->evtchn_upcall_pending = 0;
+  dom[0]->vcpus[0]->vi->evtchn_pending_sel = 0;
   shinfo(0)->evtchn_mask[0] |= 1ULL << p0;
-  woken[0][0] = 0;
+  fake_woken[0][0] = 0;
   struct evtchn_send s = {.port = p1};
   assert_int_equal(op(1, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
   assert_true(pending(0, p0));
-  assert_int_equal(vcpus[0][0].vi->evtchn_upcall_pending, 0); /* masked: no upcall */
-  assert_int_equal(woken[0][0], 0);
+  assert_int_equal(dom[0]->vcpus[0]->vi->evtchn_upcall_pending, 0); /* masked: no upcall */
+  assert_int_equal(fake_woken[0][0], 0);
   /* EVTCHNOP_unmask clears the mask bit itself (Xen's evtchn_unmask):
    * the pending event then comes. */
   struct evtchn_unmask u = {.port = p0};
   assert_int_equal(op(0, 0, EVTCHNOP_unmask, &u, sizeof(u)), 0);
-  assert_int_equal(vcpus[0][0].vi->evtchn_upcall_pending, 1);
-  assert_int_equal(woken[0][0], 1);
+  assert_int_equal(dom[0]->vcpus[0]->vi->evtchn_upcall_pending, 1);
+  assert_int_equal(fake_woken[0][0], 1);
   assert_false(shinfo(0)->evtchn_mask[0] >> p0 & 1);
   /* Unmasking what is not masked tells nobody again. */
   assert_int_equal(op(0, 0, EVTCHNOP_unmask, &u, sizeof(u)), 0);
-  assert_int_equal(woken[0][0], 1);
+  assert_int_equal(fake_woken[0][0], 1);
 }
 
 static void test_close_sends_the_peer_back_to_unbound(void **state)
@@ -253,9 +202,9 @@ static void test_virq_and_ipi_bindings(void **state)
 
   /* A per-vcpu VIRQ reaches its vcpu, a global one vcpu 0 (or where it is
    * bound to). */
-  evtchn_send_vcpu_virq(&vcpus[0][1], VIRQ_TIMER);
+  evtchn_send_vcpu_virq(dom[0]->vcpus[1], VIRQ_TIMER);
   assert_true(pending(0, timer1));
-  assert_int_equal(woken[0][1], 1);
+  assert_int_equal(fake_woken[0][1], 1);
   struct evtchn_bind_vcpu bv = {.port = timer1, .vcpu = 0};
   assert_int_equal(op(0, 0, EVTCHNOP_bind_vcpu, &bv, sizeof(bv)), -EINVAL);
   bv.port = console;
@@ -263,35 +212,35 @@ static void test_virq_and_ipi_bindings(void **state)
   assert_int_equal(op(0, 0, EVTCHNOP_bind_vcpu, &bv, sizeof(bv)), 0);
   /* vcpu 1 has an upcall pending already (the timer): a second port of
    * the same word sets its bit but tells nobody again (2-level rule). */
-  evtchn_send_global_virq(&dom[0], VIRQ_CONSOLE);
+  evtchn_send_global_virq(dom[0], VIRQ_CONSOLE);
   assert_true(pending(0, console));
-  assert_int_equal(woken[0][1], 1);
-  vcpus[0][1].vi->evtchn_pending_sel = 0;
-  vcpus[0][1].vi->evtchn_upcall_pending = 0;
+  assert_int_equal(fake_woken[0][1], 1);
+  dom[0]->vcpus[1]->vi->evtchn_pending_sel = 0;
+  dom[0]->vcpus[1]->vi->evtchn_upcall_pending = 0;
   shinfo(0)->evtchn_pending[0] = 0;
-  evtchn_send_global_virq(&dom[0], VIRQ_CONSOLE);
-  assert_int_equal(woken[0][1], 2);
-  assert_int_equal(woken[0][0], 0);
+  evtchn_send_global_virq(dom[0], VIRQ_CONSOLE);
+  assert_int_equal(fake_woken[0][1], 2);
+  assert_int_equal(fake_woken[0][0], 0);
 
   /* An IPI port: a send reaches the vcpu it names. */
   struct evtchn_bind_ipi ipi = {.vcpu = 1};
   assert_int_equal(op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), 0);
-  vcpus[0][1].vi->evtchn_pending_sel = 0; /* the guest took its upcall */
-  vcpus[0][1].vi->evtchn_upcall_pending = 0;
+  dom[0]->vcpus[1]->vi->evtchn_pending_sel = 0; /* the guest took its upcall */
+  dom[0]->vcpus[1]->vi->evtchn_upcall_pending = 0;
   struct evtchn_send s = {.port = ipi.port};
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
-  assert_int_equal(woken[0][1], 3);
+  assert_int_equal(fake_woken[0][1], 3);
   ipi.vcpu = 2;
   assert_int_equal(op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), -ENOENT);
 
   /* A per-vcpu upcall vector: the upcall is asserted in its APIC too. */
-  vcpus[0][1].upcall_vector = 0xe0;
+  dom[0]->vcpus[1]->upcall_vector = 0xe0;
   shinfo(0)->evtchn_pending[0] = 0;
-  vcpus[0][1].vi->evtchn_pending_sel = 0;
-  vcpus[0][1].vi->evtchn_upcall_pending = 0;
+  dom[0]->vcpus[1]->vi->evtchn_pending_sel = 0;
+  dom[0]->vcpus[1]->vi->evtchn_upcall_pending = 0;
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
-  assert_int_equal(asserted[0][1], 1);
-  assert_int_equal(asserted[0][0], 0);
+  assert_int_equal(fake_asserted[0][1], 1);
+  assert_int_equal(fake_asserted[0][0], 0);
 }
 
 static void test_poll_wakes_the_poller(void **state)
@@ -299,19 +248,19 @@ static void test_poll_wakes_the_poller(void **state)
   (void)state;
   struct evtchn_bind_ipi ipi = {.vcpu = 0};
   assert_int_equal(op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), 0);
-  vcpus[0][1].polling = true;
-  vcpus[0][1].poll_port = (int)ipi.port + 1; /* another port: not woken */
+  dom[0]->vcpus[1]->polling = true;
+  dom[0]->vcpus[1]->poll_port = (int)ipi.port + 1; /* another port: not woken */
   struct evtchn_send s = {.port = ipi.port};
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
-  assert_int_equal(woken[0][1], 0);
-  vcpus[0][1].poll_port = (int)ipi.port;
+  assert_int_equal(fake_woken[0][1], 0);
+  dom[0]->vcpus[1]->poll_port = (int)ipi.port;
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
-  assert_int_equal(woken[0][1], 1);
-  vcpus[0][1].poll_port = -1; /* any port */
+  assert_int_equal(fake_woken[0][1], 1);
+  dom[0]->vcpus[1]->poll_port = -1; /* any port */
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
-  assert_int_equal(woken[0][1], 2);
-  assert_int_equal(evtchn_port_poll(&dom[0], ipi.port), 1);
-  assert_int_equal(evtchn_port_poll(&dom[0], 5000), -EINVAL);
+  assert_int_equal(fake_woken[0][1], 2);
+  assert_int_equal(evtchn_port_poll(dom[0], ipi.port), 1);
+  assert_int_equal(evtchn_port_poll(dom[0], 5000), -EINVAL);
 }
 
 static void test_ports_run_out_at_the_domains_limit(void **state)
@@ -328,10 +277,10 @@ static void test_ports_run_out_at_the_domains_limit(void **state)
     n++;
   }
   assert_int_equal(n, EVTCHN_DEFAULT_MAX_DOMU); /* ports 1..1023 */
-  dom[1].state = DOMAIN_DYING;
+  dom[1]->state = DOMAIN_DYING;
   struct evtchn_bind_ipi ipi = {.vcpu = 0};
   assert_int_equal(op(1, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), -EINVAL);
-  dom[1].state = DOMAIN_RUNNING;
+  dom[1]->state = DOMAIN_RUNNING;
 }
 
 static void test_sub_ops_xen_refuses(void **state)
@@ -348,7 +297,8 @@ static void test_sub_ops_xen_refuses(void **state)
   p.port = 5000;
   assert_int_equal(op(0, 0, EVTCHNOP_set_priority, &p, sizeof(p)), -EINVAL);
   /* An argument the guest does not have. */
-  assert_int_equal(do_event_channel_op(&vcpus[0][0], EVTCHNOP_send, sizeof(guest) - 2), -EFAULT);
+  assert_int_equal(do_event_channel_op(dom[0]->vcpus[0], EVTCHNOP_send, sizeof(fake_guest) - 2),
+                   -EFAULT);
 }
 
 static void test_reset_closes_everything(void **state)
@@ -360,7 +310,7 @@ static void test_reset_closes_everything(void **state)
   assert_int_equal(op(1, 0, EVTCHNOP_reset, &r, sizeof(r)), -EPERM); /* a domU: only itself */
   r.dom = 1;
   assert_int_equal(op(0, 0, EVTCHNOP_reset, &r, sizeof(r)), -EINVAL); /* not paused */
-  dom[1].pause_count = 1;
+  dom[1]->pause_count = 1;
   assert_int_equal(op(0, 0, EVTCHNOP_reset, &r, sizeof(r)), 0);
   struct evtchn_status st = {.dom = DOMID_SELF, .port = p1};
   assert_int_equal(op(1, 0, EVTCHNOP_status, &st, sizeof(st)), 0);

@@ -21,14 +21,15 @@ UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
 # Domains over the real event channels, heap and frames; the rest faked.
 UNIT_SRCS_domain := hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c \
-	hv/lib/strlcpy.c
+	hv/lib/strlcpy.c test/unit/fake_domain_env.c
 # The hypercall table and multicall, every handler faked in the test.
 UNIT_SRCS_hypercall := hv/hypercall.c
 # The network console's parts that need no network (no lwIP in them).
 UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sched/lock.c
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
 # The ports (EVTCHNOP_*) over the real 2-level bits, heap and frames.
-UNIT_SRCS_evtchn_ops := evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c
+UNIT_SRCS_evtchn_ops := evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c hv/domain.c \
+	hv/lib/strlcpy.c test/unit/fake_domain_env.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
