@@ -94,39 +94,26 @@ int pwhash_parse(const char *spec, struct pwhash *out, const char **why)
 
 void pwhash_begin(struct pwhash_job *j, const struct pwhash *h, const char *pw, size_t len)
 {
-  struct hmac_sha256 c;
-  uint8_t one[4] = {0, 0, 0, 1}; /* INT(1): the one block of a 32-byte key */
-
   memset(j, 0, sizeof(*j));
   j->h = h;
   j->valid = h->iterations >= PWHASH_ITER_MIN && h->iterations <= PWHASH_ITER_MAX &&
              h->salt_len >= PWHASH_SALT_MIN && h->salt_len <= PWHASH_SALT_MAX;
   if (!j->valid)
     return;
-  /* RFC 8018 5.2 for dkLen = hLen: T = U_1 ^ ... ^ U_c, U_1 = PRF(P, S ||
-   * INT(1)), U_j = PRF(P, U_{j-1}).  The keyed HMAC state is kept, so a
-   * round costs two SHA-256 blocks (as in pbkdf2_sha256). */
+  /* A 32-byte key is PBKDF2's one output block (INT(1)). */
   hmac_sha256_init(&j->keyed, pw, len);
-  c = j->keyed;
-  hmac_sha256_update(&c, h->salt, h->salt_len);
-  hmac_sha256_update(&c, one, sizeof(one));
-  hmac_sha256_final(&c, j->u);
-  memcpy(j->t, j->u, sizeof(j->t));
+  pbkdf2_sha256_first(&j->keyed, h->salt, h->salt_len, 1, j->u, j->t);
   j->done = 1;
 }
 
 bool pwhash_step(struct pwhash_job *j, uint32_t rounds)
 {
-  struct hmac_sha256 c;
-
-  for (; rounds && j->valid && j->done < j->h->iterations; rounds--, j->done++) {
-    c = j->keyed;
-    hmac_sha256_update(&c, j->u, sizeof(j->u));
-    hmac_sha256_final(&c, j->u); /* wipes c */
-    for (unsigned int b = 0; b < sizeof(j->t); b++)
-      j->t[b] ^= j->u[b];
-  }
-  return !j->valid || j->done >= j->h->iterations;
+  if (!j->valid)
+    return true;
+  uint32_t n = MIN(rounds, j->h->iterations - j->done);
+  pbkdf2_sha256_rounds(&j->keyed, j->u, j->t, n);
+  j->done += n;
+  return j->done >= j->h->iterations;
 }
 
 bool pwhash_end(struct pwhash_job *j)

@@ -236,39 +236,54 @@ void hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
   hmac_sha256_final(&h, out);
 }
 
+/* RFC 8018 5.2: T_i = U_1 ^ ... ^ U_c, U_1 = PRF(P, S || INT(i)),
+ * U_j = PRF(P, U_{j-1}).  The password is the HMAC key of every round:
+ * keyed holds that state, copied for each round, so that a round costs
+ * two SHA-256 blocks, not four. */
+void pbkdf2_sha256_first(const struct hmac_sha256 *keyed, const void *salt, size_t saltlen,
+                         uint32_t block, uint8_t u[SHA256_DIGEST_SIZE],
+                         uint8_t t[SHA256_DIGEST_SIZE])
+{
+  struct hmac_sha256 h = *keyed;
+  uint8_t be_i[4];
+  store_be32(be_i, block);
+  hmac_sha256_update(&h, salt, saltlen);
+  hmac_sha256_update(&h, be_i, sizeof(be_i));
+  hmac_finish(&h, u);
+  memcpy(t, u, SHA256_DIGEST_SIZE);
+  secure_wipe(&h, sizeof(h));
+}
+
+void pbkdf2_sha256_rounds(const struct hmac_sha256 *keyed, uint8_t u[SHA256_DIGEST_SIZE],
+                          uint8_t t[SHA256_DIGEST_SIZE], uint32_t n)
+{
+  struct hmac_sha256 h;
+  for (; n; n--) {
+    h = *keyed;
+    hmac_sha256_update(&h, u, SHA256_DIGEST_SIZE);
+    hmac_finish(&h, u);
+    for (unsigned int b = 0; b < SHA256_DIGEST_SIZE; b++)
+      t[b] ^= u[b];
+  }
+  secure_wipe(&h, sizeof(h));
+}
+
 void pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
                    uint32_t iterations, uint8_t *dk, size_t dklen)
 {
-  /* The password is the HMAC key of every round: key it once and copy the
-   * keyed state, so that a round costs two blocks, not four. */
-  struct hmac_sha256 keyed, h;
-  uint8_t u[SHA256_DIGEST_SIZE], t[SHA256_DIGEST_SIZE], be_i[4];
+  struct hmac_sha256 keyed;
+  uint8_t u[SHA256_DIGEST_SIZE], t[SHA256_DIGEST_SIZE];
 
   hmac_sha256_init(&keyed, pw, pwlen);
   for (uint32_t i = 1; dklen; i++) {
     size_t n = MIN(dklen, (size_t)SHA256_DIGEST_SIZE);
-
-    /* RFC 8018 5.2: T_i = U_1 ^ ... ^ U_c, U_1 = PRF(P, S || INT(i)),
-     * U_j = PRF(P, U_{j-1}). */
-    store_be32(be_i, i);
-    h = keyed;
-    hmac_sha256_update(&h, salt, saltlen);
-    hmac_sha256_update(&h, be_i, sizeof(be_i));
-    hmac_finish(&h, u);
-    memcpy(t, u, sizeof(t));
-    for (uint32_t j = 1; j < iterations; j++) {
-      h = keyed;
-      hmac_sha256_update(&h, u, sizeof(u));
-      hmac_finish(&h, u);
-      for (unsigned b = 0; b < sizeof(t); b++)
-        t[b] ^= u[b];
-    }
+    pbkdf2_sha256_first(&keyed, salt, saltlen, i, u, t);
+    pbkdf2_sha256_rounds(&keyed, u, t, iterations > 1 ? iterations - 1 : 0);
     memcpy(dk, t, n);
     dk += n;
     dklen -= n;
   }
   secure_wipe(&keyed, sizeof(keyed));
-  secure_wipe(&h, sizeof(h));
   secure_wipe(u, sizeof(u));
   secure_wipe(t, sizeof(t));
 }

@@ -57,6 +57,16 @@ void hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 void pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
                    uint32_t iterations, uint8_t *dk, size_t dklen);
 
+/* PBKDF2's steps, for a caller that derives in parts (hv/lib/pwhash.c):
+ * keyed is an HMAC state keyed with the password.  _first computes U_1 of
+ * output block `block` into u and t; _rounds does n more rounds, u = U_j
+ * and t ^= u. */
+void pbkdf2_sha256_first(const struct hmac_sha256 *keyed, const void *salt, size_t saltlen,
+                         uint32_t block, uint8_t u[SHA256_DIGEST_SIZE],
+                         uint8_t t[SHA256_DIGEST_SIZE]);
+void pbkdf2_sha256_rounds(const struct hmac_sha256 *keyed, uint8_t u[SHA256_DIGEST_SIZE],
+                          uint8_t t[SHA256_DIGEST_SIZE], uint32_t n);
+
 /* Whether the n bytes at a and b are equal, in a time that depends on n
  * only: every byte is read, with no branch on the data. */
 bool ct_equal(const void *a, const void *b, size_t n);
