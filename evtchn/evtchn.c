@@ -1,9 +1,9 @@
 /* Event channel ports: allocation, binding (unbound, interdomain, VIRQ,
  * IPI), send, close, status, unmask and reset, with the checks and errnos
- * of Xen 4.19's common/event_channel.c.  The bits a send sets live in the
- * guest's shared_info and vcpu_info (evtchn_2l.c); here is who gets told. */
+ * of Xen 4.19's common/event_channel.c.  The state a send sets lives in
+ * the guest's pages, kept by the domain's event ABI (d->evtchn_ops,
+ * evtchn_2l.c); here is who gets told. */
 #include <arch/arch.h>
-#include <arch/mm.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -12,8 +12,6 @@
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/string.h>
-
-static struct shared_info *shinfo(struct domain *d) { return phys_to_virt(d->shared_info); }
 
 /* Ports with a bucket are "valid" in Xen's sense: a free one among them
  * answers EVTCHNSTAT_closed, one beyond them -EINVAL. */
@@ -47,7 +45,8 @@ static int get_free_port(struct domain *d)
 
 int evtchn_domain_init(struct domain *d)
 {
-  d->evtchn_max_port = d->privileged ? EVTCHN_MAX_PORTS - 1 : EVTCHN_DEFAULT_MAX_DOMU;
+  d->evtchn_ops = &evtchn_port_ops_2l; /* until the guest asks for another ABI */
+  d->evtchn_max_port = d->privileged ? d->evtchn_ops->nr_ports - 1 : EVTCHN_DEFAULT_MAX_DOMU;
   int port = get_free_port(d);
   if (port < 0)
     return port;
@@ -60,8 +59,8 @@ int evtchn_domain_init(struct domain *d)
 static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
 {
   struct vcpu *v = d->vcpus[chn->notify_vcpu];
-  if (evtchn_2l_set_pending(shinfo(d), v->vi, port))
-    evtchn_kick(v);
+  if (d->evtchn_ops->set_pending(d, v, port))
+    evtchn_kick(v); /* wakes v, so a poll of v's ends there */
   for (unsigned int i = 0; i < d->nr_vcpus; i++) {
     struct vcpu *p = d->vcpus[i];
     if (p->polling && (p->poll_port < 0 || p->poll_port == (int)port))
@@ -71,26 +70,19 @@ static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
 
 void evtchn_kick(struct vcpu *v)
 {
+  /* A per-vcpu upcall vector is an IRR bit (once per 0 -> 1, it needs an
+   * EOI): the vcpu's interrupt controller wakes v when the vector can be
+   * taken.  The callback vector needs no controller: wake v here. */
   if (v->upcall_vector)
-    arch_vcpu_assert_upcall(v); /* an IRR bit: once per 0 -> 1, needs an EOI */
-  sched_wake(v);
-}
-
-bool evtchn_upcall_due(const struct vcpu *v)
-{
-  /* A per-vcpu vector waits in the vcpu's interrupt controller with its
-   * other interrupts, which the arch knows (Xen's
-   * local_events_need_delivery looks at the LAPIC the same way). */
-  if (arch_intr_pending(&v->arch))
-    return true;
-  return v->vi->evtchn_upcall_pending && !v->vi->evtchn_upcall_mask && !v->upcall_vector &&
-         v->dom->callback_vector;
+    arch_vcpu_assert_upcall(v);
+  else
+    sched_wake(v);
 }
 
 static void free_port(struct domain *d, unsigned int port, struct evtchn *chn)
 {
-  evtchn_2l_clear_pending(shinfo(d), port); /* no stale event on re-bind */
-  memset(chn, 0, sizeof(*chn));             /* ECS_FREE, vcpu 0 */
+  d->evtchn_ops->clear_pending(d, port); /* no stale event on re-bind */
+  memset(chn, 0, sizeof(*chn));          /* ECS_FREE, vcpu 0 */
 }
 
 static bool virq_is_global(unsigned int virq)
@@ -313,7 +305,7 @@ static long unmask(struct domain *d, unsigned int port)
   if (!chn)
     return -EINVAL;
   struct vcpu *v = d->vcpus[chn->notify_vcpu];
-  if (evtchn_2l_unmask(shinfo(d), v->vi, port))
+  if (d->evtchn_ops->unmask(d, v, port))
     evtchn_kick(v);
   return 0;
 }
@@ -370,7 +362,7 @@ int evtchn_port_poll(struct domain *d, unsigned int port)
   struct evtchn *chn = port_chn(d, port);
   if (!chn)
     return -EINVAL;
-  return evtchn_2l_is_pending(shinfo(d), port);
+  return d->evtchn_ops->is_pending(d, port);
 }
 
 /* The argument structures, by sub-op; the size read and written back. */

@@ -5,6 +5,7 @@
 #include <hv/evtchn.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/upcall.h>
 #include <public/sched.h>
 
 #define POLL_MAX_PORTS 128 /* Xen's "fairly arbitrary limit" */

@@ -29,6 +29,7 @@
 #include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/timer.h>
+#include <hv/upcall.h>
 #include <hv/vtime.h>
 #include <public/vcpu.h>
 

@@ -91,8 +91,9 @@ struct domain {
 
   /* Events (evtchn/): ports in buckets of EVTCHN_BUCKET, made on demand. */
   struct evtchn *evtchn_bucket[EVTCHN_MAX_PORTS / EVTCHN_BUCKET];
-  unsigned int evtchn_valid;    /* ports [0, evtchn_valid) have a bucket */
-  unsigned int evtchn_max_port; /* highest port this domain may use */
+  unsigned int evtchn_valid;                /* ports [0, evtchn_valid) have a bucket */
+  unsigned int evtchn_max_port;             /* highest port this domain may use */
+  const struct evtchn_port_ops *evtchn_ops; /* its event ABI (2-level) */
 
   /* Scheduler (sched/) */
   unsigned int pause_count;  /* domctl pause: no vcpu runs while > 0 */

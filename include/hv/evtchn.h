@@ -1,5 +1,5 @@
-/* Event channels: ports, their bindings, and the 2-level pending/mask/
- * selector logic of the ABI (evtchn/). */
+/* Event channels: ports, their bindings, and the event ABIs that keep
+ * their pending and mask state (evtchn/). */
 #ifndef HV_EVTCHN_H
 #define HV_EVTCHN_H
 
@@ -7,7 +7,7 @@
 #include <public/event_channel.h>
 #include <public/xen.h>
 
-#define EVTCHN_MAX_PORTS 4096        /* the 2-level ABI's limit for a 64-bit guest */
+#define EVTCHN_MAX_PORTS 4096        /* the most any ABI offered has (2-level's) */
 #define EVTCHN_BUCKET 64             /* ports are made in groups of this many */
 #define EVTCHN_DEFAULT_MAX_DOMU 1023 /* xl's default max_event_channels */
 
@@ -42,19 +42,29 @@ struct evtchn {
   } u;
 };
 
-/* ---- 2-level bit logic (evtchn/evtchn_2l.c), on the guest's pages ----
- * Each returns true when the vcpu owning vi must be told (its
- * evtchn_upcall_pending went 0 -> 1): the caller then raises the upcall. */
+/* ---- Port operations: how an event ABI keeps a port's state ----
+ * A domain's ports live in one event ABI at a time (d->evtchn_ops), as
+ * Xen's struct evtchn_port_ops: the 2-level ABI (evtchn/evtchn_2l.c) is
+ * the one every domain starts with; a FIFO ABI would be another instance,
+ * chosen by EVTCHNOP_init_control.  Each works on the guest's own pages,
+ * which the guest changes concurrently.  Called with hv_lock held. */
+struct evtchn_port_ops {
+  const char *name;
+  unsigned int nr_ports; /* ports the ABI can name */
+  /* Make port of d pending; v is the vcpu the port notifies.  True when v
+   * must be told: its evtchn_upcall_pending went 0 -> 1 (the caller then
+   * kicks it, evtchn_kick). */
+  bool (*set_pending)(struct domain *d, struct vcpu *v, unsigned int port);
+  /* Clear port's pending state (it is closed, or bound afresh). */
+  void (*clear_pending)(struct domain *d, unsigned int port);
+  /* EVTCHNOP_unmask: a port that was masked and is pending tells v as
+   * set_pending would have; true when v must be told. */
+  bool (*unmask)(struct domain *d, struct vcpu *v, unsigned int port);
+  bool (*is_pending)(const struct domain *d, unsigned int port);
+  bool (*is_masked)(const struct domain *d, unsigned int port);
+};
 
-/* Set port's pending bit; on a 0 -> 1 change of an unmasked port, set
- * the word's bit in evtchn_pending_sel and then evtchn_upcall_pending. */
-bool evtchn_2l_set_pending(struct shared_info *s, struct vcpu_info *vi, unsigned int port);
-/* Clear port's mask bit; if it was masked and is pending, notify as
- * set_pending would have. */
-bool evtchn_2l_unmask(struct shared_info *s, struct vcpu_info *vi, unsigned int port);
-void evtchn_2l_clear_pending(struct shared_info *s, unsigned int port);
-bool evtchn_2l_is_pending(const struct shared_info *s, unsigned int port);
-bool evtchn_2l_is_masked(const struct shared_info *s, unsigned int port);
+extern const struct evtchn_port_ops evtchn_port_ops_2l;
 
 /* ---- Ports (evtchn/evtchn.c) ---- */
 
@@ -81,11 +91,6 @@ void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn);
 /* Whether port of d is pending (for SCHEDOP_poll): 1, 0, or -EINVAL for
  * a port that does not exist. */
 int evtchn_port_poll(struct domain *d, unsigned int port);
-/* An upcall or another interrupt is due for v: its vcpu_info says one is
- * (pending and not masked) and the domain's callback vector takes it, or
- * v's own interrupt controller has an interrupt v would take
- * (arch_intr_pending; a per-vcpu upcall vector waits there). */
-bool evtchn_upcall_due(const struct vcpu *v);
 /* Tell v that its evtchn_upcall_pending is set: raise its per-vcpu upcall
  * vector (arch_vcpu_assert_upcall) and wake it if it waits. */
 void evtchn_kick(struct vcpu *v);

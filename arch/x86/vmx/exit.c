@@ -8,7 +8,6 @@
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
-#include <hv/evtchn.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
@@ -21,17 +20,7 @@
 #define VEC_GP 13
 #define VEC_UD 6
 
-#define RFLAGS_IF (1ULL << 9)
-
-/* Ask for (or stop asking for) an exit when the guest can take an
- * interrupt (SDM 25.2, interrupt-window exiting). */
-static void set_intr_window(struct vcpu *v, bool on)
-{
-  uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS);
-  vmcs_write(VMCS_PROC_CONTROLS,
-             on ? ctl | PROC_INTR_WINDOW_EXITING : ctl & ~(uint64_t)PROC_INTR_WINDOW_EXITING);
-  v->arch.intr_window = on;
-}
+#define RFLAGS_IF (1ULL << 9) /* HLT with interrupts off */
 
 /* Move RIP past the instruction that exited. */
 static void skip_instruction(void)
@@ -44,74 +33,6 @@ static void skip_instruction(void)
   if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-}
-
-/* Deliver a hardware exception to the guest at the next entry. */
-static void inject_exception(unsigned int vector, bool has_error, uint32_t error)
-{
-  uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-  if (has_error) {
-    info |= INTR_INFO_DELIVER_ERROR;
-    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
-  }
-  vmcs_write(VMCS_ENTRY_INTR_INFO, info);
-}
-
-/* An exit during the delivery of an event (an external interrupt arrived
- * meanwhile): deliver the event again at the next entry (SDM 27.2.4). */
-static void reinject_interrupted_event(void)
-{
-  uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-  if (!(info & INTR_INFO_VALID))
-    return;
-  if (info & INTR_INFO_DELIVER_ERROR)
-    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
-  vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
-  vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1U << 12)); /* bit 12 is undefined here */
-}
-
-/* Inject vector if v can take an interrupt now (RFLAGS.IF, no STI or
- * MOV SS shadow, no event already going in); else ask for an exit as soon
- * as it can.  True when injected. */
-static inline bool inject_interrupt(struct vcpu *v, uint8_t vector)
-{
-  bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-              !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
-                (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
-              !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
-  if (!open) {
-    if (!v->arch.intr_window)
-      set_intr_window(v, true);
-    return false;
-  }
-  vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | vector);
-  if (v->arch.intr_window)
-    set_intr_window(v, false);
-  return true;
-}
-
-void vmx_deliver_upcall(struct vcpu *v)
-{
-  const struct vcpu_info *vi = v->vi;
-
-  /* The domain's callback vector is a level, held while upcall_pending
-   * is set and upcall_mask clear, that bypasses the local APIC: no IRR,
-   * no ISR, no EOI (Xen's hvm_intsrc_vector); it goes first, as in Xen's
-   * hvm_vcpu_has_pending_irq.  Everything else comes from the local
-   * APIC, a per-vcpu upcall vector too (in IRR since evtchn_kick; it
-   * waits for the EOI, not for upcall_mask, which HVM guests do not use). */
-  if (!v->upcall_vector && v->dom->callback_vector && vi->evtchn_upcall_pending &&
-      !vi->evtchn_upcall_mask) {
-    inject_interrupt(v, v->dom->callback_vector);
-    return;
-  }
-  if (v->arch.vlapic.pending) {
-    if (inject_interrupt(v, v->arch.vlapic.pending))
-      vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
-    return;
-  }
-  if (v->arch.intr_window)
-    set_intr_window(v, false); /* nothing due any more */
 }
 
 /* For messages only: the hot paths never read RIP unless they move it. */
@@ -200,7 +121,7 @@ static void handle_msr(struct vcpu *v, bool write)
                 ? (write ? vlapic_msr_write(v, msr, val) : vlapic_msr_read(v, msr, &val))
                 : (write ? vmx_msr_write(v, msr, val) : vmx_msr_read(v, msr, &val));
   if (err) {
-    inject_exception(VEC_GP, true, 0);
+    vmx_inject_exception(VEC_GP, true, 0);
     return;
   }
   if (!write) {
@@ -295,15 +216,15 @@ int vmx_handle_exit(struct vcpu *v)
   }
   switch (reason & 0xffff) {
   case EXIT_REASON_EXTERNAL_INTERRUPT:
-    reinject_interrupted_event();
+    vmx_reinject_event();
     return 0; /* the host took it when interrupts came back on */
   case EXIT_REASON_PREEMPTION_TIMER:
     return 0; /* a backstop (vmcs.c): pending host interrupts are taken now */
   case EXIT_REASON_INTR_WINDOW:
-    /* The window closes here; vmx_deliver_upcall, before the next entry,
+    /* The window closes here; vmx_intr_assist, before the next entry,
      * injects what is due or opens it again.  So the run loop's check
      * need not look at the window. */
-    set_intr_window(v, false);
+    vmx_intr_window_exit(v);
     return 0;
   case EXIT_REASON_EXCEPTION_NMI: return 0; /* NMI: nothing to do for it yet */
   case EXIT_REASON_VMCALL: handle_vmcall(v); return 0;

@@ -26,6 +26,7 @@
 #include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/timer.h>
+#include <hv/upcall.h>
 
 static uint16_t next_vpid = 2; /* 0 is the host's, 1 the self-test's */
 
@@ -77,17 +78,6 @@ void arch_vcpu_park(void)
   struct per_cpu *pc = this_cpu();
   if (pc->vmcs_vcpu)
     unload(pc);
-}
-
-/* The cheap test before every entry: could an interrupt be due (the
- * domain's callback vector, or the local APIC's next vector, which holds
- * a per-vcpu upcall vector too)?  vmx_deliver_upcall decides the rest.
- * An open interrupt window needs no look: its exit closes it. */
-static inline bool upcall_may_be_due(const struct vcpu *v)
-{
-  if (v->arch.vlapic.pending)
-    return true;
-  return v->vi->evtchn_upcall_pending && !v->upcall_vector && v->dom->callback_vector;
 }
 
 void arch_vcpu_create(struct vcpu *v)
@@ -212,8 +202,8 @@ void arch_vcpu_run(struct vcpu *v)
       irq_enable();
       return; /* the scheduler's turn */
     }
-    if (upcall_may_be_due(v))
-      vmx_deliver_upcall(v);
+    if (evtchn_upcall_due(v))
+      vmx_intr_assist(v);
     if (exit_tsc) /* the time since the last exit was the hypervisor's */
       v->hv_cycles += rdtsc() - exit_tsc;
     /* The guest runs without hv_lock (include/hv/spinlock.h).  A flag

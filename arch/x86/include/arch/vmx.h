@@ -73,10 +73,20 @@ bool vmx_enabled(void);
 void ept_invept_local(uint64_t eptp);
 
 struct vcpu;
-/* Before entering v: inject the domain's callback vector or v's local
- * APIC's next vector if one is due and v can take it, else ask for an
- * exit when it can (arch/x86/vmx/exit.c). */
-void vmx_deliver_upcall(struct vcpu *v);
+/* Events into the guest (arch/x86/vmx/intr.c); v's VMCS must be loaded.
+ * vmx_intr_assist: before entering v, when evtchn_upcall_due(v): inject
+ * the domain's callback vector or v's local APIC's next vector if v can
+ * take it, else ask for an exit when it can. */
+void vmx_intr_assist(struct vcpu *v);
+/* The interrupt-window exit: the window closes (vmx_intr_assist opens it
+ * again if still needed). */
+void vmx_intr_window_exit(struct vcpu *v);
+/* A hardware exception at the next entry (with its error code if
+ * has_error). */
+void vmx_inject_exception(unsigned int vector, bool has_error, uint32_t error);
+/* An exit during the delivery of an event (an external interrupt arrived
+ * meanwhile): deliver the event again at the next entry (SDM 27.2.4). */
+void vmx_reinject_event(void);
 
 /* Guest MSRs (arch/x86/vmx/msr.c). */
 extern paddr_t vmx_msr_bitmap; /* shared by every VMCS */
