@@ -9,8 +9,6 @@
 #include <hv/vtime.h>
 #include <public/xen.h>
 
-typedef long (*hypercall_fn)(struct vcpu *v, uint64_t a[6]);
-
 /* Thin adapters from the six registers to each handler's typed arguments. */
 static long hc_xen_version(struct vcpu *v, uint64_t a[6])
 {
@@ -65,7 +63,7 @@ static long hc_sysctl(struct vcpu *v, uint64_t a[6]) { return do_sysctl(v, a[0])
 
 static long hc_domctl(struct vcpu *v, uint64_t a[6]) { return do_domctl(v, a[0]); }
 
-static const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+const hypercall_fn hypercall_table[HYPERCALL_NR] = {
     [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_memory_op] = hc_memory_op,
@@ -171,14 +169,6 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
     pr_info("%s: hypercall %llu: no such hypercall: -ENOSYS", d->name, (unsigned long long)nr);
   if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
     pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
-}
-
-long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
-{
-  /* A tail call: the -ENOSYS report is the caller's, off this path. */
-  if (nr >= HYPERCALL_NR || !hypercall_table[nr])
-    return -ENOSYS;
-  return hypercall_table[nr](v, args);
 }
 
 /* Each entry is run as its own hypercall; its result is written back.

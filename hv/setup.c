@@ -114,19 +114,16 @@ static void timer_selftest(void)
     pr_err("timer: self-test FAILED (%u fired)", selftest_count);
 }
 
-/* One line per domain when it is all over: why it ended, and what the
- * hypervisor cost it (exits, and clock cycles per exit: under Bochs with
- * `clock: sync=none` those are instructions). */
+/* One line per domain when it is all over: why it ended, and how often
+ * it needed the hypervisor (VM exits).  Where the instructions of an exit
+ * go is tools/hvtrace's to show. */
 static void print_domain_exit(const struct domain *d)
 {
-  uint64_t exits = 0, cycles = 0;
-  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+  uint64_t exits = 0;
+  for (unsigned int i = 0; i < d->nr_vcpus; i++)
     exits += d->vcpus[i]->exits;
-    cycles += d->vcpus[i]->hv_cycles;
-  }
-  printk(LOG_ALWAYS, "mica: %s exit: %s (%lu port writes dropped, %llu exits, %llu cycles each)",
-         d->name, domain_exit_reason(d), d->io_dropped, (unsigned long long)exits,
-         (unsigned long long)(exits ? cycles / exits : 0));
+  printk(LOG_ALWAYS, "mica: %s exit: %s (%lu port writes dropped, %llu exits)", d->name,
+         domain_exit_reason(d), d->io_dropped, (unsigned long long)exits);
   if (d->con_dropped)
     printk(LOG_ALWAYS, "mica: %s: %lu console bytes dropped by the domU rate limit", d->name,
            d->con_dropped);

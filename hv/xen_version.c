@@ -35,15 +35,14 @@ static uint32_t features(const struct domain *d)
   return f;
 }
 
-/* Sub-ops and their permissions follow Xen 4.19 (common/kernel.c
- * do_xen_version, xsm/dummy.h xsm_xen_version): the command line and the
- * build id are for dom0; a domU asking for the first gets "<denied>". */
-long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
+/* Every sub-op but XENVER_version.  Out of line: its buffers make a large
+ * stack frame that the version query, which guests ask often, should not
+ * pay for. */
+static __attribute__((noinline)) long version_info(struct vcpu *v, int cmd, uint64_t arg)
 {
   bool deny = !v->dom->privileged && (cmd == XENVER_commandline || cmd == XENVER_build_id);
 
   switch (cmd) {
-  case XENVER_version: return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
   case XENVER_extraversion: return put_string(v, arg, "-mica" MICA_VERSION, XEN_EXTRAVERSION_LEN);
   case XENVER_compile_info: {
     struct xen_compile_info ci;
@@ -92,4 +91,14 @@ long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
   }
   default: return -ENOSYS;
   }
+}
+
+/* Sub-ops and their permissions follow Xen 4.19 (common/kernel.c
+ * do_xen_version, xsm/dummy.h xsm_xen_version): the command line and the
+ * build id are for dom0; a domU asking for the first gets "<denied>". */
+long do_xen_version(struct vcpu *v, int cmd, uint64_t arg)
+{
+  if (cmd == XENVER_version)
+    return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
+  return version_info(v, cmd, arg);
 }

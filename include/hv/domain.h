@@ -65,8 +65,7 @@ struct vcpu {
   uint64_t soft_affinity; /* CPUs it prefers */
   struct vcpu *runq_next;
 
-  uint64_t exits;     /* times the guest stopped for the hypervisor */
-  uint64_t hv_cycles; /* clock cycles the hypervisor spent on them */
+  uint64_t exits; /* times the guest stopped for the hypervisor */
   struct arch_vcpu arch;
 };
 

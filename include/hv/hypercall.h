@@ -3,6 +3,7 @@
 #define HV_HYPERCALL_H
 
 #include <hv/domain.h>
+#include <hv/errno.h>
 
 #define HYPERCALL_NR 56 /* vectors 0..55 of the ABI */
 
@@ -12,7 +13,17 @@
  * handler did part of the work and rewrote args for the rest, and the
  * caller must re-issue the hypercall with them (a continuation, as in Xen:
  * for the guest, the VMCALL runs again with the new registers). */
-long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6]);
+typedef long (*hypercall_fn)(struct vcpu *v, uint64_t a[6]);
+extern const hypercall_fn hypercall_table[HYPERCALL_NR]; /* hv/hypercall.c */
+
+static inline long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
+{
+  /* Inline: one call from the exit handler to the handler's adapter.
+   * The -ENOSYS report is the caller's, off this path. */
+  if (nr >= HYPERCALL_NR || !hypercall_table[nr])
+    return -ENOSYS;
+  return hypercall_table[nr](v, args);
+}
 /* Log, once per domain and (vector, sub-op), that hypercall nr with these
  * arguments answered -ENOSYS; after 32 such calls, that the log stops.
  * For whoever called hypercall_dispatch and got -ENOSYS. */

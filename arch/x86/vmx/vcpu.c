@@ -187,7 +187,6 @@ void arch_vcpu_run(struct vcpu *v)
   }
   unsigned int cpu = this_cpu()->id;
   volatile bool *resched = &sched_pcpu[cpu].resched;
-  uint64_t exit_tsc = 0;
   for (;;) {
     irq_disable(); /* an interrupt now makes a VM exit, handled below */
     if (timer_raised[cpu]) {
@@ -204,15 +203,12 @@ void arch_vcpu_run(struct vcpu *v)
     }
     if (evtchn_upcall_due(v))
       vmx_intr_assist(v);
-    if (exit_tsc) /* the time since the last exit was the hypervisor's */
-      v->hv_cycles += rdtsc() - exit_tsc;
     /* The guest runs without hv_lock (include/hv/spinlock.h).  A flag
      * another CPU sets from now on comes with a kick: the interrupt,
      * pending while interrupts are off here, makes the entry exit at
      * once. */
     hv_lock_drop();
     int err = vmx_enter(&v->arch.regs, v->arch.launched);
-    exit_tsc = rdtsc();
     irq_enable();   /* ... here, by the host's own handler */
     hv_lock_take(); /* interrupts on: a CPU waiting for our answer to an IPI gets it */
     if (err) {

@@ -6,11 +6,19 @@
 #include <arch/vlapic.h>
 #include <hv/types.h>
 
-/* General registers not kept in the VMCS; the layout is fixed by
- * arch/x86/vmx/entry.S (offsets 0..112). */
+/* General registers not kept in the VMCS (arch/x86/vmx/entry.S saves and
+ * loads them through asm-offsets.h).  The six argument registers of the
+ * 64-bit hypercall convention come first, in the ABI's order, so that the
+ * dispatcher reads them as one array and a continuation rewrites them in
+ * place (hcall_args). */
 struct guest_regs {
-  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  union {
+    uint64_t hcall_args[6];
+    struct {
+      uint64_t rdi, rsi, rdx, r10, r8, r9;
+    };
+  };
+  uint64_t rax, rbx, rcx, rbp, r11, r12, r13, r14, r15;
 };
 
 #define P2M_CACHE_SIZE 8     /* 2 MiB leaves */

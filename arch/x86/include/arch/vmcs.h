@@ -223,8 +223,9 @@ static inline int vmcs_load(paddr_t vmcs)
 
 static inline int vmcs_write(uint64_t field, uint64_t value)
 {
-  uint8_t fail;
-  asm volatile("vmwrite %2, %1\n\tsetbe %0" : "=q"(fail) : "r"(field), "rm"(value) : "cc");
+  bool fail; /* CF or ZF: VMfailInvalid or VMfailValid (SDM 30.2) */
+  /* A flag output: callers that ignore the status pay no SETcc for it. */
+  asm volatile("vmwrite %2, %1" : "=@ccbe"(fail) : "r"(field), "rm"(value));
   return fail ? -EIO : 0;
 }
 
