@@ -61,7 +61,7 @@ static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
   struct vcpu *v = d->vcpus[chn->notify_vcpu];
   if (d->evtchn_ops->set_pending(d, v, port))
     evtchn_kick(v); /* wakes v, so a poll of v's ends there */
-  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+  for (unsigned int i = 0; d->nr_polling && i < d->nr_vcpus; i++) {
     struct vcpu *p = d->vcpus[i];
     if (p->polling && (p->poll_port < 0 || p->poll_port == (int)port))
       sched_wake(p);
@@ -398,7 +398,9 @@ static const uint8_t arg_size[] = {
     [EVTCHNOP_set_priority] = sizeof(struct evtchn_set_priority),
 };
 
-long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
+/* Every sub-op but send: out of line, so that the union of their
+ * arguments makes no stack frame for the hot one. */
+static __attribute__((noinline)) long event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
 {
   union evtchn_arg a;
   struct domain *d = v->dom;
@@ -414,7 +416,6 @@ long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
   case EVTCHNOP_bind_virq: rc = bind_virq(v, &a.bind_virq); break;
   case EVTCHNOP_bind_ipi: rc = bind_ipi(v, &a.bind_ipi); break;
   case EVTCHNOP_close: return close_port(d, a.close.port);
-  case EVTCHNOP_send: return send(d, a.send.port);
   case EVTCHNOP_status: rc = status(v, &a.status); break;
   case EVTCHNOP_bind_vcpu: return bind_vcpu(v, &a.bind_vcpu);
   case EVTCHNOP_unmask: return unmask(d, a.unmask.port);
@@ -434,4 +435,15 @@ long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
   if (!rc && arch_copy_to_guest(v, arg, &a, arg_size[cmd]))
     rc = -EFAULT;
   return rc;
+}
+
+long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
+{
+  if (cmd == EVTCHNOP_send) {
+    struct evtchn_send a;
+    if (arch_copy_from_guest(v, &a, arg, sizeof(a)))
+      return -EFAULT;
+    return send(v->dom, a.port);
+  }
+  return event_channel_op(v, cmd, arg);
 }

@@ -140,6 +140,8 @@ bool sched_block(struct vcpu *v)
 
 void sched_poll(struct vcpu *v, int port, uint64_t timeout_ns)
 {
+  if (!v->polling)
+    v->dom->nr_polling++;
   v->polling = true;
   v->poll_port = port;
   v->blocked = true;
@@ -160,6 +162,7 @@ void sched_wake(struct vcpu *v)
   v->blocked = false;
   if (v->polling) {
     v->polling = false;
+    v->dom->nr_polling--;
     timer_stop(&v->poll_timer);
   }
   update(v);

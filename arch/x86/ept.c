@@ -86,9 +86,11 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
   return 0;
 }
 
-/* Forget the cached 2 MiB translations: the p2m changed. */
+/* Forget the cached translations: the p2m changed.  The vcpus' guest
+ * walk caches (guest_walk.c) see it by the generation. */
 static void cache_clear(struct domain *d)
 {
+  d->arch.p2m_gen++;
   for (unsigned int i = 0; i < P2M_CACHE_SIZE; i++)
     d->arch.p2m_cache[i].tag = 0;
   for (unsigned int i = 0; i < P2M_CACHE_4K_SIZE; i++)

@@ -1,7 +1,8 @@
 /* Guest virtual addresses: the walk through a guest's own page tables
  * (SDM vol. 3, 4.5 "4-level paging"), then its p2m.  Guest pointers are
  * never dereferenced: each piece of a copy is translated, checked and
- * moved here. */
+ * moved here.  Each vcpu remembers its last walk (struct gwalk_cache):
+ * hypercall arguments mostly sit in one page, on the guest's stack. */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
@@ -16,26 +17,37 @@
 #define PTE_PS (1ULL << 7)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-/* Translate gva; for a write, every level must allow writing (CR0.WP is
- * honoured as the guest kernel would see it).  Returns 0 or -EFAULT. */
-static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
+/* The checks of a walk that do not depend on the page tables: paging
+ * and IA-32e mode on (32-bit paging modes are not supported for guest
+ * pointers), gva canonical.  Returns -EFAULT, 0 (walk from *cr3), or 1
+ * (no paging: gva is the guest-physical address). */
+static inline __attribute__((always_inline)) int walk_mode(uint64_t gva, bool write, uint64_t *cr3,
+                                                           bool *check_w)
 {
   uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0);
 
-  if (!(cr0 & X86_CR0_PG)) {
-    if (gva >> 32)
-      return -EFAULT; /* no paging: 32-bit addresses only */
-    *gpa = gva;
-    return 0;
-  }
+  if (!(cr0 & X86_CR0_PG))
+    return gva >> 32 ? -EFAULT : 1; /* no paging: 32-bit addresses only */
   if (!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
-    return -EFAULT; /* 32-bit paging modes are not supported for guest pointers */
-  /* Canonical: bits 63..47 all equal. */
-  if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
     return -EFAULT;
+  if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
+    return -EFAULT; /* not canonical: bits 63..47 must all be equal */
+  *cr3 = vmcs_read(VMCS_GUEST_CR3) & PTE_ADDR;
+  *check_w = write && (cr0 & X86_CR0_WP);
+  return 0;
+}
 
-  uint64_t table = vmcs_read(VMCS_GUEST_CR3) & PTE_ADDR;
-  bool check_w = write && (cr0 & X86_CR0_WP);
+/* Walk the guest's page tables for gva from cr3 (SDM 4.5); for a write
+ * with check_w, every level must allow writing (CR0.WP honoured as the
+ * guest kernel would see it).  Remembers the walk in v's cache.  Returns
+ * 0 with the guest-physical address in *gpa, or -EFAULT. */
+static int walk(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64_t *gpa)
+{
+  struct gwalk_cache *c = &v->arch.gwalk;
+  uint64_t table = cr3;
+  bool writable = true;
+
+  c->tag = 0;
   for (int level = 3; level >= 0; level--) {
     unsigned int shift = 12 + 9 * (unsigned int)level;
     /* An entry is 8 aligned bytes: never split across pages, so one p2m
@@ -45,12 +57,24 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
     paddr_t hpa = p2m_query_fast(v->dom, table + ((gva >> shift) & 511) * 8, &size, &type);
     if (!hpa)
       return -EFAULT;
-    uint64_t e = *(volatile uint64_t *)phys_to_virt(hpa);
+    volatile uint64_t *pte = phys_to_virt(hpa);
+    uint64_t e = *pte;
     if (!(e & PTE_P) || (check_w && !(e & PTE_W)))
       return -EFAULT;
+    c->pte[3 - level] = pte;
+    c->val[3 - level] = e;
+    writable = writable && (e & PTE_W);
     if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
       uint64_t size = 1ULL << shift;
       *gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+      /* A large page ends the walk early: the levels below repeat the
+       * leaf, so the check reads four entries whatever the size. */
+      for (int i = 4 - level; i < GWALK_LEVELS; i++) {
+        c->pte[i] = pte;
+        c->val[i] = e;
+      }
+      c->writable = writable;
+      c->cr3 = cr3;
       return 0;
     }
     table = e & PTE_ADDR;
@@ -58,25 +82,84 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
   return -EFAULT;
 }
 
+/* The accessed and dirty bits: the guest's CPU sets them as it goes, and
+ * they change no translation. */
+#define PTE_AD ((1ULL << 5) | (1ULL << 6))
+
+/* Whether v's cache holds gva's page for this walk: the same page, CR3
+ * and p2m, write permission if check_w, and every entry on the way as it
+ * was (so a new walk would find the same page). */
+static inline __attribute__((always_inline)) bool cache_valid(const struct vcpu *v, uint64_t gva,
+                                                              uint64_t cr3, bool check_w)
+{
+  const struct gwalk_cache *c = &v->arch.gwalk;
+  if (c->tag != (gva >> 12) + 1 || c->cr3 != cr3 || c->p2m_gen != v->dom->arch.p2m_gen ||
+      (check_w && !c->writable))
+    return false;
+  /* Unrolled: the compiler keeps it as four loads and compares. */
+  return !(((*c->pte[0] ^ c->val[0]) | (*c->pte[1] ^ c->val[1]) | (*c->pte[2] ^ c->val[2]) |
+            (*c->pte[3] ^ c->val[3])) &
+           ~PTE_AD);
+}
+
+/* The host address of the guest page holding gva (to its end) and its
+ * p2m type, through v's cache when it still holds, else by a walk and a
+ * p2m lookup that then fill it.  0 when gva does not translate. */
+static paddr_t guest_page(struct vcpu *v, uint64_t gva, bool write, enum p2m_type *type)
+{
+  uint64_t cr3 = 0, gpa, size;
+  bool check_w = false;
+  int mode = walk_mode(gva, write, &cr3, &check_w);
+  if (mode < 0)
+    return 0;
+  struct gwalk_cache *c = &v->arch.gwalk;
+  if (mode == 0 && cache_valid(v, gva, cr3, check_w)) {
+    *type = (enum p2m_type)c->type;
+    return c->hpa | (gva & (PAGE_SIZE - 1));
+  }
+  if (mode == 1)
+    gpa = gva;
+  else if (walk(v, gva, cr3, check_w, &gpa))
+    return 0;
+  paddr_t hpa = p2m_query_fast(v->dom, gpa, &size, type);
+  if (hpa && mode == 0) {
+    c->hpa = hpa & ~(paddr_t)(PAGE_SIZE - 1);
+    c->type = *type;
+    c->p2m_gen = v->dom->arch.p2m_gen;
+    c->tag = (gva >> 12) + 1;
+  }
+  return hpa;
+}
+
+/* Move n bytes: the small fixed sizes of most hypercall arguments as one
+ * load and store each, the rest by memcpy. */
+static inline void move(void *dst, const void *src, size_t n)
+{
+  switch (n) {
+  case 4: __builtin_memcpy(dst, src, 4); break;
+  case 8: __builtin_memcpy(dst, src, 8); break;
+  case 16: __builtin_memcpy(dst, src, 16); break;
+  default: memcpy(dst, src, n);
+  }
+}
+
 /* Move len bytes, one guest page at a time (a buffer may span pages that
- * are far apart in guest-physical memory).  A piece never crosses a guest
- * page, so one p2m lookup covers it; the rules are guestmem_write's: any
- * mapped page, but no writing into a read-only grant. */
-static int copy(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool write)
+ * are far apart in guest-physical memory).  The rules are
+ * guestmem_write's: any mapped page, but no writing into a read-only
+ * grant. */
+static __attribute__((noinline)) int copy(struct vcpu *v, uint64_t gva, void *buf, size_t len,
+                                          bool write)
 {
   while (len) {
-    uint64_t gpa, size;
     enum p2m_type type;
-    if (translate(v, gva, write, &gpa))
-      return -EFAULT;
-    size_t n = MIN(len, (size_t)(PAGE_SIZE - (gva & (PAGE_SIZE - 1))));
-    paddr_t hpa = p2m_query_fast(v->dom, gpa, &size, &type);
+    paddr_t hpa = guest_page(v, gva, write, &type);
     if (!hpa || (write && type == P2M_GRANT_RO))
       return -EFAULT;
+    size_t n = MIN(len, (size_t)(PAGE_SIZE - (gva & (PAGE_SIZE - 1))));
     if (write)
-      memcpy(phys_to_virt(hpa), buf, n);
+      move(phys_to_virt(hpa), buf, n);
     else
-      memcpy(buf, phys_to_virt(hpa), n);
+      move(buf, phys_to_virt(hpa), n);
     gva += n;
     buf = (char *)buf + n;
     len -= n;
@@ -84,12 +167,33 @@ static int copy(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool write)
   return 0;
 }
 
+/* The host pointer for [gva, gva + len) when it lies in the page v's walk
+ * cache holds and the cache still holds (readable; writable too if
+ * write), else NULL: the hypercall arguments' fast path. */
+static inline void *cached(struct vcpu *v, uint64_t gva, size_t len, bool write)
+{
+  uint64_t cr3;
+  bool check_w;
+  if ((gva & (PAGE_SIZE - 1)) + len > PAGE_SIZE || walk_mode(gva, write, &cr3, &check_w) != 0 ||
+      !cache_valid(v, gva, cr3, check_w) || (write && v->arch.gwalk.type == P2M_GRANT_RO))
+    return NULL;
+  return phys_to_virt(v->arch.gwalk.hpa | (gva & (PAGE_SIZE - 1)));
+}
+
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 {
-  return copy(v, gva, dst, len, false);
+  const void *src = cached(v, gva, len, false);
+  if (!src)
+    return copy(v, gva, dst, len, false);
+  move(dst, src, len);
+  return 0;
 }
 
 int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 {
-  return copy(v, gva, (void *)src, len, true);
+  void *dst = cached(v, gva, len, true);
+  if (!dst)
+    return copy(v, gva, (void *)src, len, true);
+  move(dst, src, len);
+  return 0;
 }

@@ -92,6 +92,7 @@ struct domain {
   struct evtchn *evtchn_bucket[EVTCHN_MAX_PORTS / EVTCHN_BUCKET];
   unsigned int evtchn_valid;                /* ports [0, evtchn_valid) have a bucket */
   unsigned int evtchn_max_port;             /* highest port this domain may use */
+  unsigned int nr_polling;                  /* its vcpus in SCHEDOP_poll (sched/core.c) */
   const struct evtchn_port_ops *evtchn_ops; /* its event ABI (2-level) */
 
   /* Scheduler (sched/) */

@@ -252,7 +252,8 @@ static void test_poll_wakes_the_poller(void **state)
   (void)state;
   struct evtchn_bind_ipi ipi = {.vcpu = 0};
   assert_int_equal(op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), 0);
-  dom[0]->vcpus[1]->polling = true;
+  dom[0]->vcpus[1]->polling = true; /* as sched_poll leaves it */
+  dom[0]->nr_polling = 1;
   dom[0]->vcpus[1]->poll_port = (int)ipi.port + 1; /* another port: not woken */
   struct evtchn_send s = {.port = ipi.port};
   assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);

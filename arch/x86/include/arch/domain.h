@@ -39,6 +39,26 @@ struct arch_domain {
   unsigned long ept_tables; /* frames used by EPT tables */
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
   struct p2m_cache_entry p2m_cache_4k[P2M_CACHE_4K_SIZE];
+  uint64_t p2m_gen; /* counts changes of the p2m (ept.c), for the walk caches */
+};
+
+#define GWALK_LEVELS 4
+
+/* The last guest page a vcpu's guest pointers reached (guest_walk.c): the
+ * walk that found it, to be checked rather than done again.  It is used
+ * only while the guest's CR3, every page-table entry on the way and the
+ * domain's p2m (p2m_gen) are what they were, so it can never answer
+ * differently from a new walk. */
+struct gwalk_cache {
+  uint64_t tag;                         /* (gva >> 12) + 1; 0: empty */
+  uint64_t cr3;                         /* the guest's CR3 for it */
+  uint64_t p2m_gen;                     /* the domain's p2m_gen for it */
+  volatile uint64_t *pte[GWALK_LEVELS]; /* the entries the walk read (a
+                                         * large page's leaf repeated) */
+  uint64_t val[GWALK_LEVELS];           /* ... and what they held */
+  bool writable;                        /* every level allows writes */
+  paddr_t hpa;                          /* the page's host address */
+  unsigned int type;                    /* its p2m type (enum p2m_type) */
 };
 
 #define MTRR_FIXED 11 /* 64K, 2 x 16K, 8 x 4K */
@@ -63,7 +83,8 @@ struct arch_vcpu {
   bool start_pending;    /* a STARTUP IPI came: reset to real mode before it runs */
   uint8_t start_vector;  /* ... at CS = start_vector << 8, IP 0 */
   struct guest_regs regs;
-  struct vlapic vlapic; /* its emulated local APIC (arch/x86/vlapic.c) */
+  struct gwalk_cache gwalk; /* guest_walk.c */
+  struct vlapic vlapic;     /* its emulated local APIC (arch/x86/vlapic.c) */
 };
 
 /* arch.h's interrupt query, inline because every HLT asks it: whether the
