@@ -40,7 +40,12 @@ if ! tools/hvrun --emulator bochs --ips 100000000 --timeout 120 \
   exit 1
 fi
 null=$(sed -n 's/.*bench: null hypercall: [0-9]* calls, [0-9]* ticks, \([0-9.]*\) per call.*/\1/p' "$out")
-share=$(sed -n 's/.*mica: dom0 exit: .* \([0-9]*\) cycles each).*/\1/p' "$out")
+# Where one round trip goes: tools/hvtrace traces one under Bochs'
+# debugger, instruction by instruction.
+trace() {
+  tools/hvtrace --summary "$@" 2>/dev/null || echo "no trace"
+}
+null_parts=$(trace --break do_xen_version -- --dom0 build/guests/bench.elf)
 # Events: send to upcall on one vcpu (the sender's own IPI port, taken by
 # the callback vector); an interdomain ping-pong between two domains, each
 # waiting in HLT; SCHEDOP_yield between two domains (each yield is a
@@ -55,6 +60,11 @@ run_guests() {
 }
 run_guests --dom0 "$ev,cmdline=mode=bench rounds=10000"
 upcall=$(sed -n 's/.*events: send to upcall: [0-9]* sends, [0-9]* ticks, \([0-9]*\) per send.*/\1/p' "$out")
+upcall_parts=$(trace --break do_event_channel_op -- --dom0 "$ev,cmdline=mode=bench rounds=10000")
+pingpong_parts=$(trace --passes 2 --skip 200 --break do_event_channel_op -- \
+  --dom0 "$ev,cmdline=mode=ping rounds=2000" --domu "$ev,cmdline=mode=pong rounds=2000")
+yield_parts=$(trace --passes 2 --skip 200 --break do_sched_op -- \
+  --dom0 "$ev,cmdline=mode=yield rounds=2000" --domu "$ev,cmdline=mode=yield rounds=2000")
 run_guests --dom0 "$ev,cmdline=mode=ping rounds=2000" --domu "$ev,cmdline=mode=pong rounds=2000"
 pingpong=$(sed -n 's/.*events: ping-pong: [0-9]* round trips, [0-9]* ticks, \([0-9]*\) per round trip.*/\1/p' "$out")
 run_guests --dom0 "$ev,cmdline=mode=yield rounds=2000" --domu "$ev,cmdline=mode=yield rounds=2000"
@@ -154,11 +164,10 @@ echo "| of which hv.efi up to ExitBootServices (hv.cfg read, image placed) | ${e
 echo "| of which the firmware's GetMemoryMap and ExitBootServices | ${efi_fw} | |"
 echo "| of which the hypervisor, efi_start64 to \`mica: ready\` | ${efi_hv} | |"
 echo "| boot from UEFI / multiboot2, whole (hypervisor's part alone) | ${efi_ratio} (${efi_hv_ratio}) | < 1.2 |"
-echo "| null hypercall round trip, xen_version from a guest loop of 10,000 (emulated instructions) | ${null:-?} | < 300 |"
-echo "| of which in the hypervisor's C code, exit handler to next entry (emulated instructions per exit) | ${share:-?} | |"
-echo "| event channel send to upcall, same vcpu (EVTCHNOP_send, callback vector, guest handler; emulated instructions) | ${upcall:-?} | < 600 |"
-echo "| interdomain ping-pong round trip, both sides waiting in HLT (emulated instructions) | ${pingpong:-?} | |"
-echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two domains (emulated instructions) | ${switch} | < 1,500 |"
+echo "| null hypercall round trip, xen_version from a guest loop of 10,000 (emulated instructions) | ${null:-?} | <= 150 |"
+echo "| event channel send to upcall, same vcpu (EVTCHNOP_send, callback vector, guest handler; emulated instructions) | ${upcall:-?} | <= 400 |"
+echo "| interdomain ping-pong round trip, both sides waiting in HLT (emulated instructions) | ${pingpong:-?} | <= 1,500 |"
+echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two domains (emulated instructions) | ${switch} | <= 500 |"
 echo "| null hypercall, network console on and idle (e1000, UDP stream, TCP console listening) | ${null_net:-?} ($(pct "${null_net:-0}" "${null:-0}")) | within 2% |"
 echo "| context switch, network console on and idle | ${switch_net} ($(pct "$switch_net" "$switch")) | within 2% |"
 echo "| Linux domU's console to a TCP client, network console alone (console=none; bytes per emulated second) | ${rate_net} | |"
@@ -172,3 +181,12 @@ echo "| hv.efi, the UEFI application (bytes) | $efi_size | < 307,200 |"
 echo "| Linux boot, native: vmlinux entry (startup_64) to the shell, Bochs 256 MiB, 1 CPU (TSC ticks) | ${linux_native:-?} | |"
 echo "| Linux boot under mica: PVH entry to the shell, a domU of 256 MiB, 1 vcpu (TSC ticks) | $linux_mica | |"
 echo "| Linux boot, under mica / native | $linux_ratio | < 1.15 |"
+echo
+echo "One round trip of each, traced instruction by instruction (tools/hvtrace):"
+echo
+echo "| round trip | where the instructions go |"
+echo "| --- | --- |"
+echo "| null hypercall | $null_parts |"
+echo "| send to upcall | $upcall_parts |"
+echo "| ping-pong | $pingpong_parts |"
+echo "| two yields (two switches) | $yield_parts |"
