@@ -278,6 +278,7 @@ static int strstr_(const char *s, const char *word)
 
 #define PTE_W 0x002ULL
 #define PTE_U 0x004ULL
+#define PTE_PS 0x080ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 
 extern uint64_t boot_pml4[512]; /* lib/head.S */
@@ -642,6 +643,59 @@ static void test_console_io(int privileged)
     check("console_io read as domU", console_io(CONSOLEIO_read, sizeof(buf), PTR(buf)), -XEN_EPERM);
     check_div(D_CON_UNKNOWN_DOMU, console_io(99, 16, PTR(buf)));
   }
+}
+
+/* Guest pointers always follow the guest's page tables as they are now
+ * (Xen walks them on every copy).  mica remembers each vcpu's last walk,
+ * so check that it notices every change: the page moved to another frame
+ * (with and without a TLB flush of ours) and the page made read-only. */
+static void test_walk_cache(void)
+{
+  uint64_t a = ram_end - 18 * MiB, b = scratch, off = MiB; /* 2 MiB frames of free RAM */
+  volatile char *in_a = (volatile char *)(uintptr_t)(a + off);
+  volatile char *in_b = (volatile char *)(uintptr_t)(b + off);
+  uint64_t va = va_hole + off; /* va_hole's 2 MiB, pointed at a or b below */
+  long r[5];
+  char seen[6];
+
+  /* No other hypercall between these (a check's printf is one): each
+   * copy must find the walk the one before it left. */
+  in_a[0] = in_b[0] = 0x55;
+  *pd_entry(va_hole) = a | 1 | PTE_W | PTE_PS;
+  flush_tlb();
+  r[0] = xen_ver(XENVER_extraversion, va);
+  seen[0] = in_a[0];
+  in_a[0] = 0x55;
+  *pd_entry(va_hole) = b | 1 | PTE_W | PTE_PS; /* the page moves */
+  flush_tlb();
+  r[1] = xen_ver(XENVER_extraversion, va);
+  seen[1] = in_b[0];
+  seen[2] = in_a[0];
+  in_b[0] = 0x55;
+  *pd_entry(va_hole) = a | 1 | PTE_W | PTE_PS; /* back, and no flush: our TLB is ours */
+  r[2] = xen_ver(XENVER_extraversion, va);
+  seen[3] = in_a[0];
+  seen[4] = in_b[0];
+  uint64_t cr0 = read_cr0();
+  write_cr0(cr0 | (1ULL << 16)); /* CR0.WP: read-only binds the kernel too */
+  *pd_entry(va_hole) = a | 1 | PTE_PS;
+  flush_tlb();
+  r[3] = xen_ver(XENVER_extraversion, va);
+  write_cr0(cr0);
+  *pd_entry(va_hole) = 0;
+  flush_tlb();
+  r[4] = xen_ver(XENVER_extraversion, va);
+
+  check("walk: a copy through a new mapping", r[0], 0);
+  check("walk: ... reaches the frame mapped", seen[0], '-');
+  check("walk: the same address after the page moved", r[1], 0);
+  check("walk: ... reaches the new frame", seen[1], '-');
+  check("walk: ... and not the old one", seen[2], 0x55);
+  check("walk: moved back without a TLB flush", r[2], 0);
+  check("walk: ... reaches the frame now mapped", seen[3], '-');
+  check("walk: ... and not the one before", seen[4], 0x55);
+  check("walk: a write to the page made read-only", r[3], -XEN_EFAULT);
+  check("walk: the page unmapped", r[4], -XEN_EFAULT);
 }
 
 /* ---- sched_op (the shutdown_code checks come last, in guest_main) ---- */
@@ -1469,8 +1523,10 @@ int guest_main(const struct hvm_start_info *si)
   if (!cmdline_get(cmdline, "only", only, sizeof(only)))
     only[0] = '\0';
   domid_t self = test_cpuid(privileged, want_domid);
-  if (wanted("version"))
+  if (wanted("version")) {
     test_xen_version(privileged);
+    test_walk_cache();
+  }
   if (wanted("console"))
     test_console_io(privileged);
   if (wanted("sched"))
