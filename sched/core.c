@@ -6,7 +6,7 @@
  * SMP, first step: every CPU of sched_cpus() runs this loop on its own run
  * queue, and all of them share one lock, hv_lock (include/hv/spinlock.h),
  * held everywhere except in guest mode and while idle.  So the code below
- * runs on one CPU at a time and reads other CPUs' state (sched_pcpu)
+ * runs on one CPU at a time and reads other CPUs' state (per_cpu(n))
  * freely; a change another CPU must act on is a flag (resched) plus a
  * kick (arch_cpu_kick).
  *
@@ -25,6 +25,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
@@ -33,13 +34,9 @@
 #include <hv/vtime.h>
 #include <public/vcpu.h>
 
-struct sched_pcpu sched_pcpu[HV_MAX_CPUS];
 static const struct sched_policy *policy = &sched_credit;
-/* Per CPU, apart from sched_pcpu because only the CPU itself uses them. */
-static struct timer slice_timer[HV_MAX_CPUS];   /* ends the running vcpu's slice */
-static struct timer release_timer[HV_MAX_CPUS]; /* wakes the idle loop when a cap period ends */
 
-void sched_resched_local(void) { sched_pcpu[arch_cpu_id()].resched = true; }
+void sched_resched_local(void) { this_cpu()->shared.resched = true; }
 
 /* Make cpu look at its flags: a kick unless it is this CPU (which looks
  * at its next safe point anyway). */
@@ -52,7 +49,7 @@ static void kick(unsigned int cpu)
 /* Ask cpu to reschedule. */
 static void resched(unsigned int cpu)
 {
-  sched_pcpu[cpu].resched = true;
+  per_cpu(cpu)->shared.resched = true;
   kick(cpu);
 }
 
@@ -81,7 +78,7 @@ static void runstate_set(struct vcpu *v, int state, uint64_t now)
 static void update(struct vcpu *v)
 {
   uint64_t now = timer_now();
-  struct sched_pcpu *pc = &sched_pcpu[v->processor];
+  struct per_cpu *pc = per_cpu(v->processor);
   if (v == pc->current) {
     if (!sched_runnable(v))
       resched(v->processor);
@@ -103,14 +100,21 @@ static void poll_timeout(struct timer *t, void *data)
   sched_wake(data);
 }
 
+/* How many vcpus each CPU that runs vcpus has (sched_place's load). */
+static void loads(unsigned int load[HV_MAX_CPUS])
+{
+  uint64_t cpus = sched_cpus();
+  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
+    load[c] = cpus >> c & 1 ? per_cpu(c)->shared.nr_placed : 0;
+}
+
 void sched_vcpu_init(struct vcpu *v)
 {
   unsigned int load[HV_MAX_CPUS];
-  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
-    load[c] = sched_pcpu[c].nr_placed;
+  loads(load);
   unsigned int cpu = sched_place(sched_cpus(), ~0ULL, load);
   v->processor = cpu < HV_MAX_CPUS ? cpu : 0; /* no CPU runs vcpus: it never runs */
-  sched_pcpu[v->processor].nr_placed++;
+  per_cpu(v->processor)->shared.nr_placed++;
   v->move_to = 0;
   v->hard_affinity = ~0ULL; /* every CPU, as in Xen */
   v->soft_affinity = ~0ULL;
@@ -155,7 +159,7 @@ void sched_wake(struct vcpu *v)
   if (!v->blocked) {
     /* Running elsewhere: the kick makes it exit, and the run loop
      * delivers the upcall that may now be due. */
-    if (v == sched_pcpu[v->processor].current)
+    if (v == per_cpu(v->processor)->current)
       kick(v->processor);
     return;
   }
@@ -198,11 +202,11 @@ void sched_domain_stopped(struct domain *d)
     timer_stop(&v->poll_timer);
     v->move_to = 0; /* it will not run again: no move */
     update(v);
-    sched_pcpu[v->processor].nr_placed--;
+    per_cpu(v->processor)->shared.nr_placed--;
   }
   /* Idle CPUs look again: the last domain may have gone. */
   for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
-    if ((sched_cpus() >> c & 1) && !sched_pcpu[c].current)
+    if ((sched_cpus() >> c & 1) && !per_cpu(c)->current)
       resched(c);
 }
 
@@ -226,8 +230,8 @@ static void move(struct vcpu *v, unsigned int cpu)
   pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, v->processor, cpu);
   if (v->on_runq)
     policy->dequeue(v);
-  sched_pcpu[v->processor].nr_placed--;
-  sched_pcpu[cpu].nr_placed++;
+  per_cpu(v->processor)->shared.nr_placed--;
+  per_cpu(cpu)->shared.nr_placed++;
   v->processor = cpu;
   update(v);
 }
@@ -241,10 +245,9 @@ int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
   if (mask >> v->processor & 1)
     return 0;
   unsigned int load[HV_MAX_CPUS];
-  for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
-    load[c] = sched_pcpu[c].nr_placed;
+  loads(load);
   unsigned int cpu = sched_place(sched_cpus(), mask, load);
-  if (v == sched_pcpu[v->processor].current) {
+  if (v == per_cpu(v->processor)->current) {
     v->move_to = cpu + 1; /* the loop moves it when this turn ends */
     resched(v->processor);
   } else {
@@ -260,7 +263,7 @@ bool sched_domain_on_cpu(const struct domain *d)
   unsigned int self = arch_cpu_id();
   for (unsigned int i = 0; i < d->nr_vcpus; i++) {
     const struct vcpu *v = d->vcpus[i];
-    if (v->processor != self && v == sched_pcpu[v->processor].current)
+    if (v->processor != self && v == per_cpu(v->processor)->current)
       return true;
   }
   return false;
@@ -316,7 +319,7 @@ void sched_vcpu_on_cpu(struct vcpu *v)
 static void slice_end(struct timer *t, void *data)
 {
   (void)t;
-  sched_pcpu[(uintptr_t)data].resched = true;
+  ((struct per_cpu *)data)->shared.resched = true;
 }
 
 static void release(struct timer *t, void *data)
@@ -339,14 +342,15 @@ static bool work_left(void)
  * (a timer, a kick, the console). */
 static void idle(unsigned int cpu, uint64_t now)
 {
+  struct per_cpu *pc = per_cpu(cpu);
   uint64_t at = policy->next_release(cpu, now);
   if (at)
-    timer_set(&release_timer[cpu], at);
+    timer_set(&pc->release_timer, at);
   arch_vcpu_park();
-  sched_pcpu[cpu].resched = false;
+  pc->shared.resched = false;
   hv_lock_drop();
   unsigned long flags = arch_irq_save();
-  if (!timer_raised[cpu] && !sched_pcpu[cpu].resched)
+  if (!pc->timer_raised && !pc->shared.resched)
     arch_idle(); /* sti; hlt: no interrupt slips in between */
   arch_irq_restore(flags);
   hv_lock_take();
@@ -355,7 +359,11 @@ static void idle(unsigned int cpu, uint64_t now)
 /* One CPU's scheduler loop, with hv_lock held, until no work is left. */
 static void cpu_loop(unsigned int cpu)
 {
-  struct sched_pcpu *pc = &sched_pcpu[cpu];
+  struct per_cpu *pc = per_cpu(cpu);
+  if (!pc->slice_timer.fn) { /* the first time round */
+    timer_init(&pc->slice_timer, slice_end, pc);
+    timer_init(&pc->release_timer, release, NULL);
+  }
   for (;;) {
     timer_softirq();
     if (!work_left())
@@ -367,13 +375,13 @@ static void cpu_loop(unsigned int cpu)
       continue;
     }
     pc->current = v;
-    pc->resched = false;
+    pc->shared.resched = false;
     v->yielded = false;
     runstate_set(v, RUNSTATE_running, now);
     uint64_t start = now;
-    timer_set(&slice_timer[cpu], now + slice);
+    timer_set(&pc->slice_timer, now + slice);
     arch_vcpu_run(v);
-    timer_stop(&slice_timer[cpu]);
+    timer_stop(&pc->slice_timer);
     now = timer_now();
     pc->current = NULL;
     if (v->move_to) {
@@ -382,13 +390,13 @@ static void cpu_loop(unsigned int cpu)
       unsigned int to = v->move_to - 1;
       v->move_to = 0;
       pr_info("sched: %s vcpu %u moves from CPU %u to CPU %u", v->dom->name, v->id, cpu, to);
-      sched_pcpu[cpu].nr_placed--;
-      sched_pcpu[to].nr_placed++;
+      pc->shared.nr_placed--;
+      per_cpu(to)->shared.nr_placed++;
       v->processor = to;
     }
     bool runnable = sched_runnable(v);
     policy->charge(v, now - start, runnable);
-    if (runnable && v->processor != cpu && !sched_pcpu[v->processor].current)
+    if (runnable && v->processor != cpu && !per_cpu(v->processor)->current)
       resched(v->processor);
     runstate_set(v,
                  runnable     ? RUNSTATE_runnable
@@ -413,10 +421,6 @@ void sched_run(void)
 {
   hv_lock_take();
   uint64_t cpus = sched_cpus();
-  for (unsigned int c = 0; c < HV_MAX_CPUS; c++) {
-    timer_init(&slice_timer[c], slice_end, (void *)(uintptr_t)c);
-    timer_init(&release_timer[c], release, NULL);
-  }
   unsigned int n = 0;
   for (unsigned int c = 0; c < HV_MAX_CPUS; c++)
     n += cpus >> c & 1;

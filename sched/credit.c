@@ -11,19 +11,18 @@
  * A capped domain that used its share of the current 100 ms period is
  * passed over until the period ends.
  *
- * One run queue per CPU, each with its own minimum: the shares hold among
- * the vcpus of one CPU (vcpus stay on their CPU, see sched/place.c). */
+ * One run queue per CPU (in its struct per_cpu), each with its own
+ * minimum: the shares hold among the vcpus of one CPU (vcpus stay on their
+ * CPU, see sched/place.c).  The queue is in arrival order, so ties go first
+ * come, first served; its minimum is the vtime of the last vcpu chosen,
+ * and never falls. */
 #include <hv/domain.h>
+#include <hv/percpu.h>
 #include <hv/sched.h>
-
-static struct runq {
-  struct vcpu *head;  /* in arrival order: ties go first come, first served */
-  uint64_t min_vtime; /* vtime of the last vcpu chosen: never falls */
-} runqs[HV_MAX_CPUS];
 
 static void enqueue(struct vcpu *v)
 {
-  struct runq *q = &runqs[v->processor];
+  struct sched_runq *q = &per_cpu(v->processor)->shared.runq;
   if (v->vtime < q->min_vtime)
     v->vtime = q->min_vtime;
   struct vcpu **p = &q->head;
@@ -36,7 +35,7 @@ static void enqueue(struct vcpu *v)
 
 static void dequeue(struct vcpu *v)
 {
-  for (struct vcpu **p = &runqs[v->processor].head; *p; p = &(*p)->runq_next) {
+  for (struct vcpu **p = &per_cpu(v->processor)->shared.runq.head; *p; p = &(*p)->runq_next) {
     if (*p == v) {
       *p = v->runq_next;
       break;
@@ -72,7 +71,7 @@ static bool better(const struct vcpu *a, const struct vcpu *b)
 
 static struct vcpu *pick(unsigned int cpu, uint64_t now, uint64_t *slice_ns)
 {
-  struct runq *q = &runqs[cpu];
+  struct sched_runq *q = &per_cpu(cpu)->shared.runq;
   struct vcpu *best = NULL;
   for (struct vcpu *v = q->head; v; v = v->runq_next)
     if (cap_left(v->dom, now) && better(v, best))
@@ -102,7 +101,7 @@ static void charge(struct vcpu *v, uint64_t ran_ns, bool runnable)
 static uint64_t next_release(unsigned int cpu, uint64_t now)
 {
   uint64_t at = 0;
-  for (struct vcpu *v = runqs[cpu].head; v; v = v->runq_next) {
+  for (struct vcpu *v = per_cpu(cpu)->shared.runq.head; v; v = v->runq_next) {
     if (cap_left(v->dom, now))
       continue;
     uint64_t end = v->dom->cap_period_start + SCHED_CAP_PERIOD_NS;

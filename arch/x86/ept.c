@@ -8,11 +8,11 @@
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
-#include <arch/percpu.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/percpu.h>
 
 #define EPT_R (1ULL << 0)
 #define EPT_W (1ULL << 1)

@@ -3,8 +3,8 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
-#include <arch/percpu.h>
 #include <arch/vmx.h>
+#include <hv/percpu.h>
 
 #define EPT_PADDR_BITS 48 /* a 4-level EPT maps 48-bit guest addresses (SDM 29.3.2) */
 
@@ -35,10 +35,10 @@ void arch_physinfo(struct arch_physinfo *pi)
   topology_shifts(&smt, &pkg);
   /* Like Xen: count the online CPUs that share the boot CPU's core, and
    * its package, by their APIC ids (the caller may run on any CPU). */
-  uint32_t id0 = cpus[0]->apic_id;
+  uint32_t id0 = per_cpu(0)->arch.apic_id;
   unsigned int threads = 0, in_pkg = 0;
   for (unsigned int i = 0; i < nr_cpus_online; i++) {
-    uint32_t id = cpus[i]->apic_id;
+    uint32_t id = per_cpu(i)->arch.apic_id;
     if (pkg >= 32 || id >> pkg == id0 >> pkg) {
       in_pkg++;
       if (id >> smt == id0 >> smt)

@@ -4,11 +4,11 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
-#include <arch/percpu.h>
 #include <arch/screen.h>
 #include <arch/traps.h>
 #include <arch/vmx.h>
 #include <hv/boot_info.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 
 extern char __image_start[], __image_end[];

@@ -9,12 +9,11 @@
 #include <arch/lapic.h>
 #include <arch/mm.h>
 #include <arch/paging.h>
-#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmx.h>
 #include <hv/boot_info.h>
 #include <hv/frame.h>
-#include <hv/heap.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 
@@ -29,7 +28,7 @@ static void (*volatile ap_main)(void);      /* set by arch_start_cpus */
 static volatile uint64_t flush_eptp;        /* smp_flush_ept's request... */
 static volatile unsigned int flush_waiting; /* ...and the CPUs yet to answer */
 
-unsigned int arch_cpu_id(void) { return this_cpu()->id; }
+unsigned int arch_cpu_id(void) { return this_cpu()->arch.id; }
 
 void arch_cpu_relax(void) { cpu_relax(); }
 
@@ -37,15 +36,15 @@ uint64_t arch_cpu_mask(void)
 {
   uint64_t mask = 0;
   for (unsigned int i = 0; i < nr_cpus_online; i++)
-    if (cpus[i] && cpus[i]->vmxon)
+    if (per_cpu(i)->arch.vmxon)
       mask |= 1ULL << i;
   return mask;
 }
 
 void arch_cpu_kick(unsigned int cpu)
 {
-  if (cpu < nr_cpus_online && cpus[cpu])
-    lapic_send_ipi(cpus[cpu]->apic_id, LAPIC_ICR_FIXED | VEC_KICK);
+  if (cpu < nr_cpus_online)
+    lapic_send_ipi(per_cpu(cpu)->arch.apic_id, LAPIC_ICR_FIXED | VEC_KICK);
 }
 
 /* The kick's work is the interrupt itself: it ended guest mode or HLT. */
@@ -68,14 +67,14 @@ void smp_flush_ept(uint64_t eptp)
   struct per_cpu *self = this_cpu();
   unsigned int n = 0;
   for (unsigned int i = 0; i < nr_cpus_online; i++)
-    n += cpus[i] != self && cpus[i]->in_sched;
+    n += per_cpu(i) != self && per_cpu(i)->arch.in_sched;
   if (!n)
     return;
   flush_eptp = eptp;
   __atomic_store_n(&flush_waiting, n, __ATOMIC_RELEASE);
   for (unsigned int i = 0; i < nr_cpus_online; i++)
-    if (cpus[i] != self && cpus[i]->in_sched)
-      lapic_send_ipi(cpus[i]->apic_id, LAPIC_ICR_FIXED | VEC_EPT_FLUSH);
+    if (per_cpu(i) != self && per_cpu(i)->arch.in_sched)
+      lapic_send_ipi(per_cpu(i)->arch.apic_id, LAPIC_ICR_FIXED | VEC_EPT_FLUSH);
   /* Each answers from its handler, even one waiting for hv_lock (taken
    * with interrupts on); one in guest mode exits first. */
   while (__atomic_load_n(&flush_waiting, __ATOMIC_ACQUIRE))
@@ -84,10 +83,10 @@ void smp_flush_ept(uint64_t eptp)
 
 void arch_start_cpus(void (*fn)(void))
 {
-  this_cpu()->in_sched = true;
+  this_cpu()->arch.in_sched = true;
   ap_main = fn;
   for (unsigned int i = 1; i < nr_cpus_online; i++)
-    if (cpus[i]->vmxon)
+    if (per_cpu(i)->arch.vmxon)
       arch_cpu_kick(i);
 }
 
@@ -106,16 +105,16 @@ static __noreturn void ap_entry(struct per_cpu *pc)
   time_init_ap();
   int err = vmx_init_ap();
   if (err)
-    pc->vmxon = 0;
-  __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
+    pc->arch.vmxon = 0;
+  __atomic_store_n(&pc->arch.online, true, __ATOMIC_RELEASE);
   /* Wait for the scheduler; interrupts on so that its kick wakes us. */
   for (;;) {
     irq_disable();
-    if (ap_main && pc->vmxon)
+    if (ap_main && pc->arch.vmxon)
       break;
     safe_halt();
   }
-  pc->in_sched = true;
+  pc->arch.in_sched = true;
   irq_enable();
   ap_main();
   /* Nothing left to run.  Interrupts stay on: an EPT flush may still ask
@@ -154,27 +153,26 @@ static paddr_t tramp_page_find(const struct boot_info *bi)
   return 0;
 }
 
-/* Per-CPU state and stacks for CPU id, below 4 GiB (the trampoline's
- * page tables map only that much), guard pages unmapped.  NULL if out of
- * memory. */
+/* Per-CPU state with its stacks for CPU id, zeroed, below 4 GiB (the
+ * trampoline's page tables map only that much), guard pages unmapped.
+ * NULL if out of memory. */
 static struct per_cpu *percpu_alloc(unsigned int id, uint32_t apic_id)
 {
-  unsigned long pages = sizeof(struct cpu_stacks) / PAGE_SIZE;
-  paddr_t st = frame_alloc_contig(pages, 1);
-  struct per_cpu *pc = heap_zalloc(sizeof(*pc));
-  if (!st || !pc || st + sizeof(struct cpu_stacks) > GiB(4) ||
-      virt_to_phys(pc) + sizeof(*pc) > GiB(4)) {
-    if (st)
-      frame_free_contig(st, pages);
-    heap_free(pc);
+  unsigned long pages = ALIGN_UP(sizeof(struct per_cpu), PAGE_SIZE) / PAGE_SIZE;
+  paddr_t pa = frame_alloc_contig(pages, 1);
+  if (!pa || pa + sizeof(struct per_cpu) > GiB(4)) {
+    if (pa)
+      frame_free_contig(pa, pages);
     return NULL;
   }
-  pc->stacks = phys_to_virt(st);
+  struct per_cpu *pc = phys_to_virt(pa);
+  memset(pc, 0, sizeof(*pc));
+  struct cpu_stacks *st = &pc->arch.stacks;
   for (unsigned int i = 0; i < NR_IST; i++)
-    paging_unmap_page((uint64_t)(uintptr_t)pc->stacks->ist[i].guard);
-  paging_unmap_page((uint64_t)(uintptr_t)pc->stacks->guard);
-  pc->id = id;
-  pc->apic_id = apic_id;
+    paging_unmap_page((uint64_t)(uintptr_t)st->ist[i].guard);
+  paging_unmap_page((uint64_t)(uintptr_t)st->guard);
+  pc->arch.id = id;
+  pc->arch.apic_id = apic_id;
   return pc;
 }
 
@@ -184,23 +182,23 @@ static struct per_cpu *percpu_alloc(unsigned int id, uint32_t apic_id)
 static bool start_cpu(struct per_cpu *pc)
 {
   *(uint64_t *)tramp_param(smp_tramp_stack) =
-      (uint64_t)(uintptr_t)(pc->stacks->stack + CPU_STACK_SIZE);
+      (uint64_t)(uintptr_t)(pc->arch.stacks.stack + CPU_STACK_SIZE);
   *(uint64_t *)tramp_param(smp_tramp_cpu) = (uint64_t)(uintptr_t)pc;
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  for (int i = 0; i < 2 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++) {
-    lapic_send_ipi(pc->apic_id, LAPIC_ICR_STARTUP | (uint32_t)(tramp_base >> PAGE_SHIFT));
+  for (int i = 0; i < 2 && !__atomic_load_n(&pc->arch.online, __ATOMIC_ACQUIRE); i++) {
+    lapic_send_ipi(pc->arch.apic_id, LAPIC_ICR_STARTUP | (uint32_t)(tramp_base >> PAGE_SHIFT));
     udelay(200);
   }
-  for (int i = 0; i < 1000 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); i++)
+  for (int i = 0; i < 1000 && !__atomic_load_n(&pc->arch.online, __ATOMIC_ACQUIRE); i++)
     udelay(100);
-  return __atomic_load_n(&pc->online, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&pc->arch.online, __ATOMIC_ACQUIRE);
 }
 
 void smp_init(const struct boot_info *bi)
 {
   traps_set_irq_handler(VEC_KICK, kick_irq);
   traps_set_irq_handler(VEC_EPT_FLUSH, ept_flush_irq);
-  this_cpu()->apic_id = lapic_id(); /* the boot CPU's, for physinfo and kicks */
+  this_cpu()->arch.apic_id = lapic_id(); /* the boot CPU's, for physinfo and kicks */
   if (acpi_info.nr_cpus <= 1)
     return;
   tramp_base = tramp_page_find(bi);
@@ -245,13 +243,13 @@ void smp_init(const struct boot_info *bi)
   unsigned int vmx_on = vmx_enabled() ? 1 : 0;
   for (unsigned int i = 0; i < n; i++) {
     struct per_cpu *pc = pcs[i];
-    pc->id = nr_cpus_online; /* ids without gaps, in the order CPUs answer */
+    pc->arch.id = nr_cpus_online; /* ids without gaps, in the order CPUs answer */
     if (!start_cpu(pc)) {
-      pr_err("smp: CPU with APIC id %u did not start", pc->apic_id);
+      pr_err("smp: CPU with APIC id %u did not start", pc->arch.apic_id);
       continue; /* its memory stays: it might still wake up and use it */
     }
     cpus[nr_cpus_online++] = pc;
-    vmx_on += pc->vmxon ? 1 : 0;
+    vmx_on += pc->arch.vmxon ? 1 : 0;
   }
   pr_info("smp: %u CPU(s) online, VMX on %u", nr_cpus_online, vmx_on);
 }

@@ -1,9 +1,9 @@
 /* GDT, TSS and IDT; exception handling and the crash dump. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
-#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <hv/console.h>
+#include <hv/percpu.h>
 #include <hv/string.h>
 
 enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3 };
@@ -23,10 +23,10 @@ struct desc_ptr {
   uint64_t base;
 } __packed;
 
-/* The boot CPU's per-CPU state is static: it exists before any allocator. */
-static struct cpu_stacks bsp_stacks;
+/* The boot CPU's per-CPU state is static: it exists before any allocator,
+ * and per_cpu(0) finds it from the first instruction on. */
 static struct per_cpu bsp_cpu;
-struct per_cpu *cpus[MAX_CPUS];
+struct per_cpu *cpus[MAX_CPUS] = {&bsp_cpu};
 unsigned int nr_cpus_online = 1;
 
 static struct idt_entry idt[256] __aligned(16);
@@ -41,7 +41,7 @@ static const char *const exc_names[32] = {
     "?22", "?23", "?24", "?25", "?26",      "?27", "HV", "VC", "SX", "?31",
 };
 
-const void *traps_bsp_guard(unsigned int i) { return bsp_stacks.ist[i].guard; }
+const void *traps_bsp_guard(unsigned int i) { return bsp_cpu.arch.stacks.ist[i].guard; }
 
 static void set_gate(unsigned int vec, unsigned int ist)
 {
@@ -58,10 +58,11 @@ static void set_gate(unsigned int vec, unsigned int ist)
 
 /* Load this CPU's GDT (null, 64-bit code, data, its TSS), TSS (IST stacks
  * for #DF, NMI, #MC) and the shared IDT, and point GS at pc. */
-void traps_init_cpu(struct per_cpu *pc)
+void traps_init_cpu(struct per_cpu *cpu)
 {
+  struct arch_per_cpu *pc = &cpu->arch;
   uint64_t base = (uint64_t)(uintptr_t)&pc->tss, limit = sizeof(pc->tss) - 1;
-  pc->self = pc;
+  pc->self = cpu;
   pc->gdt[0] = 0;
   pc->gdt[1] = 0x00af9a000000ffffULL;
   pc->gdt[2] = 0x00cf92000000ffffULL;
@@ -70,7 +71,7 @@ void traps_init_cpu(struct per_cpu *pc)
   pc->gdt[4] = base >> 32;
 
   for (unsigned int i = 0; i < NR_IST; i++)
-    pc->tss.ist[i] = (uint64_t)(uintptr_t)(pc->stacks->ist[i].stack + IST_STACK_SIZE);
+    pc->tss.ist[i] = (uint64_t)(uintptr_t)(pc->stacks.ist[i].stack + IST_STACK_SIZE);
   pc->tss.iomap_base = sizeof(pc->tss); /* no I/O bitmap */
 
   struct desc_ptr gdtr = {sizeof(pc->gdt) - 1, (uint64_t)(uintptr_t)pc->gdt};
@@ -87,7 +88,7 @@ void traps_init_cpu(struct per_cpu *pc)
                : "m"(gdtr), "i"(GDT_CODE), "r"((uint64_t)GDT_DATA)
                : "rax", "memory");
   asm volatile("ltr %w0" ::"r"(GDT_TSS));
-  wrmsr(0xc0000101, (uint64_t)(uintptr_t)pc); /* IA32_GS_BASE */
+  wrmsr(0xc0000101, (uint64_t)(uintptr_t)cpu); /* IA32_GS_BASE */
 
   struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
   asm volatile("lidt %0" ::"m"(idtr));
@@ -97,8 +98,6 @@ void traps_init(void)
 {
   for (unsigned int v = 0; v < 256; v++)
     set_gate(v, v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
-  bsp_cpu.stacks = &bsp_stacks;
-  cpus[0] = &bsp_cpu;
   traps_init_cpu(&bsp_cpu);
 }
 
@@ -115,10 +114,8 @@ bool traps_on_stack(uint64_t addr, uint64_t len)
     return false;
   if (addr >= (uint64_t)(uintptr_t)boot_stack && end <= (uint64_t)(uintptr_t)boot_stack_top)
     return true;
-  for (unsigned int c = 0; c < MAX_CPUS; c++) {
-    const struct cpu_stacks *st = cpus[c] ? cpus[c]->stacks : NULL;
-    if (!st)
-      continue;
+  for (unsigned int c = 0; c < nr_cpus_online; c++) {
+    const struct cpu_stacks *st = &per_cpu(c)->arch.stacks;
     for (unsigned int i = 0; i < NR_IST; i++) {
       uint64_t lo = (uint64_t)(uintptr_t)st->ist[i].stack;
       if (addr >= lo && end <= lo + IST_STACK_SIZE)
@@ -146,7 +143,7 @@ void traps_dump(const struct cpu_regs *r)
 {
   unsigned int v = (unsigned int)r->vector;
   pr_err("*** CPU EXCEPTION vector %u (#%s) error 0x%llx on CPU %u", v,
-         v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error, this_cpu()->id);
+         v < 32 ? exc_names[v] : "IRQ", (unsigned long long)r->error, this_cpu()->arch.id);
   print_addr("RIP: ", r->rip);
   pr_err("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx", (unsigned long long)r->rax,
          (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);

@@ -50,16 +50,6 @@ struct sched_policy {
 
 extern const struct sched_policy sched_credit;
 
-/* What the scheduler keeps per physical CPU.  resched is the one field
- * other CPUs write (a wake-up, a pause); the arch run loop reads it before
- * every VM entry.  Kept a cache line apart. */
-struct sched_pcpu {
-  volatile bool resched;  /* the running vcpu should give up the CPU */
-  struct vcpu *current;   /* the vcpu this CPU runs (NULL when idle) */
-  unsigned int nr_placed; /* vcpus whose processor this is */
-} __aligned(64);
-extern struct sched_pcpu sched_pcpu[HV_MAX_CPUS];
-
 /* The running vcpu of this CPU gives it up at the next safe point (a
  * continuation, a shutdown). */
 void sched_resched_local(void);

@@ -1,7 +1,8 @@
 /* Soft timers: callbacks run at a deadline (nanoseconds since boot), from
- * timer_softirq after the timer interrupt.  Each CPU has its own list and
- * its own hardware timer, always programmed for the earliest deadline of
- * its list; a timer fires on the CPU that armed it last.  The lists are
+ * timer_softirq after the timer interrupt.  Each CPU has its own list (in
+ * its struct per_cpu) and its own hardware timer, always programmed for
+ * the earliest deadline of its list; a timer fires on the CPU that armed
+ * it last.  The lists are
  * shared state under hv_lock (include/hv/spinlock.h): any CPU may stop
  * any timer; only the interrupt flag is per CPU and lock-free. */
 #ifndef HV_TIMER_H
@@ -31,8 +32,6 @@ void timer_stop(struct timer *t);
 void timer_run(void);
 /* The arch timer interrupt says a deadline may have passed on this CPU. */
 void timer_raise(void);
-/* Per CPU: whether timer_softirq has work (read before every VM entry). */
-extern volatile bool timer_raised[HV_MAX_CPUS];
 /* Whether this CPU's timer_softirq has work. */
 bool timer_due(void);
 /* Run this CPU's expired timers if the interrupt said so; call where no

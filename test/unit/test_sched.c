@@ -5,6 +5,7 @@
  * hard affinity allows. */
 #include "unit.h"
 
+#include "fake_arch.h"
 #include <hv/domain.h>
 #include <hv/sched.h>
 
@@ -14,9 +15,8 @@ static struct vcpu vc[3];
 static int setup(void **state)
 {
   (void)state;
+  fake_arch_reset(); /* empty run queues */
   for (int i = 0; i < 3; i++) {
-    if (vc[i].on_runq)
-      sched_credit.dequeue(&vc[i]);
     memset(&dom[i], 0, sizeof(dom[i]));
     memset(&vc[i], 0, sizeof(vc[i]));
     dom[i].weight = SCHED_DEFAULT_WEIGHT;

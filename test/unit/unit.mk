@@ -6,7 +6,8 @@
 # "unit.h"), add X to UNIT_TESTS and list the real sources it compiles in
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic), the fake
 # RAM behind phys_to_virt and the shared arch fake (fake_arch.h: clock,
-# interrupts, CPU number, timer).  UNIT_VERBOSE=1 echoes printk output.
+# interrupts, CPU number and mask, kicks, timer, struct per_cpu).
+# UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
 	pwhash net pci e1000 hypercall evtchn_ops domain

@@ -14,13 +14,13 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/mm.h>
-#include <arch/percpu.h>
 #include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <hv/hypercall.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
@@ -43,7 +43,7 @@ static void invvpid_single(uint16_t vpid)
 
 /* VMCLEAR the VMCS this CPU holds: it goes back to memory, launch state
  * clear. */
-static void unload(struct per_cpu *pc)
+static void unload(struct arch_per_cpu *pc)
 {
   struct vcpu *old = pc->vmcs_vcpu;
   vmx_switch_out(old); /* its FPU and MSRs go with its VMCS */
@@ -54,7 +54,7 @@ static void unload(struct per_cpu *pc)
 
 static int make_current(struct vcpu *v)
 {
-  struct per_cpu *pc = this_cpu();
+  struct arch_per_cpu *pc = &this_cpu()->arch;
   if (pc->vmcs_vcpu == v)
     return 0;
   if (pc->vmcs_vcpu)
@@ -75,7 +75,7 @@ static int make_current(struct vcpu *v)
 
 void arch_vcpu_park(void)
 {
-  struct per_cpu *pc = this_cpu();
+  struct arch_per_cpu *pc = &this_cpu()->arch;
   if (pc->vmcs_vcpu)
     unload(pc);
 }
@@ -109,8 +109,8 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   int err = vmcs_alloc(v);
   if (err == -ENOMEM)
     return err;
-  v->arch.regs.rbx = start_info;     /* the PVH ABI: EBX = struct hvm_start_info */
-  v->arch.host_cpu = this_cpu()->id; /* vmcs_init_pvh writes this CPU's */
+  v->arch.regs.rbx = start_info;          /* the PVH ABI: EBX = struct hvm_start_info */
+  v->arch.host_cpu = this_cpu()->arch.id; /* vmcs_init_pvh writes this CPU's */
   err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
   /* Not left active here: the vcpu may first run on another CPU. */
   arch_vcpu_park();
@@ -162,8 +162,8 @@ void arch_vcpu_destroy(struct vcpu *v)
     return;
   /* Active on this CPU, it must be flushed out before the frame goes;
    * otherwise it is active nowhere (see the top of this file). */
-  if (this_cpu()->vmcs_vcpu == v)
-    unload(this_cpu());
+  if (this_cpu()->arch.vmcs_vcpu == v)
+    unload(&this_cpu()->arch);
   frame_free(v->arch.vmcs);
   v->arch.vmcs = 0;
   v->online = false;
@@ -185,11 +185,10 @@ void arch_vcpu_run(struct vcpu *v)
     pr_info("%s: first entry at TSC %llu", v->dom->name,
             (unsigned long long)v->dom->first_entry_tsc);
   }
-  unsigned int cpu = this_cpu()->id;
-  volatile bool *resched = &sched_pcpu[cpu].resched;
+  struct per_cpu *pc = this_cpu();
   for (;;) {
     irq_disable(); /* an interrupt now makes a VM exit, handled below */
-    if (timer_raised[cpu]) {
+    if (pc->timer_raised) {
       irq_enable(); /* the timers run here, between exits, never inside one */
       timer_softirq();
       continue;
@@ -197,7 +196,7 @@ void arch_vcpu_run(struct vcpu *v)
     /* Whatever stops v from running (block, pause, shutdown, its slice,
      * another CPU's request) sets this CPU's resched flag (sched/core.c),
      * so one flag says it all. */
-    if (*resched) {
+    if (pc->shared.resched) {
       irq_enable();
       return; /* the scheduler's turn */
     }

@@ -2,10 +2,10 @@
  * state of the PVH boot ABI. */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
-#include <arch/percpu.h>
 #include <arch/traps.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
+#include <hv/percpu.h>
 
 extern char vmx_exit[];
 
@@ -28,7 +28,7 @@ int vmcs_set_host_cpu(void)
   /* HOST_RSP is written by vmx_enter at every entry; CR0/3/4 and the
    * selectors are the same on every CPU. */
   err |= vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
-  err |= vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->tss);
+  err |= vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&this_cpu()->arch.tss);
   err |= vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base); /* this CPU's own */
   err |= vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
   return err ? -EIO : 0;

@@ -3,10 +3,10 @@
  * gets one clear line and the hypervisor runs on without domains. */
 #include <arch/cpu.h>
 #include <arch/mm.h>
-#include <arch/percpu.h>
 #include <arch/vmx.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 
@@ -21,16 +21,16 @@ static inline int vmxon(paddr_t region)
 struct vmx_caps vmx_caps;
 static bool usable; /* the boot CPU found everything mica needs */
 
-bool vmx_enabled(void) { return this_cpu()->vmxon != 0; }
+bool vmx_enabled(void) { return this_cpu()->arch.vmxon != 0; }
 
 void vmx_shutdown(void)
 {
-  if (!this_cpu()->vmxon)
+  if (!this_cpu()->arch.vmxon)
     return;
   asm volatile("vmxoff" ::: "cc", "memory");
   write_cr4(read_cr4() & ~X86_CR4_VMXE);
-  frame_free(this_cpu()->vmxon);
-  this_cpu()->vmxon = 0;
+  frame_free(this_cpu()->arch.vmxon);
+  this_cpu()->arch.vmxon = 0;
 }
 
 /* Enable VMX in IA32_FEATURE_CONTROL if nobody locked it (SDM 23.7);
@@ -66,7 +66,7 @@ static int vmx_cpu_on(void)
     write_cr4(read_cr4() & ~X86_CR4_VMXE);
     return -EIO;
   }
-  this_cpu()->vmxon = region;
+  this_cpu()->arch.vmxon = region;
   return 0;
 }
 

@@ -43,9 +43,9 @@ void arch_timer_program(uint64_t deadline_ns);
  * that can run vcpus (online, VT-x on), bit n for CPU n.
  * arch_cpu_relax: a hint inside a spin loop.  arch_cpu_kick: an interrupt
  * to CPU cpu (not this one) whose only effect is to end its guest mode or
- * its halt, so that it looks at its flags (sched_pcpu[cpu].resched); the
- * flags must be set before the kick.  arch_start_cpus: every other CPU in
- * arch_cpu_mask calls fn once, then halts for good when fn returns. */
+ * its halt, so that it looks at its flags (per_cpu(cpu)->shared.resched);
+ * the flags must be set before the kick.  arch_start_cpus: every other CPU
+ * in arch_cpu_mask calls fn once, then halts for good when fn returns. */
 unsigned int arch_cpu_id(void);
 uint64_t arch_cpu_mask(void);
 void arch_cpu_relax(void);

@@ -1,5 +1,7 @@
-/* Per-CPU state: one struct per_cpu for each CPU, reached through GS
- * (its first field points at itself), and the stacks that go with it. */
+/* x86's part of the per-CPU state (struct arch_per_cpu, first in the one
+ * struct per_cpu of include/hv/percpu.h) with the CPU's stacks, and how a
+ * CPU finds its struct per_cpu: GS points at it, and its first field
+ * points at itself. */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
@@ -32,29 +34,35 @@ struct cpu_stacks {
   uint8_t stack[CPU_STACK_SIZE]; /* unused on the boot CPU: it has boot_stack */
 } __aligned(PAGE_SIZE);
 
-struct per_cpu {
-  struct per_cpu *self; /* at offset 0: this_cpu() reads %gs:0 */
+struct per_cpu;
+
+struct arch_per_cpu {
+  struct per_cpu *self; /* at offset 0 of struct per_cpu: this_cpu() reads %gs:0 */
   unsigned int id;      /* 0 = the boot CPU */
   uint32_t apic_id;
-  volatile bool online; /* set by the CPU itself once it is up */
-  struct cpu_stacks *stacks;
+  volatile bool online;   /* set by the CPU itself once it is up */
   paddr_t vmxon;          /* its VMXON region, 0 while VMX is off */
   struct vcpu *vmcs_vcpu; /* whose VMCS is active here (arch/x86/vmx/vcpu.c) */
   volatile bool in_sched; /* runs the scheduler: it may cache guest
                            * translations, so EPT flushes reach it */
   uint64_t gdt[5] __aligned(16);
   struct tss tss __aligned(64);
+  struct cpu_stacks stacks; /* page-aligned, and so is struct per_cpu */
 };
 
-extern struct per_cpu *cpus[MAX_CPUS];
+extern struct per_cpu *cpus[MAX_CPUS]; /* the CPUs that are up; cpus[0] from the start */
 extern unsigned int nr_cpus_online;
 
+/* This CPU's state: one GS-relative load. */
 static inline struct per_cpu *this_cpu(void)
 {
   struct per_cpu *pc;
   asm volatile("mov %%gs:0, %0" : "=r"(pc));
   return pc;
 }
+
+/* CPU cpu's state; cpu must be up (less than nr_cpus_online). */
+static inline struct per_cpu *per_cpu(unsigned int cpu) { return cpus[cpu]; }
 
 /* Start the other CPUs the MADT lists; each comes up with its own
  * descriptor tables, stacks, LAPIC and timer and (if the boot CPU has it)
