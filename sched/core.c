@@ -42,7 +42,7 @@ void sched_resched_local(void) { this_cpu()->shared.resched = true; }
  * at its next safe point anyway). */
 static void kick(unsigned int cpu)
 {
-  if (cpu != arch_cpu_id())
+  if (per_cpu(cpu) != this_cpu()) /* inline: a wake-up of this CPU's own vcpu is cheap */
     arch_cpu_kick(cpu);
 }
 
