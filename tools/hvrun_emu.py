@@ -32,12 +32,14 @@ Measured behaviour this code relies on (Bochs 2.7, QEMU 7.2, Debian 12):
 """
 
 import errno
+import gzip
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 import tty
@@ -88,6 +90,59 @@ def missing_requirements(emulator, firmware):
         elif shutil.which(path) is None:
             out.append((path, pkg))
     return out
+
+
+def _hex_bytes(text):
+    return bytes.fromhex(text) if re.fullmatch(r"(?:[0-9a-f]{2})+", text) else b""
+
+
+def debugger_stops(out_text):
+    """[(instruction bytes, ticks)] of each breakpoint stop Bochs' debugger
+    printed: its "(0) [0x...] sel:addr (unk. ctxt): insn ; BYTES" line,
+    then our ptime's "ptime: N".  With `clock: sync=none` the ticks are the
+    TSC (tools/linux_native.py checked it against an rdtsc)."""
+    stops, pending = [], None
+    for line in out_text.splitlines():
+        m = re.match(r"^\(\d+\) \[0x[0-9a-f]+\] [0-9a-f]+:[0-9a-f]+ .*; ([0-9a-f]+)\s*$",
+                     line)
+        if m:
+            pending = _hex_bytes(m.group(1))
+            continue
+        m = re.match(r"^ptime: (\d+)", line)
+        if m and pending is not None:
+            stops.append((pending, int(m.group(1))))
+            pending = None
+    return stops
+
+
+def elf_entry(path, entry=None, data=None):
+    """(entry address, the first 16 bytes there) of an ELF file (32 or
+    64-bit; gzipped too, as Xen ships; its bytes in `data` when given), or
+    of `entry` when given (a PVH entry).  ValueError when the file is no
+    ELF or the entry is in no loaded segment."""
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:4] != b"\x7fELF" or data[4] not in (1, 2):
+        raise ValueError("%s: not an ELF file" % path)
+    if data[4] == 1:
+        e_entry, phoff = struct.unpack_from("<II", data, 0x18)
+        phentsize, phnum = struct.unpack_from("<HH", data, 0x2a)
+        fmt, fields = "<IIIIII", (0, 1, 3, 4)  # type, offset, paddr, filesz
+    else:
+        e_entry, phoff = struct.unpack_from("<QQ", data, 0x18)
+        phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+        fmt, fields = "<IIQQQQ", (0, 2, 4, 5)
+    entry = e_entry if entry is None else entry
+    for i in range(phnum):
+        ph = struct.unpack_from(fmt, data, phoff + i * phentsize)
+        ptype, off, paddr, filesz = (ph[k] for k in fields)
+        if ptype == 1 and paddr <= entry < paddr + filesz:
+            at = off + entry - paddr
+            return entry, data[at:at + 16]
+    raise ValueError("%s: entry 0x%x is in no loaded segment" % (path, entry))
 
 
 def _qemu_path(p):

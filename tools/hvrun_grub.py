@@ -149,8 +149,12 @@ def _cfg_head(tool):
     ]
 
 
-def grub_cfg(hv_words, modules):
-    """grub.cfg text.  modules: list of (iso_path, words).
+def grub_cfg(hv_words, modules, hv_path=HV_PATH, after_modules=(), title="mica"):
+    """grub.cfg text.  modules: list of (iso_path, words).  hv_path is the
+    hypervisor's place in the ISO (mica's by default; hvrun --xen boots
+    Xen's), after_modules are lines after the module2 lines (Xen's
+    `set gfxpayload=text`: before them GRUB overrides it), title the menu
+    entry's.
 
     Under UEFI GRUB hands a multiboot2 kernel a framebuffer only when a
     video driver is loaded (there is no text mode to fall back on), so the
@@ -161,11 +165,12 @@ def grub_cfg(hv_words, modules):
     BIOS nothing is loaded: GRUB stays in text mode and passes EGA text."""
     lines = _cfg_head("hvrun") + [
         'if [ "$grub_platform" = "efi" ]; then insmod efi_gop; fi',
-        'menuentry "mica" {',
-        "    multiboot2 " + " ".join([HV_PATH] + [grub_quote(w) for w in hv_words]),
+        'menuentry "%s" {' % title,
+        "    multiboot2 " + " ".join([hv_path] + [grub_quote(w) for w in hv_words]),
     ]
     for path, words in modules:
         lines.append("    module2 " + " ".join([path] + [grub_quote(w) for w in words]))
+    lines += ["    " + line for line in after_modules]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -37,6 +37,7 @@ import time
 
 import hvrun_emu
 import hvrun_grub
+from hvrun_emu import debugger_stops
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_ASSETS = os.path.join(REPO, "build", "linux")
@@ -113,28 +114,6 @@ def entry_points(assets):
         f.seek((sects + 1) * 512)
         zbytes = f.read(16)
     return entry, kbytes, zbytes
-
-
-def _hex_bytes(text):
-    return bytes.fromhex(text) if re.fullmatch(r"(?:[0-9a-f]{2})+", text) else b""
-
-
-def debugger_stops(out_text):
-    """[(instruction bytes, ticks)] of each breakpoint stop Bochs' debugger
-    printed: its "(0) [0x...] sel:addr (unk. ctxt): insn ; BYTES" line,
-    then our ptime's "ptime: N"."""
-    stops, pending = [], None
-    for line in out_text.splitlines():
-        m = re.match(r"^\(\d+\) \[0x[0-9a-f]+\] [0-9a-f]+:[0-9a-f]+ .*; ([0-9a-f]+)\s*$",
-                     line)
-        if m:
-            pending = _hex_bytes(m.group(1))
-            continue
-        m = re.match(r"^ptime: (\d+)", line)
-        if m and pending is not None:
-            stops.append((pending, int(m.group(1))))
-            pending = None
-    return stops
 
 
 class NativeBoot:

@@ -8,6 +8,9 @@ Fixtures
              per session (several tests read the same boot).
   hv_elf     the hypervisor image: $MICA_HV, else build/hv.elf.
   guest_files  tiny ELF kernels and an initrd with known sizes.
+  linux_assets_dir, xen_assets_dir  Debian's kernel and busybox, and
+             Debian's Xen (tools/linux-assets, tools/xen-assets); they skip
+             without the registry, and fail so under CI=true.
 
 Markers
   boot       the test boots an emulator (skip them all with --no-boot or
@@ -75,7 +78,7 @@ def _timeout_of(args):
 def run_hvrun(args, workdir=None, env=None):
     """Run tools/hvrun; return Run(status, serial text, stderr text)."""
     args = [str(a) for a in args]
-    if "--hv" not in args:
+    if "--hv" not in args and "--xen" not in args:
         args = ["--hv", hv_path()] + args
     if workdir is not None and "--workdir" not in args:
         args += ["--workdir", str(workdir)]
@@ -144,17 +147,16 @@ def guest_files(tmp_path_factory):
 
 
 LINUX_ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
+XEN_ASSETS_DIR = os.environ.get("MICA_XEN_ASSETS", os.path.join(REPO, "build", "xen"))
 
 
-@pytest.fixture(scope="session")
-def linux_assets_dir():
-    """tools/linux-assets run once: Debian's kernel and the busybox
-    initramfs in LINUX_ASSETS_DIR, downloading what is missing (running
-    apt-get update itself when apt has no index, as root).  Skips, saying
-    why, when the registry is out of reach and nothing is cached; in CI
-    (CI=true) that is a failure instead, so that a green CI means the
-    Linux guests really booted."""
-    args = [PYTHON, os.path.join(REPO, "tools", "linux-assets"), "--dir", LINUX_ASSETS_DIR]
+def fetch_assets(tool, d, need):
+    """tools/<tool> (linux-assets, xen-assets) run with --dir d, downloading
+    what is missing (running apt-get update itself when apt has no index,
+    as root).  Skips, saying why, when the registry is out of reach and
+    nothing is cached; in CI (CI=true) that is a failure instead, so that a
+    green CI means `need` really happened."""
+    args = [PYTHON, os.path.join(REPO, "tools", tool), "--dir", d]
     if os.geteuid() == 0:
         args.append("--apt-update")
     p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -162,7 +164,21 @@ def linux_assets_dir():
     if p.returncode == 3:
         why = "Debian's package registry is out of reach: %s" % p.stderr.strip()
         if os.environ.get("CI") == "true":
-            pytest.fail(why + " (CI=true: the Linux guests must boot)")
+            pytest.fail(why + " (CI=true: %s)" % need)
         pytest.skip(why)
     assert p.returncode == 0, p.stdout + p.stderr
-    return LINUX_ASSETS_DIR
+    return d
+
+
+@pytest.fixture(scope="session")
+def linux_assets_dir():
+    """tools/linux-assets run once: Debian's kernel and the busybox
+    initramfs in LINUX_ASSETS_DIR (see fetch_assets)."""
+    return fetch_assets("linux-assets", LINUX_ASSETS_DIR, "the Linux guests must boot")
+
+
+@pytest.fixture(scope="session")
+def xen_assets_dir():
+    """tools/xen-assets run once: Debian's Xen 4.17 in XEN_ASSETS_DIR
+    (xen.gz; see fetch_assets)."""
+    return fetch_assets("xen-assets", XEN_ASSETS_DIR, "the guests must boot under Xen")

@@ -32,6 +32,10 @@ __attribute__((noreturn)) void guest_exit(int ok);
  * when no hypercall can be trusted to stop us. */
 __attribute__((noreturn)) void guest_triple_fault(void);
 
+/* The TSC at the guest's first instruction (head.S reads it before
+ * anything else). */
+extern uint64_t guest_entry_tsc;
+
 /* The command line from the start info ("" when there is none). */
 const char *guest_cmdline(const struct hvm_start_info *si);
 

@@ -27,6 +27,11 @@
         .code32
         .global pvh_start
 pvh_start:
+        /* The TSC first: guests report when they started (under Bochs
+         * with clock sync=none, an instruction count since power-on). */
+        rdtsc
+        mov     %eax, guest_entry_tsc
+        mov     %edx, guest_entry_tsc + 4
         cli
         cld                     /* the ABI leaves DF undefined */
         mov     %ebx, %esi      /* start info: CPUID below clobbers EBX */
@@ -145,6 +150,11 @@ null_idt_desc:
         .balign 4
 boot_bss_dirty:
         .long   0
+
+        .global guest_entry_tsc
+        .balign 8
+guest_entry_tsc:
+        .quad   0
 
         .bss
         .balign 4096

@@ -21,3 +21,13 @@ long xen_version(int cmd, void *arg)
 {
   return hypercall2(__HYPERVISOR_xen_version, (unsigned long)cmd, (unsigned long)arg);
 }
+
+int guest_on_mica(void)
+{
+  char extra[XEN_EXTRAVERSION_LEN] = "";
+
+  if (xen_version(XENVER_extraversion, extra))
+    return 0;
+  return extra[0] == '-' && extra[1] == 'm' && extra[2] == 'i' && extra[3] == 'c' &&
+         extra[4] == 'a';
+}

@@ -66,4 +66,9 @@ long xen_sched_shutdown(unsigned int reason);
 /* xen_version(cmd, arg): XENVER_version returns (major << 16) | minor. */
 long xen_version(int cmd, void *arg);
 
+/* 1 when the hypervisor is mica (XENVER_extraversion starts "-mica"),
+ * 0 under another one (real Xen: make bench boots the guests there too,
+ * and some checks take its own legitimate answers). */
+int guest_on_mica(void);
+
 #endif
