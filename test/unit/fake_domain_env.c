@@ -6,21 +6,16 @@
 #include <hv/errno.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
-#include <hv/sched.h>
 #include <hv/string.h>
 #include <hv/vtime.h>
 
-bool fake_on_cpu;
-unsigned int fake_stopped_n, fake_released_n, fake_changed_n;
-unsigned int fake_woken[FAKE_DOMS][DOMAIN_MAX_VCPUS];
+unsigned int fake_released_n;
 unsigned int fake_asserted[FAKE_DOMS][DOMAIN_MAX_VCPUS];
 uint8_t fake_guest[4096];
 
 void fake_domain_env_reset(void)
 {
-  fake_on_cpu = false;
-  fake_stopped_n = fake_released_n = fake_changed_n = 0;
-  memset(fake_woken, 0, sizeof(fake_woken));
+  fake_released_n = 0;
   memset(fake_asserted, 0, sizeof(fake_asserted));
   memset(fake_guest, 0, sizeof(fake_guest));
 }
@@ -36,30 +31,10 @@ void guestmem_release(struct domain *d)
   fake_released_n++;
   d->nr_frames = 0;
 }
-void sched_vcpu_init(struct vcpu *v) { (void)v; }
-void sched_wake(struct vcpu *v)
-{
-  if (v->dom->id < FAKE_DOMS)
-    fake_woken[v->dom->id][v->id]++;
-}
-void sched_vcpu_changed(struct vcpu *v)
-{
-  (void)v;
-  fake_changed_n++;
-}
-void sched_domain_stopped(struct domain *d)
-{
-  (void)d;
-  fake_stopped_n++;
-}
-bool sched_domain_on_cpu(const struct domain *d)
-{
-  (void)d;
-  return fake_on_cpu;
-}
 void vtime_vcpu_init(struct vcpu *v) { (void)v; }
 void vtime_vcpu_stop(struct vcpu *v) { (void)v; }
 void vtime_domain_init(struct domain *d) { (void)d; }
+void vtime_publish(struct vcpu *v) { (void)v; }
 void arch_vcpu_create(struct vcpu *v) { (void)v; }
 void arch_vcpu_destroy(struct vcpu *v) { (void)v; }
 void arch_vcpu_assert_upcall(struct vcpu *v)

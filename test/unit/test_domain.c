@@ -9,6 +9,7 @@
 
 #include "fake_arch.h"
 #include "fake_domain_env.h"
+#include "fake_sched.h"
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -19,7 +20,7 @@
 #include <public/sched.h>
 #include <public/xen.h>
 
-/* What is around a domain: fake_domain_env.c. */
+/* What is around a domain: fake_domain_env.c and fake_sched.c. */
 
 static const struct boot_mem_region ram_map[] = {{MiB(1), MiB(4), BOOT_MEM_RAM}};
 static const struct mem_range res[] = {{0, MiB(2)}};
@@ -36,6 +37,7 @@ static int setup(void **state)
   free_at_start = frame_nr_free();
   domain_list = NULL;
   fake_domain_env_reset();
+  fake_sched_reset();
   shim_log_clear();
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "fake_arch.h"
 #include "fake_domain_env.h"
+#include "fake_sched.h"
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -32,6 +33,7 @@ static int setup(void **state)
   (void)state;
   fake_arch_reset();
   fake_domain_env_reset();
+  fake_sched_reset();
   fake_ram_init(MiB(1), MiB(8));
   if (frame_init(ram_map, ARRAY_SIZE(ram_map), res, ARRAY_SIZE(res), 0))
     return -1;

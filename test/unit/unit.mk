@@ -6,11 +6,10 @@
 # "unit.h"), add X to UNIT_TESTS and list the real sources it compiles in
 # UNIT_SRCS_X.  Every test also links the shim (printk, panic), the fake
 # RAM behind phys_to_virt and the shared arch fake (fake_arch.h: clock,
-# interrupts, CPU number and mask, kicks, timer, struct per_cpu).
-# UNIT_VERBOSE=1 echoes printk output.
+# interrupts, CPU number and mask, kicks, timer, struct per_cpu).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops domain
+	pwhash net pci e1000 hypercall evtchn_ops domain sched_core
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -22,7 +21,7 @@ UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
 # Domains over the real event channels, heap and frames; the rest faked.
 UNIT_SRCS_domain := hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c \
-	hv/lib/strlcpy.c test/unit/fake_domain_env.c
+	hv/lib/strlcpy.c test/unit/fake_domain_env.c test/unit/fake_sched.c
 # The hypercall table and multicall, every handler faked in the test.
 UNIT_SRCS_hypercall := hv/hypercall.c
 # The network console's parts that need no network (no lwIP in them).
@@ -30,8 +29,13 @@ UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sc
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
 # The ports (EVTCHNOP_*) over the real 2-level bits, heap and frames.
 UNIT_SRCS_evtchn_ops := evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c hv/domain.c \
-	hv/lib/strlcpy.c test/unit/fake_domain_env.c
+	hv/lib/strlcpy.c test/unit/fake_domain_env.c test/unit/fake_sched.c
 UNIT_SRCS_sched := sched/credit.c sched/place.c
+# The generic scheduler with its policy, timers and hv_lock, over real
+# domains and event channels; the test fakes the arch's run and idle.
+UNIT_SRCS_sched_core := sched/core.c sched/credit.c sched/place.c sched/lock.c hv/timer.c \
+	hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c hv/lib/strlcpy.c \
+	test/unit/fake_domain_env.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
 UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c hv/lib/hex.c
@@ -60,6 +64,10 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-reco
 	-Iinclude -Itest/unit/include -Itest/unit -Iarch/x86/include -MMD -MP
 UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
+# On the host, the C library's sched_yield(void) is a symbol the sanitizer
+# runtime calls: ours (sched/core.c) must not replace it there.
+$(UNIT_BUILD)/obj/sched/core.o $(UNIT_BUILD)/obj/test/unit/test_sched_core.o: \
+	UNIT_CFLAGS += -Dsched_yield=sched_yield_vcpu
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 # A test may replace the shim with its own fakes: UNIT_SHIM_X := ...
