@@ -364,14 +364,25 @@ static void cpu_loop(unsigned int cpu)
     timer_init(&pc->slice_timer, slice_end, pc);
     timer_init(&pc->release_timer, release, NULL);
   }
+  /* One clock read per turn: the time a vcpu's turn ended is when the
+   * next choice is made, unless timers ran in between. */
+  uint64_t now = timer_now();
   for (;;) {
-    timer_softirq();
-    if (!work_left())
+    if (pc->timer_raised) {
+      timer_softirq();
+      now = timer_now();
+    }
+    if (!work_left()) {
+      timer_stop(&pc->slice_timer);
       break;
-    uint64_t now = timer_now(), slice = SCHED_SLICE_NS;
+    }
+    uint64_t slice = SCHED_SLICE_NS;
     struct vcpu *v = policy->pick(cpu, now, &slice);
     if (!v) {
+      /* Nothing to end: the slice timer waits for the next turn. */
+      timer_stop(&pc->slice_timer);
       idle(cpu, now);
+      now = timer_now();
       continue;
     }
     pc->current = v;
@@ -379,9 +390,10 @@ static void cpu_loop(unsigned int cpu)
     v->yielded = false;
     runstate_set(v, RUNSTATE_running, now);
     uint64_t start = now;
+    /* Still armed from the last turn (if it did not fire): timer_set
+     * moves it, which costs less than stopping it after each turn. */
     timer_set(&pc->slice_timer, now + slice);
     arch_vcpu_run(v);
-    timer_stop(&pc->slice_timer);
     now = timer_now();
     pc->current = NULL;
     if (v->move_to) {

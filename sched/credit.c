@@ -72,20 +72,28 @@ static bool better(const struct vcpu *a, const struct vcpu *b)
 static struct vcpu *pick(unsigned int cpu, uint64_t now, uint64_t *slice_ns)
 {
   struct sched_runq *q = &per_cpu(cpu)->shared.runq;
-  struct vcpu *best = NULL;
-  for (struct vcpu *v = q->head; v; v = v->runq_next)
-    if (cap_left(v->dom, now) && better(v, best))
+  struct vcpu *best = NULL, **best_link = NULL;
+  uint64_t best_left = 0;
+  for (struct vcpu **p = &q->head; *p; p = &(*p)->runq_next) {
+    struct vcpu *v = *p;
+    uint64_t left = cap_left(v->dom, now);
+    if (left && better(v, best)) {
       best = v;
+      best_link = p;
+      best_left = left;
+    }
+  }
   if (!best)
     return NULL;
   /* A yield counts once: the vcpus passed over go back to normal. */
   for (struct vcpu *v = q->head; v; v = v->runq_next)
     v->yielded = false;
-  dequeue(best);
+  *best_link = best->runq_next; /* off the queue, where the scan found it */
+  best->runq_next = NULL;
+  best->on_runq = false;
   if (best->vtime > q->min_vtime)
     q->min_vtime = best->vtime;
-  uint64_t left = cap_left(best->dom, now);
-  *slice_ns = left < SCHED_SLICE_NS ? left : SCHED_SLICE_NS;
+  *slice_ns = best_left < SCHED_SLICE_NS ? best_left : SCHED_SLICE_NS;
   return best;
 }
 

@@ -1,8 +1,9 @@
 /* Guest MSRs.  Three kinds:
  * - passed through (the MSR bitmap lets RDMSR/WRMSR run without an exit):
- *   FS/GS base and SYSENTER, which the VMCS switches itself, and the
- *   SYSCALL MSRs, KERNEL_GS_BASE and TSC_AUX, which arch/x86/vmx/switch.c
- *   switches between vcpus;
+ *   FS/GS base and SYSENTER, which the VMCS switches itself, and
+ *   KERNEL_GS_BASE, which arch/x86/vmx/switch.c switches between vcpus;
+ * - read directly, written through an exit: the SYSCALL MSRs and TSC_AUX
+ *   (switch.c's "sticky" ones, set once by a kernel);
  * - emulated here, from per-vcpu state: PAT, the MTRRs, and the
  *   identification and feature MSRs Linux reads while it boots;
  * - everything else: #GP, as Xen gives for an MSR it does not know (and
@@ -67,26 +68,24 @@ bool vmx_has_rdtscp;
 
 /* The bitmap (SDM 24.6.9): read-low, read-high, write-low, write-high,
  * 1 KiB each; a clear bit lets the access through. */
-static void pass_through(uint8_t *bm, uint32_t msr)
+static void pass_read(uint8_t *bm, uint32_t msr)
 {
   unsigned int off = (msr >= 0xc0000000) ? 1024 : 0, bit = msr & 0x1fff;
   bm[off + bit / 8] &= (uint8_t) ~(1U << (bit % 8));
+}
+
+static void pass_through(uint8_t *bm, uint32_t msr)
+{
+  unsigned int off = (msr >= 0xc0000000) ? 1024 : 0, bit = msr & 0x1fff;
+  pass_read(bm, msr);
   bm[off + 2048 + bit / 8] &= (uint8_t) ~(1U << (bit % 8));
 }
 
 int vmx_msr_init(void)
 {
-  static const uint32_t through[] = {MSR_IA32_SYSENTER_CS,
-                                     MSR_IA32_SYSENTER_ESP,
-                                     MSR_IA32_SYSENTER_EIP,
-                                     MSR_STAR,
-                                     MSR_LSTAR,
-                                     MSR_CSTAR,
-                                     MSR_SFMASK,
-                                     MSR_FS_BASE,
-                                     MSR_GS_BASE,
-                                     MSR_KERNEL_GS_BASE,
-                                     MSR_TSC_AUX};
+  static const uint32_t through[] = {MSR_IA32_SYSENTER_CS,  MSR_IA32_SYSENTER_ESP,
+                                     MSR_IA32_SYSENTER_EIP, MSR_FS_BASE,
+                                     MSR_GS_BASE,           MSR_KERNEL_GS_BASE};
   paddr_t f = frame_alloc_zeroed();
   if (!f)
     return -ENOMEM;
@@ -94,8 +93,13 @@ int vmx_msr_init(void)
   memset(bm, 0xff, PAGE_SIZE);
   for (unsigned int i = 0; i < sizeof(through) / sizeof(through[0]); i++)
     pass_through(bm, through[i]);
-  vmx_msr_bitmap = f;
   vmx_has_rdtscp = cpuid(0x80000001, 0).edx & (1U << 27); /* so TSC_AUX exists */
+  /* The sticky ones: read directly, written through an exit (rare: a
+   * kernel sets them once per CPU), so switch.c needs no RDMSR for them. */
+  for (unsigned int i = 0; i < VMX_NR_STICKY; i++)
+    if (i != VMX_STICKY_TSC_AUX || vmx_has_rdtscp)
+      pass_read(bm, vmx_sticky_msr[i]);
+  vmx_msr_bitmap = f;
   return 0;
 }
 
@@ -220,6 +224,23 @@ int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     if (!is_canonical(val))
       return -1;
     vmcs_write(msr == MSR_FS_BASE ? VMCS_GUEST_FS_BASE : VMCS_GUEST_GS_BASE, val);
+    return 0;
+  case MSR_STAR: vmx_switch_write_sticky(v, VMX_STICKY_STAR, val); return 0;
+  case MSR_LSTAR:
+  case MSR_CSTAR:
+    if (!is_canonical(val))
+      return -1; /* #GP, as the CPU gives (SDM vol. 4, table 2-2) */
+    vmx_switch_write_sticky(v, msr == MSR_LSTAR ? VMX_STICKY_LSTAR : VMX_STICKY_CSTAR, val);
+    return 0;
+  case MSR_SFMASK:
+    if (val >> 32)
+      return -1; /* bits 63:32 are reserved */
+    vmx_switch_write_sticky(v, VMX_STICKY_SFMASK, val);
+    return 0;
+  case MSR_TSC_AUX:
+    if (!vmx_has_rdtscp || val >> 32)
+      return -1; /* no such MSR, or a reserved bit */
+    vmx_switch_write_sticky(v, VMX_STICKY_TSC_AUX, val);
     return 0;
   case MSR_IA32_UCODE_REV: return 0; /* Linux writes 0 before it reads the revision */
   case MSR_MISC_FEATURES_ENABLES:

@@ -1,6 +1,8 @@
 /* Guest state that VMX does not switch on entry and exit: the x87/SSE
  * registers and the MSRs the bitmap lets the guest write directly
- * (arch/x86/vmx/msr.c).  The hypervisor never touches either (it is built
+ * (arch/x86/vmx/msr.c), and the "sticky" MSRs a guest sets once (SYSCALL's
+ * and TSC_AUX: their writes exit, so the CPU's copy is rewritten only when
+ * it differs).  The hypervisor never touches either (it is built
  * with -mgeneral-regs-only and uses no SYSCALL), so they can stay loaded
  * across exits: they move only when a CPU changes vcpu, in the same places
  * as the VMCS (arch/x86/vmx/vcpu.c: saved when the VMCS is cleared,
@@ -9,6 +11,7 @@
 #include <arch/cpu.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
+#include <hv/percpu.h>
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -21,12 +24,31 @@
 #define FX_FCW 0
 #define FX_MXCSR 24
 
+/* The MSR numbers of the sticky ones, in VMX_STICKY_* order. */
+const uint32_t vmx_sticky_msr[VMX_NR_STICKY] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+                                                MSR_TSC_AUX};
+_Static_assert(VMX_NR_STICKY == ARRAY_SIZE(((struct arch_per_cpu *)0)->sticky_msrs),
+               "one per-CPU slot per sticky MSR");
+
+/* How many sticky MSRs the CPU has (TSC_AUX only with RDTSCP). */
+static unsigned int nr_sticky(void) { return vmx_has_rdtscp ? VMX_NR_STICKY : VMX_STICKY_TSC_AUX; }
+
 void vmx_switch_cpu_init(void)
 {
   /* FXSAVE keeps the XMM registers only with CR4.OSFXSR set, and faults
    * with CR0.TS or CR0.EM set. */
   write_cr0((read_cr0() | X86_CR0_MP) & ~(X86_CR0_EM | X86_CR0_TS));
   write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+  struct arch_per_cpu *a = &this_cpu()->arch;
+  for (unsigned int i = 0; i < nr_sticky(); i++)
+    a->sticky_msrs[i] = rdmsr(vmx_sticky_msr[i]);
+}
+
+void vmx_switch_write_sticky(struct vcpu *v, unsigned int i, uint64_t val)
+{
+  v->arch.msrs.sticky[i] = val;
+  this_cpu()->arch.sticky_msrs[i] = val;
+  wrmsr(vmx_sticky_msr[i], val);
 }
 
 /* The x87 and SSE state of a new vcpu, or one that got INIT; v's state
@@ -43,26 +65,29 @@ void vmx_switch_vcpu_init(struct vcpu *v)
 
 void vmx_switch_out(struct vcpu *v)
 {
-  struct vmx_guest_msrs *m = &v->arch.msrs;
+  /* The sticky MSRs need no saving: every write of theirs exits. */
   asm volatile("fxsave64 %0" : "=m"(v->arch.fpu));
-  m->star = rdmsr(MSR_STAR);
-  m->lstar = rdmsr(MSR_LSTAR);
-  m->cstar = rdmsr(MSR_CSTAR);
-  m->sfmask = rdmsr(MSR_SFMASK);
-  m->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-  if (vmx_has_rdtscp)
-    m->tsc_aux = rdmsr(MSR_TSC_AUX);
+  v->arch.msrs.kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 }
 
 void vmx_switch_in(struct vcpu *v)
 {
   const struct vmx_guest_msrs *m = &v->arch.msrs;
+  uint64_t *loaded = this_cpu()->arch.sticky_msrs;
   asm volatile("fxrstor64 %0" ::"m"(v->arch.fpu));
-  wrmsr(MSR_STAR, m->star);
-  wrmsr(MSR_LSTAR, m->lstar);
-  wrmsr(MSR_CSTAR, m->cstar);
-  wrmsr(MSR_SFMASK, m->sfmask);
   wrmsr(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
-  if (vmx_has_rdtscp)
-    wrmsr(MSR_TSC_AUX, m->tsc_aux);
+  /* Guests of one kernel set the same values: WRMSR (slow on hardware)
+   * only where they differ from what the CPU holds.  (Without RDTSCP,
+   * TSC_AUX stays 0 on both sides and is never written.) */
+  _Static_assert(VMX_NR_STICKY == 5, "the test below names each one");
+  const uint64_t *g = m->sticky;
+  if ((loaded[0] ^ g[0]) | (loaded[1] ^ g[1]) | (loaded[2] ^ g[2]) | (loaded[3] ^ g[3]) |
+      (loaded[4] ^ g[4])) {
+    for (unsigned int i = 0; i < VMX_NR_STICKY; i++) {
+      if (loaded[i] != m->sticky[i]) {
+        wrmsr(vmx_sticky_msr[i], m->sticky[i]);
+        loaded[i] = m->sticky[i];
+      }
+    }
+  }
 }

@@ -63,13 +63,27 @@ struct gwalk_cache {
 
 #define MTRR_FIXED 11 /* 64K, 2 x 16K, 8 x 4K */
 
+/* The guest MSRs a guest sets once and reads often (arch/x86/vmx/msr.c,
+ * switch.c), in this order: STAR, LSTAR, CSTAR, SFMASK, TSC_AUX. */
+enum {
+  VMX_STICKY_STAR,
+  VMX_STICKY_LSTAR,
+  VMX_STICKY_CSTAR,
+  VMX_STICKY_SFMASK,
+  VMX_STICKY_TSC_AUX,
+  VMX_NR_STICKY
+};
+
 /* MSRs kept per vcpu (arch/x86/vmx/msr.c, switch.c). */
 struct vmx_guest_msrs {
   uint64_t pat, mtrr_def;
   uint64_t mtrr_var[16]; /* base/mask pairs */
   uint64_t mtrr_fixed[MTRR_FIXED];
-  /* Passed through; saved here while another vcpu has the CPU. */
-  uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+  /* SYSCALL's MSRs and TSC_AUX (VMX_STICKY_*): read directly, written
+   * through an exit (msr.c), so these are always the guest's values. */
+  uint64_t sticky[VMX_NR_STICKY];
+  uint64_t kernel_gs_base; /* passed through (SWAPGS changes it); saved here
+                            * while another vcpu has the CPU */
 };
 
 struct arch_vcpu {

@@ -40,11 +40,12 @@ struct arch_per_cpu {
   struct per_cpu *self; /* at offset 0 of struct per_cpu: this_cpu() reads %gs:0 */
   unsigned int id;      /* 0 = the boot CPU */
   uint32_t apic_id;
-  volatile bool online;   /* set by the CPU itself once it is up */
-  paddr_t vmxon;          /* its VMXON region, 0 while VMX is off */
-  struct vcpu *vmcs_vcpu; /* whose VMCS is active here (arch/x86/vmx/vcpu.c) */
-  volatile bool in_sched; /* runs the scheduler: it may cache guest
-                           * translations, so EPT flushes reach it */
+  volatile bool online;    /* set by the CPU itself once it is up */
+  paddr_t vmxon;           /* its VMXON region, 0 while VMX is off */
+  struct vcpu *vmcs_vcpu;  /* whose VMCS is active here (arch/x86/vmx/vcpu.c) */
+  uint64_t sticky_msrs[5]; /* what this CPU's STAR..TSC_AUX hold (vmx/switch.c) */
+  volatile bool in_sched;  /* runs the scheduler: it may cache guest
+                            * translations, so EPT flushes reach it */
   uint64_t gdt[5] __aligned(16);
   struct tss tss __aligned(64);
   struct cpu_stacks stacks; /* page-aligned, and so is struct per_cpu */

@@ -103,8 +103,12 @@ int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa);
 extern bool vmx_has_rdtscp;
 void vmx_switch_cpu_init(void); /* on every CPU before its first vcpu */
 void vmx_switch_vcpu_init(struct vcpu *v);
-void vmx_switch_out(struct vcpu *v); /* this CPU's registers -> v */
-void vmx_switch_in(struct vcpu *v);  /* v -> this CPU's registers */
+void vmx_switch_out(struct vcpu *v);    /* this CPU's registers -> v */
+extern const uint32_t vmx_sticky_msr[]; /* MSR numbers, VMX_STICKY_* order */
+/* A guest write of sticky MSR i (VMX_STICKY_*), checked already: v's
+ * value, and this CPU's (v is loaded here). */
+void vmx_switch_write_sticky(struct vcpu *v, unsigned int i, uint64_t val);
+void vmx_switch_in(struct vcpu *v); /* v -> this CPU's registers */
 
 struct cpuid_regs;
 /* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
