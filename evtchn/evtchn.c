@@ -9,6 +9,7 @@
 #include <hv/evtchn.h>
 #include <hv/heap.h>
 #include <hv/hypercall.h>
+#include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/string.h>
@@ -54,6 +55,17 @@ int evtchn_domain_init(struct domain *d)
   return 0;
 }
 
+/* Wake the vcpus of d that poll port (or any port).  Out of line: a
+ * domain rarely has a vcpu in SCHEDOP_poll. */
+static __attribute__((noinline)) void wake_pollers(struct domain *d, unsigned int port)
+{
+  for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+    struct vcpu *p = d->vcpus[i];
+    if (p->polling && (p->poll_port < 0 || p->poll_port == (int)port))
+      sched_wake(p);
+  }
+}
+
 /* Make port pending for its vcpu and tell whoever waits: the vcpu's
  * upcall, and any vcpu of d polling this port. */
 static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
@@ -61,11 +73,8 @@ static void set_pending(struct domain *d, unsigned int port, struct evtchn *chn)
   struct vcpu *v = d->vcpus[chn->notify_vcpu];
   if (d->evtchn_ops->set_pending(d, v, port))
     evtchn_kick(v); /* wakes v, so a poll of v's ends there */
-  for (unsigned int i = 0; d->nr_polling && i < d->nr_vcpus; i++) {
-    struct vcpu *p = d->vcpus[i];
-    if (p->polling && (p->poll_port < 0 || p->poll_port == (int)port))
-      sched_wake(p);
-  }
+  if (unlikely(d->nr_polling))
+    wake_pollers(d, port);
 }
 
 void evtchn_kick(struct vcpu *v)
@@ -75,8 +84,8 @@ void evtchn_kick(struct vcpu *v)
    * taken.  The callback vector needs no controller: wake v here. */
   if (v->upcall_vector)
     arch_vcpu_assert_upcall(v);
-  else
-    sched_wake(v);
+  else if (v->blocked || per_cpu(v->processor) != this_cpu())
+    sched_wake(v); /* else it runs here or waits its turn here: no kick */
 }
 
 static void free_port(struct domain *d, unsigned int port, struct evtchn *chn)

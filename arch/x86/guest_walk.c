@@ -135,12 +135,14 @@ static paddr_t guest_page(struct vcpu *v, uint64_t gva, bool write, enum p2m_typ
  * load and store each, the rest by memcpy. */
 static inline void move(void *dst, const void *src, size_t n)
 {
-  switch (n) {
-  case 4: __builtin_memcpy(dst, src, 4); break;
-  case 8: __builtin_memcpy(dst, src, 8); break;
-  case 16: __builtin_memcpy(dst, src, 16); break;
-  default: memcpy(dst, src, n);
-  }
+  if (n == 4) /* most event channel ops' arguments, tested first */
+    __builtin_memcpy(dst, src, 4);
+  else if (n == 8)
+    __builtin_memcpy(dst, src, 8);
+  else if (n == 16)
+    __builtin_memcpy(dst, src, 16);
+  else
+    memcpy(dst, src, n);
 }
 
 /* Move len bytes, one guest page at a time (a buffer may span pages that

@@ -45,8 +45,12 @@ static int setup(void **state)
     return -1;
   for (unsigned int d = 0; d < 2; d++) {
     dom[d]->callback_vector = 0xf3;
-    for (unsigned int i = 0; i < dom[d]->nr_vcpus; i++)
+    for (unsigned int i = 0; i < dom[d]->nr_vcpus; i++) {
       dom[d]->vcpus[i]->poll_port = -1;
+      /* Waiting in HLT, so that telling them is a wake-up (a vcpu that
+       * runs on this CPU needs none: test_running_vcpu_here_is_not_woken). */
+      dom[d]->vcpus[i]->blocked = true;
+    }
   }
   return 0;
 }
@@ -132,6 +136,32 @@ static void test_interdomain_send_wakes_and_sets_bits(void **state)
   assert_int_equal(st.u.interdomain.port, p0);
   st.dom = 0; /* a domU may not ask about dom0 */
   assert_int_equal(op(1, 0, EVTCHNOP_status, &st, sizeof(st)), -EPERM);
+}
+
+static void test_running_vcpu_here_is_not_woken(void **state)
+{
+  (void)state;
+  evtchn_port_t p0, p1;
+  connect(&p0, &p1);
+  struct vcpu *v = dom[0]->vcpus[0];
+  shinfo(0)->evtchn_pending[0] = 0;
+  v->vi->evtchn_pending_sel = 0;
+  v->vi->evtchn_upcall_pending = 0;
+  v->blocked = false; /* it runs (or waits its turn) on this CPU, 0 */
+  v->processor = 0;
+  fake_woken[0][0] = 0;
+  struct evtchn_send s = {.port = p1};
+  assert_int_equal(op(1, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
+  assert_int_equal(v->vi->evtchn_upcall_pending, 1); /* told, through its vcpu_info */
+  assert_int_equal(fake_woken[0][0], 0);             /* and this CPU looks before entering it */
+  /* On another CPU (every CPU is up in the fake) it must be kicked:
+   * sched_wake does that. */
+  v->processor = 1;
+  v->vi->evtchn_pending_sel = 0;
+  v->vi->evtchn_upcall_pending = 0;
+  shinfo(0)->evtchn_pending[0] = 0;
+  assert_int_equal(op(1, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
+  assert_int_equal(fake_woken[0][0], 1);
 }
 
 static void test_masked_port_waits_for_unmask(void **state)
@@ -333,6 +363,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_port_zero_reserved_first_port_one, setup, teardown),
       cmocka_unit_test_setup_teardown(test_interdomain_send_wakes_and_sets_bits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_running_vcpu_here_is_not_woken, setup, teardown),
       cmocka_unit_test_setup_teardown(test_masked_port_waits_for_unmask, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_sends_the_peer_back_to_unbound, setup, teardown),
       cmocka_unit_test_setup_teardown(test_virq_and_ipi_bindings, setup, teardown),

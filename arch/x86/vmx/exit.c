@@ -214,7 +214,7 @@ static __attribute__((noinline)) int handle_other_exit(struct vcpu *v, uint32_t 
   case EXIT_REASON_PREEMPTION_TIMER:
     return 0; /* a backstop (vmcs.c): pending host interrupts are taken now */
   case EXIT_REASON_INTR_WINDOW:
-    /* The window closes here; vmx_intr_assist, before the next entry,
+    /* The window closes here; the run loop, before the next entry,
      * injects what is due or opens it again.  So the run loop's check
      * need not look at the window. */
     vmx_intr_window_exit(v);

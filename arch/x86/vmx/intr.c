@@ -46,7 +46,7 @@ void vmx_reinject_event(void)
 /* Inject vector if v can take an interrupt now (RFLAGS.IF, no STI or
  * MOV SS shadow, no event already going in); else ask for an exit as soon
  * as it can.  True when injected. */
-static bool inject_interrupt(struct vcpu *v, uint8_t vector)
+static inline __attribute__((always_inline)) bool inject_interrupt(struct vcpu *v, uint8_t vector)
 {
   bool open = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
               !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
@@ -63,21 +63,10 @@ static bool inject_interrupt(struct vcpu *v, uint8_t vector)
   return true;
 }
 
-void vmx_intr_assist(struct vcpu *v)
+void vmx_inject_callback(struct vcpu *v) { inject_interrupt(v, v->dom->callback_vector); }
+
+void vmx_inject_lapic(struct vcpu *v)
 {
-  /* The callback vector goes first, as in Xen's hvm_vcpu_has_pending_irq;
-   * everything else comes from the local APIC, a per-vcpu upcall vector
-   * too (in IRR since evtchn_kick; it waits for the EOI, not for
-   * upcall_mask, which HVM guests do not use). */
-  if (evtchn_callback_due(v)) {
-    inject_interrupt(v, v->dom->callback_vector);
-    return;
-  }
-  if (v->arch.vlapic.pending) {
-    if (inject_interrupt(v, v->arch.vlapic.pending))
-      vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
-    return;
-  }
-  if (v->arch.intr_window)
-    set_intr_window(v, false); /* nothing due any more */
+  if (inject_interrupt(v, v->arch.vlapic.pending))
+    vlapic_ack(v); /* IRR -> ISR: the next one waits for its EOI or a higher class */
 }

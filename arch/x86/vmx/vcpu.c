@@ -200,8 +200,11 @@ void arch_vcpu_run(struct vcpu *v)
       irq_enable();
       return; /* the scheduler's turn */
     }
-    if (evtchn_upcall_due(v))
-      vmx_intr_assist(v);
+    /* evtchn_upcall_due(v), its two parts apart: the callback first. */
+    if (evtchn_callback_due(v))
+      vmx_inject_callback(v);
+    else if (arch_intr_pending(&v->arch))
+      vmx_inject_lapic(v);
     /* The guest runs without hv_lock (include/hv/spinlock.h).  A flag
      * another CPU sets from now on comes with a kick: the interrupt,
      * pending while interrupts are off here, makes the entry exit at

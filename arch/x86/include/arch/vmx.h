@@ -74,11 +74,16 @@ void ept_invept_local(uint64_t eptp);
 
 struct vcpu;
 /* Events into the guest (arch/x86/vmx/intr.c); v's VMCS must be loaded.
- * vmx_intr_assist: before entering v, when evtchn_upcall_due(v): inject
- * the domain's callback vector or v's local APIC's next vector if v can
- * take it, else ask for an exit when it can. */
-void vmx_intr_assist(struct vcpu *v);
-/* The interrupt-window exit: the window closes (vmx_intr_assist opens it
+ * Before entering v, when evtchn_upcall_due(v), the run loop injects the
+ * domain's callback vector if evtchn_callback_due(v) (it goes first, as in
+ * Xen's hvm_vcpu_has_pending_irq), else v's local APIC's next vector (a
+ * per-vcpu upcall vector among them, in IRR since evtchn_kick; it waits
+ * for the EOI, not for upcall_mask, which HVM guests do not use); either
+ * is injected if v can take it now, else an exit is asked for when it
+ * can. */
+void vmx_inject_callback(struct vcpu *v);
+void vmx_inject_lapic(struct vcpu *v);
+/* The interrupt-window exit: the window closes (an injection opens it
  * again if still needed). */
 void vmx_intr_window_exit(struct vcpu *v);
 /* A hardware exception at the next entry (with its error code if
