@@ -360,7 +360,9 @@ static void idle(unsigned int cpu, uint64_t now)
 static void cpu_loop(unsigned int cpu)
 {
   struct per_cpu *pc = per_cpu(cpu);
-  if (!pc->slice_timer.fn) { /* the first time round */
+  /* Each CPU readies its own timers the first time round: an AP's
+   * struct per_cpu exists only once it is up. */
+  if (!pc->slice_timer.fn) {
     timer_init(&pc->slice_timer, slice_end, pc);
     timer_init(&pc->release_timer, release, NULL);
   }
