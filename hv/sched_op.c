@@ -39,7 +39,7 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
   struct sched_shutdown sd;
 
   switch (cmd) {
-  case SCHEDOP_yield: sched_yield(v); return 0;
+  case SCHEDOP_yield: sched_vcpu_yield(v); return 0;
   case SCHEDOP_block:
     /* Blocking turns upcalls on (Xen's vcpu_block_enable_events), so a
      * guest cannot sleep through the event that should wake it. */

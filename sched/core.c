@@ -172,7 +172,7 @@ void sched_wake(struct vcpu *v)
   update(v);
 }
 
-void sched_yield(struct vcpu *v)
+void sched_vcpu_yield(struct vcpu *v)
 {
   v->yielded = true;
   resched(v->processor);

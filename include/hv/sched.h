@@ -74,8 +74,9 @@ void sched_poll(struct vcpu *v, int port, uint64_t timeout_ns);
  * runs on another CPU, that CPU is kicked (an upcall may be due); if v's
  * CPU is idle, it is woken. */
 void sched_wake(struct vcpu *v);
-/* SCHEDOP_yield: v goes behind the others once. */
-void sched_yield(struct vcpu *v);
+/* SCHEDOP_yield: v goes behind the others once.  (Not sched_yield: the
+ * host C library has one, which the unit tests must not replace.) */
+void sched_vcpu_yield(struct vcpu *v);
 /* Stop and restart a whole domain (domctl pause/unpause; nests).  A
  * vcpu of d running on another CPU leaves it soon after; see
  * sched_wait_off_cpu. */

@@ -474,7 +474,7 @@ static void yield_once(struct vcpu *v, unsigned int step)
 {
   fake_now_ns += MS;
   if (nturns == 1 && step == 0)
-    sched_yield(v);
+    sched_vcpu_yield(v);
 }
 
 static void test_loop_yield_lets_the_other_go(void **state)

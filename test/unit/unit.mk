@@ -64,10 +64,6 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-reco
 	-Iinclude -Itest/unit/include -Itest/unit -Iarch/x86/include -MMD -MP
 UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
-# On the host, the C library's sched_yield(void) is a symbol the sanitizer
-# runtime calls: ours (sched/core.c) must not replace it there.
-$(UNIT_BUILD)/obj/sched/core.o $(UNIT_BUILD)/obj/test/unit/test_sched_core.o: \
-	UNIT_CFLAGS += -Dsched_yield=sched_yield_vcpu
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_BUILD)/test_%)
 # A test may replace the shim with its own fakes: UNIT_SHIM_X := ...
