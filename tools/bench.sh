@@ -88,6 +88,17 @@ null_net=$(sed -n 's/.*bench: null hypercall: [0-9]* calls, [0-9]* ticks, \([0-9
 run_guests "${net_args[@]}" --dom0 "$ev,cmdline=mode=yield rounds=2000" --domu "$ev,cmdline=mode=yield rounds=2000"
 yield_net=$(sed -n 's/.*(dom0) events: yield: [0-9]* yields, [0-9]* ticks, \([0-9]*\) per yield.*/\1/p' "$out")
 switch_net=$(( ${yield_net:-0} / 2 ))
+# Run an asset tool (tools/xen-assets, tools/linux-assets) quietly, with
+# an apt update when we may; its output in $out, its status in $rc (3:
+# Debian's package registry is out of reach).
+fetch_assets() {
+  local args=(--quiet)
+  [ "$(id -u)" -eq 0 ] && args+=(--apt-update)
+  set +e
+  "$1" "${args[@]}" >"$out" 2>&1
+  rc=$?
+  set -e
+}
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b; else print "?" }'; }
 
 # ---- Xen, the peer in the same run (issue 14) -----------------------------
@@ -98,12 +109,7 @@ xen=build/xen/xen.gz
 xen_null="" xen_upcall="" xen_start=""
 xen_pingpong="no figure: needs a second domain (Xen builds only dom0 at boot; a domU needs its toolstack)"
 xen_why=""
-xen_assets_args=(--quiet)
-[ "$(id -u)" -eq 0 ] && xen_assets_args+=(--apt-update)
-set +e
-tools/xen-assets "${xen_assets_args[@]}" >"$out" 2>&1
-rc=$?
-set -e
+fetch_assets tools/xen-assets
 if [ "$rc" -eq 3 ]; then
   xen_why="Debian's package registry is out of reach"
   cat "$out" >&2
@@ -162,12 +168,7 @@ xen_cells() {
 # decompressor) to the shell, see tools/linux_native.py.
 linux_native="?"
 linux_dir=build/linux # where tools/linux-assets puts them by default
-assets_args=(--quiet)
-[ "$(id -u)" -eq 0 ] && assets_args+=(--apt-update)
-set +e
-tools/linux-assets "${assets_args[@]}" >"$out" 2>&1
-rc=$?
-set -e
+fetch_assets tools/linux-assets
 if [ "$rc" -eq 3 ]; then
   linux_native="no figure: Debian's package registry is out of reach"
   cat "$out" >&2
