@@ -102,33 +102,59 @@ static inline __attribute__((always_inline)) bool cache_valid(const struct vcpu 
            ~PTE_AD);
 }
 
-/* The host address of the guest page holding gva (to its end) and its
- * p2m type, through v's cache when it still holds, else by a walk and a
- * p2m lookup that then fill it.  0 when gva does not translate. */
-static paddr_t guest_page(struct vcpu *v, uint64_t gva, bool write, enum p2m_type *type)
+/* Translate gva without the cache (a walk when paging is on, mode 0; gva
+ * itself otherwise) and the p2m; a walk fills v's cache.  The host
+ * address of gva, with its p2m type, or 0. */
+static __attribute__((noinline)) paddr_t translate(struct vcpu *v, uint64_t gva, int mode,
+                                                   uint64_t cr3, bool check_w, enum p2m_type *type)
 {
-  uint64_t cr3 = 0, gpa, size;
-  bool check_w = false;
-  int mode = walk_mode(gva, write, &cr3, &check_w);
-  if (mode < 0)
-    return 0;
-  struct gwalk_cache *c = &v->arch.gwalk;
-  if (mode == 0 && cache_valid(v, gva, cr3, check_w)) {
-    *type = (enum p2m_type)c->type;
-    return c->hpa | (gva & (PAGE_SIZE - 1));
-  }
+  uint64_t gpa, size;
   if (mode == 1)
     gpa = gva;
   else if (walk(v, gva, cr3, check_w, &gpa))
     return 0;
   paddr_t hpa = p2m_query_fast(v->dom, gpa, &size, type);
   if (hpa && mode == 0) {
+    struct gwalk_cache *c = &v->arch.gwalk;
     c->hpa = hpa & ~(paddr_t)(PAGE_SIZE - 1);
     c->type = *type;
     c->p2m_gen = v->dom->arch.p2m_gen;
     c->tag = (gva >> 12) + 1;
   }
   return hpa;
+}
+
+/* The cache's answer for gva (after walk_mode said mode, cr3, check_w):
+ * the host pointer, good to the end of its guest page, or NULL when the
+ * cache does not hold it (or holds a read-only grant and this is a
+ * write: translate() then says no). */
+static inline __attribute__((always_inline)) void *
+cache_ptr(struct vcpu *v, uint64_t gva, bool write, int mode, uint64_t cr3, bool check_w)
+{
+  const struct gwalk_cache *c = &v->arch.gwalk;
+  if (mode != 0 || !cache_valid(v, gva, cr3, check_w) || (write && c->type == P2M_GRANT_RO))
+    return NULL;
+  return phys_to_virt(c->hpa | (gva & (PAGE_SIZE - 1)));
+}
+
+/* The host pointer for gva, good to the end of its guest page, through
+ * v's cache or translate().  NULL when gva does not translate, or for a
+ * write into a read-only grant (the rules are guestmem_write's). */
+static void *guest_ptr(struct vcpu *v, uint64_t gva, bool write)
+{
+  uint64_t cr3 = 0;
+  bool check_w = false;
+  enum p2m_type type;
+  int mode = walk_mode(gva, write, &cr3, &check_w);
+  if (mode < 0)
+    return NULL;
+  void *p = cache_ptr(v, gva, write, mode, cr3, check_w);
+  if (p)
+    return p;
+  paddr_t hpa = translate(v, gva, mode, cr3, check_w, &type);
+  if (!hpa || (write && type == P2M_GRANT_RO))
+    return NULL;
+  return phys_to_virt(hpa);
 }
 
 /* Move n bytes: the small fixed sizes of most hypercall arguments as one
@@ -146,22 +172,19 @@ static inline void move(void *dst, const void *src, size_t n)
 }
 
 /* Move len bytes, one guest page at a time (a buffer may span pages that
- * are far apart in guest-physical memory).  The rules are
- * guestmem_write's: any mapped page, but no writing into a read-only
- * grant. */
+ * are far apart in guest-physical memory). */
 static __attribute__((noinline)) int copy(struct vcpu *v, uint64_t gva, void *buf, size_t len,
                                           bool write)
 {
   while (len) {
-    enum p2m_type type;
-    paddr_t hpa = guest_page(v, gva, write, &type);
-    if (!hpa || (write && type == P2M_GRANT_RO))
+    void *p = guest_ptr(v, gva, write);
+    if (!p)
       return -EFAULT;
     size_t n = MIN(len, (size_t)(PAGE_SIZE - (gva & (PAGE_SIZE - 1))));
     if (write)
-      move(phys_to_virt(hpa), buf, n);
+      move(p, buf, n);
     else
-      move(buf, phys_to_virt(hpa), n);
+      move(buf, p, n);
     gva += n;
     buf = (char *)buf + n;
     len -= n;
@@ -169,22 +192,24 @@ static __attribute__((noinline)) int copy(struct vcpu *v, uint64_t gva, void *bu
   return 0;
 }
 
-/* The host pointer for [gva, gva + len) when it lies in the page v's walk
- * cache holds and the cache still holds (readable; writable too if
- * write), else NULL: the hypercall arguments' fast path. */
-static inline void *cached(struct vcpu *v, uint64_t gva, size_t len, bool write)
+/* A copy within one guest page that v's cache holds: the host pointer
+ * (the hypercall arguments' fast path, inline and without a call), else
+ * NULL and copy() does the rest (the mode checks then run again, which
+ * costs little beside a walk). */
+static inline __attribute__((always_inline)) void *fast_ptr(struct vcpu *v, uint64_t gva,
+                                                            size_t len, bool write)
 {
-  uint64_t cr3;
-  bool check_w;
-  if ((gva & (PAGE_SIZE - 1)) + len > PAGE_SIZE || walk_mode(gva, write, &cr3, &check_w) != 0 ||
-      !cache_valid(v, gva, cr3, check_w) || (write && v->arch.gwalk.type == P2M_GRANT_RO))
+  uint64_t cr3 = 0;
+  bool check_w = false;
+  if ((gva & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
     return NULL;
-  return phys_to_virt(v->arch.gwalk.hpa | (gva & (PAGE_SIZE - 1)));
+  int mode = walk_mode(gva, write, &cr3, &check_w);
+  return cache_ptr(v, gva, write, mode, cr3, check_w);
 }
 
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 {
-  const void *src = cached(v, gva, len, false);
+  const void *src = fast_ptr(v, gva, len, false);
   if (!src)
     return copy(v, gva, dst, len, false);
   move(dst, src, len);
@@ -193,7 +218,7 @@ int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 
 int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 {
-  void *dst = cached(v, gva, len, true);
+  void *dst = fast_ptr(v, gva, len, true);
   if (!dst)
     return copy(v, gva, (void *)src, len, true);
   move(dst, src, len);
