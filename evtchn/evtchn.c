@@ -374,14 +374,14 @@ int evtchn_port_poll(struct domain *d, unsigned int port)
   return d->evtchn_ops->is_pending(d, port);
 }
 
-/* The argument structures, by sub-op; the size read and written back. */
+/* The argument structures, by sub-op; the size read and written back.
+ * (EVTCHNOP_send has neither: do_event_channel_op takes it first.) */
 union evtchn_arg {
   struct evtchn_alloc_unbound alloc_unbound;
   struct evtchn_bind_interdomain bind_interdomain;
   struct evtchn_bind_virq bind_virq;
   struct evtchn_bind_ipi bind_ipi;
   struct evtchn_close close;
-  struct evtchn_send send;
   struct evtchn_status status;
   struct evtchn_bind_vcpu bind_vcpu;
   struct evtchn_unmask unmask;
@@ -395,7 +395,6 @@ static const uint8_t arg_size[] = {
     [EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
     [EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
     [EVTCHNOP_close] = sizeof(struct evtchn_close),
-    [EVTCHNOP_send] = sizeof(struct evtchn_send),
     [EVTCHNOP_status] = sizeof(struct evtchn_status),
     [EVTCHNOP_alloc_unbound] = sizeof(struct evtchn_alloc_unbound),
     [EVTCHNOP_bind_ipi] = sizeof(struct evtchn_bind_ipi),
