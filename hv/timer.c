@@ -32,13 +32,13 @@ void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data)
   t->fn = fn;
   t->data = data;
   t->next = NULL;
-  t->cpu = 0;
+  t->pc = NULL;
   t->active = false;
 }
 
 static void unlink(struct timer *t)
 {
-  for (struct timer **p = &per_cpu(t->cpu)->shared.timers; *p; p = &(*p)->next) {
+  for (struct timer **p = &t->pc->shared.timers; *p; p = &(*p)->next) {
     if (*p == t) {
       *p = t->next;
       break;
@@ -64,7 +64,7 @@ void timer_set(struct timer *t, uint64_t deadline_ns)
   if (t->active)
     unlink(t);
   t->deadline = deadline_ns;
-  t->cpu = arch_cpu_id();
+  t->pc = pc;
   struct timer **p = &pc->shared.timers;
   while (*p && (*p)->deadline <= deadline_ns)
     p = &(*p)->next;
@@ -80,7 +80,7 @@ void timer_stop(struct timer *t)
 {
   unsigned long flags = arch_irq_save();
   if (t->active) {
-    struct per_cpu *pc = per_cpu(t->cpu);
+    struct per_cpu *pc = t->pc;
     bool was_first = pc->shared.timers == t;
     unlink(t);
     if (was_first && pc == this_cpu())

@@ -10,12 +10,14 @@
 
 #include <hv/types.h>
 
+struct per_cpu;
+
 struct timer {
   uint64_t deadline;
   void (*fn)(struct timer *t, void *data);
   void *data;
   struct timer *next;
-  unsigned int cpu; /* whose list holds it, while active */
+  struct per_cpu *pc; /* the CPU whose list holds it, while active */
   bool active;
 };
 

@@ -1,6 +1,7 @@
 /* Unit tests of the soft timers (hv/timer.c) on a fake clock. */
 #include "unit.h"
 
+#include <hv/percpu.h>
 #include <hv/timer.h>
 
 /* The arch side is test/unit/fake_arch.c: a clock the test moves
@@ -133,7 +134,7 @@ static void test_per_cpu_lists(void **state)
   timer_set(&c, 2500);
   fake_cpu = 0;
   timer_set(&c, 3000); /* re-armed by CPU 0: it moves to CPU 0's list */
-  assert_int_equal(c.cpu, 0);
+  assert_ptr_equal(c.pc, per_cpu(0));
   fake_now_ns = 2600;
   fake_timer_deadline = 0;
   timer_run(); /* CPU 0: a and c (due), not b (CPU 1's) */
