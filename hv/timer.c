@@ -24,8 +24,6 @@ void timer_softirq(void)
   arch_irq_restore(flags);
 }
 
-uint64_t timer_now(void) { return arch_now_ns(); }
-
 void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data)
 {
   t->deadline = 0;
@@ -33,6 +31,7 @@ void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data)
   t->data = data;
   t->next = NULL;
   t->pc = NULL;
+  t->pushed = 0;
   t->active = false;
 }
 
@@ -56,14 +55,11 @@ static void program_first(struct per_cpu *pc)
   arch_timer_program(first ? (first->deadline ? first->deadline : 1) : 0);
 }
 
-void timer_set(struct timer *t, uint64_t deadline_ns)
+/* Put t on pc's list at deadline_ns; the caller holds interrupts off. */
+static void insert(struct per_cpu *pc, struct timer *t, uint64_t deadline_ns)
 {
-  ASSERT(t->fn);
-  struct per_cpu *pc = this_cpu();
-  unsigned long flags = arch_irq_save(); /* timer_run changes the list */
-  if (t->active)
-    unlink(t);
   t->deadline = deadline_ns;
+  t->pushed = 0;
   t->pc = pc;
   struct timer **p = &pc->shared.timers;
   while (*p && (*p)->deadline <= deadline_ns)
@@ -71,9 +67,29 @@ void timer_set(struct timer *t, uint64_t deadline_ns)
   t->next = *p;
   *p = t;
   t->active = true;
+}
+
+void timer_set(struct timer *t, uint64_t deadline_ns)
+{
+  ASSERT(t->fn);
+  struct per_cpu *pc = this_cpu();
+  unsigned long flags = arch_irq_save(); /* timer_run changes the list */
+  if (t->active)
+    unlink(t);
+  insert(pc, t, deadline_ns);
   if (pc->shared.timers == t)
     program_first(pc);
   arch_irq_restore(flags);
+}
+
+void timer_push(struct timer *t, uint64_t deadline_ns)
+{
+  /* timer_run, the only other reader of pushed, runs on this CPU at the
+   * safe points, never inside this function: no interrupt lock needed. */
+  if (t->active && t->pc == this_cpu() && t->deadline <= deadline_ns)
+    t->pushed = deadline_ns;
+  else
+    timer_set(t, deadline_ns);
 }
 
 void timer_stop(struct timer *t)
@@ -98,6 +114,11 @@ void timer_run(void)
     pc->shared.timers = t->next;
     t->next = NULL;
     t->active = false;
+    if (t->pushed > now) {
+      insert(pc, t, t->pushed); /* timer_push moved it: not due yet */
+      continue;
+    }
+    t->pushed = 0;
     t->fn(t, t->data); /* may re-arm t or others */
     now = timer_now();
   }

@@ -77,13 +77,14 @@ static void runstate_set(struct vcpu *v, int state, uint64_t now)
  * vcpu queued on an idle CPU wakes that CPU. */
 static void update(struct vcpu *v)
 {
-  uint64_t now = timer_now();
   struct per_cpu *pc = per_cpu(v->processor);
   if (v == pc->current) {
+    /* Its runstate changes when the loop ends its turn. */
     if (!sched_runnable(v))
       resched(v->processor);
     return;
   }
+  uint64_t now = timer_now();
   bool want = sched_runnable(v);
   if (want && !v->on_runq) {
     policy->enqueue(v);
@@ -392,9 +393,10 @@ static void cpu_loop(unsigned int cpu)
     v->yielded = false;
     runstate_set(v, RUNSTATE_running, now);
     uint64_t start = now;
-    /* Still armed from the last turn (if it did not fire): timer_set
-     * moves it, which costs less than stopping it after each turn. */
-    timer_set(&pc->slice_timer, now + slice);
+    /* Still armed from the last turn (if it did not fire): pushing it
+     * back costs a store, where stopping it after each turn and arming it
+     * again would walk the list twice. */
+    timer_push(&pc->slice_timer, now + slice);
     arch_vcpu_run(v);
     now = timer_now();
     pc->current = NULL;

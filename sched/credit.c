@@ -58,36 +58,31 @@ static uint64_t cap_left(struct domain *d, uint64_t now)
   return d->cap_used_ns < budget ? budget - d->cap_used_ns : 0;
 }
 
-/* Whether a is a better choice than b: not yielded before yielded, then
- * the smaller vtime. */
-static bool better(const struct vcpu *a, const struct vcpu *b)
-{
-  if (!b)
-    return true;
-  if (a->yielded != b->yielded)
-    return !a->yielded;
-  return a->vtime < b->vtime;
-}
-
 static struct vcpu *pick(unsigned int cpu, uint64_t now, uint64_t *slice_ns)
 {
   struct sched_runq *q = &per_cpu(cpu)->shared.runq;
   struct vcpu *best = NULL, **best_link = NULL;
+  bool best_yielded = false;
   uint64_t best_left = 0;
+  /* One pass: the best is the first not-yielded vcpu with the least
+   * vtime (a yielded one only when every other is yielded or capped),
+   * and a yield counts once, so each flag is cleared as it is read. */
   for (struct vcpu **p = &q->head; *p; p = &(*p)->runq_next) {
     struct vcpu *v = *p;
+    bool yielded = v->yielded;
+    v->yielded = false;
     uint64_t left = cap_left(v->dom, now);
-    if (left && better(v, best)) {
-      best = v;
-      best_link = p;
-      best_left = left;
-    }
+    if (!left)
+      continue;
+    if (best && (yielded != best_yielded ? yielded : v->vtime >= best->vtime))
+      continue;
+    best = v;
+    best_link = p;
+    best_yielded = yielded;
+    best_left = left;
   }
   if (!best)
     return NULL;
-  /* A yield counts once: the vcpus passed over go back to normal. */
-  for (struct vcpu *v = q->head; v; v = v->runq_next)
-    v->yielded = false;
   *best_link = best->runq_next; /* off the queue, where the scan found it */
   best->runq_next = NULL;
   best->on_runq = false;

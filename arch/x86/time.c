@@ -19,6 +19,9 @@ extern uint64_t boot_tsc; /* TSC at the first instruction (boot/head.S) */
  * pvclock formula, so that guests compute exactly the hypervisor's time. */
 static uint32_t ns_mul;
 static int8_t ns_shift;
+/* ns_shift as two shift counts, one of them 0: no branch on its sign in
+ * arch_now_ns, which the scheduler calls several times a switch. */
+static uint8_t ns_lshift, ns_rshift;
 static uint64_t lapic_mult; /* ticks = ns * lapic_mult >> 32 */
 
 /* mul and shift for hz ticks per second: mul in [2^31, 2^32) for the
@@ -37,6 +40,8 @@ static void set_scale(uint64_t hz)
   }
   ns_mul = (uint32_t)mul;
   ns_shift = (int8_t)shift;
+  ns_lshift = (uint8_t)(shift > 0 ? shift : 0);
+  ns_rshift = (uint8_t)(shift < 0 ? -shift : 0);
 }
 
 void arch_time_scale(uint64_t *tsc_base, uint32_t *mul, int8_t *shift)
@@ -48,10 +53,8 @@ void arch_time_scale(uint64_t *tsc_base, uint32_t *mul, int8_t *shift)
 
 uint64_t arch_now_ns(void)
 {
-  if (!ns_mul)
-    return 0;
-  uint64_t delta = rdtsc() - boot_tsc;
-  delta = ns_shift >= 0 ? delta << ns_shift : delta >> -ns_shift;
+  /* Before calibration ns_mul is 0, and so is the time. */
+  uint64_t delta = (rdtsc() - boot_tsc) << ns_lshift >> ns_rshift;
   return (uint64_t)(((unsigned __int128)delta * ns_mul) >> 32);
 }
 

@@ -8,6 +8,7 @@
 #ifndef HV_TIMER_H
 #define HV_TIMER_H
 
+#include <arch/arch.h>
 #include <hv/types.h>
 
 struct per_cpu;
@@ -18,6 +19,7 @@ struct timer {
   void *data;
   struct timer *next;
   struct per_cpu *pc; /* the CPU whose list holds it, while active */
+  uint64_t pushed;    /* timer_push's deadline, later than deadline; 0: none */
   bool active;
 };
 
@@ -26,6 +28,12 @@ void timer_init(struct timer *t, void (*fn)(struct timer *, void *), void *data)
 /* Arm (or re-arm) t for deadline_ns on this CPU.  A deadline in the past
  * fires at the next timer interrupt. */
 void timer_set(struct timer *t, uint64_t deadline_ns);
+/* Arm t for deadline_ns like timer_set, except that a t already armed on
+ * this CPU for an earlier deadline stays where it is: it wakes then, finds
+ * deadline_ns still ahead, and moves itself there without calling fn.  A
+ * timer pushed back at every turn (the scheduler's slice) costs one store
+ * instead of a walk of the list, and one early wake per deadline it kept. */
+void timer_push(struct timer *t, uint64_t deadline_ns);
 /* Disarm t, on whichever CPU it is armed; harmless if it is not armed.
  * (Another CPU's hardware timer may then fire early, and finds nothing.) */
 void timer_stop(struct timer *t);
@@ -40,6 +48,6 @@ bool timer_due(void);
  * hypervisor state is half changed. */
 void timer_softirq(void);
 /* Nanoseconds since boot. */
-uint64_t timer_now(void);
+static inline uint64_t timer_now(void) { return arch_now_ns(); }
 
 #endif

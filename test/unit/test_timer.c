@@ -157,6 +157,66 @@ static void test_per_cpu_lists(void **state)
   assert_int_equal(order[1], 3);
 }
 
+/* timer_push: a later deadline leaves the timer in place, which then wakes
+ * early, moves itself without calling back, and fires at the pushed
+ * deadline; an earlier deadline, another CPU or a stopped timer take the
+ * full timer_set; timer_set and timer_stop forget a push. */
+static void test_push(void **state)
+{
+  (void)state;
+  struct timer s, o;
+  timer_init(&s, record, (void *)(intptr_t)1);
+  timer_init(&o, record, (void *)(intptr_t)2);
+  timer_push(&s, 2000); /* not armed: armed as by timer_set */
+  assert_true(s.active);
+  assert_int_equal(s.deadline, 2000);
+  assert_int_equal(fake_timer_deadline, 2000);
+  timer_set(&o, 2500);
+  timer_push(&s, 3000); /* later: stays at 2000 */
+  timer_push(&s, 4000);
+  assert_int_equal(s.deadline, 2000);
+  assert_ptr_equal(per_cpu(0)->shared.timers, &s);
+  fake_now_ns = 2100;
+  timer_run(); /* wakes early: no call, moved behind o to 4000 */
+  assert_int_equal(nfired, 0);
+  assert_true(s.active);
+  assert_int_equal(s.deadline, 4000);
+  assert_int_equal(s.pushed, 0);
+  assert_ptr_equal(per_cpu(0)->shared.timers, &o);
+  assert_int_equal(fake_timer_deadline, 2500);
+  timer_push(&s, 3500); /* earlier than where it is: moved now */
+  assert_int_equal(s.deadline, 3500);
+  fake_now_ns = 3600;
+  timer_run();
+  assert_int_equal(nfired, 2);
+  assert_int_equal(order[0], 2);
+  assert_int_equal(order[1], 1);
+  assert_false(s.active);
+
+  timer_set(&s, 5000);
+  timer_push(&s, 9000);
+  timer_set(&s, 6000); /* forgets the push */
+  fake_now_ns = 6000;
+  timer_run();
+  assert_int_equal(nfired, 3);
+  timer_set(&s, 7000);
+  timer_push(&s, 9000);
+  timer_stop(&s);
+  fake_cpu = 1;
+  timer_push(&s, 8000); /* stopped: armed anew, on this CPU */
+  assert_ptr_equal(s.pc, per_cpu(1));
+  assert_int_equal(s.deadline, 8000);
+  assert_int_equal(s.pushed, 0);
+  fake_cpu = 0;
+  timer_push(&s, 9000); /* armed on CPU 1: moves to CPU 0 */
+  assert_ptr_equal(s.pc, per_cpu(0));
+  assert_int_equal(s.deadline, 9000);
+  fake_now_ns = 9000;
+  timer_run();
+  assert_int_equal(nfired, 4);
+  assert_int_equal(fake_irq_depth, 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -165,6 +225,7 @@ int main(void)
       cmocka_unit_test_setup(test_callback_rearms_itself, setup),
       cmocka_unit_test_setup(test_past_deadline_fires_next_run, setup),
       cmocka_unit_test_setup(test_per_cpu_lists, setup),
+      cmocka_unit_test_setup(test_push, setup),
   };
   return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
 }
