@@ -13,22 +13,32 @@
  *
  * One run queue per CPU (in its struct per_cpu), each with its own
  * minimum: the shares hold among the vcpus of one CPU (vcpus stay on their
- * CPU, see sched/place.c).  The queue is in arrival order, so ties go first
- * come, first served; its minimum is the vtime of the last vcpu chosen,
- * and never falls. */
+ * CPU, see sched/place.c).  The queue is in vtime order, ties first come,
+ * first served; its minimum is the vtime of the last vcpu chosen, and
+ * never falls. */
 #include <hv/domain.h>
 #include <hv/percpu.h>
 #include <hv/sched.h>
 
+/* The queue is kept in vtime order (ties in arrival order), so the choice
+ * is the first vcpu not held by its cap.  A vcpu that yielded goes behind
+ * every vcpu queued now, whatever its vtime: the yield counts once, as the
+ * vcpus that come later are inserted by vtime again. */
 static void enqueue(struct vcpu *v)
 {
   struct sched_runq *q = &per_cpu(v->processor)->shared.runq;
   if (v->vtime < q->min_vtime)
     v->vtime = q->min_vtime;
   struct vcpu **p = &q->head;
-  while (*p)
-    p = &(*p)->runq_next;
-  v->runq_next = NULL;
+  if (v->yielded) {
+    v->yielded = false;
+    while (*p)
+      p = &(*p)->runq_next;
+  } else {
+    while (*p && (*p)->vtime <= v->vtime)
+      p = &(*p)->runq_next;
+  }
+  v->runq_next = *p;
   *p = v;
   v->on_runq = true;
 }
@@ -61,35 +71,20 @@ static uint64_t cap_left(struct domain *d, uint64_t now)
 static struct vcpu *pick(unsigned int cpu, uint64_t now, uint64_t *slice_ns)
 {
   struct sched_runq *q = &per_cpu(cpu)->shared.runq;
-  struct vcpu *best = NULL, **best_link = NULL;
-  bool best_yielded = false;
-  uint64_t best_left = 0;
-  /* One pass: the best is the first not-yielded vcpu with the least
-   * vtime (a yielded one only when every other is yielded or capped),
-   * and a yield counts once, so each flag is cleared as it is read. */
   for (struct vcpu **p = &q->head; *p; p = &(*p)->runq_next) {
     struct vcpu *v = *p;
-    bool yielded = v->yielded;
-    v->yielded = false;
     uint64_t left = cap_left(v->dom, now);
     if (!left)
-      continue;
-    if (best && (yielded != best_yielded ? yielded : v->vtime >= best->vtime))
-      continue;
-    best = v;
-    best_link = p;
-    best_yielded = yielded;
-    best_left = left;
+      continue; /* it waits in place for its next period */
+    *p = v->runq_next;
+    v->runq_next = NULL;
+    v->on_runq = false;
+    if (v->vtime > q->min_vtime)
+      q->min_vtime = v->vtime;
+    *slice_ns = left < SCHED_SLICE_NS ? left : SCHED_SLICE_NS;
+    return v;
   }
-  if (!best)
-    return NULL;
-  *best_link = best->runq_next; /* off the queue, where the scan found it */
-  best->runq_next = NULL;
-  best->on_runq = false;
-  if (best->vtime > q->min_vtime)
-    q->min_vtime = best->vtime;
-  *slice_ns = best_left < SCHED_SLICE_NS ? best_left : SCHED_SLICE_NS;
-  return best;
+  return NULL;
 }
 
 static void charge(struct vcpu *v, uint64_t ran_ns, bool runnable)
@@ -99,6 +94,8 @@ static void charge(struct vcpu *v, uint64_t ran_ns, bool runnable)
   d->cap_used_ns += ran_ns;
   if (runnable)
     enqueue(v);
+  else
+    v->yielded = false; /* a yield before a block is spent */
 }
 
 static uint64_t next_release(unsigned int cpu, uint64_t now)

@@ -23,7 +23,7 @@ struct vcpu;
 
 /* A CPU's run queue; its use is the policy's (sched/credit.c). */
 struct sched_runq {
-  struct vcpu *head;  /* queued vcpus, in arrival order */
+  struct vcpu *head;  /* queued vcpus, in the policy's order */
   uint64_t min_vtime; /* the least vtime a vcpu queued here may have */
 };
 

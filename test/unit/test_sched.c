@@ -111,6 +111,41 @@ static void test_yield_lets_others_go_once(void **state)
   assert_ptr_equal(sched_credit.pick(0, now, &slice), &vc[0]);
 }
 
+/* The queue is in vtime order, ties in arrival order; a yielder goes
+ * behind the vcpus queued at the time, and those that come later are
+ * placed by vtime again (behind it when their vtime is larger). */
+static void test_queue_order(void **state)
+{
+  (void)state;
+  uint64_t slice;
+  vc[0].vtime = 30;
+  vc[1].vtime = 10;
+  vc[2].vtime = 30;
+  sched_credit.enqueue(&vc[0]);
+  sched_credit.enqueue(&vc[1]);
+  sched_credit.enqueue(&vc[2]);
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[1]);
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[0]); /* the tie: first come */
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[2]);
+  assert_null(sched_credit.pick(0, 0, &slice));
+
+  vc[0].vtime = vc[1].vtime = vc[2].vtime = 40;
+  sched_credit.enqueue(&vc[1]);
+  vc[0].yielded = true;
+  sched_credit.enqueue(&vc[0]); /* behind vcpu 1 */
+  assert_false(vc[0].yielded);   /* spent */
+  vc[2].vtime = 50;
+  sched_credit.enqueue(&vc[2]); /* later, larger vtime: behind the yielder */
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[1]);
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[0]);
+  assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[2]);
+
+  /* A yield before a block is spent too: it does not follow the vcpu. */
+  vc[0].yielded = true;
+  sched_credit.charge(&vc[0], 1000, false);
+  assert_false(vc[0].yielded);
+}
+
 static void test_sleeper_earns_no_hoard(void **state)
 {
   (void)state;
@@ -206,6 +241,7 @@ int main(void)
       cmocka_unit_test_setup(test_cap_limits_share, setup),
       cmocka_unit_test_setup(test_capped_alone_is_parked_with_release_time, setup),
       cmocka_unit_test_setup(test_yield_lets_others_go_once, setup),
+      cmocka_unit_test_setup(test_queue_order, setup),
       cmocka_unit_test_setup(test_sleeper_earns_no_hoard, setup),
       cmocka_unit_test_setup(test_dequeue_removes, setup),
       cmocka_unit_test_setup(test_run_queues_are_per_cpu, setup),
