@@ -84,6 +84,7 @@ struct vmx_guest_msrs {
   uint64_t sticky[VMX_NR_STICKY];
   uint64_t kernel_gs_base; /* passed through (SWAPGS changes it); saved here
                             * while another vcpu has the CPU */
+  uint64_t misc_features;  /* MISC_FEATURES_ENABLES: bit 0, CPUID faulting */
 };
 
 struct arch_vcpu {
