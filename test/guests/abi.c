@@ -399,11 +399,14 @@ __asm__(
     "  push %r15\n"
     "  mov %rsp, abi_kernel_rsp(%rip)\n"
     "  mov %rdi, %rax\n"
+    "  mov $abi_user_code, %edi\n"
+    /* abi_user_iret(rip): to CPL 3 at rip, on abi_user_stack. */
+    "abi_user_iret:\n"
     "  pushq $0x1b\n"                         /* SS: SEL_UDATA | 3 */
     "  pushq $(abi_user_stack + 4096)\n"      /* RSP */
     "  pushq $0x2\n"                          /* RFLAGS: IF = 0 */
     "  pushq $0x23\n"                         /* CS: SEL_UCODE | 3 */
-    "  pushq $abi_user_code\n"                /* RIP */
+    "  push %rdi\n"                           /* RIP */
     "  iretq\n"
     ".global abi_user_code\n"
     "abi_user_code:\n"
@@ -1383,36 +1386,49 @@ static void user_mode_setup(void)
   __asm__ volatile("lgdt %0; ltr %w1" : : "m"(desc), "r"(SEL_TSS) : "memory");
 }
 
-static void test_user_mode(void)
+/* User access to code and to abi_user_stack: the U bit at every level
+ * of their mappings, the old entries kept in u for user_pages_close. */
+struct user_pages {
+  uint64_t *entries[5];
+  uint64_t saved[5];
+};
+
+static void user_pages_open(struct user_pages *u, const void *code)
 {
   user_mode_setup();
-
-  /* User access to the code and the stack: the U bit at every level. */
-  extern char abi_user_code[];
   uint64_t *pdpt = (uint64_t *)(uintptr_t)(boot_pml4[0] & PTE_ADDR);
-  uint64_t *entries[5] = {
-      &boot_pml4[0],
-      &pdpt[(PTR(abi_user_code) >> 30) & 511],
-      &pdpt[(PTR(abi_user_stack) >> 30) & 511],
-      pd_entry(PTR(abi_user_code)),
-      pd_entry(PTR(abi_user_stack)),
+  uint64_t *e[5] = {
+      &boot_pml4[0],       &pdpt[(PTR(code) >> 30) & 511], &pdpt[(PTR(abi_user_stack) >> 30) & 511],
+      pd_entry(PTR(code)), pd_entry(PTR(abi_user_stack)),
   };
-  uint64_t saved[5];
+  for (int i = 0; i < 5; i++) {
+    u->entries[i] = e[i];
+    u->saved[i] = *e[i];
+  }
   for (int i = 0; i < 5; i++)
-    saved[i] = *entries[i];
-  for (int i = 0; i < 5; i++)
-    *entries[i] |= PTE_U;
+    *e[i] |= PTE_U;
   flush_tlb();
+}
+
+static void user_pages_close(const struct user_pages *u)
+{
+  for (int i = 4; i >= 0; i--)
+    *u->entries[i] = u->saved[i];
+  flush_tlb();
+}
+
+static void test_user_mode(void)
+{
+  extern char abi_user_code[];
+  struct user_pages u;
+  user_pages_open(&u, abi_user_code);
 
   struct idt_gate *g = idt_gate(3), old = *g;
   gate_set(g, abi_user_back, 0xee); /* interrupt gate, DPL 3 */
   long r = abi_user_vmcall(__HYPERVISOR_xen_version);
   long r2 = abi_user_vmcall(1000);
   *g = old;
-
-  for (int i = 4; i >= 0; i--)
-    *entries[i] = saved[i];
-  flush_tlb();
+  user_pages_close(&u);
   check("xen_version from CPL 3", r, -XEN_EPERM);
   check("hypercall 1000 from CPL 3", r2, -XEN_EPERM);
 }
@@ -1546,12 +1562,8 @@ __asm__(
     ".pushsection .text\n"
     ".global abi_user_enter\n"
     "abi_user_enter:\n"
-    "  pushq $0x1b\n"                         /* SS: SEL_UDATA | 3 */
-    "  pushq $(abi_user_stack + 4096)\n"      /* RSP */
-    "  pushq $0x2\n"                          /* RFLAGS: IF = 0 */
-    "  pushq $0x23\n"                         /* CS: SEL_UCODE | 3 */
-    "  pushq $abi_user_cpuid\n"               /* RIP */
-    "  iretq\n"
+    "  mov $abi_user_cpuid, %edi\n"
+    "  jmp abi_user_iret\n"
     ".global abi_user_cpuid\n"
     "abi_user_cpuid:\n"
     "  xor %eax, %eax\n"
@@ -1562,26 +1574,11 @@ __asm__(
 
 static int user_cpuid(void)
 {
-  user_mode_setup();
   extern char abi_user_cpuid[];
-  uint64_t *pdpt = (uint64_t *)(uintptr_t)(boot_pml4[0] & PTE_ADDR);
-  uint64_t *entries[5] = {
-      &boot_pml4[0],
-      &pdpt[(PTR(abi_user_cpuid) >> 30) & 511],
-      &pdpt[(PTR(abi_user_stack) >> 30) & 511],
-      pd_entry(PTR(abi_user_cpuid)),
-      pd_entry(PTR(abi_user_stack)),
-  };
-  uint64_t saved[5];
-  for (int i = 0; i < 5; i++)
-    saved[i] = *entries[i];
-  for (int i = 0; i < 5; i++)
-    *entries[i] |= PTE_U;
-  flush_tlb();
+  struct user_pages u;
+  user_pages_open(&u, abi_user_cpuid);
   int vec = guest_catch(abi_user_enter, NULL);
-  for (int i = 4; i >= 0; i--)
-    *entries[i] = saved[i];
-  flush_tlb();
+  user_pages_close(&u);
   /* Back in ring 0 through the catch: the data segments as head.S. */
   __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs" : : "r"(SEL_KDATA));
   return vec;
