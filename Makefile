@@ -37,7 +37,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-strict-aliasing \
-	-Wall -Wextra -Werror -Wmissing-prototypes \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wformat=2 \
 	-Iinclude -Iarch/x86/include -MMD -MP
 HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -Iarch/x86/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
@@ -137,7 +137,7 @@ EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-isystem $(GNU_EFI_INC) -isystem $(GNU_EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
 	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
-	-fno-strict-aliasing -fcf-protection=none -Wall -Wextra -Werror -Wmissing-prototypes \
+	-fno-strict-aliasing -fcf-protection=none -Wall -Wextra -Werror -Wmissing-prototypes -Wformat=2 \
 	-Iinclude -I$(BUILD)/efi -MMD -MP
 EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(basename $(EFI_SRCS))) $(BUILD)/efi/hv_image.o
 
