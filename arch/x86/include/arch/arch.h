@@ -15,9 +15,11 @@ struct boot_fb;
  * sends more than the room it was given. */
 unsigned int arch_console_tx_room(void);
 void arch_console_tx(const char *s, unsigned int n);
-/* Select the console devices from a `console=` value; returns -EINVAL for
- * an unknown device name (the others in the list are still used). */
-int arch_console_select(const char *list);
+/* Select the console devices from a `console=` value (com1, com2, e9,
+ * vga, none).  Returns 0, or -EINVAL when an element is empty or names no
+ * device: then nothing is switched and, when bad is not NULL, *bad and
+ * *bad_len give that element (see console_list_parse). */
+int arch_console_select(const char *list, const char **bad, size_t *bad_len);
 /* The screen the boot path found (fb->type BOOT_FB_NONE: none).  Called
  * before arch_console_select, which may then name it ("vga"); returns
  * true when the arch can show the console there. */
