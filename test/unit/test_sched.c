@@ -133,7 +133,7 @@ static void test_queue_order(void **state)
   sched_credit.enqueue(&vc[1]);
   vc[0].yielded = true;
   sched_credit.enqueue(&vc[0]); /* behind vcpu 1 */
-  assert_false(vc[0].yielded);   /* spent */
+  assert_false(vc[0].yielded);  /* spent */
   vc[2].vtime = 50;
   sched_credit.enqueue(&vc[2]); /* later, larger vtime: behind the yielder */
   assert_ptr_equal(sched_credit.pick(0, 0, &slice), &vc[1]);
