@@ -13,8 +13,9 @@
  *   crash=1       an instruction the hypervisor does not emulate (adc) on
  *                 a hole: the domain must be crashed with its bytes in
  *                 the message; "mmio: ... survived" if not
- *   bench=N       N reads of the HPET's address, timed with the TSC: one
- *                 emulated MMIO read's round trip */
+ *   bench=N       N reads of the HPET's address (at=ioapic: the I/O
+ *                 APIC's; at=above: the hole above RAM), timed with the
+ *                 TSC: one emulated MMIO read's round trip */
 #include "guest.h"
 
 #define HPET 0xfed00000ULL
@@ -261,17 +262,19 @@ static uint64_t ram_end_of(const struct hvm_start_info *si)
   return 0;
 }
 
-static int bench(unsigned long n)
+static int bench(unsigned long n, uint64_t a)
 {
-  volatile uint32_t *hpet = (volatile uint32_t *)(uintptr_t)HPET;
+  volatile uint32_t *hole = (volatile uint32_t *)(uintptr_t)a;
   uint32_t all = 0xffffffff;
-  (void)*hpet; /* the first one says its line */
+  (void)*hole; /* the first one says its line */
   uint64_t t0 = rdtsc_ordered();
   for (unsigned long i = 0; i < n; i++)
-    all &= *hpet;
+    all &= *hole;
   uint64_t t = rdtsc_ordered() - t0;
-  printf("mmio: hole read: %lu reads, %llu ticks, %llu per read\n", n, (unsigned long long)t,
-         (unsigned long long)(t / n));
+  printf("mmio: hole read at 0x%llx: %lu reads, %llu ticks, %llu per read\n",
+         (unsigned long long)a, n, (unsigned long long)t, (unsigned long long)(t / n));
+  if (all != 0xffffffff)
+    printf("mmio: the reads gave 0x%x, not all ones\n", all);
   return all != 0xffffffff;
 }
 
@@ -280,8 +283,6 @@ int guest_main(const struct hvm_start_info *si)
   const char *cmdline = guest_cmdline(si);
   unsigned long n = cmdline_num(cmdline, "bench", 0);
 
-  if (n)
-    return bench(n);
   if (cmdline_num(cmdline, "crash", 0)) {
     /* adc is not among the emulated forms: 83 10 5a with RAX the address. */
     printf("mmio: adcl $0x5a, (%%rax) at 0x%llx now\n", HPET);
@@ -290,6 +291,10 @@ int guest_main(const struct hvm_start_info *si)
     return 1;
   }
 
+  char at[16] = "";
+  cmdline_get(cmdline, "at", at, sizeof(at));
+  if (n && strcmp(at, "above")) /* the HPET's or the I/O APIC's address */
+    return bench(n, strcmp(at, "ioapic") ? HPET : IOAPIC);
   uint64_t ram_end = ram_end_of(si);
   /* A hole above RAM: 256 MiB past its end, rounded to 2 MiB, mapped in. */
   uint64_t above = (ram_end + (256ULL << 20)) & ~((2ULL << 20) - 1);
@@ -298,6 +303,8 @@ int guest_main(const struct hvm_start_info *si)
            (unsigned long long)above);
     return 1;
   }
+  if (n)
+    return bench(n, above);
   loads_and_stores("HPET", HPET);
   loads_and_stores("I/O APIC", IOAPIC);
   loads_and_stores("above RAM", above);

@@ -51,12 +51,13 @@ static int access(struct mmio_ctx *c, uint64_t la, void *buf, unsigned int size,
   while (size) {
     unsigned int n = MIN(size, (unsigned int)(PAGE_SIZE - (la & (PAGE_SIZE - 1))));
     uint64_t gpa;
-    if (c->la_valid && (la >> PAGE_SHIFT) == (c->fault_la >> PAGE_SHIFT) &&
-        !((c->fault_la ^ c->fault_gpa) & (PAGE_SIZE - 1)))
-      gpa = (c->fault_gpa & ~(uint64_t)(PAGE_SIZE - 1)) | (la & (PAGE_SIZE - 1));
-    else if (arch_guest_translate(c->v, la, write, &gpa))
+    /* The page that exited is the hole vmx_handle_mmio found; any other
+     * is translated and looked up. */
+    bool hole = c->la_valid && (la >> PAGE_SHIFT) == (c->fault_la >> PAGE_SHIFT) &&
+                !((c->fault_la ^ c->fault_gpa) & (PAGE_SIZE - 1));
+    if (!hole && arch_guest_translate(c->v, la, write, &gpa))
       return -EFAULT;
-    if (arch_p2m_query(d, gpa, NULL, NULL)) {
+    if (!hole && arch_p2m_query(d, gpa, NULL, NULL)) {
       int err = write ? guestmem_write(d, gpa, buf, n) : guestmem_read(d, gpa, buf, n);
       if (err)
         return err;
@@ -104,8 +105,9 @@ static void state_in(struct vcpu *v, struct x86_state *s)
       .rflags = vmcs_read(VMCS_GUEST_RFLAGS),
       .mode = cpu_mode(),
   };
-  /* The VMCS keeps the bases in the Sreg order (ES CS SS DS FS GS). */
-  for (unsigned int i = 0; i < X86_NR_SEGS; i++)
+  /* The VMCS keeps the bases in the Sreg order (ES CS SS DS FS GS); in
+   * 64-bit mode only FS's and GS's count. */
+  for (unsigned int i = s->mode == X86_MODE_64 ? X86_FS : 0; i < X86_NR_SEGS; i++)
     s->seg_base[i] = vmcs_read(VMCS_GUEST_ES_BASE + 2 * i);
 }
 
