@@ -271,8 +271,8 @@ static int bench(unsigned long n, uint64_t a)
   for (unsigned long i = 0; i < n; i++)
     all &= *hole;
   uint64_t t = rdtsc_ordered() - t0;
-  printf("mmio: hole read at 0x%llx: %lu reads, %llu ticks, %llu per read\n",
-         (unsigned long long)a, n, (unsigned long long)t, (unsigned long long)(t / n));
+  printf("mmio: hole read at 0x%llx: %lu reads, %llu ticks, %llu per read\n", (unsigned long long)a,
+         n, (unsigned long long)t, (unsigned long long)(t / n));
   if (all != 0xffffffff)
     printf("mmio: the reads gave 0x%x, not all ones\n", all);
   return all != 0xffffffff;
