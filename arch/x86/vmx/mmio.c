@@ -182,11 +182,15 @@ int vmx_handle_mmio(struct vcpu *v, uint64_t q)
   char hex[3 * X86_MAX_INSN_LEN + 1];
   size_t n = 0;
 
-  /* Only a data access to a hole is completed: code is never run from
-   * one, a guest page-table walk through one is the guest's bug, and a
-   * write to a read-only grant mapping stays the crash it was. */
+  /* Only an instruction's data access to a hole is completed: code is
+   * never run from one, a guest page-table walk through one is the
+   * guest's bug, so is an access the CPU made delivering an event (its
+   * IDT or stack in a hole: IDT-vectoring information valid, SDM vol. 3,
+   * 28.2.4), and a write to a read-only grant mapping stays the crash it
+   * was. */
   if ((q & EPTQ_FETCH) ||
       (q & (EPTQ_LA_VALID | EPTQ_LA_ACCESS)) != (EPTQ_LA_VALID | EPTQ_LA_ACCESS) ||
+      (vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID) ||
       arch_p2m_query(v->dom, gpa, NULL, NULL))
     goto crash;
   state_in(v, &s);
