@@ -300,9 +300,10 @@ int x86_decode(const uint8_t *bytes, size_t n, unsigned int mode, struct x86_ins
     op = X86_OP_MOVSX;
     form = F_R_RM;
   }
-  /* An opcode none of whose forms is emulated is refused before its
-   * ModRM byte is asked for (reg 4 passes every group's test). */
-  if (form == F_NONE &&
+  /* When the ModRM byte is missing, an opcode none of whose forms is
+   * emulated is refused rather than asking for more (reg 4 passes every
+   * group's test). */
+  if (form == F_NONE && c.at >= c.n &&
       !(two ? classify_0f(b, 4, &op, &form, &byte, &imm)
             : classify(b, 0, &op, &form, &byte, &imm) || classify(b, 4, &op, &form, &byte, &imm)))
     return X86_DECODE_UNSUPPORTED;
@@ -311,12 +312,9 @@ int x86_decode(const uint8_t *bytes, size_t n, unsigned int mode, struct x86_ins
   if (c.short_)
     return ended(&c);
   unsigned int mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
-  if (b != 0x63 || two) {
-    form = F_NONE;
-    if (!(two ? classify_0f(b, reg, &op, &form, &byte, &imm)
-              : classify(b, reg, &op, &form, &byte, &imm)))
-      return X86_DECODE_UNSUPPORTED;
-  }
+  if (form == F_NONE && !(two ? classify_0f(b, reg, &op, &form, &byte, &imm)
+                              : classify(b, reg, &op, &form, &byte, &imm)))
+    return X86_DECODE_UNSUPPORTED;
   if (mod == 3)
     return X86_DECODE_UNSUPPORTED; /* a register operand: no memory access */
   if (addr == 2)
