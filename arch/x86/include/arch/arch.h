@@ -118,6 +118,10 @@ void arch_p2m_destroy(struct domain *d);
  * or -EFAULT if any byte is unmapped, not RAM, or (for writes) read-only. */
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* The guest-physical address of gva of v, by the same walk and checks as
+ * those copies (write: every level must allow writing), whatever is
+ * behind it in the p2m.  Returns 0, or -EFAULT. */
+int arch_guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
 
 /* vcpus: the arch state of a new vcpu that needs no hardware (on x86 its
  * emulated local APIC, at power-on); called once, before anything else

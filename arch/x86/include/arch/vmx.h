@@ -142,5 +142,13 @@ int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
  * it is someone else's turn). */
 struct vcpu;
 int vmx_handle_exit(struct vcpu *v);
+/* Set the guest's RIP after an instruction the hypervisor completed,
+ * ending an STI or MOV SS interrupt shadow over it (exit.c). */
+void vmx_set_rip(uint64_t rip);
+/* An EPT violation with exit qualification q (mmio.c): an access to a
+ * guest-physical address with nothing behind it is emulated (reads give
+ * all ones, writes are dropped); anything else crashes the domain.
+ * Returns 0 to go on running v, 1 when its domain was crashed. */
+int vmx_handle_mmio(struct vcpu *v, uint64_t q);
 
 #endif
