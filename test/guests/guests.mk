@@ -7,7 +7,7 @@
 # at physical 1 MiB.  Guests include only include/public and lib/.
 # To add a guest: write test/guests/<name>.c and add <name> to GUESTS.
 
-GUESTS := hello crash abi bench events grant console domctl acpi lapic control
+GUESTS := hello crash abi bench events grant console domctl acpi lapic control mmio
 
 GUEST_CC := gcc
 GUEST_LD := ld
