@@ -309,8 +309,8 @@ static void identity(unsigned int nr_vcpus)
 static void x2apic_gp_checks(void)
 {
   static const uint32_t no_read[] = {
-      X2APIC(0x00), X2APIC(0x01), X2APIC(0x04), X2APIC(0x09), X2APIC(APIC_EOI),
-      X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29), X2APIC(0x2e), X2APIC(0x31),
+      X2APIC(0x00), X2APIC(0x01), X2APIC(0x04),          X2APIC(0x09), X2APIC(APIC_EOI),
+      X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29),          X2APIC(0x2e), X2APIC(0x31),
       X2APIC(0x3a), X2APIC(0x3d), X2APIC(APIC_SELF_IPI), X2APIC(0x40), X2APIC(0xff)};
   for (unsigned int i = 0; i < sizeof(no_read) / sizeof(no_read[0]); i++) {
     uint64_t v;
@@ -369,7 +369,7 @@ static void xapic_page_checks(void)
 {
   /* Every x2APIC MSR #GPs outside x2APIC mode (SDM 11.12.1.2; Xen's
    * guest_rdmsr_x2apic / guest_wrmsr_x2apic). */
-  static const uint32_t regs[] = {APIC_ID, APIC_VERSION, APIC_TPR, APIC_EOI, APIC_SVR,
+  static const uint32_t regs[] = {APIC_ID,  APIC_VERSION,   APIC_TPR,      APIC_EOI, APIC_SVR,
                                   APIC_ICR, APIC_LVT_TIMER, APIC_SELF_IPI, 0xff};
   for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
     uint64_t v;
@@ -396,8 +396,8 @@ static void xapic_page_checks(void)
   /* Reserved offsets and the write-only EOI read 0 (Xen's
    * vlapic_mmio_read: its register page, zero there), as does SELF IPI
    * at 0x3f0, which xAPIC mode does not have, and the page past 0x3e0. */
-  static const unsigned int zero[] = {0x00, 0x01, 0x04, 0x09, APIC_EOI, 0x0c, 0x29,
-                                      0x2e, 0x3a, 0x3d, APIC_SELF_IPI, 0x40, 0xff};
+  static const unsigned int zero[] = {0x00, 0x01, 0x04, 0x09,          APIC_EOI, 0x0c, 0x29,
+                                      0x2e, 0x3a, 0x3d, APIC_SELF_IPI, 0x40,     0xff};
   for (unsigned int i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
     char what[64];
     snprintf(what, sizeof(what), "offset 0x%x reads 0", zero[i] << 4);
@@ -419,8 +419,8 @@ static void xapic_page_checks(void)
   apic_wr(APIC_ISR(1), ~0U);
   apic_wr(APIC_IRR(2), ~0U);
   apic_wr(APIC_TIMER_CUR, 5);
-  check("writes to read-only registers change nothing: version",
-        (long long)apic_rd(APIC_VERSION), 0x60014);
+  check("writes to read-only registers change nothing: version", (long long)apic_rd(APIC_VERSION),
+        0x60014);
   check("  PPR", (long long)apic_rd(APIC_PPR), 0);
   check("  ISR", (long long)apic_rd(APIC_ISR(1)), 0);
   check("  IRR", (long long)apic_rd(APIC_IRR(2)), 0);
@@ -818,15 +818,15 @@ static void base_transitions(void)
   check("x2APIC: the MMIO page is a hole (all ones)", page_version(), 0xffffffff);
   check("x2APIC -> xAPIC is invalid", guest_wrmsr_safe(MSR_APIC_BASE, BASE_XAPIC | BASE_BSP), -1);
   /* Xen lets the base move outside xAPIC mode (it means nothing there). */
-  check("x2APIC: the base may move (Xen)",
-        guest_wrmsr_safe(MSR_APIC_BASE, 0xfed00c00 | BASE_BSP), 0);
+  check("x2APIC: the base may move (Xen)", guest_wrmsr_safe(MSR_APIC_BASE, 0xfed00c00 | BASE_BSP),
+        0);
   check("  reads back", (long long)rdmsr(MSR_APIC_BASE), 0xfed00c00 | BASE_BSP);
   check("  the x2APIC MSRs still work", (long long)rdmsr(X2APIC(APIC_VERSION)), 0x60014);
   check("x2APIC -> disabled", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00000 | BASE_BSP), 0);
   check("  disabled: x2APIC MSRs #GP", guest_rdmsr_safe(X2APIC(APIC_ID), &v), -1);
   check("  disabled: the MMIO page is a hole", page_version(), 0xffffffff);
-  check("  disabled -> x2APIC is invalid",
-        guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), -1);
+  check("  disabled -> x2APIC is invalid", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP),
+        -1);
   check("  disabled -> EXTD without EN is invalid",
         guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00400 | BASE_BSP), -1);
   check("  disabled -> xAPIC at a moved window: #GP (Xen)",
