@@ -1,9 +1,11 @@
-/* The emulated local APIC, one per vcpu, in x2APIC mode from the start:
- * IA32_APIC_BASE, the x2APIC MSRs, IA32_TSC_DEADLINE, interrupt priority
- * (IRR, ISR, TPR, PPR, EOI), the timer in its three modes and IPIs (SDM
- * vol. 3, chapter 11).  Where the SDM leaves a choice we do what Xen does
- * (xen/arch/x86/hvm/vlapic.c): the timer's 100 MHz bus, an interrupt
- * sent to a disabled APIC dropped, errors latched per bit.
+/* The emulated local APIC, one per vcpu, enabled in xAPIC mode at
+ * 0xfee00000 from the start as in Xen: IA32_APIC_BASE and its mode
+ * transitions, the registers through the xAPIC MMIO page or the x2APIC
+ * MSRs, IA32_TSC_DEADLINE, interrupt priority (IRR, ISR, TPR, PPR, EOI),
+ * the timer in its three modes and IPIs (SDM vol. 3, chapter 11).  Where
+ * the SDM leaves a choice we do what Xen does (xen/arch/x86/hvm/vlapic.c):
+ * the timer's 100 MHz bus, an interrupt sent to a disabled APIC dropped,
+ * errors latched per bit, the xAPIC window fixed at its default address.
  *
  * Nothing here touches VMX: the run loop injects v->arch.vlapic.pending
  * (arch/x86/vmx/exit.c) and calls vlapic_ack when it does.  Everything
@@ -26,14 +28,18 @@
 #define APIC_BASE_EXTD (1ULL << 10)
 #define APIC_BASE_EN (1ULL << 11)
 #define APIC_BASE_DEFAULT 0xfee00000ULL
+#define APIC_BASE_ADDR 0x000ffffffffff000ULL /* Xen's APIC_BASE_ADDR_MASK */
+#define XAPIC_WINDOW 4096ULL                 /* the MMIO page (SDM 11.4.1) */
 
-/* x2APIC registers: MSR 0x800 + (xAPIC offset >> 4) (SDM table 11-6). */
+/* Registers by x2APIC index: MSR 0x800 + index, or the xAPIC page's
+ * offset index << 4 (SDM table 11-6). */
 #define REG_ID 0x02
 #define REG_VERSION 0x03
 #define REG_TPR 0x08
 #define REG_PPR 0x0a
 #define REG_EOI 0x0b
 #define REG_LDR 0x0d
+#define REG_DFR 0x0e /* xAPIC mode only */
 #define REG_SVR 0x0f
 #define REG_ISR 0x10 /* 0x10-0x17 */
 #define REG_TMR 0x18 /* 0x18-0x1f */
@@ -41,12 +47,13 @@
 #define REG_ESR 0x28
 #define REG_LVT_CMCI 0x2f
 #define REG_ICR 0x30
+#define REG_ICR_HIGH 0x31  /* xAPIC mode only: the destination in 31:24 */
 #define REG_LVT_TIMER 0x32 /* 0x32-0x37: timer, thermal, perf, LINT0, LINT1, error */
 #define REG_LVT_ERROR 0x37
 #define REG_TIMER_INITIAL 0x38
 #define REG_TIMER_CURRENT 0x39
 #define REG_TIMER_DCR 0x3e
-#define REG_SELF_IPI 0x3f
+#define REG_SELF_IPI 0x3f /* x2APIC mode only */
 
 /* Version 0x14 (an integrated APIC), seven LVT entries (max LVT entry 6:
  * CMCI is there), no EOI-broadcast suppression (bit 24). */
@@ -54,6 +61,13 @@
 
 #define SVR_ENABLE (1U << 8)
 #define SVR_FOCUS_DISABLE (1U << 9)
+#define SVR_WRITABLE (0xffU | SVR_ENABLE | SVR_FOCUS_DISABLE) /* no EOI-broadcast suppression */
+
+/* xAPIC mode (SDM 11.6.2.2): ID, LDR and the ICR's destination live in
+ * bits 31:24; the DFR's model is in 31:28 and its other bits read 1. */
+#define XAPIC_HIGH_BYTE 0xff000000U
+#define DFR_FLAT 0xffffffffU
+#define DFR_CLUSTER 0x0fffffffU
 
 #define LVT_VECTOR 0xffU
 #define LVT_DELIVERY_MODE (7U << 8)
@@ -118,6 +132,7 @@ static struct vlapic *apic(struct vcpu *v) { return &v->arch.vlapic; }
 static bool hw_enabled(const struct vlapic *l) { return l->apic_base & APIC_BASE_EN; }
 static bool enabled(const struct vlapic *l) { return hw_enabled(l) && (l->svr & SVR_ENABLE); }
 static bool x2apic(const struct vlapic *l) { return mode_of(l->apic_base) == MODE_X2APIC; }
+static bool xapic(const struct vlapic *l) { return mode_of(l->apic_base) == MODE_XAPIC; }
 
 /* ---- Priority (SDM 11.8.3) ---- */
 
@@ -359,7 +374,7 @@ static void write_tsc_deadline(struct vlapic *l, uint64_t val)
 /* ---- Reset ---- */
 
 /* The state after INIT (SDM 11.4.7.3): as at power-up, except for the
- * APIC base and (in x2APIC mode) the ID and LDR, which follow the vcpu. */
+ * APIC base and the ID (and in x2APIC mode the LDR, which follows it). */
 static void reset_registers(struct vlapic *l)
 {
   timer_halt(l);
@@ -370,6 +385,8 @@ static void reset_registers(struct vlapic *l)
   l->svr = 0xff;
   l->esr = l->esr_pending = 0;
   l->icr = 0;
+  l->ldr = 0;        /* xAPIC mode's (x2APIC's follows the ID) */
+  l->dfr = DFR_FLAT; /* SDM 11.4.7.1; Xen's vlapic_do_init */
   for (unsigned int i = 0; i < VLAPIC_NR_LVT; i++)
     l->lvt[i] = LVT_MASKED;
   l->timer_initial = 0;
@@ -380,49 +397,62 @@ static void reset_registers(struct vlapic *l)
   update_pending(l);
 }
 
+/* Power-up or a hardware enable: every register as at reset, the xAPIC
+ * ID the vcpu's (Xen's vlapic_reset). */
+static void power_on(struct vcpu *v)
+{
+  apic(v)->xapic_id = (uint32_t)v->id << 24;
+  reset_registers(apic(v));
+}
+
 void vlapic_init(struct vcpu *v)
 {
   struct vlapic *l = apic(v);
   memset(l, 0, sizeof(*l));
   timer_init(&l->timer, timer_fired, v);
-  /* Already x2APIC (EN | EXTD), so Linux finds "x2apic enabled by BIOS"
-   * and never looks for the xAPIC MMIO page, which we do not emulate. */
-  l->apic_base =
-      APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->id == 0 ? APIC_BASE_BSP : 0);
-  reset_registers(l);
+  /* Enabled in xAPIC mode at the default base, ID = vcpu id in 31:24:
+   * what a Xen HVM/PVH vcpu starts with (Xen 4.19 vlapic_reset: EN and
+   * the default base, BSP for vcpu 0; its IDs are vcpu id * 2, ours
+   * follow our MADT). */
+  l->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (v->id == 0 ? APIC_BASE_BSP : 0);
+  power_on(v);
 }
 
 void vlapic_destroy(struct vcpu *v) { timer_stop(&apic(v)->timer); }
 
 /* ---- IA32_APIC_BASE (SDM 11.12.5, figure 11-27) ---- */
 
+/* The transitions of SDM 11.12.5 and Xen 4.19's guest_wrmsr_apic_base:
+ * disabled <-> xAPIC, xAPIC -> x2APIC, x2APIC -> disabled; x2APIC ->
+ * xAPIC, disabled -> x2APIC and EXTD without EN are invalid.  The base
+ * may hold any address below bit 52 (Xen's APIC_BASE_ADDR_MASK) except
+ * in xAPIC mode, where the window stays at 0xfee00000: Xen refuses to
+ * move it (its p2m is per domain, the base per vcpu; "the #GP fault will
+ * be far more obvious to debug than a malfunctioning MMIO window").
+ * A hardware enable or disable resets every register (vlapic_reset). */
 static int write_apic_base(struct vcpu *v, uint64_t val)
 {
   struct vlapic *l = apic(v);
   enum apic_mode from = mode_of(l->apic_base), to = mode_of(val);
 
-  /* The base never moves: in x2APIC mode it means nothing, and without
-   * xAPIC MMIO there is nothing to move (Xen refuses a moved xAPIC base
-   * too).  Every other bit but BSP, EXTD and EN is reserved. */
-  if ((val & ~(APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN)) != APIC_BASE_DEFAULT)
+  if (val & ~(APIC_BASE_ADDR | APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN))
+    return -EINVAL; /* reserved bits */
+  if (to == MODE_XAPIC && (val & APIC_BASE_ADDR) != APIC_BASE_DEFAULT) {
+    static bool said;
+    if (!said) {
+      said = true;
+      pr_info("%s: vcpu %u tried to move the xAPIC MMIO window to 0x%llx: #GP, as in Xen "
+              "(said once)",
+              v->dom->name, v->id, (unsigned long long)(val & APIC_BASE_ADDR));
+    }
     return -EINVAL;
-  /* EXTD without EN is invalid; x2APIC may not drop to xAPIC, nor a
-   * disabled APIC jump straight to x2APIC. */
+  }
   if (to == MODE_INVALID || (from == MODE_X2APIC && to == MODE_XAPIC) ||
       (from == MODE_DISABLED && to == MODE_X2APIC))
     return -EINVAL;
   l->apic_base = (val & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP); /* BSP is ours */
-  if (to == MODE_DISABLED && from != MODE_DISABLED)
-    reset_registers(l); /* re-enabled, it starts from the reset state */
-  if (to == MODE_XAPIC && from != MODE_XAPIC) {
-    static bool warned;
-    if (!warned) {
-      warned = true;
-      pr_warn("%s: vcpu %u put its local APIC in xAPIC mode; xAPIC MMIO is not emulated "
-              "(only x2APIC)",
-              v->dom->name, v->id);
-    }
-  }
+  if ((from == MODE_DISABLED) != (to == MODE_DISABLED))
+    power_on(v);
   update_pending(l);
   return 0;
 }
@@ -433,14 +463,37 @@ static int write_apic_base(struct vcpu *v, uint64_t val)
  * (SDM 11.12.10.2); read-only. */
 static uint32_t ldr_of(const struct vcpu *v) { return ((v->id >> 4) << 16) | (1U << (v->id & 15)); }
 
+/* xAPIC logical destinations (SDM 11.6.2.2): the 8-bit LDR against the
+ * 8-bit destination, flat (any common bit) or cluster (high nibbles
+ * equal, a common bit in the low ones) as the target's DFR says; another
+ * DFR model matches nothing (Xen's vlapic_match_logical_addr warns). */
+static bool xapic_logical_matches(const struct vlapic *l, uint32_t dest)
+{
+  uint8_t id = (uint8_t)(l->ldr >> 24), mda = (uint8_t)dest;
+  if (l->dfr == DFR_FLAT)
+    return id & mda;
+  if (l->dfr == DFR_CLUSTER)
+    return (id >> 4) == (mda >> 4) && (id & mda & 0xf);
+  return false;
+}
+
+/* Does target t take an IPI with this destination?  Destinations are
+ * read in the target's mode, as Xen's vlapic_match_dest does: 32 bits
+ * in x2APIC mode, 8 in xAPIC mode (where 0xff is the broadcast). */
 static bool dest_matches(const struct vcpu *t, const struct vcpu *src, unsigned int shorthand,
                          uint32_t dest, bool logical)
 {
+  const struct vlapic *l = &t->arch.vlapic;
   switch (shorthand) {
   case DEST_SELF: return t == src;
   case DEST_ALL: return true;
   case DEST_OTHERS: return t != src;
   default:
+    if (!x2apic(l)) {
+      if (dest == 0xff)
+        return true;
+      return logical ? xapic_logical_matches(l, dest) : dest == l->xapic_id >> 24;
+    }
     if (dest == DEST_BROADCAST)
       return true;
     if (logical) {
@@ -549,11 +602,117 @@ static void send_ipi(struct vcpu *src, uint32_t icr, uint32_t dest)
   }
 }
 
-/* ---- MSRs ---- */
+/* ---- Registers, in either mode ---- */
+
+/* Register reg (its x2APIC index) as the APIC's mode shows it: false
+ * when it cannot be read in that mode (write-only, absent, or of the
+ * other mode).  The ICR's low 32 bits only. */
+static bool reg_read(struct vcpu *v, unsigned int reg, uint32_t *val)
+{
+  struct vlapic *l = apic(v);
+  bool x2 = x2apic(l);
+  switch (reg) {
+  case REG_ID: *val = x2 ? v->id : l->xapic_id; return true;
+  case REG_VERSION: *val = VLAPIC_VERSION; return true;
+  case REG_TPR: *val = l->tpr; return true;
+  case REG_PPR: *val = ppr(l); return true;
+  case REG_LDR: *val = x2 ? ldr_of(v) : l->ldr; return true;
+  case REG_DFR: *val = l->dfr; return !x2;
+  case REG_SVR: *val = l->svr; return true;
+  case REG_ISR ... REG_ISR + 7: *val = l->isr[reg - REG_ISR]; return true;
+  case REG_TMR ... REG_TMR + 7: *val = l->tmr[reg - REG_TMR]; return true;
+  case REG_IRR ... REG_IRR + 7: *val = l->irr[reg - REG_IRR]; return true;
+  case REG_ESR: *val = l->esr; return true;
+  case REG_LVT_CMCI: *val = l->lvt[VLAPIC_LVT_CMCI]; return true;
+  case REG_ICR: *val = (uint32_t)l->icr; return true;
+  case REG_ICR_HIGH: *val = (uint32_t)(l->icr >> 32); return !x2;
+  case REG_LVT_TIMER ... REG_LVT_ERROR: *val = l->lvt[reg - REG_LVT_TIMER]; return true;
+  case REG_TIMER_INITIAL:
+    *val = timer_mode(l) == TIMER_TSC_DEADLINE ? 0 : l->timer_initial;
+    return true;
+  case REG_TIMER_CURRENT: *val = current_count(l, timer_now()); return true;
+  case REG_TIMER_DCR: *val = l->timer_dcr; return true;
+  default: return false; /* EOI and SELF IPI are write-only; the rest does not exist */
+  }
+}
+
+/* Can val go into LVT entry i: no reserved bit, not the reserved timer
+ * mode 11b (SDM 11.5.1, figure 11-8)? */
+static bool lvt_valid(enum vlapic_lvt i, uint32_t val)
+{
+  return !(val & ~lvt_writable[i]) &&
+         !(i == VLAPIC_LVT_TIMER && (val & LVT_TIMER_MODE) == LVT_TIMER_MODE);
+}
+
+static enum vlapic_lvt lvt_of(unsigned int reg)
+{
+  return reg == REG_LVT_CMCI ? VLAPIC_LVT_CMCI : (enum vlapic_lvt)(reg - REG_LVT_TIMER);
+}
+
+static void write_lvt(struct vlapic *l, enum vlapic_lvt i, uint32_t val)
+{
+  val &= ~(LVT_STATUS | LVT_REMOTE_IRR); /* read-only */
+  if (!(l->svr & SVR_ENABLE))
+    val |= LVT_MASKED; /* a software-disabled APIC keeps them masked (SDM 11.4.7.2) */
+  if (i == VLAPIC_LVT_TIMER)
+    write_lvt_timer(l, val);
+  else
+    l->lvt[i] = val;
+}
+
+static void write_svr(struct vcpu *v, uint32_t val)
+{
+  struct vlapic *l = apic(v);
+  l->svr = val;
+  if (!(val & SVR_ENABLE)) {
+    for (unsigned int i = 0; i < VLAPIC_NR_LVT; i++)
+      l->lvt[i] |= LVT_MASKED;
+  } else if (v->upcall_vector && v->vi->evtchn_upcall_pending) {
+    vlapic_set_irq(v, v->upcall_vector); /* dropped while disabled: raised again (Xen) */
+  }
+  update_pending(l);
+}
+
+/* Write val, already checked (MSRs) or trimmed (MMIO) by the caller, to
+ * register reg, which the APIC's mode has and lets be written. */
+static void reg_write(struct vcpu *v, unsigned int reg, uint32_t val)
+{
+  struct vlapic *l = apic(v);
+  switch (reg) {
+  case REG_ID: l->xapic_id = val; break;
+  case REG_TPR:
+    l->tpr = (uint8_t)val;
+    update_pending(l);
+    break;
+  case REG_EOI: eoi(l); break;
+  case REG_LDR: l->ldr = val; break;
+  case REG_DFR: l->dfr = val; break;
+  case REG_SVR: write_svr(v, val); break;
+  case REG_ESR:
+    l->esr = l->esr_pending; /* a write latches the errors since the last one */
+    l->esr_pending = 0;
+    break;
+  case REG_LVT_CMCI:
+  case REG_LVT_TIMER ... REG_LVT_ERROR: write_lvt(l, lvt_of(reg), val); break;
+  case REG_ICR:
+    /* Sends, to the destination in the high half: all 32 bits of it in
+     * x2APIC mode, bits 31:24 of ICR high (0x310) in xAPIC mode. */
+    l->icr = (l->icr & ~0xffffffffULL) | val;
+    send_ipi(v, val, (uint32_t)(l->icr >> (x2apic(l) ? 32 : 56)));
+    break;
+  case REG_ICR_HIGH: l->icr = ((uint64_t)val << 32) | (uint32_t)l->icr; break;
+  case REG_TIMER_INITIAL: write_timer_initial(l, val); break;
+  case REG_TIMER_DCR: write_timer_dcr(l, val); break;
+  default: break;
+  }
+}
+
+/* ---- The x2APIC MSRs ---- */
 
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
   struct vlapic *l = apic(v);
+  uint32_t v32;
 
   if (msr == MSR_IA32_APIC_BASE) {
     *val = l->apic_base;
@@ -563,61 +722,9 @@ int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     *val = timer_mode(l) == TIMER_TSC_DEADLINE ? l->tsc_deadline : 0;
     return 0;
   }
-  if (!x2apic(l))
+  if (!x2apic(l) || !reg_read(v, msr - MSR_X2APIC_FIRST, &v32))
     return -EINVAL; /* the x2APIC MSRs #GP outside x2APIC mode */
-  unsigned int reg = msr - MSR_X2APIC_FIRST;
-  switch (reg) {
-  case REG_ID: *val = v->id; return 0;
-  case REG_VERSION: *val = VLAPIC_VERSION; return 0;
-  case REG_TPR: *val = l->tpr; return 0;
-  case REG_PPR: *val = ppr(l); return 0;
-  case REG_LDR: *val = ldr_of(v); return 0;
-  case REG_SVR: *val = l->svr; return 0;
-  case REG_ISR ... REG_ISR + 7: *val = l->isr[reg - REG_ISR]; return 0;
-  case REG_TMR ... REG_TMR + 7: *val = l->tmr[reg - REG_TMR]; return 0;
-  case REG_IRR ... REG_IRR + 7: *val = l->irr[reg - REG_IRR]; return 0;
-  case REG_ESR: *val = l->esr; return 0;
-  case REG_LVT_CMCI: *val = l->lvt[VLAPIC_LVT_CMCI]; return 0;
-  case REG_ICR: *val = l->icr; return 0;
-  case REG_LVT_TIMER ... REG_LVT_ERROR: *val = l->lvt[reg - REG_LVT_TIMER]; return 0;
-  case REG_TIMER_INITIAL:
-    *val = timer_mode(l) == TIMER_TSC_DEADLINE ? 0 : l->timer_initial;
-    return 0;
-  case REG_TIMER_CURRENT: *val = current_count(l, timer_now()); return 0;
-  case REG_TIMER_DCR: *val = l->timer_dcr; return 0;
-  default: return -EINVAL; /* EOI and SELF IPI are write-only; the rest does not exist */
-  }
-}
-
-static int write_lvt(struct vlapic *l, enum vlapic_lvt i, uint32_t val)
-{
-  if (val & ~lvt_writable[i])
-    return -EINVAL;
-  if (i == VLAPIC_LVT_TIMER && (val & LVT_TIMER_MODE) == LVT_TIMER_MODE)
-    return -EINVAL;                      /* timer mode 11b is reserved */
-  val &= ~(LVT_STATUS | LVT_REMOTE_IRR); /* read-only */
-  if (!(l->svr & SVR_ENABLE))
-    val |= LVT_MASKED; /* a software-disabled APIC keeps them masked (SDM 11.4.7.2) */
-  if (i == VLAPIC_LVT_TIMER)
-    write_lvt_timer(l, val);
-  else
-    l->lvt[i] = val;
-  return 0;
-}
-
-static int write_svr(struct vcpu *v, uint32_t val)
-{
-  struct vlapic *l = apic(v);
-  if (val & ~(0xffU | SVR_ENABLE | SVR_FOCUS_DISABLE))
-    return -EINVAL; /* bit 12 too: no EOI-broadcast suppression */
-  l->svr = val;
-  if (!(val & SVR_ENABLE)) {
-    for (unsigned int i = 0; i < VLAPIC_NR_LVT; i++)
-      l->lvt[i] |= LVT_MASKED;
-  } else if (v->upcall_vector && v->vi->evtchn_upcall_pending) {
-    vlapic_set_irq(v, v->upcall_vector); /* dropped while disabled: raised again (Xen) */
-  }
-  update_pending(l);
+  *val = msr - MSR_X2APIC_FIRST == REG_ICR ? l->icr : v32;
   return 0;
 }
 
@@ -637,40 +744,21 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
   if (reg != REG_ICR && (val >> 32))
     return -EINVAL; /* bits 63:32 of every other register are reserved */
   uint32_t v32 = (uint32_t)val;
+  bool ok;
   switch (reg) {
-  case REG_TPR:
-    if (v32 & ~0xffU)
-      return -EINVAL;
-    l->tpr = (uint8_t)v32;
-    update_pending(l);
-    return 0;
-  case REG_EOI:
-    if (v32)
-      return -EINVAL; /* x2APIC EOI takes 0 only (SDM 11.12.1.2) */
-    eoi(l);
-    return 0;
-  case REG_SVR: return write_svr(v, v32);
-  case REG_ESR:
-    if (v32)
-      return -EINVAL;
-    l->esr = l->esr_pending; /* a write latches the errors since the last one */
-    l->esr_pending = 0;
-    return 0;
-  case REG_LVT_CMCI: return write_lvt(l, VLAPIC_LVT_CMCI, v32);
-  case REG_LVT_TIMER ... REG_LVT_ERROR:
-    return write_lvt(l, (enum vlapic_lvt)(reg - REG_LVT_TIMER), v32);
+  case REG_TPR: ok = !(v32 & ~0xffU); break;
+  case REG_EOI: /* x2APIC EOI takes 0 only (SDM 11.12.1.2) */
+  case REG_ESR: ok = !v32; break;
+  case REG_SVR: ok = !(v32 & ~SVR_WRITABLE); break; /* bit 12 too */
+  case REG_LVT_CMCI:
+  case REG_LVT_TIMER ... REG_LVT_ERROR: ok = lvt_valid(lvt_of(reg), v32); break;
   case REG_ICR:
-    if (v32 & ~ICR_WRITABLE)
-      return -EINVAL;
-    l->icr = val;
-    send_ipi(v, v32, (uint32_t)(val >> 32));
-    return 0;
-  case REG_TIMER_INITIAL: write_timer_initial(l, v32); return 0;
-  case REG_TIMER_DCR:
-    if (v32 & ~TIMER_DCR_WRITABLE)
-      return -EINVAL;
-    write_timer_dcr(l, v32);
-    return 0;
+    ok = !(v32 & ~ICR_WRITABLE);
+    if (ok)
+      l->icr = val; /* the destination, for reg_write */
+    break;
+  case REG_TIMER_INITIAL: ok = true; break;
+  case REG_TIMER_DCR: ok = !(v32 & ~TIMER_DCR_WRITABLE); break;
   case REG_SELF_IPI:
     if (v32 & ~ICR_VECTOR)
       return -EINVAL;
@@ -679,6 +767,75 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
   default:
     return -EINVAL; /* read-only (ID, version, PPR, LDR, ISR/TMR/IRR, current count) or absent */
   }
+  if (!ok)
+    return -EINVAL;
+  reg_write(v, reg, v32);
+  return 0;
+}
+
+/* ---- The xAPIC MMIO page (SDM 11.4.1, table 11-1) ---- */
+
+/* What a write through the page does to register reg's value: reserved
+ * bits dropped, never a fault (there is none for MMIO); false for a
+ * register that takes no write in xAPIC mode, whose write is dropped, as
+ * Xen's vlapic_reg_write drops it (and ESR bit 7, "illegal register
+ * address", which Xen does not raise either). */
+static bool xapic_trim(unsigned int reg, uint32_t *val)
+{
+  switch (reg) {
+  case REG_ID: /* writable, as in Xen (SDM 11.4.6: model specific) */
+  case REG_LDR:
+  case REG_ICR_HIGH: *val &= XAPIC_HIGH_BYTE; return true;
+  case REG_TPR: *val &= 0xffU; return true;
+  case REG_EOI: /* any value */
+  case REG_ESR:
+  case REG_TIMER_INITIAL: return true;
+  case REG_DFR: *val |= DFR_CLUSTER; return true;
+  case REG_SVR: *val &= SVR_WRITABLE; return true;
+  case REG_LVT_CMCI:
+  case REG_LVT_TIMER ... REG_LVT_ERROR:
+    *val &= lvt_writable[lvt_of(reg)];
+    return lvt_valid(lvt_of(reg), *val); /* the reserved timer mode: dropped */
+  case REG_ICR: *val &= ICR_WRITABLE; return true;
+  case REG_TIMER_DCR: *val &= TIMER_DCR_WRITABLE; return true;
+  default: return false;
+  }
+}
+
+bool vlapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int n, bool write)
+{
+  struct vlapic *l = apic(v);
+  uint64_t base = l->apic_base & APIC_BASE_ADDR;
+
+  /* Only an enabled xAPIC has the page; otherwise it is not the APIC's
+   * (Xen's vlapic_range). */
+  if (!xapic(l) || gpa < base || gpa - base >= XAPIC_WINDOW)
+    return false;
+  unsigned int off = (unsigned int)(gpa - base), reg = off >> 4, shift = (off & 15) * 8;
+  /* Registers are 32 bits at the start of each 16 bytes; as Xen's
+   * vlapic_mmio_read/write (and some processors), any access that fits
+   * inside those 32 bits is served, a part of one as a part.  Anything
+   * else reads 0 and writes nothing, as do the registers that cannot be
+   * read (EOI, the reserved offsets, SELF IPI at 0x3f0, which only
+   * x2APIC mode has). */
+  bool fits = (off & 15) + n <= 4;
+  uint32_t cur = 0;
+  if (!fits || !reg_read(v, reg, &cur))
+    cur = 0;
+  uint32_t part = n >= 4 ? ~0U : ((1U << (8 * n)) - 1) << shift;
+  if (!write) {
+    uint64_t val = fits ? (cur & part) >> shift : 0;
+    memcpy(buf, &val, MIN(n, (unsigned int)sizeof(val)));
+    return true;
+  }
+  uint32_t val = 0;
+  if (!fits)
+    return true;
+  memcpy(&val, buf, n);
+  val = (cur & ~part) | ((val << shift) & part);
+  if (xapic_trim(reg, &val))
+    reg_write(v, reg, val);
+  return true;
 }
 
 /* ---- CPUID ---- */

@@ -44,6 +44,8 @@ static volatile unsigned int upcalls, last_vector;
 static volatile bool skip_eoi; /* the upcall handler leaves the vector in service */
 static int failures, checks;
 
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_EXTD (1ULL << 10)
 #define MSR_X2APIC_SVR 0x80f
 #define MSR_X2APIC_EOI 0x80b
 #define MSR_X2APIC_ISR7 0x817 /* in-service bits of vectors 0xe0-0xff */
@@ -417,6 +419,10 @@ static void local_time(void)
 
 static void local_upcall_vector(void)
 {
+  /* The local APIC starts in xAPIC mode, as a Xen vcpu's (vlapic_reset):
+   * into x2APIC mode for its MSRs, as Linux does. */
+  check("local APIC into x2APIC mode",
+        guest_wrmsr_safe(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD), 0);
   /* Move vcpu_info out of shared_info, then a per-vcpu upcall vector. */
   struct vcpu_register_vcpu_info r = {.mfn = PTR(vcpu_info_page) >> 12, .offset = 64};
   check("register vcpu_info", vcpu_op(VCPUOP_register_vcpu_info, 0, &r), 0);

@@ -1,17 +1,26 @@
-/* lapic: the emulated local APIC, seen from a guest, through the x2APIC
- * MSRs only (as Linux uses it when it finds x2APIC already on).
+/* lapic: the emulated local APIC, seen from a guest.  It starts enabled
+ * in xAPIC mode at 0xfee00000, as a Xen vcpu's does; with mode=x2apic
+ * (the default) the guest switches it to x2APIC mode and uses the MSRs
+ * (as Linux does), with mode=xapic it stays in xAPIC mode and uses the
+ * MMIO page (as Linux with nox2apic does): the same checks either way.
  *
  * Checks, in order: CPUID (x2APIC, TSC-deadline, the x2APIC ID in leaf
  * 0xb, the timer's clock in leaf 0x15 against the pvclock), IA32_APIC_BASE
- * and the read-only registers (ID, version, LDR); #GP for registers that
- * do not exist, the wrong direction and reserved bits; the software
- * enable (SVR); self-IPIs (SELF IPI register and the ICR's shorthands and
- * destinations), IRR / ISR / PPR / EOI and TPR masking of lower classes;
- * ESR and the error interrupt; the timer in one-shot (count rate,
- * arrival time, masked, stopped), periodic (ticks 1 ms apart) and
- * TSC-deadline mode (not before the TSC reaches the deadline, disarm, a
- * deadline in the past); HLT ended by the timer; the APIC base
- * transitions of the SDM (x2APIC -> disabled -> xAPIC -> x2APIC).
+ * and the read-only registers (ID, version, LDR); in x2APIC mode #GP for
+ * registers that do not exist, the wrong direction and reserved bits; in
+ * xAPIC mode #GP for every x2APIC MSR, and the MMIO page's rules (the
+ * offsets, ID and LDR in 31:24, DFR, the ICR in two halves, parts of a
+ * register, reserved offsets reading 0, read-only ones ignoring writes);
+ * the software enable (SVR); self-IPIs (SELF IPI register or the ICR's
+ * shorthand, the ICR's destinations, physical and logical: x2APIC
+ * clusters, xAPIC flat and cluster), IRR / ISR / PPR / EOI and TPR
+ * masking of lower classes; ESR and the error interrupt; the timer in
+ * one-shot (count rate, arrival time, masked, stopped), periodic (ticks
+ * 1 ms apart) and TSC-deadline mode (not before the TSC reaches the
+ * deadline, disarm, a deadline in the past); HLT ended by the timer; the
+ * APIC base transitions of the SDM and Xen (xAPIC -> x2APIC -> disabled
+ * -> xAPIC, the invalid ones #GP, the xAPIC window fixed, the MMIO page
+ * a hole outside xAPIC mode).
  *
  * With vcpus=2 (the domain's vcpu count): vcpu 0 starts vcpu 1 by INIT
  * and STARTUP into a real-mode trampoline that brings it to 64-bit C,
@@ -33,27 +42,33 @@
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
+/* Registers by their x2APIC index: MSR 0x800 + index in x2APIC mode,
+ * offset index << 4 of the MMIO page in xAPIC mode (SDM table 11-6). */
 #define X2APIC(reg) (0x800U + (reg))
-#define APIC_ID X2APIC(0x02)
-#define APIC_VERSION X2APIC(0x03)
-#define APIC_TPR X2APIC(0x08)
-#define APIC_PPR X2APIC(0x0a)
-#define APIC_EOI X2APIC(0x0b)
-#define APIC_LDR X2APIC(0x0d)
-#define APIC_SVR X2APIC(0x0f)
-#define APIC_ISR(n) X2APIC(0x10 + (n))
-#define APIC_TMR(n) X2APIC(0x18 + (n))
-#define APIC_IRR(n) X2APIC(0x20 + (n))
-#define APIC_ESR X2APIC(0x28)
-#define APIC_LVT_CMCI X2APIC(0x2f)
-#define APIC_ICR X2APIC(0x30)
-#define APIC_LVT_TIMER X2APIC(0x32)
-#define APIC_LVT_ERROR X2APIC(0x37)
-#define APIC_TIMER_INIT X2APIC(0x38)
-#define APIC_TIMER_CUR X2APIC(0x39)
-#define APIC_TIMER_DCR X2APIC(0x3e)
-#define APIC_SELF_IPI X2APIC(0x3f)
+#define XAPIC_PAGE 0xfee00000UL
+#define APIC_ID 0x02
+#define APIC_VERSION 0x03
+#define APIC_TPR 0x08
+#define APIC_PPR 0x0a
+#define APIC_EOI 0x0b
+#define APIC_LDR 0x0d
+#define APIC_DFR 0x0e /* xAPIC only */
+#define APIC_SVR 0x0f
+#define APIC_ISR(n) (0x10 + (n))
+#define APIC_TMR(n) (0x18 + (n))
+#define APIC_IRR(n) (0x20 + (n))
+#define APIC_ESR 0x28
+#define APIC_LVT_CMCI 0x2f
+#define APIC_ICR 0x30
+#define APIC_ICR_HIGH 0x31 /* xAPIC only */
+#define APIC_LVT_TIMER 0x32
+#define APIC_LVT_ERROR 0x37
+#define APIC_TIMER_INIT 0x38
+#define APIC_TIMER_CUR 0x39
+#define APIC_TIMER_DCR 0x3e
+#define APIC_SELF_IPI 0x3f /* x2APIC only */
 
+#define BASE_XAPIC 0xfee00800ULL  /* EN at the default base */
 #define BASE_X2APIC 0xfee00c00ULL /* EN | EXTD at the default base */
 #define BASE_BSP 0x100ULL
 #define LVT_MASKED 0x10000U
@@ -100,6 +115,9 @@ static void check(const char *what, long long got, long long want)
          (unsigned long long)got, want, (unsigned long long)want);
 }
 
+/* Which way the checks reach the APIC: mode=xapic on the command line. */
+static bool xapic;
+
 static void wrmsr(uint32_t msr, uint64_t val)
 {
   __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
@@ -110,6 +128,48 @@ static uint64_t rdmsr(uint32_t msr)
   uint32_t lo, hi;
   __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
   return (uint64_t)hi << 32 | lo;
+}
+
+static volatile uint32_t *mmio_reg(unsigned int reg)
+{
+  return (volatile uint32_t *)(XAPIC_PAGE + (reg << 4));
+}
+
+/* A 32-bit register, through the MSR or the page as the mode says. */
+static uint32_t apic_rd(unsigned int reg)
+{
+  return xapic ? *mmio_reg(reg) : (uint32_t)rdmsr(X2APIC(reg));
+}
+
+static void apic_wr(unsigned int reg, uint32_t val)
+{
+  if (xapic)
+    *mmio_reg(reg) = val;
+  else
+    wrmsr(X2APIC(reg), val);
+}
+
+/* An IPI: in x2APIC mode one 64-bit ICR write, the destination in 63:32;
+ * in xAPIC mode ICR high (0x310, the destination in 31:24) then the low
+ * half (0x300), whose write sends (SDM 11.6.1). */
+static void send_icr(uint32_t dest, uint32_t low)
+{
+  if (!xapic) {
+    wrmsr(X2APIC(APIC_ICR), (uint64_t)dest << 32 | low);
+    return;
+  }
+  apic_wr(APIC_ICR_HIGH, dest << 24);
+  apic_wr(APIC_ICR, low);
+}
+
+/* A fixed IPI to ourselves: the SELF IPI register of x2APIC mode, the
+ * ICR's "self" shorthand in xAPIC mode, which has no SELF IPI. */
+static void self_ipi(uint32_t vector)
+{
+  if (xapic)
+    apic_wr(APIC_ICR, (1U << 18) | vector);
+  else
+    apic_wr(APIC_SELF_IPI, vector);
 }
 
 static void cpuid2(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -127,24 +187,25 @@ static void window(void)
   __asm__ volatile("nop; nop; nop" ::: "memory");
   irq_off();
 }
-static unsigned int vcpu_id(void) { return (unsigned int)rdmsr(APIC_ID); }
+/* The APIC ID: bits 31:24 of the register in xAPIC mode. */
+static unsigned int vcpu_id(void) { return xapic ? apic_rd(APIC_ID) >> 24 : apic_rd(APIC_ID); }
 
-static bool irr_bit(unsigned int v) { return (rdmsr(APIC_IRR(v / 32)) >> (v % 32)) & 1; }
-static bool isr_bit(unsigned int v) { return (rdmsr(APIC_ISR(v / 32)) >> (v % 32)) & 1; }
+static bool irr_bit(unsigned int v) { return (apic_rd(APIC_IRR(v / 32)) >> (v % 32)) & 1; }
+static bool isr_bit(unsigned int v) { return (apic_rd(APIC_ISR(v / 32)) >> (v % 32)) & 1; }
 
 static void on_irq(unsigned int vector)
 {
   uint64_t tsc = rdtsc_ordered();
   last_tsc[vector] = tsc;
   last_ns[vector] = now_ns();
-  isr_seen[vector] = rdmsr(APIC_ISR(vector / 32));
-  ppr_seen[vector] = rdmsr(APIC_PPR);
+  isr_seen[vector] = apic_rd(APIC_ISR(vector / 32));
+  ppr_seen[vector] = apic_rd(APIC_PPR);
   if (log_len < LOG_MAX)
     log_vec[log_len] = (uint8_t)vector;
   log_len++;
   count[vector]++;
   if (!((no_eoi[vector / 64] >> (vector % 64)) & 1))
-    wrmsr(APIC_EOI, 0);
+    apic_wr(APIC_EOI, 0);
 }
 
 /* Run with interrupts on until count[vector] reaches n or limit_ns of
@@ -214,31 +275,43 @@ static void identity(unsigned int nr_vcpus)
   check("CPUID.15 TSC rate within 1% of the pvclock's",
         tsc_hz > measured * 99 / 100 && tsc_hz < measured * 101 / 100, 1);
 
-  check("APIC base: x2APIC, BSP", (long long)rdmsr(MSR_APIC_BASE), BASE_X2APIC | BASE_BSP);
-  check("ID", (long long)rdmsr(APIC_ID), 0);
-  uint64_t ver = rdmsr(APIC_VERSION);
+  /* Xen 4.19's vlapic_reset: every HVM/PVH vcpu starts with its APIC
+   * enabled in xAPIC mode at the default base. */
+  check("APIC base at start: xAPIC at 0xfee00000, BSP (as Xen)", (long long)rdmsr(MSR_APIC_BASE),
+        BASE_XAPIC | BASE_BSP);
+  if (!xapic)
+    check("xAPIC -> x2APIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);
+  check("APIC base: the mode chosen, BSP", (long long)rdmsr(MSR_APIC_BASE),
+        (xapic ? BASE_XAPIC : BASE_X2APIC) | BASE_BSP);
+  check("ID", (long long)apic_rd(APIC_ID), 0);
+  uint64_t ver = apic_rd(APIC_VERSION);
   check("version 0x14", ver & 0xff, 0x14);
   check("max LVT entry 6 (CMCI)", (ver >> 16) & 0xff, 6);
   check("no EOI-broadcast suppression", (ver >> 24) & 1, 0);
-  check("LDR of ID 0: cluster 0, bit 0", (long long)rdmsr(APIC_LDR), 1);
-  check("SVR at reset", (long long)rdmsr(APIC_SVR), 0xff);
-  check("TPR at reset", (long long)rdmsr(APIC_TPR), 0);
-  check("PPR at reset", (long long)rdmsr(APIC_PPR), 0);
-  check("LVT timer masked at reset", (long long)rdmsr(APIC_LVT_TIMER), LVT_MASKED);
-  check("LVT error masked at reset", (long long)rdmsr(APIC_LVT_ERROR), LVT_MASKED);
-  check("LVT CMCI masked at reset", (long long)rdmsr(APIC_LVT_CMCI), LVT_MASKED);
-  check("divide config at reset", (long long)rdmsr(APIC_TIMER_DCR), 0);
+  if (xapic) {
+    check("LDR 0 at reset (xAPIC)", (long long)apic_rd(APIC_LDR), 0);
+    check("DFR all ones at reset: flat", (long long)apic_rd(APIC_DFR), 0xffffffff);
+  } else {
+    check("LDR of ID 0: cluster 0, bit 0", (long long)apic_rd(APIC_LDR), 1);
+  }
+  check("SVR at reset", (long long)apic_rd(APIC_SVR), 0xff);
+  check("TPR at reset", (long long)apic_rd(APIC_TPR), 0);
+  check("PPR at reset", (long long)apic_rd(APIC_PPR), 0);
+  check("LVT timer masked at reset", (long long)apic_rd(APIC_LVT_TIMER), LVT_MASKED);
+  check("LVT error masked at reset", (long long)apic_rd(APIC_LVT_ERROR), LVT_MASKED);
+  check("LVT CMCI masked at reset", (long long)apic_rd(APIC_LVT_CMCI), LVT_MASKED);
+  check("divide config at reset", (long long)apic_rd(APIC_TIMER_DCR), 0);
   check("TSC deadline at reset", (long long)rdmsr(MSR_TSC_DEADLINE), 0);
 }
 
 /* ---- #GP where the SDM says ---- */
 
-static void gp_checks(void)
+static void x2apic_gp_checks(void)
 {
-  static const uint32_t no_read[] = {X2APIC(0x00),  X2APIC(0x01), X2APIC(0x04), X2APIC(0x09),
-                                     APIC_EOI,      X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29),
-                                     X2APIC(0x2e),  X2APIC(0x31), X2APIC(0x3a), X2APIC(0x3d),
-                                     APIC_SELF_IPI, X2APIC(0x40), X2APIC(0xff)};
+  static const uint32_t no_read[] = {
+      X2APIC(0x00), X2APIC(0x01), X2APIC(0x04),          X2APIC(0x09), X2APIC(APIC_EOI),
+      X2APIC(0x0c), X2APIC(0x0e), X2APIC(0x29),          X2APIC(0x2e), X2APIC(0x31),
+      X2APIC(0x3a), X2APIC(0x3d), X2APIC(APIC_SELF_IPI), X2APIC(0x40), X2APIC(0xff)};
   for (unsigned int i = 0; i < sizeof(no_read) / sizeof(no_read[0]); i++) {
     uint64_t v;
     char what[48];
@@ -250,44 +323,139 @@ static void gp_checks(void)
     uint64_t val;
     const char *why;
   } no_write[] = {
-      {APIC_ID, 0, "ID is read-only"},
-      {APIC_VERSION, 0x14, "version is read-only"},
-      {APIC_PPR, 0, "PPR is read-only"},
-      {APIC_LDR, 1, "LDR is read-only in x2APIC mode"},
-      {APIC_ISR(0), 0, "ISR is read-only"},
-      {APIC_TMR(3), 0, "TMR is read-only"},
-      {APIC_IRR(7), 0, "IRR is read-only"},
-      {APIC_TIMER_CUR, 0, "current count is read-only"},
-      {APIC_EOI, 1, "EOI takes 0 only"},
-      {APIC_ESR, 1, "ESR takes 0 only"},
-      {APIC_TPR, 0x100, "TPR bit 8 is reserved"},
-      {APIC_TPR, 1ULL << 32, "bits 63:32 are reserved"},
-      {APIC_SVR, 0x10ff, "SVR bit 12 (no EOI-broadcast suppression)"},
-      {APIC_LVT_TIMER, (3U << 17) | LVT_MASKED, "timer mode 11b is reserved"},
-      {APIC_LVT_TIMER, 0x400 | LVT_MASKED, "the timer LVT has no delivery mode"},
-      {APIC_LVT_ERROR, 1U << 17, "LVT error bit 17 is reserved"},
-      {APIC_TIMER_DCR, 0x4, "divide config bit 2 is reserved"},
-      {APIC_ICR, 0x1000 | 0x40, "ICR delivery status bit is reserved in x2APIC mode"},
-      {APIC_ICR, (1U << 20) | 0x40, "ICR bit 20 is reserved"},
-      {APIC_SELF_IPI, 0x140, "SELF IPI takes a vector only"},
+      {X2APIC(APIC_ID), 0, "ID is read-only"},
+      {X2APIC(APIC_VERSION), 0x14, "version is read-only"},
+      {X2APIC(APIC_PPR), 0, "PPR is read-only"},
+      {X2APIC(APIC_LDR), 1, "LDR is read-only in x2APIC mode"},
+      {X2APIC(APIC_ISR(0)), 0, "ISR is read-only"},
+      {X2APIC(APIC_TMR(3)), 0, "TMR is read-only"},
+      {X2APIC(APIC_IRR(7)), 0, "IRR is read-only"},
+      {X2APIC(APIC_TIMER_CUR), 0, "current count is read-only"},
+      {X2APIC(APIC_EOI), 1, "EOI takes 0 only"},
+      {X2APIC(APIC_ESR), 1, "ESR takes 0 only"},
+      {X2APIC(APIC_TPR), 0x100, "TPR bit 8 is reserved"},
+      {X2APIC(APIC_TPR), 1ULL << 32, "bits 63:32 are reserved"},
+      {X2APIC(APIC_SVR), 0x10ff, "SVR bit 12 (no EOI-broadcast suppression)"},
+      {X2APIC(APIC_LVT_TIMER), (3U << 17) | LVT_MASKED, "timer mode 11b is reserved"},
+      {X2APIC(APIC_LVT_TIMER), 0x400 | LVT_MASKED, "the timer LVT has no delivery mode"},
+      {X2APIC(APIC_LVT_ERROR), 1U << 17, "LVT error bit 17 is reserved"},
+      {X2APIC(APIC_TIMER_DCR), 0x4, "divide config bit 2 is reserved"},
+      {X2APIC(APIC_ICR), 0x1000 | 0x40, "ICR delivery status bit is reserved in x2APIC mode"},
+      {X2APIC(APIC_ICR), (1U << 20) | 0x40, "ICR bit 20 is reserved"},
+      {X2APIC(APIC_SELF_IPI), 0x140, "SELF IPI takes a vector only"},
       {X2APIC(0x31), 0, "no ICR2 in x2APIC mode"},
       {X2APIC(0x0e), 0, "no DFR in x2APIC mode"},
       {MSR_APIC_BASE, 0xfee00400 | BASE_BSP, "APIC base: EXTD without EN is invalid"},
       {MSR_APIC_BASE, 0xfee00800 | BASE_BSP, "APIC base: x2APIC to xAPIC is invalid"},
-      {MSR_APIC_BASE, 0xfed00c00 | BASE_BSP, "APIC base: the base does not move"},
-      {MSR_APIC_BASE, (1ULL << 40) | BASE_X2APIC | BASE_BSP, "APIC base: reserved bit 40"},
+      {MSR_APIC_BASE, (1ULL << 52) | BASE_X2APIC | BASE_BSP, "APIC base: reserved bit 52"},
+      {MSR_APIC_BASE, 0x200 | BASE_X2APIC | BASE_BSP, "APIC base: reserved bit 9"},
   };
   for (unsigned int i = 0; i < sizeof(no_write) / sizeof(no_write[0]); i++) {
     char what[96];
     snprintf(what, sizeof(what), "wrmsr 0x%x #GP: %s", no_write[i].msr, no_write[i].why);
     check(what, guest_wrmsr_safe(no_write[i].msr, no_write[i].val), -1);
   }
-  check("nothing changed: TPR", (long long)rdmsr(APIC_TPR), 0);
-  check("nothing changed: timer LVT", (long long)rdmsr(APIC_LVT_TIMER), LVT_MASKED);
+  check("nothing changed: TPR", (long long)apic_rd(APIC_TPR), 0);
+  check("nothing changed: timer LVT", (long long)apic_rd(APIC_LVT_TIMER), LVT_MASKED);
   check("nothing changed: APIC base", (long long)rdmsr(MSR_APIC_BASE), BASE_X2APIC | BASE_BSP);
   check("writing the APIC base unchanged is fine",
         guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);
-  check("EOI with nothing in service is fine", guest_wrmsr_safe(APIC_EOI, 0), 0);
+  check("EOI with nothing in service is fine", guest_wrmsr_safe(X2APIC(APIC_EOI), 0), 0);
+}
+
+/* ---- xAPIC mode: no x2APIC MSR; the page's own rules ---- */
+
+static void xapic_page_checks(void)
+{
+  /* Every x2APIC MSR #GPs outside x2APIC mode (SDM 11.12.1.2; Xen's
+   * guest_rdmsr_x2apic / guest_wrmsr_x2apic). */
+  static const uint32_t regs[] = {APIC_ID,  APIC_VERSION,   APIC_TPR,      APIC_EOI, APIC_SVR,
+                                  APIC_ICR, APIC_LVT_TIMER, APIC_SELF_IPI, 0xff};
+  for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+    uint64_t v;
+    char what[64];
+    snprintf(what, sizeof(what), "xAPIC mode: rdmsr 0x%x raises #GP", X2APIC(regs[i]));
+    check(what, guest_rdmsr_safe(X2APIC(regs[i]), &v), -1);
+    snprintf(what, sizeof(what), "xAPIC mode: wrmsr 0x%x raises #GP", X2APIC(regs[i]));
+    check(what, guest_wrmsr_safe(X2APIC(regs[i]), 0), -1);
+  }
+  check("  TSC deadline MSR works in xAPIC mode", guest_wrmsr_safe(MSR_TSC_DEADLINE, 0), 0);
+
+  /* The APIC base: the xAPIC window stays at 0xfee00000 (Xen 4.19's
+   * guest_wrmsr_apic_base: "require the MMIO window to be in its
+   * default location"), EXTD without EN and reserved bits #GP. */
+  check("xAPIC window moved: #GP, as in Xen",
+        guest_wrmsr_safe(MSR_APIC_BASE, 0xfed00800 | BASE_BSP), -1);
+  check("xAPIC -> EXTD without EN: #GP", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00400 | BASE_BSP),
+        -1);
+  check("xAPIC: reserved bit 52 #GP",
+        guest_wrmsr_safe(MSR_APIC_BASE, (1ULL << 52) | BASE_XAPIC | BASE_BSP), -1);
+  check("  nothing changed: APIC base", (long long)rdmsr(MSR_APIC_BASE), BASE_XAPIC | BASE_BSP);
+  check("  the window still at 0xfee00000", (long long)apic_rd(APIC_VERSION) & 0xff, 0x14);
+
+  /* Reserved offsets and the write-only EOI read 0 (Xen's
+   * vlapic_mmio_read: its register page, zero there), as does SELF IPI
+   * at 0x3f0, which xAPIC mode does not have, and the page past 0x3e0. */
+  static const unsigned int zero[] = {0x00, 0x01, 0x04, 0x09,          APIC_EOI, 0x0c, 0x29,
+                                      0x2e, 0x3a, 0x3d, APIC_SELF_IPI, 0x40,     0xff};
+  for (unsigned int i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+    char what[64];
+    snprintf(what, sizeof(what), "offset 0x%x reads 0", zero[i] << 4);
+    check(what, apic_rd(zero[i]), 0);
+  }
+  /* Only the first 32 bits of each 16 bytes: the rest reads 0, and so
+   * does an access that does not fit in them (Xen's vlapic_mmio_read);
+   * a part of a register reads as that part. */
+  volatile uint8_t *page = (volatile uint8_t *)XAPIC_PAGE;
+  check("version at 0x034 (past its 32 bits) reads 0", *(volatile uint32_t *)(page + 0x34), 0);
+  check("version's byte at 0x030", page[0x30], 0x14);
+  check("version's byte at 0x032: max LVT", page[0x32], 6);
+  check("version's high 16 bits at 0x032", *(volatile uint16_t *)(page + 0x32), 6);
+  check("a 64-bit read at 0x030 reads 0", (long long)*(volatile uint64_t *)(page + 0x30), 0);
+
+  /* Read-only registers ignore writes (no #GP for MMIO). */
+  apic_wr(APIC_VERSION, 0);
+  apic_wr(APIC_PPR, 0xf0);
+  apic_wr(APIC_ISR(1), ~0U);
+  apic_wr(APIC_IRR(2), ~0U);
+  apic_wr(APIC_TIMER_CUR, 5);
+  check("writes to read-only registers change nothing: version", (long long)apic_rd(APIC_VERSION),
+        0x60014);
+  check("  PPR", (long long)apic_rd(APIC_PPR), 0);
+  check("  ISR", (long long)apic_rd(APIC_ISR(1)), 0);
+  check("  IRR", (long long)apic_rd(APIC_IRR(2)), 0);
+  check("  current count", (long long)apic_rd(APIC_TIMER_CUR), 0);
+
+  /* Writes take the defined bits only. */
+  apic_wr(APIC_TPR, 0x1234);
+  check("TPR takes bits 7:0", (long long)apic_rd(APIC_TPR), 0x34);
+  page[0x81] = 0x56; /* a byte of TPR's reserved bits: merged, then dropped */
+  check("  a byte write at 0x081 leaves it", (long long)apic_rd(APIC_TPR), 0x34);
+  page[0x80] = 0x20;
+  check("  a byte write at 0x080 sets it", (long long)apic_rd(APIC_TPR), 0x20);
+  apic_wr(APIC_TPR, 0);
+  apic_wr(APIC_LDR, 0x12345678);
+  check("LDR takes bits 31:24", (long long)apic_rd(APIC_LDR), 0x12000000);
+  apic_wr(APIC_DFR, 0);
+  check("DFR: model in 31:28, the rest reads 1", (long long)apic_rd(APIC_DFR), 0x0fffffff);
+  apic_wr(APIC_DFR, ~0U);
+  apic_wr(APIC_LDR, 0);
+  apic_wr(APIC_ICR_HIGH, 0xab123456);
+  check("ICR high takes the destination, 31:24", (long long)apic_rd(APIC_ICR_HIGH), 0xab000000);
+  apic_wr(APIC_ICR_HIGH, 0);
+  apic_wr(APIC_LVT_ERROR, 0x12345);
+  check("LVT error takes vector and mask", (long long)apic_rd(APIC_LVT_ERROR), LVT_MASKED | 0x45);
+  apic_wr(APIC_LVT_TIMER, (3U << 17) | TIMER_VECTOR);
+  check("LVT timer mode 11b: the write is dropped", (long long)apic_rd(APIC_LVT_TIMER), LVT_MASKED);
+  apic_wr(APIC_TIMER_DCR, 0xf);
+  check("divide config takes bits 3, 1, 0", (long long)apic_rd(APIC_TIMER_DCR), 0xb);
+  apic_wr(APIC_TIMER_DCR, 0);
+  apic_wr(APIC_LVT_ERROR, LVT_MASKED);
+  /* The ID is writable in xAPIC mode, as in Xen (SDM 11.4.6: it is
+   * model specific); physical destinations follow it. */
+  apic_wr(APIC_ID, 0x05abcdef);
+  check("ID takes bits 31:24", (long long)apic_rd(APIC_ID), 0x05000000);
+  apic_wr(APIC_ID, 0);
 }
 
 /* ---- Software enable ---- */
@@ -295,16 +463,16 @@ static void gp_checks(void)
 static void enable(void)
 {
   /* Software-disabled: interrupts are not accepted, LVTs stay masked. */
-  wrmsr(APIC_SELF_IPI, 0x40);
+  self_ipi(0x40);
   check("disabled: a self-IPI is not accepted", irr_bit(0x40), 0);
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
-  check("disabled: an LVT write stays masked", (long long)rdmsr(APIC_LVT_TIMER),
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
+  check("disabled: an LVT write stays masked", (long long)apic_rd(APIC_LVT_TIMER),
         LVT_MASKED | TIMER_VECTOR);
-  wrmsr(APIC_SVR, 0x1ff);
-  check("SVR software enable", (long long)rdmsr(APIC_SVR), 0x1ff);
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
-  check("enabled: LVT unmasked", (long long)rdmsr(APIC_LVT_TIMER), TIMER_VECTOR);
-  wrmsr(APIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+  apic_wr(APIC_SVR, 0x1ff);
+  check("SVR software enable", (long long)apic_rd(APIC_SVR), 0x1ff);
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
+  check("enabled: LVT unmasked", (long long)apic_rd(APIC_LVT_TIMER), TIMER_VECTOR);
+  apic_wr(APIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 }
 
 /* ---- Self-IPIs, priority, EOI ---- */
@@ -314,7 +482,7 @@ static void self_ipis(void)
   for (unsigned int v = 0x40; v <= 0x48; v++)
     guest_set_irq_vector(v, on_irq);
 
-  wrmsr(APIC_SELF_IPI, 0x40);
+  self_ipi(0x40);
   check("SELF IPI: in IRR while interrupts are off", irr_bit(0x40), 1);
   check("  not taken yet", count[0x40], 0);
   window();
@@ -323,33 +491,80 @@ static void self_ipis(void)
   check("  PPR is its class inside the handler", (long long)ppr_seen[0x40], 0x40);
   check("  IRR clear after", irr_bit(0x40), 0);
   check("  ISR clear after the EOI", isr_bit(0x40), 0);
-  check("  PPR back to 0", (long long)rdmsr(APIC_PPR), 0);
+  check("  PPR back to 0", (long long)apic_rd(APIC_PPR), 0);
 
-  /* Each IPI, then the count its vector should have reached. */
+  /* Each IPI (its destination in x2APIC and in xAPIC mode), then the
+   * count its vector should have reached.  In xAPIC mode our logical ID
+   * is bit 0, flat (the LDR is 0 after reset: nothing would match). */
+  if (xapic)
+    apic_wr(APIC_LDR, 0x01000000);
   static const struct {
-    uint64_t icr;
+    uint32_t x2dest, xdest, low;
     unsigned int vector;
     unsigned long want;
     const char *what;
   } ipis[] = {
-      {ICR_SELF | 0x41, 0x41, 1, "ICR shorthand self"},
-      {0x42, 0x42, 1, "ICR physical destination = our ID"}, /* destination 0: us */
-      {ICR_ALL | 0x43, 0x43, 1, "ICR all including self"},
-      {ICR_OTHERS | 0x44, 0x44, 0, "ICR all excluding self does not reach us"},
-      {(5ULL << 32) | 0x44, 0x44, 0, "ICR to an ID nobody has"},
-      {(0xffffffffULL << 32) | 0x45, 0x45, 1, "ICR physical broadcast"},
-      {(1ULL << 32) | ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: cluster 0, bit 0"},
-      {(0x10001ULL << 32) | ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: cluster 1 is not us"},
-      {ICR_LOWEST | 0x47, 0x47, 1, "ICR lowest priority to us"},
-      {ICR_NMI | 0x48, 0x48, 0, "ICR NMI (not supported) changes nothing"},
+      {0, 0, ICR_SELF | 0x41, 0x41, 1, "ICR shorthand self"},
+      {0, 0, 0x42, 0x42, 1, "ICR physical destination = our ID"},
+      {0, 0, ICR_ALL | 0x43, 0x43, 1, "ICR all including self"},
+      {0, 0, ICR_OTHERS | 0x44, 0x44, 0, "ICR all excluding self does not reach us"},
+      {5, 5, 0x44, 0x44, 0, "ICR to an ID nobody has"},
+      {0xffffffff, 0xff, 0x45, 0x45, 1, "ICR physical broadcast"},
+      {1, 0x01, ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: x2APIC cluster 0 bit 0, xAPIC bit 0"},
+      {0x10001, 0x10, ICR_LOGICAL | 0x46, 0x46, 1, "ICR logical: cluster 1, bit 4: not us"},
+      {0, 0, ICR_LOWEST | 0x47, 0x47, 1, "ICR lowest priority to us"},
+      {0, 0, ICR_NMI | 0x48, 0x48, 0, "ICR NMI (not supported) changes nothing"},
   };
   for (unsigned int i = 0; i < sizeof(ipis) / sizeof(ipis[0]); i++) {
-    wrmsr(APIC_ICR, ipis[i].icr);
+    send_icr(xapic ? ipis[i].xdest : ipis[i].x2dest, ipis[i].low);
     window();
     check(ipis[i].what, count[ipis[i].vector], ipis[i].want);
     if (i == 0)
-      check("ICR reads back", (long long)rdmsr(APIC_ICR), ICR_SELF | 0x41);
+      check("ICR reads back", (long long)apic_rd(APIC_ICR), ICR_SELF | 0x41);
   }
+  if (!xapic)
+    return;
+  check("ICR high reads back", (long long)apic_rd(APIC_ICR_HIGH), 0);
+  check("  delivery status idle", (apic_rd(APIC_ICR) >> 12) & 1, 0);
+
+  /* xAPIC logical destinations (SDM 11.6.2.2): flat, any common bit of
+   * the 8; cluster, the high nibble the cluster and a common bit below;
+   * 0xff everyone in either. */
+  static const struct {
+    uint32_t dfr, ldr, dest;
+    bool us;
+    const char *what;
+  } logical[] = {
+      {0xffffffff, 0x03000000, 0x02, true, "flat: a common bit"},
+      {0xffffffff, 0x03000000, 0x0c, false, "flat: none in common"},
+      {0xffffffff, 0x03000000, 0xff, true, "flat: 0xff is everyone"},
+      {0x0fffffff, 0x21000000, 0x23, true, "cluster 2: bit 0 of 0-1"},
+      {0x0fffffff, 0x21000000, 0x22, false, "cluster 2: bit 1 is not us"},
+      {0x0fffffff, 0x21000000, 0x31, false, "cluster 3 is not us"},
+      {0x0fffffff, 0x21000000, 0xff, true, "cluster: 0xff is everyone"},
+  };
+  for (unsigned int i = 0; i < sizeof(logical) / sizeof(logical[0]); i++) {
+    unsigned int before = count[0x46];
+    apic_wr(APIC_DFR, logical[i].dfr);
+    apic_wr(APIC_LDR, logical[i].ldr);
+    send_icr(logical[i].dest, ICR_LOGICAL | 0x46);
+    window();
+    char what[80];
+    snprintf(what, sizeof(what), "xAPIC logical, %s", logical[i].what);
+    check(what, count[0x46] - before, logical[i].us);
+  }
+  apic_wr(APIC_DFR, 0xffffffff);
+  apic_wr(APIC_LDR, 0);
+  /* A written ID is the physical destination from then on. */
+  unsigned int before = count[0x47];
+  apic_wr(APIC_ID, 0x07000000);
+  send_icr(7, 0x47);
+  window();
+  check("xAPIC ID written: IPIs to the new ID reach us", count[0x47] - before, 1);
+  send_icr(0, 0x47);
+  window();
+  check("  to the old one not", count[0x47] - before, 1);
+  apic_wr(APIC_ID, 0);
 }
 
 static void priority(void)
@@ -360,42 +575,42 @@ static void priority(void)
   unsigned int c45 = count[0x45];
 
   /* TPR 0x50 holds back class 4 (and 5), not class 6. */
-  wrmsr(APIC_TPR, 0x50);
-  check("TPR reads back", (long long)rdmsr(APIC_TPR), 0x50);
-  check("PPR follows TPR", (long long)rdmsr(APIC_PPR), 0x50);
+  apic_wr(APIC_TPR, 0x50);
+  check("TPR reads back", (long long)apic_rd(APIC_TPR), 0x50);
+  check("PPR follows TPR", (long long)apic_rd(APIC_PPR), 0x50);
   log_len = 0;
-  wrmsr(APIC_SELF_IPI, 0x45);
-  wrmsr(APIC_SELF_IPI, 0x65);
+  self_ipi(0x45);
+  self_ipi(0x65);
   window();
   check("TPR 0x50: class 6 taken", count[0x65], 1);
   check("TPR 0x50: class 4 held", count[0x45], c45);
   check("  and still in IRR", irr_bit(0x45), 1);
-  wrmsr(APIC_TPR, 0x4f);
+  apic_wr(APIC_TPR, 0x4f);
   window();
   check("TPR 0x4f: class 4 still held (same class)", count[0x45], c45);
-  wrmsr(APIC_TPR, 0x30);
+  apic_wr(APIC_TPR, 0x30);
   window();
   check("TPR 0x30: class 4 taken", count[0x45], c45 + 1);
-  wrmsr(APIC_TPR, 0);
+  apic_wr(APIC_TPR, 0);
 
   /* Highest first; one in service holds back its own class until EOI. */
   log_len = 0;
   no_eoi[0x51 / 64] |= 1ULL << (0x51 % 64);
-  wrmsr(APIC_SELF_IPI, 0x30);
-  wrmsr(APIC_SELF_IPI, 0x51);
+  self_ipi(0x30);
+  self_ipi(0x51);
   window();
   check("two pending: the higher first", log_len >= 1 ? log_vec[0] : 0, 0x51);
-  check("  the lower waits: 0x51 is in service, PPR 0x50", (long long)rdmsr(APIC_PPR), 0x50);
+  check("  the lower waits: 0x51 is in service, PPR 0x50", (long long)apic_rd(APIC_PPR), 0x50);
   check("  0x30 not taken", count[0x30], 0);
-  wrmsr(APIC_SELF_IPI, 0x50);
+  self_ipi(0x50);
   window();
   check("same class as the one in service waits", count[0x50], 0);
-  wrmsr(APIC_SELF_IPI, 0x61);
+  self_ipi(0x61);
   window();
   check("a higher class nests", count[0x61], 1);
   check("  0x51 still in service", isr_bit(0x51), 1);
   no_eoi[0x51 / 64] = 0;
-  wrmsr(APIC_EOI, 0); /* ends 0x51: then 0x50, then 0x30 */
+  apic_wr(APIC_EOI, 0); /* ends 0x51: then 0x50, then 0x30 */
   window();
   check("after the EOI: 0x50", count[0x50], 1);
   check("  then 0x30", count[0x30], 1);
@@ -409,18 +624,18 @@ static void priority(void)
 static void errors(void)
 {
   guest_set_irq_vector(ERROR_VECTOR, on_irq);
-  wrmsr(APIC_ESR, 0);
-  check("ESR clear", (long long)rdmsr(APIC_ESR), 0);
-  wrmsr(APIC_LVT_ERROR, ERROR_VECTOR);
-  wrmsr(APIC_SELF_IPI, 5); /* a vector below 16: illegal */
+  apic_wr(APIC_ESR, 0);
+  check("ESR clear", (long long)apic_rd(APIC_ESR), 0);
+  apic_wr(APIC_LVT_ERROR, ERROR_VECTOR);
+  self_ipi(5); /* a vector below 16: illegal */
   window();
   check("an illegal vector raises the error interrupt", count[ERROR_VECTOR], 1);
-  check("ESR reads 0 until written", (long long)rdmsr(APIC_ESR), 0);
-  wrmsr(APIC_ESR, 0);
-  check("ESR: send illegal vector", (long long)rdmsr(APIC_ESR), 0x20);
-  wrmsr(APIC_ESR, 0);
-  check("ESR clear again", (long long)rdmsr(APIC_ESR), 0);
-  wrmsr(APIC_LVT_ERROR, LVT_MASKED | ERROR_VECTOR);
+  check("ESR reads 0 until written", (long long)apic_rd(APIC_ESR), 0);
+  apic_wr(APIC_ESR, 0);
+  check("ESR: send illegal vector", (long long)apic_rd(APIC_ESR), 0x20);
+  apic_wr(APIC_ESR, 0);
+  check("ESR clear again", (long long)apic_rd(APIC_ESR), 0);
+  apic_wr(APIC_LVT_ERROR, LVT_MASKED | ERROR_VECTOR);
 }
 
 /* ---- Timer ---- */
@@ -430,15 +645,15 @@ static void timer_oneshot(void)
   guest_set_irq_vector(TIMER_VECTOR, on_irq);
   unsigned int n = count[TIMER_VECTOR];
 
-  wrmsr(APIC_TIMER_DCR, 0xb); /* divide by 1: 100 MHz, 10 ns a count */
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
+  apic_wr(APIC_TIMER_DCR, 0xb); /* divide by 1: 100 MHz, 10 ns a count */
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
   uint64_t t0 = now_ns();
-  wrmsr(APIC_TIMER_INIT, 100000); /* 1 ms */
-  uint64_t c1 = rdmsr(APIC_TIMER_CUR), t1 = now_ns();
+  apic_wr(APIC_TIMER_INIT, 100000); /* 1 ms */
+  uint64_t c1 = apic_rd(APIC_TIMER_CUR), t1 = now_ns();
   spin_ns(200 * US);
   irq_off();
-  uint64_t c2 = rdmsr(APIC_TIMER_CUR), t2 = now_ns();
-  check("one-shot: initial count reads back", (long long)rdmsr(APIC_TIMER_INIT), 100000);
+  uint64_t c2 = apic_rd(APIC_TIMER_CUR), t2 = now_ns();
+  check("one-shot: initial count reads back", (long long)apic_rd(APIC_TIMER_INIT), 100000);
   check("  current count below the initial", c1 > 0 && c1 <= 100000, 1);
   check("  counts down", c2 < c1, 1);
   uint64_t expect = (t2 - t1) / 10;
@@ -451,35 +666,35 @@ static void timer_oneshot(void)
   printf("lapic: one-shot 1 ms fired after %llu ns\n", (unsigned long long)at);
   check("  not before 1 ms", at >= 1 * MS, 1);
   check("  less than 0.5 ms late", at < 1 * MS + LATE_NS, 1);
-  check("  current count 0 after", (long long)rdmsr(APIC_TIMER_CUR), 0);
+  check("  current count 0 after", (long long)apic_rd(APIC_TIMER_CUR), 0);
   spin_ns(2 * MS);
   check("  once only", count[TIMER_VECTOR], n + 1);
 
   /* Divide by 16: 10000 counts are 1.6 ms. */
-  wrmsr(APIC_TIMER_DCR, 0x3);
+  apic_wr(APIC_TIMER_DCR, 0x3);
   t0 = now_ns();
-  wrmsr(APIC_TIMER_INIT, 10000);
+  apic_wr(APIC_TIMER_INIT, 10000);
   check("divide by 16: fired", wait_count(TIMER_VECTOR, n + 2, 10 * MS), 1);
   at = last_ns[TIMER_VECTOR] - t0;
   check("  not before 1.6 ms", at >= 1600 * US, 1);
   check("  less than 0.5 ms late", at < 1600 * US + LATE_NS, 1);
 
   /* Masked: it counts, no interrupt. */
-  wrmsr(APIC_TIMER_DCR, 0xb);
-  wrmsr(APIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
-  wrmsr(APIC_TIMER_INIT, 20000); /* 0.2 ms */
-  check("masked: counting", rdmsr(APIC_TIMER_CUR) > 0, 1);
+  apic_wr(APIC_TIMER_DCR, 0xb);
+  apic_wr(APIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+  apic_wr(APIC_TIMER_INIT, 20000); /* 0.2 ms */
+  check("masked: counting", apic_rd(APIC_TIMER_CUR) > 0, 1);
   spin_ns(1 * MS);
   check("masked: no interrupt", count[TIMER_VECTOR], n + 2);
-  check("masked: the count ran out", (long long)rdmsr(APIC_TIMER_CUR), 0);
+  check("masked: the count ran out", (long long)apic_rd(APIC_TIMER_CUR), 0);
 
   /* Initial count 0 stops it. */
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
-  wrmsr(APIC_TIMER_INIT, 100000);
-  wrmsr(APIC_TIMER_INIT, 0);
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
+  apic_wr(APIC_TIMER_INIT, 100000);
+  apic_wr(APIC_TIMER_INIT, 0);
   spin_ns(2 * MS);
   check("initial count 0 stops it", count[TIMER_VECTOR], n + 2);
-  check("  current count 0", (long long)rdmsr(APIC_TIMER_CUR), 0);
+  check("  current count 0", (long long)apic_rd(APIC_TIMER_CUR), 0);
 }
 
 static void timer_periodic(void)
@@ -487,15 +702,15 @@ static void timer_periodic(void)
   unsigned int n = count[TIMER_VECTOR];
   uint64_t at[6];
 
-  wrmsr(APIC_TIMER_DCR, 0x0); /* divide by 2 */
-  wrmsr(APIC_LVT_TIMER, TIMER_PERIODIC | TIMER_VECTOR);
+  apic_wr(APIC_TIMER_DCR, 0x0); /* divide by 2 */
+  apic_wr(APIC_LVT_TIMER, TIMER_PERIODIC | TIMER_VECTOR);
   at[0] = now_ns();
-  wrmsr(APIC_TIMER_INIT, 50000); /* 1 ms */
+  apic_wr(APIC_TIMER_INIT, 50000); /* 1 ms */
   bool all = true;
   for (int i = 1; i <= 5; i++) {
     all = all && wait_count(TIMER_VECTOR, n + (unsigned int)i, 10 * MS);
     at[i] = last_ns[TIMER_VECTOR];
-    uint64_t c = rdmsr(APIC_TIMER_CUR);
+    uint64_t c = apic_rd(APIC_TIMER_CUR);
     if (c == 0 || c > 50000)
       all = false;
   }
@@ -514,16 +729,16 @@ static void timer_periodic(void)
   check("  each 1 ms after the last (+-0.5 ms)", spaced, 1);
 
   /* Periodic to one-shot on the fly: the count finishes once more. */
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
   unsigned int m = count[TIMER_VECTOR];
   spin_ns(3 * MS);
   check("periodic switched to one-shot: one more tick, then none", count[TIMER_VECTOR], m + 1);
-  check("  count 0", (long long)rdmsr(APIC_TIMER_CUR), 0);
+  check("  count 0", (long long)apic_rd(APIC_TIMER_CUR), 0);
 
-  wrmsr(APIC_LVT_TIMER, TIMER_PERIODIC | TIMER_VECTOR);
-  wrmsr(APIC_TIMER_INIT, 50000);
+  apic_wr(APIC_LVT_TIMER, TIMER_PERIODIC | TIMER_VECTOR);
+  apic_wr(APIC_TIMER_INIT, 50000);
   check("periodic again", wait_count(TIMER_VECTOR, m + 2, 10 * MS), 1);
-  wrmsr(APIC_TIMER_INIT, 0);
+  apic_wr(APIC_TIMER_INIT, 0);
   m = count[TIMER_VECTOR];
   spin_ns(3 * MS);
   check("periodic stopped by initial count 0", count[TIMER_VECTOR], m);
@@ -532,13 +747,13 @@ static void timer_periodic(void)
 static void timer_deadline(void)
 {
   unsigned int n = count[TIMER_VECTOR];
-  wrmsr(APIC_LVT_TIMER, TIMER_DEADLINE | TIMER_VECTOR);
-  check("TSC-deadline mode: LVT reads back", (long long)rdmsr(APIC_LVT_TIMER),
+  apic_wr(APIC_LVT_TIMER, TIMER_DEADLINE | TIMER_VECTOR);
+  check("TSC-deadline mode: LVT reads back", (long long)apic_rd(APIC_LVT_TIMER),
         TIMER_DEADLINE | TIMER_VECTOR);
   check("  deadline 0", (long long)rdmsr(MSR_TSC_DEADLINE), 0);
-  wrmsr(APIC_TIMER_INIT, 1000);
-  check("  initial count writes ignored", (long long)rdmsr(APIC_TIMER_INIT), 0);
-  check("  current count 0", (long long)rdmsr(APIC_TIMER_CUR), 0);
+  apic_wr(APIC_TIMER_INIT, 1000);
+  check("  initial count writes ignored", (long long)apic_rd(APIC_TIMER_INIT), 0);
+  check("  current count 0", (long long)apic_rd(APIC_TIMER_CUR), 0);
 
   uint64_t deadline = rdtsc_ordered() + tsc_hz / 1000; /* 1 ms */
   wrmsr(MSR_TSC_DEADLINE, deadline);
@@ -560,7 +775,7 @@ static void timer_deadline(void)
   check("a deadline already past fires at once", wait_count(TIMER_VECTOR, n + 2, 200 * US), 1);
 
   wrmsr(MSR_TSC_DEADLINE, rdtsc_ordered() + tsc_hz / 1000);
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR); /* back to one-shot */
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR); /* back to one-shot */
   check("leaving TSC-deadline mode clears the deadline", (long long)rdmsr(MSR_TSC_DEADLINE), 0);
   spin_ns(2 * MS);
   check("  and disarms it", count[TIMER_VECTOR], n + 2);
@@ -570,10 +785,10 @@ static void timer_deadline(void)
 static void timer_hlt(void)
 {
   unsigned int n = count[TIMER_VECTOR];
-  wrmsr(APIC_TIMER_DCR, 0xb);
-  wrmsr(APIC_LVT_TIMER, TIMER_VECTOR);
+  apic_wr(APIC_TIMER_DCR, 0xb);
+  apic_wr(APIC_LVT_TIMER, TIMER_VECTOR);
   uint64_t t0 = now_ns();
-  wrmsr(APIC_TIMER_INIT, 200000); /* 2 ms */
+  apic_wr(APIC_TIMER_INIT, 200000); /* 2 ms */
   while (count[TIMER_VECTOR] == n)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
   uint64_t at = now_ns() - t0;
@@ -584,18 +799,49 @@ static void timer_hlt(void)
 
 /* ---- IA32_APIC_BASE transitions (SDM 11.12.5) ---- */
 
+/* What the MMIO page's version register reads: the APIC's 0x00060014 in
+ * xAPIC mode; all ones (a hole, Xen's null handler) once the page is not
+ * the APIC's, in x2APIC mode or disabled (Xen's vlapic_range). */
+static long long page_version(void) { return *mmio_reg(APIC_VERSION); }
+
+/* From the mode the checks ran in, through every mode and back to it,
+ * with the invalid transitions of the SDM and Xen 4.19's
+ * guest_wrmsr_apic_base (#GP) on the way. */
 static void base_transitions(void)
 {
-  check("x2APIC -> disabled", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00000 | BASE_BSP), 0);
   uint64_t v;
-  check("  disabled: x2APIC MSRs #GP", guest_rdmsr_safe(APIC_ID, &v), -1);
+  if (xapic) {
+    check("xAPIC -> x2APIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);
+    check("  the registers kept (SVR still on)", (long long)rdmsr(X2APIC(APIC_SVR)), 0x1ff);
+    check("  the ID by MSR", (long long)rdmsr(X2APIC(APIC_ID)), 0);
+  }
+  check("x2APIC: the MMIO page is a hole (all ones)", page_version(), 0xffffffff);
+  check("x2APIC -> xAPIC is invalid", guest_wrmsr_safe(MSR_APIC_BASE, BASE_XAPIC | BASE_BSP), -1);
+  /* Xen lets the base move outside xAPIC mode (it means nothing there). */
+  check("x2APIC: the base may move (Xen)", guest_wrmsr_safe(MSR_APIC_BASE, 0xfed00c00 | BASE_BSP),
+        0);
+  check("  reads back", (long long)rdmsr(MSR_APIC_BASE), 0xfed00c00 | BASE_BSP);
+  check("  the x2APIC MSRs still work", (long long)rdmsr(X2APIC(APIC_VERSION)), 0x60014);
+  check("x2APIC -> disabled", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00000 | BASE_BSP), 0);
+  check("  disabled: x2APIC MSRs #GP", guest_rdmsr_safe(X2APIC(APIC_ID), &v), -1);
+  check("  disabled: the MMIO page is a hole", page_version(), 0xffffffff);
   check("  disabled -> x2APIC is invalid", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP),
         -1);
-  check("  disabled -> xAPIC", guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00800 | BASE_BSP), 0);
-  check("  xAPIC: x2APIC MSRs #GP", guest_rdmsr_safe(APIC_ID, &v), -1);
-  check("  xAPIC -> x2APIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);
-  check("  back in x2APIC: reset state (SVR 0xff)", (long long)rdmsr(APIC_SVR), 0xff);
-  check("  ID unchanged", (long long)rdmsr(APIC_ID), 0);
+  check("  disabled -> EXTD without EN is invalid",
+        guest_wrmsr_safe(MSR_APIC_BASE, 0xfee00400 | BASE_BSP), -1);
+  check("  disabled -> xAPIC at a moved window: #GP (Xen)",
+        guest_wrmsr_safe(MSR_APIC_BASE, 0xfed00800 | BASE_BSP), -1);
+  check("  disabled -> xAPIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_XAPIC | BASE_BSP), 0);
+  check("  xAPIC: x2APIC MSRs #GP", guest_rdmsr_safe(X2APIC(APIC_ID), &v), -1);
+  check("  xAPIC: the MMIO page is the APIC again", page_version(), 0x60014);
+  check("  in its reset state: SVR 0xff", *mmio_reg(APIC_SVR), 0xff);
+  check("  ID 0 in 31:24", *mmio_reg(APIC_ID), 0);
+  check("  DFR flat", *mmio_reg(APIC_DFR), 0xffffffff);
+  if (!xapic) {
+    check("  xAPIC -> x2APIC", guest_wrmsr_safe(MSR_APIC_BASE, BASE_X2APIC | BASE_BSP), 0);
+    check("  back in x2APIC: reset state (SVR 0xff)", (long long)apic_rd(APIC_SVR), 0xff);
+    check("  ID unchanged", (long long)apic_rd(APIC_ID), 0);
+  }
 }
 
 /* ---- Two vcpus: INIT, STARTUP and IPIs ---- */
@@ -623,7 +869,10 @@ __attribute__((noreturn)) void ap_main(void);
  * Second life (INIT and STARTUP again): sleep in HLT for good. */
 void ap_main(void)
 {
-  wrmsr(APIC_SVR, 0x1ff);
+  /* Its APIC starts in xAPIC mode too, and an INIT keeps the mode. */
+  if (!xapic && (rdmsr(MSR_APIC_BASE) & 0xc00) != 0xc00)
+    wrmsr(MSR_APIC_BASE, BASE_X2APIC);
+  apic_wr(APIC_SVR, 0x1ff);
   ap_life++;
   ap_alive = vcpu_id() + 1;
   if (ap_life == 1) {
@@ -631,7 +880,7 @@ void ap_main(void)
       while (count[IPI_TO_1] <= ap_got)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
       ap_got++;
-      wrmsr(APIC_ICR, (0ULL << 32) | IPI_TO_0);
+      send_icr(0, IPI_TO_0);
     }
     for (;;)
       __asm__ volatile("cli; hlt");
@@ -649,10 +898,10 @@ static void start_ap(void)
 {
   /* INIT (assert, then the level de-assert Linux still sends), then
    * STARTUP twice, as in the MultiProcessor Specification. */
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_INIT | ICR_ASSERT | ICR_LEVEL);
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_INIT | ICR_LEVEL);
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_STARTUP | (AP_PAGE >> 12));
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_STARTUP | (AP_PAGE >> 12));
+  send_icr(1, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+  send_icr(1, ICR_INIT | ICR_LEVEL);
+  send_icr(1, ICR_STARTUP | (AP_PAGE >> 12));
+  send_icr(1, ICR_STARTUP | (AP_PAGE >> 12));
   uint64_t end = now_ns() + 100 * MS;
   irq_on();
   while (!ap_alive && now_ns() < end)
@@ -751,12 +1000,12 @@ static void two_vcpus(void)
   ivt_gp[1] = 0;
   volatile uint8_t *gp_seen = (volatile uint8_t *)(AP_PAGE + (ap_gp_seen - ap_tramp_start));
   /* A STARTUP without INIT first is ignored. */
-  wrmsr(APIC_ICR, (1ULL << 32) | ICR_STARTUP | (AP_PAGE >> 12));
+  send_icr(1, ICR_STARTUP | (AP_PAGE >> 12));
   spin_ns(2 * MS);
   check("STARTUP without INIT is ignored", ap_alive, 0);
   check("  vcpu 1 is down", vcpu_is_up(1), 0);
   start_ap();
-  check("vcpu 1 started by INIT/SIPI, its x2APIC ID is 1", ap_alive, 2);
+  check("vcpu 1 started by INIT/SIPI, its APIC ID is 1", ap_alive, 2);
   /* Xen: hvm_inject_hw_exception in real mode drops the error code
    * (vmx_inject_event); with one, the VM entry would fail. */
   check("  its real-mode #GP (unknown MSR) reached its handler", *gp_seen, 1);
@@ -765,7 +1014,7 @@ static void two_vcpus(void)
     return;
   for (unsigned int i = 1; i <= 3; i++) {
     /* vcpu 1 waits in HLT; the IPI wakes it and it answers. */
-    wrmsr(APIC_ICR, (1ULL << 32) | IPI_TO_1);
+    send_icr(1, IPI_TO_1);
     check("IPI to vcpu 1 answered", wait_count(IPI_TO_0, i, 100 * MS), 1);
   }
   check("vcpu 1 got three", ap_got, 3);
@@ -782,19 +1031,34 @@ static void two_vcpus(void)
   check("  second life", ap_life, 2);
 
   /* INIT to a vcpu that runs is not supported: ignored with a warning. */
-  check("INIT to a running vcpu: no #GP",
-        guest_wrmsr_safe(APIC_ICR, (1ULL << 32) | ICR_INIT | ICR_ASSERT), 0);
+  if (xapic)
+    send_icr(1, ICR_INIT | ICR_ASSERT);
+  else
+    check("INIT to a running vcpu: no #GP",
+          guest_wrmsr_safe(X2APIC(APIC_ICR), (1ULL << 32) | ICR_INIT | ICR_ASSERT), 0);
   spin_ns(1 * MS);
   check("  it is still up", vcpu_is_up(1), 1);
 }
 
 int guest_main(const struct hvm_start_info *si)
 {
-  unsigned int nr_vcpus = (unsigned int)cmdline_num(guest_cmdline(si), "vcpus", 1);
+  const char *cmdline = guest_cmdline(si);
+  unsigned int nr_vcpus = (unsigned int)cmdline_num(cmdline, "vcpus", 1);
+  char mode[16] = "x2apic";
+  cmdline_get(cmdline, "mode", mode, sizeof(mode));
+  if (strcmp(mode, "x2apic") && strcmp(mode, "xapic")) {
+    printf("lapic: mode=%s: x2apic or xapic\n", mode);
+    return 1;
+  }
+  xapic = !strcmp(mode, "xapic");
+  printf("lapic: the checks in %s mode\n", xapic ? "xAPIC (MMIO)" : "x2APIC (MSRs)");
   if (map_shared_info())
     return 1;
   identity(nr_vcpus);
-  gp_checks();
+  if (xapic)
+    xapic_page_checks();
+  else
+    x2apic_gp_checks();
   enable();
   self_ipis();
   priority();

@@ -13,7 +13,10 @@ off powers the domain off.
 The kernel and initramfs come from tools/linux-assets (the same ones
 test_linux_native.py boots without the hypervisor); without Debian's
 registry and without a cache the test skips, saying why.  About 45 s of
-wall time here (14 s of emulated time to the shell)."""
+wall time here (14 s of emulated time to the shell).
+
+With `nox2apic` the same kernel stays in xAPIC mode and uses the local
+APIC through its MMIO page; it boots and brings up its second vcpu."""
 
 import json
 import os
@@ -160,5 +163,31 @@ def test_two_linux_guests_and_a_control_domain(assets):
     assert "domu1: destroyed by dom0" in out, out[-4000:]
     assert "mica: domu2 exit: poweroff" in out, out[-4000:]
     assert "mica: dom0 exit: poweroff" in out, out[-4000:]
+    for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
+        assert bad not in out, out[-4000:]
+
+
+def test_linux_with_nox2apic(assets):
+    """Linux told `nox2apic` keeps its local APIC in xAPIC mode, where a
+    Xen vcpu's starts (vlapic_reset), and drives it through the MMIO page
+    at 0xfee00000 (issue 15 item 4): it boots to the shell and starts
+    its second vcpu by INIT/SIPI through the page's ICR."""
+    vmlinuz, initramfs, release = assets
+    with Session(["--emulator", "bochs",
+                  "--domu", "%s,mem=256,vcpus=2,initrd=%s,cmdline=console=hvc0 nox2apic"
+                  % (vmlinuz, initramfs)], timeout=2400, terminal=True) as s:
+        s.wait_for("\nmica-init: Linux %s up, console hvc0" % release, 900)
+        s.wait_for(PROMPT, 120)
+        assert shell(s, "cat /sys/devices/system/cpu/online") == ["0-1"]
+        s.type(b"poweroff -f\r")
+        s.wait_for("mica: domu1 exit: poweroff", 120)
+        s.wait_for("mica: power off")
+        assert s.finish() == 0
+    out = s.out.decode("utf-8", "replace")
+    assert "Kernel command line: console=hvc0 nox2apic" in out, out[-4000:]
+    assert "x2apic enabled" not in out, out[-4000:]  # what Linux says when it switches
+    assert "domu1: vcpu 1 started by INIT/SIPI" in out, out[-4000:]
+    # The page is the APIC's: no access to it was a hole.
+    assert "at gpa 0xfee00" not in out, out[-4000:]
     for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed"):
         assert bad not in out, out[-4000:]

@@ -1,8 +1,9 @@
 /* Unit tests of the emulated local APIC (arch/x86/vlapic.c) on a fake
  * domain of 32 vcpus and a fake clock: what the Bochs test guest cannot
- * reach (many vcpus, x2APIC logical clusters, every APIC base
- * transition, a divider change mid-count) and random MSR values, which
- * must never crash (ASan and UBSan watch). */
+ * reach (many vcpus, x2APIC and xAPIC logical clusters, every APIC base
+ * transition, a divider change mid-count), the xAPIC page's register
+ * map against the x2APIC MSRs, and random MSR values and MMIO accesses,
+ * which must never crash (ASan and UBSan watch). */
 #include "unit.h"
 
 #include <arch/vlapic.h>
@@ -60,6 +61,8 @@ static int setup(void **state)
     if (i < DOMAIN_MAX_VCPUS)
       dom.vcpus[i] = &vcpus[i];
     vlapic_init(&vcpus[i]);
+    /* Most tests use the MSRs: into x2APIC mode, as Linux goes. */
+    assert_int_equal(vlapic_msr_write(&vcpus[i], 0x1b, 0xfee00c00), 0);
   }
   vcpus[0].online = true;
   return 0;
@@ -86,13 +89,50 @@ static void wr(struct vcpu *v, uint32_t msr, uint64_t val)
 }
 static void enable(struct vcpu *v) { wr(v, X2(0x0f), 0x1ff); }
 
+/* The xAPIC page at its default base: n bytes at offset off. */
+#define XAPIC 0xfee00000ULL
+static uint64_t mmio_rd(struct vcpu *v, unsigned int off, unsigned int n)
+{
+  uint64_t val = 0;
+  assert_true(vlapic_mmio(v, XAPIC + off, &val, n, false));
+  return val;
+}
+static void mmio_wr(struct vcpu *v, unsigned int off, unsigned int n, uint64_t val)
+{
+  assert_true(vlapic_mmio(v, XAPIC + off, &val, n, true));
+}
+/* A 32-bit register by its x2APIC index, through the page. */
+static uint32_t xrd(struct vcpu *v, unsigned int reg) { return (uint32_t)mmio_rd(v, reg << 4, 4); }
+static void xwr(struct vcpu *v, unsigned int reg, uint32_t val) { mmio_wr(v, reg << 4, 4, val); }
+/* Back to the power-on state: enabled, xAPIC mode. */
+static void to_xapic(struct vcpu *v)
+{
+  vlapic_init(v);
+  assert_int_equal(rd(v, 0x1b) & 0xc00, 0x800);
+}
+
 /* ---- Tests ---- */
 
 static void test_reset_state(void **state)
 {
   (void)state;
+  /* Power-on: enabled in xAPIC mode at the default base, as Xen 4.19's
+   * vlapic_reset; the ID in 31:24; no x2APIC MSR. */
+  uint64_t val;
+  to_xapic(&vcpus[0]);
+  to_xapic(&vcpus[5]);
+  assert_int_equal(rd(&vcpus[0], 0x1b), 0xfee00900);
+  assert_int_equal(rd(&vcpus[5], 0x1b), 0xfee00800); /* no BSP */
+  assert_int_equal(vlapic_msr_read(&vcpus[5], X2(0x02), &val), -EINVAL);
+  assert_int_equal(xrd(&vcpus[5], 0x02), 5U << 24);
+  assert_int_equal(xrd(&vcpus[5], 0x0d), 0);          /* LDR */
+  assert_int_equal(xrd(&vcpus[5], 0x0e), 0xffffffff); /* DFR: flat */
+  assert_int_equal(xrd(&vcpus[5], 0x0f), 0xff);
+  /* Into x2APIC mode: the ID is the vcpu id. */
+  wr(&vcpus[0], 0x1b, 0xfee00c00);
+  wr(&vcpus[5], 0x1b, 0xfee00c00);
   assert_int_equal(rd(&vcpus[0], 0x1b), 0xfee00d00);
-  assert_int_equal(rd(&vcpus[5], 0x1b), 0xfee00c00); /* no BSP */
+  assert_int_equal(rd(&vcpus[5], 0x1b), 0xfee00c00);
   assert_int_equal(rd(&vcpus[5], X2(0x02)), 5);
   assert_int_equal(rd(&vcpus[5], X2(0x0f)), 0xff);
   assert_int_equal(rd(&vcpus[5], X2(0x32)), 0x10000);
@@ -216,33 +256,255 @@ static void test_errors(void **state)
 static void test_base_transitions(void **state)
 {
   (void)state;
-  /* From each mode (x2APIC, disabled, xAPIC) to each value of EN/EXTD. */
+  /* From each mode (x2APIC, disabled, xAPIC) to each value of EN/EXTD:
+   * SDM 11.12.5 and Xen 4.19's guest_wrmsr_apic_base. */
   static const struct {
     uint64_t from, to;
     int want;
   } cases[] = {
-      {0xc00, 0xc00, 0},       {0xc00, 0x000, 0},       {0xc00, 0x800, -EINVAL},
-      {0xc00, 0x400, -EINVAL}, {0x000, 0xc00, -EINVAL}, {0x000, 0x800, 0},
-      {0x000, 0x000, 0},       {0x800, 0xc00, 0},       {0x800, 0x000, 0},
-      {0x800, 0x400, -EINVAL},
+      {0xc00, 0xc00, 0},       {0xc00, 0x000, 0}, {0xc00, 0x800, -EINVAL}, {0xc00, 0x400, -EINVAL},
+      {0x000, 0xc00, -EINVAL}, {0x000, 0x800, 0}, {0x000, 0x000, 0},       {0x000, 0x400, -EINVAL},
+      {0x800, 0xc00, 0},       {0x800, 0x000, 0}, {0x800, 0x800, 0},       {0x800, 0x400, -EINVAL},
   };
   struct vcpu *v = &vcpus[1];
   for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    vlapic_init(v);
-    if (cases[i].from == 0x800) {
+    to_xapic(v);
+    if (cases[i].from == 0xc00)
+      wr(v, 0x1b, 0xfee00c00);
+    else if (cases[i].from == 0x000)
       wr(v, 0x1b, 0xfee00000);
-      wr(v, 0x1b, 0xfee00800);
-    } else if (cases[i].from == 0x000) {
-      wr(v, 0x1b, 0xfee00000);
-    }
     assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfee00000 | cases[i].to), cases[i].want);
     assert_int_equal(rd(v, 0x1b), 0xfee00000 | (cases[i].want ? cases[i].from : cases[i].to));
   }
-  vlapic_init(v);
-  assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfec00c00), -EINVAL); /* moved */
-  assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfee00c01), -EINVAL); /* reserved */
-  wr(v, 0x1b, 0xfee00d00); /* BSP is not the guest's to set */
-  assert_int_equal(rd(v, 0x1b), 0xfee00c00);
+  /* The xAPIC window does not move (Xen: #GP); elsewhere the base may. */
+  to_xapic(v);
+  assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfec00800), -EINVAL);
+  assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfee00801), -EINVAL);         /* reserved */
+  assert_int_equal(vlapic_msr_write(v, 0x1b, 0x10000fee00800ULL), -EINVAL); /* bit 52 */
+  wr(v, 0x1b, 0xfee00c00);
+  wr(v, 0x1b, 0xfec00c00);
+  assert_int_equal(rd(v, 0x1b), 0xfec00c00);
+  wr(v, 0x1b, 0xfec00000); /* disabled, moved */
+  assert_int_equal(vlapic_msr_write(v, 0x1b, 0xfec00800), -EINVAL);
+  wr(v, 0x1b, 0xfee00800);
+  wr(v, 0x1b, 0xfee00900); /* BSP is not the guest's to set */
+  assert_int_equal(rd(v, 0x1b), 0xfee00800);
+  assert_true(shim_log_contains("tried to move the xAPIC MMIO window"));
+}
+
+/* The page is the APIC's only while it is enabled in xAPIC mode, and
+ * only its 4 KiB at the base (Xen's vlapic_range). */
+static void test_xapic_window(void **state)
+{
+  (void)state;
+  struct vcpu *v = &vcpus[2];
+  uint64_t val = 0;
+  to_xapic(v);
+  assert_true(vlapic_mmio(v, XAPIC + 0xffc, &val, 4, false));
+  assert_false(vlapic_mmio(v, XAPIC + 0x1000, &val, 4, false));
+  assert_false(vlapic_mmio(v, XAPIC - 4, &val, 4, false));
+  assert_false(vlapic_mmio(v, 0xfed00000, &val, 4, false));
+  wr(v, 0x1b, 0xfee00c00); /* x2APIC */
+  val = 0x1234;
+  assert_false(vlapic_mmio(v, XAPIC + 0x30, &val, 4, false));
+  assert_int_equal(val, 0x1234); /* untouched */
+  wr(v, 0x1b, 0xfee00000);       /* disabled */
+  assert_false(vlapic_mmio(v, XAPIC + 0x30, &val, 4, true));
+  wr(v, 0x1b, 0xfee00800);
+  assert_true(vlapic_mmio(v, XAPIC + 0x30, &val, 4, false));
+  assert_int_equal(val, 0x00060014);
+}
+
+/* Offset = x2APIC index << 4: what goes in through the page comes out of
+ * the MSR of the same register once in x2APIC mode (xAPIC -> x2APIC
+ * keeps the registers; the way back goes through disabled, which resets
+ * them, SDM 11.12.5.1). */
+static void test_xapic_register_map(void **state)
+{
+  (void)state;
+  static const struct {
+    unsigned int reg;
+    uint32_t val;
+  } regs[] = {
+      {0x08, 0x45},    /* TPR */
+      {0x0f, 0x1f3},   /* SVR */
+      {0x2f, 0x10099}, /* LVT CMCI */
+      {0x32, 0x20077}, /* LVT timer, periodic */
+      {0x33, 0x10200}, /* thermal */
+      {0x34, 0x10400}, /* perf */
+      {0x35, 0x1a700}, /* LINT0 */
+      {0x36, 0x18000}, /* LINT1 */
+      {0x37, 0x10033}, /* error */
+      {0x3e, 0x9},     /* divide config */
+      {0x38, 12345},   /* initial count, last: the timer runs */
+  };
+  struct vcpu *v = &vcpus[3];
+  to_xapic(v);
+  xwr(v, 0x0f, 0x1ff); /* enabled, so that LVT writes are not masked */
+  for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+    xwr(v, regs[i].reg, regs[i].val);
+    assert_int_equal(xrd(v, regs[i].reg), regs[i].val);
+  }
+  wr(v, 0x1b, 0xfee00c00);
+  for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+    assert_int_equal(rd(v, X2(regs[i].reg)), regs[i].val);
+  assert_int_equal(rd(v, X2(0x03)), 0x00060014);
+
+  /* Read-only in both, and the registers only one mode has. */
+  to_xapic(v);
+  static const unsigned int zero_reads[] = {0x00, 0x01, 0x04, 0x05, 0x06, 0x07, 0x09,
+                                            0x0b, 0x0c, 0x29, 0x2a, 0x2e, 0x3a, 0x3b,
+                                            0x3c, 0x3d, 0x3f, 0x40, 0x80, 0xff};
+  for (unsigned int i = 0; i < sizeof(zero_reads) / sizeof(zero_reads[0]); i++)
+    assert_int_equal(xrd(v, zero_reads[i]), 0);
+  xwr(v, 0x3f, 0x40); /* no SELF IPI in xAPIC mode: dropped */
+  xwr(v, 0x0f, 0x1ff);
+  xwr(v, 0x3f, 0x40);
+  assert_int_equal(v->arch.vlapic.irr[2], 0);
+  xwr(v, 0x03, 0);    /* version */
+  xwr(v, 0x0a, 0xf0); /* PPR */
+  xwr(v, 0x20, ~0U);  /* IRR */
+  assert_int_equal(xrd(v, 0x03), 0x00060014);
+  assert_int_equal(xrd(v, 0x0a), 0);
+  assert_int_equal(v->arch.vlapic.irr[0], 0);
+}
+
+/* The page's access rules (Xen's vlapic_mmio_read/write): within the
+ * first 32 bits of a 16-byte slot any size reads or writes its part;
+ * anything else reads 0 and writes nothing.  Reserved bits are dropped,
+ * never a fault. */
+static void test_xapic_access_sizes(void **state)
+{
+  (void)state;
+  struct vcpu *v = &vcpus[4];
+  to_xapic(v);
+  assert_int_equal(mmio_rd(v, 0x30, 1), 0x14);
+  assert_int_equal(mmio_rd(v, 0x32, 1), 0x06);
+  assert_int_equal(mmio_rd(v, 0x32, 2), 0x0006);
+  assert_int_equal(mmio_rd(v, 0x31, 2), 0x0600);
+  assert_int_equal(mmio_rd(v, 0x33, 2), 0);  /* crosses bit 31 */
+  assert_int_equal(mmio_rd(v, 0x30, 8), 0);  /* wider than the register */
+  assert_int_equal(mmio_rd(v, 0x34, 4), 0);  /* past it */
+  assert_int_equal(mmio_rd(v, 0x3e0, 4), 0); /* TDCR 0 */
+  assert_int_equal(mmio_rd(v, 0x3f0, 4), 0); /* SELF IPI: x2APIC only */
+  mmio_wr(v, 0x80, 8, 0x50);                 /* too wide: dropped */
+  assert_int_equal(xrd(v, 0x08), 0);
+  mmio_wr(v, 0x84, 4, 0x50); /* past it: dropped */
+  assert_int_equal(xrd(v, 0x08), 0);
+  mmio_wr(v, 0x80, 1, 0x50);
+  assert_int_equal(xrd(v, 0x08), 0x50);
+  mmio_wr(v, 0x81, 1, 0x77); /* TPR's reserved bits: merged, dropped */
+  assert_int_equal(xrd(v, 0x08), 0x50);
+  xwr(v, 0x08, 0xabcd);
+  assert_int_equal(xrd(v, 0x08), 0xcd);
+  xwr(v, 0x02, 0x12345678); /* ID: 31:24, writable as in Xen */
+  assert_int_equal(xrd(v, 0x02), 0x12000000);
+  xwr(v, 0x0d, 0x87654321); /* LDR: 31:24 */
+  assert_int_equal(xrd(v, 0x0d), 0x87000000);
+  xwr(v, 0x0e, 0x01234567); /* DFR: the model in 31:28, the rest 1s */
+  assert_int_equal(xrd(v, 0x0e), 0x0fffffff);
+  xwr(v, 0x31, 0xffffffff); /* ICR high: 31:24 */
+  assert_int_equal(xrd(v, 0x31), 0xff000000);
+  xwr(v, 0x0f, 0xfffff1ff); /* SVR: no EOI-broadcast suppression */
+  assert_int_equal(xrd(v, 0x0f), 0x1ff);
+  xwr(v, 0x37, 0xffffffff); /* LVT error: vector and mask */
+  assert_int_equal(xrd(v, 0x37), 0x100ff);
+  xwr(v, 0x32, 0x60040); /* LVT timer mode 11b: the write is dropped */
+  assert_int_equal(xrd(v, 0x32), 0x10000);
+  xwr(v, 0x3e, 0xffffffff); /* TDCR: bits 3, 1, 0 */
+  assert_int_equal(xrd(v, 0x3e), 0xb);
+  xwr(v, 0x0b, 0x1234); /* EOI: any value, nothing in service */
+  xwr(v, 0x28, 0x1234); /* ESR: any value */
+  assert_int_equal(xrd(v, 0x28), 0);
+}
+
+/* xAPIC IPIs: the ICR in two halves (the low write sends, to ICR high's
+ * 31:24), 8-bit physical IDs with 0xff for all, and logical flat and
+ * cluster destinations against each target's LDR and DFR (SDM 11.6.2). */
+static void test_xapic_ipis(void **state)
+{
+  (void)state;
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++) {
+    to_xapic(&vcpus[i]);
+    xwr(&vcpus[i], 0x0f, 0x1ff);
+  }
+  struct vcpu *src = &vcpus[0];
+  xwr(src, 0x31, 9U << 24);
+  assert_int_equal(vcpus[9].arch.vlapic.pending, 0); /* the high half does not send */
+  xwr(src, 0x30, 0x51);
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+    assert_int_equal(vcpus[i].arch.vlapic.pending, i == 9 ? 0x51 : 0);
+  assert_int_equal(xrd(src, 0x30), 0x51);
+  assert_int_equal(xrd(src, 0x31), 9U << 24);
+  xwr(src, 0x31, 0xffU << 24);
+  xwr(src, 0x30, 0x52); /* physical 0xff: everyone */
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+    assert_int_equal(vcpus[i].arch.vlapic.pending, 0x52);
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++) {
+    vlapic_init(&vcpus[i]);
+    xwr(&vcpus[i], 0x0f, 0x1ff);
+  }
+
+  /* Flat: vcpu i < 8 has LDR bit i; destination 0x05 is vcpus 0 and 2.
+   * The LDR of the rest is 0: never a logical target. */
+  for (unsigned int i = 0; i < 8; i++)
+    xwr(&vcpus[i], 0x0d, (1U << i) << 24);
+  xwr(src, 0x31, 0x05U << 24);
+  xwr(src, 0x30, (1U << 11) | 0x61);
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+    assert_int_equal(vcpus[i].arch.vlapic.pending, (i == 0 || i == 2) ? 0x61 : 0);
+
+  /* Cluster: vcpu i in cluster i / 4, bit i % 4; destination 0x36 is
+   * cluster 3, bits 1 and 2: vcpus 13 and 14. */
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++) {
+    xwr(&vcpus[i], 0x0e, 0x0fffffff);
+    xwr(&vcpus[i], 0x0d, (((i / 4) << 4) | (1U << (i % 4))) << 24);
+  }
+  xwr(src, 0x31, 0x36U << 24);
+  xwr(src, 0x30, (1U << 11) | 0x71);
+  for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+    assert_int_equal(vcpus[i].arch.vlapic.pending, (i == 13 || i == 14) ? 0x71
+                                                   : (i == 0 || i == 2) ? 0x61
+                                                                        : 0);
+  /* A DFR of another model matches nothing. */
+  xwr(&vcpus[13], 0x0e, 0x5fffffff);
+  xwr(src, 0x30, (1U << 11) | 0x81);
+  assert_int_equal(vcpus[13].arch.vlapic.pending, 0x71);
+  assert_int_equal(vcpus[14].arch.vlapic.pending, 0x81);
+
+  /* A written ID is the physical destination; an x2APIC source's 32-bit
+   * destination is read in the xAPIC target's terms (Xen). */
+  xwr(&vcpus[20], 0x02, 0x40U << 24);
+  xwr(src, 0x31, 0x40U << 24);
+  xwr(src, 0x30, 0x91);
+  assert_int_equal(vcpus[20].arch.vlapic.pending, 0x91);
+  wr(&vcpus[1], 0x1b, 0xfee00c00);
+  wr(&vcpus[1], X2(0x0f), 0x1ff);
+  wr(&vcpus[1], X2(0x30), (0x40ULL << 32) | 0xa1);
+  assert_int_equal(vcpus[20].arch.vlapic.pending, 0xa1);
+}
+
+/* INIT in xAPIC mode: the APIC keeps its mode and ID, the LDR goes to 0
+ * and the DFR to flat (SDM 11.4.7.3; Xen's vlapic_do_init). */
+static void test_xapic_init(void **state)
+{
+  (void)state;
+  struct vcpu *bsp = &vcpus[0], *ap = &vcpus[1];
+  to_xapic(bsp);
+  to_xapic(ap);
+  xwr(ap, 0x02, 0x01000000);
+  xwr(ap, 0x0d, 0x80000000);
+  xwr(ap, 0x0e, 0x0fffffff);
+  xwr(bsp, 0x31, 1U << 24);
+  xwr(bsp, 0x30, (5U << 8) | (1U << 14));
+  assert_true(ap->arch.vlapic.wait_for_sipi);
+  assert_int_equal(rd(ap, 0x1b), 0xfee00800);
+  assert_int_equal(xrd(ap, 0x02), 0x01000000);
+  assert_int_equal(xrd(ap, 0x0d), 0);
+  assert_int_equal(xrd(ap, 0x0e), 0xffffffff);
+  xwr(bsp, 0x30, (6U << 8) | 0x09);
+  assert_int_equal(started[1], 1);
+  assert_int_equal(start_vector, 0x09);
 }
 
 static void test_timer_divider_mid_count(void **state)
@@ -352,10 +614,18 @@ static void test_random_msrs(void **state)
     default: break;
     }
     uint64_t out;
-    if ((seed >> 40) & 1)
+    if (((seed >> 42) & 3) == 0) {
+      /* An MMIO access anywhere in the page and around it, of any size. */
+      uint64_t gpa = 0xfee00000ULL - 8 + ((seed >> 9) & 0x100f);
+      unsigned int n = 1U << ((seed >> 24) & 3);
+      if ((gpa & 0xfff) + n > 0x1000)
+        n = 1;
+      vlapic_mmio(v, gpa, &val, n, (seed >> 40) & 1);
+    } else if ((seed >> 40) & 1) {
       vlapic_msr_write(v, msr, val);
-    else
+    } else {
       vlapic_msr_read(v, msr, &out);
+    }
     if (((seed >> 41) & 7) == 0 && v->arch.vlapic.pending)
       vlapic_ack(v);
     fake_now_ns += (seed >> 44) & 0xfff;
@@ -379,6 +649,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_upcall_vector, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_base_transitions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xapic_window, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xapic_register_map, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xapic_access_sizes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xapic_ipis, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xapic_init, setup, teardown),
       cmocka_unit_test_setup_teardown(test_timer_divider_mid_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_timer_fires, setup, teardown),
       cmocka_unit_test_setup_teardown(test_init_sipi, setup, teardown),

@@ -1,8 +1,9 @@
 /* EPT violations at guest-physical addresses with nothing behind them:
+ * the xAPIC page of a vcpu's local APIC (arch/x86/vlapic.c serves it),
  * MMIO holes, the HPET and I/O APIC addresses of a guest without those
  * devices, a frame the guest gave back.  As in Xen, the access is
- * completed: reads give all ones, writes are dropped, and the guest goes
- * on.  (Xen 4.19: an unpopulated gfn reads as p2m_mmio_dm in the p2m
+ * completed: a hole's reads give all ones, its writes are dropped, and
+ * the guest goes on.  (Xen 4.19: an unpopulated gfn reads as p2m_mmio_dm in the p2m
  * (arch/x86/mm/p2m-ept.c, ept_get_entry), so hvm_hap_nested_page_fault
  * sends it to handle_mmio; hvmemul_do_io (arch/x86/hvm/emulate.c) finds
  * no ioreq server and runs it through null_handler, whose read is ~0 and
@@ -13,6 +14,7 @@
  * and injects #GP). */
 #include <arch/arch.h>
 #include <arch/decode.h>
+#include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <arch/x86_bits.h>
@@ -40,16 +42,18 @@ struct mmio_ctx {
   struct vcpu *v;
   uint64_t fault_la, fault_gpa;
   bool la_valid;
+  bool hole; /* some access went to a hole (to say so once) */
 };
 
 /* An access to gpa, n bytes within one page, where the p2m has nothing:
- * the one place an emulated device would claim its range (the xAPIC page
- * of issue 15's item 4); what nobody claims is a hole, as Xen's null
+ * the one place an emulated device claims its range (the vcpu's local
+ * APIC its xAPIC page); what nobody claims is a hole, as Xen's null
  * handler (emulate.c, null_read ~0, null_write nothing). */
-static int unbacked(struct vcpu *v, uint64_t gpa, void *buf, unsigned int n, bool write)
+static int unbacked(struct mmio_ctx *c, uint64_t gpa, void *buf, unsigned int n, bool write)
 {
-  (void)v;
-  (void)gpa;
+  if (vlapic_mmio(c->v, gpa, buf, n, write))
+    return 0;
+  c->hole = true;
   if (!write)
     memset(buf, 0xff, n);
   return 0;
@@ -76,7 +80,7 @@ static int access(struct mmio_ctx *c, uint64_t la, void *buf, unsigned int size,
     if (!known && arch_p2m_query(d, gpa, NULL, NULL))
       err = write ? guestmem_write(d, gpa, buf, n) : guestmem_read(d, gpa, buf, n);
     else
-      err = unbacked(c->v, gpa, buf, n, write);
+      err = unbacked(c, gpa, buf, n, write);
     if (err)
       return err;
     la += n;
@@ -221,7 +225,7 @@ int vmx_handle_mmio(struct vcpu *v, uint64_t q)
                  n ? hex : "no bytes");
     return 1;
   }
-  struct mmio_ctx c = {v, vmcs_read(VMCS_GUEST_LINEAR_ADDR), gpa, true};
+  struct mmio_ctx c = {v, vmcs_read(VMCS_GUEST_LINEAR_ADDR), gpa, true, false};
   rc = x86_emulate(&insn, &s, &hole_ops, &c);
   if (rc) {
     hex_bytes(hex, bytes, insn.len);
@@ -230,7 +234,7 @@ int vmx_handle_mmio(struct vcpu *v, uint64_t q)
     return 1;
   }
   state_out(v, &s, &was);
-  if (!v->dom->arch.hole_said) {
+  if (c.hole && !v->dom->arch.hole_said) {
     v->dom->arch.hole_said = true;
     pr_info("%s: %s at gpa 0x%llx: nothing there; reads give all ones and writes are dropped, "
             "as in Xen (said once)",

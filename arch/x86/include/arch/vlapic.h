@@ -1,9 +1,10 @@
-/* The emulated local APIC of a vcpu (arch/x86/vlapic.c): x2APIC mode only
- * (MSRs 0x800-0x8ff, SDM vol. 3 chapter 11, "Advanced Programmable
- * Interrupt Controller"), with Xen's choices where the SDM leaves one
- * (xen/arch/x86/hvm/vlapic.c).  Its state lives in struct arch_vcpu and
- * changes only under hv_lock: a vcpu's own MSR accesses, its timer, other
- * vcpus' IPIs and event upcalls. */
+/* The emulated local APIC of a vcpu (arch/x86/vlapic.c): xAPIC mode
+ * through its MMIO page and x2APIC mode through MSRs 0x800-0x8ff (SDM
+ * vol. 3 chapter 11, "Advanced Programmable Interrupt Controller"), with
+ * Xen's choices where the SDM leaves one (xen/arch/x86/hvm/vlapic.c).
+ * Its state lives in struct arch_vcpu and changes only under hv_lock: a
+ * vcpu's own MSR and MMIO accesses, its timer, other vcpus' IPIs and
+ * event upcalls. */
 #ifndef ARCH_VLAPIC_H
 #define ARCH_VLAPIC_H
 
@@ -47,7 +48,11 @@ struct vlapic {
   uint32_t svr;         /* spurious vector and software enable */
   uint32_t esr;         /* errors as of the last ESR write */
   uint32_t esr_pending; /* errors since */
-  uint64_t icr;         /* the last ICR written (destination in 63:32) */
+  uint64_t icr;         /* the last ICR written (destination in 63:32;
+                         * in xAPIC mode ICR high, destination in 63:56) */
+  uint32_t xapic_id;    /* xAPIC mode's ID register (ID in 31:24); x2APIC's is the vcpu id */
+  uint32_t ldr;         /* xAPIC mode's logical ID (31:24); x2APIC's follows the ID */
+  uint32_t dfr;         /* xAPIC mode's destination format: flat or cluster */
   uint32_t lvt[VLAPIC_NR_LVT];
 
   /* Timer: one-shot and periodic count down from timer_initial by one
@@ -67,10 +72,9 @@ struct vlapic {
 
 struct vcpu;
 
-/* The local APIC of a fresh vcpu at power-on, except that it starts in
- * x2APIC mode (EN | EXTD), so a guest never needs the xAPIC MMIO page:
- * ID = vcpu id, BSP for vcpu 0, software disabled (SVR 0xff), every LVT
- * masked. */
+/* The local APIC of a fresh vcpu at power-on, as Xen gives it to an
+ * HVM/PVH vcpu: enabled in xAPIC mode at 0xfee00000, ID = vcpu id, BSP
+ * for vcpu 0, software disabled (SVR 0xff), every LVT masked. */
 void vlapic_init(struct vcpu *v);
 /* Stop v's timer: the vcpu is going away. */
 void vlapic_destroy(struct vcpu *v);
@@ -87,6 +91,14 @@ static inline bool vlapic_msr_owned(uint32_t msr)
  * change); nothing changes then. */
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/* An access of n bytes (1 to 8) at guest-physical gpa, within one page,
+ * that the p2m has nothing behind.  If it is in v's xAPIC MMIO page (the
+ * APIC enabled in xAPIC mode; IA32_APIC_BASE says where) the APIC serves
+ * it: a read fills buf, a write takes it; true.  Otherwise false, and
+ * buf is untouched: the page is not the APIC's in x2APIC mode or while
+ * the APIC is disabled (Xen's vlapic_range). */
+bool vlapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int n, bool write);
 
 /* An edge-triggered fixed interrupt for v: sets vector's IRR bit and, if
  * the vector becomes v's next interrupt, wakes v (or kicks its CPU).  A
