@@ -80,7 +80,7 @@ const hypercall_fn hypercall_table[HYPERCALL_NR] = {
 };
 
 /* Names for the log, from the ABI's list of vectors. */
-static const char *const hypercall_name[HYPERCALL_NR] = {
+static const char *const hypercall_name_of[HYPERCALL_NR] = {
     [__HYPERVISOR_set_trap_table] = "set_trap_table",
     [__HYPERVISOR_mmu_update] = "mmu_update",
     [__HYPERVISOR_set_gdt] = "set_gdt",
@@ -133,6 +133,24 @@ static const uint64_t xen_not_for_hvm = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(
                                         BIT(19) | BIT(22) | BIT(23) | BIT(25) | BIT(28) | BIT(30) |
                                         BIT(31) | BIT(37) | BIT(38) | BIT(48);
 
+const char *hypercall_name(uint64_t nr)
+{
+  return nr < HYPERCALL_NR && hypercall_name_of[nr] ? hypercall_name_of[nr] : "?";
+}
+
+bool hypercall_note_once(struct domain *d, uint64_t key)
+{
+  for (unsigned int i = 0; i < d->enosys_reported_n; i++)
+    if (d->enosys_reported[i] == key)
+      return false;
+  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+    return false;
+  d->enosys_reported[d->enosys_reported_n++] = key;
+  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+    pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
+  return true;
+}
+
 /* Say once per domain and (vector, sub-op) that a hypercall got -ENOSYS:
  * a guest probing for something we do not offer shows up in the log, a
  * guest retrying it in a loop does not flood it.  The sub-op is the first
@@ -150,25 +168,19 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
    * top down, where no handler's key reaches. */
   uint64_t key =
       handled ? nr << 32 | (uint32_t)op : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
-  for (unsigned int i = 0; i < d->enosys_reported_n; i++)
-    if (d->enosys_reported[i] == key)
-      return;
-  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+  if (!hypercall_note_once(d, key))
     return;
-  d->enosys_reported[d->enosys_reported_n++] = key;
   if (handled)
-    pr_info("%s: %s op %llu: not provided here: -ENOSYS", d->name, hypercall_name[nr],
+    pr_info("%s: %s op %llu: not provided here: -ENOSYS", d->name, hypercall_name(nr),
             (unsigned long long)(uint32_t)op);
   else if (nr < HYPERCALL_NR && (xen_not_for_hvm & BIT(nr)))
     pr_info("%s: hypercall %llu (%s) is not for PVH guests: -ENOSYS (as in Xen)", d->name,
-            (unsigned long long)nr, hypercall_name[nr]);
-  else if (nr < HYPERCALL_NR && hypercall_name[nr])
+            (unsigned long long)nr, hypercall_name(nr));
+  else if (nr < HYPERCALL_NR && hypercall_name_of[nr])
     pr_info("%s: hypercall %llu (%s): not provided here: -ENOSYS", d->name, (unsigned long long)nr,
-            hypercall_name[nr]);
+            hypercall_name(nr));
   else
     pr_info("%s: hypercall %llu: no such hypercall: -ENOSYS", d->name, (unsigned long long)nr);
-  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
-    pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
 }
 
 /* Each entry is run as its own hypercall; its result is written back.

@@ -29,6 +29,23 @@ static inline long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args
  * For whoever called hypercall_dispatch and got -ENOSYS. */
 void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6]);
 
+/* Record key in d's list of things said once (the -ENOSYS log's); true
+ * when it is new and there was room, so the caller says it now.  When the
+ * list fills up, says that no more will be reported. */
+bool hypercall_note_once(struct domain *d, uint64_t key);
+
+/* The ABI's name of vector nr, for the log ("?" for none). */
+const char *hypercall_name(uint64_t nr);
+
+/* A hypercall from 32-bit code (hv/hypercall_compat.c): vector nr with the
+ * arguments the arch read from EBX, ECX, EDX, ESI, EDI, EBP, each
+ * zero-extended.  Answers as hypercall_dispatch (with v->hcall_compat set
+ * while the handler runs), except that a call whose structure differs for
+ * a 32-bit guest and is not translated yet returns -ENOSYS, said once per
+ * domain.  Reports -ENOSYS answers itself (hypercall_note_enosys); on
+ * -ERESTART the caller writes args back into the 32-bit registers. */
+long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64_t args[6]);
+
 /* Handlers: arguments as the ABI types them; guest pointers are guest
  * virtual addresses (uint64_t), reached only through copy_*_guest. */
 long do_xen_version(struct vcpu *v, int cmd, uint64_t arg);

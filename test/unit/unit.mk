@@ -22,8 +22,8 @@ UNIT_SRCS_abi :=
 # Domains over the real event channels, heap and frames; the rest faked.
 UNIT_SRCS_domain := hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c \
 	hv/lib/strlcpy.c test/unit/fake_domain_env.c test/unit/fake_sched.c
-# The hypercall table and multicall, every handler faked in the test.
-UNIT_SRCS_hypercall := hv/hypercall.c
+# The hypercall table, multicall and 32-bit callers, every handler faked in the test.
+UNIT_SRCS_hypercall := hv/hypercall.c hv/hypercall_compat.c
 # The network console's parts that need no network (no lwIP in them).
 UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sched/lock.c
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c

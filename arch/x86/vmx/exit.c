@@ -41,16 +41,16 @@ static unsigned long long guest_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
 /* The guest's privilege level: SS.DPL (SDM 24.4.1). */
 static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3; }
 
-static inline __attribute__((always_inline)) void handle_vmcall(struct vcpu *v)
+/* Guest segment access rights (SDM 24.4.1, table 24-2). */
+#define AR_CONFORMING (1U << 2) /* code segment type bit C */
+#define AR_DPL (3U << 5)
+#define AR_L (1U << 13) /* CS: 64-bit code */
+
+/* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments,
+ * which guest_regs holds as one array. */
+static inline __attribute__((always_inline)) void vmcall64(struct vcpu *v)
 {
   struct guest_regs *r = &v->arch.regs;
-  if (guest_cpl() != 0) {
-    r->rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
-    skip_instruction();
-    return;
-  }
-  /* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments,
-   * which guest_regs holds as one array. */
   long ret = hypercall_dispatch(v, r->rax, r->hcall_args);
   if (unlikely(ret < 0)) {
     if (ret == -ERESTART) {
@@ -67,6 +67,70 @@ static inline __attribute__((always_inline)) void handle_vmcall(struct vcpu *v)
     return; /* it shut itself down: its VMCS is gone */
   r->rax = (uint64_t)ret;
   skip_instruction();
+}
+
+/* The x86_32 convention (Xen 4.19 arch/x86/hvm/hypercall.c, hvm_hypercall
+ * when hvm_guest_x86_mode is not 8): EAX vector; EBX ECX EDX ESI EDI EBP
+ * arguments, each its register's low 32 bits (what the guest's code
+ * sees: the upper halves are left from whatever ran before).  The result
+ * goes to EAX alone, as Xen's compat path writes regs->eax; a
+ * continuation writes the arguments back where they came from (Xen's
+ * hypercall_create_continuation when hcall_compat is set). */
+static void vmcall32(struct vcpu *v)
+{
+  struct guest_regs *r = &v->arch.regs;
+  uint32_t nr = (uint32_t)r->rax;
+  uint64_t a[6] = {(uint32_t)r->rbx, (uint32_t)r->rcx, (uint32_t)r->rdx,
+                   (uint32_t)r->rsi, (uint32_t)r->rdi, (uint32_t)r->rbp};
+
+  long ret = hypercall_dispatch_compat(v, nr, a);
+  if (ret == -ERESTART) {
+    r->rax = nr;
+    r->rbx = (uint32_t)a[0];
+    r->rcx = (uint32_t)a[1];
+    r->rdx = (uint32_t)a[2];
+    r->rsi = (uint32_t)a[3];
+    r->rdi = (uint32_t)a[4];
+    r->rbp = (uint32_t)a[5];
+    sched_resched_local();
+    return;
+  }
+  if (v->dom->state != DOMAIN_RUNNING)
+    return;
+  r->rax = (r->rax & ~0xffffffffULL) | (uint32_t)ret;
+  skip_instruction();
+}
+
+/* Every VMCALL but a 64-bit kernel's with a non-conforming CS: the CPL
+ * from SS.DPL (SDM 24.4.1), then the mode as Xen's vmx_guest_x86_mode
+ * tells it (64-bit is IA-32e mode with CS.L set; real mode, 16- and
+ * 32-bit protected mode and compatibility mode take the 32-bit
+ * convention).  Out of line: the 64-bit path does not pay for its frame. */
+static __attribute__((noinline)) void vmcall_other(struct vcpu *v)
+{
+  if (guest_cpl() != 0) {
+    v->arch.regs.rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
+    skip_instruction();
+    return;
+  }
+  if ((vmcs_read(VMCS_GUEST_CS_AR) & AR_L) && (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+    vmcall64(v);
+  else
+    vmcall32(v);
+}
+
+/* A hypercall.  The common case first, from one VMREAD of CS's access
+ * rights and one of EFER: a 64-bit kernel (CS.L with EFER.LMA; the L bit
+ * alone is kept even outside IA-32e mode, SDM 27.3.2) on a non-conforming
+ * code segment of DPL 0, whose DPL is the CPL (SDM 26.3.1.2 makes it equal
+ * SS.DPL).  Everything else is sorted out of line. */
+static inline __attribute__((always_inline)) void handle_vmcall(struct vcpu *v)
+{
+  if (likely((vmcs_read(VMCS_GUEST_CS_AR) & (AR_L | AR_DPL | AR_CONFORMING)) == AR_L) &&
+      likely(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+    vmcall64(v);
+  else
+    vmcall_other(v);
 }
 
 /* CPUID: the answer is the guest's policy (arch/x86/vmx/cpuid.c). */
