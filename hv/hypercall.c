@@ -63,7 +63,20 @@ static long hc_sysctl(struct vcpu *v, uint64_t a[6]) { return do_sysctl(v, a[0])
 
 static long hc_domctl(struct vcpu *v, uint64_t a[6]) { return do_domctl(v, a[0]); }
 
+/* The empty slots' handler: the table has no NULL, so the dispatch on
+ * the hypercall path tests the range alone. */
+long hypercall_nosys(struct vcpu *v, uint64_t a[6])
+{
+  (void)v, (void)a;
+  return -ENOSYS;
+}
+
+/* Every slot first gets hypercall_nosys, then the ABI's vectors their
+ * handlers: the later initialisers win (C11 6.7.9). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+    [0 ... HYPERCALL_NR - 1] = hypercall_nosys,
     [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_memory_op] = hc_memory_op,
@@ -78,6 +91,7 @@ const hypercall_fn hypercall_table[HYPERCALL_NR] = {
     [__HYPERVISOR_sysctl] = hc_sysctl,
     [__HYPERVISOR_domctl] = hc_domctl,
 };
+#pragma GCC diagnostic pop
 
 /* Names for the log, from the ABI's list of vectors. */
 static const char *const hypercall_name_of[HYPERCALL_NR] = {
@@ -146,9 +160,13 @@ bool hypercall_note_once(struct domain *d, uint64_t key)
   if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
     return false;
   d->enosys_reported[d->enosys_reported_n++] = key;
+  return true;
+}
+
+void hypercall_note_said(struct domain *d)
+{
   if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
     pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
-  return true;
 }
 
 /* Say once per domain and (vector, sub-op) that a hypercall got -ENOSYS:
@@ -159,7 +177,7 @@ bool hypercall_note_once(struct domain *d, uint64_t key)
 void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
 {
   struct domain *d = v->dom;
-  bool handled = nr < HYPERCALL_NR && hypercall_table[nr];
+  bool handled = nr < HYPERCALL_NR && hypercall_table[nr] != hypercall_nosys;
   uint64_t op = handled ? args[0] : 0;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
@@ -181,6 +199,7 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
             hypercall_name(nr));
   else
     pr_info("%s: hypercall %llu: no such hypercall: -ENOSYS", d->name, (unsigned long long)nr);
+  hypercall_note_said(d);
 }
 
 /* Each entry is run as its own hypercall; its result is written back.

@@ -50,30 +50,35 @@ static bool untranslated(uint32_t nr, uint64_t op)
   }
 }
 
-long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64_t a[6])
+long hypercall_compat_other(struct vcpu *v, uint32_t nr, uint64_t a[6])
 {
-  long ret;
-
   /* A 64-bit argument comes in two registers (Xen's compat_set_timer_op:
    * EBX the low half, ECX the high). */
   if (nr == __HYPERVISOR_set_timer_op)
     return do_set_timer_op(v, a[0] | a[1] << 32);
-  if (unlikely(untranslated(nr, a[0]))) {
+  if (untranslated(nr, a[0])) {
     struct domain *d = v->dom;
     /* Keys of their own (bit 62), apart from the -ENOSYS log's. */
     if (nr == __HYPERVISOR_multicall) {
-      if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32))
+      if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32)) {
         pr_info("%s: 32-bit caller: multicall not translated yet", d->name);
+        hypercall_note_said(d);
+      }
     } else if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32 | (uint32_t)a[0])) {
       pr_info("%s: 32-bit caller: %s op %u not translated yet", d->name, hypercall_name(nr),
               (unsigned int)a[0]);
+      hypercall_note_said(d);
     }
     return -ENOSYS;
   }
   v->hcall_compat = true;
-  ret = hypercall_dispatch(v, nr, a);
+  long ret = hypercall_dispatch(v, nr, a);
   v->hcall_compat = false;
-  if (ret == -ENOSYS)
-    hypercall_note_enosys(v, nr, a);
   return ret;
+}
+
+void hypercall_compat_note_enosys(struct vcpu *v, uint32_t nr, const uint64_t args[6])
+{
+  if (!untranslated(nr, args[0]))
+    hypercall_note_enosys(v, nr, args);
 }
