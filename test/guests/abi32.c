@@ -122,6 +122,15 @@ static void check_plain_calls(void)
 
 /* ---- Event channels: every structure is the same for both modes ---- */
 
+/* EVTCHNOP_status of our own port into *st. */
+static long port_status(evtchn_port_t port, struct evtchn_status *st)
+{
+  memset(st, 0, sizeof(*st));
+  st->dom = DOMID_SELF;
+  st->port = port;
+  return evtchn_op(EVTCHNOP_status, st);
+}
+
 static void check_events(void)
 {
   uint32_t domid = cpuid(XEN_CPUID_FIRST_LEAF + 4).c;
@@ -133,20 +142,14 @@ static void check_events(void)
 
   check("evtchn alloc_unbound", evtchn_op(EVTCHNOP_alloc_unbound, &au), 0);
   check("alloc_unbound gave a port", au.port != 0, 1);
-  memset(&st, 0, sizeof(st));
-  st.dom = DOMID_SELF;
-  st.port = au.port;
-  check("evtchn status of the unbound port", evtchn_op(EVTCHNOP_status, &st), 0);
+  check("evtchn status of the unbound port", port_status(au.port, &st), 0);
   check("status: unbound", st.status, EVTCHNSTAT_unbound);
   check("status: unbound for ourselves", st.u.unbound.dom, domid);
 
   bi.remote_port = au.port;
   check("evtchn bind_interdomain to ourselves", evtchn_op(EVTCHNOP_bind_interdomain, &bi), 0);
   check("bind_interdomain gave another port", bi.local_port != au.port && bi.local_port != 0, 1);
-  memset(&st, 0, sizeof(st));
-  st.dom = DOMID_SELF;
-  st.port = au.port;
-  check("evtchn status of the bound port", evtchn_op(EVTCHNOP_status, &st), 0);
+  check("evtchn status of the bound port", port_status(au.port, &st), 0);
   check("status: interdomain", st.status, EVTCHNSTAT_interdomain);
   check("status: peer domain is us", st.u.interdomain.dom, domid);
   check("status: peer port", st.u.interdomain.port, bi.local_port);
@@ -162,28 +165,19 @@ static void check_events(void)
   check("evtchn unmask", evtchn_op(EVTCHNOP_unmask, &um), 0);
 
   check("evtchn bind_ipi", evtchn_op(EVTCHNOP_bind_ipi, &ipi), 0);
-  memset(&st, 0, sizeof(st));
-  st.dom = DOMID_SELF;
-  st.port = ipi.port;
-  check("evtchn status of the ipi port", evtchn_op(EVTCHNOP_status, &st), 0);
+  check("evtchn status of the ipi port", port_status(ipi.port, &st), 0);
   check("status: ipi", st.status, EVTCHNSTAT_ipi);
   snd.port = ipi.port;
   check("evtchn send ipi", evtchn_op(EVTCHNOP_send, &snd), 0);
 
   check("evtchn bind_virq VIRQ_DEBUG", evtchn_op(EVTCHNOP_bind_virq, &bv), 0);
-  memset(&st, 0, sizeof(st));
-  st.dom = DOMID_SELF;
-  st.port = bv.port;
-  check("evtchn status of the virq port", evtchn_op(EVTCHNOP_status, &st), 0);
+  check("evtchn status of the virq port", port_status(bv.port, &st), 0);
   check("status: virq", st.status, EVTCHNSTAT_virq);
   check("status: VIRQ_DEBUG", st.u.virq, VIRQ_DEBUG);
 
   struct evtchn_close cl = {.port = ipi.port};
   check("evtchn close", evtchn_op(EVTCHNOP_close, &cl), 0);
-  memset(&st, 0, sizeof(st));
-  st.dom = DOMID_SELF;
-  st.port = ipi.port;
-  check("evtchn status of the closed port", evtchn_op(EVTCHNOP_status, &st), 0);
+  check("evtchn status of the closed port", port_status(ipi.port, &st), 0);
   check("status: closed", st.status, EVTCHNSTAT_closed);
 }
 

@@ -72,12 +72,17 @@ unit_objs = $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,test/unit/test_$(1).c $(UNIT_SR
 .PHONY: unit-test unit-clean
 
 # Run every test binary even when one fails; fail at the end if any did.
+# Then test/unit/compat_layout.sh: which ABI structures 32-bit guests lay
+# out as 64-bit ones do (the public headers built for both, through gdb).
 unit-test: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do \
 		echo "=== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 			$$t || { echo "unit: $$t FAILED (exit $$?)"; rc=1; }; \
-	done; exit $$rc
+	done; \
+	echo "=== test/unit/compat_layout.sh"; \
+	CC=$(UNIT_CC) test/unit/compat_layout.sh || { echo "unit: compat_layout FAILED"; rc=1; }; \
+	exit $$rc
 
 $(UNIT_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -26,13 +26,7 @@
 #define PTE_PS 0x080            /* a 2 MiB page in a page directory */
 #define STACK_SIZE 16384
 
-        .section .text.head, "ax"
-        .code32
-        .global pvh_start
-pvh_start:
         PVH_ENTRY_START
-
-        mov     $boot_stack_top, %esp
 
         /* Long mode is required; without it there is no way to report, so
          * triple fault and let the hypervisor crash the domain. */

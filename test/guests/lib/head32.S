@@ -8,12 +8,7 @@
 
 #define STACK_SIZE 16384
 
-        .section .text.head, "ax"
-        .code32
-        .global pvh_start
-pvh_start:
         PVH_ENTRY_START
-        mov     $boot_stack_top, %esp
         xor     %ebp, %ebp      /* ends the frame-pointer chain */
         push    %esi            /* runtime_start(start info) */
         call    runtime_start

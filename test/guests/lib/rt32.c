@@ -6,18 +6,8 @@
 
 /* No handlers: an empty IDT makes any exception a triple fault, which the
  * hypervisor reports with the guest's RIP as it crashes the domain. */
-void trap_init(void)
-{
-  static const struct {
-    uint16_t limit;
-    uint32_t base;
-  } __attribute__((packed)) empty_idt = {0, 0};
+void trap_init(void) { runtime_empty_idt(); }
 
-  __asm__ volatile("lidt %0" : : "m"(empty_idt));
-}
-
-/* libgcc's n / d with the remainder in *rem: shift and subtract, a bit at
- * a time (the console's number formatting is all that divides here). */
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
 uint64_t __udivdi3(uint64_t n, uint64_t d);
 uint64_t __umoddi3(uint64_t n, uint64_t d);
