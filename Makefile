@@ -12,7 +12,7 @@ BUILD := build
 # boot/mb2.c) never uses x86 instructions; arch/x86 holds all of those.
 HV_SRCS := \
 	boot/head.S boot/mb2.c boot/mb2_entry.c boot/efi_entry.c boot/efi_mmap.c \
-	hv/setup.c hv/console.c hv/cmdline.c hv/bootmod.c hv/timer.c \
+	hv/setup.c hv/console.c hv/console_list.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/domain_console.c hv/elf.c hv/dombuild.c hv/acpi_build.c hv/hypercall.c hv/hypercall_compat.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
@@ -25,7 +25,8 @@ HV_SRCS := \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
-	arch/x86/vmx/switch.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
+	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
+	arch/x86/decode.c arch/x86/emulate.c \
 	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
 	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
 	net/net.c net/net_config.c net/net_out.c net/netconsole.c net/netcon.c net/telnet.c \
@@ -37,7 +38,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -mcmodel=small \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-strict-aliasing \
-	-Wall -Wextra -Werror -Wmissing-prototypes \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wformat=2 \
 	-Iinclude -Iarch/x86/include -MMD -MP
 HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -Iarch/x86/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
@@ -137,7 +138,7 @@ EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-isystem $(GNU_EFI_INC) -isystem $(GNU_EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
 	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
-	-fno-strict-aliasing -fcf-protection=none -Wall -Wextra -Werror -Wmissing-prototypes \
+	-fno-strict-aliasing -fcf-protection=none -Wall -Wextra -Werror -Wmissing-prototypes -Wformat=2 \
 	-Iinclude -I$(BUILD)/efi -MMD -MP
 EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(basename $(EFI_SRCS))) $(BUILD)/efi/hv_image.o
 

@@ -37,7 +37,7 @@ __noreturn void efi_entry(uint64_t handover)
 {
   const struct efi_handover *h = (const struct efi_handover *)(uintptr_t)handover;
 
-  arch_console_select("com1"); /* until the command line chooses */
+  arch_console_select("com1", NULL, NULL); /* until the command line chooses */
   if (!h || h->magic != EFI_HANDOVER_MAGIC || h->size != sizeof(*h)) {
     pr_err("mica: efi_start64 entered without hv.efi's hand-over (at 0x%llx); halting",
            (unsigned long long)handover);

@@ -10,7 +10,7 @@ static struct boot_info boot_info;
 
 __noreturn void mb2_entry(uint64_t magic, uint64_t info)
 {
-  arch_console_select("com1"); /* until the command line chooses */
+  arch_console_select("com1", NULL, NULL); /* until the command line chooses */
   if (magic != MB2_BOOTLOADER_MAGIC) {
     pr_err("mica: not started by a multiboot2 loader (magic 0x%llx); halting",
            (unsigned long long)magic);

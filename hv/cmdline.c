@@ -17,9 +17,11 @@ void cmdline_defaults(struct hv_config *cfg)
   net_config_defaults(&cfg->net);
 }
 
+const char *cmdline_console_default(bool screen) { return screen ? "com1,vga" : "com1"; }
+
 const char *cmdline_console(const struct hv_config *cfg, bool screen)
 {
-  return !cfg->console_given && screen ? "com1,vga" : cfg->console;
+  return cfg->console_given ? cfg->console : cmdline_console_default(screen);
 }
 
 int cmdline_parse_size(const char *s, uint64_t *out)

@@ -27,19 +27,20 @@ struct domcfg {
   bool bad;
 };
 
-/* What the ELF notes of a kernel say. */
+/* What the Xen ELF notes of a kernel say. */
 struct notes {
   bool have_entry;
   uint32_t entry;
   char summary[160];
 };
 
+/* One Xen note (elf_for_each_note passes no other owner's) into *arg. */
 static int note_fn(const char *name, uint32_t namesz, uint32_t type, const uint8_t *desc,
                    uint32_t descsz, void *arg)
 {
   struct notes *n = arg;
-  if (namesz != 4 || memcmp(name, "Xen", 4))
-    return 0; /* not a Xen note */
+  (void)name;
+  (void)namesz;
   size_t len = strlen(n->summary);
   if (type == XEN_ELFNOTE_PHYS32_ENTRY && descsz >= 4) {
     memcpy(&n->entry, desc, 4);
@@ -184,7 +185,7 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
   }
   struct notes notes;
   memset(&notes, 0, sizeof(notes));
-  elf_for_each_note(&img, note_fn, &notes);
+  elf_for_each_note(&img, "Xen", note_fn, &notes);
   if (!notes.have_entry) {
     pr_err("%s: refused: module %u has no XEN_ELFNOTE_PHYS32_ENTRY (not a PVH kernel)", name,
            c->kernel_idx);

@@ -181,6 +181,14 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
   uint64_t op = handled ? args[0] : 0;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
+  if (handled && (nr == __HYPERVISOR_sysctl || nr == __HYPERVISOR_domctl)) {
+    /* Their argument is a pointer: the sub-op is the structure's first
+     * field (cmd), which the handler has read once already. */
+    uint32_t cmd;
+    if (arch_copy_from_guest(v, &cmd, args[0], sizeof(cmd)))
+      return; /* the guest took it away: nothing sensible to name */
+    op = cmd;
+  }
   /* The key: vector << 32 | sub-op when a handler answered; for an empty
    * slot one per vector (all vectors past the table share one), from the
    * top down, where no handler's key reaches. */

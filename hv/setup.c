@@ -154,8 +154,23 @@ __noreturn void hv_start(struct boot_info *bi)
   cmdline_defaults(&hv_config);
   int problems = cmdline_parse(bi->cmdline, &hv_config);
   bool screen = arch_screen_init(&bi->fb);
-  if (arch_console_select(cmdline_console(&hv_config, screen)))
-    pr_err("cmdline: unknown device in console=%s", hv_config.console);
+  const char *bad;
+  size_t bad_len;
+  if (arch_console_select(cmdline_console(&hv_config, screen), &bad, &bad_len)) {
+    /* Nothing was switched (the boot path's com1 still speaks).  A bad
+     * value is ignored as a whole, as any other option's: the default
+     * devices take over first, so that the report shows on them too. */
+    arch_console_select(cmdline_console_default(screen), NULL, NULL);
+    char why[80];
+    if (bad_len)
+      snprintf(why, sizeof(why), "no device '%.*s'; com1, com2, e9, vga or none",
+               (int)MIN(bad_len, 32), bad);
+    else
+      strlcpy(why, "an empty device name", sizeof(why));
+    pr_err("cmdline: bad value for option 'console': '%s' (%s); using %s", hv_config.console, why,
+           cmdline_console_default(screen));
+    problems++;
+  }
   console_loglvl = hv_config.loglvl;
   console_timestamps = hv_config.timestamps;
   console_focus_raw = hv_config.focus_raw;

@@ -157,6 +157,20 @@ static void *guest_ptr(struct vcpu *v, uint64_t gva, bool write)
   return phys_to_virt(hpa);
 }
 
+int arch_guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
+{
+  uint64_t cr3 = 0;
+  bool check_w = false;
+  int mode = walk_mode(gva, write, &cr3, &check_w);
+  if (mode < 0)
+    return -EFAULT;
+  if (mode == 1) {
+    *gpa = gva;
+    return 0;
+  }
+  return walk(v, gva, cr3, check_w, gpa);
+}
+
 /* Move n bytes: the small fixed sizes of most hypercall arguments as one
  * load and store each, the rest by memcpy. */
 static inline void move(void *dst, const void *src, size_t n)

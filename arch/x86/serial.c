@@ -11,6 +11,7 @@
 #include <arch/lapic.h>
 #include <arch/screen.h>
 #include <arch/traps.h>
+#include <hv/console_list.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
 #include <hv/string.h>
@@ -88,41 +89,26 @@ static bool uart_init(struct uart *u)
   return true;
 }
 
-int arch_console_select(const char *list)
-{
-  int err = 0;
-  const char *p = list;
-  bool vga = false;
+/* console= names: bit i of a device set is names[i]; the UARTs first, in
+ * uarts[]'s order. */
+static const char *const console_names[] = {"com1", "com2", "e9", "vga"};
+#define DEV_E9 (1u << 2)
+#define DEV_VGA (1u << 3)
+_Static_assert(ARRAY_SIZE(uarts) == 2, "console_names lists the UARTs first");
 
+int arch_console_select(const char *list, const char **bad, size_t *bad_len)
+{
+  unsigned int devs;
+  int err = console_list_parse(list, console_names, ARRAY_SIZE(console_names), &devs, bad, bad_len);
+  if (err)
+    return err; /* nothing switched: the devices on now can say so */
   for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++)
-    uarts[i].enabled = false;
-  e9_enabled = false;
-  while (*p) {
-    const char *end = strchr(p, ',');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-    bool known = false;
-    for (unsigned int i = 0; i < ARRAY_SIZE(uarts); i++) {
-      if (strlen(uarts[i].name) == len && !strncmp(p, uarts[i].name, len)) {
-        uarts[i].enabled = uart_init(&uarts[i]);
-        known = true;
-      }
-    }
-    if (len == 2 && !strncmp(p, "e9", 2))
-      e9_enabled = known = true;
-    if (len == 3 && !strncmp(p, "vga", 3))
-      vga = known = true;
-    if (len == 4 && !strncmp(p, "none", 4))
-      known = true;
-    if (!known)
-      err = -EINVAL;
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  if (!screen_con_select(vga))
+    uarts[i].enabled = (devs & (1u << i)) && uart_init(&uarts[i]);
+  e9_enabled = devs & DEV_E9;
+  if (!screen_con_select(devs & DEV_VGA))
     pr_warn("console: vga: no screen known (the boot loader passed none this console can "
             "draw); not used");
-  return err;
+  return 0;
 }
 
 unsigned int arch_console_tx_room(void)

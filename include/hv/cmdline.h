@@ -48,6 +48,9 @@ enum log_level cmdline_early_loglvl(const char *line);
 /* The console devices to use: console= as given, or without it com1 and
  * the screen when there is one (screen: the arch can draw on one). */
 const char *cmdline_console(const struct hv_config *cfg, bool screen);
+/* What cmdline_console gives without console=: also what a bad console=
+ * value falls back to. */
+const char *cmdline_console_default(bool screen);
 
 /* Take the next word of a command line or module string as GRUB encodes
  * them (GRUB puts '\' before each '\', '\'' and '"' and double quotes

@@ -19,7 +19,7 @@ enum log_level {
 /* Print at a level; messages above the current loglvl are kept in the log
  * ring but not written to the console. */
 void printk(enum log_level lvl, const char *fmt, ...) __printf(2, 3);
-void vprintk(enum log_level lvl, const char *fmt, va_list ap);
+void vprintk(enum log_level lvl, const char *fmt, va_list ap) __printf(2, 0);
 
 #define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)

@@ -13,7 +13,8 @@
  *   domid=N    the domain id to expect (default: what CPUID 0x40000004
  *              says, which must then be 0 exactly when we are privileged).
  *   only=G,... run only these groups of checks: version console sched
- *              memory shinfo hvm vcpu multicall vectors page user compat grant (cpuid
+ *              memory shinfo hvm vcpu multicall vectors page user compat faults grant
+ *              (cpuid
  *              and the shutdown_code checks always run).
  *   codetest   end with SCHEDOP_shutdown_code(poweroff, or crash if a
  *              check failed) followed by SCHEDOP_shutdown(reboot).  In Xen the first code recorded
@@ -399,11 +400,14 @@ __asm__(
     "  push %r15\n"
     "  mov %rsp, abi_kernel_rsp(%rip)\n"
     "  mov %rdi, %rax\n"
+    "  mov $abi_user_code, %edi\n"
+    /* abi_user_iret(rip): to CPL 3 at rip, on abi_user_stack. */
+    "abi_user_iret:\n"
     "  pushq $0x1b\n"                         /* SS: SEL_UDATA | 3 */
     "  pushq $(abi_user_stack + 4096)\n"      /* RSP */
     "  pushq $0x2\n"                          /* RFLAGS: IF = 0 */
     "  pushq $0x23\n"                         /* CS: SEL_UCODE | 3 */
-    "  pushq $abi_user_code\n"                /* RIP */
+    "  push %rdi\n"                           /* RIP */
     "  iretq\n"
     ".global abi_user_code\n"
     "abi_user_code:\n"
@@ -1384,36 +1388,49 @@ static void user_mode_setup(void)
   __asm__ volatile("lgdt %0; ltr %w1" : : "m"(desc), "r"(SEL_TSS) : "memory");
 }
 
-static void test_user_mode(void)
+/* User access to code and to abi_user_stack: the U bit at every level
+ * of their mappings, the old entries kept in u for user_pages_close. */
+struct user_pages {
+  uint64_t *entries[5];
+  uint64_t saved[5];
+};
+
+static void user_pages_open(struct user_pages *u, const void *code)
 {
   user_mode_setup();
-
-  /* User access to the code and the stack: the U bit at every level. */
-  extern char abi_user_code[];
   uint64_t *pdpt = (uint64_t *)(uintptr_t)(boot_pml4[0] & PTE_ADDR);
-  uint64_t *entries[5] = {
-      &boot_pml4[0],
-      &pdpt[(PTR(abi_user_code) >> 30) & 511],
-      &pdpt[(PTR(abi_user_stack) >> 30) & 511],
-      pd_entry(PTR(abi_user_code)),
-      pd_entry(PTR(abi_user_stack)),
+  uint64_t *e[5] = {
+      &boot_pml4[0],       &pdpt[(PTR(code) >> 30) & 511], &pdpt[(PTR(abi_user_stack) >> 30) & 511],
+      pd_entry(PTR(code)), pd_entry(PTR(abi_user_stack)),
   };
-  uint64_t saved[5];
+  for (int i = 0; i < 5; i++) {
+    u->entries[i] = e[i];
+    u->saved[i] = *e[i];
+  }
   for (int i = 0; i < 5; i++)
-    saved[i] = *entries[i];
-  for (int i = 0; i < 5; i++)
-    *entries[i] |= PTE_U;
+    *e[i] |= PTE_U;
   flush_tlb();
+}
+
+static void user_pages_close(const struct user_pages *u)
+{
+  for (int i = 4; i >= 0; i--)
+    *u->entries[i] = u->saved[i];
+  flush_tlb();
+}
+
+static void test_user_mode(void)
+{
+  extern char abi_user_code[];
+  struct user_pages u;
+  user_pages_open(&u, abi_user_code);
 
   struct idt_gate *g = idt_gate(3), old = *g;
   gate_set(g, abi_user_back, 0xee); /* interrupt gate, DPL 3 */
   long r = abi_user_vmcall(__HYPERVISOR_xen_version);
   long r2 = abi_user_vmcall(1000);
   *g = old;
-
-  for (int i = 4; i >= 0; i--)
-    *entries[i] = saved[i];
-  flush_tlb();
+  user_pages_close(&u);
   check("xen_version from CPL 3", r, -XEN_EPERM);
   check("hypercall 1000 from CPL 3", r2, -XEN_EPERM);
 }
@@ -1475,6 +1492,242 @@ static void test_compat_mode(void)
   check("compat mode: xen_version version in EAX", (uint32_t)r, (4 << 16) | 19);
   /* A 64-bit caller right after gets the 64-bit convention again. */
   check("64-bit mode again: xen_version version", xen_version(XENVER_version, 0), (4 << 16) | 19);
+}
+
+/* ---- Faults, not dead domains ----
+ * What a guest executes or writes that Xen answers with an exception in
+ * the guest (and the guest carries on), each run under guest_catch: the
+ * check is the vector (-1: no exception).  Xen 4.19 without nested
+ * virtualisation: arch/x86/hvm/vmx/vmx.c vmx_vmexit_handler, vvmx.c
+ * nvmx_handle_vmx_insn (#UD for every VMX instruction), hvm.c
+ * hvm_set_cr0/hvm_set_cr4/hvm_set_efer (#GP), msr.c guest_rdmsr and
+ * guest_wrmsr (MISC_FEATURES_ENABLES, PLATFORM_INFO), vmx.c
+ * vmx_msr_write_intercept (DEBUGCTL), hvm.c hvm_check_cpuid_faulting. */
+
+#define VEC_UD 6
+#define VEC_GP 13
+#define MSR_EFER_ 0xc0000080
+#define MSR_PLATFORM_INFO 0xce
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MSR_DEBUGCTL 0x1d9
+
+static uint64_t vmx_mem[2] __attribute__((aligned(16)));
+
+static void do_vmxon(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmxon %0" : : "m"(vmx_mem[0]));
+}
+static void do_vmxoff(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmxoff");
+}
+static void do_vmclear(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmclear %0" : : "m"(vmx_mem[0]));
+}
+static void do_vmptrld(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmptrld %0" : : "m"(vmx_mem[0]));
+}
+static void do_vmptrst(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmptrst %0" : "=m"(vmx_mem[0]));
+}
+static void do_vmread(void *a)
+{
+  (void)a;
+  uint64_t v, f = 0x681e;
+  __asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(f));
+}
+static void do_vmwrite(void *a)
+{
+  (void)a;
+  uint64_t f = 0x681e;
+  __asm__ volatile("vmwrite %0, %1" : : "r"(f), "r"(f));
+}
+static void do_vmlaunch(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmlaunch");
+}
+static void do_vmresume(void *a)
+{
+  (void)a;
+  __asm__ volatile("vmresume");
+}
+static void do_invept(void *a)
+{
+  (void)a;
+  uint64_t t = 1;
+  __asm__ volatile("invept %0, %1" : : "m"(vmx_mem), "r"(t));
+}
+static void do_invvpid(void *a)
+{
+  (void)a;
+  uint64_t t = 1;
+  __asm__ volatile("invvpid %0, %1" : : "m"(vmx_mem), "r"(t));
+}
+static void do_vmfunc(void *a)
+{
+  (void)a;
+  __asm__ volatile("xor %%eax, %%eax; vmfunc" : : : "rax");
+}
+static void do_monitor(void *a)
+{
+  (void)a;
+  __asm__ volatile("monitor" : : "a"(vmx_mem), "c"(0), "d"(0));
+}
+static void do_mwait(void *a)
+{
+  (void)a;
+  __asm__ volatile("mwait" : : "a"(0), "c"(0));
+}
+static void do_invd(void *a)
+{
+  (void)a;
+  __asm__ volatile("invd" : : : "memory");
+}
+static void do_wbinvd(void *a)
+{
+  (void)a;
+  __asm__ volatile("wbinvd" : : : "memory");
+}
+
+static void do_write_cr0(void *a) { __asm__ volatile("mov %0, %%cr0" : : "r"(*(uint64_t *)a)); }
+static void do_write_cr4(void *a) { __asm__ volatile("mov %0, %%cr4" : : "r"(*(uint64_t *)a)); }
+
+static uint64_t read_cr4(void)
+{
+  uint64_t v;
+  __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+
+/* The vector a write of val to CR0 (or CR4) raises, -1 for none. */
+static int write_cr(int cr, uint64_t val)
+{
+  return guest_catch(cr == 0 ? do_write_cr0 : do_write_cr4, &val);
+}
+
+/* ---- Ring 3 under guest_catch ----
+ * abi_user_enter drops to CPL 3 at abi_user_cpuid, which runs CPUID and
+ * then UD2: #GP means CPUID faulted, #UD that it ran. */
+void abi_user_enter(void *unused);
+/* clang-format off */
+__asm__(
+    ".pushsection .text\n"
+    ".global abi_user_enter\n"
+    "abi_user_enter:\n"
+    "  mov $abi_user_cpuid, %edi\n"
+    "  jmp abi_user_iret\n"
+    ".global abi_user_cpuid\n"
+    "abi_user_cpuid:\n"
+    "  xor %eax, %eax\n"
+    "  cpuid\n"
+    "  ud2\n"
+    ".popsection\n");
+/* clang-format on */
+
+static int user_cpuid(void)
+{
+  extern char abi_user_cpuid[];
+  struct user_pages u;
+  user_pages_open(&u, abi_user_cpuid);
+  int vec = guest_catch(abi_user_enter, NULL);
+  user_pages_close(&u);
+  /* Back in ring 0 through the catch: the data segments as head.S. */
+  __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs" : : "r"(SEL_KDATA));
+  return vec;
+}
+
+static void test_faults(void)
+{
+  static const struct {
+    const char *name;
+    void (*fn)(void *);
+  } ud[] = {
+      {"VMXON is #UD", do_vmxon},       {"VMXOFF is #UD", do_vmxoff},
+      {"VMCLEAR is #UD", do_vmclear},   {"VMPTRLD is #UD", do_vmptrld},
+      {"VMPTRST is #UD", do_vmptrst},   {"VMREAD is #UD", do_vmread},
+      {"VMWRITE is #UD", do_vmwrite},   {"VMLAUNCH is #UD", do_vmlaunch},
+      {"VMRESUME is #UD", do_vmresume}, {"INVEPT is #UD", do_invept},
+      {"INVVPID is #UD", do_invvpid},   {"VMFUNC is #UD", do_vmfunc},
+      {"MONITOR is #UD", do_monitor},   {"MWAIT is #UD", do_mwait},
+  };
+  for (unsigned int i = 0; i < sizeof(ud) / sizeof(ud[0]); i++)
+    check(ud[i].name, guest_catch(ud[i].fn, NULL), VEC_UD);
+  check("INVD runs (no fault)", guest_catch(do_invd, NULL), -1);
+  check("WBINVD runs (no fault)", guest_catch(do_wbinvd, NULL), -1);
+
+  /* CR4: a bit whose feature CPUID hides, a reserved bit, VMXE. */
+  uint64_t cr4 = read_cr4();
+  check("CR4.VMXE set is #GP (no VMX in CPUID)", write_cr(4, cr4 | (1ULL << 13)), VEC_GP);
+  check("CR4.OSXSAVE set is #GP (no XSAVE in CPUID)", write_cr(4, cr4 | (1ULL << 18)), VEC_GP);
+  check("CR4.PKE set is #GP (no PKU in CPUID)", write_cr(4, cr4 | (1ULL << 22)), VEC_GP);
+  check("CR4.MCE set is #GP (no MCE in CPUID)", write_cr(4, cr4 | (1ULL << 6)), VEC_GP);
+  check("CR4 reserved bit 15 set is #GP", write_cr(4, cr4 | (1ULL << 15)), VEC_GP);
+  check("CR4 bit 40 set is #GP", write_cr(4, cr4 | (1ULL << 40)), VEC_GP);
+  check("CR4 rewritten as it is", write_cr(4, cr4), -1);
+  check("  CR4 unchanged by the refused writes", (long)read_cr4(), (long)cr4);
+
+  /* CR0: each write flips NE, which the hypervisor owns, so it exits and
+   * is checked there rather than by the CPU. */
+  uint64_t cr0 = read_cr0(), ne = 1ULL << 5;
+  check("CR0 bit 32 set is #GP", write_cr(0, (cr0 ^ ne) | (1ULL << 32)), VEC_GP);
+  check("CR0.NW without CD is #GP", write_cr(0, ((cr0 ^ ne) | (1ULL << 29)) & ~(1ULL << 30)),
+        VEC_GP);
+  check("CR0.PG clear in 64-bit code is #GP", write_cr(0, (cr0 ^ ne) & ~(1ULL << 31)), VEC_GP);
+  check("  CR0 unchanged by the refused writes", (long)read_cr0(), (long)cr0);
+  check("CR0 reserved bit 6 set is ignored", write_cr(0, (cr0 ^ ne) | (1ULL << 6)), -1);
+  check("  and reads as 0", (long)(read_cr0() & (1ULL << 6)), 0);
+  check("  NE flipped", (long)(read_cr0() & ne), (long)((cr0 ^ ne) & ne));
+  check("CR0 back as it was", write_cr(0, cr0), -1);
+  check("  CR0 reads as before", (long)read_cr0(), (long)cr0);
+
+  /* EFER: reserved bits, SVME without nested SVM, LME with paging on. */
+  uint64_t efer = 0, v = 0;
+  guest_rdmsr_safe(MSR_EFER_, &efer);
+  check("EFER reserved bit 1 set is #GP", guest_wrmsr_safe(MSR_EFER_, efer | 2), -1);
+  check("EFER.SVME set is #GP", guest_wrmsr_safe(MSR_EFER_, efer | (1ULL << 12)), -1);
+  check("EFER.LME clear with paging on is #GP", guest_wrmsr_safe(MSR_EFER_, efer & ~(1ULL << 8)),
+        -1);
+  check("EFER written with LMA clear: LMA ignored",
+        guest_wrmsr_safe(MSR_EFER_, efer & ~(1ULL << 10)), 0);
+  guest_rdmsr_safe(MSR_EFER_, &v);
+  check("  EFER as before", (long)v, (long)efer);
+
+  /* DEBUGCTL: LBR and BTF taken (LBR reads as 0: no LBR MSRs), TR #GP. */
+  check("DEBUGCTL.BTF write", guest_wrmsr_safe(MSR_DEBUGCTL, 2), 0);
+  v = 0;
+  guest_rdmsr_safe(MSR_DEBUGCTL, &v);
+  check("  reads back BTF", (long)v, 2);
+  check("DEBUGCTL.LBR write", guest_wrmsr_safe(MSR_DEBUGCTL, 1), 0);
+  v = 5;
+  guest_rdmsr_safe(MSR_DEBUGCTL, &v);
+  check("  LBR reads as 0 (dropped)", (long)v, 0);
+  check("DEBUGCTL.TR write is #GP", guest_wrmsr_safe(MSR_DEBUGCTL, 1ULL << 6), -1);
+
+  /* CPUID faulting. */
+  v = 0;
+  check("PLATFORM_INFO reads", guest_rdmsr_safe(MSR_PLATFORM_INFO, &v), 0);
+  check("  offers CPUID faulting (bit 31)", (long)((v >> 31) & 1), 1);
+  check("PLATFORM_INFO write is #GP", guest_wrmsr_safe(MSR_PLATFORM_INFO, v), -1);
+  check("MISC_FEATURES_ENABLES bit 1 is #GP", guest_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, 2), -1);
+  check("CPUID at CPL 3 runs", user_cpuid(), VEC_UD);
+  check("MISC_FEATURES_ENABLES.CPUID_FAULTING set", guest_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, 1),
+        0);
+  v = 0;
+  guest_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &v);
+  check("  reads back 1", (long)v, 1);
+  check("  CPUID at CPL 0 still runs", (long)(cpuid2(0, 0).a != 0), 1);
+  check("  CPUID at CPL 3 is #GP", user_cpuid(), VEC_GP);
+  check("MISC_FEATURES_ENABLES cleared", guest_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, 0), 0);
+  check("  CPUID at CPL 3 runs again", user_cpuid(), VEC_UD);
 }
 
 /* ---- The end: shutdown_code ---- */
@@ -1612,6 +1865,8 @@ int guest_main(const struct hvm_start_info *si)
     test_user_mode();
   if (wanted("compat"))
     test_compat_mode();
+  if (wanted("faults"))
+    test_faults();
   if (wanted("grant"))
     test_grant_table_op(self);
   test_shutdown_code();

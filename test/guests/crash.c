@@ -4,8 +4,10 @@
  *
  *   crash=triple  empty IDT, then int3: a triple fault.  Expect the domain
  *                 crashed.
- *   crash=ept     write to a guest-physical address far above the
- *                 domain's memory: an EPT violation.  Expect the domain
+ *   crash=ept     jump to a guest-physical address far above the
+ *                 domain's memory: an instruction fetch from a hole, an
+ *                 EPT violation that is never emulated (a read or write
+ *                 there is: see the mmio guest).  Expect the domain
  *                 crashed.
  *   crash=io      a burst of port I/O to ports the guest does not own,
  *                 including ones that would reset or power off the
@@ -50,9 +52,9 @@ static int crash_ept(void)
     printf("crash: cannot map 0x%llx\n", (unsigned long long)gpa);
     return 1;
   }
-  printf("crash: EPT violation now: writing guest-physical 0x%llx\n", (unsigned long long)gpa);
-  *(volatile uint64_t *)(uintptr_t)gpa = 0x6d696361; /* "mica" */
-  printf("crash: write to 0x%llx survived\n", (unsigned long long)gpa);
+  printf("crash: EPT violation now: running guest-physical 0x%llx\n", (unsigned long long)gpa);
+  ((void (*)(void))(uintptr_t)gpa)();
+  printf("crash: a call to 0x%llx survived\n", (unsigned long long)gpa);
   return 1;
 }
 

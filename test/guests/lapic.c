@@ -669,6 +669,12 @@ __asm__(
     "  cli\n"
     "  xor %ax, %ax\n"
     "  mov %ax, %ds\n"
+    "  mov %ax, %ss\n"
+    "  mov $0x7000, %sp\n"
+    /* An unknown MSR in real mode: #GP, without an error code (there is
+     * none in real mode), to the IVT's handler, which skips it. */
+    "  mov $0x12345, %ecx\n"
+    "  rdmsr\n"
     "  lgdtl 0x8000 + (ap_gdt_desc - ap_tramp_start)\n"
     "  mov %cr0, %eax\n"
     "  or $1, %eax\n"                /* PE */
@@ -706,6 +712,19 @@ __asm__(
     "ap_gdt_desc:\n"
     "  .short ap_gdt_desc - ap_gdt - 1\n"
     "  .long 0x8000 + (ap_gdt - ap_tramp_start)\n"
+    ".code16\n"
+    ".global ap_gp16\n"
+    "ap_gp16:\n"                       /* IVT vector 13: past the RDMSR */
+    "  push %bp\n"
+    "  mov %sp, %bp\n"
+    "  addw $2, 2(%bp)\n"
+    "  pop %bp\n"
+    "  incb 0x8000 + (ap_gp_seen - ap_tramp_start)\n"
+    "  iret\n"
+    ".global ap_gp_seen\n"
+    "ap_gp_seen:\n"
+    "  .byte 0\n"
+    ".code64\n"
     ".global ap_tramp_end\n"
     "ap_tramp_end:\n"
     /* Not copied: runs where it was linked. */
@@ -723,6 +742,14 @@ static void two_vcpus(void)
   guest_set_irq_vector(IPI_TO_0, on_irq);
   __asm__ volatile("sidt %0" : "=m"(ap_idtr));
   memcpy((void *)AP_PAGE, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+  /* The real-mode IVT (at 0 after INIT): vector 13 to ap_gp16. */
+  extern const char ap_gp16[], ap_gp_seen[];
+  uintptr_t ivt_at = 13 * 4;
+  __asm__("" : "+r"(ivt_at)); /* a real address, not a small constant to warn about */
+  volatile uint16_t *ivt_gp = (volatile uint16_t *)ivt_at;
+  ivt_gp[0] = (uint16_t)(AP_PAGE + (ap_gp16 - ap_tramp_start));
+  ivt_gp[1] = 0;
+  volatile uint8_t *gp_seen = (volatile uint8_t *)(AP_PAGE + (ap_gp_seen - ap_tramp_start));
   /* A STARTUP without INIT first is ignored. */
   wrmsr(APIC_ICR, (1ULL << 32) | ICR_STARTUP | (AP_PAGE >> 12));
   spin_ns(2 * MS);
@@ -730,6 +757,9 @@ static void two_vcpus(void)
   check("  vcpu 1 is down", vcpu_is_up(1), 0);
   start_ap();
   check("vcpu 1 started by INIT/SIPI, its x2APIC ID is 1", ap_alive, 2);
+  /* Xen: hvm_inject_hw_exception in real mode drops the error code
+   * (vmx_inject_event); with one, the VM entry would fail. */
+  check("  its real-mode #GP (unknown MSR) reached its handler", *gp_seen, 1);
   check("  and is up", vcpu_is_up(1), 1);
   if (!ap_alive)
     return;

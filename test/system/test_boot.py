@@ -161,6 +161,33 @@ def test_unknown_option_is_reported(boot, cmdline, key):
     assert hvout.has_line(run.serial, "mica: ready"), describe(run)
 
 
+# console= values that name no device: the whole value is ignored, the
+# default devices (com1, plus the screen QEMU's VGA gives) take over, and the
+# reason is on the serial line.  Before, the selection switched every device
+# off first and the machine went silent after GRUB.
+BAD_CONSOLE = [
+    ("console=bogus", "'bogus' (no device 'bogus'"),
+    ("console=,,,", "',,,' (an empty device name)"),
+    ("console=com1,bogus", "'com1,bogus' (no device 'bogus'"),
+]
+
+
+@pytest.mark.boot
+@pytest.mark.qemu
+@pytest.mark.parametrize("cmdline,why", BAD_CONSOLE, ids=["bogus", "commas", "one-bad"])
+def test_bad_console_is_reported_boot_goes_on(boot, cmdline, why):
+    run = boot(*(QEMU_128 + ("--hv-cmdline", cmdline + " loglvl=info")))
+    assert run.status == 0, describe(run)
+    ls = hvout.lines(run.serial)
+    bad = [l for l in ls if l.startswith("cmdline: bad value for option 'console': ")]
+    assert len(bad) == 1 and why in bad[0] and bad[0].endswith("; using com1,vga"), \
+        describe(run)
+    assert hvout.has_line(run.serial, "cmdline: 1 problem(s), see above"), describe(run)
+    assert hvout.banner(run.serial), describe(run)
+    assert hvout.has_line(run.serial, "mica: ready"), describe(run)
+    assert hvout.has_line(run.serial, "mica: power off"), describe(run)
+
+
 @pytest.mark.boot
 @pytest.mark.bochs
 def test_reboot_resets_the_machine(hvrun):

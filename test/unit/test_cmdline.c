@@ -44,6 +44,9 @@ static void test_console_default(void **state)
   assert_string_equal(cmdline_console(&cfg, false), "com1,vga");
   parse("console="); /* a bad value is ignored: the default stands */
   assert_string_equal(cmdline_console(&cfg, true), "com1,vga");
+  /* What hv_start falls back to when the arch refuses a console= list. */
+  assert_string_equal(cmdline_console_default(true), "com1,vga");
+  assert_string_equal(cmdline_console_default(false), "com1");
 }
 
 static void test_all_options(void **state)

@@ -239,6 +239,32 @@ static void test_enosys_said_once_and_named(void **state)
   assert_true(shim_log_contains("dom0: hypercall 1 (mmu_update)"));
 }
 
+/* sysctl and domctl take a pointer: the report names the cmd in the
+ * structure (once per cmd), not the pointer. */
+static void test_enosys_names_sysctl_and_domctl_cmd(void **state)
+{
+  (void)state;
+  uint64_t a[6] = {0};
+  uint32_t cmd = 14; /* XEN_SYSCTL_cpupool_op */
+  memcpy(guest + 256, &cmd, sizeof(cmd));
+  memcpy(guest + 512, &cmd, sizeof(cmd));
+  a[0] = 256;
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_sysctl, a);
+  assert_true(shim_log_contains("domu1: sysctl op 14: not provided here: -ENOSYS"));
+  shim_log_clear();
+  a[0] = 512; /* the same cmd from another buffer: said already */
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_sysctl, a);
+  assert_string_equal(shim_log(), "");
+  cmd = 79;
+  memcpy(guest + 512, &cmd, sizeof(cmd));
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_domctl, a);
+  assert_true(shim_log_contains("domu1: domctl op 79: not provided here: -ENOSYS"));
+  shim_log_clear();
+  a[0] = sizeof(guest); /* unreadable: no line at all */
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_domctl, a);
+  assert_string_equal(shim_log(), "");
+}
+
 static void test_enosys_reports_stop_after_32(void **state)
 {
   (void)state;
@@ -462,6 +488,7 @@ int main(void)
       cmocka_unit_test_setup(test_each_vector_reaches_its_handler_typed, setup),
       cmocka_unit_test_setup(test_empty_slots_and_out_of_range, setup),
       cmocka_unit_test_setup(test_enosys_said_once_and_named, setup),
+      cmocka_unit_test_setup(test_enosys_names_sysctl_and_domctl_cmd, setup),
       cmocka_unit_test_setup(test_enosys_reports_stop_after_32, setup),
       cmocka_unit_test_setup(test_multicall_runs_and_writes_results, setup),
       cmocka_unit_test_setup(test_multicall_continues_after_a_turn, setup),

@@ -8,15 +8,18 @@
 # RAM behind phys_to_virt and the shared arch fake (fake_arch.h: clock,
 # interrupts, CPU number and mask, kicks, timer, struct per_cpu).  UNIT_VERBOSE=1 echoes printk output.
 
-UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console abi elf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops domain sched_core
+UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
+	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
 UNIT_SRCS_efi := boot/efi_cfg.c boot/efi_mmap.c boot/mb2.c
 UNIT_SRCS_elf := hv/elf.c
+# The printf is compiled into its test under other names (see the test).
+UNIT_SRCS_vsnprintf :=
 UNIT_SRCS_cmdline := hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_timer := hv/timer.c
+UNIT_SRCS_console_list := hv/console_list.c
 UNIT_SRCS_bootmod := hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c
 UNIT_SRCS_abi :=
 # Domains over the real event channels, heap and frames; the rest faked.
@@ -42,6 +45,8 @@ UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c hv/lib/hex.c
 # The screen console's cell grid: arch code without an x86 instruction.
 UNIT_SRCS_screen := arch/x86/screen.c
 # The emulated LAPIC: arch code, but no instruction of it runs (CPUID aside).
+# The x86 decoder and emulator: arch code without an instruction of its own.
+UNIT_SRCS_decode := arch/x86/decode.c arch/x86/emulate.c
 UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c

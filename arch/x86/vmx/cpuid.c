@@ -177,3 +177,31 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
   }
   *out = c;
 }
+
+/* The CR4 bits a guest may set: those whose feature its CPUID shows (Xen's
+ * hvm_cr4_guest_valid_bits, without the ones we never show: MCE, VMXE
+ * without nested VMX, OSXSAVE, PKE, CET).  PCE and the bits of the base
+ * features are always there. */
+uint64_t vmx_cr4_guest_valid(const struct vcpu *v)
+{
+  struct cpuid_regs l1, l7;
+  vmx_cpuid(v, 1, 0, &l1);
+  vmx_cpuid(v, 7, 0, &l7);
+  return (l1.edx & BIT(1) ? X86_CR4_VME | X86_CR4_PVI : 0) | (l1.edx & BIT(4) ? X86_CR4_TSD : 0) |
+         (l1.edx & BIT(2) ? X86_CR4_DE : 0) | (l1.edx & BIT(3) ? X86_CR4_PSE : 0) |
+         (l1.edx & BIT(6) ? X86_CR4_PAE : 0) | (l1.edx & BIT(13) ? X86_CR4_PGE : 0) | X86_CR4_PCE |
+         (l1.edx & BIT(24) ? X86_CR4_OSFXSR : 0) | (l1.edx & BIT(25) ? X86_CR4_OSXMMEXCPT : 0) |
+         (l7.ecx & BIT(2) ? X86_CR4_UMIP : 0) | (l7.ebx & BIT(0) ? X86_CR4_FSGSBASE : 0) |
+         (l1.ecx & BIT(17) ? X86_CR4_PCIDE : 0) | (l7.ebx & BIT(7) ? X86_CR4_SMEP : 0) |
+         (l7.ebx & BIT(20) ? X86_CR4_SMAP : 0);
+}
+
+/* The EFER bits a guest may set: SCE, LME (and LMA, which follows CR0.PG)
+ * and NXE when CPUID shows SYSCALL, LM and NX (Xen's hvm_efer_valid). */
+uint64_t vmx_efer_guest_valid(const struct vcpu *v)
+{
+  struct cpuid_regs x1;
+  vmx_cpuid(v, 0x80000001, 0, &x1);
+  return (x1.edx & BIT(11) ? EFER_SCE : 0) | (x1.edx & BIT(29) ? EFER_LME | EFER_LMA : 0) |
+         (x1.edx & BIT(20) ? EFER_NXE : 0);
+}

@@ -22,10 +22,9 @@
 
 #define RFLAGS_IF (1ULL << 9) /* HLT with interrupts off */
 
-/* Move RIP past the instruction that exited. */
-static void skip_instruction(void)
+void vmx_set_rip(uint64_t rip)
 {
-  vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+  vmcs_write(VMCS_GUEST_RIP, rip);
   /* The instruction is done, so an STI or MOV SS shadow over it ends too
    * (Xen clears it whenever it moves RIP).  Left in place, "sti; hlt"
    * would hold off the very upcall that should end the wait. */
@@ -33,6 +32,12 @@ static void skip_instruction(void)
   if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* Move RIP past the instruction that exited. */
+static void skip_instruction(void)
+{
+  vmx_set_rip(vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
 }
 
 /* For messages only: the hot paths never read RIP unless they move it. */
@@ -180,6 +185,12 @@ static void handle_cpuid(struct vcpu *v)
   struct guest_regs *r = &v->arch.regs;
   struct cpuid_regs c;
 
+  /* CPUID faulting (MISC_FEATURES_ENABLES, msr.c): #GP outside ring 0,
+   * as Xen's hvm_check_cpuid_faulting gives it. */
+  if ((v->arch.msrs.misc_features & 1) && guest_cpl() > 0) {
+    vmx_inject_exception(VEC_GP, true, 0);
+    return;
+  }
   vmx_cpuid(v, (uint32_t)r->rax, (uint32_t)r->rcx, &c);
   r->rax = c.eax;
   r->rbx = c.ebx;
@@ -268,9 +279,70 @@ static uint64_t *gpr(struct vcpu *v, unsigned int n, uint64_t *rsp)
   return map[n & 15];
 }
 
-/* MOV to CR0 or CR4 that touches a bit we own (CR0.NE, CR4.VMXE, SDM
- * 25.1.3): the guest sees its value through the read shadow; the real
- * register keeps what VMX operation requires. */
+#define CS_AR_L (1U << 13) /* 64-bit code segment (SDM 24.4.1) */
+
+/* MOV to CR0 that changes CR0.NE, which we own (SDM 25.1.3): the guest
+ * sees its value through the read shadow; the real register keeps NE on.
+ * The checks are the ones the CPU makes for a MOV that does not exit, in
+ * the order of Xen's hvm_set_cr0.  Returns 0, or -1 for #GP. */
+static int set_cr0(uint64_t val)
+{
+  uint64_t old = vmcs_read(VMCS_GUEST_CR0), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+  uint64_t cr4 = vmcs_read(VMCS_GUEST_CR4);
+
+  if (val >> 32)
+    return -1; /* bits 63:32 are reserved */
+  /* Reserved bits of 31:0 are ignored (SDM 2.5), and ET is fixed at 1;
+   * kept, either would make the next VM entry fail. */
+  val &= X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+         X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | X86_CR0_PG;
+  val |= X86_CR0_ET;
+  if ((val & (X86_CR0_PE | X86_CR0_PG)) == X86_CR0_PG)
+    return -1; /* paging needs protected mode */
+  if ((val & (X86_CR0_NW | X86_CR0_CD)) == X86_CR0_NW)
+    return -1; /* not write-through without cache disable (SDM vol. 2, MOV CR) */
+  if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
+    return -1; /* long mode needs PAE paging */
+  if (!(val & X86_CR0_PG) && (old & X86_CR0_PG)) {
+    if ((efer & EFER_LME) && (vmcs_read(VMCS_GUEST_CS_AR) & CS_AR_L))
+      return -1; /* paging off in 64-bit code */
+    if (cr4 & X86_CR4_PCIDE)
+      return -1;
+  }
+  vmcs_write(VMCS_CR0_READ_SHADOW, val);
+  vmcs_write(VMCS_GUEST_CR0, val | X86_CR0_NE);
+  /* Paging switched on or off with EFER.LME: IA-32e mode follows
+   * (SDM 10.8.5); the entry control must say the same. */
+  if ((val ^ old) & X86_CR0_PG) {
+    bool lma = (val & X86_CR0_PG) && (efer & EFER_LME);
+    vmcs_write(VMCS_GUEST_IA32_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
+    uint64_t entry = vmcs_read(VMCS_ENTRY_CONTROLS);
+    vmcs_write(VMCS_ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE : entry & ~ENTRY_IA32E_MODE);
+  }
+  return 0;
+}
+
+/* MOV to CR4 that changes VMXE or sets a bit no guest may set (the CR4
+ * mask, vmcs.c): refused unless CPUID shows the feature, as in Xen's
+ * hvm_set_cr4; VMXE stays on underneath.  Returns 0, or -1 for #GP. */
+static int set_cr4(struct vcpu *v, uint64_t val)
+{
+  uint64_t old = vmcs_read(VMCS_CR4_READ_SHADOW), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+
+  if (val & ~vmx_cr4_guest_valid(v))
+    return -1; /* VMXE too: CPUID shows no VMX */
+  if (!(val & X86_CR4_PAE) && (efer & EFER_LMA))
+    return -1; /* long mode needs PAE */
+  if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+      (!(efer & EFER_LMA) || (vmcs_read(VMCS_GUEST_CR3) & 0xfff)))
+    return -1; /* PCIDE needs long mode and PCID 0 (SDM 4.10.1) */
+  vmcs_write(VMCS_CR4_READ_SHADOW, val);
+  vmcs_write(VMCS_GUEST_CR4, val | X86_CR4_VMXE);
+  return 0;
+}
+
+/* MOV to CR0 or CR4 that exits (the masks, vmcs.c).  A refused value is
+ * #GP with RIP on the MOV, as the CPU gives it. */
 static int handle_cr(struct vcpu *v)
 {
   uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
@@ -283,21 +355,9 @@ static int handle_cr(struct vcpu *v)
     return 1;
   }
   uint64_t val = *gpr(v, (unsigned int)(q >> 8), &rsp);
-  if (cr == 0) {
-    uint64_t old = vmcs_read(VMCS_GUEST_CR0), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
-    vmcs_write(VMCS_CR0_READ_SHADOW, val);
-    vmcs_write(VMCS_GUEST_CR0, val | X86_CR0_NE);
-    /* Paging switched on or off with EFER.LME: IA-32e mode follows
-     * (SDM 10.8.5); the entry control must say the same. */
-    if ((val ^ old) & X86_CR0_PG) {
-      bool lma = (val & X86_CR0_PG) && (efer & EFER_LME);
-      vmcs_write(VMCS_GUEST_IA32_EFER, lma ? efer | EFER_LMA : efer & ~EFER_LMA);
-      uint64_t entry = vmcs_read(VMCS_ENTRY_CONTROLS);
-      vmcs_write(VMCS_ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE : entry & ~ENTRY_IA32E_MODE);
-    }
-  } else {
-    vmcs_write(VMCS_CR4_READ_SHADOW, val);
-    vmcs_write(VMCS_GUEST_CR4, val | X86_CR4_VMXE);
+  if (cr == 0 ? set_cr0(val) : set_cr4(v, val)) {
+    vmx_inject_exception(VEC_GP, true, 0);
+    return 0;
   }
   skip_instruction();
   return 0;
@@ -340,18 +400,39 @@ static __attribute__((noinline)) int handle_other_exit(struct vcpu *v, uint32_t 
     }
     return sched_block(v) ? 1 : 0; /* an upcall that is due ends HLT at once */
   }
+  case EXIT_REASON_VMCLEAR:
+  case EXIT_REASON_VMLAUNCH:
+  case EXIT_REASON_VMPTRLD:
+  case EXIT_REASON_VMPTRST:
+  case EXIT_REASON_VMREAD:
+  case EXIT_REASON_VMRESUME:
+  case EXIT_REASON_VMWRITE:
+  case EXIT_REASON_VMXOFF:
+  case EXIT_REASON_VMXON:
+  case EXIT_REASON_INVEPT:
+  case EXIT_REASON_INVVPID:
+  case EXIT_REASON_VMFUNC:
+    /* No nested VMX: #UD, as in Xen without nested virtualisation
+     * (nvmx_handle_vmx_insn, vmx_vmfunc_intercept). */
+  case EXIT_REASON_GETSEC:
+  case EXIT_REASON_MWAIT:
+  case EXIT_REASON_MONITOR:
+    /* CPUID shows neither SMX nor MONITOR/MWAIT: #UD (Xen's vmx.c). */
+  case EXIT_REASON_XSETBV:
+    /* CR4.OSXSAVE is never allowed (set_cr4), so the CPU's own check
+     * gives #UD before this can exit; should it, the same answer. */
+    vmx_inject_exception(VEC_UD, false, 0);
+    return 0;
+  case EXIT_REASON_INVD:
+  case EXIT_REASON_WBINVD:
+    skip_instruction(); /* no device of the guest's caches data: nothing to do (Xen) */
+    return 0;
   case EXIT_REASON_TRIPLE_FAULT:
     domain_crash(v->dom, "triple fault, rip 0x%llx", guest_rip());
     return 1;
-  case EXIT_REASON_EPT_VIOLATION: {
-    uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
-    domain_crash(v->dom, "EPT violation: %s at gpa 0x%llx, rip 0x%llx",
-                 q & 2   ? "write"
-                 : q & 4 ? "instruction fetch"
-                         : "read",
-                 (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR), guest_rip());
-    return 1;
-  }
+  case EXIT_REASON_EPT_VIOLATION:
+    /* Nothing behind the address: completed as Xen does (mmio.c). */
+    return vmx_handle_mmio(v, vmcs_read(VMCS_EXIT_QUALIFICATION));
   default:
     domain_crash(v->dom, "unhandled VM exit, reason %u, qualification 0x%llx, rip 0x%llx",
                  reason & 0xffff, (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),

@@ -25,7 +25,10 @@ void vmx_intr_window_exit(struct vcpu *v) { set_intr_window(v, false); }
 void vmx_inject_exception(unsigned int vector, bool has_error, uint32_t error)
 {
   uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-  if (has_error) {
+  /* Real mode pushes no error code, and VM entry fails if one is asked
+   * for while CR0.PE is clear (SDM 26.2.1.3): a real-mode WRMSR to an
+   * unknown MSR must still end in the guest's #GP handler. */
+  if (has_error && (vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE)) {
     info |= INTR_INFO_DELIVER_ERROR;
     vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
   }

@@ -33,6 +33,10 @@
 #define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_IA32_DEBUGCTL 0x1d9
+#define DEBUGCTL_LBR (1ULL << 0) /* record branches (SDM vol. 3B, 18.4.1) */
+#define DEBUGCTL_BTF (1ULL << 1) /* single-step on branches */
+#define PLATFORM_INFO_CPUID_FAULTING (1ULL << 31)
+#define MISC_FEATURES_CPUID_FAULTING (1ULL << 0)
 #define MSR_MTRR_PHYS_FIRST 0x200 /* base/mask pairs up to 0x20f */
 #define MSR_MTRR_FIX_64K 0x250
 #define MSR_MTRR_FIX_16K_80000 0x258
@@ -181,10 +185,14 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     *val = rdtsc(); /* guests see the host's TSC (no offset) */
     return 0;
   case MSR_IA32_PLATFORM_ID:
-  case MSR_IA32_UCODE_REV:
-  case MSR_PLATFORM_INFO: /* no CPUID faulting, no ratios */
-  case MSR_MISC_FEATURES_ENABLES:
-  case MSR_IA32_DEBUGCTL: *val = 0; return 0;
+  case MSR_IA32_UCODE_REV: *val = 0; return 0;
+  case MSR_PLATFORM_INFO:
+    /* CPUID faulting, which every CPUID exit can honour (exit.c); no
+     * ratios.  What Xen offers an HVM guest (its cpu_policy). */
+    *val = PLATFORM_INFO_CPUID_FAULTING;
+    return 0;
+  case MSR_MISC_FEATURES_ENABLES: *val = m->misc_features; return 0;
+  case MSR_IA32_DEBUGCTL: *val = vmcs_read(VMCS_GUEST_IA32_DEBUGCTL); return 0;
   case MSR_IA32_FEATURE_CONTROL:
     *val = FEATURE_CONTROL_LOCK; /* locked, VMX off: no nested VMX */
     return 0;
@@ -208,17 +216,39 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
   return -1;
 }
 
+#define CS_AR_L (1U << 13) /* 64-bit code segment (SDM 24.4.1) */
+
+/* WRMSR to EFER, checked as Xen's hvm_set_efer checks it: only the bits
+ * whose feature CPUID shows, and LME not changed while paging is on.  LMA
+ * follows CR0.PG (SDM 10.8.5): its written value is ignored. */
+static int write_efer(struct vcpu *v, uint64_t val)
+{
+  uint64_t cur = vmcs_read(VMCS_GUEST_IA32_EFER);
+
+  val &= ~EFER_LMA;
+  if (val & ~vmx_efer_guest_valid(v))
+    return -1;
+  if (((val ^ cur) & EFER_LME) && (vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PG))
+    return -1;
+  if ((val & EFER_LME) && !(cur & EFER_LME)) {
+    /* CS.L may have been loaded in legacy mode, where it means nothing;
+     * with LME on and paging still off it would fail the next VM entry,
+     * so it goes, until the guest loads CS itself (as in Xen). */
+    uint64_t ar = vmcs_read(VMCS_GUEST_CS_AR);
+    if (ar & CS_AR_L)
+      vmcs_write(VMCS_GUEST_CS_AR, ar & ~(uint64_t)CS_AR_L);
+  }
+  vmcs_write(VMCS_GUEST_IA32_EFER, val | (cur & EFER_LMA));
+  return 0;
+}
+
 int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
   struct vmx_guest_msrs *m = &v->arch.msrs;
   int fix;
 
   switch (msr) {
-  case MSR_EFER:
-    /* LMA follows CR0.PG; the guest sets LME (SDM 10.8.5). */
-    vmcs_write(VMCS_GUEST_IA32_EFER,
-               (val & ~EFER_LMA) | (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA));
-    return 0;
+  case MSR_EFER: return write_efer(v, val);
   case MSR_FS_BASE:
   case MSR_GS_BASE:
     if (!is_canonical(val))
@@ -244,7 +274,20 @@ int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     return 0;
   case MSR_IA32_UCODE_REV: return 0; /* Linux writes 0 before it reads the revision */
   case MSR_MISC_FEATURES_ENABLES:
-  case MSR_IA32_DEBUGCTL: return val ? -1 : 0; /* nothing to enable */
+    if (val & ~MISC_FEATURES_CPUID_FAULTING)
+      return -1;
+    m->misc_features = val;
+    return 0;
+  case MSR_IA32_DEBUGCTL:
+    /* LBR and BTF, as Xen takes them without a vPMU.  BTF goes to the
+     * CPU (the VMCS loads DEBUGCTL at entry).  LBR is dropped and reads
+     * as 0, as Xen does on a CPU whose LBR MSRs it does not know (the
+     * architectural-LBR rule, vmx_msr_write_intercept): none are offered
+     * here. */
+    if (val & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
+      return -1;
+    vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, val & DEBUGCTL_BTF);
+    return 0;
   case MSR_IA32_MISC_ENABLE: return val == MISC_ENABLE_VALUE ? 0 : -1;
   case MSR_MTRR_DEF_TYPE:
     if ((val & ~0xcffULL) || !mtrr_type_ok(val & 0xff))

@@ -53,10 +53,11 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
     uint64_t ticks = (time_tsc_hz / 1000) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
     err |= vmcs_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
   }
-  err |= vmcs_write(VMCS_PROC_CONTROLS, adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-                                                         : MSR_IA32_VMX_PROCBASED_CTLS,
-                                               PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-                                                   PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS));
+  err |=
+      vmcs_write(VMCS_PROC_CONTROLS,
+                 adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+                        PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
+                            PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS));
   err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -110,9 +111,11 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
   err |= vmcs_write(VMCS_CR0_MASK, 0x20);
   err |= vmcs_write(VMCS_CR0_READ_SHADOW, 0x11);
   err |= vmcs_write(VMCS_GUEST_CR4, X86_CR4_VMXE);
-  err |= vmcs_write(VMCS_CR4_MASK, X86_CR4_VMXE);
+  /* VMXE, and every bit no guest may set: such a write exits (exit.c). */
+  err |= vmcs_write(VMCS_CR4_MASK, VMX_CR4_NEVER_VALID | X86_CR4_VMXE);
   err |= vmcs_write(VMCS_CR4_READ_SHADOW, 0);
   err |= vmcs_write(VMCS_GUEST_CR3, 0);
+  err |= vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, 0); /* loaded at entry: reset value */
   static const uint32_t sel[] = {VMCS_GUEST_ES_SEL, VMCS_GUEST_CS_SEL, VMCS_GUEST_SS_SEL,
                                  VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL};
   for (unsigned int i = 0; i < ARRAY_SIZE(sel); i++) {

@@ -51,6 +51,12 @@ void guest_set_irq_vector(unsigned int vector, void (*fn)(unsigned int vector));
 int guest_rdmsr_safe(uint32_t msr, uint64_t *val);
 int guest_wrmsr_safe(uint32_t msr, uint64_t val);
 
+/* ---- Exceptions on purpose (trap.c) ----
+ * Call fn(arg); if it raises an exception (in ring 0, or in ring 3 where
+ * fn may go), abandon it and return the vector; -1 when fn returns.  Not
+ * nested; the exception's error code is not kept. */
+int guest_catch(void (*fn)(void *), void *arg);
+
 /* ---- Command line (cmdline.c) ---- */
 
 /* Find word "key=value" in the space-separated cmdline and copy value

@@ -123,20 +123,74 @@ __asm__(
 /* clang-format on */
 extern const char rdmsr_safe_insn[], rdmsr_safe_fault[], wrmsr_safe_insn[], wrmsr_safe_fault[];
 
-#define VEC_GP 13
+/* ---- Exceptions on purpose ----
+ * guest_catch(fn, arg) saves the callee-saved registers and its stack
+ * pointer (guest_catch_rsp), then calls fn(arg).  An exception while it
+ * is set goes to catch_fault (trap_fixup below): back on guest_catch's
+ * stack, in ring 0, returning the vector.  The extra 8 bytes keep the
+ * call 16-byte aligned. */
+/* Not static: the assembly below names them. */
+uint64_t guest_catch_rsp, guest_catch_vector;
+/* clang-format off */
+__asm__(
+    ".pushsection .text\n"
+    ".global guest_catch\n"
+    "guest_catch:\n"
+    "  push %rbp\n"
+    "  push %rbx\n"
+    "  push %r12\n"
+    "  push %r13\n"
+    "  push %r14\n"
+    "  push %r15\n"
+    "  sub $8, %rsp\n"
+    "  mov %rsp, guest_catch_rsp(%rip)\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %rdi\n"
+    "  call *%rax\n"
+    "  mov $-1, %eax\n"
+    "catch_done:\n"
+    "  movq $0, guest_catch_rsp(%rip)\n"
+    "  add $8, %rsp\n"
+    "  pop %r15\n"
+    "  pop %r14\n"
+    "  pop %r13\n"
+    "  pop %r12\n"
+    "  pop %rbx\n"
+    "  pop %rbp\n"
+    "  ret\n"
+    "catch_fault:\n"
+    "  mov guest_catch_rsp(%rip), %rsp\n"
+    "  mov guest_catch_vector(%rip), %eax\n"
+    "  jmp catch_done\n"
+    ".popsection\n");
+/* clang-format on */
+extern const char catch_fault[];
 
-/* Called by trap_common first: 1 when the exception was a #GP of a safe
- * MSR access, whose RIP now points at its fault exit. */
+#define VEC_GP 13
+#define SEL_DATA 0x10 /* head.S's GDT */
+
+/* Called by trap_common first: 1 when the exception was expected (a #GP
+ * of a safe MSR access, or anything inside guest_catch), with RIP now at
+ * its fault exit. */
 int trap_fixup(struct trap_frame *f)
 {
-  if (f->vector != VEC_GP)
-    return 0;
-  if (f->rip == (uint64_t)(uintptr_t)rdmsr_safe_insn)
+  if (f->vector == VEC_GP && f->rip == (uint64_t)(uintptr_t)rdmsr_safe_insn) {
     f->rip = (uint64_t)(uintptr_t)rdmsr_safe_fault;
-  else if (f->rip == (uint64_t)(uintptr_t)wrmsr_safe_insn)
+    return 1;
+  }
+  if (f->vector == VEC_GP && f->rip == (uint64_t)(uintptr_t)wrmsr_safe_insn) {
     f->rip = (uint64_t)(uintptr_t)wrmsr_safe_fault;
-  else
+    return 1;
+  }
+  if (!guest_catch_rsp)
     return 0;
+  /* The fault may come from ring 3 (guest_catch's fn went there): the
+   * return is to ring 0 either way. */
+  guest_catch_vector = f->vector;
+  f->rip = (uint64_t)(uintptr_t)catch_fault;
+  f->cs = SEL_CODE64;
+  f->ss = SEL_DATA;
+  f->rsp = guest_catch_rsp;
   return 1;
 }
 

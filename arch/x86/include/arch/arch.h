@@ -15,9 +15,11 @@ struct boot_fb;
  * sends more than the room it was given. */
 unsigned int arch_console_tx_room(void);
 void arch_console_tx(const char *s, unsigned int n);
-/* Select the console devices from a `console=` value; returns -EINVAL for
- * an unknown device name (the others in the list are still used). */
-int arch_console_select(const char *list);
+/* Select the console devices from a `console=` value (com1, com2, e9,
+ * vga, none).  Returns 0, or -EINVAL when an element is empty or names no
+ * device: then nothing is switched and, when bad is not NULL, *bad and
+ * *bad_len give that element (see console_list_parse). */
+int arch_console_select(const char *list, const char **bad, size_t *bad_len);
 /* The screen the boot path found (fb->type BOOT_FB_NONE: none).  Called
  * before arch_console_select, which may then name it ("vga"); returns
  * true when the arch can show the console there. */
@@ -116,6 +118,10 @@ void arch_p2m_destroy(struct domain *d);
  * or -EFAULT if any byte is unmapped, not RAM, or (for writes) read-only. */
 int arch_copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int arch_copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* The guest-physical address of gva of v, by the same walk and checks as
+ * those copies (write: every level must allow writing), whatever is
+ * behind it in the p2m.  Returns 0, or -EFAULT. */
+int arch_guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
 
 /* vcpus: the arch state of a new vcpu that needs no hardware (on x86 its
  * emulated local APIC, at power-on); called once, before anything else

@@ -35,6 +35,7 @@ struct p2m_cache_entry {
 struct arch_domain {
   uint32_t msr_reported[16]; /* MSRs it touched that we do not have, said once */
   unsigned int msr_reported_n;
+  bool hole_said;           /* an access to a hole was reported (vmx/mmio.c) */
   paddr_t ept_root;         /* EPT PML4, 0 until the first mapping */
   unsigned long ept_tables; /* frames used by EPT tables */
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
@@ -84,6 +85,7 @@ struct vmx_guest_msrs {
   uint64_t sticky[VMX_NR_STICKY];
   uint64_t kernel_gs_base; /* passed through (SWAPGS changes it); saved here
                             * while another vcpu has the CPU */
+  uint64_t misc_features;  /* MISC_FEATURES_ENABLES: bit 0, CPUID faulting */
 };
 
 struct arch_vcpu {

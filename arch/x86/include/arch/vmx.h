@@ -119,6 +119,17 @@ struct cpuid_regs;
 /* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
  * reads the current VMCS's secondary controls, so v's VMCS must be loaded. */
 void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out);
+/* The CR4 and EFER bits v may set, by the features its CPUID shows (v's
+ * VMCS loaded, as for vmx_cpuid); a write of any other is #GP. */
+uint64_t vmx_cr4_guest_valid(const struct vcpu *v);
+uint64_t vmx_efer_guest_valid(const struct vcpu *v);
+/* The CR4 bits no guest may ever set here (those vmx_cr4_guest_valid can
+ * never give): the VMCS's CR4 mask holds them, so a write that sets one
+ * exits and is refused, where the CPU would take it. */
+#define VMX_CR4_NEVER_VALID                                                                        \
+  (~(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |            \
+     X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_UMIP |              \
+     X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP))
 
 /* v (not running) got INIT then STARTUP with this vector: it will start
  * in real mode at vector * 4096 the next time it runs (its VMCS is made
@@ -131,5 +142,13 @@ int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
  * it is someone else's turn). */
 struct vcpu;
 int vmx_handle_exit(struct vcpu *v);
+/* Set the guest's RIP after an instruction the hypervisor completed,
+ * ending an STI or MOV SS interrupt shadow over it (exit.c). */
+void vmx_set_rip(uint64_t rip);
+/* An EPT violation with exit qualification q (mmio.c): an access to a
+ * guest-physical address with nothing behind it is emulated (reads give
+ * all ones, writes are dropped); anything else crashes the domain.
+ * Returns 0 to go on running v, 1 when its domain was crashed. */
+int vmx_handle_mmio(struct vcpu *v, uint64_t q);
 
 #endif
