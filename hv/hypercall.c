@@ -63,7 +63,20 @@ static long hc_sysctl(struct vcpu *v, uint64_t a[6]) { return do_sysctl(v, a[0])
 
 static long hc_domctl(struct vcpu *v, uint64_t a[6]) { return do_domctl(v, a[0]); }
 
+/* The empty slots' handler: the table has no NULL, so the dispatch on
+ * the hypercall path tests the range alone. */
+long hypercall_nosys(struct vcpu *v, uint64_t a[6])
+{
+  (void)v, (void)a;
+  return -ENOSYS;
+}
+
+/* Every slot first gets hypercall_nosys, then the ABI's vectors their
+ * handlers: the later initialisers win (C11 6.7.9). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 const hypercall_fn hypercall_table[HYPERCALL_NR] = {
+    [0 ... HYPERCALL_NR - 1] = hypercall_nosys,
     [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_memory_op] = hc_memory_op,
@@ -78,9 +91,10 @@ const hypercall_fn hypercall_table[HYPERCALL_NR] = {
     [__HYPERVISOR_sysctl] = hc_sysctl,
     [__HYPERVISOR_domctl] = hc_domctl,
 };
+#pragma GCC diagnostic pop
 
 /* Names for the log, from the ABI's list of vectors. */
-static const char *const hypercall_name[HYPERCALL_NR] = {
+static const char *const hypercall_name_of[HYPERCALL_NR] = {
     [__HYPERVISOR_set_trap_table] = "set_trap_table",
     [__HYPERVISOR_mmu_update] = "mmu_update",
     [__HYPERVISOR_set_gdt] = "set_gdt",
@@ -133,6 +147,28 @@ static const uint64_t xen_not_for_hvm = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(
                                         BIT(19) | BIT(22) | BIT(23) | BIT(25) | BIT(28) | BIT(30) |
                                         BIT(31) | BIT(37) | BIT(38) | BIT(48);
 
+const char *hypercall_name(uint64_t nr)
+{
+  return nr < HYPERCALL_NR && hypercall_name_of[nr] ? hypercall_name_of[nr] : "?";
+}
+
+bool hypercall_note_once(struct domain *d, uint64_t key)
+{
+  for (unsigned int i = 0; i < d->enosys_reported_n; i++)
+    if (d->enosys_reported[i] == key)
+      return false;
+  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+    return false;
+  d->enosys_reported[d->enosys_reported_n++] = key;
+  return true;
+}
+
+void hypercall_note_said(struct domain *d)
+{
+  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+    pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
+}
+
 /* Say once per domain and (vector, sub-op) that a hypercall got -ENOSYS:
  * a guest probing for something we do not offer shows up in the log, a
  * guest retrying it in a loop does not flood it.  The sub-op is the first
@@ -141,7 +177,7 @@ static const uint64_t xen_not_for_hvm = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(
 void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
 {
   struct domain *d = v->dom;
-  bool handled = nr < HYPERCALL_NR && hypercall_table[nr];
+  bool handled = nr < HYPERCALL_NR && hypercall_table[nr] != hypercall_nosys;
   uint64_t op = handled ? args[0] : 0;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
@@ -158,25 +194,20 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
    * top down, where no handler's key reaches. */
   uint64_t key =
       handled ? nr << 32 | (uint32_t)op : ~0ULL - (nr < HYPERCALL_NR ? nr : HYPERCALL_NR);
-  for (unsigned int i = 0; i < d->enosys_reported_n; i++)
-    if (d->enosys_reported[i] == key)
-      return;
-  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
+  if (!hypercall_note_once(d, key))
     return;
-  d->enosys_reported[d->enosys_reported_n++] = key;
   if (handled)
-    pr_info("%s: %s op %llu: not provided here: -ENOSYS", d->name, hypercall_name[nr],
+    pr_info("%s: %s op %llu: not provided here: -ENOSYS", d->name, hypercall_name(nr),
             (unsigned long long)(uint32_t)op);
   else if (nr < HYPERCALL_NR && (xen_not_for_hvm & BIT(nr)))
     pr_info("%s: hypercall %llu (%s) is not for PVH guests: -ENOSYS (as in Xen)", d->name,
-            (unsigned long long)nr, hypercall_name[nr]);
-  else if (nr < HYPERCALL_NR && hypercall_name[nr])
+            (unsigned long long)nr, hypercall_name(nr));
+  else if (nr < HYPERCALL_NR && hypercall_name_of[nr])
     pr_info("%s: hypercall %llu (%s): not provided here: -ENOSYS", d->name, (unsigned long long)nr,
-            hypercall_name[nr]);
+            hypercall_name(nr));
   else
     pr_info("%s: hypercall %llu: no such hypercall: -ENOSYS", d->name, (unsigned long long)nr);
-  if (d->enosys_reported_n == ARRAY_SIZE(d->enosys_reported))
-    pr_info("%s: further -ENOSYS hypercalls are not reported", d->name);
+  hypercall_note_said(d);
 }
 
 /* Each entry is run as its own hypercall; its result is written back.

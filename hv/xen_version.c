@@ -59,7 +59,10 @@ static __attribute__((noinline)) long version_info(struct vcpu *v, int cmd, uint
   case XENVER_changeset: return put_string(v, arg, "mica " MICA_VERSION, XEN_CHANGESET_INFO_LEN);
   case XENVER_platform_parameters: {
     struct xen_platform_parameters p = {0}; /* PVH: nothing shared */
-    return arch_copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+    /* A 32-bit caller's virt_start is 32 bits wide (Xen 4.19 kernel.c:
+     * compat_platform_parameters_t, 0 for an HVM vcpu too). */
+    size_t size = v->hcall_compat ? sizeof(uint32_t) : sizeof(p);
+    return arch_copy_to_guest(v, arg, &p, size) ? -EFAULT : 0;
   }
   case XENVER_get_features: {
     struct xen_feature_info fi;

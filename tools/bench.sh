@@ -50,6 +50,15 @@ trace() {
 }
 null_parts=$(trace --break do_xen_version -- --dom0 build/guests/bench.elf)
 start=$(sed -n "s/^hvrun: hypervisor entry to dom0's first instruction: \([0-9]*\) ticks$/\1/p" "$out")
+# The same from a 32-bit guest: abi32 (-m32, 32-bit protected mode) times
+# xen_version by VMCALL in the x86_32 convention (EAX, EBX, ECX).
+if ! tools/hvrun --emulator bochs --ips 100000000 --timeout 120 \
+    --dom0 "build/guests/abi32.elf,cmdline=bench" >"$out" 2>&1; then
+  cat "$out" >&2
+  echo "bench: the 32-bit guest failed" >&2
+  exit 1
+fi
+null32=$(sed -n 's/.*abi32: null hypercall: [0-9]* calls, [0-9]* ticks, \([0-9.]*\) per call.*/\1/p' "$out")
 # Events: send to upcall on one vcpu (the sender's own IPI port, taken by
 # the callback vector); an interdomain ping-pong between two domains, each
 # waiting in HLT; SCHEDOP_yield between two domains (each yield is a
@@ -247,6 +256,7 @@ echo "| of which the hypervisor, efi_start64 to \`mica: ready\` | ${efi_hv} | | 
 echo "| boot from UEFI / multiboot2, whole (hypervisor's part alone) | ${efi_ratio} (${efi_hv_ratio}) | < 1.2 | | |"
 echo "| hypervisor's first instruction to dom0's first instruction, bench guest as dom0 (TSC ticks; Xen's includes waiting for an emulated-second boundary, see below) | ${start:-?} | | $(xen_cells "${start:-?}" "$xen_start") |"
 echo "| null hypercall round trip, xen_version from a guest loop of 10,000 (emulated instructions) | ${null:-?} | <= 150 | $(xen_cells "${null:-?}" "$xen_null") |"
+echo "| null hypercall from a 32-bit guest (abi32: xen_version by VMCALL, EAX/EBX/ECX, loop of 10,000; emulated instructions) | ${null32:-?} ($(pct "${null32:-0}" "${null:-0}")) | within 10% | | |"
 echo "| event channel send to upcall, same vcpu (EVTCHNOP_send, callback vector, guest handler; emulated instructions) | ${upcall:-?} | <= 400 | $(xen_cells "${upcall:-?}" "$xen_upcall") |"
 echo "| interdomain ping-pong round trip, both sides waiting in HLT (emulated instructions) | ${pingpong:-?} | <= 1,500 | $xen_pingpong | |"
 echo "| vcpu context switch: half of a SCHEDOP_yield round trip between two domains (emulated instructions) | ${switch} | <= 500 | | |"

@@ -28,6 +28,8 @@ struct vcpu {
   bool initialised;       /* has a register state to start from (Xen's is_initialised) */
   bool online;            /* started (vcpu 0 at boot; others by VCPUOP_up) */
   bool blocked;           /* waiting (HLT, SCHEDOP_block, SCHEDOP_poll) */
+  bool hcall_compat;      /* the hypercall being served came from 32-bit code
+                           * (hypercall_dispatch_compat; Xen's hcall_compat) */
   uint64_t vcpu_info_gpa; /* VCPUOP_register_vcpu_info; 0: in shared_info */
   /* Where the hypervisor reads and writes this vcpu's struct vcpu_info:
    * its slot in shared_info, the registered guest page, or dummy_vi (a

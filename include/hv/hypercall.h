@@ -4,6 +4,7 @@
 
 #include <hv/domain.h>
 #include <hv/errno.h>
+#include <public/xen.h>
 
 #define HYPERCALL_NR 56 /* vectors 0..55 of the ABI */
 
@@ -15,12 +16,14 @@
  * for the guest, the VMCALL runs again with the new registers). */
 typedef long (*hypercall_fn)(struct vcpu *v, uint64_t a[6]);
 extern const hypercall_fn hypercall_table[HYPERCALL_NR]; /* hv/hypercall.c */
+/* What the table's empty slots hold: returns -ENOSYS. */
+long hypercall_nosys(struct vcpu *v, uint64_t a[6]);
 
 static inline long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args[6])
 {
   /* Inline: one call from the exit handler to the handler's adapter.
    * The -ENOSYS report is the caller's, off this path. */
-  if (nr >= HYPERCALL_NR || !hypercall_table[nr])
+  if (nr >= HYPERCALL_NR)
     return -ENOSYS;
   return hypercall_table[nr](v, args);
 }
@@ -28,6 +31,51 @@ static inline long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t args
  * arguments answered -ENOSYS; after 32 such calls, that the log stops.
  * For whoever called hypercall_dispatch and got -ENOSYS. */
 void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6]);
+
+/* Record key in d's list of things said once (the -ENOSYS log's); true
+ * when it is new and there was room, so the caller says it now and then
+ * calls hypercall_note_said, which says so when the list is full and
+ * nothing more will be reported. */
+bool hypercall_note_once(struct domain *d, uint64_t key);
+void hypercall_note_said(struct domain *d);
+
+/* The ABI's name of vector nr, for the log ("?" for none). */
+const char *hypercall_name(uint64_t nr);
+
+/* The vectors whose 32-bit calls hv/hypercall_compat.c looks at before
+ * a handler runs: set_timer_op (two halves) and those with a sub-op whose
+ * structure is not translated yet. */
+#define HYPERCALL_COMPAT_LOOK                                                                      \
+  (1ULL << __HYPERVISOR_memory_op | 1ULL << __HYPERVISOR_multicall |                               \
+   1ULL << __HYPERVISOR_set_timer_op | 1ULL << __HYPERVISOR_grant_table_op |                       \
+   1ULL << __HYPERVISOR_vcpu_op | 1ULL << __HYPERVISOR_sched_op)
+
+/* The vectors of HYPERCALL_COMPAT_LOOK (hv/hypercall_compat.c). */
+long hypercall_compat_other(struct vcpu *v, uint32_t nr, uint64_t args[6]);
+
+/* A hypercall from 32-bit code: vector nr with the arguments the arch read
+ * from EBX, ECX, EDX, ESI, EDI, EBP, each zero-extended.  Answers as
+ * hypercall_dispatch, with v->hcall_compat set while the handler runs
+ * (Xen's flag of the same name), except that a call whose structure
+ * differs for a 32-bit guest and is not translated yet returns -ENOSYS,
+ * said once per domain.  On -ERESTART the caller writes args back into
+ * the 32-bit registers; on -ENOSYS it calls hypercall_compat_note_enosys.
+ * Inline: the common calls cost one test more than a 64-bit caller's. */
+static inline long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64_t args[6])
+{
+  if (nr >= HYPERCALL_NR)
+    return -ENOSYS;
+  if (HYPERCALL_COMPAT_LOOK >> nr & 1)
+    return hypercall_compat_other(v, nr, args);
+  v->hcall_compat = true;
+  long ret = hypercall_table[nr](v, args);
+  v->hcall_compat = false;
+  return ret;
+}
+
+/* hypercall_note_enosys for a 32-bit call that got -ENOSYS, unless it was
+ * refused as not translated (that says so itself). */
+void hypercall_compat_note_enosys(struct vcpu *v, uint32_t nr, const uint64_t args[6]);
 
 /* Handlers: arguments as the ABI types them; guest pointers are guest
  * virtual addresses (uint64_t), reached only through copy_*_guest. */

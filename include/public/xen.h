@@ -30,10 +30,16 @@ typedef uint16_t domid_t;
 /* A guest handle is a pointer into the guest's own (virtual) address
  * space, carried in an argument structure.  On x86_64 it is a plain 64-bit
  * guest virtual address, so a handle field is just a uint64_t; the type
- * argument only documents what it points at.  (A 32-bit guest's handles
- * are 32 bits wide.)  The hypervisor never dereferences one: it goes
- * through copy_from_guest/copy_to_guest. */
+ * argument only documents what it points at.  A 32-bit guest's handles
+ * are 32 bits wide (Xen's are pointers): compiled for i386 (a 32-bit
+ * guest, or the layout test test/unit/compat_layout.sh), these headers
+ * describe the x86_32 layouts.  The hypervisor never dereferences one: it
+ * goes through copy_from_guest/copy_to_guest. */
+#ifdef __i386__
+#define XEN_GUEST_HANDLE(type) uint32_t
+#else
 #define XEN_GUEST_HANDLE(type) uint64_t
+#endif
 
 /* ---- Hypercall vectors ----
  * A guest calls vector N through its hypercall page (N * 32 bytes in), or

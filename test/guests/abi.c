@@ -13,7 +13,8 @@
  *   domid=N    the domain id to expect (default: what CPUID 0x40000004
  *              says, which must then be 0 exactly when we are privileged).
  *   only=G,... run only these groups of checks: version console sched
- *              memory shinfo hvm vcpu multicall vectors page user faults grant (cpuid
+ *              memory shinfo hvm vcpu multicall vectors page user compat faults grant
+ *              (cpuid
  *              and the shutdown_code checks always run).
  *   codetest   end with SCHEDOP_shutdown_code(poweroff, or crash if a
  *              check failed) followed by SCHEDOP_shutdown(reboot).  In Xen the first code recorded
@@ -1359,7 +1360,7 @@ struct tss64 {
 
 static void user_mode_setup(void)
 {
-  static uint64_t gdt[7] __attribute__((aligned(16)));
+  static uint64_t gdt[8] __attribute__((aligned(16)));
   static struct tss64 tss;
   static uint8_t rsp0_stack[4096] __attribute__((aligned(16)));
   static int done;
@@ -1379,6 +1380,7 @@ static void user_mode_setup(void)
   gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
            ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
   gdt[6] = base >> 32;
+  gdt[7] = 0x00cf9b000000ffffULL; /* 0x38: 32-bit code, DPL 0 (compatibility mode) */
   struct {
     uint16_t limit;
     uint64_t base;
@@ -1431,6 +1433,65 @@ static void test_user_mode(void)
   user_pages_close(&u);
   check("xen_version from CPL 3", r, -XEN_EPERM);
   check("hypercall 1000 from CPL 3", r2, -XEN_EPERM);
+}
+
+/* ---- Compatibility mode (assembly) ----
+ * abi_compat_vmcall(nr, a1, a2, junk) far-jumps to a 32-bit code segment
+ * (0x38 in user_mode_setup's GDT: IA-32e mode stays on, CS.L is 0), runs
+ * VMCALL there with EAX = nr, EBX = a1, ECX = a2 and junk in the upper
+ * halves of RAX, RBX and RCX (and XENVER_version in RDI, which a 64-bit
+ * reading of the call would take), and far-jumps back.  Returns RAX. */
+long abi_compat_vmcall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long junk);
+
+#define SEL_CODE32 0x38
+
+/* clang-format off */
+__asm__(
+    ".pushsection .text\n"
+    ".global abi_compat_vmcall\n"
+    "abi_compat_vmcall:\n"
+    "  push %rbx\n"
+    "  push %rbp\n"
+    "  shl $32, %rcx\n"
+    "  mov %rcx, %rax\n"
+    "  or %rdi, %rax\n"                     /* junk << 32 | nr */
+    "  mov %rcx, %rbx\n"
+    "  or %rsi, %rbx\n"                     /* junk << 32 | a1 */
+    "  or %rdx, %rcx\n"                     /* junk << 32 | a2 */
+    "  xor %edi, %edi\n"                    /* XENVER_version, for a misreading */
+    "  xor %esi, %esi\n"
+    "  pushq $0x38\n"                       /* SEL_CODE32 */
+    "  lea 1f(%rip), %rdx\n"
+    "  push %rdx\n"
+    "  lretq\n"
+    ".code32\n"
+    "1: vmcall\n"
+    "  ljmp $0x08, $2f\n"
+    ".code64\n"
+    "2: pop %rbp\n"
+    "  pop %rbx\n"
+    "  ret\n"
+    ".popsection\n");
+/* clang-format on */
+
+/* A 64-bit kernel's VMCALL from compatibility mode takes the 32-bit
+ * convention (Xen 4.19 arch/x86/hvm/vmx/vmx.c vmx_guest_x86_mode: mode 8
+ * only with CS.L; hvm/hypercall.c hvm_hypercall reads EAX, EBX, ECX):
+ * the low halves alone, whatever the upper ones hold. */
+static void test_compat_mode(void)
+{
+  char extra[XEN_EXTRAVERSION_LEN];
+  const unsigned long junk = 0xdead5a5a;
+
+  user_mode_setup();
+  memset(extra, 0, sizeof(extra));
+  long r = abi_compat_vmcall(__HYPERVISOR_xen_version, XENVER_extraversion, PTR(extra), junk);
+  check("compat mode: xen_version extraversion, junk upper halves", (uint32_t)r, 0);
+  check("compat mode: extraversion written", extra[0] != 0, 1);
+  r = abi_compat_vmcall(__HYPERVISOR_xen_version, XENVER_version, 0, junk);
+  check("compat mode: xen_version version in EAX", (uint32_t)r, (4 << 16) | 19);
+  /* A 64-bit caller right after gets the 64-bit convention again. */
+  check("64-bit mode again: xen_version version", xen_version(XENVER_version, 0), (4 << 16) | 19);
 }
 
 /* ---- Faults, not dead domains ----
@@ -1802,6 +1863,8 @@ int guest_main(const struct hvm_start_info *si)
     test_hypercall_page();
   if (wanted("user"))
     test_user_mode();
+  if (wanted("compat"))
+    test_compat_mode();
   if (wanted("faults"))
     test_faults();
   if (wanted("grant"))

@@ -21,12 +21,14 @@ static long answer;          /* what every faked handler returns */
 static int restart_at = -1;  /* the multicall entry whose handler asks to continue */
 static int shutdown_at = -1; /* the entry whose handler shuts the domain down */
 static unsigned int calls_n;
+static bool got_compat; /* vcpu.hcall_compat as the handler saw it */
 static struct domain dom;
 static struct vcpu vcpu;
 
 static long fake(const char *name, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
   called = name;
+  got_compat = vcpu.hcall_compat;
   got[0] = a, got[1] = b, got[2] = c, got[3] = d;
   int i = (int)calls_n++;
   if (i == shutdown_at)
@@ -131,6 +133,7 @@ static int setup(void **state)
   answer = 0;
   restart_at = shutdown_at = -1;
   calls_n = 0;
+  got_compat = false;
   fault_from = ~0ULL;
   memset(guest, 0, sizeof(guest));
   shim_log_clear();
@@ -360,6 +363,125 @@ static void test_multicall_faults_and_shutdown(void **state)
   assert_int_equal(call(__HYPERVISOR_multicall, sizeof(guest) - 8, 1, 0), -EFAULT);
 }
 
+/* ---- 32-bit callers ---- */
+
+/* As the arch's exit path calls it: -ENOSYS goes to the compat report. */
+static long call32(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+  uint64_t a[6] = {a0, a1, a2, 0x44, 0x55, 0x66};
+  long ret = hypercall_dispatch_compat(&vcpu, nr, a);
+  if (ret == -ENOSYS)
+    hypercall_compat_note_enosys(&vcpu, nr, a);
+  return ret;
+}
+
+/* How often text is in the log. */
+static unsigned int log_count(const char *text)
+{
+  unsigned int n = 0;
+  for (const char *p = shim_log(); (p = strstr(p, text)) != NULL; p++)
+    n++;
+  return n;
+}
+
+static void test_compat_same_layout_reaches_handlers(void **state)
+{
+  (void)state;
+  /* Plain integers, byte buffers and structures of Xen's "?" lines
+   * (xen/include/xlat.lst): the 64-bit handler serves them. */
+  static const struct {
+    uint32_t nr;
+    uint64_t op;
+    const char *name;
+  } same[] = {
+      {__HYPERVISOR_xen_version, 0 /* XENVER_version */, "xen_version"},
+      {__HYPERVISOR_xen_version, 5 /* platform_parameters: the handler's 4 bytes */, "xen_version"},
+      {__HYPERVISOR_console_io, 0 /* CONSOLEIO_write */, "console_io"},
+      {__HYPERVISOR_sched_op, 0 /* yield */, "sched_op"},
+      {__HYPERVISOR_sched_op, 2 /* shutdown */, "sched_op"},
+      {__HYPERVISOR_event_channel_op, 4 /* send */, "event_channel_op"},
+      {__HYPERVISOR_event_channel_op, 6 /* alloc_unbound */, "event_channel_op"},
+      {__HYPERVISOR_event_channel_op, 5 /* status */, "event_channel_op"},
+      {__HYPERVISOR_vcpu_op, 3 /* is_up */, "vcpu_op"},
+      {__HYPERVISOR_vcpu_op, 6 /* set_periodic_timer */, "vcpu_op"},
+      {__HYPERVISOR_memory_op, 3 /* current_reservation */, "memory_op"},
+      {__HYPERVISOR_grant_table_op, 6 /* query_size */, "grant_table_op"},
+      {__HYPERVISOR_grant_table_op, 0 /* map_grant_ref */, "grant_table_op"},
+      {__HYPERVISOR_hvm_op, 0 /* set_param */, "hvm_op"},
+      {__HYPERVISOR_vm_assist, 0, "vm_assist"},
+      {__HYPERVISOR_domctl, 0x1000, "domctl"},
+      {__HYPERVISOR_sysctl, 0x1000, "sysctl"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+    called = NULL;
+    got_compat = false;
+    answer = (long)i + 1;
+    assert_int_equal(call32(same[i].nr, same[i].op, 0x1000, 7), (long)i + 1);
+    assert_non_null(called);
+    assert_string_equal(called, same[i].name);
+    assert_true(got_compat);
+    assert_false(vcpu.hcall_compat); /* only while the handler runs */
+  }
+  assert_false(shim_log_contains("32-bit caller"));
+}
+
+static void test_compat_untranslated_refused_once(void **state)
+{
+  (void)state;
+  /* Structures of Xen's "!" lines, and vcpu_info's registration (its
+   * 32-bit layout is not kept yet). */
+  static const struct {
+    uint32_t nr;
+    uint64_t op;
+    const char *line;
+  } refused[] = {
+      {__HYPERVISOR_memory_op, 9, "domu1: 32-bit caller: memory_op op 9 not translated yet"},
+      {__HYPERVISOR_memory_op, 7, "domu1: 32-bit caller: memory_op op 7 not translated yet"},
+      {__HYPERVISOR_vcpu_op, 4, "domu1: 32-bit caller: vcpu_op op 4 not translated yet"},
+      {__HYPERVISOR_vcpu_op, 5, "domu1: 32-bit caller: vcpu_op op 5 not translated yet"},
+      {__HYPERVISOR_vcpu_op, 8, "domu1: 32-bit caller: vcpu_op op 8 not translated yet"},
+      {__HYPERVISOR_vcpu_op, 10, "domu1: 32-bit caller: vcpu_op op 10 not translated yet"},
+      {__HYPERVISOR_sched_op, 3, "domu1: 32-bit caller: sched_op op 3 not translated yet"},
+      {__HYPERVISOR_grant_table_op, 2,
+       "domu1: 32-bit caller: grant_table_op op 2 not translated yet"},
+      {__HYPERVISOR_grant_table_op, 5,
+       "domu1: 32-bit caller: grant_table_op op 5 not translated yet"},
+      {__HYPERVISOR_multicall, 0x1000, "domu1: 32-bit caller: multicall not translated yet"},
+  };
+  for (int round = 0; round < 2; round++)
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+      called = NULL;
+      assert_int_equal(call32(refused[i].nr, refused[i].op, 0x1000, 1), -ENOSYS);
+      assert_null(called); /* never reaches a handler that would misread it */
+      assert_int_equal(log_count(refused[i].line), 1);
+    }
+  /* Not an -ENOSYS of the handler's: the general report stays quiet. */
+  assert_false(shim_log_contains("not provided here"));
+  /* A 64-bit caller of the same ops still reaches the handlers. */
+  assert_int_equal(call(__HYPERVISOR_memory_op, 9, 0x1000, 0), 0);
+  assert_string_equal(called, "memory_op");
+  assert_false(got_compat);
+}
+
+static void test_compat_set_timer_op_two_halves(void **state)
+{
+  (void)state;
+  /* Xen's compat_set_timer_op(lo, hi): EBX the low half, ECX the high. */
+  assert_int_equal(call32(__HYPERVISOR_set_timer_op, 0x89abcdef, 0x01234567, 0), 0);
+  assert_string_equal(called, "set_timer_op");
+  assert_int_equal(got[0], 0x0123456789abcdefULL);
+}
+
+static void test_compat_handler_enosys_reported(void **state)
+{
+  (void)state;
+  answer = -ENOSYS;
+  assert_int_equal(call32(__HYPERVISOR_event_channel_op, 99, 0x1000, 0), -ENOSYS);
+  assert_true(shim_log_contains("domu1: event_channel_op op 99: not provided here: -ENOSYS"));
+  assert_int_equal(call32(50, 0, 0, 0), -ENOSYS); /* an empty slot */
+  assert_true(shim_log_contains("domu1: hypercall 50: no such hypercall: -ENOSYS"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -372,6 +494,10 @@ int main(void)
       cmocka_unit_test_setup(test_multicall_continues_after_a_turn, setup),
       cmocka_unit_test_setup(test_multicall_entry_continuation, setup),
       cmocka_unit_test_setup(test_multicall_faults_and_shutdown, setup),
+      cmocka_unit_test_setup(test_compat_same_layout_reaches_handlers, setup),
+      cmocka_unit_test_setup(test_compat_untranslated_refused_once, setup),
+      cmocka_unit_test_setup(test_compat_set_timer_op_two_halves, setup),
+      cmocka_unit_test_setup(test_compat_handler_enosys_reported, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

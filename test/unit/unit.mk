@@ -25,8 +25,8 @@ UNIT_SRCS_abi :=
 # Domains over the real event channels, heap and frames; the rest faked.
 UNIT_SRCS_domain := hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c \
 	hv/lib/strlcpy.c test/unit/fake_domain_env.c test/unit/fake_sched.c
-# The hypercall table and multicall, every handler faked in the test.
-UNIT_SRCS_hypercall := hv/hypercall.c
+# The hypercall table, multicall and 32-bit callers, every handler faked in the test.
+UNIT_SRCS_hypercall := hv/hypercall.c hv/hypercall_compat.c
 # The network console's parts that need no network (no lwIP in them).
 UNIT_SRCS_net := net/net_config.c net/net_out.c net/telnet.c hv/lib/strlcpy.c sched/lock.c
 UNIT_SRCS_evtchn := evtchn/evtchn_2l.c
@@ -77,12 +77,17 @@ unit_objs = $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,test/unit/test_$(1).c $(UNIT_SR
 .PHONY: unit-test unit-clean
 
 # Run every test binary even when one fails; fail at the end if any did.
+# Then test/unit/compat_layout.sh: which ABI structures 32-bit guests lay
+# out as 64-bit ones do (the public headers built for both, through gdb).
 unit-test: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do \
 		echo "=== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 			$$t || { echo "unit: $$t FAILED (exit $$?)"; rc=1; }; \
-	done; exit $$rc
+	done; \
+	echo "=== test/unit/compat_layout.sh"; \
+	CC=$(UNIT_CC) test/unit/compat_layout.sh || { echo "unit: compat_layout FAILED"; rc=1; }; \
+	exit $$rc
 
 $(UNIT_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -46,32 +46,137 @@ static unsigned long long guest_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
 /* The guest's privilege level: SS.DPL (SDM 24.4.1). */
 static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3; }
 
-static inline __attribute__((always_inline)) void handle_vmcall(struct vcpu *v)
+/* Guest segment access rights (SDM 24.4.1, table 24-2). */
+#define AR_CONFORMING (1U << 2) /* code segment type bit C */
+#define AR_DPL (3U << 5)
+#define AR_L (1U << 13) /* CS: 64-bit code */
+
+/* A 64-bit hypercall that answered < 0: a continuation (1: the guest runs
+ * the same VMCALL again, RIP and RAX unchanged, with the arguments the
+ * handler left in hcall_args, after the others have had a turn), or an
+ * error, now in the guest's RAX (0), -ENOSYS said in the log.  Out of
+ * line, and reading the arguments again from v, so the hypercall path
+ * keeps neither them nor the result in a register across a call. */
+static __attribute__((noinline)) int vmcall64_error(struct vcpu *v, long ret)
 {
   struct guest_regs *r = &v->arch.regs;
-  if (guest_cpl() != 0) {
-    r->rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
-    skip_instruction();
-    return;
+  if (ret == -ERESTART) {
+    sched_resched_local();
+    return 1;
   }
-  /* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments,
-   * which guest_regs holds as one array. */
+  if (ret == -ENOSYS)
+    hypercall_note_enosys(v, r->rax, r->hcall_args);
+  r->rax = (uint64_t)ret;
+  return 0;
+}
+
+/* The 64-bit convention: RAX vector; RDI RSI RDX R10 R8 R9 arguments,
+ * which guest_regs holds as one array. */
+static inline __attribute__((always_inline)) void vmcall64(struct vcpu *v)
+{
+  struct guest_regs *r = &v->arch.regs;
   long ret = hypercall_dispatch(v, r->rax, r->hcall_args);
-  if (unlikely(ret < 0)) {
-    if (ret == -ERESTART) {
-      /* A continuation: the guest runs the same VMCALL again (RIP and
-       * RAX unchanged) with the arguments the handler left in hcall_args
-       * for the rest, after the others have had a turn. */
-      sched_resched_local();
-      return;
-    }
-    if (ret == -ENOSYS)
-      hypercall_note_enosys(v, r->rax, r->hcall_args);
-  }
+  if (likely(ret >= 0))
+    r->rax = (uint64_t)ret; /* before the test below: nothing holds ret */
+  else if (vmcall64_error(v, ret))
+    return;
   if (unlikely(v->dom->state != DOMAIN_RUNNING))
     return; /* it shut itself down: its VMCS is gone */
-  r->rax = (uint64_t)ret;
   skip_instruction();
+}
+
+/* A 32-bit result into the guest's EAX, the low half of RAX (x86 is
+ * little-endian): the upper half stays, as where Xen writes regs->eax. */
+static inline void set_eax(struct guest_regs *r, uint32_t eax)
+{
+  __builtin_memcpy(&r->rax, &eax, sizeof(eax));
+}
+
+/* A 32-bit hypercall that answered < 0: a continuation (1: the guest runs
+ * the same VMCALL again with the arguments written back where they came
+ * from, as Xen's hypercall_create_continuation does when hcall_compat is
+ * set), or an error, now in the guest's EAX (0), -ENOSYS said in the
+ * log. */
+static __attribute__((noinline)) int vmcall32_error(struct vcpu *v, long ret)
+{
+  struct guest_regs *r = &v->arch.regs;
+  const uint64_t *a = v->arch.hcall32_args;
+  if (ret == -ERESTART) {
+    r->rax = (uint32_t)r->rax;
+    r->rbx = (uint32_t)a[0];
+    r->rcx = (uint32_t)a[1];
+    r->rdx = (uint32_t)a[2];
+    r->rsi = (uint32_t)a[3];
+    r->rdi = (uint32_t)a[4];
+    r->rbp = (uint32_t)a[5];
+    sched_resched_local();
+    return 1;
+  }
+  if (ret == -ENOSYS)
+    hypercall_compat_note_enosys(v, (uint32_t)r->rax, a);
+  set_eax(r, (uint32_t)ret);
+  return 0;
+}
+
+/* The x86_32 convention (Xen 4.19 arch/x86/hvm/hypercall.c, hvm_hypercall
+ * when hvm_guest_x86_mode is not 8): EAX vector; EBX ECX EDX ESI EDI EBP
+ * arguments, each its register's low 32 bits (what the guest's code
+ * sees: the upper halves are left from whatever ran before).  The result
+ * goes to EAX alone, as Xen's compat path writes regs->eax. */
+static inline __attribute__((always_inline)) void vmcall32(struct vcpu *v)
+{
+  struct guest_regs *r = &v->arch.regs;
+  uint64_t *a = v->arch.hcall32_args;
+  a[0] = (uint32_t)r->rbx;
+  a[1] = (uint32_t)r->rcx;
+  a[2] = (uint32_t)r->rdx;
+  a[3] = (uint32_t)r->rsi;
+  a[4] = (uint32_t)r->rdi;
+  a[5] = (uint32_t)r->rbp;
+
+  long ret = hypercall_dispatch_compat(v, (uint32_t)r->rax, a);
+  if (likely(ret >= 0))
+    set_eax(r, (uint32_t)ret); /* before the test below: nothing holds ret */
+  else if (vmcall32_error(v, ret))
+    return;
+  if (unlikely(v->dom->state != DOMAIN_RUNNING))
+    return;
+  skip_instruction();
+}
+
+/* Every VMCALL but a 64-bit kernel's on a non-conforming CS of DPL 0, with
+ * those bits of CS's access rights in hand: the CPL (CS.DPL when CS is
+ * not a conforming code segment, as the fast path's test; SS.DPL
+ * otherwise, SDM 24.4.1), then the mode as Xen's vmx_guest_x86_mode tells
+ * it (64-bit is IA-32e mode with CS.L set; real mode, 16- and 32-bit
+ * protected mode and compatibility mode take the 32-bit convention).  Out
+ * of line: the 64-bit path does not pay for its frame. */
+static __attribute__((noinline)) int vmcall_other(struct vcpu *v, uint32_t cs_ar)
+{
+  if ((cs_ar & (AR_DPL | AR_CONFORMING)) && guest_cpl() != 0) {
+    v->arch.regs.rax = (uint64_t)-EPERM; /* hypercalls are for the guest kernel */
+    skip_instruction();
+    return 0;
+  }
+  if ((cs_ar & AR_L) && (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+    vmcall64(v);
+  else
+    vmcall32(v);
+  return 0; /* a tail call of vmx_handle_exit's */
+}
+
+/* A hypercall.  The common case first, from one VMREAD of CS's access
+ * rights and one of EFER: a 64-bit kernel (CS.L with EFER.LMA; the L bit
+ * alone is kept even outside IA-32e mode, SDM 27.3.2) on a non-conforming
+ * code segment of DPL 0, whose DPL is the CPL (SDM 26.3.1.2 makes it equal
+ * SS.DPL).  Everything else is sorted out of line. */
+static inline __attribute__((always_inline)) int handle_vmcall(struct vcpu *v)
+{
+  uint32_t cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR) & (AR_L | AR_DPL | AR_CONFORMING);
+  if (unlikely(cs_ar != AR_L) || unlikely(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA)))
+    return vmcall_other(v, cs_ar);
+  vmcall64(v);
+  return 0;
 }
 
 /* CPUID: the answer is the guest's policy (arch/x86/vmx/cpuid.c). */
@@ -342,9 +447,7 @@ int vmx_handle_exit(struct vcpu *v)
 
   /* Hypercalls first: the exit guests make most (and the one the
    * benchmarks time), before the general dispatch. */
-  if (likely(reason == EXIT_REASON_VMCALL)) {
-    handle_vmcall(v);
-    return 0;
-  }
+  if (likely(reason == EXIT_REASON_VMCALL))
+    return handle_vmcall(v);
   return handle_other_exit(v, reason);
 }

@@ -6,7 +6,10 @@
  * mode, paging off, CS flat 32-bit code, DS/ES/SS flat data, EFLAGS.IF = 0,
  * EBX = guest-physical address of struct hvm_start_info; every other
  * register, the GDT and the IDT are undefined.  The Xen note naming this
- * entry is in notes.c (its type number comes from a C-only header). */
+ * entry is in notes.c (its type number comes from a C-only header); the
+ * first steps, shared with head32.S, are in pvh_entry.inc. */
+
+#include "pvh_entry.inc"
 
 #define X86_CR0_PG 0x80000000
 #define X86_CR4_PAE 0x00000020
@@ -23,37 +26,7 @@
 #define PTE_PS 0x080            /* a 2 MiB page in a page directory */
 #define STACK_SIZE 16384
 
-        .section .text.head, "ax"
-        .code32
-        .global pvh_start
-pvh_start:
-        /* The TSC first: guests report when they started (under Bochs
-         * with clock sync=none, an instruction count since power-on). */
-        rdtsc
-        mov     %eax, guest_entry_tsc
-        mov     %edx, guest_entry_tsc + 4
-        cli
-        cld                     /* the ABI leaves DF undefined */
-        mov     %ebx, %esi      /* start info: CPUID below clobbers EBX */
-
-        /* The loader must zero .bss (ELF: p_memsz beyond p_filesz).  Record
-         * whether it did, for runtime_start() to report, then zero it
-         * ourselves: the stack and page tables live there. */
-        xor     %eax, %eax
-        mov     $__bss_start, %edi
-1:      or      (%edi), %eax
-        add     $4, %edi
-        cmp     $__bss_end, %edi
-        jb      1b
-        mov     %eax, boot_bss_dirty    /* in .data, not .bss */
-        xor     %eax, %eax
-        mov     $__bss_start, %edi
-        mov     $__bss_end, %ecx
-        sub     %edi, %ecx
-        shr     $2, %ecx
-        rep stosl
-
-        mov     $boot_stack_top, %esp
+        PVH_ENTRY_START
 
         /* Long mode is required; without it there is no way to report, so
          * triple fault and let the hypervisor crash the domain. */
@@ -146,15 +119,7 @@ null_idt_desc:
         .short  0
         .quad   0
 
-        .global boot_bss_dirty
-        .balign 4
-boot_bss_dirty:
-        .long   0
-
-        .global guest_entry_tsc
-        .balign 8
-guest_entry_tsc:
-        .quad   0
+        PVH_ENTRY_DATA
 
         .bss
         .balign 4096

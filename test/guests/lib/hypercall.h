@@ -1,16 +1,21 @@
-/* Hypercalls from a test guest: VMCALL with the 64-bit Xen convention.
+/* Hypercalls from a test guest: VMCALL with the Xen convention of the
+ * mode the guest is built for.
  *
- * RAX = hypercall vector (__HYPERVISOR_*), arguments in RDI, RSI, RDX, R10,
- * R8, result (>= 0, or -XEN_E*) back in RAX.  The guest must be at CPL 0.
- * The hypervisor may change every argument register (Xen's debug builds
- * poison them), so every wrapper declares all five as in/out, not only the
- * ones it uses.  The "memory" clobber is because the hypervisor reads and
- * writes guest memory through the pointer arguments. */
+ * 64-bit: RAX = hypercall vector (__HYPERVISOR_*), arguments in RDI, RSI,
+ * RDX, R10, R8, result (>= 0, or -XEN_E*) back in RAX.
+ * 32-bit (-m32, the 32-bit guests): EAX = vector, arguments in EBX, ECX,
+ * EDX, ESI, EDI, result in EAX.
+ * The guest must be at CPL 0.  The hypervisor may change every argument
+ * register (Xen's debug builds poison them), so every wrapper declares all
+ * five as in/out, not only the ones it uses.  The "memory" clobber is
+ * because the hypervisor reads and writes guest memory through the pointer
+ * arguments. */
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
 #include <stddef.h>
 
+#ifdef __x86_64__
 static inline long hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
                               unsigned long a3, unsigned long a4, unsigned long a5)
 {
@@ -27,6 +32,17 @@ static inline long hypercall5(unsigned long nr, unsigned long a1, unsigned long 
                    : "memory");
   return (long)rax;
 }
+#else
+static inline long hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
+                              unsigned long a3, unsigned long a4, unsigned long a5)
+{
+  __asm__ volatile("vmcall"
+                   : "+a"(nr), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
+                   :
+                   : "memory");
+  return (long)nr;
+}
+#endif
 
 /* Fewer arguments: the unused registers are passed as 0, so what the
  * hypervisor sees is the same on every call. */

@@ -9,8 +9,13 @@ struct trap_frame;
 /* head.S calls this in 64-bit mode with the EBX it was entered with. */
 __attribute__((noreturn)) void runtime_start(uint32_t si_paddr);
 
-/* Fill the IDT with the exception stubs of trap_entry.S and load it. */
+/* Fill the IDT with the exception stubs of trap_entry.S and load it
+ * (rt32.c, for the 32-bit guests: load an empty one). */
 void trap_init(void);
+
+/* Load an IDT of limit 0 (start.c): every exception then ends in a triple
+ * fault, which the hypervisor reports as it crashes the domain. */
+void runtime_empty_idt(void);
 
 /* trap_entry.S calls this first with the frame of any exception: 1 when
  * it moved RIP to a fault exit (the exception is handled), else 0. */

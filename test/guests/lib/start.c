@@ -38,16 +38,23 @@ void guest_exit(int ok)
   guest_triple_fault();
 }
 
-void guest_triple_fault(void)
+void runtime_empty_idt(void)
 {
-  /* A zero-limit IDT makes every vector's delivery fault: int3 -> #GP ->
-   * #DF -> triple fault (SDM vol. 3 6.15, interrupt 8), a VM exit. */
+  /* LIDT reads a 32-bit base outside 64-bit mode: the rest is ignored. */
   static const struct {
     uint16_t limit;
     uint64_t base;
   } __attribute__((packed)) empty_idt = {0, 0};
 
-  __asm__ volatile("lidt %0; int3" : : "m"(empty_idt));
+  __asm__ volatile("lidt %0" : : "m"(empty_idt));
+}
+
+void guest_triple_fault(void)
+{
+  /* A zero-limit IDT makes every vector's delivery fault: int3 -> #GP ->
+   * #DF -> triple fault (SDM vol. 3 6.15, interrupt 8), a VM exit. */
+  runtime_empty_idt();
+  __asm__ volatile("int3");
   for (;;)
     __asm__ volatile("hlt");
 }
