@@ -279,8 +279,6 @@ static uint64_t *gpr(struct vcpu *v, unsigned int n, uint64_t *rsp)
   return map[n & 15];
 }
 
-#define CS_AR_L (1U << 13) /* 64-bit code segment (SDM 24.4.1) */
-
 /* MOV to CR0 that changes CR0.NE, which we own (SDM 25.1.3): the guest
  * sees its value through the read shadow; the real register keeps NE on.
  * The checks are the ones the CPU makes for a MOV that does not exit, in

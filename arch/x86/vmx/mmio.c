@@ -31,9 +31,6 @@
 #define EPTQ_LA_VALID (1ULL << 7)  /* the guest linear address field is valid */
 #define EPTQ_LA_ACCESS (1ULL << 8) /* ... and the access was to it, not a paging structure */
 
-#define CS_AR_L (1U << 13) /* 64-bit code segment (SDM vol. 3, 24.4.1) */
-#define CS_AR_DB (1U << 14)
-
 /* What the emulated instruction's accesses need: the vcpu, and the page
  * of the access that exited, whose translation the CPU already gave (used
  * only when the two addresses agree on the offset in the page: for an

@@ -216,8 +216,6 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
   return -1;
 }
 
-#define CS_AR_L (1U << 13) /* 64-bit code segment (SDM 24.4.1) */
-
 /* WRMSR to EFER, checked as Xen's hvm_set_efer checks it: only the bits
  * whose feature CPUID shows, and LME not changed while paging is on.  LMA
  * follows CR0.PG (SDM 10.8.5): its written value is ignored. */

@@ -70,6 +70,9 @@
 #define VMCS_GUEST_IDTR_LIMIT 0x4812
 #define VMCS_GUEST_ES_AR 0x4814
 #define VMCS_GUEST_CS_AR 0x4816
+/* Segment access-rights bits (SDM vol. 3, 24.4.1). */
+#define CS_AR_L (1U << 13)  /* 64-bit code segment */
+#define CS_AR_DB (1U << 14) /* default operation size 32 bits */
 #define VMCS_GUEST_SS_AR 0x4818
 #define VMCS_GUEST_DS_AR 0x481a
 #define VMCS_GUEST_FS_AR 0x481c
