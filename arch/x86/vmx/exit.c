@@ -49,7 +49,6 @@ static unsigned int guest_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) 
 /* Guest segment access rights (SDM 24.4.1, table 24-2). */
 #define AR_CONFORMING (1U << 2) /* code segment type bit C */
 #define AR_DPL (3U << 5)
-#define AR_L (1U << 13) /* CS: 64-bit code */
 
 /* A 64-bit hypercall that answered < 0: a continuation (1: the guest runs
  * the same VMCALL again, RIP and RAX unchanged, with the arguments the
@@ -158,7 +157,7 @@ static __attribute__((noinline)) int vmcall_other(struct vcpu *v, uint32_t cs_ar
     skip_instruction();
     return 0;
   }
-  if ((cs_ar & AR_L) && (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+  if ((cs_ar & CS_AR_L) && (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
     vmcall64(v);
   else
     vmcall32(v);
@@ -172,8 +171,8 @@ static __attribute__((noinline)) int vmcall_other(struct vcpu *v, uint32_t cs_ar
  * SS.DPL).  Everything else is sorted out of line. */
 static inline __attribute__((always_inline)) int handle_vmcall(struct vcpu *v)
 {
-  uint32_t cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR) & (AR_L | AR_DPL | AR_CONFORMING);
-  if (unlikely(cs_ar != AR_L) || unlikely(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA)))
+  uint32_t cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR) & (CS_AR_L | AR_DPL | AR_CONFORMING);
+  if (unlikely(cs_ar != CS_AR_L) || unlikely(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA)))
     return vmcall_other(v, cs_ar);
   vmcall64(v);
   return 0;
@@ -187,7 +186,7 @@ static void handle_cpuid(struct vcpu *v)
 
   /* CPUID faulting (MISC_FEATURES_ENABLES, msr.c): #GP outside ring 0,
    * as Xen's hvm_check_cpuid_faulting gives it. */
-  if ((v->arch.msrs.misc_features & 1) && guest_cpl() > 0) {
+  if ((v->arch.msrs.misc_features & MISC_FEATURES_CPUID_FAULTING) && guest_cpl() > 0) {
     vmx_inject_exception(VEC_GP, true, 0);
     return;
   }

@@ -36,7 +36,6 @@
 #define DEBUGCTL_LBR (1ULL << 0) /* record branches (SDM vol. 3B, 18.4.1) */
 #define DEBUGCTL_BTF (1ULL << 1) /* single-step on branches */
 #define PLATFORM_INFO_CPUID_FAULTING (1ULL << 31)
-#define MISC_FEATURES_CPUID_FAULTING (1ULL << 0)
 #define MSR_MTRR_PHYS_FIRST 0x200 /* base/mask pairs up to 0x20f */
 #define MSR_MTRR_FIX_64K 0x250
 #define MSR_MTRR_FIX_16K_80000 0x258

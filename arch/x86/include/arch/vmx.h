@@ -123,6 +123,8 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
  * VMCS loaded, as for vmx_cpuid); a write of any other is #GP. */
 uint64_t vmx_cr4_guest_valid(const struct vcpu *v);
 uint64_t vmx_efer_guest_valid(const struct vcpu *v);
+/* MISC_FEATURES_ENABLES bit 0: CPUID at CPL > 0 is #GP (msr.c, exit.c). */
+#define MISC_FEATURES_CPUID_FAULTING (1ULL << 0)
 /* The CR4 bits no guest may ever set here (those vmx_cr4_guest_valid can
  * never give): the VMCS's CR4 mask holds them, so a write that sets one
  * exits and is refused, where the CPU would take it. */
