@@ -1,8 +1,11 @@
-/* Guest virtual addresses: the walk through a guest's own page tables
- * (SDM vol. 3, 4.5 "4-level paging"), then its p2m.  Guest pointers are
- * never dereferenced: each piece of a copy is translated, checked and
- * moved here.  Each vcpu remembers its last walk (struct gwalk_cache):
- * hypercall arguments mostly sit in one page, on the guest's stack. */
+/* Guest virtual addresses: the walk through a guest's own page tables,
+ * then its p2m.  Guest pointers are never dereferenced: each piece of a
+ * copy is translated, checked and moved here.  Every paging mode a guest
+ * can be in: none (the address is guest-physical), 32-bit paging, PAE
+ * paging and 4-level paging (SDM vol. 3, 4.3 to 4.5).  Each vcpu
+ * remembers its last 4-level walk (struct gwalk_cache): hypercall
+ * arguments mostly sit in one page, on the guest's stack.  A 32-bit
+ * guest's walks are not cached: its hypercalls are not the ones timed. */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <arch/p2m_cache.h>
@@ -17,24 +20,95 @@
 #define PTE_PS (1ULL << 7)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-/* The checks of a walk that do not depend on the page tables: paging
- * and IA-32e mode on (32-bit paging modes are not supported for guest
- * pointers), gva canonical.  Returns -EFAULT, 0 (walk from *cr3), or 1
- * (no paging: gva is the guest-physical address). */
+/* The paging modes, as walk_mode tells them. */
+enum {
+  WALK_4LEVEL = 0, /* IA-32e mode: 4-level paging, cached */
+  WALK_NONE = 1,   /* paging off: gva is the guest-physical address */
+  WALK_32BIT = 2,  /* CR0.PG without CR4.PAE: 32-bit paging */
+  WALK_PAE = 3,    /* CR4.PAE outside IA-32e mode: PAE paging */
+};
+
+/* The checks of a walk that do not depend on the page tables, and the
+ * mode (WALK_*): gva canonical in IA-32e mode, 32 bits wide outside it.
+ * Returns -EFAULT or the mode; *cr3 and *check_w (a write, with CR0.WP
+ * on: every level must allow it, as the guest kernel would see it) are
+ * set when paging is on. */
 static inline __attribute__((always_inline)) int walk_mode(uint64_t gva, bool write, uint64_t *cr3,
                                                            bool *check_w)
 {
   uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0);
 
   if (!(cr0 & X86_CR0_PG))
-    return gva >> 32 ? -EFAULT : 1; /* no paging: 32-bit addresses only */
-  if (!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
-    return -EFAULT;
+    return gva >> 32 ? -EFAULT : WALK_NONE; /* no paging: 32-bit addresses only */
+  *check_w = write && (cr0 & X86_CR0_WP);
+  if (unlikely(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))) {
+    if (gva >> 32)
+      return -EFAULT;
+    *cr3 = vmcs_read(VMCS_GUEST_CR3);
+    return vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PAE ? WALK_PAE : WALK_32BIT;
+  }
   if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
     return -EFAULT; /* not canonical: bits 63..47 must all be equal */
   *cr3 = vmcs_read(VMCS_GUEST_CR3) & PTE_ADDR;
-  *check_w = write && (cr0 & X86_CR0_WP);
+  return WALK_4LEVEL;
+}
+
+/* One page-table entry of 4 or 8 bytes at guest-physical gpa (entries
+ * are aligned, so never split across pages), or -EFAULT. */
+static int read_entry(struct vcpu *v, uint64_t gpa, unsigned int size, uint64_t *e)
+{
+  uint64_t len;
+  enum p2m_type type;
+  paddr_t hpa = p2m_query_fast(v->dom, gpa, &len, &type);
+  if (!hpa)
+    return -EFAULT;
+  if (size == 4)
+    *e = *(volatile uint32_t *)phys_to_virt(hpa);
+  else
+    *e = *(volatile uint64_t *)phys_to_virt(hpa);
   return 0;
+}
+
+/* The walks outside IA-32e mode (not cached).  32-bit paging (SDM 4.3):
+ * a directory of 1,024 4-byte entries at CR3, then a table, or a 4 MiB
+ * page with CR4.PSE (its address bits 39:32 in the entry's bits 20:13).
+ * PAE paging (SDM 4.4): the four PDPTEs the CPU loaded with CR3 (with
+ * EPT, the VMCS holds them after each exit, SDM 27.3.4), then a
+ * directory and a table of 8-byte entries, or a 2 MiB page.  A PDPTE
+ * has no R/W bit.  Returns 0 with *gpa, or -EFAULT. */
+static __attribute__((noinline)) int walk32(struct vcpu *v, uint64_t gva, int mode, uint64_t cr3,
+                                            bool check_w, uint64_t *gpa)
+{
+  uint64_t e;
+  if (mode == WALK_32BIT) {
+    uint64_t pde_at = (cr3 & 0xfffff000) + ((gva >> 22) & 1023) * 4;
+    if (read_entry(v, pde_at, 4, &e) || !(e & PTE_P) || (check_w && !(e & PTE_W)))
+      return -EFAULT;
+    if ((e & PTE_PS) && (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PSE)) {
+      *gpa = (e & 0xffc00000) | ((e >> 13) & 0xff) << 32 | (gva & 0x3fffff);
+      return 0;
+    }
+    uint64_t pte_at = (e & 0xfffff000) + ((gva >> 12) & 1023) * 4;
+    if (read_entry(v, pte_at, 4, &e) || !(e & PTE_P) || (check_w && !(e & PTE_W)))
+      return -EFAULT;
+    *gpa = (e & 0xfffff000) | (gva & 0xfff);
+    return 0;
+  }
+  e = vmcs_read(VMCS_GUEST_PDPTE0 + ((gva >> 30) & 3) * 2);
+  if (!(e & PTE_P))
+    return -EFAULT;
+  uint64_t table = e & PTE_ADDR;
+  for (unsigned int shift = 21;; shift -= 9) {
+    if (read_entry(v, table + ((gva >> shift) & 511) * 8, 8, &e) || !(e & PTE_P) ||
+        (check_w && !(e & PTE_W)))
+      return -EFAULT;
+    uint64_t size = 1ULL << shift;
+    if (shift == 12 || (e & PTE_PS)) {
+      *gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+      return 0;
+    }
+    table = e & PTE_ADDR;
+  }
 }
 
 /* Walk the guest's page tables for gva from cr3 (SDM 4.5); for a write
@@ -102,19 +176,20 @@ static inline __attribute__((always_inline)) bool cache_valid(const struct vcpu 
            ~PTE_AD);
 }
 
-/* Translate gva without the cache (a walk when paging is on, mode 0; gva
- * itself otherwise) and the p2m; a walk fills v's cache.  The host
+/* Translate gva without the cache (a walk when paging is on; gva itself
+ * otherwise) and the p2m; a 4-level walk fills v's cache.  The host
  * address of gva, with its p2m type, or 0. */
 static __attribute__((noinline)) paddr_t translate(struct vcpu *v, uint64_t gva, int mode,
                                                    uint64_t cr3, bool check_w, enum p2m_type *type)
 {
   uint64_t gpa, size;
-  if (mode == 1)
+  if (mode == WALK_NONE)
     gpa = gva;
-  else if (walk(v, gva, cr3, check_w, &gpa))
+  else if (mode != WALK_4LEVEL ? walk32(v, gva, mode, cr3, check_w, &gpa)
+                               : walk(v, gva, cr3, check_w, &gpa))
     return 0;
   paddr_t hpa = p2m_query_fast(v->dom, gpa, &size, type);
-  if (hpa && mode == 0) {
+  if (hpa && mode == WALK_4LEVEL) {
     struct gwalk_cache *c = &v->arch.gwalk;
     c->hpa = hpa & ~(paddr_t)(PAGE_SIZE - 1);
     c->type = *type;
@@ -132,7 +207,8 @@ static inline __attribute__((always_inline)) void *
 cache_ptr(struct vcpu *v, uint64_t gva, bool write, int mode, uint64_t cr3, bool check_w)
 {
   const struct gwalk_cache *c = &v->arch.gwalk;
-  if (mode != 0 || !cache_valid(v, gva, cr3, check_w) || (write && c->type == P2M_GRANT_RO))
+  if (mode != WALK_4LEVEL || !cache_valid(v, gva, cr3, check_w) ||
+      (write && c->type == P2M_GRANT_RO))
     return NULL;
   return phys_to_virt(c->hpa | (gva & (PAGE_SIZE - 1)));
 }
@@ -164,10 +240,12 @@ int arch_guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa
   int mode = walk_mode(gva, write, &cr3, &check_w);
   if (mode < 0)
     return -EFAULT;
-  if (mode == 1) {
+  if (mode == WALK_NONE) {
     *gpa = gva;
     return 0;
   }
+  if (mode != WALK_4LEVEL)
+    return walk32(v, gva, mode, cr3, check_w, gpa);
   return walk(v, gva, cr3, check_w, gpa);
 }
 

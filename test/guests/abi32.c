@@ -296,41 +296,146 @@ static void check_continuation(void)
   check("console_io write of 9000 bytes (continued)", xen_console_write(long_text, 9000), 0);
 }
 
-/* ---- 32-bit paging: out of reach for hypercall buffers yet ---- */
+/* ---- Hypercall buffers through the guest's page tables ---- */
 
-/* A page directory of 4 MiB pages mapping the first 4 GiB 1:1. */
-static uint32_t page_dir[1024] __attribute__((aligned(4096)));
-
+/* Both paging modes a 32-bit guest has (SDM 4.3, 4.4): the low memory
+ * this guest lives in mapped 1:1 (4 MiB pages; 2 MiB pages with PAE),
+ * and at ALIAS a window whose pages are not 1:1: a 4 KiB page of
+ * pg_data, the same page read-only, a page not present, then the two
+ * other pages of pg_data in the reverse order (a buffer across them is two pieces
+ * far apart), and at ALIAS_BIG the large page that holds pg_data, moved.
+ * Xen walks them too, so this runs under both. */
+#define ALIAS 0xc0000000u
+#define ALIAS_BIG 0xc0400000u
 #define X86_CR0_PG 0x80000000u
+#define X86_CR0_WP 0x00010000u
+#define X86_CR0_NE 0x00000020u
 #define X86_CR4_PSE 0x00000010u
+#define X86_CR4_PAE 0x00000020u
 
-/* With 32-bit paging on (CR4.PSE, identity map), mica cannot walk the
- * guest's tables yet (it walks 4-level tables only): a pointer argument
- * is -EFAULT, cleanly, and a call without one is unaffected.  Xen walks
- * them (the buffer would be filled); so this runs under mica only. */
-static void check_paging(void)
+static uint32_t pg_dir32[1024] __attribute__((aligned(4096)));
+static uint32_t pg_table32[1024] __attribute__((aligned(4096)));
+static uint64_t pg_pdpt[4] __attribute__((aligned(32)));
+static uint64_t pg_dir_low[512] __attribute__((aligned(4096)));
+static uint64_t pg_dir_high[512] __attribute__((aligned(4096)));
+static uint64_t pg_table_pae[512] __attribute__((aligned(4096)));
+static uint8_t pg_data[3][4096] __attribute__((aligned(4096)));
+
+/* The 4 KiB pages of the window, as (physical address | flags) for
+ * page i, 0 when not present. */
+static uint32_t window_page(unsigned int i)
 {
-  char extra[XEN_EXTRAVERSION_LEN];
-  uint32_t cr0, cr4;
-  long with_ptr, without;
-
-  if (!guest_on_mica()) {
-    printf("abi32: skip 32-bit paging: not mica (Xen walks the tables)\n");
-    return;
+  uint32_t d0 = (uint32_t)(uintptr_t)pg_data[0], d1 = (uint32_t)(uintptr_t)pg_data[1],
+           d2 = (uint32_t)(uintptr_t)pg_data[2];
+  switch (i) {
+  case 0: return d0 | 3; /* present, writable */
+  case 1: return d0 | 1; /* present, read-only */
+  case 3: return d2 | 3;
+  case 4: return d1 | 3;
+  default: return 0;
   }
-  for (uint32_t i = 0; i < 1024; i++)
-    page_dir[i] = i << 22 | 0x83; /* present, writable, 4 MiB */
+}
+
+/* What the hypercalls below gave, checked once paging is off again. */
+struct paging_results {
+  long alias, ro, absent, big, across;
+};
+
+/* The calls, with paging on: extraversion into the window's first page,
+ * its read-only alias and its absent page, through the moved large page,
+ * and compile_info (144 bytes) across the two reversed pages. */
+static void paging_calls(struct paging_results *r, uint32_t big_off)
+{
+  r->alias = xen_version(XENVER_extraversion, (void *)(uintptr_t)(ALIAS + 16));
+  r->ro = xen_version(XENVER_extraversion, (void *)(uintptr_t)(ALIAS + 0x1000 + 32));
+  r->absent = xen_version(XENVER_extraversion, (void *)(uintptr_t)(ALIAS + 0x2000));
+  r->big = xen_version(XENVER_extraversion, (void *)(uintptr_t)(ALIAS_BIG + big_off + 48));
+  r->across = xen_version(XENVER_compile_info, (void *)(uintptr_t)(ALIAS + 0x4000 - 40));
+}
+
+/* Switch paging on with cr4_bits and cr3, make the calls (big_off: where
+ * pg_data sits in its large page), switch it off.
+ * The CR0 write also flips CR0.NE, which the hypervisor owns, so it is
+ * emulated (and with PAE must load the PDPTEs from cr3 as the CPU would);
+ * NE is put back after. */
+static void with_paging(uint32_t cr4_bits, uint32_t cr3, uint32_t big_off, struct paging_results *r)
+{
+  uint32_t cr0, cr4;
   __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-  __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PSE));
-  __asm__ volatile("mov %0, %%cr3" : : "r"((uint32_t)(uintptr_t)page_dir));
+  __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | cr4_bits));
+  __asm__ volatile("mov %0, %%cr3" : : "r"(cr3));
   __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-  __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | X86_CR0_PG) : "memory");
-  with_ptr = xen_version(XENVER_extraversion, extra);
-  without = xen_version(XENVER_version, NULL);
+  __asm__ volatile("mov %0, %%cr0"
+                   :
+                   : "r"((cr0 ^ X86_CR0_NE) | X86_CR0_PG | X86_CR0_WP)
+                   : "memory");
+  paging_calls(r, big_off);
   __asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
   __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
-  check("32-bit paging: a buffer is -EFAULT (tables not walked yet)", with_ptr, -XEN_EFAULT);
-  check("32-bit paging: xen_version version", without, XEN_VERSION_4_19);
+}
+
+static void check_paging_results(const char *mode, const struct paging_results *r)
+{
+  char name[96], extra[XEN_EXTRAVERSION_LEN];
+  struct xen_compile_info ci;
+  uint8_t want[sizeof(ci)];
+
+  xen_version(XENVER_extraversion, extra);
+  memset(&ci, 0, sizeof(ci));
+  xen_version(XENVER_compile_info, &ci);
+  memcpy(want, &ci, sizeof(ci));
+
+#define PCHECK(what, got, wanted)                                                                  \
+  do {                                                                                             \
+    snprintf(name, sizeof(name), "%s: %s", mode, what);                                            \
+    check(name, got, wanted);                                                                      \
+  } while (0)
+  PCHECK("extraversion through a 4 KiB alias", r->alias, 0);
+  PCHECK("  landed in the aliased page", memcmp(pg_data[0] + 16, extra, XEN_EXTRAVERSION_LEN), 0);
+  PCHECK("read-only page (CR0.WP): -EFAULT", r->ro, -XEN_EFAULT);
+  PCHECK("  wrote nothing", pg_data[0][0x20], 0);
+  PCHECK("page not present: -EFAULT", r->absent, -XEN_EFAULT);
+  PCHECK("extraversion through a moved large page", r->big, 0);
+  PCHECK("  landed at its offset", memcmp(pg_data[0] + 48, extra, XEN_EXTRAVERSION_LEN), 0);
+  PCHECK("compile_info across two pages far apart", r->across, 0);
+  PCHECK("  first piece at the end of the first page", memcmp(pg_data[2] + 4096 - 40, want, 40), 0);
+  PCHECK("  the rest at the start of the second", memcmp(pg_data[1], want + 40, sizeof(ci) - 40),
+         0);
+#undef PCHECK
+}
+
+static void check_paging(void)
+{
+  struct paging_results r;
+  uint32_t d0 = (uint32_t)(uintptr_t)pg_data[0];
+
+  /* 32-bit paging: 4 MiB pages 1:1, the window's table at ALIAS, and the
+   * 4 MiB page that holds pg_data again at ALIAS_BIG. */
+  for (uint32_t i = 0; i < 1024; i++)
+    pg_dir32[i] = i << 22 | 0x83; /* present, writable, 4 MiB */
+  for (uint32_t i = 0; i < 1024; i++)
+    pg_table32[i] = window_page(i);
+  pg_dir32[ALIAS >> 22] = (uint32_t)(uintptr_t)pg_table32 | 3;
+  pg_dir32[ALIAS_BIG >> 22] = (d0 & 0xffc00000) | 0x83;
+  memset(pg_data, 0, sizeof(pg_data));
+  with_paging(X86_CR4_PSE, (uint32_t)(uintptr_t)pg_dir32, d0 & 0x3fffff, &r);
+  check_paging_results("32-bit paging", &r);
+
+  /* PAE paging: the first GiB 1:1 in 2 MiB pages; the last GiB holds
+   * the window (its table) and the 2 MiB page of pg_data at ALIAS_BIG. */
+  for (uint32_t i = 0; i < 512; i++)
+    pg_dir_low[i] = (uint64_t)i << 21 | 0x83;
+  memset(pg_dir_high, 0, sizeof(pg_dir_high));
+  for (uint32_t i = 0; i < 512; i++)
+    pg_table_pae[i] = window_page(i);
+  pg_dir_high[(ALIAS >> 21) & 511] = (uint32_t)(uintptr_t)pg_table_pae | 3;
+  pg_dir_high[(ALIAS_BIG >> 21) & 511] = (d0 & 0xffe00000) | 0x83;
+  pg_pdpt[0] = (uint32_t)(uintptr_t)pg_dir_low | 1; /* a PDPTE has no R/W bit */
+  pg_pdpt[1] = pg_pdpt[2] = 0;
+  pg_pdpt[3] = (uint32_t)(uintptr_t)pg_dir_high | 1;
+  memset(pg_data, 0, sizeof(pg_data));
+  with_paging(X86_CR4_PAE, (uint32_t)(uintptr_t)pg_pdpt, d0 & 0x1fffff, &r);
+  check_paging_results("PAE paging", &r);
 }
 
 /* ---- The null hypercall, timed ---- */

@@ -340,6 +340,35 @@ static int set_cr4(struct vcpu *v, uint64_t val)
 
 /* MOV to CR0 or CR4 that exits (the masks, vmcs.c).  A refused value is
  * #GP with RIP on the MOV, as the CPU gives it. */
+/* PAE paging outside IA-32e mode takes its four PDPTEs from CR3 when
+ * paging or PAE comes on; with EPT a VM entry loads them from the VMCS
+ * (SDM 26.3.2.4), so a MOV to CR0 or CR4 that we emulate must read them
+ * from the guest's memory, as the CPU would have.  Xen's vmx_load_pdptrs
+ * crashes the domain when they are not in its RAM or a present one has
+ * reserved bits set; so do we.  Returns 1 when it crashed the domain. */
+static int load_pdptes(struct vcpu *v)
+{
+  uint64_t pdpte[4];
+  if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PG) == 0 ||
+      (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PAE) == 0 ||
+      (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+    return 0;
+  /* Reserved in a present PDPTE: bits 2:1 and 8:5, and the address bits
+   * the guest's CPU does not have (SDM 4.4.1, table 4-8). */
+  uint64_t reserved = 0x1e6 | ~((1ULL << arch_guest_paddr_bits()) - 1);
+  uint64_t cr3 = vmcs_read(VMCS_GUEST_CR3) & 0xffffffe0;
+  bool bad = guestmem_read(v->dom, cr3, pdpte, sizeof(pdpte)) != 0;
+  for (unsigned int i = 0; i < 4 && !bad; i++)
+    bad = (pdpte[i] & 1) && (pdpte[i] & reserved);
+  if (bad) {
+    domain_crash(v->dom, "PAE paging with bad PDPTEs at 0x%llx", (unsigned long long)cr3);
+    return 1;
+  }
+  for (unsigned int i = 0; i < 4; i++)
+    vmcs_write(VMCS_GUEST_PDPTE0 + i * 2, pdpte[i]);
+  return 0;
+}
+
 static int handle_cr(struct vcpu *v)
 {
   uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
@@ -356,6 +385,8 @@ static int handle_cr(struct vcpu *v)
     vmx_inject_exception(VEC_GP, true, 0);
     return 0;
   }
+  if (load_pdptes(v))
+    return 1;
   skip_instruction();
   return 0;
 }
