@@ -50,7 +50,7 @@ static bool untranslated(uint32_t nr, uint64_t op)
   }
 }
 
-long hypercall_compat_other(struct vcpu *v, uint32_t nr, uint64_t a[6])
+long hypercall_compat_other(struct vcpu *v, uint64_t a[6], uint32_t nr)
 {
   /* A 64-bit argument comes in two registers (Xen's compat_set_timer_op:
    * EBX the low half, ECX the high). */

@@ -51,10 +51,10 @@ const char *hypercall_name(uint64_t nr);
    1ULL << __HYPERVISOR_vcpu_op | 1ULL << __HYPERVISOR_sched_op)
 
 /* The vectors of HYPERCALL_COMPAT_LOOK (hv/hypercall_compat.c). */
-long hypercall_compat_other(struct vcpu *v, uint32_t nr, uint64_t args[6]);
+long hypercall_compat_other(struct vcpu *v, uint64_t args[6], uint32_t nr);
 
 /* A hypercall from 32-bit code: vector nr with the arguments the arch read
- * from EBX, ECX, EDX, ESI, EDI, EBP, each zero-extended.  Answers as
+ * from EBX, ECX, EDX, ESI, EDI, each zero-extended (the sixth is 0).  Answers as
  * hypercall_dispatch, with v->hcall_compat set while the handler runs
  * (Xen's flag of the same name), except that a call whose structure
  * differs for a 32-bit guest and is not translated yet returns -ENOSYS,
@@ -66,7 +66,7 @@ static inline long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64
   if (nr >= HYPERCALL_NR)
     return -ENOSYS;
   if (HYPERCALL_COMPAT_LOOK >> nr & 1)
-    return hypercall_compat_other(v, nr, args);
+    return hypercall_compat_other(v, args, nr);
   v->hcall_compat = true;
   long ret = hypercall_table[nr](v, args);
   v->hcall_compat = false;

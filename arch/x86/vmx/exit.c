@@ -107,7 +107,6 @@ static __attribute__((noinline)) int vmcall32_error(struct vcpu *v, long ret)
     r->rdx = (uint32_t)a[2];
     r->rsi = (uint32_t)a[3];
     r->rdi = (uint32_t)a[4];
-    r->rbp = (uint32_t)a[5];
     sched_resched_local();
     return 1;
   }
@@ -118,22 +117,24 @@ static __attribute__((noinline)) int vmcall32_error(struct vcpu *v, long ret)
 }
 
 /* The x86_32 convention (Xen 4.19 arch/x86/hvm/hypercall.c, hvm_hypercall
- * when hvm_guest_x86_mode is not 8): EAX vector; EBX ECX EDX ESI EDI EBP
+ * when hvm_guest_x86_mode is not 8): EAX vector; EBX ECX EDX ESI EDI
  * arguments, each its register's low 32 bits (what the guest's code
- * sees: the upper halves are left from whatever ran before).  The result
+ * sees: the upper halves are left from whatever ran before).  No sixth:
+ * Xen's call_handlers_hvm32 takes five, EBP is the guest's own (the
+ * sixth slot stays 0).  The result
  * goes to EAX alone, as Xen's compat path writes regs->eax. */
 static inline __attribute__((always_inline)) void vmcall32(struct vcpu *v)
 {
   struct guest_regs *r = &v->arch.regs;
+  uint32_t nr;
+  __builtin_memcpy(&nr, &r->rax, sizeof(nr)); /* EAX: one 32-bit load */
   uint64_t *a = v->arch.hcall32_args;
   a[0] = (uint32_t)r->rbx;
   a[1] = (uint32_t)r->rcx;
   a[2] = (uint32_t)r->rdx;
   a[3] = (uint32_t)r->rsi;
   a[4] = (uint32_t)r->rdi;
-  a[5] = (uint32_t)r->rbp;
-
-  long ret = hypercall_dispatch_compat(v, (uint32_t)r->rax, a);
+  long ret = hypercall_dispatch_compat(v, nr, a);
   if (likely(ret >= 0))
     set_eax(r, (uint32_t)ret); /* before the test below: nothing holds ret */
   else if (vmcall32_error(v, ret))
@@ -172,10 +173,17 @@ static __attribute__((noinline)) int vmcall_other(struct vcpu *v, uint32_t cs_ar
 static inline __attribute__((always_inline)) int handle_vmcall(struct vcpu *v)
 {
   uint32_t cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR) & (CS_AR_L | AR_DPL | AR_CONFORMING);
-  if (unlikely(cs_ar != CS_AR_L) || unlikely(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA)))
-    return vmcall_other(v, cs_ar);
-  vmcall64(v);
-  return 0;
+  if (likely(cs_ar == CS_AR_L) && likely(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA)) {
+    vmcall64(v);
+    return 0;
+  }
+  /* A 32-bit kernel's, on a non-conforming CS of DPL 0 without CS.L (so
+   * not in 64-bit mode whatever EFER says), inline as well: one frame. */
+  if (likely(cs_ar == 0)) {
+    vmcall32(v);
+    return 0;
+  }
+  return vmcall_other(v, cs_ar);
 }
 
 /* CPUID: the answer is the guest's policy (arch/x86/vmx/cpuid.c). */

@@ -100,8 +100,9 @@ struct arch_vcpu {
   uint8_t start_vector;  /* ... at CS = start_vector << 8, IP 0 */
   struct guest_regs regs;
   /* A 32-bit caller's hypercall arguments, zero-extended from EBX ECX EDX
-   * ESI EDI EBP (exit.c): here rather than on the stack, so the exit path
-   * reaches them through v after the handler, as the 64-bit ones. */
+   * ESI EDI (exit.c; the sixth stays 0): here rather than on the stack, so
+   * the exit path reaches them through v after the handler, as the 64-bit
+   * ones. */
   uint64_t hcall32_args[6];
   struct gwalk_cache gwalk; /* guest_walk.c */
   struct vlapic vlapic;     /* its emulated local APIC (arch/x86/vlapic.c) */
