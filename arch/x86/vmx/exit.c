@@ -426,16 +426,6 @@ static __attribute__((noinline)) int handle_other_exit(struct vcpu *v, uint32_t 
   case EXIT_REASON_MSR_WRITE: handle_msr(v, (reason & 0xffff) == EXIT_REASON_MSR_WRITE); return 0;
   case EXIT_REASON_IO: handle_io(v); return 0;
   case EXIT_REASON_CR_ACCESS: return handle_cr(v);
-  case EXIT_REASON_HLT: {
-    skip_instruction();
-    /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the
-     * vcpu goes down, and the domain powers off when it was the last. */
-    if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-      domain_vcpu_down(v);
-      return 1;
-    }
-    return sched_block(v) ? 1 : 0; /* an upcall that is due ends HLT at once */
-  }
   case EXIT_REASON_VMCLEAR:
   case EXIT_REASON_VMLAUNCH:
   case EXIT_REASON_VMPTRLD:
@@ -477,6 +467,20 @@ static __attribute__((noinline)) int handle_other_exit(struct vcpu *v, uint32_t 
   }
 }
 
+/* HLT: the vcpu waits for an event.  Inline in vmx_handle_exit, beside
+ * VMCALL: a guest waiting for another's event HLTs once per event. */
+static inline __attribute__((always_inline)) int handle_hlt(struct vcpu *v)
+{
+  skip_instruction();
+  /* HLT with interrupts off can never end: as in Xen (hvm_hlt), the vcpu
+   * goes down, and the domain powers off when it was the last. */
+  if (unlikely(!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF))) {
+    domain_vcpu_down(v);
+    return 1;
+  }
+  return sched_block(v) ? 1 : 0; /* an upcall that is due ends HLT at once */
+}
+
 int vmx_handle_exit(struct vcpu *v)
 {
   uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
@@ -485,5 +489,7 @@ int vmx_handle_exit(struct vcpu *v)
    * benchmarks time), before the general dispatch. */
   if (likely(reason == EXIT_REASON_VMCALL))
     return handle_vmcall(v);
+  if (reason == EXIT_REASON_HLT)
+    return handle_hlt(v);
   return handle_other_exit(v, reason);
 }
