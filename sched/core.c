@@ -139,7 +139,11 @@ bool sched_block(struct vcpu *v)
   if (evtchn_upcall_due(v))
     return false; /* an upcall would wake it at once: keep running */
   v->blocked = true;
-  update(v);
+  struct per_cpu *pc = this_cpu();
+  if (likely(v == pc->current))
+    pc->shared.resched = true; /* update()'s answer for it, without its tests */
+  else
+    update(v);
   return true;
 }
 

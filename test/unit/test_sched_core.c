@@ -190,6 +190,24 @@ static void test_block_and_wake(void **state)
   assert_null(v->runq_next); /* queued once, not twice */
 }
 
+/* The running vcpu blocks itself (HLT, SCHEDOP_block): the CPU looks
+ * again, and the run state changes only when the loop ends its turn. */
+static void test_block_running(void **state)
+{
+  (void)state;
+  struct domain *d = make(0, 1);
+  struct vcpu *v = d->vcpus[0];
+  running_on(v, 0);
+  per_cpu(0)->shared.resched = false;
+  assert_true(sched_block(v));
+  assert_true(v->blocked);
+  assert_true(per_cpu(0)->shared.resched);
+  assert_false(v->on_runq);
+  assert_int_equal(v->runstate.state, RUNSTATE_running);
+  assert_int_equal(fake_kicks[0], 0);
+  per_cpu(0)->current = NULL;
+}
+
 static void test_block_refused_when_upcall_due(void **state)
 {
   (void)state;
@@ -579,6 +597,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       T(test_placement_spreads_vcpus),
       T(test_block_and_wake),
+      T(test_block_running),
       T(test_block_refused_when_upcall_due),
       T(test_wake_kicks_the_cpu_it_runs_on),
       T(test_poll_port_and_timeout),
