@@ -7,6 +7,7 @@
  * return value reports only errors in the call itself. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/compat.h>
 #include <hv/errno.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
@@ -253,12 +254,22 @@ static long batch(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int c
     struct gnttab_copy copy;
     struct gnttab_swap_grant_ref swap;
   } op;
-  size_t size = cmd == GNTTABOP_map_grant_ref     ? sizeof(op.map)
+  /* Of these only copy has a layout of its own for a 32-bit caller
+   * (compat_gnttab_copy): read in that, widened, its status put back. */
+  struct compat_gnttab_copy c;
+  bool compat = v->hcall_compat && cmd == GNTTABOP_copy;
+  size_t size = compat                            ? sizeof(c)
+                : cmd == GNTTABOP_map_grant_ref   ? sizeof(op.map)
                 : cmd == GNTTABOP_unmap_grant_ref ? sizeof(op.unmap)
                 : cmd == GNTTABOP_copy            ? sizeof(op.copy)
                                                   : sizeof(op.swap);
   struct domain *ld = v->dom;
 
+  /* Xen's compat_grant_table_op reads all of a batch in before it copies
+   * anything: one bad entry is -EFAULT with none done. */
+  for (unsigned int i = 0; compat && i < count && i < GNTTAB_TURN; i++)
+    if (arch_copy_from_guest(v, &c, arg + (uint64_t)i * size, size))
+      return -EFAULT;
   for (unsigned int i = 0; i < count; i++) {
     uint64_t at = arg + (uint64_t)i * size;
     if (i == GNTTAB_TURN) {
@@ -266,8 +277,14 @@ static long batch(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int c
       args[2] = count - i;
       return -ERESTART;
     }
-    if (arch_copy_from_guest(v, &op, at, size))
+    if (arch_copy_from_guest(v, compat ? (void *)&c : &op, at, size))
       return -EFAULT;
+    if (compat)
+      op.copy = (struct gnttab_copy){
+          .source = {{.gmfn = c.source.u.gmfn}, c.source.domid, c.source.offset},
+          .dest = {{.gmfn = c.dest.u.gmfn}, c.dest.domid, c.dest.offset},
+          .len = c.len,
+          .flags = c.flags};
     int16_t *status;
     if (cmd == GNTTABOP_map_grant_ref) {
       op.map.status = map_one(ld, &op.map);
@@ -284,10 +301,11 @@ static long batch(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned int c
     }
     if (ld->state != DOMAIN_RUNNING)
       return 0; /* crashed by its own request; its memory is gone */
-    int err =
-        cmd == GNTTABOP_map_grant_ref
-            ? arch_copy_to_guest(v, at, &op, size)
-            : arch_copy_to_guest(v, at + ((char *)status - (char *)&op), status, sizeof(*status));
+    size_t off = compat ? offsetof(struct compat_gnttab_copy, status)
+                        : (size_t)((char *)status - (char *)&op);
+    int err = cmd == GNTTABOP_map_grant_ref
+                  ? arch_copy_to_guest(v, at, &op, size)
+                  : arch_copy_to_guest(v, at + off, status, sizeof(*status));
     if (err)
       return -EFAULT;
   }
@@ -320,20 +338,31 @@ static long query_size(struct vcpu *v, uint64_t arg, unsigned int count)
 static long setup_table(struct vcpu *v, uint64_t arg, unsigned int count)
 {
   struct gnttab_setup_table op;
+  struct compat_gnttab_setup_table c;
+  bool compat = v->hcall_compat;
+  unsigned int w = compat ? 4 : 8; /* xen_pfn_t's width for the caller */
   struct domain *d;
 
-  if (count != 1)
-    return -EINVAL;
-  if (arch_copy_from_guest(v, &op, arg, sizeof(op)))
+  if (count != 1) /* Xen's compat path does count of them: none is 0 */
+    return compat && !count ? 0 : -EINVAL;
+  if (arch_copy_from_guest(v, compat ? (void *)&c : &op, arg, compat ? sizeof(c) : sizeof(op)))
     return -EFAULT;
+  if (compat)
+    op = (struct gnttab_setup_table){
+        .dom = c.dom, .nr_frames = c.nr_frames, .frame_list = c.frame_list};
   op.status = target_domain(v->dom, op.dom, &d);
   if (op.status == GNTST_okay && gnttab_grow(d->grant, op.nr_frames))
     op.status = GNTST_general_error; /* beyond the limit, or no memory */
   for (uint32_t i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
-    xen_pfn_t gfn = (xen_pfn_t)d->grant->frame_gfn[i];
-    if (arch_copy_to_guest(v, op.frame_list + i * sizeof(gfn), &gfn, sizeof(gfn)))
+    uint64_t gfn = d->grant->frame_gfn[i];
+    if (compat && gfn >> 32) /* not mapped yet (~0) is too big too, as in Xen */
+      op.status = GNTST_address_too_big;
+    else if (arch_copy_to_guest(v, op.frame_list + i * w, &gfn, w))
       op.status = GNTST_bad_virt_addr;
   }
+  _Static_assert(offsetof(struct gnttab_setup_table, status) ==
+                     offsetof(struct compat_gnttab_setup_table, status),
+                 "status is at 8 for both");
   if (arch_copy_to_guest(v, arg + offsetof(struct gnttab_setup_table, status), &op.status,
                          sizeof(op.status)))
     return -EFAULT;

@@ -2,6 +2,7 @@
  * number; an empty slot returns -ENOSYS, as Xen does for PVH guests for
  * the PV-only calls (set_trap_table, mmu_update, ...). */
 #include <arch/arch.h>
+#include <hv/compat.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
 #include <hv/hypercall.h>
@@ -215,34 +216,49 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
  * guest chooses nr_calls, so the work is cut in turns: after
  * MULTICALL_TURN entries, or when an entry itself asks for a continuation
  * (its updated arguments are written back into its entry), the multicall
- * continues from there (-ERESTART with args moved on), as in Xen. */
+ * continues from there (-ERESTART with args moved on), as in Xen.  From a
+ * 32-bit caller the entries are compat_multicall_entry (every field 32
+ * bits), each run as a 32-bit call (Xen's compat_multicall). */
 #define MULTICALL_TURN 64
 
 long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_t args[6])
 {
+  bool compat = v->hcall_compat;   /* each 32-bit entry's dispatch clears it */
+  unsigned int w = compat ? 4 : 8; /* the width of every field */
+
   for (unsigned int i = 0; i < nr_calls; i++) {
     struct multicall_entry e;
-    uint64_t at = calls + (uint64_t)i * sizeof(e);
+    struct compat_multicall_entry c;
+    uint64_t at = calls + (uint64_t)i * 8 * w;
     if (i == MULTICALL_TURN)
       goto more;
-    if (arch_copy_from_guest(v, &e, at, sizeof(e)))
+    if (arch_copy_from_guest(v, compat ? (void *)&c : &e, at, 8 * w))
       return -EFAULT;
+    if (compat) {
+      e.op = c.op;
+      for (unsigned int k = 0; k < 6; k++)
+        e.args[k] = c.args[k];
+    }
     long r = -EINVAL;
     if (e.op != __HYPERVISOR_multicall)
-      r = hypercall_dispatch(v, e.op, (uint64_t *)e.args);
-    if (r == -ENOSYS)
+      r = compat ? hypercall_dispatch_compat(v, (uint32_t)e.op, (uint64_t *)e.args)
+                 : hypercall_dispatch(v, e.op, (uint64_t *)e.args);
+    if (r == -ENOSYS && compat)
+      hypercall_compat_note_enosys(v, (uint32_t)e.op, (uint64_t *)e.args);
+    else if (r == -ENOSYS)
       hypercall_note_enosys(v, e.op, (uint64_t *)e.args);
     if (v->dom->state != DOMAIN_RUNNING)
       return 0; /* it shut itself down part way */
     if (r == -ERESTART) {
-      if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, args), e.args,
-                             sizeof(e.args)))
+      for (unsigned int k = 0; compat && k < 6; k++)
+        c.args[k] = (uint32_t)e.args[k];
+      if (arch_copy_to_guest(v, at + 2 * w, compat ? (void *)c.args : e.args, 6 * w))
         return -EFAULT;
       goto more;
     }
+    /* A 32-bit result is the low half (little-endian: its first bytes). */
     e.result = (xen_ulong_t)r;
-    if (arch_copy_to_guest(v, at + offsetof(struct multicall_entry, result), &e.result,
-                           sizeof(e.result)))
+    if (arch_copy_to_guest(v, at + w, &e.result, w))
       return -EFAULT;
     continue;
   more:

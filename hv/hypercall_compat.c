@@ -1,53 +1,27 @@
 /* Hypercalls from 32-bit code: the ABI's x86_32 convention, Xen's
  * "compat" path (xen/arch/x86/hvm/hypercall.c, hvm_hypercall, and the
  * hvm32 column of xen/include/hypercall-defs.c).  The arch reads the
- * vector and arguments from the 32-bit registers; here each call is either
- * answered by the same handler as a 64-bit caller's (its arguments are
- * plain integers, or structures laid out the same for both, the "?" lines
- * of Xen's xen/include/xlat.lst), or refused because its structure differs
- * for a 32-bit guest (the "!" lines) and mica has no translation of it
- * yet.  A refusal is -ENOSYS, said once per domain and (vector, sub-op):
- * the guest learns the call is not there instead of having its memory
+ * vector and arguments from the 32-bit registers; each call is answered
+ * by the same handler as a 64-bit caller's, with v->hcall_compat set.  A
+ * handler whose structure differs for a 32-bit guest (the "!" lines of
+ * Xen's xen/include/xlat.lst) reads it in its 32-bit layout
+ * (hv/compat.h) and widens it; what is left here is set_timer_op's two
+ * halves and the one call mica has no 32-bit layout for yet, which is
+ * refused: -ENOSYS, said once per domain and (vector, sub-op), so the
+ * guest learns the call is not there instead of having its memory
  * misread. */
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/vtime.h>
-#include <public/grant_table.h>
-#include <public/memory.h>
-#include <public/sched.h>
 #include <public/vcpu.h>
 #include <public/xen.h>
 
-/* Whether (nr, op) takes a structure whose 32-bit layout differs and is
- * not translated yet.  Sub-ops no handler has (-ENOSYS for every caller)
- * are left out; whoever adds a handler for one of Xen's "!" structures
- * adds it here until it is translated. */
+/* Whether (nr, op) is refused to a 32-bit caller as not translated. */
 static bool untranslated(uint32_t nr, uint64_t op)
 {
-  switch (nr) {
-  case __HYPERVISOR_multicall: return true; /* compat_multicall_entry: 32-bit op, result, args */
-  case __HYPERVISOR_memory_op:
-    switch (op & 0x3f) {        /* MEMOP_CMD_MASK */
-    case XENMEM_add_to_physmap: /* xen_ulong_t idx, xen_pfn_t gpfn */
-    case XENMEM_memory_map: /* a handle */ return true;
-    default: return false;
-    }
-  case __HYPERVISOR_vcpu_op:
-    switch (op) {
-    case VCPUOP_get_runstate_info:             /* uint64_t at offset 4 on x86_32 */
-    case VCPUOP_register_runstate_memory_area: /* the same runstate, written later */
-    case VCPUOP_set_singleshot_timer:          /* 12 bytes on x86_32 */
-    /* The structure is the same, but what it registers is not: a 32-bit
-     * guest's vcpu_info has 32-bit words, which mica does not keep yet. */
-    case VCPUOP_register_vcpu_info: return true;
-    default: return false;
-    }
-  case __HYPERVISOR_sched_op: return op == SCHEDOP_poll; /* a handle, then uint64_t at 8 */
-  case __HYPERVISOR_grant_table_op:
-    return op == GNTTABOP_setup_table || op == GNTTABOP_transfer || op == GNTTABOP_copy ||
-           op == GNTTABOP_get_status_frames; /* handles and xen_pfn_t */
-  default: return false;
-  }
+  /* The structure is the same, but what it registers is not: a 32-bit
+   * guest's vcpu_info has 32-bit words, which mica does not keep yet. */
+  return nr == __HYPERVISOR_vcpu_op && op == VCPUOP_register_vcpu_info;
 }
 
 long hypercall_compat_other(struct vcpu *v, uint64_t a[6], uint32_t nr)
@@ -59,12 +33,7 @@ long hypercall_compat_other(struct vcpu *v, uint64_t a[6], uint32_t nr)
   if (untranslated(nr, a[0])) {
     struct domain *d = v->dom;
     /* Keys of their own (bit 62), apart from the -ENOSYS log's. */
-    if (nr == __HYPERVISOR_multicall) {
-      if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32)) {
-        pr_info("%s: 32-bit caller: multicall not translated yet", d->name);
-        hypercall_note_said(d);
-      }
-    } else if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32 | (uint32_t)a[0])) {
+    if (hypercall_note_once(d, 1ULL << 62 | (uint64_t)nr << 32 | (uint32_t)a[0])) {
       pr_info("%s: 32-bit caller: %s op %u not translated yet", d->name, hypercall_name(nr),
               (unsigned int)a[0]);
       hypercall_note_said(d);

@@ -1,6 +1,7 @@
 /* memory_op: what a PVH guest asks about and of its memory. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/compat.h>
 #include <hv/dombuild.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
@@ -24,9 +25,14 @@ static unsigned int memory_map(const struct domain *d, struct e820entry *e)
 static long add_to_physmap(struct vcpu *v, uint64_t arg)
 {
   struct xen_add_to_physmap x;
+  struct compat_add_to_physmap c; /* a 32-bit caller's, widened */
   struct domain *d;
 
-  if (arch_copy_from_guest(v, &x, arg, sizeof(x)))
+  if (v->hcall_compat) {
+    if (arch_copy_from_guest(v, &c, arg, sizeof(c)))
+      return -EFAULT;
+    x = (struct xen_add_to_physmap){c.domid, c.size, c.space, c.idx, c.gpfn};
+  } else if (arch_copy_from_guest(v, &x, arg, sizeof(x)))
     return -EFAULT;
   long err = domain_lookup(v->dom, x.domid, &d);
   if (err)
@@ -48,18 +54,27 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
   }
 }
 
+/* The entries are laid out the same for both kinds of caller; a 32-bit
+ * caller's structure has a 32-bit handle (compat_memory_map). */
 static long get_memory_map(struct vcpu *v, uint64_t arg)
 {
   struct xen_memory_map m;
+  struct compat_memory_map c;
   struct e820entry e[DOMBUILD_MEMMAP_MAX];
+  bool compat = v->hcall_compat;
+  void *raw = compat ? (void *)&c : &m;
+  size_t size = compat ? sizeof(c) : sizeof(m);
 
-  if (arch_copy_from_guest(v, &m, arg, sizeof(m)))
+  if (arch_copy_from_guest(v, raw, arg, size))
     return -EFAULT;
+  if (compat)
+    m = (struct xen_memory_map){c.nr_entries, c.buffer};
   unsigned int n = memory_map(v->dom, e);
   if (m.nr_entries > n)
     m.nr_entries = n; /* like Xen: a short buffer gets the first entries */
+  c.nr_entries = m.nr_entries;
   if (arch_copy_to_guest(v, m.buffer, e, m.nr_entries * sizeof(e[0])) ||
-      arch_copy_to_guest(v, arg, &m, sizeof(m)))
+      arch_copy_to_guest(v, arg, raw, size))
     return -EFAULT;
   return 0;
 }

@@ -1,6 +1,7 @@
 /* sched_op: a vcpu gives up the CPU, waits for events, or its domain
  * shuts down (Xen 4.19 common/sched/core.c do_sched_op, do_poll). */
 #include <arch/arch.h>
+#include <hv/compat.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
 #include <hv/hypercall.h>
@@ -15,9 +16,14 @@
 static long poll(struct vcpu *v, uint64_t arg)
 {
   struct sched_poll p;
+  struct compat_sched_poll c; /* a 32-bit caller's, widened */
   evtchn_port_t port = 0;
 
-  if (arch_copy_from_guest(v, &p, arg, sizeof(p)))
+  if (v->hcall_compat) {
+    if (arch_copy_from_guest(v, &c, arg, sizeof(c)))
+      return -EFAULT;
+    p = (struct sched_poll){c.ports, c.nr_ports, c.timeout};
+  } else if (arch_copy_from_guest(v, &p, arg, sizeof(p)))
     return -EFAULT;
   if (p.nr_ports > POLL_MAX_PORTS)
     return -EINVAL;

@@ -3,6 +3,7 @@
  * (common/domain.c). */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/compat.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
 #include <hv/guestmem.h>
@@ -49,15 +50,19 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
 }
 
 /* VCPUOP_register_runstate_memory_area: a guest virtual address, written
- * whenever the vcpu is scheduled, and now. */
+ * whenever the vcpu is scheduled, and now; a 32-bit caller's is its
+ * 32-bit handle alone (the union's first 4 bytes, as Xen's
+ * compat_vcpu_op reads it), and its area gets the 32-bit layout from
+ * then on. */
 static long register_runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
 {
-  struct vcpu_register_runstate_memory_area area;
+  struct vcpu_register_runstate_memory_area area = {0};
   struct vcpu_runstate_info now;
 
-  if (arch_copy_from_guest(v, &area, arg, sizeof(area)))
+  if (arch_copy_from_guest(v, &area, arg, v->hcall_compat ? sizeof(uint32_t) : sizeof(area)))
     return -EFAULT;
   t->runstate_gva = area.addr;
+  t->runstate_compat = v->hcall_compat;
   sched_runstate_get(t, &now);
   sched_runstate_publish(t, v, &now); /* through the caller's page tables, as Xen */
   return 0;
@@ -86,7 +91,9 @@ long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg)
   case VCPUOP_is_up: return t->online ? 1 : 0;
   case VCPUOP_get_runstate_info:
     sched_runstate_get(t, &rs);
-    return arch_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -EFAULT : 0;
+    return arch_copy_to_guest(v, arg, &rs, v->hcall_compat ? compat_runstate(&rs) : sizeof(rs))
+               ? -EFAULT
+               : 0;
   case VCPUOP_register_runstate_memory_area: return register_runstate(v, t, arg);
   case VCPUOP_set_periodic_timer: return vtime_set_periodic(v, t, arg);
   case VCPUOP_stop_periodic_timer: return vtime_stop_periodic(t);

@@ -6,6 +6,7 @@
  * common/sched/core.c). */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/compat.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -103,11 +104,17 @@ long do_set_timer_op(struct vcpu *v, uint64_t timeout_ns)
 long vtime_set_singleshot(struct vcpu *v, struct vcpu *t, uint64_t arg)
 {
   struct vcpu_set_singleshot_timer set;
+  /* A 32-bit caller's structure is ours less the padding at the end, and
+   * is read before the vcpu is checked (Xen's compat_common_vcpu_op). */
+  bool compat = v->hcall_compat;
 
-  if (t != v)
+  if (t != v && !compat)
     return -EINVAL; /* only a vcpu's own timer */
-  if (arch_copy_from_guest(v, &set, arg, sizeof(set)))
+  if (arch_copy_from_guest(v, &set, arg,
+                           compat ? sizeof(struct compat_vcpu_set_singleshot_timer) : sizeof(set)))
     return -EFAULT;
+  if (t != v)
+    return -EINVAL;
   if (set.timeout_abs_ns < timer_now()) {
     /* Already past: the event now (4.19 ignores VCPU_SSHOTTMR_future). */
     timer_stop(&t->singleshot_timer);

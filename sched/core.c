@@ -22,6 +22,7 @@
  * Timer callbacks run from these loops (timer_softirq), never inside an
  * interrupt, so nothing here races with them. */
 #include <arch/arch.h>
+#include <hv/compat.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
@@ -294,7 +295,8 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
 void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
                             const struct vcpu_runstate_info *rs)
 {
-  uint64_t at = v->runstate_gva + offsetof(struct vcpu_runstate_info, state_entry_time);
+  /* state_entry_time is at 4 in a 32-bit guest's layout, 8 in ours. */
+  uint64_t at = v->runstate_gva + (v->runstate_compat ? 4 : 8);
   bool flag = v->dom->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
 
   if (!v->runstate_gva)
@@ -310,7 +312,8 @@ void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
   struct vcpu_runstate_info copy = *rs;
   if (flag)
     copy.state_entry_time |= XEN_RUNSTATE_UPDATE;
-  if (arch_copy_to_guest(writer, v->runstate_gva, &copy, sizeof(copy)) || !flag)
+  size_t size = v->runstate_compat ? compat_runstate(&copy) : sizeof(copy);
+  if (arch_copy_to_guest(writer, v->runstate_gva, &copy, size) || !flag)
     return;
   arch_copy_to_guest(writer, at, &rs->state_entry_time, sizeof(rs->state_entry_time));
 }

@@ -43,12 +43,9 @@ void hypercall_note_said(struct domain *d);
 const char *hypercall_name(uint64_t nr);
 
 /* The vectors whose 32-bit calls hv/hypercall_compat.c looks at before
- * a handler runs: set_timer_op (two halves) and those with a sub-op whose
- * structure is not translated yet. */
-#define HYPERCALL_COMPAT_LOOK                                                                      \
-  (1ULL << __HYPERVISOR_memory_op | 1ULL << __HYPERVISOR_multicall |                               \
-   1ULL << __HYPERVISOR_set_timer_op | 1ULL << __HYPERVISOR_grant_table_op |                       \
-   1ULL << __HYPERVISOR_vcpu_op | 1ULL << __HYPERVISOR_sched_op)
+ * a handler runs: set_timer_op (two halves) and vcpu_op (a sub-op not
+ * translated yet). */
+#define HYPERCALL_COMPAT_LOOK (1ULL << __HYPERVISOR_set_timer_op | 1ULL << __HYPERVISOR_vcpu_op)
 
 /* The vectors of HYPERCALL_COMPAT_LOOK (hv/hypercall_compat.c). */
 long hypercall_compat_other(struct vcpu *v, uint64_t args[6], uint32_t nr);

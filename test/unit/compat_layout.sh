@@ -7,9 +7,13 @@
 # SAME: what a 32-bit caller's hypercalls pass through to the 64-bit
 # handlers (hv/hypercall_compat.c; Xen's "?" lines in xen/include/xlat.lst,
 # plus the PVH start info); each must be identical.
-# DIFFERS: what hv/hypercall_compat.c refuses as not translated yet
-# (Xen's "!" lines), and shared_info/vcpu_info; each must differ, or the
-# refusal is needless (and this test could not tell a difference at all).
+# DIFFERS: what a 32-bit caller's handler reads in its own layout, or
+# what is refused as not translated yet (Xen's "!" lines), and
+# shared_info/vcpu_info; each must differ, or the translation is needless
+# (and this test could not tell a difference at all).
+# COMPAT: the hypervisor's own 32-bit layouts (include/hv/compat.h, built
+# for x86_64) against the public structure built for i386: every field's
+# offset, size and name, and the total, must be the same.
 # Run from the repository root; exits 1 with the two layouts on a mismatch.
 set -euo pipefail
 
@@ -36,11 +40,18 @@ DIFFERS=(
   vcpu_info shared_info
 )
 
+COMPAT=(
+  multicall_entry:compat_multicall_entry xen_add_to_physmap:compat_add_to_physmap
+  xen_memory_map:compat_memory_map vcpu_runstate_info:compat_vcpu_runstate_info
+  vcpu_set_singleshot_timer:compat_vcpu_set_singleshot_timer sched_poll:compat_sched_poll
+  gnttab_setup_table:compat_gnttab_setup_table gnttab_copy:compat_gnttab_copy
+)
+
 cc=${CC:-gcc}
 out=build/unit/compat_layout
 mkdir -p "$out"
 cmds=()
-for s in "${SAME[@]}" "${DIFFERS[@]}"; do
+for s in "${SAME[@]}" "${DIFFERS[@]}" "${COMPAT[@]#*:}"; do
   cmds+=(-ex "echo === $s\n" -ex "ptype/o struct $s")
 done
 for m in 64 32; do
@@ -71,7 +82,21 @@ for s in "${SAME[@]}" "${DIFFERS[@]}"; do
     bad=$((bad + 1))
   fi
 done
-echo "compat_layout: ${#SAME[@]} structures the same for 32-bit guests, ${#DIFFERS[@]} different, $bad wrong"
+# Offsets, sizes and field names only: the types' names differ.
+fields() {
+  layout "$1" "$2" | sed -E -e 's/type = struct [a-z_0-9]+/type/' -e 's/(struct|union) [a-z_0-9]+ \{/{/' \
+    -e 's/^(\/\*[^/]*\*\/ +)[^/]* ([a-z_0-9]+(\[[0-9]+\])?;)$/\1\2/'
+}
+for pair in "${COMPAT[@]}"; do
+  a=$(fields "$out/layout32.txt" "${pair%%:*}")
+  b=$(fields "$out/layout64.txt" "${pair#*:}")
+  if [ -z "$b" ] || ! grep -q 'total size' <<<"$b" || [ "$a" != "$b" ]; then
+    echo "compat_layout: FAIL struct ${pair#*:} is not a 32-bit guest's struct ${pair%%:*}:"
+    diff <(echo "$a") <(echo "$b") || true
+    bad=$((bad + 1))
+  fi
+done
+echo "compat_layout: ${#SAME[@]} structures the same for 32-bit guests, ${#DIFFERS[@]} different, ${#COMPAT[@]} translated, $bad wrong"
 # One test in cmocka's words, which tools/check.sh counts.
 if [ $bad = 0 ]; then
   echo "[  PASSED  ] 1 test(s)."

@@ -425,42 +425,119 @@ static void test_compat_same_layout_reaches_handlers(void **state)
   assert_false(shim_log_contains("32-bit caller"));
 }
 
-static void test_compat_untranslated_refused_once(void **state)
+static void test_compat_translated_reach_handlers(void **state)
 {
   (void)state;
-  /* Structures of Xen's "!" lines, and vcpu_info's registration (its
-   * 32-bit layout is not kept yet). */
+  /* Structures of Xen's "!" lines: the handler itself reads them in the
+   * 32-bit layout (hv/compat.h), so they reach it with hcall_compat. */
   static const struct {
     uint32_t nr;
     uint64_t op;
-    const char *line;
-  } refused[] = {
-      {__HYPERVISOR_memory_op, 9, "domu1: 32-bit caller: memory_op op 9 not translated yet"},
-      {__HYPERVISOR_memory_op, 7, "domu1: 32-bit caller: memory_op op 7 not translated yet"},
-      {__HYPERVISOR_vcpu_op, 4, "domu1: 32-bit caller: vcpu_op op 4 not translated yet"},
-      {__HYPERVISOR_vcpu_op, 5, "domu1: 32-bit caller: vcpu_op op 5 not translated yet"},
-      {__HYPERVISOR_vcpu_op, 8, "domu1: 32-bit caller: vcpu_op op 8 not translated yet"},
-      {__HYPERVISOR_vcpu_op, 10, "domu1: 32-bit caller: vcpu_op op 10 not translated yet"},
-      {__HYPERVISOR_sched_op, 3, "domu1: 32-bit caller: sched_op op 3 not translated yet"},
-      {__HYPERVISOR_grant_table_op, 2,
-       "domu1: 32-bit caller: grant_table_op op 2 not translated yet"},
-      {__HYPERVISOR_grant_table_op, 5,
-       "domu1: 32-bit caller: grant_table_op op 5 not translated yet"},
-      {__HYPERVISOR_multicall, 0x1000, "domu1: 32-bit caller: multicall not translated yet"},
+    const char *name;
+  } xlat[] = {
+      {__HYPERVISOR_memory_op, 9 /* memory_map */, "memory_op"},
+      {__HYPERVISOR_memory_op, 7 /* add_to_physmap */, "memory_op"},
+      {__HYPERVISOR_vcpu_op, 4 /* get_runstate_info */, "vcpu_op"},
+      {__HYPERVISOR_vcpu_op, 5 /* register_runstate_memory_area */, "vcpu_op"},
+      {__HYPERVISOR_vcpu_op, 8 /* set_singleshot_timer */, "vcpu_op"},
+      {__HYPERVISOR_sched_op, 3 /* poll */, "sched_op"},
+      {__HYPERVISOR_grant_table_op, 2 /* setup_table */, "grant_table_op"},
+      {__HYPERVISOR_grant_table_op, 5 /* copy */, "grant_table_op"},
   };
-  for (int round = 0; round < 2; round++)
-    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
-      called = NULL;
-      assert_int_equal(call32(refused[i].nr, refused[i].op, 0x1000, 1), -ENOSYS);
-      assert_null(called); /* never reaches a handler that would misread it */
-      assert_int_equal(log_count(refused[i].line), 1);
-    }
+  for (size_t i = 0; i < ARRAY_SIZE(xlat); i++) {
+    called = NULL;
+    got_compat = false;
+    answer = (long)i + 1;
+    assert_int_equal(call32(xlat[i].nr, xlat[i].op, 0x1000, 1), (long)i + 1);
+    assert_string_equal(called, xlat[i].name);
+    assert_true(got_compat);
+    assert_false(vcpu.hcall_compat);
+  }
+  assert_false(shim_log_contains("32-bit caller"));
+}
+
+static void test_compat_untranslated_refused_once(void **state)
+{
+  (void)state;
+  /* vcpu_info's registration: its 32-bit layout is not kept yet. */
+  for (int round = 0; round < 2; round++) {
+    called = NULL;
+    assert_int_equal(call32(__HYPERVISOR_vcpu_op, 10, 0x1000, 1), -ENOSYS);
+    assert_null(called); /* never reaches a handler that would misread it */
+    assert_int_equal(log_count("domu1: 32-bit caller: vcpu_op op 10 not translated yet"), 1);
+  }
   /* Not an -ENOSYS of the handler's: the general report stays quiet. */
   assert_false(shim_log_contains("not provided here"));
-  /* A 64-bit caller of the same ops still reaches the handlers. */
-  assert_int_equal(call(__HYPERVISOR_memory_op, 9, 0x1000, 0), 0);
-  assert_string_equal(called, "memory_op");
+  /* A 64-bit caller of the same op still reaches the handler. */
+  assert_int_equal(call(__HYPERVISOR_vcpu_op, 10, 0, 0x1000), 0);
+  assert_string_equal(called, "vcpu_op");
   assert_false(got_compat);
+}
+
+/* A 32-bit multicall list (compat_multicall_entry: every field 32 bits)
+ * at gva 0x1000. */
+static void put_entry32(unsigned int i, uint32_t op, uint32_t a0, uint32_t a1)
+{
+  uint32_t e[8] = {op, 0xeeeeeeee, a0, a1, 0xffffffff, 0, 0, 0};
+  memcpy(guest + 0x1000 + i * sizeof(e), e, sizeof(e));
+}
+
+static uint32_t field32(unsigned int i, unsigned int k)
+{
+  uint32_t f;
+  memcpy(&f, guest + 0x1000 + i * 32 + k * 4, sizeof(f));
+  return f;
+}
+
+static void test_compat_multicall(void **state)
+{
+  (void)state;
+  put_entry32(0, __HYPERVISOR_sched_op, 0 /* yield */, 0x2000);
+  put_entry32(1, __HYPERVISOR_set_timer_op, 0x89abcdef, 0x01234567); /* two halves */
+  put_entry32(2, __HYPERVISOR_multicall, 0x1000, 1);
+  put_entry32(3, __HYPERVISOR_vcpu_op, 10 /* register_vcpu_info */, 0);
+  put_entry32(4, __HYPERVISOR_event_channel_op, 4, 0x3000);
+  answer = -EINVAL - 1;
+  assert_int_equal(call32(__HYPERVISOR_multicall, 0x1000, 5, 0), 0);
+  assert_int_equal(calls_n, 3);
+  assert_string_equal(called, "event_channel_op");
+  assert_true(got_compat); /* each entry runs as a 32-bit call */
+  assert_int_equal(got[1], 0x3000);
+  /* Results are 32 bits; the entry's other fields stay as they were. */
+  assert_int_equal(field32(0, 1), (uint32_t)(-EINVAL - 1));
+  assert_int_equal(field32(1, 1), (uint32_t)(-EINVAL - 1));
+  assert_int_equal(field32(2, 1), (uint32_t)-EINVAL); /* no multicall in a multicall */
+  assert_int_equal(field32(3, 1), (uint32_t)-ENOSYS);
+  assert_int_equal(field32(4, 1), (uint32_t)(-EINVAL - 1));
+  assert_int_equal(field32(1, 0), __HYPERVISOR_set_timer_op);
+  assert_int_equal(field32(1, 2), 0x89abcdef);
+  assert_int_equal(log_count("domu1: 32-bit caller: vcpu_op op 10 not translated yet"), 1);
+  assert_false(vcpu.hcall_compat);
+
+  /* An entry's own continuation: its arguments go back as 32 bits, and
+   * the multicall resumes there. */
+  calls_n = 0;
+  restart_at = 1;
+  for (unsigned int i = 0; i < 3; i++)
+    put_entry32(i, __HYPERVISOR_memory_op, i, 100 + i);
+  uint64_t a[6] = {0x1000, 3};
+  vcpu.hcall_compat = true; /* as hypercall_dispatch_compat sets it */
+  assert_int_equal(hypercall_dispatch(&vcpu, __HYPERVISOR_multicall, a), -ERESTART);
+  assert_int_equal(a[0], 0x1000 + 32);
+  assert_int_equal(a[1], 2);
+  assert_int_equal(field32(1, 2), 1);
+  assert_int_equal(field32(1, 3), 101);
+  assert_int_equal(field32(1, 4), 0xffffffff);
+  assert_int_equal(field32(1, 1), 0xeeeeeeee); /* no result for it yet */
+  assert_int_equal(field32(2, 0), __HYPERVISOR_memory_op);
+
+  /* An entry that cannot be read. */
+  vcpu.hcall_compat = false;
+  fault_from = 0x1000 + 2 * 32 + 4;
+  calls_n = 0;
+  restart_at = -1;
+  assert_int_equal(call32(__HYPERVISOR_multicall, 0x1000, 3, 0), -EFAULT);
+  assert_int_equal(calls_n, 2);
 }
 
 static void test_compat_set_timer_op_two_halves(void **state)
@@ -495,7 +572,9 @@ int main(void)
       cmocka_unit_test_setup(test_multicall_entry_continuation, setup),
       cmocka_unit_test_setup(test_multicall_faults_and_shutdown, setup),
       cmocka_unit_test_setup(test_compat_same_layout_reaches_handlers, setup),
+      cmocka_unit_test_setup(test_compat_translated_reach_handlers, setup),
       cmocka_unit_test_setup(test_compat_untranslated_refused_once, setup),
+      cmocka_unit_test_setup(test_compat_multicall, setup),
       cmocka_unit_test_setup(test_compat_set_timer_op_two_halves, setup),
       cmocka_unit_test_setup(test_compat_handler_enosys_reported, setup),
   };

@@ -591,6 +591,32 @@ static void test_runstate_published(void **state)
   assert_int_equal(seen.time[RUNSTATE_runnable], 0);
 }
 
+/* An area a 32-bit caller registered is written in its layout
+ * (compat_vcpu_runstate_info: state_entry_time at 4, the times at 12,
+ * 44 bytes), with the update flag's bit in its state_entry_time. */
+static void test_runstate_published_32bit(void **state)
+{
+  (void)state;
+  struct domain *d = make(1, 1);
+  struct vcpu *v = d->vcpus[0];
+  v->runstate_gva = 64;
+  v->runstate_compat = true;
+  v->runstate.time[RUNSTATE_offline] = 0x1122334455667788ULL;
+  d->vm_assist |= 1UL << VMASST_TYPE_runstate_update_flag;
+  memset(fake_guest + 64, 0xaa, 64);
+  max_turns = 1;
+  sched_run();
+  uint32_t st;
+  uint64_t entry, offline;
+  memcpy(&st, fake_guest + 64, 4);
+  memcpy(&entry, fake_guest + 64 + 4, 8);
+  memcpy(&offline, fake_guest + 64 + 12 + 8 * RUNSTATE_offline, 8);
+  assert_int_equal(st, RUNSTATE_running);
+  assert_int_equal(entry, 1000); /* XEN_RUNSTATE_UPDATE clear again */
+  assert_int_equal(offline, 0x1122334455667788ULL);
+  assert_int_equal(fake_guest[64 + 44], 0xaa); /* nothing past its end */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -611,6 +637,7 @@ int main(void)
       T(test_loop_yield_lets_the_other_go),
       T(test_runstate_accounting),
       T(test_runstate_published),
+      T(test_runstate_published_32bit),
   };
   return cmocka_run_group_tests_name("sched_core", tests, NULL, NULL);
 }
