@@ -40,6 +40,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged, uint
   d->privileged = privileged;
   d->state = DOMAIN_RUNNING;
   d->mem_bytes = mem_bytes;
+  d->max_pages = mem_bytes >> PAGE_SHIFT; /* Xen's toolstack: maxmem = memory */
   d->nr_vcpus = nr_vcpus;
   d->shared_info_gfn = ~0ULL;
   d->weight = privileged ? SCHED_DOM0_WEIGHT : SCHED_DEFAULT_WEIGHT;

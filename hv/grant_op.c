@@ -92,6 +92,7 @@ static int16_t map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
     old = 0;
   }
   grant_pin_commit(act, ld->id, ro, frame);
+  rgt->nr_mapped++;
   *gnttab_maptrack(lgt, handle) = (struct grant_mapping){
       .flags = op->flags,
       .domid = rd->id,

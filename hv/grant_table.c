@@ -153,9 +153,11 @@ void gnttab_undo_mapping(struct domain *ld, uint32_t handle)
   restore_slot(ld, m);
   /* The granter's pins go too, unless its table is already gone (then
    * nobody looks at them again). */
-  if (rd && rd->grant)
+  if (rd && rd->grant) {
     grant_unpin(gnttab_entry(rd->grant, m->ref), gnttab_active(rd->grant, m->ref),
                 m->flags & GNTMAP_readonly);
+    rd->grant->nr_mapped--;
+  }
   gnttab_put_handle(ld->grant, handle);
 }
 
@@ -224,7 +226,11 @@ long gnttab_map_frame(struct domain *d, uint64_t idx, uint64_t gfn)
 bool gnttab_frame_in_use(struct domain *d, paddr_t hpa)
 {
   struct grant_table *gt = d->grant;
-  for (unsigned int f = 0; gt && f < gt->nr_frames; f++)
+  /* Only a mapping's pin outlives a hypercall (a copy's goes with it):
+   * with none, no scan (a balloon driver asks this for every page). */
+  if (!gt || !gt->nr_mapped)
+    return false;
+  for (unsigned int f = 0; f < gt->nr_frames; f++)
     for (unsigned int i = 0; i < GNTTAB_PER_FRAME; i++)
       if (gt->active[f][i].pin && gt->active[f][i].frame == hpa)
         return true;

@@ -30,7 +30,7 @@ static long hc_multicall(struct vcpu *v, uint64_t a[6])
 
 static long hc_memory_op(struct vcpu *v, uint64_t a[6])
 {
-  return do_memory_op(v, (unsigned long)a[0], a[1]);
+  return do_memory_op(v, (unsigned long)a[0], a[1], a);
 }
 
 static long hc_hvm_op(struct vcpu *v, uint64_t a[6])

@@ -8,6 +8,7 @@
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
 #include <hv/hypercall.h>
+#include <hv/memory_reservation.h>
 #include <hv/printk.h>
 #include <public/memory.h>
 
@@ -88,16 +89,21 @@ static long domid_arg(struct vcpu *v, uint64_t arg, struct domain **d)
   return domain_lookup(v->dom, id, d);
 }
 
-long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args[6])
 {
   struct domain *d = v->dom;
   long err;
 
-  /* Bits above 6 carry a continuation start point (Xen's
-   * MEMOP_EXTENT_SHIFT), meaningful only to the reservation ops, which we
-   * do not have: anywhere else they are -EINVAL, as in Xen. */
-  if (cmd >> 6) {
-    switch (cmd & 0x3f) {
+  /* The reservation ops (hv/memory_reservation.c) take a start extent in
+   * the bits above 6 (Xen's MEMOP_EXTENT_SHIFT), where a continuation
+   * puts it. */
+  unsigned int op = cmd & ((1U << MEMOP_EXTENT_SHIFT) - 1);
+  if (op == XENMEM_increase_reservation || op == XENMEM_decrease_reservation ||
+      op == XENMEM_populate_physmap)
+    return memory_reservation(v, op, cmd >> MEMOP_EXTENT_SHIFT, arg, args);
+  /* Anywhere else those bits are -EINVAL, as in Xen. */
+  if (cmd >> MEMOP_EXTENT_SHIFT) {
+    switch (op) {
     case XENMEM_memory_map:
     case XENMEM_add_to_physmap:
     case XENMEM_current_reservation:
@@ -113,11 +119,12 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
   case XENMEM_current_reservation:
     if ((err = domid_arg(v, arg, &d)))
       return err;
-    return (long)d->nr_frames; /* less the RAM pages shared_info replaced */
+    /* Less the RAM pages shared_info replaced; with its spare ones. */
+    return (long)(d->nr_frames + d->nr_spare);
   case XENMEM_maximum_reservation:
     if ((err = domid_arg(v, arg, &d)))
       return err;
-    return (long)(d->mem_bytes >> PAGE_SHIFT);
+    return (long)d->max_pages;
   case XENMEM_maximum_gpfn: {
     if ((err = domid_arg(v, arg, &d)))
       return err;

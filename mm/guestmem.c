@@ -43,24 +43,21 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
   return 0;
 }
 
-/* Free the frames behind one RAM range, whatever page sizes map it.  Only
- * P2M_RAM is the domain's: special pages are freed by their owner (domain,
- * grant table) and granted frames belong to the granter. */
-static void release_range(struct domain *d, uint64_t gpa, uint64_t end)
+/* Free one RAM mapping's frames (arch_p2m_each).  Only P2M_RAM is the
+ * domain's: special pages are freed by their owner (domain, grant table)
+ * and granted frames belong to the granter. */
+static void release_leaf(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size,
+                         enum p2m_type type, void *arg)
 {
-  while (gpa < end) {
-    uint64_t size = PAGE_SIZE;
-    enum p2m_type type;
-    paddr_t hpa = arch_p2m_query(d, gpa, &size, &type);
-    if (hpa && type == P2M_RAM) {
-      if (size == MiB(2))
-        frame_free_contig(hpa, 512);
-      else
-        frame_free(hpa);
-      d->nr_frames -= size / PAGE_SIZE;
-    }
-    gpa += size;
-  }
+  (void)gpa;
+  (void)arg;
+  if (type != P2M_RAM)
+    return;
+  if (size == MiB(2))
+    frame_free_contig(hpa, 512);
+  else
+    frame_free(hpa);
+  d->nr_frames -= size / PAGE_SIZE;
 }
 
 void guestmem_special_unhooked(struct domain *d, paddr_t hpa)
@@ -114,10 +111,72 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
 
 void guestmem_release(struct domain *d)
 {
-  release_range(d, 0, d->ram_below_4g);
-  if (d->mem_bytes > d->ram_below_4g)
-    release_range(d, GiB(4), GiB(4) + d->mem_bytes - d->ram_below_4g);
+  /* Wherever its RAM is: populate_physmap may have put some anywhere. */
+  arch_p2m_each(d, release_leaf, NULL);
   arch_p2m_destroy(d);
+  while (d->spare) {
+    paddr_t next = *(paddr_t *)phys_to_virt(d->spare);
+    frame_free(d->spare);
+    d->spare = next;
+    d->nr_spare--;
+  }
+}
+
+int guestmem_add_page(struct domain *d, uint64_t gfn)
+{
+  uint64_t gpa = gfn << PAGE_SHIFT;
+  enum p2m_type type;
+  paddr_t old;
+
+  if (gfn >= (1ULL << 36))
+    return -EINVAL;
+  arch_p2m_query(d, gpa, NULL, &type);
+  if (type != P2M_NONE && type != P2M_RAM)
+    return -EBUSY; /* a special page or a grant mapping: not RAM to replace */
+  paddr_t there = arch_p2m_lookup(d, gpa, NULL) & PAGE_MASK;
+  if (type == P2M_RAM && gnttab_frame_in_use(d, there))
+    return -EBUSY;
+  paddr_t hpa = frame_alloc_zeroed();
+  if (!hpa)
+    return -ENOMEM;
+  if (arch_p2m_set_type(d, gpa, hpa, P2M_RAM, &old, &type)) {
+    frame_free(hpa);
+    return -ENOMEM;
+  }
+  if (type == P2M_RAM) {
+    /* RAM was there: the new frame replaces it (flushed from the CPUs'
+     * translations by arch_p2m_set_type before it is freed). */
+    if (!domain_keep_vcpu_info_frame(d, old))
+      frame_free(old);
+  } else {
+    d->nr_frames++;
+  }
+  return 0;
+}
+
+int guestmem_remove_page(struct domain *d, uint64_t gfn)
+{
+  uint64_t gpa = gfn << PAGE_SHIFT;
+  enum p2m_type type;
+  paddr_t old;
+
+  if (gfn >= (1ULL << 36))
+    return -ENOENT;
+  paddr_t hpa = arch_p2m_query(d, gpa, NULL, &type) & PAGE_MASK;
+  if (type == P2M_NONE)
+    return -ENOENT;
+  if (type != P2M_RAM)
+    return -ENXIO; /* not RAM the domain owns */
+  if (gnttab_frame_in_use(d, hpa))
+    return -EBUSY;
+  if (arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL))
+    return -ENOMEM; /* no frame to split a 2 MiB page with */
+  /* A vcpu_info there stays where it is (Xen keeps its reference to the
+   * page): the frame then goes with the domain. */
+  if (!domain_keep_vcpu_info_frame(d, old))
+    frame_free(old);
+  d->nr_frames--;
+  return 0;
 }
 
 /* Apply fn to each piece of [gpa, gpa+len) that lies within one page;

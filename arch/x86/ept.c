@@ -201,13 +201,17 @@ int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type
   uint64_t *pte = walk(d, gpa, 0, true);
   if (!pte)
     return -ENOMEM;
-  if (*pte & EPT_RWX) {
+  bool was_present = *pte & EPT_RWX;
+  if (was_present) {
     *old = *pte & EPT_ADDR;
     if (old_type)
       *old_type = entry_type(*pte);
   }
   *pte = leaf_bits(hpa, type);
-  ept_flush(d);
+  /* A CPU caches no translation through an entry that was not present
+   * (SDM vol. 3, 29.4.2): filling a hole needs no flush. */
+  if (was_present)
+    ept_flush(d);
   cache_clear(d);
   return 0;
 }
@@ -215,6 +219,29 @@ int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type
 int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
 {
   return arch_p2m_set_type(d, gpa, hpa, hpa ? P2M_RAM : P2M_NONE, old, NULL);
+}
+
+/* Call fn for each leaf of the tables at t (level 3 = PML4), gpa the
+ * address the table starts at. */
+static void each_leaf(struct domain *d, uint64_t *t, int level, uint64_t gpa, arch_p2m_leaf_fn *fn,
+                      void *arg)
+{
+  for (unsigned int i = 0; i < 512; i++) {
+    uint64_t e = t[i], at = gpa + ((uint64_t)i << (12 + 9 * level));
+    if (!(e & EPT_RWX))
+      continue;
+    if (level == 0 || (level == 1 && (e & EPT_LEAF_2M)))
+      fn(d, at, e & EPT_ADDR & ~((level ? MiB(2) : PAGE_SIZE) - 1), level ? MiB(2) : PAGE_SIZE,
+         entry_type(e), arg);
+    else
+      each_leaf(d, table(e), level - 1, at, fn, arg);
+  }
+}
+
+void arch_p2m_each(struct domain *d, arch_p2m_leaf_fn *fn, void *arg)
+{
+  if (d->arch.ept_root)
+    each_leaf(d, phys_to_virt(d->arch.ept_root), 3, 0, fn, arg);
 }
 
 static void free_level(uint64_t *t, int level)

@@ -31,6 +31,14 @@ struct compat_add_to_physmap {
   uint32_t gpfn;
 };
 
+struct compat_memory_reservation {
+  uint32_t extent_start; /* a handle to 32-bit xen_pfn_t */
+  uint32_t nr_extents;
+  unsigned int extent_order;
+  unsigned int mem_flags;
+  domid_t domid;
+};
+
 struct compat_memory_map {
   uint32_t nr_entries;
   uint32_t buffer;

@@ -85,6 +85,10 @@ struct domain {
   unsigned int nr_vcpus;
   struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
   unsigned long nr_frames;  /* frames backing guest RAM */
+  unsigned long max_pages;  /* frames it may have: XENMEM_maximum_reservation */
+  paddr_t spare;            /* XENMEM_increase_reservation's frames, at no gfn
+                             * (each holds the next's address; 0 ends) */
+  unsigned long nr_spare;   /* ... and how many */
   paddr_t shared_info;      /* the domain's struct shared_info page */
   uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
   uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */

@@ -54,6 +54,7 @@ struct grant_table {
   unsigned int maptrack_limit; /* handles that exist */
   uint32_t maptrack_free;      /* first free handle, or ~0 */
   unsigned int maptrack_used;  /* mappings held now */
+  unsigned int nr_mapped;      /* mappings other domains (or it) hold of its grants */
 };
 
 /* ---- Flag and pin transitions (hv/grant_pin.c; pure, unit-tested) ---- */

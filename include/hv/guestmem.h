@@ -20,9 +20,21 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
 /* The special page hpa of d lost its place in d's physical space: forget
  * where it was. */
 void guestmem_special_unhooked(struct domain *d, paddr_t hpa);
-/* Give back every frame of d's RAM (P2M_RAM entries only) and its
- * translation tables. */
+/* Give back every frame of d's RAM (P2M_RAM entries only, wherever they
+ * are), its spare frames and its translation tables. */
 void guestmem_release(struct domain *d);
+/* One fresh zeroed 4 KiB frame of RAM at gfn (XENMEM_populate_physmap);
+ * RAM already there is replaced and freed.  The caller checks d's
+ * max_pages.  Returns 0, -EINVAL (gfn beyond 36 bits), -EBUSY (gfn holds
+ * a special page, a grant mapping, or RAM that a grant mapping of d's
+ * shows elsewhere) or -ENOMEM. */
+int guestmem_add_page(struct domain *d, uint64_t gfn);
+/* Give the RAM page at gfn back to the allocator (XENMEM_decrease_
+ * reservation): gfn becomes a hole.  Returns 0, -ENOENT (nothing there),
+ * -ENXIO (not d's RAM: a special page or a granted frame), -EBUSY (a grant
+ * mapping of d's shows it: Xen would free it when the mapping goes, mica
+ * refuses) or -ENOMEM (a 2 MiB page could not be split). */
+int guestmem_remove_page(struct domain *d, uint64_t gfn);
 /* Copy between hypervisor memory and guest-physical memory.  Returns 0,
  * or -EFAULT when part of the range is not guest RAM (nothing is copied
  * past that point). */

@@ -81,7 +81,7 @@ long do_console_io(struct vcpu *v, unsigned int cmd, unsigned int count, uint64_
                    uint64_t args[6]);
 long do_sched_op(struct vcpu *v, int cmd, uint64_t arg);
 long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_t args[6]);
-long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg);
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args[6]);
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg);
 long do_vcpu_op(struct vcpu *v, int cmd, unsigned int vcpuid, uint64_t arg);
 long do_vm_assist(struct vcpu *v, unsigned int cmd, unsigned int type);

@@ -359,6 +359,11 @@ static void test_map_write_unmap(void **state)
   assert_int_equal(map(1, 0, 10, 6, GNTMAP_host_map | GNTMAP_readonly, &h2), GNTST_okay);
   assert_int_equal(doms[1].type[6], P2M_GRANT_RO);
   assert_int_not_equal(h, h2);
+  /* The granter's frame is in use while mapped (decrease_reservation and
+   * add_to_physmap must not free it). */
+  assert_int_equal(doms[0].d.grant->nr_mapped, 2);
+  assert_true(gnttab_frame_in_use(&doms[0].d, doms[0].hpa[3]));
+  assert_false(gnttab_frame_in_use(&doms[0].d, doms[0].hpa[4]));
   /* Another domain may not use a grant pinned for domu1 (nor its own). */
   assert_int_equal(map(2, 0, 10, 5, GNTMAP_host_map, NULL), GNTST_general_error);
 
@@ -376,6 +381,8 @@ static void test_map_write_unmap(void **state)
   assert_int_equal(unmap(1, 6, h2), GNTST_okay);
   assert_int_equal(e->flags, GTF_permit_access);
   assert_int_equal(doms[1].d.grant->maptrack_used, 0);
+  assert_int_equal(doms[0].d.grant->nr_mapped, 0);
+  assert_false(gnttab_frame_in_use(&doms[0].d, doms[0].hpa[3]));
 }
 
 static void test_map_errors(void **state)

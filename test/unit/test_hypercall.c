@@ -52,9 +52,10 @@ long do_sched_op(struct vcpu *v, int cmd, uint64_t arg)
   (void)v;
   return fake("sched_op", (uint64_t)(int64_t)cmd, arg, 0, 0);
 }
-long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg)
+long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args[6])
 {
   (void)v;
+  (void)args;
   return fake("memory_op", cmd, arg, 0, 0);
 }
 long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)

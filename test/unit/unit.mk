@@ -9,7 +9,7 @@
 # interrupts, CPU number and mask, kicks, timer, struct per_cpu).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode
+	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -39,6 +39,8 @@ UNIT_SRCS_sched := sched/credit.c sched/place.c
 UNIT_SRCS_sched_core := sched/core.c sched/credit.c sched/place.c sched/lock.c hv/timer.c \
 	hv/domain.c evtchn/evtchn.c evtchn/evtchn_2l.c mm/heap.c mm/frame.c hv/lib/strlcpy.c \
 	test/unit/fake_domain_env.c
+# The reservation ops over the real frame allocator; the test fakes the pages.
+UNIT_SRCS_reservation := hv/memory_reservation.c mm/frame.c
 UNIT_SRCS_xencons := hv/xencons.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
 UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c hv/lib/hex.c

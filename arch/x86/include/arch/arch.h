@@ -108,6 +108,12 @@ int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type
 /* As arch_p2m_lookup (host address of gpa, 0 when unmapped), with the
  * entry's type in *type (P2M_NONE when unmapped) if not NULL. */
 paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum p2m_type *type);
+/* Each mapping of d's p2m, in address order: fn gets the guest-physical
+ * and host addresses, the size (4 KiB or 2 MiB) and the type.  fn must
+ * not change d's p2m. */
+typedef void arch_p2m_leaf_fn(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size,
+                              enum p2m_type type, void *arg);
+void arch_p2m_each(struct domain *d, arch_p2m_leaf_fn *fn, void *arg);
 /* Free d's translation tables (not the frames they map). */
 void arch_p2m_destroy(struct domain *d);
 
