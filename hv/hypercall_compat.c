@@ -36,10 +36,7 @@ static bool untranslated(uint32_t nr, uint64_t op)
     switch (op) {
     case VCPUOP_get_runstate_info:             /* uint64_t at offset 4 on x86_32 */
     case VCPUOP_register_runstate_memory_area: /* the same runstate, written later */
-    case VCPUOP_set_singleshot_timer:          /* 12 bytes on x86_32 */
-    /* The structure is the same, but what it registers is not: a 32-bit
-     * guest's vcpu_info has 32-bit words, which mica does not keep yet. */
-    case VCPUOP_register_vcpu_info: return true;
+    case VCPUOP_set_singleshot_timer: /* 12 bytes on x86_32 */ return true;
     default: return false;
     }
   case __HYPERVISOR_sched_op: return op == SCHEDOP_poll; /* a handle, then uint64_t at 8 */

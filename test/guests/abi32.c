@@ -212,7 +212,6 @@ static void check_refused(void)
       {"memory_op memory_map", __HYPERVISOR_memory_op, XENMEM_memory_map, 0, 0},
       {"memory_op add_to_physmap", __HYPERVISOR_memory_op, XENMEM_add_to_physmap, 0, 0},
       {"vcpu_op get_runstate_info", __HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, 1},
-      {"vcpu_op register_vcpu_info", __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, 1},
       {"sched_op poll", __HYPERVISOR_sched_op, SCHEDOP_poll, 0, 0},
       {"multicall", __HYPERVISOR_multicall, 0, 1, 0},
   };

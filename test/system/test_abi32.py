@@ -37,8 +37,7 @@ MIN_CHECKS = 70
 ABI_MIN_CHECKS = 200
 
 # What abi32 calls that mica does not translate yet: (hypercall, op).
-REFUSED = [("memory_op", 9), ("memory_op", 7), ("vcpu_op", 4), ("vcpu_op", 10),
-           ("sched_op", 3)]
+REFUSED = [("memory_op", 9), ("memory_op", 7), ("vcpu_op", 4), ("sched_op", 3)]
 
 
 def summary(serial, dom, name):
