@@ -24,13 +24,15 @@ static struct evtchn *port_chn(struct domain *d, unsigned int port)
 }
 
 /* A port that may be used for a new binding: the lowest free one, making
- * a bucket when the free ones run out.  -ENOSPC past the domain's limit,
- * -ENOMEM without memory, -EINVAL for a dying domain. */
+ * a bucket when the free ones run out.  -ENOSPC past the domain's limit
+ * or what its event ABI can name (1,024 ports for 32-bit words), -ENOMEM
+ * without memory, -EINVAL for a dying domain. */
 static int get_free_port(struct domain *d)
 {
   if (d->state != DOMAIN_RUNNING)
     return -EINVAL;
-  for (unsigned int port = 0; port <= d->evtchn_max_port; port++) {
+  for (unsigned int port = 0; port <= d->evtchn_max_port && port < d->evtchn_ops->nr_ports;
+       port++) {
     if (port >= d->evtchn_valid) {
       struct evtchn *b = heap_zalloc(EVTCHN_BUCKET * sizeof(*b));
       if (!b)

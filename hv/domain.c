@@ -143,6 +143,15 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
   return true;
 }
 
+void domain_latch_shinfo_size(struct domain *d, bool compat)
+{
+  d->has_32bit_shinfo = compat;
+  /* The event words take the width too; a domain starts with the 64-bit
+   * set (evtchn_domain_init).  Nothing else offers another ABI. */
+  d->evtchn_ops = compat ? &evtchn_port_ops_2l_32 : &evtchn_port_ops_2l;
+  vtime_domain_init(d);
+}
+
 void domain_vcpu_left_cpu(struct domain *d)
 {
   if (d->release_pending && !sched_domain_on_cpu(d))

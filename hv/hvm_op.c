@@ -108,8 +108,12 @@ long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
     return err;
   if (op == HVMOP_set_param) {
     d->hvm_params[p.index] = p.value;
-    if (p.index == HVM_PARAM_CALLBACK_IRQ)
+    if (p.index == HVM_PARAM_CALLBACK_IRQ) {
       set_callback(d, p.value);
+      /* Xen latches the layout here, from the mode of d's own caller. */
+      if (d == v->dom)
+        domain_latch_shinfo_size(d, v->hcall_compat);
+    }
     return 0;
   }
   p.value = d->hvm_params[p.index];

@@ -243,9 +243,7 @@ long do_multicall(struct vcpu *v, uint64_t calls, unsigned int nr_calls, uint64_
     if (e.op != __HYPERVISOR_multicall)
       r = compat ? hypercall_dispatch_compat(v, (uint32_t)e.op, (uint64_t *)e.args)
                  : hypercall_dispatch(v, e.op, (uint64_t *)e.args);
-    if (r == -ENOSYS && compat)
-      hypercall_compat_note_enosys(v, (uint32_t)e.op, (uint64_t *)e.args);
-    else if (r == -ENOSYS)
+    if (r == -ENOSYS)
       hypercall_note_enosys(v, e.op, (uint64_t *)e.args);
     if (v->dom->state != DOMAIN_RUNNING)
       return 0; /* it shut itself down part way */

@@ -17,7 +17,8 @@
  * Xen 4.19's checks in its order (common/domain.c, common_vcpu_op and
  * map_guest_area): an address that is not inside page mfn is -EINVAL; a
  * second registration -EBUSY; crossing the page or misaligned -ENXIO; a
- * page that is not RAM -EINVAL.  The old contents move with it, and every
+ * page that is not RAM -EINVAL.  The domain's latched layout gives the
+ * alignment and the selector's width.  The old contents move with it, and every
  * event is marked pending so none is lost in the move. */
 static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
 {
@@ -30,15 +31,20 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
     return -EINVAL;
   if (t->vcpu_info_gpa)
     return -EBUSY;
-  if (((gpa + sizeof(struct vcpu_info) - 1) >> PAGE_SHIFT) != r.mfn || (gpa & 7))
+  /* Aligned for the guest's long: 4 bytes in the 32-bit layout. */
+  bool compat = v->dom->has_32bit_shinfo;
+  if (((gpa + sizeof(struct vcpu_info) - 1) >> PAGE_SHIFT) != r.mfn || (gpa & (compat ? 3 : 7)))
     return -ENXIO;
   enum p2m_type type;
   paddr_t hpa = arch_p2m_query(v->dom, gpa, NULL, &type);
   if (!hpa || type != P2M_RAM) /* shared_info, a grant table or grant mapping */
     return -EINVAL;
   struct vcpu_info *vi = phys_to_virt(hpa);
-  *vi = *t->vi;
-  vi->evtchn_pending_sel = ~(xen_ulong_t)0;
+  *vi = *t->vi; /* 64 bytes in either layout */
+  if (compat)
+    ((struct compat_vcpu_info *)vi)->evtchn_pending_sel = ~0U;
+  else
+    vi->evtchn_pending_sel = ~(xen_ulong_t)0;
   bool was_pending = vi->evtchn_upcall_pending;
   vi->evtchn_upcall_pending = 1;
   t->vi = vi;

@@ -44,17 +44,23 @@ void vtime_publish(struct vcpu *v)
 void vtime_domain_init(struct domain *d)
 {
   struct shared_info *s = phys_to_virt(d->shared_info);
+  struct compat_shared_info *c = phys_to_virt(d->shared_info);
+  /* The fields of the layout d has latched (domain_latch_shinfo_size). */
+  bool compat = d->has_32bit_shinfo;
+  uint32_t *version = compat ? &c->wc_version : &s->wc_version;
+  uint32_t *wc = compat ? &c->wc_sec : &s->wc_sec; /* wc_sec, then wc_nsec */
+  uint32_t *sec_hi = compat ? &c->arch.wc_sec_hi : &s->wc_sec_hi;
   uint64_t sec;
   uint32_t nsec;
 
   arch_wallclock(&sec, &nsec);
-  s->wc_version++;
+  *version = (*version + 1) | 1; /* odd: being written */
   barrier_release();
-  s->wc_sec = (uint32_t)sec;
-  s->wc_sec_hi = (uint32_t)(sec >> 32);
-  s->wc_nsec = nsec;
+  wc[0] = (uint32_t)sec;
+  *sec_hi = (uint32_t)(sec >> 32);
+  wc[1] = nsec;
   barrier_release();
-  s->wc_version++;
+  ++*version;
 }
 
 static void singleshot_fired(struct timer *t, void *data)

@@ -93,6 +93,8 @@ struct domain {
   uint64_t shared_info_gfn; /* where the guest mapped it; ~0 if nowhere */
   uint64_t hvm_params[39];  /* HVM_PARAM_* values (HVM_NR_PARAMS) */
   uint8_t callback_vector;  /* HVM_PARAM_CALLBACK_IRQ of type vector; 0: none */
+  bool has_32bit_shinfo;    /* shared_info and vcpu_info in the x86_32 layout
+                             * (domain_latch_shinfo_size) */
   unsigned long vm_assist;  /* 1 << VMASST_TYPE_*: what vm_assist turned on */
 
   /* Events (evtchn/): ports in buckets of EVTCHN_BUCKET, made on demand. */
@@ -155,6 +157,13 @@ struct domain *domain_find(domid_t id);
  * Returns NULL (after a printk) when memory runs out. */
 struct domain *domain_create(domid_t id, const char *name, bool privileged, uint64_t mem_bytes,
                              unsigned int nr_vcpus);
+/* Latch the layout of d's shared_info and vcpu_infos (and so of its
+ * 2-level event words), 32-bit when compat, as Xen 4.19's
+ * hvm_latch_shinfo_size does: from the mode of d's own vcpu when it fills
+ * its hypercall page or sets HVM_PARAM_CALLBACK_IRQ (the caller checks
+ * that the vcpu is d's).  Nothing is converted; the wall clock is written
+ * again in the layout latched. */
+void domain_latch_shinfo_size(struct domain *d, bool compat);
 /* Stop the domain: it no longer runs; its memory is given back.  The
  * control domain hears of it (VIRQ_DOM_EXC), as with a crash. */
 void domain_shutdown(struct domain *d, unsigned int reason);

@@ -7,7 +7,7 @@
 #include <public/event_channel.h>
 #include <public/xen.h>
 
-#define EVTCHN_MAX_PORTS 4096        /* the most any ABI offered has (2-level's) */
+#define EVTCHN_MAX_PORTS 4096        /* the most any ABI offered has (64-bit 2-level's) */
 #define EVTCHN_BUCKET 64             /* ports are made in groups of this many */
 #define EVTCHN_DEFAULT_MAX_DOMU 1023 /* xl's default max_event_channels */
 
@@ -64,7 +64,10 @@ struct evtchn_port_ops {
   bool (*is_masked)(const struct domain *d, unsigned int port);
 };
 
+/* The 2-level ABI in the 64-bit layout, and in the 32-bit one (1,024
+ * ports) for a domain whose shared info is latched 32-bit. */
 extern const struct evtchn_port_ops evtchn_port_ops_2l;
+extern const struct evtchn_port_ops evtchn_port_ops_2l_32;
 
 /* ---- Ports (evtchn/evtchn.c) ---- */
 

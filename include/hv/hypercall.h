@@ -43,21 +43,19 @@ void hypercall_note_said(struct domain *d);
 const char *hypercall_name(uint64_t nr);
 
 /* The vectors whose 32-bit calls hv/hypercall_compat.c looks at before
- * a handler runs: set_timer_op (two halves) and vcpu_op (a sub-op not
- * translated yet). */
-#define HYPERCALL_COMPAT_LOOK (1ULL << __HYPERVISOR_set_timer_op | 1ULL << __HYPERVISOR_vcpu_op)
+ * a handler runs: set_timer_op (two halves). */
+#define HYPERCALL_COMPAT_LOOK (1ULL << __HYPERVISOR_set_timer_op)
 
 /* The vectors of HYPERCALL_COMPAT_LOOK (hv/hypercall_compat.c). */
 long hypercall_compat_other(struct vcpu *v, uint64_t args[6], uint32_t nr);
 
 /* A hypercall from 32-bit code: vector nr with the arguments the arch read
- * from EBX, ECX, EDX, ESI, EDI, each zero-extended (the sixth is 0).  Answers as
- * hypercall_dispatch, with v->hcall_compat set while the handler runs
- * (Xen's flag of the same name), except that a call whose structure
- * differs for a 32-bit guest and is not translated yet returns -ENOSYS,
- * said once per domain.  On -ERESTART the caller writes args back into
- * the 32-bit registers; on -ENOSYS it calls hypercall_compat_note_enosys.
- * Inline: the common calls cost one test more than a 64-bit caller's. */
+ * from EBX, ECX, EDX, ESI, EDI, each zero-extended (the sixth is 0).
+ * Answers as hypercall_dispatch, with v->hcall_compat set while the
+ * handler runs (Xen's flag of the same name): each handler reads and
+ * writes its structures in the 32-bit layout then.  On -ERESTART the
+ * caller writes args back into the 32-bit registers.  Inline: the common
+ * calls cost one test more than a 64-bit caller's. */
 static inline long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64_t args[6])
 {
   if (nr >= HYPERCALL_NR)
@@ -69,10 +67,6 @@ static inline long hypercall_dispatch_compat(struct vcpu *v, uint32_t nr, uint64
   v->hcall_compat = false;
   return ret;
 }
-
-/* hypercall_note_enosys for a 32-bit call that got -ENOSYS, unless it was
- * refused as not translated (that says so itself). */
-void hypercall_compat_note_enosys(struct vcpu *v, uint32_t nr, const uint64_t args[6]);
 
 /* Handlers: arguments as the ABI types them; guest pointers are guest
  * virtual addresses (uint64_t), reached only through copy_*_guest. */

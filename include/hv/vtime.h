@@ -12,7 +12,8 @@ struct vcpu;
 void vtime_vcpu_init(struct vcpu *v);
 /* Stop v's timers (its domain is ending). */
 void vtime_vcpu_stop(struct vcpu *v);
-/* Write the wall-clock time of system time 0 into d's shared_info. */
+/* Write the wall-clock time of system time 0 into d's shared_info, in
+ * the layout d has latched (again when it latches one). */
 void vtime_domain_init(struct domain *d);
 /* Write v's vcpu_time_info with the version protocol (odd while the
  * fields change, even again after): when v starts and where its

@@ -3,8 +3,10 @@
  *
  * Written for mica from the numbers and layouts of the Xen 4.19 interface
  * (xen/include/public/xen.h, arch-x86/xen.h, arch-x86/xen-x86_64.h,
- * elfnote.h, xen-compat.h).  Only the x86_64 layout is described; where a
- * 32-bit guest sees a different layout, the field's comment says so.
+ * elfnote.h, xen-compat.h, arch-x86/xen-x86_32.h).  The x86_64 layout is
+ * described; where a 32-bit guest sees a different layout, the field's
+ * comment says so, and vcpu_info and shared_info have theirs written out
+ * too (struct compat_vcpu_info, compat_shared_info).
  *
  * Every header in include/public/ builds freestanding (only <stdint.h> and
  * <stddef.h>) and on the host, and includes nothing from include/hv/. */
@@ -184,7 +186,11 @@ struct vcpu_time_info {
  * moves one into a page of the guest's choosing. */
 struct arch_vcpu_info {
   unsigned long cr2;
-  unsigned long pad; /* 32-bit guests: cr2 and pad[5], 24 bytes */
+#ifdef __i386__
+  unsigned long pad[5]; /* 24 bytes for a 32-bit guest: vcpu_info stays 64 */
+#else
+  unsigned long pad;
+#endif
 };
 
 struct vcpu_info {
@@ -214,7 +220,9 @@ struct arch_shared_info {
   unsigned long p2m_cr3;
   unsigned long p2m_vaddr;
   unsigned long p2m_generation;
-  /* A 32-bit guest has its wc_sec_hi here, after p2m_generation. */
+#ifdef __i386__
+  unsigned long wc_sec_hi; /* a 32-bit guest's, after p2m_generation */
+#endif
 };
 
 struct shared_info {
@@ -229,8 +237,52 @@ struct shared_info {
   uint32_t wc_version;
   uint32_t wc_sec;
   uint32_t wc_nsec;
-  uint32_t wc_sec_hi; /* 64-bit guests only; see arch_shared_info */
+#ifndef __i386__
+  uint32_t wc_sec_hi; /* 64-bit guests; a 32-bit guest's is in arch */
+#endif
   struct arch_shared_info arch;
+};
+
+/* ---- The x86_32 layouts ----
+ * What a guest whose shared info is latched 32-bit sees (Xen latches it
+ * from the mode of the vcpu that fills its hypercall page or sets
+ * HVM_PARAM_CALLBACK_IRQ).  The fields are those above, with 32-bit
+ * words: the selector at offset 4, 32 words of 32 pending and mask bits
+ * (1,024 ports), the wall clock right after them.  Fixed-width types, so
+ * every compiler lays them out alike (a 32-bit guest's own struct
+ * vcpu_info and shared_info, above, are these). */
+struct compat_arch_vcpu_info {
+  uint32_t cr2;
+  uint32_t pad[5];
+}; /* 24 bytes */
+
+struct compat_vcpu_info {
+  uint8_t evtchn_upcall_pending; /* as in struct vcpu_info */
+  uint8_t evtchn_upcall_mask;
+  uint8_t pad0[2];
+  uint32_t evtchn_pending_sel; /* one bit per 32-bit word of evtchn_pending */
+  struct compat_arch_vcpu_info arch;
+  struct vcpu_time_info time; /* at offset 32, as for every guest */
+};                            /* 64 bytes */
+
+struct compat_arch_shared_info {
+  uint32_t max_pfn;
+  uint32_t pfn_to_mfn_frame_list_list;
+  uint32_t nmi_reason;
+  uint32_t p2m_cr3;
+  uint32_t p2m_vaddr;
+  uint32_t p2m_generation;
+  uint32_t wc_sec_hi; /* no room for it beside wc_nsec in this layout */
+};
+
+struct compat_shared_info {
+  struct compat_vcpu_info vcpu_info[XEN_LEGACY_MAX_VCPUS];
+  uint32_t evtchn_pending[32]; /* at offset 2048, as in struct shared_info */
+  uint32_t evtchn_mask[32];
+  uint32_t wc_version;
+  uint32_t wc_sec;
+  uint32_t wc_nsec;
+  struct compat_arch_shared_info arch;
 };
 
 /* ---- Start-of-day flags (hvm_start_info.flags, start_info.flags) ---- */

@@ -6,11 +6,13 @@
 #
 # SAME: what a 32-bit caller's hypercalls pass through to the 64-bit
 # handlers (hv/hypercall_compat.c; Xen's "?" lines in xen/include/xlat.lst,
-# plus the PVH start info); each must be identical.
-# DIFFERS: what a 32-bit caller's handler reads in its own layout, or
-# what is refused as not translated yet (Xen's "!" lines), and
-# shared_info/vcpu_info; each must differ, or the translation is needless
-# (and this test could not tell a difference at all).
+# plus the PVH start info), and the x86_32 layouts of vcpu_info and
+# shared_info the hypervisor writes for a 32-bit guest; each must be
+# identical.
+# DIFFERS: what a 32-bit caller's handler reads in its own layout (Xen's
+# "!" lines), and shared_info/vcpu_info; each must differ, or the
+# translation is needless (and this test could not tell a difference at
+# all).
 # COMPAT: the hypervisor's own 32-bit layouts (include/hv/compat.h, built
 # for x86_64) against the public structure built for i386: every field's
 # offset, size and name, and the total, must be the same.
@@ -30,6 +32,7 @@ SAME=(
   gnttab_get_version gnttab_swap_grant_ref gnttab_dump_table gnttab_unmap_and_replace
   gnttab_cache_flush grant_entry_v1 grant_entry_header
   hvm_start_info hvm_modlist_entry hvm_memmap_table_entry e820entry
+  compat_vcpu_info compat_shared_info
 )
 DIFFERS=(
   multicall_entry xen_platform_parameters

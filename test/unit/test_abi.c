@@ -208,6 +208,30 @@ static void test_xen_structs(void **state)
   VAL(ARRAY_LEN(((struct shared_info *)0)->evtchn_mask), 64);
   VAL(sizeof(((struct shared_info *)0)->evtchn_pending[0]), 8);
 
+  /* The x86_32 layouts (arch-x86/xen-x86_32.h and xen.h for i386). */
+  SIZE(struct compat_vcpu_info, 64);
+  OFF(struct compat_vcpu_info, evtchn_upcall_pending, 0);
+  OFF(struct compat_vcpu_info, evtchn_upcall_mask, 1);
+  OFF(struct compat_vcpu_info, evtchn_pending_sel, 4);
+  VAL(sizeof(((struct compat_vcpu_info *)0)->evtchn_pending_sel), 4);
+  OFF(struct compat_vcpu_info, arch.cr2, 8);
+  SIZE(struct compat_arch_vcpu_info, 24);
+  OFF(struct compat_vcpu_info, time, 32);
+  OFF(struct compat_vcpu_info, time.system_time, 48);
+  SIZE(struct compat_arch_shared_info, 28);
+  SIZE(struct compat_shared_info, 2344);
+  OFF(struct compat_shared_info, vcpu_info[31], 1984);
+  OFF(struct compat_shared_info, evtchn_pending, 2048);
+  OFF(struct compat_shared_info, evtchn_mask, 2176);
+  VAL(sizeof(((struct compat_shared_info *)0)->evtchn_pending[0]), 4);
+  VAL(ARRAY_LEN(((struct compat_shared_info *)0)->evtchn_mask), 32);
+  OFF(struct compat_shared_info, wc_version, 2304);
+  OFF(struct compat_shared_info, wc_sec, 2308);
+  OFF(struct compat_shared_info, wc_nsec, 2312);
+  OFF(struct compat_shared_info, arch, 2316);
+  OFF(struct compat_shared_info, arch.p2m_generation, 2336);
+  OFF(struct compat_shared_info, arch.wc_sec_hi, 2340);
+
   SIZE(struct multicall_entry, 64);
   OFF(struct multicall_entry, op, 0);
   OFF(struct multicall_entry, result, 8);

@@ -320,6 +320,47 @@ static void test_ports_run_out_at_the_domains_limit(void **state)
   dom[1]->state = DOMAIN_RUNNING;
 }
 
+/* A domain latched 32-bit (domain_latch_shinfo_size) has 1,024 ports
+ * even where its limit is higher (dom0's 4,095; Xen's max_evtchns), and
+ * its events land in the 32-bit layout; latched 64-bit again, it has its
+ * 4,096. */
+static void test_32bit_domain_has_1024_ports(void **state)
+{
+  (void)state;
+  struct compat_shared_info *c = (struct compat_shared_info *)shinfo(0);
+  domain_latch_shinfo_size(dom[0], true);
+  assert_true(dom[0]->has_32bit_shinfo);
+  assert_ptr_equal(dom[0]->evtchn_ops, &evtchn_port_ops_2l_32);
+  unsigned int n = 0;
+  for (;;) {
+    struct evtchn_bind_ipi ipi = {.vcpu = 0};
+    long rc = op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi));
+    if (rc) {
+      assert_int_equal(rc, -ENOSPC);
+      break;
+    }
+    assert_int_equal(ipi.port, ++n);
+  }
+  assert_int_equal(n, 1023); /* ports 1..1023 */
+  struct evtchn_send s = {.port = 1000};
+  assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), 0);
+  assert_int_equal(c->evtchn_pending[31], 1U << 8);
+  assert_int_equal(c->vcpu_info[0].evtchn_pending_sel, 1U << 31);
+  assert_int_equal(c->vcpu_info[0].arch.cr2, 0); /* where the 64-bit selector would be */
+  assert_int_equal(c->vcpu_info[0].evtchn_upcall_pending, 1);
+  assert_int_equal(fake_woken[0][0], 1);
+  s.port = 1024;
+  assert_int_equal(op(0, 0, EVTCHNOP_send, &s, sizeof(s)), -EINVAL);
+  struct evtchn_unmask u = {.port = 1024};
+  assert_int_equal(op(0, 0, EVTCHNOP_unmask, &u, sizeof(u)), -EINVAL);
+
+  domain_latch_shinfo_size(dom[0], false);
+  assert_ptr_equal(dom[0]->evtchn_ops, &evtchn_port_ops_2l);
+  struct evtchn_bind_ipi ipi = {.vcpu = 0};
+  assert_int_equal(op(0, 0, EVTCHNOP_bind_ipi, &ipi, sizeof(ipi)), 0);
+  assert_int_equal(ipi.port, 1024);
+}
+
 static void test_sub_ops_xen_refuses(void **state)
 {
   (void)state;
@@ -369,6 +410,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_virq_and_ipi_bindings, setup, teardown),
       cmocka_unit_test_setup_teardown(test_poll_wakes_the_poller, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ports_run_out_at_the_domains_limit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_32bit_domain_has_1024_ports, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sub_ops_xen_refuses, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reset_closes_everything, setup, teardown),
   };

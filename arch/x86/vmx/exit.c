@@ -111,7 +111,7 @@ static __attribute__((noinline)) int vmcall32_error(struct vcpu *v, long ret)
     return 1;
   }
   if (ret == -ENOSYS)
-    hypercall_compat_note_enosys(v, (uint32_t)r->rax, a);
+    hypercall_note_enosys(v, (uint32_t)r->rax, a);
   set_eax(r, (uint32_t)ret);
   return 0;
 }
@@ -208,9 +208,14 @@ static void handle_cpuid(struct vcpu *v)
 
 /* Xen's hypercall page (arch/x86/hvm/vmx/vmx.c): 128 stubs of 32 bytes,
  * "mov $nr, %eax; vmcall; ret", except iret's, which is ud2 (a PV-only
- * call); the padding is int3. */
+ * call); the padding is int3.  Filling it latches the layout of the
+ * domain's shared info from v's mode, 32-bit unless 64-bit mode (Xen's
+ * hvm_init_hypercall_page: hvm_guest_x86_mode != 8). */
 int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa)
 {
+  bool mode64 =
+      (vmcs_read(VMCS_GUEST_CS_AR) & CS_AR_L) && (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA);
+  domain_latch_shinfo_size(v->dom, !mode64);
   static const uint8_t stub[9] = {0xb8, 0, 0, 0, 0, 0x0f, 0x01, 0xc1, 0xc3};
   uint8_t page[PAGE_SIZE];
 
