@@ -61,8 +61,8 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
                 (d->pause_count ? XEN_DOMINF_paused : 0) | XEN_DOMINF_hvm_guest | XEN_DOMINF_hap |
                 code << XEN_DOMINF_shutdownshift;
   info->cpu_time = cpu_time;
-  info->tot_pages = d->nr_frames;
-  info->max_pages = d->mem_bytes / PAGE_SIZE;
+  info->tot_pages = d->nr_frames + d->nr_spare; /* as XENMEM_current_reservation */
+  info->max_pages = d->max_pages;
   info->shared_info_frame = d->shared_info_gfn; /* ~0 until the guest maps it */
   info->gpaddr_bits = arch_guest_paddr_bits();
   /* Every domain has an emulated local APIC and nothing else emulated (a
@@ -231,6 +231,12 @@ long do_domctl(struct vcpu *v, uint64_t arg)
     }
     pr_info("%s: destroyed by %s", d->name, v->dom->name);
     domain_destroy(d);
+    break;
+
+  case XEN_DOMCTL_max_mem:
+    /* Xen 4.19: no check against what the domain has now; above the new
+     * maximum it gets nothing more until it has given enough back. */
+    d->max_pages = op.u.max_mem.max_memkb >> (PAGE_SHIFT - 10);
     break;
 
   case XEN_DOMCTL_max_vcpus:

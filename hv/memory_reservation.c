@@ -153,6 +153,10 @@ long memory_reservation(struct vcpu *v, unsigned int op, uint64_t start, uint64_
     return (long)start;
   if (domain_lookup(v->dom, r.domid, &d) || !flags_ok(r.flags))
     return (long)start;
+  /* A domain that has stopped gave its memory back already (Xen refuses
+   * to assign pages to a dying domain). */
+  if (d->state != DOMAIN_RUNNING)
+    return (long)start;
   unsigned int max_order = v->dom->privileged ? DOM0_MAX_ORDER : DOMU_MAX_ORDER;
   bool pod = op == XENMEM_populate_physmap && (r.flags & XENMEMF_populate_on_demand);
   if (r.order > max_order || pod) /* populate-on-demand is not there */

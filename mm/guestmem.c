@@ -130,10 +130,9 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
 
   if (gfn >= (1ULL << 36))
     return -EINVAL;
-  arch_p2m_query(d, gpa, NULL, &type);
+  paddr_t there = arch_p2m_query(d, gpa, NULL, &type) & PAGE_MASK;
   if (type != P2M_NONE && type != P2M_RAM)
     return -EBUSY; /* a special page or a grant mapping: not RAM to replace */
-  paddr_t there = arch_p2m_lookup(d, gpa, NULL) & PAGE_MASK;
   if (type == P2M_RAM && gnttab_frame_in_use(d, there))
     return -EBUSY;
   paddr_t hpa = frame_alloc_zeroed();

@@ -36,6 +36,7 @@ struct xenctl_bitmap {
 #define XEN_DOMCTL_unpausedomain 4
 #define XEN_DOMCTL_getdomaininfo 5
 #define XEN_DOMCTL_setvcpuaffinity 9
+#define XEN_DOMCTL_max_mem 11
 #define XEN_DOMCTL_max_vcpus 15
 #define XEN_DOMCTL_scheduler_op 16
 #define XEN_DOMCTL_getvcpuaffinity 25
@@ -101,6 +102,11 @@ struct xen_domctl_vcpuaffinity {
   struct xenctl_bitmap cpumap_soft;
 }; /* 40 bytes */
 
+/* ---- XEN_DOMCTL_max_mem ---- */
+struct xen_domctl_max_mem {
+  uint64_t max_memkb; /* the most memory the domain may have, in KiB */
+};                    /* 8 bytes */
+
 /* ---- XEN_DOMCTL_max_vcpus ---- */
 struct xen_domctl_max_vcpus {
   uint32_t max; /* must equal the count the domain was created with */
@@ -147,6 +153,7 @@ struct xen_domctl {
   union {
     struct xen_domctl_getdomaininfo getdomaininfo;
     struct xen_domctl_vcpuaffinity vcpuaffinity;
+    struct xen_domctl_max_mem max_mem;
     struct xen_domctl_max_vcpus max_vcpus;
     struct xen_domctl_scheduler_op scheduler_op;
     uint8_t pad[128];

@@ -16,6 +16,7 @@
  *                each timed with the TSC ("balloon: decrease N MiB: T
  *                ticks" and "balloon: increase N MiB: T ticks"); the
  *                domain needs MIB + 40 MiB */
+#include <public/domctl.h>
 #include <public/memory.h>
 #include <public/sysctl.h>
 #include <public/xen.h>
@@ -246,6 +247,29 @@ static void checks_self(bool dom0)
     check("  the free pool as before", free_pages(), free1);
 }
 
+/* XEN_DOMCTL_max_mem (dom0, on itself): the maximum follows, at once and
+ * without a check against what the domain has (Xen 4.19: above it the
+ * domain gets nothing more until it has given enough back). */
+static void checks_max_mem(void)
+{
+  struct xen_domctl op = {
+      .cmd = XEN_DOMCTL_max_mem, .interface_version = XEN_DOMCTL_INTERFACE_VERSION, .domain = 0};
+  long cur = current_pages(DOMID_SELF), max = maximum_pages(DOMID_SELF);
+  xen_pfn_t list[1] = {GFN_AREA + 2000};
+
+  op.u.max_mem.max_memkb = (uint64_t)(cur - 2) * 4;
+  check("max_mem two pages below what it has", hypercall1(__HYPERVISOR_domctl, PTR(&op)), 0);
+  check("  maximum_reservation follows", maximum_pages(DOMID_SELF), cur - 2);
+  check("  current_reservation unchanged", current_pages(DOMID_SELF), cur);
+  check("decrease one page", reservation(XENMEM_decrease_reservation, list, 1, 0, DOMID_SELF), 1);
+  check("  still above the maximum: populate gets none",
+        reservation(XENMEM_populate_physmap, list, 1, 0, DOMID_SELF), 0);
+  op.u.max_mem.max_memkb = (uint64_t)max * 4 + 3; /* KiB round down to pages */
+  check("max_mem back", hypercall1(__HYPERVISOR_domctl, PTR(&op)), 0);
+  check("  maximum_reservation back", maximum_pages(DOMID_SELF), max);
+  check("  populate again", reservation(XENMEM_populate_physmap, list, 1, 0, DOMID_SELF), 1);
+}
+
 /* Give mib back in one call and take it again in another, timed. */
 static int bench(unsigned long mib)
 {
@@ -277,7 +301,10 @@ int guest_main(const struct hvm_start_info *si)
   unsigned long mib = cmdline_num(cmdline, "bench", 0);
   if (mib)
     return bench(mib);
-  checks_self(free_pages() >= 0);
+  bool dom0 = free_pages() >= 0;
+  checks_self(dom0);
+  if (dom0)
+    checks_max_mem();
   printf("balloon: %u checks, %u failed\n", checks, failed);
   return failed != 0;
 }

@@ -88,6 +88,7 @@ static int setup(void **state)
   dom.id = 1;
   other.id = 2;
   dom.max_pages = other.max_pages = 100;
+  dom.state = other.state = DOMAIN_RUNNING;
   vcpu.dom = &dom;
   vcpu.hcall_compat = false;
   bad_from = bad_to = 0;
@@ -196,7 +197,12 @@ static void test_refused_as_a_whole(void **state)
                    0); /* not privileged */
   assert_int_equal(op(XENMEM_decrease_reservation, list, 1ULL << 26, 0, 0, DOMID_SELF, 0), 0);
   assert_int_equal(op(XENMEM_decrease_reservation, list, 5, 0, 0, DOMID_SELF, 5),
-                   5); /* start >= nr */
+                   5);           /* start >= nr */
+  other.state = DOMAIN_SHUTDOWN; /* a domain that has stopped */
+  dom.privileged = true;
+  assert_int_equal(op(XENMEM_populate_physmap, list, 1, 0, 0, other.id, 0), 0);
+  other.state = DOMAIN_RUNNING;
+  dom.privileged = false;
   assert_int_equal(dom.nr_frames, before);
   /* Flags that are met: an address width above a page, node 0, a vnode. */
   assert_int_equal(
