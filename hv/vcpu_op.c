@@ -58,8 +58,7 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
 /* VCPUOP_register_runstate_memory_area: a guest virtual address, written
  * whenever the vcpu is scheduled, and now; a 32-bit caller's is its
  * 32-bit handle alone (the union's first 4 bytes, as Xen's
- * compat_vcpu_op reads it), and its area gets the 32-bit layout from
- * then on. */
+ * compat_vcpu_op reads it). */
 static long register_runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
 {
   struct vcpu_register_runstate_memory_area area = {0};
@@ -68,9 +67,10 @@ static long register_runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
   if (arch_copy_from_guest(v, &area, arg, v->hcall_compat ? sizeof(uint32_t) : sizeof(area)))
     return -EFAULT;
   t->runstate_gva = area.addr;
-  t->runstate_compat = v->hcall_compat;
   sched_runstate_get(t, &now);
-  sched_runstate_publish(t, v, &now); /* through the caller's page tables, as Xen */
+  /* Now through the caller's page tables and in its layout, as Xen's
+   * (compat_)vcpu_op; later in the layout the domain latched. */
+  sched_runstate_publish(t, v, &now, v->hcall_compat);
   return 0;
 }
 

@@ -293,10 +293,10 @@ void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
 }
 
 void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
-                            const struct vcpu_runstate_info *rs)
+                            const struct vcpu_runstate_info *rs, bool compat)
 {
   /* state_entry_time is at 4 in a 32-bit guest's layout, 8 in ours. */
-  uint64_t at = v->runstate_gva + (v->runstate_compat ? 4 : 8);
+  uint64_t at = v->runstate_gva + (compat ? 4 : 8);
   bool flag = v->dom->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
 
   if (!v->runstate_gva)
@@ -312,7 +312,7 @@ void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
   struct vcpu_runstate_info copy = *rs;
   if (flag)
     copy.state_entry_time |= XEN_RUNSTATE_UPDATE;
-  size_t size = v->runstate_compat ? compat_runstate(&copy) : sizeof(copy);
+  size_t size = compat ? compat_runstate(&copy) : sizeof(copy);
   if (arch_copy_to_guest(writer, v->runstate_gva, &copy, size) || !flag)
     return;
   arch_copy_to_guest(writer, at, &rs->state_entry_time, sizeof(rs->state_entry_time));
@@ -321,7 +321,8 @@ void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
 void sched_vcpu_on_cpu(struct vcpu *v)
 {
   if (v->runstate_gva) /* tested here: most vcpus have none, and this runs at every switch */
-    sched_runstate_publish(v, v, &v->runstate);
+    /* In the layout the domain latched, as Xen's update_runstate_area. */
+    sched_runstate_publish(v, v, &v->runstate, v->dom->has_32bit_shinfo);
 }
 
 static void slice_end(struct timer *t, void *data)

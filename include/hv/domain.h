@@ -54,7 +54,6 @@ struct vcpu {
   struct timer periodic_timer;   /* VCPUOP_set_periodic_timer */
   uint64_t periodic_period_ns;
   uint64_t runstate_gva; /* VCPUOP_register_runstate_memory_area; 0: none */
-  bool runstate_compat;  /* registered by a 32-bit caller: written in its layout */
   struct vcpu_runstate_info runstate;
 
   /* Scheduler (sched/) */

@@ -114,11 +114,11 @@ void sched_vcpu_on_cpu(struct vcpu *v);
 /* v's run state with the current state's time up to now. */
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
 /* Write rs to v's registered runstate area (if any), through writer's page
- * tables, in the 32-bit layout if a 32-bit caller registered it; with
+ * tables, in the 32-bit layout if compat; with
  * VMASST_TYPE_runstate_update_flag on, XEN_RUNSTATE_UPDATE is set in the
  * guest's state_entry_time while the rest changes. */
 void sched_runstate_publish(struct vcpu *v, struct vcpu *writer,
-                            const struct vcpu_runstate_info *rs);
+                            const struct vcpu_runstate_info *rs, bool compat);
 
 /* Run vcpus on every CPU of sched_cpus() until no domain is left
  * running; returns on the boot CPU, the others halt.  Takes hv_lock and

@@ -591,7 +591,7 @@ static void test_runstate_published(void **state)
   assert_int_equal(seen.time[RUNSTATE_runnable], 0);
 }
 
-/* An area a 32-bit caller registered is written in its layout
+/* A domain latched 32-bit has its runstate areas written in its layout
  * (compat_vcpu_runstate_info: state_entry_time at 4, the times at 12,
  * 44 bytes), with the update flag's bit in its state_entry_time. */
 static void test_runstate_published_32bit(void **state)
@@ -600,7 +600,7 @@ static void test_runstate_published_32bit(void **state)
   struct domain *d = make(1, 1);
   struct vcpu *v = d->vcpus[0];
   v->runstate_gva = 64;
-  v->runstate_compat = true;
+  d->has_32bit_shinfo = true;
   v->runstate.time[RUNSTATE_offline] = 0x1122334455667788ULL;
   d->vm_assist |= 1UL << VMASST_TYPE_runstate_update_flag;
   memset(fake_guest + 64, 0xaa, 64);
