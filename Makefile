@@ -62,7 +62,7 @@ FONT := /usr/share/consolefonts/Lat15-VGA16.psf.gz
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 .PHONY: all run check bench debug unit-test system-test deps clean
-all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests
+all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests dom0
 
 # Code that runs once, at boot or when a domain is built or configured,
 # is built for size: none of it is on a path make bench times, and the
@@ -196,22 +196,23 @@ deps:
 # The demo (tools/demo): a small control domain as dom0 and Debian's Linux
 # as a PVH domU with a shell.  RUNARGS passes options to tools/hvrun, e.g.
 # make run RUNARGS="--emulator qemu-kvm".
-run: deps $(BUILD)/hv.elf guests
+run: deps $(BUILD)/hv.elf guests dom0
 	tools/demo $(RUNARGS)
 
 # Under QEMU with its gdb stub, stopped at the first instruction: hvrun
 # prints the gdb command that attaches with hv.elf's symbols (the boot and
 # non-VMX paths; README says how to use Bochs' debugger for the VMX ones).
-debug: deps $(BUILD)/hv.elf guests
+debug: deps $(BUILD)/hv.elf guests dom0
 	tools/hvrun --emulator qemu --gdb --timeout 86400 $(RUNARGS)
 
 include test/unit/unit.mk
 include test/guests/guests.mk
+include dom0/dom0.mk
 
 system-test: deps $(BUILD)/hv.elf
 	/usr/bin/python3 -m pytest -q test/system
 
-bench: deps $(BUILD)/hv.elf guests
+bench: deps $(BUILD)/hv.elf guests dom0
 	@tools/bench.sh
 
 check: deps

@@ -282,7 +282,7 @@ static int strstr_(const char *s, const char *word)
 #define PTE_PS 0x080ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-extern uint64_t boot_pml4[512]; /* lib/head.S */
+extern uint64_t boot_pml4[512]; /* runtime/head.S */
 
 /* Guest virtual addresses that must fail as hypercall buffers. */
 #define VA_UNMAPPED 0x100000000ULL            /* 4 GiB: no PDPT entry */

@@ -3,21 +3,22 @@
 #   make -f test/guests/guests.mk guests
 #
 # Each guest is one file test/guests/<name>.c defining guest_main(), linked
-# with the runtime in test/guests/lib (PVH entry, traps, hypercalls, printf)
-# at physical 1 MiB.  Guests include only include/public and lib/.
+# with the guest runtime in runtime/ (PVH entry, traps, hypercalls, printf)
+# at physical 1 MiB, which our dom0 (dom0/, dom0/dom0.mk) shares.  Guests
+# include only include/public and runtime/.
 # To add a guest: write test/guests/<name>.c and add <name> to GUESTS.
 #
 # The 32-bit guests (GUESTS32) are built with -m32 into ELF32 i386 images
 # and never leave the 32-bit protected mode they start in (lib/head32.S);
 # they share the runtime's portable files, compiled for 32 bits.
 
-GUESTS := hello crash abi bench events grant console domctl acpi lapic control mmio balloon
+GUESTS := hello crash abi bench events grant console domctl acpi lapic mmio balloon
 GUESTS32 := abi32
 
 GUEST_CC := gcc
 GUEST_LD := ld
 GUEST_BUILD := build/guests
-GUEST_LIB := test/guests/lib
+GUEST_LIB := runtime
 GUEST_LIB_SRCS := $(addprefix $(GUEST_LIB)/, head.S trap_entry.S notes.c start.c trap.c \
 	hypercall.c printf.c string.c cmdline.c paging.c time.c)
 

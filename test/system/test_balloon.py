@@ -109,7 +109,7 @@ def test_linux_balloon_down_and_up(linux):
     amounts."""
     from hvsession import Session
     vmlinuz, initramfs = linux
-    control_elf = os.path.join(GUESTS, "control.elf")
+    control_elf = os.path.join(REPO, "build", "dom0.elf")
 
     def focus(dom, prompt=None):
         s.type(b"\x01\x01\x01")

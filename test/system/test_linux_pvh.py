@@ -28,7 +28,7 @@ import pytest
 from conftest import REPO
 from hvsession import Session
 
-CONTROL = os.path.join(REPO, "build", "guests", "control.elf")
+CONTROL = os.path.join(REPO, "build", "dom0.elf")
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_linux_boots_to_a_shell_typed_into(assets):
 
 
 def test_two_linux_guests_and_a_control_domain(assets):
-    """Two Linux domUs and a small control domain (test/guests/control.c as
+    """Two Linux domUs and a small control domain (dom0/control.c as
     dom0) side by side on one physical CPU, each with its own console:
     both shells answer, the control domain lists the three, destroys
     domu1, and domu2 and the control domain run on."""

@@ -231,7 +231,7 @@ def test_bochs_linux_shell_and_control_domain_over_tcp(linux_assets_dir):
     import os
     with open(os.path.join(linux_assets_dir, "assets.json")) as f:
         release = json.load(f)["kernel_release"]
-    control = f"{REPO}/build/guests/control.elf"
+    control = f"{REPO}/build/dom0.elf"
     linux = "%s/vmlinuz,mem=256,vcpus=1,initrd=%s/initramfs.cpio.gz,cmdline=console=hvc0 quiet" % (
         linux_assets_dir, linux_assets_dir)
     # The focused domain raw, as a terminal user gets it: the shell's

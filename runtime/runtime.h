@@ -1,4 +1,4 @@
-/* Runtime internals shared between lib/ files; guests use guest.h. */
+/* Runtime internals shared between runtime/ files; guests use guest.h. */
 #ifndef GUEST_RUNTIME_H
 #define GUEST_RUNTIME_H
 

@@ -1,6 +1,7 @@
-/* The test-guest runtime: what a guest's guest_main() can call.
+/* The guest runtime: what a guest's guest_main() can call.  Our dom0
+ * (dom0/) and the test guests (test/guests/) are built on it.
  *
- * A guest is one C file defining guest_main(); the runtime (lib/) enters it
+ * A guest defines guest_main(); the runtime (runtime/) enters it
  * in 64-bit mode on a 16 KiB stack with interrupts off, the first 4 GiB of
  * guest-physical memory identity mapped (so a physical address from the
  * start info is a usable pointer) and an IDT that reports any exception
