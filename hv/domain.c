@@ -233,6 +233,7 @@ void domain_destroy(struct domain *d)
   if (d->acpi_page)
     frame_free(d->acpi_page);
   gnttab_release(d); /* done already unless it never ran */
+  heap_free(d->memmap);
   heap_free(d);
   notify_controller();
 }

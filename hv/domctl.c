@@ -1,6 +1,8 @@
-/* domctl: the control domain (dom0) manages the others: domain info,
- * pause and unpause, destroy, max_vcpus, vcpu affinity and the credit
- * scheduler's weight and cap.  Checks, their order and errnos follow Xen
+/* domctl: the control domain (dom0) manages the others: creation
+ * (hv/createdomain.c), domain info, pause and unpause, destroy, max_mem,
+ * max_vcpus, the toolstack's handle, the saved vcpu state a builder sets
+ * (arch/x86/vmx/context.c), vcpu affinity and the credit scheduler's
+ * weight and cap.  Checks, their order and errnos follow Xen
  * 4.19 (common/domctl.c do_domctl, common/domain.c, common/sched/core.c
  * and credit.c, xsm/dummy.h). */
 #include <arch/arch.h>
@@ -68,8 +70,8 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
   /* Every domain has an emulated local APIC and nothing else emulated (a
    * PVH domU's flags in Xen; Xen's PVH dom0 also has IO-APIC and vPCI). */
   info->arch_config.emulation_flags = XEN_X86_EMU_LAPIC;
-  /* ssidref, handle and cpupool stay 0 (no XSM labels, no toolstack
-   * handles, one pool). */
+  memcpy(info->handle, d->handle, sizeof(info->handle));
+  /* ssidref and cpupool stay 0 (no XSM labels, one pool). */
 }
 
 /* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's
@@ -183,7 +185,8 @@ long do_domctl(struct vcpu *v, uint64_t arg)
   /* Xen's order: the version, then the domain (an exact id: DOMID_SELF
    * names no domain here), then the XSM check, which for a caller that
    * is not privileged is -EPERM whatever the command. */
-  if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+  if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION &&
+      op.interface_version != XEN_DOMCTL_INTERFACE_VERSION_4_17)
     return -EACCES;
   struct domain *d = NULL;
   if (op.cmd != XEN_DOMCTL_createdomain && !(d = domain_find(op.domain)))
@@ -255,9 +258,30 @@ long do_domctl(struct vcpu *v, uint64_t arg)
     copyback = true; /* even on failure, as in Xen */
     break;
 
-  default:
-    /* createdomain included: domains are built at boot. */
-    return -ENOSYS;
+  case XEN_DOMCTL_createdomain:
+    ret = domctl_createdomain(v, &op);
+    copyback = !ret;
+    break;
+
+  case XEN_DOMCTL_setdomainhandle:
+    memcpy(d->handle, op.u.setdomainhandle.handle, sizeof(d->handle));
+    break;
+
+  case XEN_DOMCTL_gethvmcontext:
+    /* Xen: its own context is not for the caller (no domain_pause). */
+    if (d == v->dom)
+      return -EINVAL;
+    ret = arch_hvm_context_get(v, d, op.u.hvmcontext.buffer, &op.u.hvmcontext.size);
+    copyback = true;
+    break;
+
+  case XEN_DOMCTL_sethvmcontext:
+    if (d == v->dom)
+      return -EINVAL;
+    ret = arch_hvm_context_set(v, d, op.u.hvmcontext.buffer, op.u.hvmcontext.size);
+    break;
+
+  default: return -ENOSYS;
   }
   if (copyback && arch_copy_to_guest(v, arg, &op, sizeof(op)))
     ret = -EFAULT;

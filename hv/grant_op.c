@@ -328,7 +328,7 @@ static long query_size(struct vcpu *v, uint64_t arg, unsigned int count)
   op.status = target_domain(v->dom, op.dom, &d);
   if (op.status == GNTST_okay) {
     op.nr_frames = d->grant->nr_frames;
-    op.max_nr_frames = GNTTAB_MAX_FRAMES;
+    op.max_nr_frames = d->grant->max_frames;
   }
   return arch_copy_to_guest(v, arg, &op, sizeof(op)) ? -EFAULT : 0;
 }

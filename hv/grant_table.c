@@ -50,6 +50,7 @@ int gnttab_init(struct domain *d)
   for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
     gt->frame_gfn[i] = ~0ULL;
   gt->maptrack_free = ~0U;
+  gt->max_frames = GNTTAB_MAX_FRAMES;
   if (grow(gt, GNTTAB_INITIAL_FRAMES)) {
     heap_free(gt);
     return -ENOMEM;
@@ -58,9 +59,15 @@ int gnttab_init(struct domain *d)
   return 0;
 }
 
+void gnttab_set_max_frames(struct domain *d, unsigned int n)
+{
+  struct grant_table *gt = d->grant;
+  gt->max_frames = MAX(MIN(n, GNTTAB_MAX_FRAMES), gt->nr_frames);
+}
+
 int gnttab_grow(struct grant_table *gt, unsigned int n)
 {
-  if (n > GNTTAB_MAX_FRAMES)
+  if (n > gt->max_frames)
     return -EINVAL;
   return n <= gt->nr_frames ? 0 : grow(gt, n);
 }
@@ -218,7 +225,7 @@ long gnttab_map_frame(struct domain *d, uint64_t idx, uint64_t gfn)
     return -EINVAL;
   /* Frames up to idx appear on demand, as in Xen; a failed growth is
    * -EINVAL there too. */
-  if (i >= gt->nr_frames && (i >= GNTTAB_MAX_FRAMES || gnttab_grow(gt, i + 1)))
+  if (i >= gt->nr_frames && (i >= gt->max_frames || gnttab_grow(gt, i + 1)))
     return -EINVAL;
   return guestmem_map_special(d, gfn, gt->frames[i], &gt->frame_gfn[i]);
 }

@@ -7,10 +7,15 @@
 #include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
+#include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/memory_reservation.h>
 #include <hv/printk.h>
 #include <public/memory.h>
+
+/* The most entries XENMEM_set_memory_map takes (Xen's E820MAX is 1024;
+ * a guest's map has a handful). */
+#define SET_MEMMAP_MAX 128
 
 /* The guest's memory map as E820 entries: the map hvm_start_info carries
  * (the type numbers are the same). */
@@ -70,13 +75,72 @@ static long get_memory_map(struct vcpu *v, uint64_t arg)
     return -EFAULT;
   if (compat)
     m = (struct xen_memory_map){c.nr_entries, c.buffer};
-  unsigned int n = memory_map(v->dom, e);
+  struct domain *d = v->dom;
+  const struct e820entry *src = e;
+  unsigned int n;
+  if (d->memmap) { /* its toolstack's */
+    src = d->memmap;
+    n = d->nr_memmap;
+  } else if (d->toolstack_built) {
+    return -ENOSYS; /* Xen: no map was set */
+  } else {
+    n = memory_map(d, e); /* the boot-time builder's */
+  }
   if (m.nr_entries > n)
     m.nr_entries = n; /* like Xen: a short buffer gets the first entries */
   c.nr_entries = m.nr_entries;
-  if (arch_copy_to_guest(v, m.buffer, e, m.nr_entries * sizeof(e[0])) ||
+  if (arch_copy_to_guest(v, m.buffer, src, m.nr_entries * sizeof(e[0])) ||
       arch_copy_to_guest(v, arg, raw, size))
     return -EFAULT;
+  return 0;
+}
+
+/* XENMEM_set_memory_map: a toolstack gives the domain it builds (or a
+ * domain itself) its E820 map, which XENMEM_memory_map then returns.
+ * Xen 4.19's order (arch/x86/mm.c): the count, the domain, the right to
+ * it (itself or privileged), the entries. */
+static long set_memory_map(struct vcpu *v, uint64_t arg)
+{
+  struct xen_foreign_memory_map f;
+  struct compat_foreign_memory_map c;
+  if (v->hcall_compat) {
+    if (arch_copy_from_guest(v, &c, arg, sizeof(c)))
+      return -EFAULT;
+    f = (struct xen_foreign_memory_map){c.domid, {c.map.nr_entries, c.map.buffer}};
+  } else if (arch_copy_from_guest(v, &f, arg, sizeof(f))) {
+    return -EFAULT;
+  }
+  if (f.map.nr_entries > SET_MEMMAP_MAX)
+    return -EINVAL;
+  struct domain *d;
+  long err = domain_lookup(v->dom, f.domid, &d);
+  if (err)
+    return err;
+  struct e820entry *e = heap_alloc(f.map.nr_entries ? f.map.nr_entries * sizeof(*e) : 1);
+  if (!e)
+    return -ENOMEM;
+  if (arch_copy_from_guest(v, e, f.map.buffer, f.map.nr_entries * sizeof(*e))) {
+    heap_free(e);
+    return -EFAULT;
+  }
+  heap_free(d->memmap);
+  d->memmap = e;
+  d->nr_memmap = f.map.nr_entries;
+  /* Where its RAM ends, for maximum_gpfn and maximum_ram_page. */
+  if (d->toolstack_built) {
+    uint64_t low = 0, high = 0;
+    for (unsigned int i = 0; i < f.map.nr_entries; i++) {
+      if (e[i].type != E820_RAM)
+        continue;
+      uint64_t end = e[i].addr + e[i].size;
+      if (end <= GiB(4))
+        low = MAX(low, end);
+      else
+        high = MAX(high, end - GiB(4));
+    }
+    d->ram_below_4g = low;
+    d->mem_bytes = low + high;
+  }
   return 0;
 }
 
@@ -116,6 +180,7 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args
   switch (cmd) {
   case XENMEM_memory_map: return get_memory_map(v, arg);
   case XENMEM_add_to_physmap: return add_to_physmap(v, arg);
+  case XENMEM_set_memory_map: return set_memory_map(v, arg);
   case XENMEM_current_reservation:
     if ((err = domid_arg(v, arg, &d)))
       return err;

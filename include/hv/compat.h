@@ -44,6 +44,12 @@ struct compat_memory_map {
   uint32_t buffer;
 };
 
+struct compat_foreign_memory_map {
+  domid_t domid;
+  uint16_t pad;
+  struct compat_memory_map map;
+};
+
 struct compat_vcpu_runstate_info {
   int state;
   compat_u64 state_entry_time;

@@ -74,13 +74,17 @@ struct vcpu {
 struct domain {
   domid_t id;
   char name[DOMAIN_NAME_MAX];
-  bool privileged; /* dom0 */
+  bool privileged;    /* dom0 */
+  uint8_t handle[16]; /* the toolstack's UUID (XEN_DOMCTL_setdomainhandle) */
   enum domain_state state;
   unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */
   unsigned int shutdown_code;   /* SCHEDOP_shutdown_code: the reason of a later shutdown */
   bool has_shutdown_code;
-  uint64_t mem_bytes;    /* guest RAM */
-  uint64_t ram_below_4g; /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
+  uint64_t mem_bytes;       /* guest RAM */
+  uint64_t ram_below_4g;    /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
+  bool toolstack_built;     /* made by XEN_DOMCTL_createdomain, not at boot */
+  struct e820entry *memmap; /* XENMEM_set_memory_map's map (heap); NULL: none */
+  unsigned int nr_memmap;
   unsigned int nr_vcpus;
   struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
   unsigned long nr_frames;  /* frames backing guest RAM */

@@ -47,6 +47,7 @@ struct grant_mapping {
 
 struct grant_table {
   unsigned int nr_frames;                         /* frames of entries now */
+  unsigned int max_frames;                        /* it may grow to (<= GNTTAB_MAX_FRAMES) */
   paddr_t frames[GNTTAB_MAX_FRAMES];              /* hypervisor-owned, zeroed */
   uint64_t frame_gfn[GNTTAB_MAX_FRAMES];          /* where the domain put each; ~0: nowhere */
   struct grant_active *active[GNTTAB_MAX_FRAMES]; /* GNTTAB_PER_FRAME each */
@@ -85,7 +86,11 @@ void grant_unpin(struct grant_entry_v1 *e, struct grant_active *act, bool readon
 /* Give d a grant table with its initial frame.  Returns 0 or -ENOMEM. */
 /* (The functions up to gnttab_release serve grant_op.c.) */
 int gnttab_init(struct domain *d);
-/* Grow gt to n frames; 0, -EINVAL (n > GNTTAB_MAX_FRAMES) or -ENOMEM. */
+/* The most frames d's table may grow to (XEN_DOMCTL_createdomain's
+ * max_grant_frames): n, but at most GNTTAB_MAX_FRAMES and at least what
+ * it has. */
+void gnttab_set_max_frames(struct domain *d, unsigned int n);
+/* Grow gt to n frames; 0, -EINVAL (n > gt->max_frames) or -ENOMEM. */
 int gnttab_grow(struct grant_table *gt, unsigned int n);
 /* Entry and active entry of ref; ref must be below nr_frames * GNTTAB_PER_FRAME. */
 struct grant_entry_v1 *gnttab_entry(struct grant_table *gt, grant_ref_t ref);

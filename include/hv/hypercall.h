@@ -96,6 +96,22 @@ struct xen_domctl_getdomaininfo;
  * entry of XEN_SYSCTL_getdomaininfolist). */
 void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *info);
 
+struct xen_domctl;
+/* XEN_DOMCTL_createdomain (hv/createdomain.c) for a privileged caller:
+ * op holds the request in the layout of op->interface_version (4.19's or
+ * 4.17's).  A new domain, paused once, without memory, with a console
+ * ring; its id goes into op->domain.  Returns 0, -EEXIST (the id asked
+ * for is taken), -EINVAL / -EOPNOTSUPP / -ENOENT (a configuration mica
+ * cannot give: Xen's errnos) or -ENOMEM. */
+long domctl_createdomain(struct vcpu *caller, struct xen_domctl *op);
+/* XEN_DOMCTL_gethvmcontext / sethvmcontext on d (arch/x86/vmx/context.c):
+ * get writes d's records into the caller's buffer at buf (size bytes;
+ * buf 0 asks for the size), *size becomes the bytes written or needed;
+ * set reads size bytes of records from buf, checks them all, then loads
+ * them.  Return 0 or a Xen errno. */
+long arch_hvm_context_get(struct vcpu *caller, struct domain *d, uint64_t buf, uint32_t *size);
+long arch_hvm_context_set(struct vcpu *caller, struct domain *d, uint64_t buf, uint32_t size);
+
 /* The hypervisor's command line, for XENVER_commandline (dom0 only). */
 extern const char *hv_cmdline;
 

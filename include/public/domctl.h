@@ -15,8 +15,10 @@
 #include "xen.h"
 
 /* The version of this interface in Xen 4.19; each Xen release may change
- * it, and a caller built for another release is refused. */
+ * it.  Xen 4.17's (Debian 12's toolstack) is accepted too: of the
+ * commands here only createdomain's structure differs between the two. */
 #define XEN_DOMCTL_INTERFACE_VERSION 0x00000017
+#define XEN_DOMCTL_INTERFACE_VERSION_4_17 0x00000015
 
 /* An opaque handle a toolstack gives a domain (a UUID). */
 typedef uint8_t xen_domain_handle_t[16];
@@ -27,9 +29,7 @@ struct xenctl_bitmap {
   uint32_t nr_bits; /* bits the caller's buffer holds */
 };                  /* 16 bytes */
 
-/* ---- Commands: those mica answers (createdomain is named for its
- * number only: domains are built at boot, so it is -ENOSYS; every other
- * command is -ENOSYS too) ---- */
+/* ---- Commands: those mica answers (every other is -ENOSYS) ---- */
 #define XEN_DOMCTL_createdomain 1
 #define XEN_DOMCTL_destroydomain 2
 #define XEN_DOMCTL_pausedomain 3
@@ -39,7 +39,100 @@ struct xenctl_bitmap {
 #define XEN_DOMCTL_max_mem 11
 #define XEN_DOMCTL_max_vcpus 15
 #define XEN_DOMCTL_scheduler_op 16
+#define XEN_DOMCTL_setdomainhandle 17
 #define XEN_DOMCTL_getvcpuaffinity 25
+#define XEN_DOMCTL_gethvmcontext 33
+#define XEN_DOMCTL_sethvmcontext 34
+
+/* ---- XEN_DOMCTL_createdomain ----
+ * op.domain: the id wanted (1..DOMID_FIRST_RESERVED-1; -EEXIST if taken),
+ * or 0 or a reserved id for the next free one; the id made comes back in
+ * op.domain.  The new domain is paused once by its controller (unpause it
+ * when built) and has no memory (XEN_DOMCTL_max_mem, then
+ * XENMEM_populate_physmap). */
+#define XEN_DOMCTL_CDF_hvm (1U << 0)          /* an HVM (here: PVH) guest */
+#define XEN_DOMCTL_CDF_hap (1U << 1)          /* hardware-assisted paging (EPT) */
+#define XEN_DOMCTL_CDF_s3_integrity (1U << 2) /* tboot: refused */
+#define XEN_DOMCTL_CDF_oos_off (1U << 3)      /* shadow paging only: ignored */
+#define XEN_DOMCTL_CDF_xs_domain (1U << 4)    /* a xenstore domain */
+#define XEN_DOMCTL_CDF_iommu (1U << 5)        /* no IOMMU here: refused */
+#define XEN_DOMCTL_CDF_nested_virt (1U << 6)  /* refused */
+#define XEN_DOMCTL_CDF_vpmu (1U << 7)         /* refused */
+
+#define XEN_DOMCTL_IOMMU_no_sharept (1U << 0)
+#define XEN_DOMCTL_GRANT_version_mask 0xfU /* grant_opts: the highest version */
+#define XEN_DOMCTL_ALTP2M_mode_mask 0x3U   /* altp2m_opts */
+
+/* What is emulated for the domain (arch.emulation_flags).  A PVH domU has
+ * the local APIC only; an HVM guest with a device model has the others
+ * (mica has no device model: refused, -EOPNOTSUPP as Xen without one). */
+#define XEN_X86_EMU_LAPIC (1U << 0)
+#define XEN_X86_EMU_HPET (1U << 1)
+#define XEN_X86_EMU_PM (1U << 2)
+#define XEN_X86_EMU_RTC (1U << 3)
+#define XEN_X86_EMU_IOAPIC (1U << 4)
+#define XEN_X86_EMU_PIC (1U << 5)
+#define XEN_X86_EMU_VGA (1U << 6)
+#define XEN_X86_EMU_IOMMU (1U << 7)
+#define XEN_X86_EMU_PIT (1U << 8)
+#define XEN_X86_EMU_USE_PIRQ (1U << 9)
+#define XEN_X86_EMU_VPCI (1U << 10)
+#define XEN_X86_EMU_ALL 0x7ffU
+#define XEN_X86_MSR_RELAXED (1U << 0) /* arch.misc_flags */
+
+/* The x86 part of a domain's configuration. */
+struct xen_arch_domainconfig {
+  uint32_t emulation_flags; /* XEN_X86_EMU_*: devices the hypervisor emulates */
+  uint32_t misc_flags;      /* XEN_X86_MSR_RELAXED */
+};                          /* 8 bytes */
+
+/* Xen 4.19's layout (interface version 0x17). */
+struct xen_domctl_createdomain {
+  uint32_t ssidref;           /* XSM label: ignored (no XSM) */
+  xen_domain_handle_t handle; /* the toolstack's UUID for it */
+  uint32_t flags;             /* XEN_DOMCTL_CDF_*: hvm and hap for a PVH guest */
+  uint32_t iommu_opts;        /* 0 (no IOMMU) */
+  uint32_t max_vcpus;         /* 1..32 */
+  uint32_t max_evtchn_port;   /* the highest port it may bind */
+  int32_t max_grant_frames;   /* < 0: the default */
+  int32_t max_maptrack_frames;
+  uint32_t grant_opts;   /* XEN_DOMCTL_GRANT_version_mask: 1 (v2 is not offered) */
+  uint32_t altp2m_opts;  /* 0 */
+  uint32_t vmtrace_size; /* 0 (no Processor Trace) */
+  uint32_t cpupool_id;   /* 0: the one pool */
+  struct xen_arch_domainconfig arch;
+}; /* 68 bytes */
+
+/* Xen 4.17's (interface version 0x15): no altp2m_opts. */
+struct xen_domctl_createdomain_4_17 {
+  uint32_t ssidref;
+  xen_domain_handle_t handle;
+  uint32_t flags;
+  uint32_t iommu_opts;
+  uint32_t max_vcpus;
+  uint32_t max_evtchn_port;
+  int32_t max_grant_frames;
+  int32_t max_maptrack_frames;
+  uint32_t grant_opts;
+  uint32_t vmtrace_size;
+  uint32_t cpupool_id;
+  struct xen_arch_domainconfig arch;
+}; /* 64 bytes */
+
+/* ---- XEN_DOMCTL_setdomainhandle ---- */
+struct xen_domctl_setdomainhandle {
+  xen_domain_handle_t handle;
+}; /* 16 bytes */
+
+/* ---- XEN_DOMCTL_gethvmcontext / sethvmcontext ----
+ * The domain's saved state as a stream of records (public/hvm_save.h).
+ * get with a null buffer: size OUT is the size needed; otherwise size IN
+ * is the buffer's and OUT the bytes written.  set: size bytes IN. */
+struct xen_domctl_hvmcontext {
+  uint32_t size;
+  uint32_t pad;
+  uint64_t buffer; /* a guest virtual address, 64 bits for every caller */
+};                 /* 16 bytes */
 
 /* ---- XEN_DOMCTL_getdomaininfo ---- */
 #define XEN_DOMINF_dying (1U << 0)     /* destroyed, waiting for the last references */
@@ -58,14 +151,6 @@ struct xenctl_bitmap {
 #define XEN_DOMINF_shutdownshift 16
 
 #define XEN_INVALID_MAX_VCPU_ID (~0U) /* max_vcpu_id of a domain with no vcpus */
-
-/* The x86 part of a domain's configuration. */
-struct xen_arch_domainconfig {
-  uint32_t emulation_flags; /* XEN_X86_EMU_*: devices the hypervisor emulates */
-  uint32_t misc_flags;
-}; /* 8 bytes */
-
-#define XEN_X86_EMU_LAPIC (1U << 0)
 
 struct xen_domctl_getdomaininfo {
   domid_t domain; /* also written to xen_domctl.domain */
@@ -156,6 +241,10 @@ struct xen_domctl {
     struct xen_domctl_max_mem max_mem;
     struct xen_domctl_max_vcpus max_vcpus;
     struct xen_domctl_scheduler_op scheduler_op;
+    struct xen_domctl_createdomain createdomain;
+    struct xen_domctl_createdomain_4_17 createdomain_4_17;
+    struct xen_domctl_setdomainhandle setdomainhandle;
+    struct xen_domctl_hvmcontext hvmcontext;
     uint8_t pad[128];
   } u; /* at offset 16 */
 };     /* 144 bytes */

@@ -359,7 +359,7 @@ static int set_cr4(struct vcpu *v, uint64_t val)
  * from the guest's memory, as the CPU would have.  Xen's vmx_load_pdptrs
  * crashes the domain when they are not in its RAM or a present one has
  * reserved bits set; so do we.  Returns 1 when it crashed the domain. */
-static int load_pdptes(struct vcpu *v)
+int vmx_load_pdptes(struct vcpu *v)
 {
   uint64_t pdpte[4];
   if ((vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PG) == 0 ||
@@ -398,7 +398,7 @@ static int handle_cr(struct vcpu *v)
     vmx_inject_exception(VEC_GP, true, 0);
     return 0;
   }
-  if (load_pdptes(v))
+  if (vmx_load_pdptes(v))
     return 1;
   skip_instruction();
   return 0;

@@ -21,6 +21,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 #include <public/cpuid.h>
+#include <public/hvm_save.h>
 
 #define MSR_IA32_TSC 0x010
 #define MSR_IA32_PLATFORM_ID 0x017
@@ -321,4 +322,47 @@ int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
   }
   report(v, msr, true);
   return -1;
+}
+
+/* The MTRR record of a saved context (public/hvm_save.h), checked by the
+ * rules the MSR writes above follow: what a WRMSR would refuse, the
+ * record may not hold either.  MTRRcap must be ours (a vcpu cannot have
+ * more ranges than we emulate). */
+int vmx_mtrr_record_check(const struct hvm_hw_mtrr *r)
+{
+  if (r->msr_mtrr_cap != MTRRCAP_VALUE || !pat_ok(r->msr_pat_cr))
+    return -EINVAL;
+  if ((r->msr_mtrr_def_type & ~0xcffULL) || !mtrr_type_ok(r->msr_mtrr_def_type & 0xff))
+    return -EINVAL;
+  for (unsigned int i = 0; i < 2 * MTRR_VCNT; i++) {
+    bool is_mask = i & 1;
+    uint64_t val = r->msr_mtrr_var[i];
+    if ((val & ~(phys_mask() | (is_mask ? (1ULL << 11) : 0xff))) ||
+        (!is_mask && !mtrr_type_ok(val & 0xff)))
+      return -EINVAL;
+  }
+  for (unsigned int i = 0; i < MTRR_FIXED; i++)
+    if (!fixed_ok(r->msr_mtrr_fixed[i]))
+      return -EINVAL;
+  return 0;
+}
+
+void vmx_mtrr_record_load(struct vcpu *v, const struct hvm_hw_mtrr *r)
+{
+  struct vmx_guest_msrs *m = &v->arch.msrs;
+  m->pat = r->msr_pat_cr; /* into the VMCS when the vcpu's context is applied */
+  m->mtrr_def = r->msr_mtrr_def_type;
+  memcpy(m->mtrr_var, r->msr_mtrr_var, sizeof(m->mtrr_var));
+  memcpy(m->mtrr_fixed, r->msr_mtrr_fixed, sizeof(m->mtrr_fixed));
+}
+
+void vmx_mtrr_record_save(const struct vcpu *v, struct hvm_hw_mtrr *r)
+{
+  const struct vmx_guest_msrs *m = &v->arch.msrs;
+  memset(r, 0, sizeof(*r));
+  r->msr_pat_cr = m->pat;
+  r->msr_mtrr_def_type = m->mtrr_def;
+  memcpy(r->msr_mtrr_var, m->mtrr_var, sizeof(r->msr_mtrr_var));
+  memcpy(r->msr_mtrr_fixed, m->mtrr_fixed, sizeof(r->msr_mtrr_fixed));
+  r->msr_mtrr_cap = MTRRCAP_VALUE;
 }

@@ -19,6 +19,7 @@
 #include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
+#include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/percpu.h>
 #include <hv/printk.h>
@@ -121,6 +122,20 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
   return 0;
 }
 
+int vmx_vcpu_prepare(struct vcpu *v)
+{
+  if (!vmx_enabled())
+    return -ENODEV;
+  if (v->arch.vmcs)
+    return 0;
+  int err = vmcs_alloc(v);
+  if (err && v->arch.vmcs) {
+    frame_free(v->arch.vmcs);
+    v->arch.vmcs = 0;
+  }
+  return err;
+}
+
 int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
 {
   if (!vmx_enabled())
@@ -158,6 +173,8 @@ static int start_real(struct vcpu *v)
 void arch_vcpu_destroy(struct vcpu *v)
 {
   vlapic_destroy(v);
+  heap_free(v->arch.load_ctx); /* a saved state it never ran with */
+  v->arch.load_ctx = NULL;
   if (!v->arch.vmcs)
     return;
   /* Active on this CPU, it must be flushed out before the frame goes;
@@ -177,6 +194,11 @@ void arch_vcpu_run(struct vcpu *v)
   }
   if (v->arch.start_pending && start_real(v)) {
     domain_crash(v->dom, "cannot set up vcpu %u for its STARTUP IPI", v->id);
+    return;
+  }
+  if (v->arch.load_ctx && vmx_context_apply(v)) {
+    if (v->dom->state == DOMAIN_RUNNING) /* not crashed already (bad PDPTEs) */
+      domain_crash(v->dom, "cannot start vcpu %u in the state its builder gave", v->id);
     return;
   }
   sched_vcpu_on_cpu(v);

@@ -6,6 +6,8 @@
 #include <arch/vlapic.h>
 #include <hv/types.h>
 
+struct hvm_hw_cpu;
+
 /* General registers not kept in the VMCS (arch/x86/vmx/entry.S saves and
  * loads them through asm-offsets.h).  The six argument registers of the
  * 64-bit hypercall convention come first, in the ABI's order, so that the
@@ -91,13 +93,15 @@ struct vmx_guest_msrs {
 struct arch_vcpu {
   uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image, while not loaded */
   struct vmx_guest_msrs msrs;
-  paddr_t vmcs;          /* this vcpu's VMCS region */
-  uint16_t vpid;         /* tags its TLB entries; never 0 (the host's) */
-  bool launched;         /* VMLAUNCH done; VMRESUME from now on */
-  unsigned int host_cpu; /* the CPU whose host state the VMCS holds */
-  bool intr_window;      /* interrupt-window exiting is on */
-  bool start_pending;    /* a STARTUP IPI came: reset to real mode before it runs */
-  uint8_t start_vector;  /* ... at CS = start_vector << 8, IP 0 */
+  paddr_t vmcs;                /* this vcpu's VMCS region */
+  uint16_t vpid;               /* tags its TLB entries; never 0 (the host's) */
+  bool launched;               /* VMLAUNCH done; VMRESUME from now on */
+  unsigned int host_cpu;       /* the CPU whose host state the VMCS holds */
+  bool intr_window;            /* interrupt-window exiting is on */
+  bool start_pending;          /* a STARTUP IPI came: reset to real mode before it runs */
+  uint8_t start_vector;        /* ... at CS = start_vector << 8, IP 0 */
+  struct hvm_hw_cpu *load_ctx; /* sethvmcontext's state for it, applied
+                                * when it next runs (context.c); heap */
   struct guest_regs regs;
   /* A 32-bit caller's hypercall arguments, zero-extended from EBX ECX EDX
    * ESI EDI (exit.c; the sixth stays 0): here rather than on the stack, so

@@ -101,6 +101,21 @@ void vmx_msr_vcpu_init(struct vcpu *v);
  * guest gets #GP.  v's VMCS must be loaded. */
 int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+struct hvm_hw_mtrr;
+/* The MTRR record of a saved context (context.c): check it (0 or
+ * -EINVAL: what a WRMSR would refuse), load it into v's MSRs (checked
+ * already; PAT reaches the VMCS when v's context is applied), save v's. */
+int vmx_mtrr_record_check(const struct hvm_hw_mtrr *r);
+void vmx_mtrr_record_load(struct vcpu *v, const struct hvm_hw_mtrr *r);
+void vmx_mtrr_record_save(const struct vcpu *v, struct hvm_hw_mtrr *r);
+/* PAE paging outside IA-32e mode: load the PDPTEs from the guest's CR3
+ * into the current VMCS (exit.c).  Returns 1 after crashing the domain
+ * when they are not in its RAM or have reserved bits set, else 0. */
+int vmx_load_pdptes(struct vcpu *v);
+/* v's saved CPU record (sethvmcontext), checked, becomes its state the
+ * next time it runs: called by arch_vcpu_run with v's VMCS current.
+ * Returns 0, or -EIO after which the caller crashes the domain. */
+int vmx_context_apply(struct vcpu *v);
 /* Xen's hypercall page written at guest-physical gpa: 0 or -EFAULT. */
 int vmx_fill_hypercall_page(struct vcpu *v, uint64_t gpa);
 
@@ -138,6 +153,9 @@ uint64_t vmx_efer_guest_valid(const struct vcpu *v);
  * now if it has none, and written on the CPU that runs it).  Returns 0,
  * or -ENOMEM / -EIO / -ENODEV (v stays as it was). */
 int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
+/* v has a VMCS region (made now if it had none).  0, -ENODEV (no VT-x)
+ * or -ENOMEM. */
+int vmx_vcpu_prepare(struct vcpu *v);
 
 /* Handle the VM exit that just ended v's guest mode (exit.c): 0 to enter
  * the guest again, 1 when the scheduler should run (the domain ended, or
