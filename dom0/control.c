@@ -4,6 +4,11 @@
  * It reads lines typed on its console (CONSOLEIO_read, woken by
  * VIRQ_CONSOLE) and answers:
  *   list          one line per domain: id, state, vcpus, memory, CPU time
+ *   images        the images dom0 was given for its builder (boot modules
+ *                 "dom0 image name=NAME", "dom0 ramdisk name=NAME")
+ *   create NAME [mem=MIB] [vcpus=N] [-- CMDLINE]
+ *                 builds a PVH guest from image NAME (and ramdisk NAME if
+ *                 there is one) and starts it (builder.c)
  *   pause N       XEN_DOMCTL_pausedomain
  *   unpause N     XEN_DOMCTL_unpausedomain
  *   destroy N     XEN_DOMCTL_destroydomain
@@ -13,7 +18,8 @@
  * errno's name.  Its prompt is "control> "; typed bytes are echoed (the
  * serial line does not echo), backspace takes one back.
  * Domains that end are announced as they go ("control: domain N has
- * ended"), from VIRQ_DOM_EXC. */
+ * ended"), from VIRQ_DOM_EXC.  exec=CMD;CMD;... on dom0's command line
+ * (the rest of the line after it) runs those commands first, as typed. */
 #include <stdbool.h>
 
 #include <public/domctl.h>
@@ -24,10 +30,10 @@
 #include <public/sysctl.h>
 #include <public/xen.h>
 
+#include "dom0.h"
 #include "guest.h"
 #include "hypercall.h"
 
-#define PTR(p) ((unsigned long)(uintptr_t)(p))
 #define MAX_DOMAINS 16
 
 static uint8_t shinfo_page[4096] __attribute__((aligned(4096)));
@@ -41,7 +47,7 @@ static long evtchn_op(int cmd, void *arg)
   return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
 }
 
-static long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
+long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
 {
   memset(op, 0, sizeof(*op));
   op->cmd = cmd;
@@ -50,14 +56,22 @@ static long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
   return hypercall1(__HYPERVISOR_domctl, PTR(op));
 }
 
-static const char *errno_name(long rc)
+const char *errno_name(long rc)
 {
   switch (-rc) {
   case XEN_EPERM: return "EPERM (not allowed)";
+  case XEN_ENOENT: return "ENOENT (no such thing)";
   case XEN_ESRCH: return "ESRCH (no such domain)";
+  case XEN_E2BIG: return "E2BIG (too long)";
+  case XEN_ENOEXEC: return "ENOEXEC (not an image it can run)";
+  case XEN_ENOMEM: return "ENOMEM (not enough memory)";
   case XEN_EINVAL: return "EINVAL (invalid)";
   case XEN_EBUSY: return "EBUSY";
   case XEN_EFAULT: return "EFAULT";
+  case XEN_EEXIST: return "EEXIST (exists already)";
+  case XEN_ENOSPC: return "ENOSPC (no room)";
+  case XEN_ENOSYS: return "ENOSYS (not offered)";
+  case XEN_EOPNOTSUPP: return "EOPNOTSUPP (not supported)";
   default: return "an error";
   }
 }
@@ -187,9 +201,91 @@ static void cmd_domctl(uint32_t cmd, const char *name, const char *arg)
     printf("control: %s %ld: done\n", name, id);
 }
 
+/* A decimal number in [1, max] after key= in word w; 0 when w is not
+ * key=..., -1 when it is but the number is bad. */
+static long key_num(const char *w, size_t wlen, const char *key, unsigned long max)
+{
+  size_t k = strlen(key);
+  if (wlen <= k || strncmp(w, key, k) || w[k] != '=')
+    return 0;
+  unsigned long v = 0;
+  for (size_t i = k + 1; i < wlen; i++) {
+    if (w[i] < '0' || w[i] > '9' || (v = v * 10 + (unsigned long)(w[i] - '0')) > max)
+      return -1;
+  }
+  return v && wlen > k + 1 ? (long)v : -1;
+}
+
+static void cmd_images(void)
+{
+  unsigned int n = images_count();
+  if (!n)
+    printf("control: no images (boot modules \"dom0 image name=NAME\")\n");
+  for (unsigned int i = 0; i < n; i++) {
+    const struct image *img = images_get(i);
+    printf("control: %-8s %-16s %lu bytes\n", img->ramdisk ? "ramdisk" : "image", img->name,
+           (unsigned long)img->size);
+  }
+}
+
+static void cmd_create(const char *p)
+{
+  char name[IMAGE_NAME_MAX];
+  struct build_request r = {.image = name, .cmdline = ""};
+  size_t n = 0;
+  while (*p == ' ')
+    p++;
+  while (p[n] && p[n] != ' ')
+    n++;
+  if (!n || n >= sizeof(name) || !strncmp(p, "--", 2)) {
+    printf("control: usage: create NAME [mem=MIB] [vcpus=N] [-- CMDLINE]\n");
+    return;
+  }
+  memcpy(name, p, n);
+  name[n] = '\0';
+  for (p += n;;) {
+    while (*p == ' ')
+      p++;
+    if (!*p)
+      break;
+    if (!strncmp(p, "--", 2) && (p[2] == ' ' || !p[2])) {
+      r.cmdline = p[2] ? p + 3 : "";
+      break;
+    }
+    size_t w = 0;
+    while (p[w] && p[w] != ' ')
+      w++;
+    long mem = key_num(p, w, "mem", 1U << 20), vcpus = key_num(p, w, "vcpus", BUILDER_MAX_VCPUS);
+    if (mem > 0)
+      r.mem_mib = (unsigned int)mem;
+    else if (vcpus > 0)
+      r.vcpus = (unsigned int)vcpus;
+    else {
+      printf("control: create: bad word '%.*s' (mem=MIB, vcpus=1..%u, then -- CMDLINE)\n", (int)w,
+             p, BUILDER_MAX_VCPUS);
+      return;
+    }
+    p += w;
+  }
+  char why[160];
+  domid_t id;
+  uint64_t t0 = rdtsc_ordered();
+  printf("control: create %s: started at TSC %lu\n", name, (unsigned long)t0);
+  long rc = builder_create(&r, &id, why, sizeof(why));
+  if (rc) {
+    printf("control: create %s: %s (%s)\n", name, why, errno_name(rc));
+    return;
+  }
+  printf("control: create %s: domain %u, %u MiB, %u vcpu(s), running (%lu TSC ticks)\n", name, id,
+         r.mem_mib ? r.mem_mib : BUILDER_DEFAULT_MEM_MIB, r.vcpus ? r.vcpus : 1,
+         (unsigned long)(rdtsc_ordered() - t0));
+  list_domains(); /* so that its end is announced */
+}
+
 static void help(void)
 {
-  printf("control: commands: list, pause N, unpause N, destroy N, help, quit\n");
+  printf("control: commands: list, images, create NAME [mem=MIB] [vcpus=N] [-- CMDLINE],\n");
+  printf("control:   pause N, unpause N, destroy N, help, quit\n");
   printf("control: Ctrl-A three times moves the console to the next domain\n");
 }
 
@@ -201,6 +297,10 @@ static bool run(const char *line)
     return true;
   if (word(line, "list", &rest))
     cmd_list();
+  else if (word(line, "images", &rest))
+    cmd_images();
+  else if (word(line, "create", &rest))
+    cmd_create(rest);
   else if (word(line, "pause", &rest))
     cmd_domctl(XEN_DOMCTL_pausedomain, "pause", rest);
   else if (word(line, "unpause", &rest))
@@ -226,7 +326,6 @@ static void wait_ports(void)
 
 int guest_main(const struct hvm_start_info *si)
 {
-  (void)si;
   struct xen_add_to_physmap x = {.domid = DOMID_SELF,
                                  .space = XENMAPSPACE_shared_info,
                                  .idx = 0,
@@ -239,11 +338,34 @@ int guest_main(const struct hvm_start_info *si)
   dom_exc_port = bind_virq(VIRQ_DOM_EXC, "VIRQ_DOM_EXC");
   if (!console_port)
     return 1;
+  images_init(si);
   list_domains();
   printf("control: the control domain (dom0); %u domain(s) running\n", nr_known);
   help();
 
-  char line[80];
+  /* exec=...: the rest of the command line, commands split at ';'. */
+  const char *cl = guest_cmdline(si), *ex = NULL;
+  for (const char *q = cl; *q; q++)
+    if ((q == cl || q[-1] == ' ') && !strncmp(q, "exec=", 5)) {
+      ex = q + 5;
+      break;
+    }
+  while (ex && *ex) {
+    char cmd[256];
+    size_t n = 0;
+    while (ex[n] && ex[n] != ';')
+      n++;
+    if (n >= sizeof(cmd))
+      n = sizeof(cmd) - 1;
+    memcpy(cmd, ex, n);
+    cmd[n] = '\0';
+    printf("control> %s\n", cmd);
+    if (!run(cmd))
+      return 0;
+    ex += n + (ex[n] == ';');
+  }
+
+  char line[256];
   unsigned int len = 0;
   printf("control> ");
   for (;;) {

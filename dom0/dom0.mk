@@ -4,14 +4,15 @@
 #
 # DOM0_SRCS are dom0's own files; DOM0_SHARED_SRCS are the hypervisor's
 # files that dom0 builds too (one source for the parsing both builders
-# need), compiled with dom0/include first on the include path so that
-# their hv/ headers resolve to dom0's small stand-ins.
+# need): generic code that includes only freestanding headers
+# (include/hv/elf.h, acpi_build.h, string.h, errno.h), whose functions the
+# guest runtime provides.
 
-DOM0_SRCS := dom0/control.c
-DOM0_SHARED_SRCS :=
+DOM0_SRCS := dom0/control.c dom0/images.c dom0/builder.c
+DOM0_SHARED_SRCS := hv/elf.c hv/acpi_build.c
 DOM0_ELF := build/dom0.elf
 
-DOM0_CFLAGS := $(GUEST_CFLAGS) -Idom0 -Idom0/include
+DOM0_CFLAGS := $(GUEST_CFLAGS) -Idom0
 DOM0_OBJS := $(patsubst %.c,build/dom0/obj/%.o,$(DOM0_SRCS) $(DOM0_SHARED_SRCS))
 
 .PHONY: dom0

@@ -41,6 +41,27 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
   return 0;
 }
 
+/* An image's name: 1 to BOOTMOD_NAME_MAX - 1 of a-z 0-9 . _ - (what a
+ * user types after dom0's `create`). */
+static int parse_name(const char *s, char out[BOOTMOD_NAME_MAX])
+{
+  size_t n = strlen(s);
+  if (!n || n >= BOOTMOD_NAME_MAX)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return -EINVAL;
+  }
+  memcpy(out, s, n + 1);
+  return 0;
+}
+
+static const char *article(enum bootmod_kind k)
+{
+  return k == BOOTMOD_INITRD || k == BOOTMOD_IMAGE ? "an" : "a";
+}
+
 static int parse_domain(const char *w, unsigned int *dom)
 {
   if (!strcmp(w, "dom0")) {
@@ -63,12 +84,25 @@ int bootmod_parse(unsigned int idx, const char *raw, struct bootmod *m)
            BOOTMOD_MAX_DOMU);
     return -EINVAL;
   }
-  if (cmdline_next_word(&p, word, sizeof(word)) < 0 ||
-      (strcmp(word, "kernel") && strcmp(word, "initrd"))) {
-    pr_err("module %u: kind \"%s\" is neither kernel nor initrd", idx, word);
+  static const char *const kinds[] = {[BOOTMOD_KERNEL] = "kernel",
+                                      [BOOTMOD_INITRD] = "initrd",
+                                      [BOOTMOD_IMAGE] = "image",
+                                      [BOOTMOD_RAMDISK] = "ramdisk"};
+  unsigned int k = ARRAY_SIZE(kinds);
+  if (cmdline_next_word(&p, word, sizeof(word)) >= 0)
+    for (k = 0; k < ARRAY_SIZE(kinds) && strcmp(word, kinds[k]); k++)
+      ;
+  if (k == ARRAY_SIZE(kinds)) {
+    pr_err("module %u: kind \"%s\" is none of kernel, initrd, image, ramdisk", idx, word);
     return -EINVAL;
   }
-  m->kind = strcmp(word, "kernel") ? BOOTMOD_INITRD : BOOTMOD_KERNEL;
+  m->kind = (enum bootmod_kind)k;
+  bool for_builder = m->kind == BOOTMOD_IMAGE || m->kind == BOOTMOD_RAMDISK;
+  if (for_builder && m->domain != 0) {
+    pr_err("module %u: %s %s is for dom0's domain builder: say dom0 %s name=NAME", idx,
+           article(m->kind), word, word);
+    return -EINVAL;
+  }
 
   long n;
   while ((n = cmdline_next_word(&p, word, sizeof(word))) >= 0) {
@@ -89,15 +123,21 @@ int bootmod_parse(unsigned int idx, const char *raw, struct bootmod *m)
       err = parse_uint(val, 1, BOOTMOD_MAX_WEIGHT, &m->weight);
     else if (m->kind == BOOTMOD_KERNEL && !strcmp(word, "cap"))
       err = parse_uint(val, 1, BOOTMOD_MAX_CAP, &m->cap);
+    else if (for_builder && !strcmp(word, "name"))
+      err = parse_name(val, m->name);
     else {
-      pr_err("module %u: unknown key \"%s\" for a%s", idx, word,
-             m->kind == BOOTMOD_KERNEL ? " kernel" : "n initrd");
+      pr_err("module %u: unknown key \"%s\" for %s %s", idx, word, article(m->kind),
+             kinds[m->kind]);
       return -EINVAL;
     }
     if (err) {
       pr_err("module %u: bad value \"%s\" for %s", idx, val, word);
       return -EINVAL;
     }
+  }
+  if (for_builder && !m->name[0]) {
+    pr_err("module %u: %s %s needs name=NAME", idx, article(m->kind), kinds[m->kind]);
+    return -EINVAL;
   }
   if (m->has_cmdline) {
     if (m->kind != BOOTMOD_KERNEL) {

@@ -25,6 +25,10 @@ struct domcfg {
   unsigned int kernel_idx;
   struct bootmod km; /* the kernel's settings */
   bool bad;
+  /* dom0's: images and ramdisks for its own domain builder */
+  unsigned int nr_images;
+  const struct boot_module *images[BOOTMOD_MAX_IMAGES];
+  struct bootmod image_bm[BOOTMOD_MAX_IMAGES];
 };
 
 /* What the Xen ELF notes of a kernel say. */
@@ -129,31 +133,56 @@ static int place_acpi(struct domain *d)
   return guestmem_map_special(d, DOMBUILD_ACPI_GPA >> PAGE_SHIFT, d->acpi_page, &where);
 }
 
+/* Copy module m into d's RAM at *gpa (page aligned) and describe it in
+ * *e; *gpa moves past it.  -ENOSPC (after a message) when it does not fit
+ * below the end of d's low RAM. */
+static int place_module(struct domain *d, const struct boot_module *m, uint64_t *gpa,
+                        struct hvm_modlist_entry *e)
+{
+  uint64_t size = m->end - m->start;
+  if (*gpa + size > d->ram_below_4g) {
+    pr_err("%s: refused: its kernel and modules (%llu bytes more) do not fit in %llu MiB", d->name,
+           (unsigned long long)size, (unsigned long long)(d->mem_bytes >> 20));
+    return -ENOSPC;
+  }
+  if (guestmem_write(d, *gpa, phys_to_virt(m->start), size))
+    return -EFAULT;
+  e->paddr = *gpa;
+  e->size = size;
+  *gpa = ALIGN_UP(*gpa + size, PAGE_SIZE);
+  return 0;
+}
+
 /* struct hvm_start_info and what it points to, in the page at si_gpa;
- * the initrd (if any) goes in the pages after it. */
+ * the initrd (if any) goes in the pages after it, and then dom0's images
+ * for its builder (modules 1.., each with its "image name=..." or
+ * "ramdisk name=..." command line). */
 static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domcfg *c)
 {
   struct {
     struct hvm_start_info si;
-    struct hvm_modlist_entry mod;
+    struct hvm_modlist_entry mod[1 + BOOTMOD_MAX_IMAGES];
     struct hvm_memmap_table_entry map[DOMBUILD_MEMMAP_MAX];
     char cmdline[BOOT_STRING_MAX];
+    char mod_cmdline[BOOTMOD_MAX_IMAGES][16 + BOOTMOD_NAME_MAX];
   } __attribute__((aligned(8))) blk;
+  _Static_assert(sizeof(blk) <= PAGE_SIZE, "the start info block fits its page");
   memset(&blk, 0, sizeof(blk));
 
-  uint64_t initrd_gpa = si_gpa + PAGE_SIZE;
-  if (c->initrd) {
-    uint64_t size = c->initrd->end - c->initrd->start;
-    if (initrd_gpa + size > d->ram_below_4g) {
-      pr_err("%s: refused: kernel and initrd (%llu bytes) do not fit in %llu MiB", d->name,
-             (unsigned long long)size, (unsigned long long)(d->mem_bytes >> 20));
+  uint64_t gpa = si_gpa + PAGE_SIZE;
+  unsigned int n = 0;
+  if (c->initrd && place_module(d, c->initrd, &gpa, &blk.mod[n++]))
+    return -ENOSPC;
+  for (unsigned int i = 0; i < c->nr_images; i++) {
+    struct hvm_modlist_entry *e = &blk.mod[n++];
+    if (place_module(d, c->images[i], &gpa, e))
       return -ENOSPC;
-    }
-    if (guestmem_write(d, initrd_gpa, phys_to_virt(c->initrd->start), size))
-      return -EFAULT;
-    blk.mod.paddr = initrd_gpa;
-    blk.mod.size = size;
-    blk.si.nr_modules = 1;
+    snprintf(blk.mod_cmdline[i], sizeof(blk.mod_cmdline[i]), "%s name=%s",
+             c->image_bm[i].kind == BOOTMOD_IMAGE ? "image" : "ramdisk", c->image_bm[i].name);
+    e->cmdline_paddr = si_gpa + offsetof(__typeof__(blk), mod_cmdline[i]);
+  }
+  if (n) {
+    blk.si.nr_modules = n;
     blk.si.modlist_paddr = si_gpa + offsetof(__typeof__(blk), mod);
   }
   blk.si.magic = XEN_HVM_START_MAGIC_VALUE;
@@ -247,6 +276,10 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
   pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s", name,
           (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,
           (unsigned long long)si_gpa, c->initrd ? ", with initrd" : "");
+  for (unsigned int i = 0; i < c->nr_images; i++)
+    pr_info("%s: %s \"%s\" for its domain builder (%llu bytes)", name,
+            c->image_bm[i].kind == BOOTMOD_IMAGE ? "image" : "ramdisk", c->image_bm[i].name,
+            (unsigned long long)(c->images[i]->end - c->images[i]->start));
   return d;
 
 fail:
@@ -266,6 +299,20 @@ unsigned int dombuild_all(const struct boot_info *bi)
       continue; /* reported; a domain missing its kernel is refused below */
     struct domcfg *c = &cfg[bm.domain];
     c->used = true;
+    if (bm.kind == BOOTMOD_IMAGE || bm.kind == BOOTMOD_RAMDISK) {
+      bool dup = c->nr_images == BOOTMOD_MAX_IMAGES;
+      for (unsigned int j = 0; j < c->nr_images && !dup; j++)
+        dup = c->image_bm[j].kind == bm.kind && !strcmp(c->image_bm[j].name, bm.name);
+      if (dup) {
+        pr_err("module %u: a second %s named %s, or more than %u images", i,
+               bm.kind == BOOTMOD_IMAGE ? "image" : "ramdisk", bm.name, BOOTMOD_MAX_IMAGES);
+        c->bad = true;
+        continue;
+      }
+      c->image_bm[c->nr_images] = bm;
+      c->images[c->nr_images++] = &bi->mods[i];
+      continue;
+    }
     if (bm.kind == BOOTMOD_KERNEL) {
       if (c->kernel) {
         pr_err("module %u: a second kernel for the same domain", i);

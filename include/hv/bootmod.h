@@ -2,10 +2,15 @@
  *
  *   <domain> <kind> [key=value ...] [-- <guest command line>]
  *
- * <domain> is dom0 or domuN (N = 1..BOOTMOD_MAX_DOMU), <kind> is kernel or
- * initrd; kernels take mem=MIB, vcpus=N, weight=W (1..65535, the
- * scheduler's share) and cap=PERCENT (1..3200, CPU time at most).  The string arrives encoded by
- * GRUB and is decoded with cmdline_next_word(). */
+ * <domain> is dom0 or domuN (N = 1..BOOTMOD_MAX_DOMU), <kind> is kernel,
+ * initrd, image or ramdisk; kernels take mem=MIB, vcpus=N, weight=W
+ * (1..65535, the scheduler's share) and cap=PERCENT (1..3200, CPU time at
+ * most).  image and ramdisk are dom0's only: files for the domain builder
+ * in dom0 (its `create NAME`), a guest kernel and the initrd that goes
+ * with it, both named by name=NAME (1..BOOTMOD_NAME_MAX - 1 of a-z 0-9 .
+ * _ -); dom0 finds them in its start info's module list, each with the
+ * command line "image name=NAME" or "ramdisk name=NAME".  The string
+ * arrives encoded by GRUB and is decoded with cmdline_next_word(). */
 #ifndef HV_BOOTMOD_H
 #define HV_BOOTMOD_H
 
@@ -15,10 +20,14 @@
 #define BOOTMOD_MAX_VCPUS 32
 #define BOOTMOD_MAX_WEIGHT 65535
 #define BOOTMOD_MAX_CAP 3200
+#define BOOTMOD_NAME_MAX 32
+#define BOOTMOD_MAX_IMAGES 16 /* images and ramdisks for dom0, together */
 
 enum bootmod_kind {
   BOOTMOD_KERNEL,
   BOOTMOD_INITRD,
+  BOOTMOD_IMAGE,   /* a kernel for dom0's builder */
+  BOOTMOD_RAMDISK, /* an initrd for dom0's builder */
 };
 
 struct bootmod {
@@ -28,6 +37,7 @@ struct bootmod {
   unsigned int vcpus;            /* 0: not given */
   unsigned int weight;           /* scheduler weight; 0: not given (the default) */
   unsigned int cap;              /* percent of one CPU at most; 0: not given (none) */
+  char name[BOOTMOD_NAME_MAX];   /* image and ramdisk: name= */
   bool has_cmdline;              /* a "--" was present */
   char cmdline[BOOT_STRING_MAX]; /* the guest's command line, decoded */
 };

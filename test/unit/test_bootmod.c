@@ -54,8 +54,17 @@ static void test_bad_strings(void **state)
       {"domu0 kernel", "does not start with dom0"},
       {"domu65 kernel", "does not start with dom0"},
       {"domu1x kernel", "does not start with dom0"},
-      {"dom0", "neither kernel nor initrd"},
-      {"dom0 ramdisk", "neither kernel nor initrd"},
+      {"dom0", "none of kernel, initrd, image, ramdisk"},
+      {"dom0 disk", "none of kernel, initrd, image, ramdisk"},
+      {"dom0 ramdisk", "needs name=NAME"},
+      {"dom0 image", "needs name=NAME"},
+      {"domu1 image name=linux", "for dom0's domain builder"},
+      {"dom0 image name=Linux", "bad value \"Linux\" for name"},
+      {"dom0 image name=", "bad value \"\" for name"},
+      {"dom0 image name=a/b", "bad value \"a/b\" for name"},
+      {"dom0 image name=0123456789012345678901234567890123", "bad value"},
+      {"dom0 image name=x mem=4", "unknown key \"mem\" for an image"},
+      {"dom0 ramdisk name=x -- y", "only for a kernel"},
       {"dom0 kernel mem=0", "bad value \"0\" for mem"},
       {"dom0 kernel mem=12x", "bad value \"12x\" for mem"},
       {"dom0 kernel mem=99999999999999999999", "bad value"},
@@ -71,6 +80,17 @@ static void test_bad_strings(void **state)
     if (!shim_log_contains(bad[i].msg) || !shim_log_contains("module 7:"))
       fail_msg("\"%s\": log \"%s\" lacks \"%s\"", bad[i].s, shim_log(), bad[i].msg);
   }
+}
+
+static void test_builder_images(void **state)
+{
+  (void)state;
+  assert_int_equal(bootmod_parse(0, "dom0 image name=linux-6.1_a.b", &m), 0);
+  assert_int_equal(m.kind, BOOTMOD_IMAGE);
+  assert_string_equal(m.name, "linux-6.1_a.b");
+  assert_int_equal(bootmod_parse(0, "dom0 ramdisk name=linux", &m), 0);
+  assert_int_equal(m.kind, BOOTMOD_RAMDISK);
+  assert_string_equal(m.name, "linux");
 }
 
 static void test_decode_for_display(void **state)
@@ -89,7 +109,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kernel_with_everything), cmocka_unit_test(test_minimal_and_initrd),
       cmocka_unit_test(test_grub_encoded_cmdline),   cmocka_unit_test(test_bad_strings),
-      cmocka_unit_test(test_decode_for_display),
+      cmocka_unit_test(test_decode_for_display),     cmocka_unit_test(test_builder_images),
   };
   return cmocka_run_group_tests_name("bootmod", tests, NULL, NULL);
 }

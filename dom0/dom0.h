@@ -1,0 +1,58 @@
+/* Our dom0: what its files share (control.c the console commands,
+ * images.c the builder's boot modules, builder.c the domain builder). */
+#ifndef DOM0_DOM0_H
+#define DOM0_DOM0_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <public/domctl.h>
+#include <public/hvm.h>
+#include <public/xen.h>
+
+#define PTR(p) ((unsigned long)(uintptr_t)(p))
+#define IMAGE_NAME_MAX 32
+
+/* ---- images.c: the files dom0 was given for its builder ---- */
+struct image {
+  char name[IMAGE_NAME_MAX];
+  bool ramdisk; /* "ramdisk name=..." (else "image name=...") */
+  const uint8_t *data;
+  size_t size;
+};
+
+/* Find the modules of the start info whose command line is "image
+ * name=NAME" or "ramdisk name=NAME"; others (an initrd of dom0's own) are
+ * skipped.  Says what it found, and what it ignored. */
+void images_init(const struct hvm_start_info *si);
+/* The image or ramdisk named name, or NULL. */
+const struct image *images_find(const char *name, bool ramdisk);
+/* Image i (i < images_count()). */
+const struct image *images_get(unsigned int i);
+unsigned int images_count(void);
+
+/* ---- builder.c: a PVH guest from an image, through the hypercalls
+ * Xen's libxenguest uses ---- */
+struct build_request {
+  const char *image;    /* an image's name */
+  unsigned int mem_mib; /* its RAM; 0: the default */
+  unsigned int vcpus;   /* 0: one */
+  const char *cmdline;  /* the guest's command line ("" for none) */
+};
+
+#define BUILDER_DEFAULT_MEM_MIB 64
+#define BUILDER_MAX_VCPUS 32
+
+/* Build and start a domain.  On success returns 0 with its id in *id;
+ * on failure returns a negative Xen errno after writing why (one line,
+ * no newline) into why[size], having destroyed any domain it made, so
+ * that nothing is left behind. */
+int builder_create(const struct build_request *r, domid_t *id, char *why, size_t size);
+
+/* ---- control.c ---- */
+long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op);
+/* "EINVAL (invalid)" and so on, for a negative Xen errno. */
+const char *errno_name(long rc);
+
+#endif
