@@ -42,8 +42,7 @@ static long may_add(struct vcpu *v, struct domain *d, unsigned int space)
  * -EPERM for the caller itself), not the mapper itself (-EINVAL), and a
  * mapper that may map it (xsm_map_gmfn_foreign, XSM_TARGET with the
  * mapper as subject: only the control domain). */
-static long add_foreign(struct vcpu *v, struct domain *d, uint64_t fgfn, uint64_t gpfn,
-                        domid_t fid)
+static long add_foreign(struct vcpu *v, struct domain *d, uint64_t fgfn, uint64_t gpfn, domid_t fid)
 {
   /* Xen's own pages (dom_xen): mica offers none, so there is no frame
    * at any index, after the same permission check. */
@@ -123,8 +122,8 @@ static int read_batch(struct vcpu *v, uint64_t arg, struct batch *r)
     struct compat_add_to_physmap_batch c;
     if (arch_copy_from_guest(v, &c, arg, sizeof(c)))
       return -EFAULT;
-    r->b = (struct xen_add_to_physmap_batch){
-        c.domid, c.space, c.size, {c.u.foreign_domid}, c.idxs, c.gpfns, c.errs};
+    r->b = (struct xen_add_to_physmap_batch){c.domid, c.space, c.size, {c.u.foreign_domid},
+                                             c.idxs,  c.gpfns, c.errs};
     r->ulong_size = 4;
     return 0;
   }
