@@ -14,7 +14,7 @@ HV_SRCS := \
 	boot/head.S boot/mb2.c boot/mb2_entry.c boot/efi_entry.c boot/efi_mmap.c \
 	hv/setup.c hv/console.c hv/console_list.c hv/cmdline.c hv/bootmod.c hv/timer.c \
 	hv/domain.c hv/domain_console.c hv/elf.c hv/dombuild.c hv/acpi_build.c hv/hypercall.c hv/hypercall_compat.c hv/xen_version.c \
-	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/memory_reservation.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
+	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/memory_reservation.c hv/physmap.c hv/foreign.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \

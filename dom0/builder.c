@@ -41,8 +41,7 @@ struct build {
   bool created;
   uint64_t low, high;    /* RAM below LOWMEM_END, and at 4 GiB */
   uint64_t window_first; /* the gfn of the guest's first page in the window */
-  unsigned int window_n; /* pages mapped there now (~0: none) */
-  unsigned int window_max;
+  unsigned int window_n; /* pages mapped there now */
   char *why;
   size_t why_size;
 };
@@ -77,12 +76,31 @@ static void copy(void *dst, const void *src, size_t n)
   __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
 }
 
+/* Drop what the window shows: one XENMEM_remove_from_physmap per page, as
+ * Linux's privcmd does, but in one multicall (a mapping cannot be
+ * replaced in place: Xen refuses a foreign frame over another, -ENXIO). */
+static void unmap_window(struct build *b)
+{
+  static struct xen_remove_from_physmap rm[WINDOW_PAGES];
+  static struct multicall_entry mc[WINDOW_PAGES];
+  unsigned int n = b->window_n;
+  for (unsigned int i = 0; i < n; i++) {
+    rm[i] = (struct xen_remove_from_physmap){.domid = DOMID_SELF, .gpfn = WINDOW_GPA / PAGE + i};
+    mc[i] = (struct multicall_entry){
+        .op = __HYPERVISOR_memory_op, .args = {XENMEM_remove_from_physmap, PTR(&rm[i])}};
+  }
+  if (n)
+    hypercall2(__HYPERVISOR_multicall, PTR(mc), n);
+  b->window_n = 0;
+}
+
 /* The guest's pages [first, first + n) (n <= WINDOW_PAGES) into the
- * window; a mapping already there is replaced, as in Xen. */
+ * window, in place of what it showed. */
 static int map_window(struct build *b, uint64_t first, unsigned int n)
 {
   if (b->window_n == n && b->window_first == first)
     return 0;
+  unmap_window(b);
   for (unsigned int i = 0; i < n; i++) {
     idxs[i] = first + i;
     gpfns[i] = (WINDOW_GPA / PAGE) + i;
@@ -102,19 +120,7 @@ static int map_window(struct build *b, uint64_t first, unsigned int n)
     return fail(b, (int)rc, "cannot map its frames at 0x%llx", (unsigned long long)(first * PAGE));
   b->window_first = first;
   b->window_n = n;
-  if (n > b->window_max)
-    b->window_max = n;
   return 0;
-}
-
-/* Drop every window page ever mapped: dom0 keeps no view of the guest. */
-static void unmap_window(struct build *b)
-{
-  for (unsigned int i = 0; i < b->window_max; i++) {
-    struct xen_remove_from_physmap r = {.domid = DOMID_SELF, .gpfn = WINDOW_GPA / PAGE + i};
-    memory_op(XENMEM_remove_from_physmap, &r);
-  }
-  b->window_max = b->window_n = 0;
 }
 
 /* Copy len bytes into the guest at gpa, through the window. */

@@ -6,6 +6,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
+#include <hv/foreign.h>
 #include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
@@ -112,8 +113,10 @@ static void domain_release(struct domain *d)
    * private copy so nothing writes into freed frames. */
   for (unsigned int i = 0; i < d->nr_vcpus; i++)
     d->vcpus[i]->vi = &d->vcpus[i]->dummy_vi;
-  /* Grant mappings first: they put back the RAM pages they covered, and
-   * no other domain may keep a window on frames about to be freed. */
+  /* Foreign and grant mappings first: grant mappings put back the RAM
+   * pages they covered, and no other domain may keep a window on frames
+   * about to be freed (its grant frames among them). */
+  foreign_release(d);
   gnttab_release(d);
   unsigned long frames = d->nr_frames;
   guestmem_release(d);

@@ -73,12 +73,13 @@ static int16_t map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
   uint64_t gfn = op->host_addr >> PAGE_SHIFT;
   enum p2m_type type;
   arch_p2m_query(ld, gfn << PAGE_SHIFT, NULL, &type);
-  if (type == P2M_GRANT_RW || type == P2M_GRANT_RO) {
-    /* p2m_add_page will not replace a grant mapping and crashes the
-     * domain that asks ("not permitted"). */
+  if (type == P2M_GRANT_RW || type == P2M_GRANT_RO || type == P2M_FOREIGN) {
+    /* p2m_add_page will not replace a grant or foreign mapping and
+     * crashes the domain that asks ("not permitted"). */
     grant_pin_abort(e, act, ro);
     gnttab_put_handle(lgt, handle);
-    domain_crash(ld, "grant map over the grant mapping at gfn %#llx", (unsigned long long)gfn);
+    domain_crash(ld, "grant map over the %s mapping at gfn %#llx",
+                 type == P2M_FOREIGN ? "foreign" : "grant", (unsigned long long)gfn);
     return GNTST_general_error;
   }
   paddr_t old;

@@ -1,16 +1,15 @@
-/* memory_op: what a PVH guest asks about and of its memory. */
+/* memory_op: what a PVH guest asks about and of its memory.  The
+ * reservation ops are in memory_reservation.c, the physical map's in
+ * physmap.c. */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/compat.h>
 #include <hv/dombuild.h>
 #include <hv/errno.h>
-#include <hv/frame.h>
-#include <hv/grant_table.h>
-#include <hv/guestmem.h>
 #include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/memory_reservation.h>
-#include <hv/printk.h>
+#include <hv/physmap.h>
 #include <public/memory.h>
 
 /* The most entries XENMEM_set_memory_map takes (Xen's E820MAX is 1024;
@@ -26,38 +25,6 @@ static unsigned int memory_map(const struct domain *d, struct e820entry *e)
   for (unsigned int i = 0; i < n; i++)
     e[i] = (struct e820entry){map[i].addr, map[i].size, map[i].type};
   return n;
-}
-
-static long add_to_physmap(struct vcpu *v, uint64_t arg)
-{
-  struct xen_add_to_physmap x;
-  struct compat_add_to_physmap c; /* a 32-bit caller's, widened */
-  struct domain *d;
-
-  if (v->hcall_compat) {
-    if (arch_copy_from_guest(v, &c, arg, sizeof(c)))
-      return -EFAULT;
-    x = (struct xen_add_to_physmap){c.domid, c.size, c.space, c.idx, c.gpfn};
-  } else if (arch_copy_from_guest(v, &x, arg, sizeof(x)))
-    return -EFAULT;
-  long err = domain_lookup(v->dom, x.domid, &d);
-  if (err)
-    return err;
-  switch (x.space) {
-  case XENMAPSPACE_shared_info:
-    if (x.idx != 0)
-      return -EINVAL;
-    /* The RAM page at gpfn goes back to the allocator; an earlier
-     * location of shared_info becomes a hole. */
-    return guestmem_map_special(d, x.gpfn, d->shared_info, &d->shared_info_gfn);
-  case XENMAPSPACE_grant_table: return gnttab_map_frame(d, x.idx, x.gpfn);
-  case XENMAPSPACE_gmfn:
-  case XENMAPSPACE_gmfn_range: return -ENOSYS;   /* page moves come later */
-  case XENMAPSPACE_gmfn_foreign: return -ENOSYS; /* batch only, as in Xen */
-  case XENMAPSPACE_dev_mmio:
-    return v->dom->privileged ? -EINVAL : -EACCES; /* Arm only; Xen checks rights first */
-  default: return -EINVAL;
-  }
 }
 
 /* The entries are laid out the same for both kinds of caller; a 32-bit
@@ -165,11 +132,15 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args
   if (op == XENMEM_increase_reservation || op == XENMEM_decrease_reservation ||
       op == XENMEM_populate_physmap)
     return memory_reservation(v, op, cmd >> MEMOP_EXTENT_SHIFT, arg, args);
+  /* So does the batch (hv/physmap.c), where its next entry is. */
+  if (op == XENMEM_add_to_physmap_batch)
+    return physmap_add_batch(v, cmd >> MEMOP_EXTENT_SHIFT, arg, args);
   /* Anywhere else those bits are -EINVAL, as in Xen. */
   if (cmd >> MEMOP_EXTENT_SHIFT) {
     switch (op) {
     case XENMEM_memory_map:
     case XENMEM_add_to_physmap:
+    case XENMEM_remove_from_physmap:
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:
@@ -179,7 +150,8 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args
   }
   switch (cmd) {
   case XENMEM_memory_map: return get_memory_map(v, arg);
-  case XENMEM_add_to_physmap: return add_to_physmap(v, arg);
+  case XENMEM_add_to_physmap: return physmap_add(v, arg);
+  case XENMEM_remove_from_physmap: return physmap_remove(v, arg);
   case XENMEM_set_memory_map: return set_memory_map(v, arg);
   case XENMEM_current_reservation:
     if ((err = domid_arg(v, arg, &d)))

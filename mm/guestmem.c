@@ -4,6 +4,7 @@
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/errno.h>
+#include <hv/foreign.h>
 #include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
@@ -60,6 +61,14 @@ static void release_leaf(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t s
   d->nr_frames -= size / PAGE_SIZE;
 }
 
+/* Whether d's RAM frame hpa is shown elsewhere (a grant mapping, a
+ * foreign mapping), so that it may not be freed now.  Xen frees such a
+ * page when the last reference goes; we refuse (-EBUSY). */
+static bool shown_elsewhere(struct domain *d, paddr_t hpa)
+{
+  return gnttab_frame_in_use(d, hpa) || foreign_frame_in_use(d, hpa);
+}
+
 void guestmem_special_unhooked(struct domain *d, paddr_t hpa)
 {
   if (hpa == d->shared_info)
@@ -79,12 +88,12 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
   /* A granted frame there is not the domain's to free: Xen's
    * guest_remove_page (common/memory.c) refuses it with -ENXIO. */
   paddr_t there = arch_p2m_query(d, gpa, NULL, &type);
-  if (type == P2M_GRANT_RW || type == P2M_GRANT_RO)
+  if (type == P2M_GRANT_RW || type == P2M_GRANT_RO || type == P2M_FOREIGN)
     return -ENXIO;
-  /* Its own RAM page that a grant mapping shows elsewhere cannot be
-   * freed now; Xen frees it when the last mapping goes (page references),
-   * we refuse. */
-  if (type == P2M_RAM && gnttab_frame_in_use(d, there & PAGE_MASK))
+  /* Its own RAM page that a grant or foreign mapping shows elsewhere
+   * cannot be freed now; Xen frees it when the last mapping goes (page
+   * references), we refuse. */
+  if (type == P2M_RAM && shown_elsewhere(d, there & PAGE_MASK))
     return -EBUSY;
   /* Unhook the page from where it was, if it is still there (a grant
    * mapping may have taken that slot since). */
@@ -132,8 +141,8 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
     return -EINVAL;
   paddr_t there = arch_p2m_query(d, gpa, NULL, &type) & PAGE_MASK;
   if (type != P2M_NONE && type != P2M_RAM)
-    return -EBUSY; /* a special page or a grant mapping: not RAM to replace */
-  if (type == P2M_RAM && gnttab_frame_in_use(d, there))
+    return -EBUSY; /* a special page, a grant or foreign mapping: not RAM to replace */
+  if (type == P2M_RAM && shown_elsewhere(d, there))
     return -EBUSY;
   paddr_t hpa = frame_alloc_zeroed();
   if (!hpa)
@@ -165,8 +174,8 @@ int guestmem_remove_page(struct domain *d, uint64_t gfn)
   if (type == P2M_NONE)
     return -ENOENT;
   if (type != P2M_RAM)
-    return -ENXIO; /* not RAM the domain owns */
-  if (gnttab_frame_in_use(d, hpa))
+    return -ENXIO; /* not RAM the domain owns (a foreign frame among them) */
+  if (shown_elsewhere(d, hpa))
     return -EBUSY;
   if (arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL))
     return -ENOMEM; /* no frame to split a 2 MiB page with */

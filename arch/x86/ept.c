@@ -3,7 +3,7 @@
  * or 2 MiB, all write-back; RWX except read-only grant mappings (R+X).
  * What a guest may reach is exactly what its domain was given or lent
  * through a grant, so the hypervisor and other domains are never in the
- * tables.  Bits 53:52 of a leaf (ignored by the CPU, SDM vol. 3, 29.3.2,
+ * tables.  Bits 54:52 of a leaf (ignored by the CPU, SDM vol. 3, 29.3.2,
  * table 29-6) hold its enum p2m_type, so teardown knows what it owns. */
 #include <arch/arch.h>
 #include <arch/mm.h>
@@ -21,13 +21,15 @@
 #define EPT_MT_WB (6ULL << 3)
 #define EPT_LEAF_2M (1ULL << 7)
 #define EPT_ADDR 0x000ffffffffff000ULL
-/* Software-available bits 53:52: 0 RAM, 1 special, 2 grant rw, 3 grant ro. */
+/* Software-available bits 54:52: 0 RAM, 1 special, 2 grant rw, 3 grant ro,
+ * 4 foreign (5 to 7 unused). */
 #define EPT_SW_SHIFT 52
-#define EPT_SW_MASK (3ULL << EPT_SW_SHIFT)
+#define EPT_SW_MASK (7ULL << EPT_SW_SHIFT)
 
 static enum p2m_type entry_type(uint64_t e)
 {
-  static const enum p2m_type types[] = {P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO};
+  static const enum p2m_type types[8] = {P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO,
+                                         P2M_FOREIGN};
   if (!(e & EPT_RWX))
     return P2M_NONE;
   return types[(e & EPT_SW_MASK) >> EPT_SW_SHIFT];
@@ -41,6 +43,7 @@ static uint64_t leaf_bits(paddr_t hpa, enum p2m_type t)
   case P2M_SPECIAL: return hpa | EPT_RWX | EPT_MT_WB | (1ULL << EPT_SW_SHIFT);
   case P2M_GRANT_RW: return hpa | EPT_RWX | EPT_MT_WB | (2ULL << EPT_SW_SHIFT);
   case P2M_GRANT_RO: return hpa | EPT_R | EPT_X | EPT_MT_WB | (3ULL << EPT_SW_SHIFT);
+  case P2M_FOREIGN: return hpa | EPT_RWX | EPT_MT_WB | (4ULL << EPT_SW_SHIFT);
   default: return 0;
   }
 }

@@ -31,6 +31,24 @@ struct compat_add_to_physmap {
   uint32_t gpfn;
 };
 
+struct compat_add_to_physmap_batch {
+  domid_t domid;
+  uint16_t space;
+  uint16_t size;
+  union {
+    domid_t foreign_domid;
+    uint16_t res0;
+  } u;
+  uint32_t idxs;  /* a handle to 32-bit xen_ulong_t */
+  uint32_t gpfns; /* a handle to 32-bit xen_pfn_t */
+  uint32_t errs;  /* a handle to int */
+};
+
+struct compat_remove_from_physmap {
+  domid_t domid;
+  uint32_t gpfn;
+};
+
 struct compat_memory_reservation {
   uint32_t extent_start; /* a handle to 32-bit xen_pfn_t */
   uint32_t nr_extents;

@@ -20,6 +20,7 @@ enum domain_state {
 };
 
 struct domain;
+struct foreign_table;
 struct grant_table;
 
 struct vcpu {
@@ -120,6 +121,11 @@ struct domain {
   uint64_t cap_period_start; /* the cap's accounting period */
   uint64_t cap_used_ns;      /* CPU time used in it */
   struct grant_table *grant; /* hv/grant_table.c; NULL once the domain ended */
+  /* Foreign mappings (hv/foreign.c): those it made of other domains'
+   * frames (NULL: none yet), and how many of its own frames other
+   * domains map now. */
+  struct foreign_table *foreign;
+  unsigned long nr_foreign_mapped;
   /* Console output (CONSOLEIO_write, port 0xE9, the ring) collected until
    * a newline, for the log ring's line.  The first con_shown_len bytes
    * went to the devices raw (it had the focus): they are shown again when

@@ -13,9 +13,9 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size);
  * (~0: nowhere); that slot becomes a hole if it still holds hpa, and
  * *where becomes gfn.  RAM at gfn goes back to the allocator; another
  * special page there is unhooked (its record says nowhere).  Returns 0,
- * -EINVAL (gfn beyond 36 bits), -ENXIO (gfn holds a granted frame, which
- * d does not own), -EBUSY (gfn holds d's RAM that a grant mapping shows)
- * or -ENOMEM. */
+ * -EINVAL (gfn beyond 36 bits), -ENXIO (gfn holds a granted or foreign
+ * frame, which d does not own), -EBUSY (gfn holds d's RAM that a grant or
+ * foreign mapping shows) or -ENOMEM. */
 int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *where);
 /* The special page hpa of d lost its place in d's physical space: forget
  * where it was. */
@@ -26,14 +26,15 @@ void guestmem_release(struct domain *d);
 /* One fresh zeroed 4 KiB frame of RAM at gfn (XENMEM_populate_physmap);
  * RAM already there is replaced and freed.  The caller checks d's
  * max_pages.  Returns 0, -EINVAL (gfn beyond 36 bits), -EBUSY (gfn holds
- * a special page, a grant mapping, or RAM that a grant mapping of d's
- * shows elsewhere) or -ENOMEM. */
+ * a special page, a grant or foreign mapping, or RAM that a grant or
+ * foreign mapping shows elsewhere) or -ENOMEM. */
 int guestmem_add_page(struct domain *d, uint64_t gfn);
 /* Give the RAM page at gfn back to the allocator (XENMEM_decrease_
  * reservation): gfn becomes a hole.  Returns 0, -ENOENT (nothing there),
- * -ENXIO (not d's RAM: a special page or a granted frame), -EBUSY (a grant
- * mapping of d's shows it: Xen would free it when the mapping goes, mica
- * refuses) or -ENOMEM (a 2 MiB page could not be split). */
+ * -ENXIO (not d's RAM: a special page, a granted or foreign frame),
+ * -EBUSY (a grant or foreign mapping shows it elsewhere: Xen would free
+ * it when the last mapping goes, mica refuses) or -ENOMEM (a 2 MiB page
+ * could not be split). */
 int guestmem_remove_page(struct domain *d, uint64_t gfn);
 /* Copy between hypervisor memory and guest-physical memory.  Returns 0,
  * or -EFAULT when part of the range is not guest RAM (nothing is copied

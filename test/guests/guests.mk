@@ -12,7 +12,8 @@
 # and never leave the 32-bit protected mode they start in (lib/head32.S);
 # they share the runtime's portable files, compiled for 32 bits.
 
-GUESTS := hello crash abi bench events grant console domctl acpi lapic mmio balloon toolstack
+GUESTS := hello crash abi bench events grant console domctl acpi lapic mmio balloon toolstack \
+	foreign
 GUESTS32 := abi32
 
 GUEST_CC := gcc

@@ -45,6 +45,8 @@ DIFFERS=(
 
 COMPAT=(
   multicall_entry:compat_multicall_entry xen_add_to_physmap:compat_add_to_physmap
+  xen_add_to_physmap_batch:compat_add_to_physmap_batch
+  xen_remove_from_physmap:compat_remove_from_physmap
   xen_memory_map:compat_memory_map xen_memory_reservation:compat_memory_reservation
   vcpu_runstate_info:compat_vcpu_runstate_info
   vcpu_set_singleshot_timer:compat_vcpu_set_singleshot_timer sched_poll:compat_sched_poll

@@ -4,6 +4,7 @@
 #include <arch/arch.h>
 #include <hv/console.h>
 #include <hv/errno.h>
+#include <hv/foreign.h>
 #include <hv/grant_table.h>
 #include <hv/guestmem.h>
 #include <hv/string.h>
@@ -26,6 +27,7 @@ int gnttab_init(struct domain *d)
   return 0;
 }
 void gnttab_release(struct domain *d) { (void)d; }
+void foreign_release(struct domain *d) { (void)d; }
 void guestmem_release(struct domain *d)
 {
   fake_released_n++;

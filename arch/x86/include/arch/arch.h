@@ -99,6 +99,8 @@ enum p2m_type {
                  * by GNTTABOP_map_grant_ref, writable */
   P2M_GRANT_RO, /* the same, read-only: guest writes fault, and
                  * arch_copy_to_guest refuses to write there */
+  P2M_FOREIGN,  /* another domain's frame mapped by XENMAPSPACE_gmfn_foreign
+                 * (hv/foreign.c), writable: never freed as this domain's */
 };
 /* As arch_p2m_set, with the type of the new entry (P2M_NONE unmaps; hpa
  * must then be 0) and, in *old_type if not NULL, the type of the entry it
