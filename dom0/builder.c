@@ -44,6 +44,7 @@ struct build {
   unsigned int window_n; /* pages mapped there now */
   char *why;
   size_t why_size;
+  struct build_times *t; /* where the TSC ticks went */
 };
 
 static xen_ulong_t idxs[WINDOW_PAGES];
@@ -86,12 +87,14 @@ static void unmap_window(struct build *b)
   unsigned int n = b->window_n;
   for (unsigned int i = 0; i < n; i++) {
     rm[i] = (struct xen_remove_from_physmap){.domid = DOMID_SELF, .gpfn = WINDOW_GPA / PAGE + i};
-    mc[i] = (struct multicall_entry){
-        .op = __HYPERVISOR_memory_op, .args = {XENMEM_remove_from_physmap, PTR(&rm[i])}};
+    mc[i] = (struct multicall_entry){.op = __HYPERVISOR_memory_op,
+                                     .args = {XENMEM_remove_from_physmap, PTR(&rm[i])}};
   }
+  uint64_t t0 = rdtsc_ordered();
   if (n)
     hypercall2(__HYPERVISOR_multicall, PTR(mc), n);
   b->window_n = 0;
+  b->t->unmap += rdtsc_ordered() - t0;
 }
 
 /* The guest's pages [first, first + n) (n <= WINDOW_PAGES) into the
@@ -113,7 +116,9 @@ static int map_window(struct build *b, uint64_t first, unsigned int n)
                                        .idxs = PTR(idxs),
                                        .gpfns = PTR(gpfns),
                                        .errs = PTR(errs)};
+  uint64_t t0 = rdtsc_ordered();
   long rc = memory_op(XENMEM_add_to_physmap_batch, &m);
+  b->t->map += rdtsc_ordered() - t0;
   for (unsigned int i = 0; !rc && i < n; i++)
     rc = errs[i];
   if (rc)
@@ -138,7 +143,9 @@ static int guest_write(struct build *b, uint64_t gpa, const void *src, size_t le
     size_t chunk = n * PAGE - off;
     if (chunk > len)
       chunk = len;
+    uint64_t t0 = rdtsc_ordered();
     copy((uint8_t *)(uintptr_t)(WINDOW_GPA + off), s, chunk);
+    b->t->copy += rdtsc_ordered() - t0;
     s += chunk;
     gpa += chunk;
     len -= chunk;
@@ -395,11 +402,13 @@ static int build(struct build *b, const struct build_request *r, const struct im
   op.u.max_mem.max_memkb = (mem + PAGE) >> 10;
   if ((rc = domctl(&op)))
     return fail(b, (int)rc, "max_mem failed");
+  uint64_t t0 = rdtsc_ordered();
   int err = populate(b, 0, b->low);
   if (!err && b->high)
     err = populate(b, GIB4, b->high);
   if (!err)
     err = populate(b, ACPI_GPA, PAGE);
+  b->t->populate = rdtsc_ordered() - t0;
   if (err)
     return err;
 
@@ -421,10 +430,13 @@ static int build(struct build *b, const struct build_request *r, const struct im
   return rc ? fail(b, (int)rc, "unpause failed") : 0;
 }
 
-int builder_create(const struct build_request *r, domid_t *id, char *why, size_t size)
+int builder_create(const struct build_request *r, domid_t *id, char *why, size_t size,
+                   struct build_times *t)
 {
   struct build b;
   memset(&b, 0, sizeof(b));
+  memset(t, 0, sizeof(*t));
+  b.t = t;
   b.why = why;
   b.why_size = size;
   why[0] = '\0';

@@ -271,7 +271,8 @@ static void cmd_create(const char *p)
   domid_t id;
   uint64_t t0 = rdtsc_ordered();
   printf("control: create %s: started at TSC %lu\n", name, (unsigned long)t0);
-  long rc = builder_create(&r, &id, why, sizeof(why));
+  struct build_times t;
+  long rc = builder_create(&r, &id, why, sizeof(why), &t);
   if (rc) {
     printf("control: create %s: %s (%s)\n", name, why, errno_name(rc));
     return;
@@ -279,6 +280,9 @@ static void cmd_create(const char *p)
   printf("control: create %s: domain %u, %u MiB, %u vcpu(s), running (%lu TSC ticks)\n", name, id,
          r.mem_mib ? r.mem_mib : BUILDER_DEFAULT_MEM_MIB, r.vcpus ? r.vcpus : 1,
          (unsigned long)(rdtsc_ordered() - t0));
+  printf("control: create %s: populate %lu, map %lu, copy %lu, unmap %lu\n", name,
+         (unsigned long)t.populate, (unsigned long)t.map, (unsigned long)t.copy,
+         (unsigned long)t.unmap);
   list_domains(); /* so that its end is announced */
 }
 

@@ -44,11 +44,20 @@ struct build_request {
 #define BUILDER_DEFAULT_MEM_MIB 64
 #define BUILDER_MAX_VCPUS 32
 
+/* TSC ticks of the builder's stages (under Bochs: instructions). */
+struct build_times {
+  uint64_t populate; /* populate_physmap of its RAM */
+  uint64_t map;      /* add_to_physmap_batch calls */
+  uint64_t copy;     /* copying kernel, ramdisk, start info, ACPI tables */
+  uint64_t unmap;    /* remove_from_physmap multicalls */
+};
+
 /* Build and start a domain.  On success returns 0 with its id in *id;
  * on failure returns a negative Xen errno after writing why (one line,
  * no newline) into why[size], having destroyed any domain it made, so
- * that nothing is left behind. */
-int builder_create(const struct build_request *r, domid_t *id, char *why, size_t size);
+ * that nothing is left behind.  *t says where the time went. */
+int builder_create(const struct build_request *r, domid_t *id, char *why, size_t size,
+                   struct build_times *t);
 
 /* ---- control.c ---- */
 long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op);
