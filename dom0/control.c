@@ -3,7 +3,8 @@
  *
  * It reads lines typed on its console (CONSOLEIO_read, woken by
  * VIRQ_CONSOLE) and answers:
- *   list          one line per domain: id, state, vcpus, memory, CPU time
+ *   list          one line per domain: id, state, vcpus, memory, CPU time;
+ *                 then the free memory (sysctl physinfo)
  *   images        the images dom0 was given for its builder (boot modules
  *                 "dom0 image name=NAME", "dom0 ramdisk name=NAME")
  *   create NAME [mem=MIB] [vcpus=N] [-- CMDLINE]
@@ -134,6 +135,13 @@ static void cmd_list(void)
            (unsigned long)(d->cpu_time / 1000000000ULL),
            (unsigned long)(d->cpu_time / 1000000ULL % 1000));
   }
+  /* The free pool, in pages (exact: a test compares it before and after). */
+  struct xen_sysctl op = {.cmd = XEN_SYSCTL_physinfo,
+                          .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
+  if (!hypercall1(__HYPERVISOR_sysctl, PTR(&op)))
+    printf("control: free memory: %lu pages (%lu MiB) of %lu\n",
+           (unsigned long)op.u.physinfo.free_pages, (unsigned long)(op.u.physinfo.free_pages >> 8),
+           (unsigned long)op.u.physinfo.total_pages);
 }
 
 /* Domains that were in the last list and are gone or shut down now, each
@@ -261,8 +269,12 @@ static void cmd_create(const char *p)
     else if (vcpus > 0)
       r.vcpus = (unsigned int)vcpus;
     else {
-      printf("control: create: bad word '%.*s' (mem=MIB, vcpus=1..%u, then -- CMDLINE)\n", (int)w,
-             p, BUILDER_MAX_VCPUS);
+      char bad[48];
+      size_t k = w < sizeof(bad) - 1 ? w : sizeof(bad) - 1;
+      memcpy(bad, p, k);
+      bad[k] = '\0';
+      printf("control: create: bad word '%s' (mem=MIB, vcpus=1..%u, then -- CMDLINE)\n", bad,
+             BUILDER_MAX_VCPUS);
       return;
     }
     p += w;
