@@ -157,9 +157,16 @@ def test_linux_created_at_run_time(linux_assets_dir):
         assert re.search(r"\ncontrol: 2   running    2 +192 MiB", text), text
         control("destroy 1")
         control("destroy 2")
-        assert free_pages(control("list"))[-1] == free0
+        # Every RAM frame back (256 and 192 MiB and each one's ACPI page);
+        # the hypervisor's heap may keep a few pages its first 2-vcpu
+        # domain's structures came from (test_create_and_destroy_20_times
+        # shows that nothing more stays).
+        free1 = free_pages(control("list"))[-1]
+        assert 0 <= free0 - free1 <= 32, (free0, free1)
         control.quit()
     out = s.out.decode("utf-8", "replace")
     for bad in ("unhandled VM exit", "PANIC", "Kernel panic", "domain crashed",
                 "RAM frames not given back"):
         assert bad not in out, out[-4000:]
+    assert "domu1: destroyed (65537 frames given back)" in out, out[-4000:]
+    assert "domu2: destroyed (49153 frames given back)" in out, out[-4000:]
