@@ -131,14 +131,25 @@ static int read_batch(struct vcpu *v, uint64_t arg, struct batch *r)
   return arch_copy_from_guest(v, &r->b, arg, sizeof(r->b)) ? -EFAULT : 0;
 }
 
-/* Entry i's idx and gpfn. */
-static int read_entry(struct vcpu *v, const struct batch *r, uint64_t i, uint64_t *idx,
-                      uint64_t *gpfn)
+/* Entries [i, i + n) (n <= PHYSMAP_BATCH_TURN) of idxs and gpfns, read
+ * in one copy each: a guest copy after a p2m change walks the guest's
+ * page tables again, so one per array and turn rather than per entry. */
+static int read_entries(struct vcpu *v, const struct batch *r, uint64_t i, unsigned int n,
+                        uint64_t *idx, uint64_t *gpfn)
 {
-  *idx = *gpfn = 0;
-  if (arch_copy_from_guest(v, idx, r->b.idxs + i * r->ulong_size, r->ulong_size) ||
-      arch_copy_from_guest(v, gpfn, r->b.gpfns + i * r->ulong_size, r->ulong_size))
+  if (r->ulong_size == 8)
+    return arch_copy_from_guest(v, idx, r->b.idxs + i * 8, n * 8) ||
+                   arch_copy_from_guest(v, gpfn, r->b.gpfns + i * 8, n * 8)
+               ? -EFAULT
+               : 0;
+  uint32_t a[PHYSMAP_BATCH_TURN], g[PHYSMAP_BATCH_TURN];
+  if (arch_copy_from_guest(v, a, r->b.idxs + i * 4, n * 4) ||
+      arch_copy_from_guest(v, g, r->b.gpfns + i * 4, n * 4))
     return -EFAULT;
+  for (unsigned int k = 0; k < n; k++) {
+    idx[k] = a[k];
+    gpfn[k] = g[k];
+  }
   return 0;
 }
 
@@ -167,20 +178,29 @@ long physmap_add_batch(struct vcpu *v, uint64_t start, uint64_t arg, uint64_t ar
   if (b->space == XENMAPSPACE_dev_mmio && b->u.res0)
     return -EOPNOTSUPP;
 
-  for (uint64_t i = start; i < b->size; i++) {
-    if (i - start == PHYSMAP_BATCH_TURN) {
-      args[0] = XENMEM_add_to_physmap_batch | i << MEMOP_EXTENT_SHIFT;
-      return -ERESTART;
-    }
-    uint64_t idx, gpfn;
-    if (read_entry(v, &r, i, &idx, &gpfn))
-      return -EFAULT;
+  /* One turn of entries; the rest comes back as a continuation. */
+  unsigned int n = MIN(b->size - start, (uint64_t)PHYSMAP_BATCH_TURN);
+  uint64_t idx[PHYSMAP_BATCH_TURN], gpfn[PHYSMAP_BATCH_TURN];
+  int32_t rc[PHYSMAP_BATCH_TURN];
+  if (read_entries(v, &r, start, n, idx, gpfn))
+    return -EFAULT;
+  unsigned int done = 0;
+  for (; done < n; done++) {
     /* INVALID_GFN stops the call; a 32-bit gpfn, widened, is never it. */
-    if (gpfn == ~0ULL)
-      return -EINVAL;
-    int32_t rc = (int32_t)add_one(v, d, b->space, idx, gpfn, b->u.foreign_domid);
-    if (arch_copy_to_guest(v, b->errs + i * sizeof(rc), &rc, sizeof(rc)))
-      return -EFAULT;
+    if (gpfn[done] == ~0ULL) {
+      err = -EINVAL;
+      break;
+    }
+    rc[done] = (int32_t)add_one(v, d, b->space, idx[done], gpfn[done], b->u.foreign_domid);
+  }
+  /* What was done is said, as Xen writes each entry's errs after it. */
+  if (done && arch_copy_to_guest(v, b->errs + start * sizeof(rc[0]), rc, done * sizeof(rc[0])))
+    return -EFAULT;
+  if (err)
+    return err;
+  if (start + n < b->size) {
+    args[0] = XENMEM_add_to_physmap_batch | (start + n) << MEMOP_EXTENT_SHIFT;
+    return -ERESTART;
   }
   return 0;
 }
