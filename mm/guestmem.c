@@ -153,7 +153,11 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
   return 0;
 }
 
-int guestmem_remove_page(struct domain *d, uint64_t gfn)
+/* Take d's RAM page at gfn out of its p2m (the checks and errors are
+ * guestmem_remove_page's), flushing the CPUs' translations now or leaving
+ * that to the caller (arch_p2m_flush).  *frame gets the frame to free once
+ * no CPU can reach it, or 0 when it stays (a vcpu_info is in it). */
+static int unmap_ram(struct domain *d, uint64_t gfn, bool flush, paddr_t *frame)
 {
   uint64_t gpa = gfn << PAGE_SHIFT;
   enum p2m_type type;
@@ -168,14 +172,44 @@ int guestmem_remove_page(struct domain *d, uint64_t gfn)
     return -ENXIO; /* not RAM the domain owns */
   if (gnttab_frame_in_use(d, hpa))
     return -EBUSY;
-  if (arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL))
+  int err = flush ? arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL)
+                  : arch_p2m_set_type_noflush(d, gpa, 0, P2M_NONE, &old, NULL);
+  if (err)
     return -ENOMEM; /* no frame to split a 2 MiB page with */
+  d->nr_frames--;
   /* A vcpu_info there stays where it is (Xen keeps its reference to the
    * page): the frame then goes with the domain. */
-  if (!domain_keep_vcpu_info_frame(d, old))
-    frame_free(old);
-  d->nr_frames--;
+  *frame = domain_keep_vcpu_info_frame(d, old) ? 0 : old;
   return 0;
+}
+
+int guestmem_remove_page(struct domain *d, uint64_t gfn)
+{
+  paddr_t frame;
+  int err = unmap_ram(d, gfn, true, &frame);
+  if (!err && frame)
+    frame_free(frame);
+  return err;
+}
+
+int guestmem_batch_remove(struct guestmem_batch *b, uint64_t gfn)
+{
+  paddr_t frame;
+  if (b->n == GUESTMEM_BATCH)
+    guestmem_batch_end(b);
+  int err = unmap_ram(b->d, gfn, false, &frame);
+  if (!err && frame)
+    b->frames[b->n++] = frame;
+  return err;
+}
+
+void guestmem_batch_end(struct guestmem_batch *b)
+{
+  /* No vcpu of the domain, on any CPU, reaches them after this. */
+  arch_p2m_flush(b->d);
+  for (unsigned int i = 0; i < b->n; i++)
+    frame_free(b->frames[i]);
+  b->n = 0;
 }
 
 /* Apply fn to each piece of [gpa, gpa+len) that lies within one page;
