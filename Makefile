@@ -19,7 +19,7 @@ HV_SRCS := \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/sysctl.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c hv/lib/pwhash.c hv/lib/hex.c \
-	arch/x86/string.c mm/frame.c mm/heap.c mm/guestmem.c \
+	arch/x86/string.c arch/x86/page_zero.c mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \

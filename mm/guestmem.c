@@ -20,15 +20,14 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
     paddr_t hpa = 0;
     uint64_t step = PAGE_SIZE;
     if (IS_ALIGNED(gpa, MiB(2)) && end - gpa >= MiB(2)) {
-      hpa = frame_alloc_contig(512, 512);
+      hpa = frame_alloc_contig_zeroed(512, 512);
       if (hpa)
         step = MiB(2);
     }
     if (!hpa)
-      hpa = frame_alloc();
+      hpa = frame_alloc_zeroed();
     if (!hpa)
       return -ENOMEM;
-    memset(phys_to_virt(hpa), 0, step);
     int err = arch_p2m_map(d, gpa, hpa, step);
     if (err) {
       if (step == MiB(2))

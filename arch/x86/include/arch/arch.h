@@ -73,6 +73,10 @@ struct hv_config;
 struct domain;
 struct vcpu;
 
+/* Fill the 4 KiB page at page (page aligned, mapped writable) with zeros
+ * (the frame allocator's scrubbing and zeroed allocations). */
+void arch_zero_page(void *page);
+
 /* Guest physical memory (EPT on x86).  arch_p2m_map maps guest-physical
  * [gpa, gpa + size) to host [hpa, hpa + size), readable, writable and
  * executable, write-back; size is 4 KiB or 2 MiB and both addresses are
