@@ -20,12 +20,16 @@
  * CPU does not take vcpus queued elsewhere.
  *
  * Timer callbacks run from these loops (timer_softirq), never inside an
- * interrupt, so nothing here races with them. */
+ * interrupt, so nothing here races with them.
+ *
+ * An idle CPU first zeroes free frames that may hold old data (Xen's idle
+ * scrubbing: mm/frame.c), a batch at a time, and halts when none is left. */
 #include <arch/arch.h>
 #include <hv/compat.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
+#include <hv/frame.h>
 #include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
@@ -347,6 +351,37 @@ static bool work_left(void)
   return false;
 }
 
+/* Frames an idle CPU zeroes (frame_scrub) before it lets go of hv_lock
+ * and looks for work again. */
+#define SCRUB_BATCH 32
+
+/* Whether an idle CPU's scrubbing should stop for now: a timer is due
+ * here, this CPU is asked to look again, or another CPU waits for
+ * hv_lock (which the scrubbing holds).  A waiting vcpu or CPU is so
+ * delayed by at most one frame's zeroing. */
+static bool scrub_stop(void)
+{
+  struct per_cpu *pc = this_cpu();
+  return pc->timer_raised || pc->shared.resched || spin_is_contended(&hv_lock);
+}
+
+/* Nobody may run on cpu: zero some of the free frames that may hold old
+ * data (Xen's idle scrubbing), so that frames given to domains later need
+ * no zeroing then.  Returns false when none is left to zero.  hv_lock is
+ * let go and taken again after each batch (a waiting CPU goes first). */
+static bool idle_scrub(struct per_cpu *pc)
+{
+  if (!frame_nr_dirty())
+    return false;
+  pc->shared.resched = false; /* it has just looked, as idle() */
+  /* Interrupts stay on: a timer or a kick ends the batch early. */
+  frame_scrub(SCRUB_BATCH, scrub_stop);
+  arch_vcpu_park(); /* before hv_lock goes, as idle() */
+  hv_lock_drop();
+  hv_lock_take();
+  return true;
+}
+
 /* Nobody may run on cpu: let go of hv_lock and sleep until an interrupt
  * (a timer, a kick, the console). */
 static void idle(unsigned int cpu, uint64_t now)
@@ -392,6 +427,10 @@ static void cpu_loop(unsigned int cpu)
     if (!v) {
       /* Nothing to end: the slice timer waits for the next turn. */
       timer_stop(&pc->slice_timer);
+      if (idle_scrub(pc)) {
+        now = timer_now();
+        continue;
+      }
       idle(cpu, now);
       now = timer_now();
       continue;
