@@ -175,8 +175,8 @@ static bool excl_frames(const struct layout *l, unsigned int k, unsigned long *s
 
 /* The lowest run of len frames in [lo, hi) inside one RAM entry and clear
  * of every exclusion: its first frame number, or 0 when there is none. */
-static unsigned long place_maps(const struct layout *l, unsigned long lo, unsigned long hi,
-                                unsigned long len)
+__cold static unsigned long place_maps(const struct layout *l, unsigned long lo, unsigned long hi,
+                                       unsigned long len)
 {
   unsigned long best = 0, s, e, xs, xe;
 
@@ -211,7 +211,7 @@ static uint64_t bytes_above(uint64_t s, uint64_t e, uint64_t t)
 }
 
 /* Report the RAM that mem= and FRAME_MAX_ADDR leave out, and broken entries. */
-static void report_dropped(const struct layout *l, paddr_t limit)
+__cold static void report_dropped(const struct layout *l, paddr_t limit)
 {
   uint64_t over_cap = 0, over_limit = 0;
 
@@ -242,8 +242,8 @@ static void forget_all(void)
   base_pfn = nr_frames = nr_total = nr_free = nr_dirty = hint = clean_hint = scrub_hint = 0;
 }
 
-int frame_init(const struct boot_mem_region *map, unsigned int n, const struct mem_range *reserved,
-               unsigned int nr_reserved, paddr_t limit)
+__cold int frame_init(const struct boot_mem_region *map, unsigned int n,
+                      const struct mem_range *reserved, unsigned int nr_reserved, paddr_t limit)
 {
   forget_all();
   if ((!map && n) || (!reserved && nr_reserved))

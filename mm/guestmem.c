@@ -10,7 +10,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
+__cold int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
 {
   uint64_t end = gpa + size;
 
@@ -108,7 +108,7 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
   return 0;
 }
 
-void guestmem_release(struct domain *d)
+__cold void guestmem_release(struct domain *d)
 {
   /* Wherever its RAM is: populate_physmap may have put some anywhere. */
   arch_p2m_each(d, release_leaf, NULL);
