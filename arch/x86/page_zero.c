@@ -20,10 +20,11 @@ void arch_zero_page(void *page)
    * the stores.  The hypervisor uses no SSE register of its own (it is
    * built with -mgeneral-regs-only), so XMM0 may hold a guest's value
    * (vmx/switch.c keeps the guest's x87/SSE state loaded across exits):
-   * it is saved and put back.  Interrupt handlers touch no SSE state. */
-  uint8_t saved[16] __attribute__((aligned(16)));
+   * it is saved and put back (unaligned moves: the stack's alignment is
+   * not relied on).  Interrupt handlers touch no SSE state. */
+  uint8_t saved[16];
   char *p = page, *end = p + PAGE_SIZE;
-  asm volatile("movdqa %%xmm0, %[saved]\n\t"
+  asm volatile("movdqu %%xmm0, %[saved]\n\t"
                "pxor %%xmm0, %%xmm0\n"
                "1:\n\t"
                "movdqa %%xmm0, 0(%[p])\n\t"
@@ -45,7 +46,7 @@ void arch_zero_page(void *page)
                "add $256, %[p]\n\t"
                "cmp %[end], %[p]\n\t"
                "jne 1b\n\t"
-               "movdqa %[saved], %%xmm0"
+               "movdqu %[saved], %%xmm0"
                : [p] "+r"(p), [saved] "+m"(saved)
                : [end] "r"(end)
                : "cc", "memory");
