@@ -114,7 +114,7 @@ static void loads(unsigned int load[HV_MAX_CPUS])
     load[c] = cpus >> c & 1 ? per_cpu(c)->shared.nr_placed : 0;
 }
 
-void sched_vcpu_init(struct vcpu *v)
+__cold void sched_vcpu_init(struct vcpu *v)
 {
   unsigned int load[HV_MAX_CPUS];
   loads(load);
@@ -246,7 +246,7 @@ static void move(struct vcpu *v, unsigned int cpu)
   update(v);
 }
 
-int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
+__cold int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
 {
   /* Xen refuses a hard mask with no online CPU of the domain's pool. */
   if (!(mask & sched_cpus()))
@@ -365,14 +365,27 @@ static bool scrub_stop(void)
   return pc->timer_raised || pc->shared.resched || spin_is_contended(&hv_lock);
 }
 
+/* The CPU that scrubs (HV_MAX_CPUS: none), until none is left to zero
+ * or it runs a vcpu.  One at a time: scrubbing holds hv_lock, and two
+ * idle CPUs would only hand it to each other a frame at a time (each
+ * stops when the other waits for it). */
+static unsigned int scrub_cpu = HV_MAX_CPUS;
+
 /* Nobody may run on cpu: zero some of the free frames that may hold old
  * data (Xen's idle scrubbing), so that frames given to domains later need
- * no zeroing then.  Returns false when none is left to zero.  hv_lock is
- * let go and taken again after each batch (a waiting CPU goes first). */
-static bool idle_scrub(struct per_cpu *pc)
+ * no zeroing then.  Returns false when none is left to zero or another
+ * CPU is at it (then this one halts).  hv_lock is let go and taken again
+ * after each batch (a waiting CPU goes first). */
+static bool idle_scrub(struct per_cpu *pc, unsigned int cpu)
 {
-  if (!frame_nr_dirty())
+  /* Another CPU scrubs unless it has gone to run a vcpu since. */
+  if (scrub_cpu != HV_MAX_CPUS && scrub_cpu != cpu && !per_cpu(scrub_cpu)->current)
     return false;
+  if (!frame_nr_dirty()) {
+    scrub_cpu = HV_MAX_CPUS;
+    return false;
+  }
+  scrub_cpu = cpu;
   pc->shared.resched = false; /* it has just looked, as idle() */
   /* Interrupts stay on: a timer or a kick ends the batch early. */
   frame_scrub(SCRUB_BATCH, scrub_stop);
@@ -427,7 +440,7 @@ static void cpu_loop(unsigned int cpu)
     if (!v) {
       /* Nothing to end: the slice timer waits for the next turn. */
       timer_stop(&pc->slice_timer);
-      if (idle_scrub(pc)) {
+      if (idle_scrub(pc, cpu)) {
         now = timer_now();
         continue;
       }
