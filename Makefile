@@ -19,7 +19,7 @@ HV_SRCS := \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c hv/lib/pwhash.c hv/lib/hex.c \
-	arch/x86/string.c mm/frame.c mm/heap.c mm/guestmem.c \
+	arch/x86/string.c arch/x86/page_zero.c mm/frame.c mm/heap.c mm/guestmem.c \
 	arch/x86/entry.S arch/x86/traps.c arch/x86/serial.c arch/x86/paging.c \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
@@ -72,7 +72,7 @@ HV_SIZE_SRCS := boot/mb2.c boot/efi_mmap.c boot/efi_entry.c hv/setup.c hv/cmdlin
 	hv/dombuild.c hv/bootmod.c hv/acpi_build.c hv/console_list.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
 	arch/x86/vmx/context.c arch/x86/acpi.c arch/x86/smp.c arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/selftest.c arch/x86/physinfo.c arch/x86/pci.c arch/x86/power.c arch/x86/rtc.c \
-	arch/x86/fbcon.c arch/x86/screen.c arch/x86/vga_text.c
+	arch/x86/fbcon.c arch/x86/screen.c arch/x86/vga_text.c net/net_config.c
 $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SIZE_SRCS)): HV_OPT := -Os
 
 $(BUILD)/hv/%.o: %.c
@@ -100,7 +100,7 @@ $(LWIP_OBJS): $(BUILD)/lwip/%.o: | lwip-src
 # Our side of the lwIP port sees lwIP's headers.
 $(BUILD)/hv/net/%.o: net/%.c | lwip-src
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) $(LWIP_INC) -c $< -o $@
+	$(CC) $(HV_CFLAGS) $(LWIP_INC) $(HV_OPT) -c $< -o $@
 
 $(BUILD)/font.c: tools/psf2c.py
 	@mkdir -p $(dir $@)

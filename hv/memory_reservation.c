@@ -109,12 +109,13 @@ static bool populate(struct domain *d, uint64_t gfn, unsigned int order)
   return true;
 }
 
-/* Extent i of decrease_reservation: the pages from gfn on go back.  As
- * in Xen, the pages of a half-done extent stay given back. */
-static bool decrease(struct domain *d, uint64_t gfn, unsigned int order)
+/* Extent i of decrease_reservation: the pages from gfn on go back, their
+ * frames freed once the batch's flush is done.  As in Xen, the pages of
+ * a half-done extent stay given back. */
+static bool decrease(struct guestmem_batch *b, uint64_t gfn, unsigned int order)
 {
   for (uint64_t j = 0; j < 1ULL << order; j++)
-    if (guestmem_remove_page(d, gfn + j))
+    if (guestmem_batch_remove(b, gfn + j))
       return false;
   return true;
 }
@@ -164,8 +165,12 @@ long memory_reservation(struct vcpu *v, unsigned int op, uint64_t start, uint64_
 
   uint64_t i = start, end = MIN(r.nr_extents, start + RESERVATION_TURN);
   struct extents x = {.n = 0};
+  /* The pages given back: one flush of the CPUs' translations for many
+   * (GUESTMEM_BATCH), and always one before the guest runs again. */
+  struct guestmem_batch b = {.d = d};
   for (; i < r.nr_extents; i++) {
     if (i == end) {
+      guestmem_batch_end(&b);
       args[0] = op | i << MEMOP_EXTENT_SHIFT;
       return -ERESTART;
     }
@@ -173,10 +178,11 @@ long memory_reservation(struct vcpu *v, unsigned int op, uint64_t start, uint64_
     if (op != XENMEM_increase_reservation && read_extent(v, &r, &x, i, end, &gfn))
       break;
     bool done = op == XENMEM_populate_physmap       ? populate(d, gfn, r.order)
-                : op == XENMEM_decrease_reservation ? decrease(d, gfn, r.order)
+                : op == XENMEM_decrease_reservation ? decrease(&b, gfn, r.order)
                                                     : increase(d, r.order);
     if (!done)
       break;
   }
+  guestmem_batch_end(&b);
   return (long)i;
 }

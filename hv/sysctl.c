@@ -76,6 +76,9 @@ static void physinfo(struct xen_sysctl_physinfo *pi)
       XEN_SYSCTL_PHYSCAP_gnttab_v1 | (a.hvm ? XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap : 0);
   pi->total_pages = frame_nr_total();
   pi->free_pages = frame_nr_free();
+  /* What the idle CPUs have yet to zero (mm/frame.c); Xen 4.19 says 0,
+   * older Xen its own scrubber's list, as here. */
+  pi->scrub_pages = frame_nr_dirty();
   pi->max_mfn = frame_max_pfn();
   for (unsigned int i = 0; i < 8; i++)
     pi->hw_cap[i] = a.hw_cap[i];

@@ -1,14 +1,25 @@
-/* The physical frame allocator: two bitmaps over the 4 KiB frames of RAM.
+/* The physical frame allocator: three bitmaps over the 4 KiB frames of RAM.
  *
- * The frames [base_pfn, base_pfn + nr_frames) are tracked by two bitmaps
+ * The frames [base_pfn, base_pfn + nr_frames) are tracked by three bitmaps
  * that sit side by side in RAM we take from ourselves:
  *   usable_map  set once at init: the frame is ours to hand out;
- *   free_map    the frame is free now (always a subset of usable_map).
- * Keeping both lets frame_free() tell a double free from the free of a
- * frame we never owned (a hole, a module, our image).  Allocation is
+ *   free_map    the frame is free now (always a subset of usable_map);
+ *   dirty_map   the frame is free and may hold old data (a subset of
+ *               free_map); a free frame not in it is clean: all zeros.
+ * Keeping the first two lets frame_free() tell a double free from the free
+ * of a frame we never owned (a hole, a module, our image).  Allocation is
  * next-fit from a hint that starts at the lowest frame, so the first frames
  * handed out (the page tables built before the full 1:1 map exists) come
- * from low memory, which the boot page tables map. */
+ * from low memory, which the boot page tables map.
+ *
+ * Scrubbing (as Xen's idle scrubber): every freed frame is dirty (a
+ * domain's old data, our own), and so is every frame at boot (firmware
+ * leaves RAM as it likes).  frame_scrub(), run by idle CPUs, zeroes dirty
+ * frames and makes them clean; frame_alloc_zeroed() takes a clean frame
+ * when there is one and zeroes a dirty one only when there is not, while
+ * frame_alloc() (no zeroing asked) takes dirty frames first and so leaves
+ * the clean ones to those who need zeros. */
+#include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/errno.h>
 #include <hv/frame.h>
@@ -22,11 +33,15 @@
  * guard everything below, taken in the alloc/free/count functions. */
 static uint64_t *free_map;
 static uint64_t *usable_map;
+static uint64_t *dirty_map;
 static unsigned long base_pfn;  /* the frame number of bit 0 */
 static unsigned long nr_frames; /* bits in each map */
 static unsigned long nr_total;  /* usable frames */
 static unsigned long nr_free;
-static unsigned long hint; /* next-fit: the bit where the next search starts */
+static unsigned long nr_dirty;   /* free frames in dirty_map */
+static unsigned long hint;       /* next-fit: the bit where the next search starts */
+static unsigned long clean_hint; /* ... for a clean frame */
+static unsigned long scrub_hint; /* ... for a dirty one to scrub */
 
 /* What frame_init() works from, passed around while it runs. */
 struct layout {
@@ -68,6 +83,34 @@ static unsigned long popcount64(uint64_t v)
   v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
   v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
   return (unsigned long)((v * 0x0101010101010101ULL) >> 56);
+}
+
+/* Bits set in [from, to) of map. */
+static unsigned long count_bits(const uint64_t *map, unsigned long from, unsigned long to)
+{
+  unsigned long n = 0;
+  while (from < to) {
+    unsigned long bit = from % WORD_BITS;
+    unsigned long k = MIN(WORD_BITS - bit, to - from);
+    uint64_t mask = (k == WORD_BITS ? ~0ULL : (1ULL << k) - 1) << bit;
+    n += popcount64(map[from / WORD_BITS] & mask);
+    from += k;
+  }
+  return n;
+}
+
+/* The first clean free frame's bit in [from, to) (set in free_map, clear
+ * in dirty_map), or `to`. */
+static unsigned long find_clean(unsigned long from, unsigned long to)
+{
+  while (from < to) {
+    unsigned long w = from / WORD_BITS;
+    uint64_t word = free_map[w] & ~dirty_map[w] & (~0ULL << (from % WORD_BITS));
+    if (word)
+      return MIN(w * WORD_BITS + (unsigned long)__builtin_ctzll(word), to);
+    from = (w + 1) * WORD_BITS;
+  }
+  return to;
 }
 
 /* The first bit in [from, to) equal to `want`, or `to`; a word at a time. */
@@ -132,8 +175,8 @@ static bool excl_frames(const struct layout *l, unsigned int k, unsigned long *s
 
 /* The lowest run of len frames in [lo, hi) inside one RAM entry and clear
  * of every exclusion: its first frame number, or 0 when there is none. */
-static unsigned long place_maps(const struct layout *l, unsigned long lo, unsigned long hi,
-                                unsigned long len)
+__cold static unsigned long place_maps(const struct layout *l, unsigned long lo, unsigned long hi,
+                                       unsigned long len)
 {
   unsigned long best = 0, s, e, xs, xe;
 
@@ -168,7 +211,7 @@ static uint64_t bytes_above(uint64_t s, uint64_t e, uint64_t t)
 }
 
 /* Report the RAM that mem= and FRAME_MAX_ADDR leave out, and broken entries. */
-static void report_dropped(const struct layout *l, paddr_t limit)
+__cold static void report_dropped(const struct layout *l, paddr_t limit)
 {
   uint64_t over_cap = 0, over_limit = 0;
 
@@ -195,12 +238,12 @@ static void report_dropped(const struct layout *l, paddr_t limit)
 
 static void forget_all(void)
 {
-  free_map = usable_map = NULL;
-  base_pfn = nr_frames = nr_total = nr_free = hint = 0;
+  free_map = usable_map = dirty_map = NULL;
+  base_pfn = nr_frames = nr_total = nr_free = nr_dirty = hint = clean_hint = scrub_hint = 0;
 }
 
-int frame_init(const struct boot_mem_region *map, unsigned int n, const struct mem_range *reserved,
-               unsigned int nr_reserved, paddr_t limit)
+__cold int frame_init(const struct boot_mem_region *map, unsigned int n,
+                      const struct mem_range *reserved, unsigned int nr_reserved, paddr_t limit)
 {
   forget_all();
   if ((!map && n) || (!reserved && nr_reserved))
@@ -225,13 +268,13 @@ int frame_init(const struct boot_mem_region *map, unsigned int n, const struct m
   if (!hi)
     return -ENOMEM;
 
-  /* Both maps, whole words each, in the lowest run that holds them.  If a
+  /* The maps, whole words each, in the lowest run that holds them.  If a
    * stray RAM entry far above the rest makes them too big, give up the
    * highest entry and try again: a smaller machine beats no machine. */
   unsigned long words, map_frames, maps_pfn;
   for (;;) {
     words = div_round_up(hi - lo, WORD_BITS);
-    map_frames = div_round_up(2 * words * sizeof(uint64_t), PAGE_SIZE);
+    map_frames = div_round_up(3 * words * sizeof(uint64_t), PAGE_SIZE);
     maps_pfn = place_maps(&l, lo, hi, map_frames);
     if (maps_pfn)
       break;
@@ -251,6 +294,7 @@ int frame_init(const struct boot_mem_region *map, unsigned int n, const struct m
   memset(maps, 0, map_frames * PAGE_SIZE);
   usable_map = maps;
   free_map = maps + words;
+  dirty_map = maps + 2 * words;
   base_pfn = lo;
   nr_frames = hi - lo;
 
@@ -264,14 +308,17 @@ int frame_init(const struct boot_mem_region *map, unsigned int n, const struct m
       fill_bits(usable_map, MAX(s, lo) - lo, MIN(e, hi) - lo, false);
   fill_bits(usable_map, maps_pfn - lo, maps_pfn - lo + map_frames, false);
 
+  /* Free, and dirty: nothing zeroed them (the firmware's, the boot
+   * loader's, an earlier kernel's data may be there). */
   memcpy(free_map, usable_map, words * sizeof(uint64_t));
+  memcpy(dirty_map, usable_map, words * sizeof(uint64_t));
   for (unsigned long w = 0; w < words; w++)
     nr_total += popcount64(usable_map[w]);
   if (!nr_total) {
     forget_all();
     return -ENOMEM;
   }
-  nr_free = nr_total;
+  nr_free = nr_dirty = nr_total;
   pr_debug("frame: tracking 0x%llx-0x%llx, bitmaps at 0x%llx (%lu KiB)",
            (unsigned long long)lo << PAGE_SHIFT, (unsigned long long)hi << PAGE_SHIFT,
            (unsigned long long)maps_pfn << PAGE_SHIFT, map_frames * (PAGE_SIZE / 1024));
@@ -297,31 +344,94 @@ static unsigned long find_run(unsigned long from, unsigned long to, unsigned lon
   return NO_RUN;
 }
 
-paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames)
+/* Take the free frames [i, i + nr): they leave free_map and dirty_map. */
+static void take(unsigned long i, unsigned long nr)
+{
+  nr_dirty -= count_bits(dirty_map, i, i + nr);
+  fill_bits(free_map, i, i + nr, false);
+  fill_bits(dirty_map, i, i + nr, false);
+  nr_free -= nr;
+}
+
+/* Find and take a run for frame_alloc_contig*: its first bit, or NO_RUN.
+ * zero: zero its dirty frames first (while dirty_map still says which). */
+static unsigned long alloc_run(unsigned long nr, unsigned long align_frames, bool zero)
 {
   if (align_frames == 0)
     align_frames = 1;
   if (nr == 0 || nr > nr_free || (align_frames & (align_frames - 1)))
-    return 0;
+    return NO_RUN;
   unsigned long i = find_run(hint, nr_frames, nr, align_frames);
   if (i == NO_RUN)
     i = find_run(0, nr_frames, nr, align_frames);
   if (i == NO_RUN)
-    return 0;
-  fill_bits(free_map, i, i + nr, false);
-  nr_free -= nr;
+    return NO_RUN;
+  for (unsigned long j = i; zero && j < i + nr; j++)
+    if (test_bit(dirty_map, j))
+      arch_zero_page(phys_to_virt((paddr_t)(base_pfn + j) << PAGE_SHIFT));
+  take(i, nr);
   hint = i + nr < nr_frames ? i + nr : 0;
-  return (paddr_t)(base_pfn + i) << PAGE_SHIFT;
+  return i;
 }
 
-paddr_t frame_alloc(void) { return frame_alloc_contig(1, 1); }
+paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames)
+{
+  unsigned long i = alloc_run(nr, align_frames, false);
+  return i == NO_RUN ? 0 : (paddr_t)(base_pfn + i) << PAGE_SHIFT;
+}
+
+paddr_t frame_alloc_contig_zeroed(unsigned long nr, unsigned long align_frames)
+{
+  unsigned long i = alloc_run(nr, align_frames, true);
+  return i == NO_RUN ? 0 : (paddr_t)(base_pfn + i) << PAGE_SHIFT;
+}
+
+/* Take the first frame set in map (free_map or dirty_map) from the
+ * next-fit hint on, round to the start: its bit, or nr_frames if none. */
+static unsigned long take_one(const uint64_t *map)
+{
+  unsigned long i = find_bit(map, hint, nr_frames, true);
+  if (i == nr_frames) {
+    i = find_bit(map, 0, hint, true);
+    if (i == hint)
+      return nr_frames; /* none at all */
+  }
+  uint64_t bit = 1ULL << (i % WORD_BITS);
+  free_map[i / WORD_BITS] &= ~bit;
+  if (dirty_map[i / WORD_BITS] & bit) {
+    dirty_map[i / WORD_BITS] &= ~bit;
+    nr_dirty--;
+  }
+  nr_free--;
+  hint = i + 1 < nr_frames ? i + 1 : 0;
+  return i;
+}
+
+paddr_t frame_alloc(void)
+{
+  /* Dirty frames first: the clean ones are kept for frame_alloc_zeroed. */
+  unsigned long i = take_one(nr_dirty ? dirty_map : free_map);
+  return i < nr_frames ? (paddr_t)(base_pfn + i) << PAGE_SHIFT : 0;
+}
 
 paddr_t frame_alloc_zeroed(void)
 {
+  if (nr_free > nr_dirty) { /* there is a clean frame: find it */
+    unsigned long i = find_clean(clean_hint, nr_frames);
+    if (i == nr_frames)
+      i = find_clean(0, nr_frames);
+    if (i < nr_frames) {
+      uint64_t bit = 1ULL << (i % WORD_BITS);
+      free_map[i / WORD_BITS] &= ~bit;
+      nr_free--;
+      clean_hint = i + 1 < nr_frames ? i + 1 : 0;
+      return (paddr_t)(base_pfn + i) << PAGE_SHIFT;
+    }
+  }
+  /* No clean frame: a dirty one, zeroed now. */
   paddr_t pa = frame_alloc();
-
   if (pa)
-    memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    arch_zero_page(phys_to_virt(pa));
   return pa;
 }
 
@@ -344,10 +454,46 @@ void frame_free_contig(paddr_t pa, unsigned long nr)
       panic("frame: double free of 0x%llx", (unsigned long long)at);
   }
   fill_bits(free_map, i, i + nr, true);
+  fill_bits(dirty_map, i, i + nr, true);
   nr_free += nr;
+  nr_dirty += nr;
 }
 
-void frame_free(paddr_t pa) { frame_free_contig(pa, 1); }
+void frame_free(paddr_t pa)
+{
+  unsigned long i = (pa >> PAGE_SHIFT) - base_pfn, w = i / WORD_BITS;
+  uint64_t bit = 1ULL << (i % WORD_BITS);
+
+  /* The common case inline (a frame we own, allocated, aligned); anything
+   * else goes the long way, which panics with the reason. */
+  if (!IS_ALIGNED(pa, PAGE_SIZE) || (pa >> PAGE_SHIFT) < base_pfn || i >= nr_frames ||
+      !(usable_map[w] & bit) || (free_map[w] & bit)) {
+    frame_free_contig(pa, 1);
+    return;
+  }
+  free_map[w] |= bit;
+  dirty_map[w] |= bit;
+  nr_free++;
+  nr_dirty++;
+}
+
+unsigned long frame_scrub(unsigned long max, bool (*stop)(void))
+{
+  unsigned long done = 0;
+  while (done < max && nr_dirty && !(stop && stop())) {
+    unsigned long i = find_bit(dirty_map, scrub_hint, nr_frames, true);
+    if (i == nr_frames)
+      i = find_bit(dirty_map, 0, nr_frames, true);
+    arch_zero_page(phys_to_virt((paddr_t)(base_pfn + i) << PAGE_SHIFT));
+    dirty_map[i / WORD_BITS] &= ~(1ULL << (i % WORD_BITS));
+    nr_dirty--;
+    scrub_hint = i + 1 < nr_frames ? i + 1 : 0;
+    done++;
+  }
+  return done;
+}
+
+unsigned long frame_nr_dirty(void) { return nr_dirty; }
 
 unsigned long frame_nr_free(void) { return nr_free; }
 

@@ -11,7 +11,7 @@
 #include <hv/printk.h>
 #include <hv/string.h>
 
-int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
+__cold int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
 {
   uint64_t end = gpa + size;
 
@@ -21,15 +21,14 @@ int guestmem_populate(struct domain *d, uint64_t gpa, uint64_t size)
     paddr_t hpa = 0;
     uint64_t step = PAGE_SIZE;
     if (IS_ALIGNED(gpa, MiB(2)) && end - gpa >= MiB(2)) {
-      hpa = frame_alloc_contig(512, 512);
+      hpa = frame_alloc_contig_zeroed(512, 512);
       if (hpa)
         step = MiB(2);
     }
     if (!hpa)
-      hpa = frame_alloc();
+      hpa = frame_alloc_zeroed();
     if (!hpa)
       return -ENOMEM;
-    memset(phys_to_virt(hpa), 0, step);
     int err = arch_p2m_map(d, gpa, hpa, step);
     if (err) {
       if (step == MiB(2))
@@ -118,7 +117,7 @@ int guestmem_map_special(struct domain *d, uint64_t gfn, paddr_t hpa, uint64_t *
   return 0;
 }
 
-void guestmem_release(struct domain *d)
+__cold void guestmem_release(struct domain *d)
 {
   /* Wherever its RAM is: populate_physmap may have put some anywhere. */
   arch_p2m_each(d, release_leaf, NULL);
@@ -162,7 +161,11 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
   return 0;
 }
 
-int guestmem_remove_page(struct domain *d, uint64_t gfn)
+/* Take d's RAM page at gfn out of its p2m (the checks and errors are
+ * guestmem_remove_page's), flushing the CPUs' translations now or leaving
+ * that to the caller (arch_p2m_flush).  *frame gets the frame to free once
+ * no CPU can reach it, or 0 when it stays (a vcpu_info is in it). */
+static int unmap_ram(struct domain *d, uint64_t gfn, bool flush, paddr_t *frame)
 {
   uint64_t gpa = gfn << PAGE_SHIFT;
   enum p2m_type type;
@@ -177,14 +180,44 @@ int guestmem_remove_page(struct domain *d, uint64_t gfn)
     return -ENXIO; /* not RAM the domain owns (a foreign frame among them) */
   if (shown_elsewhere(d, hpa))
     return -EBUSY;
-  if (arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL))
+  int err = flush ? arch_p2m_set_type(d, gpa, 0, P2M_NONE, &old, NULL)
+                  : arch_p2m_set_type_noflush(d, gpa, 0, P2M_NONE, &old, NULL);
+  if (err)
     return -ENOMEM; /* no frame to split a 2 MiB page with */
+  d->nr_frames--;
   /* A vcpu_info there stays where it is (Xen keeps its reference to the
    * page): the frame then goes with the domain. */
-  if (!domain_keep_vcpu_info_frame(d, old))
-    frame_free(old);
-  d->nr_frames--;
+  *frame = domain_keep_vcpu_info_frame(d, old) ? 0 : old;
   return 0;
+}
+
+int guestmem_remove_page(struct domain *d, uint64_t gfn)
+{
+  paddr_t frame;
+  int err = unmap_ram(d, gfn, true, &frame);
+  if (!err && frame)
+    frame_free(frame);
+  return err;
+}
+
+int guestmem_batch_remove(struct guestmem_batch *b, uint64_t gfn)
+{
+  paddr_t frame;
+  if (b->n == GUESTMEM_BATCH)
+    guestmem_batch_end(b);
+  int err = unmap_ram(b->d, gfn, false, &frame);
+  if (!err && frame)
+    b->frames[b->n++] = frame;
+  return err;
+}
+
+void guestmem_batch_end(struct guestmem_batch *b)
+{
+  /* No vcpu of the domain, on any CPU, reaches them after this. */
+  arch_p2m_flush(b->d);
+  for (unsigned int i = 0; i < b->n; i++)
+    frame_free(b->frames[i]);
+  b->n = 0;
 }
 
 /* Apply fn to each piece of [gpa, gpa+len) that lies within one page;

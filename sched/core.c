@@ -20,12 +20,16 @@
  * CPU does not take vcpus queued elsewhere.
  *
  * Timer callbacks run from these loops (timer_softirq), never inside an
- * interrupt, so nothing here races with them. */
+ * interrupt, so nothing here races with them.
+ *
+ * An idle CPU first zeroes free frames that may hold old data (Xen's idle
+ * scrubbing: mm/frame.c), a batch at a time, and halts when none is left. */
 #include <arch/arch.h>
 #include <hv/compat.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/evtchn.h>
+#include <hv/frame.h>
 #include <hv/percpu.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
@@ -110,7 +114,7 @@ static void loads(unsigned int load[HV_MAX_CPUS])
     load[c] = cpus >> c & 1 ? per_cpu(c)->shared.nr_placed : 0;
 }
 
-void sched_vcpu_init(struct vcpu *v)
+__cold void sched_vcpu_init(struct vcpu *v)
 {
   unsigned int load[HV_MAX_CPUS];
   loads(load);
@@ -242,7 +246,7 @@ static void move(struct vcpu *v, unsigned int cpu)
   update(v);
 }
 
-int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
+__cold int sched_set_hard_affinity(struct vcpu *v, uint64_t mask)
 {
   /* Xen refuses a hard mask with no online CPU of the domain's pool. */
   if (!(mask & sched_cpus()))
@@ -347,6 +351,50 @@ static bool work_left(void)
   return false;
 }
 
+/* Frames an idle CPU zeroes (frame_scrub) before it lets go of hv_lock
+ * and looks for work again. */
+#define SCRUB_BATCH 32
+
+/* Whether an idle CPU's scrubbing should stop for now: a timer is due
+ * here, this CPU is asked to look again, or another CPU waits for
+ * hv_lock (which the scrubbing holds).  A waiting vcpu or CPU is so
+ * delayed by at most one frame's zeroing. */
+static bool scrub_stop(void)
+{
+  struct per_cpu *pc = this_cpu();
+  return pc->timer_raised || pc->shared.resched || spin_is_contended(&hv_lock);
+}
+
+/* The CPU that scrubs (HV_MAX_CPUS: none), until none is left to zero
+ * or it runs a vcpu.  One at a time: scrubbing holds hv_lock, and two
+ * idle CPUs would only hand it to each other a frame at a time (each
+ * stops when the other waits for it). */
+static unsigned int scrub_cpu = HV_MAX_CPUS;
+
+/* Nobody may run on cpu: zero some of the free frames that may hold old
+ * data (Xen's idle scrubbing), so that frames given to domains later need
+ * no zeroing then.  Returns false when none is left to zero or another
+ * CPU is at it (then this one halts).  hv_lock is let go and taken again
+ * after each batch (a waiting CPU goes first). */
+static bool idle_scrub(struct per_cpu *pc, unsigned int cpu)
+{
+  /* Another CPU scrubs unless it has gone to run a vcpu since. */
+  if (scrub_cpu != HV_MAX_CPUS && scrub_cpu != cpu && !per_cpu(scrub_cpu)->current)
+    return false;
+  if (!frame_nr_dirty()) {
+    scrub_cpu = HV_MAX_CPUS;
+    return false;
+  }
+  scrub_cpu = cpu;
+  pc->shared.resched = false; /* it has just looked, as idle() */
+  /* Interrupts stay on: a timer or a kick ends the batch early. */
+  frame_scrub(SCRUB_BATCH, scrub_stop);
+  arch_vcpu_park(); /* before hv_lock goes, as idle() */
+  hv_lock_drop();
+  hv_lock_take();
+  return true;
+}
+
 /* Nobody may run on cpu: let go of hv_lock and sleep until an interrupt
  * (a timer, a kick, the console). */
 static void idle(unsigned int cpu, uint64_t now)
@@ -392,6 +440,10 @@ static void cpu_loop(unsigned int cpu)
     if (!v) {
       /* Nothing to end: the slice timer waits for the next turn. */
       timer_stop(&pc->slice_timer);
+      if (idle_scrub(pc, cpu)) {
+        now = timer_now();
+        continue;
+      }
       idle(cpu, now);
       now = timer_now();
       continue;

@@ -89,8 +89,8 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
   return 0;
 }
 
-/* Forget the cached translations: the p2m changed.  The vcpus' guest
- * walk caches (guest_walk.c) see it by the generation. */
+/* Forget every cached translation (the p2m is destroyed).  The vcpus'
+ * guest walk caches (guest_walk.c) see it by the generation. */
 static void cache_clear(struct domain *d)
 {
   d->arch.p2m_gen++;
@@ -98,6 +98,18 @@ static void cache_clear(struct domain *d)
     d->arch.p2m_cache[i].tag = 0;
   for (unsigned int i = 0; i < P2M_CACHE_4K_SIZE; i++)
     d->arch.p2m_cache_4k[i].tag = 0;
+  d->arch.pt_tag = 0;
+}
+
+/* Forget what the caches may hold of the 4 KiB page at gpa, whose entry
+ * changed: its 4 KiB leaf, and the 2 MiB leaf around it when that was
+ * split (no other entry changed).  The walk caches see the generation. */
+static void cache_forget(struct domain *d, uint64_t gpa, bool split)
+{
+  d->arch.p2m_gen++;
+  d->arch.p2m_cache_4k[(gpa >> 12) % P2M_CACHE_4K_SIZE].tag = 0;
+  if (split)
+    d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE].tag = 0;
 }
 
 /* Guest pointers walk guest page tables, each level a p2m lookup, so
@@ -121,28 +133,37 @@ paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum
   struct p2m_cache_entry *c4 = &d->arch.p2m_cache_4k[(gpa >> 12) % P2M_CACHE_4K_SIZE];
   if (type)
     *type = P2M_NONE;
-  if (gpa >= (1ULL << 48) || !d->arch.ept_root)
-    return 0;
-  uint64_t *t = phys_to_virt(d->arch.ept_root);
-  for (int l = 3; l >= 0; l--) {
-    uint64_t e = t[(gpa >> (12 + 9 * l)) & 511];
-    if (!(e & EPT_RWX))
+  uint64_t e;
+  int l = 0;
+  if (d->arch.pt_tag == (gpa >> 21) + 1) {
+    e = d->arch.pt_table[(gpa >> 12) & 511]; /* pages given or taken one by one */
+  } else {
+    if (gpa >= (1ULL << 48) || !d->arch.ept_root)
       return 0;
-    if (l == 0 || (l == 1 && (e & EPT_LEAF_2M))) {
-      uint64_t size = l ? MiB(2) : PAGE_SIZE;
-      if (page_size)
-        *page_size = size;
-      if (type)
-        *type = entry_type(e);
-      if (l)
-        *c = (struct p2m_cache_entry){(gpa >> 21) + 1, e & EPT_ADDR & ~(size - 1), entry_type(e)};
-      else
-        *c4 = (struct p2m_cache_entry){(gpa >> 12) + 1, e & EPT_ADDR, entry_type(e)};
-      return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
+    uint64_t *t = phys_to_virt(d->arch.ept_root);
+    for (l = 3;; l--) {
+      if (l == 0) {
+        d->arch.pt_tag = (gpa >> 21) + 1;
+        d->arch.pt_table = t;
+      }
+      e = t[(gpa >> (12 + 9 * l)) & 511];
+      if (!(e & EPT_RWX) || l == 0 || (l == 1 && (e & EPT_LEAF_2M)))
+        break;
+      t = table(e);
     }
-    t = table(e);
   }
-  return 0;
+  if (!(e & EPT_RWX))
+    return 0;
+  uint64_t size = l ? MiB(2) : PAGE_SIZE;
+  if (page_size)
+    *page_size = size;
+  if (type)
+    *type = entry_type(e);
+  if (l)
+    *c = (struct p2m_cache_entry){(gpa >> 21) + 1, e & EPT_ADDR & ~(size - 1), entry_type(e)};
+  else
+    *c4 = (struct p2m_cache_entry){(gpa >> 12) + 1, e & EPT_ADDR, entry_type(e)};
+  return (e & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
 }
 
 paddr_t arch_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *page_size)
@@ -170,8 +191,15 @@ void ept_invept_local(uint64_t eptp)
 static void ept_flush(struct domain *d)
 {
   uint64_t eptp = d->arch.ept_root | (3 << 3) | 6; /* as vmcs_init_pvh writes it */
+  d->arch.flush_pending = false;
   ept_invept_local(eptp);
   smp_flush_ept(eptp);
+}
+
+void arch_p2m_flush(struct domain *d)
+{
+  if (d->arch.flush_pending)
+    ept_flush(d);
 }
 
 /* Replace the 2 MiB leaf *pde by a table of 512 4 KiB leaves. */
@@ -188,22 +216,49 @@ static int split_2m(struct domain *d, uint64_t *pde)
   return 0;
 }
 
-int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
-                      enum p2m_type *old_type)
+/* The 4 KiB leaf table that covers gpa (below 2^48), remembered for the
+ * next call: pages are given and taken in runs.  The tables on the way
+ * are made when missing, and a 2 MiB leaf there is split (*split then
+ * set).  NULL when there is no frame for a table. */
+static uint64_t *leaf_table(struct domain *d, uint64_t gpa, bool *split)
+{
+  uint64_t tag = (gpa >> 21) + 1;
+  if (d->arch.pt_tag == tag)
+    return d->arch.pt_table;
+  uint64_t *pde = walk(d, gpa, 1, true);
+  if (!pde)
+    return NULL;
+  if (*pde & EPT_LEAF_2M) {
+    if (split_2m(d, pde))
+      return NULL;
+    *split = true;
+  } else if (!*pde) {
+    paddr_t pa = frame_alloc_zeroed();
+    if (!pa)
+      return NULL;
+    d->arch.ept_tables++;
+    *pde = pa | EPT_RWX;
+  }
+  d->arch.pt_tag = tag;
+  d->arch.pt_table = table(*pde);
+  return d->arch.pt_table;
+}
+
+/* arch_p2m_set_type, the INVEPT done now (flush) or left to
+ * arch_p2m_flush. */
+static int set_entry(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
+                     enum p2m_type *old_type, bool flush)
 {
   *old = 0;
   if (old_type)
     *old_type = P2M_NONE;
   if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48) || (type == P2M_NONE) != !hpa)
     return -EINVAL;
-  uint64_t *pde = walk(d, gpa, 1, true);
-  if (!pde)
+  bool split = false;
+  uint64_t *t = leaf_table(d, gpa, &split);
+  if (!t)
     return -ENOMEM;
-  if ((*pde & EPT_LEAF_2M) && split_2m(d, pde))
-    return -ENOMEM;
-  uint64_t *pte = walk(d, gpa, 0, true);
-  if (!pte)
-    return -ENOMEM;
+  uint64_t *pte = &t[(gpa >> 12) & 511];
   bool was_present = *pte & EPT_RWX;
   if (was_present) {
     *old = *pte & EPT_ADDR;
@@ -211,12 +266,28 @@ int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type
       *old_type = entry_type(*pte);
   }
   *pte = leaf_bits(hpa, type);
+  cache_forget(d, gpa, split);
   /* A CPU caches no translation through an entry that was not present
-   * (SDM vol. 3, 29.4.2): filling a hole needs no flush. */
-  if (was_present)
-    ept_flush(d);
-  cache_clear(d);
+   * (SDM vol. 3, 29.4.2): filling a hole needs no flush.  (A split
+   * leaves every entry present.) */
+  if (was_present) {
+    d->arch.flush_pending = true;
+    if (flush)
+      ept_flush(d);
+  }
   return 0;
+}
+
+int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
+                      enum p2m_type *old_type)
+{
+  return set_entry(d, gpa, hpa, type, old, old_type, true);
+}
+
+int arch_p2m_set_type_noflush(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
+                              paddr_t *old, enum p2m_type *old_type)
+{
+  return set_entry(d, gpa, hpa, type, old, old_type, false);
 }
 
 int arch_p2m_set(struct domain *d, uint64_t gpa, paddr_t hpa, paddr_t *old)
@@ -261,5 +332,6 @@ void arch_p2m_destroy(struct domain *d)
     free_level(phys_to_virt(d->arch.ept_root), 3);
   d->arch.ept_root = 0;
   d->arch.ept_tables = 0;
+  d->arch.flush_pending = false; /* no CPU runs d's vcpus any more */
   cache_clear(d);
 }

@@ -11,7 +11,7 @@ struct mem_range {
 };
 
 /* RAM at or above this address is ignored (and reported): it bounds the
- * allocator's bitmaps to 64 MiB. */
+ * allocator's bitmaps to 96 MiB. */
 #define FRAME_MAX_ADDR GiB(1024)
 
 /* Take ownership of the usable RAM: the whole 4 KiB frames of the map's
@@ -27,11 +27,13 @@ struct mem_range {
 int frame_init(const struct boot_mem_region *map, unsigned int n, const struct mem_range *reserved,
                unsigned int nr_reserved, paddr_t limit);
 
-/* One frame, not zeroed.  Returns its physical address, or 0 when none is
- * free (0 is never a usable frame). */
+/* One frame, not zeroed (a dirty one first: see frame_scrub).  Returns
+ * its physical address, or 0 when none is free (0 is never a usable
+ * frame). */
 paddr_t frame_alloc(void);
 
-/* One frame filled with zeros, or 0 when none is free. */
+/* One frame filled with zeros, or 0 when none is free: a clean frame
+ * (scrubbed) as it is, else a dirty one zeroed now. */
 paddr_t frame_alloc_zeroed(void);
 
 /* nr physically contiguous frames, not zeroed, the first one's frame number
@@ -39,15 +41,29 @@ paddr_t frame_alloc_zeroed(void);
  * first frame's address, or 0 (nr == 0, bad alignment, no such run). */
 paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames);
 
-/* Give back one frame from frame_alloc*().  Panics, naming the address, on
- * an unaligned address, a frame the allocator does not own, or a frame that
- * is already free: those are our own bugs. */
+/* The same, all zeros: the dirty frames of the run are zeroed now, the
+ * clean ones are already. */
+paddr_t frame_alloc_contig_zeroed(unsigned long nr, unsigned long align_frames);
+
+/* Give back one frame from frame_alloc*(), as dirty: whatever it holds
+ * stays until frame_scrub or an allocation that wants zeros clears it.
+ * Panics, naming the address, on an unaligned address, a frame the
+ * allocator does not own, or a frame that is already free: those are our
+ * own bugs. */
 void frame_free(paddr_t pa);
 
 /* Give back nr frames starting at pa (any nr frames allocated earlier,
- * not necessarily by one call).  Checks every frame first and panics as
- * frame_free() does; nr == 0 does nothing. */
+ * not necessarily by one call), as dirty.  Checks every frame first and
+ * panics as frame_free() does; nr == 0 does nothing. */
 void frame_free_contig(paddr_t pa, unsigned long nr);
+
+/* Zero up to max dirty free frames, which become clean: the idle CPUs'
+ * work (sched/core.c), as Xen's idle scrubbing.  stop (if not NULL) is
+ * asked before each frame and ends the batch early when it says true
+ * (someone waits).  Returns the frames zeroed. */
+unsigned long frame_scrub(unsigned long max, bool (*stop)(void));
+/* Free frames that are dirty (not known to be zeros). */
+unsigned long frame_nr_dirty(void);
 
 /* Frames free now; frames managed in all (free or allocated). */
 unsigned long frame_nr_free(void);

@@ -36,6 +36,23 @@ int guestmem_add_page(struct domain *d, uint64_t gfn);
  * it when the last mapping goes, mica refuses) or -ENOMEM (a 2 MiB page
  * could not be split). */
 int guestmem_remove_page(struct domain *d, uint64_t gfn);
+/* Pages given back in a run (decrease_reservation) with one flush of the
+ * CPUs' translations for many of them: each page leaves the p2m at once
+ * (so nothing in the hypervisor reaches it), its frame is freed only
+ * after the flush.  Start with {.d = d}; end with guestmem_batch_end
+ * before the hypervisor lets the domain run again. */
+#define GUESTMEM_BATCH 64
+struct guestmem_batch {
+  struct domain *d;
+  unsigned int n;                 /* frames waiting for the flush */
+  paddr_t frames[GUESTMEM_BATCH]; /* ... and which */
+};
+/* As guestmem_remove_page, within batch b (b->d's page at gfn); may end
+ * the batch first when it is full. */
+int guestmem_batch_remove(struct guestmem_batch *b, uint64_t gfn);
+/* Flush b->d's translations on every CPU if a page left since the last
+ * flush, then free b's frames (as dirty: see frame.h); b may go on. */
+void guestmem_batch_end(struct guestmem_batch *b);
 /* Copy between hypervisor memory and guest-physical memory.  Returns 0,
  * or -EFAULT when part of the range is not guest RAM (nothing is copied
  * past that point). */

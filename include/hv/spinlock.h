@@ -65,6 +65,13 @@ static inline bool spin_is_locked(const struct spinlock *l)
          __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
+/* Whether a CPU waits for l, which this CPU holds (so it may let go
+ * sooner: the idle CPUs' scrubbing). */
+static inline bool spin_is_contended(const struct spinlock *l)
+{
+  return __atomic_load_n(&l->next, __ATOMIC_RELAXED) - l->owner > 1;
+}
+
 /* The hypervisor lock (model above); defined in sched/lock.c. */
 extern struct spinlock hv_lock;
 static inline void hv_lock_take(void) { spin_lock(&hv_lock); }

@@ -30,6 +30,8 @@ typedef uint64_t paddr_t;
 #define __packed __attribute__((packed))
 #define __aligned(x) __attribute__((aligned(x)))
 #define __noreturn __attribute__((noreturn))
+/* Runs once (boot): GCC optimizes it for size, as -Os would. */
+#define __cold __attribute__((cold))
 #define __unused __attribute__((unused))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define likely(x) __builtin_expect(!!(x), 1)

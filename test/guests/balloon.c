@@ -12,12 +12,17 @@
  *   (nothing)    the checks; "balloon: N checks, M failed", then TEST PASS
  *                or TEST FAIL
  *   bench=MIB    give MIB back in one decrease_reservation of 4 KiB
- *                extents, then take it again in one populate_physmap,
- *                each timed with the TSC ("balloon: decrease N MiB: T
- *                ticks" and "balloon: increase N MiB: T ticks"); the
- *                domain needs MIB + 40 MiB */
+ *                extents, then take it again at once in one
+ *                populate_physmap, each timed with the TSC ("balloon:
+ *                decrease N MiB: T ticks", "balloon: increase N MiB at
+ *                once (unscrubbed): T ticks"); then give it back again,
+ *                wait (blocked, as dom0: physinfo's scrub_pages says
+ *                when) until the hypervisor's idle loop has zeroed the
+ *                free frames, and take it again ("balloon: increase N
+ *                MiB: T ticks").  The domain needs MIB + 40 MiB */
 #include <public/domctl.h>
 #include <public/memory.h>
+#include <public/sched.h>
 #include <public/sysctl.h>
 #include <public/xen.h>
 
@@ -270,7 +275,45 @@ static void checks_max_mem(void)
   check("  populate again", reservation(XENMEM_populate_physmap, list, 1, 0, DOMID_SELF), 1);
 }
 
-/* Give mib back in one call and take it again in another, timed. */
+/* The free pages the hypervisor has yet to zero (sysctl physinfo's
+ * scrub_pages: dom0 only), or -1. */
+static long scrub_pages(void)
+{
+  struct xen_sysctl op = {.cmd = XEN_SYSCTL_physinfo,
+                          .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
+  if (hypercall1(__HYPERVISOR_sysctl, PTR(&op)))
+    return -1;
+  return (long)op.u.physinfo.scrub_pages;
+}
+
+/* Block until the hypervisor has zeroed every free page (its idle loop
+ * does that while no vcpu runs), looking every ms, for at most 5 s of
+ * system time.  Returns the pages still to zero then. */
+static long wait_scrubbed(void)
+{
+  struct xen_add_to_physmap x = {
+      .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = PTR(shinfo_page) >> 12};
+  if (memory_op(XENMEM_add_to_physmap, &x))
+    return scrub_pages();
+  const volatile struct shared_info *si = (const volatile struct shared_info *)shinfo_page;
+  uint64_t end = pvclock_ns(&si->vcpu_info[0].time) + 5000000000ULL;
+  long left;
+  while ((left = scrub_pages()) > 0) {
+    uint64_t now = pvclock_ns(&si->vcpu_info[0].time);
+    if (now >= end)
+      break;
+    /* No ports, a timeout: the vcpu blocks until then (1 ms). */
+    struct sched_poll sp = {.nr_ports = 0, .timeout = now + 1000000};
+    hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, PTR(&sp));
+  }
+  return left;
+}
+
+/* Give mib back in one call and take it again in another, timed: at
+ * once (the frames taken must be zeroed then: nothing has run the idle
+ * loop's scrubbing since boot), and again once the idle loop has zeroed
+ * the free frames (as when a domain takes memory back some time after
+ * giving it). */
 static int bench(unsigned long mib)
 {
   static xen_pfn_t list[MiB(256) >> 12];
@@ -288,10 +331,24 @@ static int bench(unsigned long mib)
   long up = reservation(XENMEM_populate_physmap, list, n, 0, DOMID_SELF);
   uint64_t t2 = rdtsc_ordered();
   printf("balloon: decrease %lu MiB: %llu ticks\n", mib, (unsigned long long)(t1 - t0));
-  printf("balloon: increase %lu MiB: %llu ticks\n", mib, (unsigned long long)(t2 - t1));
+  printf("balloon: increase %lu MiB at once (unscrubbed): %llu ticks\n", mib,
+         (unsigned long long)(t2 - t1));
   check("bench: all given back", down, (long)n);
   check("bench: all taken again", up, (long)n);
   check("bench: as many pages as before", current_pages(DOMID_SELF), cur);
+
+  check("bench: all given back again",
+        reservation(XENMEM_decrease_reservation, list, n, 0, DOMID_SELF), (long)n);
+  long left = wait_scrubbed();
+  uint64_t t3 = rdtsc_ordered();
+  up = reservation(XENMEM_populate_physmap, list, n, 0, DOMID_SELF);
+  uint64_t t4 = rdtsc_ordered();
+  printf("balloon: increase %lu MiB: %llu ticks\n", mib, (unsigned long long)(t4 - t3));
+  check("bench: the free pages scrubbed meanwhile", left, 0);
+  check("bench: all taken again after scrubbing", up, (long)n);
+  check("bench: zeros", all(GFN_AREA, 0) && all(GFN_AREA + n - 1, 0), true);
+  /* Less the RAM page shared_info took the place of. */
+  check("bench: as many pages as before, again", current_pages(DOMID_SELF), cur - 1);
   return failed != 0;
 }
 

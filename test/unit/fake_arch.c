@@ -13,6 +13,7 @@ unsigned int fake_cpu;
 uint64_t fake_cpu_mask = ~0ULL; /* every CPU up, until a test says otherwise */
 unsigned int fake_kicks[HV_MAX_CPUS];
 void (*fake_relax_hook)(void);
+unsigned long fake_zeroed_pages;
 static struct per_cpu fake_per_cpu[HV_MAX_CPUS];
 
 void fake_arch_reset(void)
@@ -23,6 +24,7 @@ void fake_arch_reset(void)
   fake_cpu_mask = ~0ULL;
   memset(fake_kicks, 0, sizeof(fake_kicks));
   fake_relax_hook = 0;
+  fake_zeroed_pages = 0;
   memset(fake_per_cpu, 0, sizeof(fake_per_cpu));
   for (unsigned int i = 0; i < HV_MAX_CPUS; i++)
     fake_per_cpu[i].arch.id = i;
@@ -60,4 +62,10 @@ void arch_cpu_relax(void)
 {
   if (fake_relax_hook)
     fake_relax_hook();
+}
+
+void arch_zero_page(void *page)
+{
+  memset(page, 0, PAGE_SIZE);
+  fake_zeroed_pages++;
 }

@@ -20,6 +20,7 @@ extern uint64_t fake_timer_deadline; /* the last arch_timer_program() */
 /* arch_cpu_relax() calls it when set: a fake device acts while the code
  * under test spins waiting for it. */
 extern void (*fake_relax_hook)(void);
+extern unsigned long fake_zeroed_pages; /* arch_zero_page() calls */
 
 /* Everything back to a stopped clock at 0 on CPU 0, every CPU up, no
  * kicks, every struct per_cpu zeroed. */

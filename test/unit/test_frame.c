@@ -1,5 +1,6 @@
 /* Unit tests of the frame allocator (mm/frame.c) against an independent
  * statement of which frames are usable (usable_oracle). */
+#include "fake_arch.h"
 #include "unit.h"
 #include <hv/errno.h>
 #include <hv/frame.h>
@@ -70,12 +71,12 @@ static bool usable_oracle(const struct input *in, paddr_t f)
   return ram;
 }
 
-/* Frames of the bitmaps for RAM frames spanning [lo, hi): two maps of
+/* Frames of the bitmaps for RAM frames spanning [lo, hi): three maps of
  * whole 64-bit words, rounded up to whole frames. */
 static unsigned long map_frames(unsigned long lo, unsigned long hi)
 {
   unsigned long words = (hi - lo + 63) / 64;
-  return (2 * words * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+  return (3 * words * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
 /* Usable frames by the oracle, and the span [lo, hi) of the RAM entries'
@@ -504,7 +505,7 @@ static void test_bizarre_map(void **state)
 }
 
 /* RAM far above 4 GiB, and more than the allocator tracks: capped at
- * FRAME_MAX_ADDR with a warning; the bitmaps (64 MiB) still fit below. */
+ * FRAME_MAX_ADDR with a warning; the bitmaps (96 MiB) still fit below. */
 static void test_huge_map(void **state)
 {
   (void)state;
@@ -514,13 +515,13 @@ static void test_huge_map(void **state)
   static const struct mem_range res[] = {{0, MiB(1)}};
   assert_int_equal(frame_init(map, 2, res, 1, 0), 0);
   unsigned long maps = map_frames(MiB(1) >> PAGE_SHIFT, FRAME_MAX_ADDR >> PAGE_SHIFT);
-  assert_int_equal(maps, MiB(64) / PAGE_SIZE);
+  assert_int_equal(maps, MiB(96) / PAGE_SIZE);
   assert_int_equal(frame_nr_total(), (MiB(128) + FRAME_MAX_ADDR - GiB(4)) / PAGE_SIZE - maps);
   assert_true(shim_log_contains("ignoring 1048576 MiB of RAM above 0x10000000000"));
 
   /* Low memory first, then above 4 GiB; the last frame is just below 1 TiB. */
-  assert_int_equal(frame_alloc(), MiB(65));
-  assert_int_equal(frame_alloc_contig(MiB(64) / PAGE_SIZE - 1, 1), MiB(65) + PAGE_SIZE);
+  assert_int_equal(frame_alloc(), MiB(97));
+  assert_int_equal(frame_alloc_contig(MiB(32) / PAGE_SIZE - 1, 1), MiB(97) + PAGE_SIZE);
   assert_int_equal(frame_alloc(), GiB(4));
   paddr_t top = frame_alloc_contig(1, 1UL << 27); /* 512 GiB aligned */
   assert_int_equal(top, GiB(512));
@@ -559,6 +560,192 @@ static void test_stray_high_entry(void **state)
   undrain(&d);
 }
 
+/* ---- clean and dirty frames (scrubbing) ---- */
+
+/* A small machine inside the fake RAM: [2 MiB, 3 MiB), the bitmaps in its
+ * first frame, 255 frames to hand out. */
+static const struct boot_mem_region scrub_map[] = {{MiB(2), MiB(1), RAM}};
+#define SCRUB_FRAMES 255UL
+#define PATTERN 0xd1 /* what a domain leaves in a frame it gives back */
+
+/* What a domain does before it gives a frame back: fills it with data. */
+static void free_used(paddr_t pa)
+{
+  fake_ram_fill(pa, PAGE_SIZE, PATTERN);
+  frame_free(pa);
+}
+
+static unsigned long nr_clean(void) { return frame_nr_free() - frame_nr_dirty(); }
+
+/* At boot every frame is dirty (RAM as the firmware left it); a zeroed
+ * allocation zeroes then, a plain one does not. */
+static void test_boot_frames_dirty(void **state)
+{
+  (void)state;
+  fake_arch_reset();
+  fake_ram_fill(FAKE_BASE, MiB(8), FAKE_RAM_GARBAGE);
+  assert_int_equal(frame_init(scrub_map, 1, NULL, 0, 0), 0);
+  assert_int_equal(frame_nr_free(), SCRUB_FRAMES);
+  assert_int_equal(frame_nr_dirty(), SCRUB_FRAMES);
+
+  paddr_t z = frame_alloc_zeroed();
+  assert_true(fake_ram_all(z, PAGE_SIZE, 0));
+  assert_int_equal(fake_zeroed_pages, 1);
+  paddr_t a = frame_alloc();
+  assert_true(fake_ram_all(a, PAGE_SIZE, FAKE_RAM_GARBAGE));
+  assert_int_equal(fake_zeroed_pages, 1);
+  assert_int_equal(frame_nr_dirty(), SCRUB_FRAMES - 2);
+  assert_int_equal(nr_clean(), 0);
+  /* Given back, each is dirty again whatever it was. */
+  frame_free(z);
+  free_used(a);
+  assert_int_equal(frame_nr_dirty(), SCRUB_FRAMES);
+}
+
+/* frame_scrub zeroes dirty frames, a bounded batch at a time, and the
+ * zeroed allocations then take them as they are. */
+static unsigned int stop_calls, stop_at;
+static bool stop_after(void) { return ++stop_calls > stop_at; }
+
+static void test_scrub_then_clean_allocations(void **state)
+{
+  (void)state;
+  fake_arch_reset();
+  fake_ram_fill(FAKE_BASE, MiB(8), FAKE_RAM_GARBAGE);
+  assert_int_equal(frame_init(scrub_map, 1, NULL, 0, 0), 0);
+
+  assert_int_equal(frame_scrub(10, NULL), 10);
+  assert_int_equal(frame_nr_dirty(), SCRUB_FRAMES - 10);
+  assert_int_equal(nr_clean(), 10);
+  stop_calls = 0, stop_at = 3;
+  assert_int_equal(frame_scrub(10, stop_after), 3); /* asked before each frame */
+  assert_int_equal(nr_clean(), 13);
+  assert_int_equal(frame_scrub(~0UL, NULL), SCRUB_FRAMES - 13);
+  assert_int_equal(frame_nr_dirty(), 0);
+  assert_int_equal(frame_scrub(5, NULL), 0); /* nothing left */
+  assert_true(fake_ram_all(MiB(2) + PAGE_SIZE, SCRUB_FRAMES * PAGE_SIZE, 0));
+  assert_int_equal(fake_zeroed_pages, SCRUB_FRAMES);
+
+  /* Clean frames need no zeroing when taken. */
+  fake_zeroed_pages = 0;
+  paddr_t z[4];
+  for (unsigned int i = 0; i < 4; i++) {
+    z[i] = frame_alloc_zeroed();
+    assert_true(fake_ram_all(z[i], PAGE_SIZE, 0));
+  }
+  assert_int_equal(fake_zeroed_pages, 0);
+  assert_int_equal(frame_nr_free(), SCRUB_FRAMES - 4);
+
+  /* A frame given back is dirty: frame_alloc takes it first (it is the
+   * only dirty one), and so keeps the clean ones. */
+  free_used(z[0]);
+  assert_int_equal(frame_nr_dirty(), 1);
+  assert_int_equal(frame_alloc(), z[0]);
+  assert_int_equal(frame_nr_dirty(), 0);
+  assert_int_equal(nr_clean(), SCRUB_FRAMES - 4);
+
+  /* A zeroed allocation never returns the dirty one unzeroed, even
+   * next to clean ones. */
+  free_used(z[0]);
+  free_used(z[1]);
+  for (unsigned long n = frame_nr_free(); n; n--) {
+    paddr_t pa = frame_alloc_zeroed();
+    assert_true(pa);
+    assert_true(fake_ram_all(pa, PAGE_SIZE, 0));
+  }
+  /* The clean ones went first; the two dirty ones were zeroed last. */
+  assert_int_equal(fake_zeroed_pages, 2);
+  assert_int_equal(frame_alloc_zeroed(), 0);
+  assert_int_equal(frame_nr_free(), 0);
+  assert_int_equal(frame_nr_dirty(), 0);
+}
+
+/* A contiguous zeroed run zeroes only its dirty frames; a plain run
+ * takes dirty and clean alike and the counts follow. */
+static void test_contig_zeroed(void **state)
+{
+  (void)state;
+  fake_arch_reset();
+  fake_ram_fill(FAKE_BASE, MiB(8), FAKE_RAM_GARBAGE);
+  assert_int_equal(frame_init(scrub_map, 1, NULL, 0, 0), 0);
+  paddr_t run = frame_alloc_contig(16, 16);
+  assert_true(run);
+  while (frame_nr_free()) /* the run will be the only free one */
+    assert_true(frame_alloc());
+  /* 14 of its frames clean, two dirty with a domain's data. */
+  for (unsigned int i = 0; i < 16; i++)
+    if (i != 3 && i != 9)
+      frame_free(run + i * PAGE_SIZE);
+  assert_int_equal(frame_scrub(~0UL, NULL), 14);
+  free_used(run + 3 * PAGE_SIZE);
+  free_used(run + 9 * PAGE_SIZE);
+  assert_int_equal(frame_nr_dirty(), 2);
+  fake_zeroed_pages = 0;
+  assert_int_equal(frame_alloc_contig_zeroed(16, 16), run);
+  assert_true(fake_ram_all(run, 16 * PAGE_SIZE, 0));
+  assert_int_equal(fake_zeroed_pages, 2);
+  assert_int_equal(frame_nr_dirty(), 0);
+  assert_int_equal(frame_nr_free(), 0);
+  /* Given back all dirty; a plain run takes them unzeroed. */
+  free_used(run);
+  frame_free_contig(run + PAGE_SIZE, 15);
+  assert_int_equal(frame_nr_dirty(), 16);
+  assert_int_equal(frame_alloc_contig(16, 16), run);
+  assert_true(fake_ram_all(run, PAGE_SIZE, PATTERN));
+  assert_int_equal(fake_zeroed_pages, 2);
+  assert_int_equal(frame_nr_dirty(), 0);
+}
+
+/* Random alloc, zeroed alloc, free (of a frame a domain wrote) and
+ * scrub: no frame is handed out twice, a zeroed allocation is always
+ * zeros, the counts match what was done. */
+static void test_scrub_random(void **state)
+{
+  (void)state;
+  fake_arch_reset();
+  fake_ram_fill(FAKE_BASE, MiB(8), FAKE_RAM_GARBAGE);
+  assert_int_equal(frame_init(scrub_map, 1, NULL, 0, 0), 0);
+  static paddr_t held[SCRUB_FRAMES];
+  static bool out[SCRUB_FRAMES + 1];
+  unsigned long n = 0, seed = 12345;
+  memset(out, 0, sizeof(out));
+  for (unsigned int step = 0; step < 20000; step++) {
+    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+    unsigned int what = (seed >> 33) % 8;
+    if (what < 2 || (what < 4 && n < SCRUB_FRAMES / 2)) {
+      bool zeroed = what & 1;
+      paddr_t pa = zeroed ? frame_alloc_zeroed() : frame_alloc();
+      if (n == SCRUB_FRAMES) {
+        assert_int_equal(pa, 0);
+        continue;
+      }
+      assert_true(pa);
+      unsigned long f = (pa - MiB(2)) / PAGE_SIZE;
+      assert_true(f >= 1 && f <= SCRUB_FRAMES);
+      assert_false(out[f]); /* handed out twice */
+      out[f] = true;
+      if (zeroed)
+        assert_true(fake_ram_all(pa, PAGE_SIZE, 0));
+      held[n++] = pa;
+    } else if (what < 7 && n) {
+      unsigned long k = (seed >> 17) % n;
+      out[(held[k] - MiB(2)) / PAGE_SIZE] = false;
+      free_used(held[k]);
+      held[k] = held[--n];
+    } else {
+      frame_scrub((seed >> 20) % 8, NULL);
+    }
+    assert_int_equal(frame_nr_free(), SCRUB_FRAMES - n);
+    assert_true(frame_nr_dirty() <= frame_nr_free());
+  }
+  /* Every free frame the allocator calls clean is zeros. */
+  while (n)
+    free_used(held[--n]);
+  frame_scrub(~0UL, NULL);
+  for (unsigned long f = 1; f <= SCRUB_FRAMES; f++)
+    assert_true(fake_ram_all(MiB(2) + f * PAGE_SIZE, PAGE_SIZE, 0));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -574,6 +761,10 @@ int main(void)
       cmocka_unit_test_setup(test_bizarre_map, test_setup),
       cmocka_unit_test_setup(test_huge_map, test_setup),
       cmocka_unit_test_setup(test_stray_high_entry, test_setup),
+      cmocka_unit_test_setup(test_boot_frames_dirty, test_setup),
+      cmocka_unit_test_setup(test_scrub_then_clean_allocations, test_setup),
+      cmocka_unit_test_setup(test_contig_zeroed, test_setup),
+      cmocka_unit_test_setup(test_scrub_random, test_setup),
   };
   return cmocka_run_group_tests_name("frame", tests, group_setup, group_teardown);
 }

@@ -159,13 +159,14 @@ static void test_zalloc_zeroes(void **state)
     assert_int_equal(q[i], 0);
   heap_free(q);
 
-  /* Large: the frames it will get (after the bitmaps at 2 MiB and p's
-   * frame: a fresh allocator hands them out in order) hold garbage first. */
-  assert_int_equal(virt_to_phys(p) & PAGE_MASK, MiB(2) + PAGE_SIZE);
-  fake_ram_fill(MiB(2) + 2 * PAGE_SIZE, MiB(16), FAKE_RAM_GARBAGE);
+  /* Large: the frames it will get (after the bitmaps at 2 MiB, two
+   * frames, and p's frame: a fresh allocator hands them out in order)
+   * hold garbage first. */
+  assert_int_equal(virt_to_phys(p) & PAGE_MASK, MiB(2) + 2 * PAGE_SIZE);
+  fake_ram_fill(MiB(2) + 3 * PAGE_SIZE, MiB(16), FAKE_RAM_GARBAGE);
   uint8_t *l = heap_zalloc(3 * PAGE_SIZE);
   assert_non_null(l);
-  assert_int_equal(virt_to_phys(l), MiB(2) + 2 * PAGE_SIZE + 16);
+  assert_int_equal(virt_to_phys(l), MiB(2) + 3 * PAGE_SIZE + 16);
   for (size_t i = 0; i < 3 * PAGE_SIZE; i++)
     assert_int_equal(l[i], 0);
   heap_free(l);

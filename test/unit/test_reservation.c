@@ -37,13 +37,24 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
   return 0;
 }
 
-int guestmem_remove_page(struct domain *d, uint64_t gfn)
+/* Pages given back whose batch has not ended: every op must end its
+ * batch (the flush, then the frees) before it returns. */
+static unsigned int unflushed;
+
+int guestmem_batch_remove(struct guestmem_batch *b, uint64_t gfn)
 {
   if (gfn >= FAKE_GFNS || !present[gfn])
     return -ENOENT;
   present[gfn] = false;
-  d->nr_frames--;
+  b->d->nr_frames--;
+  unflushed++;
   return 0;
+}
+
+void guestmem_batch_end(struct guestmem_batch *b)
+{
+  (void)b;
+  unflushed = 0;
 }
 
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out)
@@ -85,6 +96,7 @@ static int setup(void **state)
   memset(&dom, 0, sizeof(dom));
   memset(&other, 0, sizeof(other));
   memset(present, 0, sizeof(present));
+  unflushed = 0;
   dom.id = 1;
   other.id = 2;
   dom.max_pages = other.max_pages = 100;
@@ -120,7 +132,9 @@ static long op(unsigned int which, xen_pfn_t *list, uint64_t nr, unsigned int or
       .domid = id,
   };
   uint64_t args[6] = {which | start << MEMOP_EXTENT_SHIFT, (uint64_t)(uintptr_t)&r};
-  return memory_reservation(&vcpu, which, start, (uint64_t)(uintptr_t)&r, args);
+  long ret = memory_reservation(&vcpu, which, start, (uint64_t)(uintptr_t)&r, args);
+  assert_int_equal(unflushed, 0);
+  return ret;
 }
 
 /* ---- tests ---- */

@@ -617,6 +617,35 @@ static void test_runstate_published_32bit(void **state)
   assert_int_equal(fake_guest[64 + 44], 0xaa); /* nothing past its end */
 }
 
+/* An idle CPU zeroes the dirty free frames (a batch at a time, letting
+ * go of hv_lock between batches: arch_vcpu_park before each) before it
+ * halts; a vcpu that wakes meanwhile runs after the current batch. */
+static unsigned long dirty_at_idle;
+
+static void idle_after_scrub(void)
+{
+  dirty_at_idle = frame_nr_dirty();
+  wake_after_5ms();
+}
+
+static void test_idle_scrubs_before_halting(void **state)
+{
+  (void)state;
+  struct domain *d = domain_create(1, "domu", false, MiB(8), 1);
+  sleeper = d->vcpus[0];
+  sched_vcpu_start(sleeper);
+  unsigned long dirty = frame_nr_dirty();
+  assert_true(dirty > 64);
+  dirty_at_idle = ~0UL;
+  guest = block_then_stop;
+  on_idle = idle_after_scrub;
+  sched_run();
+  assert_int_equal(nturns, 2);
+  assert_int_equal(nidle, 1);         /* it halted once, ... */
+  assert_int_equal(dirty_at_idle, 0); /* ... when nothing was left to zero */
+  assert_true(nparked >= dirty / 32); /* hv_lock went between batches */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -638,6 +667,7 @@ int main(void)
       T(test_runstate_accounting),
       T(test_runstate_published),
       T(test_runstate_published_32bit),
+      T(test_idle_scrubs_before_halting),
   };
   return cmocka_run_group_tests_name("sched_core", tests, NULL, NULL);
 }

@@ -73,6 +73,10 @@ struct hv_config;
 struct domain;
 struct vcpu;
 
+/* Fill the 4 KiB page at page (page aligned, mapped writable) with zeros
+ * (the frame allocator's scrubbing and zeroed allocations). */
+void arch_zero_page(void *page);
+
 /* Guest physical memory (EPT on x86).  arch_p2m_map maps guest-physical
  * [gpa, gpa + size) to host [hpa, hpa + size), readable, writable and
  * executable, write-back; size is 4 KiB or 2 MiB and both addresses are
@@ -107,6 +111,17 @@ enum p2m_type {
  * replaced.  Returns 0, -ENOMEM or -EINVAL. */
 int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type, paddr_t *old,
                       enum p2m_type *old_type);
+/* As arch_p2m_set_type, but the CPUs may keep translations through the
+ * entry it replaced (a vcpu of d may still reach *old) until
+ * arch_p2m_flush(d): the caller must not free or reuse *old before that.
+ * The hypervisor's own lookups and guest copies see the change at once.
+ * For many changes in a row, one flush for all. */
+int arch_p2m_set_type_noflush(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
+                              paddr_t *old, enum p2m_type *old_type);
+/* Drop the translations of d's p2m that every CPU may cache, if an entry
+ * changed since the last flush (arch_p2m_set_type_noflush); returns when
+ * no CPU can use them any more. */
+void arch_p2m_flush(struct domain *d);
 /* As arch_p2m_lookup (host address of gpa, 0 when unmapped), with the
  * entry's type in *type (P2M_NONE when unmapped) if not NULL. */
 paddr_t arch_p2m_query(struct domain *d, uint64_t gpa, uint64_t *page_size, enum p2m_type *type);

@@ -43,6 +43,12 @@ struct arch_domain {
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
   struct p2m_cache_entry p2m_cache_4k[P2M_CACHE_4K_SIZE];
   uint64_t p2m_gen; /* counts changes of the p2m (ept.c), for the walk caches */
+  /* The last 4 KiB leaf table used (ept.c): the one for gpa >> 21 ==
+   * pt_tag - 1 (0: none).  A leaf table stays where it is until the p2m
+   * is destroyed, so it is never stale. */
+  uint64_t pt_tag;
+  uint64_t *pt_table;
+  bool flush_pending; /* an entry changed without a flush (arch_p2m_flush) */
 };
 
 #define GWALK_LEVELS 4
