@@ -40,8 +40,7 @@ struct build {
   domid_t id;
   bool created;
   uint64_t low, high;    /* RAM below LOWMEM_END, and at 4 GiB */
-  uint64_t window_first; /* the gfn of the guest's first page in the window */
-  unsigned int window_n; /* pages mapped there now */
+  unsigned int window_n; /* pages queued for the window, or mapped there */
   char *why;
   size_t why_size;
   struct build_times *t; /* where the TSC ticks went */
@@ -69,6 +68,17 @@ static long memory_op(unsigned int cmd, void *arg)
 
 static long domctl(struct xen_domctl *op) { return hypercall1(__HYPERVISOR_domctl, PTR(op)); }
 
+/* Whether the 4 KiB at p are all zeros (REPE SCASQ stops at the first
+ * other quadword, so a page with data costs a few instructions). */
+static bool zero_page(const void *p)
+{
+  const void *q = p;
+  size_t n = PAGE / 8;
+  bool z;
+  __asm__ volatile("repe scasq" : "+D"(q), "+c"(n), "=@ccz"(z) : "a"(0ULL) : "memory");
+  return z;
+}
+
 /* Copies n bytes 8 at a time (REP MOVSQ): the kernel is tens of MB. */
 static void copy(void *dst, const void *src, size_t n)
 {
@@ -82,13 +92,18 @@ static void copy(void *dst, const void *src, size_t n)
  * replaced in place: Xen refuses a foreign frame over another, -ENXIO). */
 static void unmap_window(struct build *b)
 {
-  static struct xen_remove_from_physmap rm[WINDOW_PAGES];
   static struct multicall_entry mc[WINDOW_PAGES];
   unsigned int n = b->window_n;
+  /* Each call's argument lives in its own entry (args[2] and args[3] hold
+   * a struct xen_remove_from_physmap): the hypervisor then reads both from
+   * one guest page, not from two arrays. */
+  _Static_assert(sizeof(struct xen_remove_from_physmap) == 2 * sizeof(xen_ulong_t),
+                 "a remove_from_physmap argument fits in two multicall args");
   for (unsigned int i = 0; i < n; i++) {
-    rm[i] = (struct xen_remove_from_physmap){.domid = DOMID_SELF, .gpfn = WINDOW_GPA / PAGE + i};
+    struct xen_remove_from_physmap rm = {.domid = DOMID_SELF, .gpfn = WINDOW_GPA / PAGE + i};
     mc[i] = (struct multicall_entry){.op = __HYPERVISOR_memory_op,
-                                     .args = {XENMEM_remove_from_physmap, PTR(&rm[i])}};
+                                     .args = {XENMEM_remove_from_physmap, PTR(&mc[i].args[2])}};
+    memcpy(&mc[i].args[2], &rm, sizeof(rm));
   }
   uint64_t t0 = rdtsc_ordered();
   if (n)
@@ -97,16 +112,23 @@ static void unmap_window(struct build *b)
   b->t->unmap += rdtsc_ordered() - t0;
 }
 
-/* The guest's pages [first, first + n) (n <= WINDOW_PAGES) into the
- * window, in place of what it showed. */
-static int map_window(struct build *b, uint64_t first, unsigned int n)
+/* The pages queued for the window: guest page gfn gets len bytes from
+ * src at offset off.  Written when the window is full and at the end
+ * (flush). */
+struct pending {
+  const uint8_t *src;
+  uint32_t off, len;
+};
+static struct pending queued[WINDOW_PAGES];
+
+/* Map the queued pages into the window (one batch), copy them, unmap. */
+static int flush(struct build *b)
 {
-  if (b->window_n == n && b->window_first == first)
+  unsigned int n = b->window_n;
+  if (!n)
     return 0;
-  unmap_window(b);
   for (unsigned int i = 0; i < n; i++) {
-    idxs[i] = first + i;
-    gpfns[i] = (WINDOW_GPA / PAGE) + i;
+    gpfns[i] = WINDOW_GPA / PAGE + i;
     errs[i] = 0;
   }
   struct xen_add_to_physmap_batch m = {.domid = DOMID_SELF,
@@ -119,33 +141,41 @@ static int map_window(struct build *b, uint64_t first, unsigned int n)
   uint64_t t0 = rdtsc_ordered();
   long rc = memory_op(XENMEM_add_to_physmap_batch, &m);
   b->t->map += rdtsc_ordered() - t0;
-  for (unsigned int i = 0; !rc && i < n; i++)
-    rc = errs[i];
+  unsigned int bad = 0;
+  for (; !rc && bad < n; bad++)
+    rc = errs[bad];
+  if (!rc) {
+    t0 = rdtsc_ordered();
+    for (unsigned int i = 0; i < n; i++)
+      copy((uint8_t *)(uintptr_t)(WINDOW_GPA + i * PAGE + queued[i].off), queued[i].src,
+           queued[i].len);
+    b->t->copy += rdtsc_ordered() - t0;
+  }
+  unmap_window(b); /* what was mapped, also after a refusal half way */
   if (rc)
-    return fail(b, (int)rc, "cannot map its frames at 0x%llx", (unsigned long long)(first * PAGE));
-  b->window_first = first;
-  b->window_n = n;
+    return fail(b, (int)rc, "cannot map its frame at 0x%llx",
+                (unsigned long long)(idxs[bad ? bad - 1 : 0] * PAGE));
   return 0;
 }
 
-/* Copy len bytes into the guest at gpa, through the window. */
-static int guest_write(struct build *b, uint64_t gpa, const void *src, size_t len)
+/* Queue len bytes from src for the guest at gpa.  skip_zero: a whole page
+ * of zeros is left out (fresh RAM is zeroed already), which spares the
+ * map, copy and unmap of a third of Linux's pages. */
+static int guest_write(struct build *b, uint64_t gpa, const void *src, size_t len, bool skip_zero)
 {
   const uint8_t *s = src;
   while (len) {
-    uint64_t first = gpa / PAGE;
-    uint64_t off = gpa % PAGE;
-    uint64_t pages = (off + len + PAGE - 1) / PAGE;
-    unsigned int n = pages > WINDOW_PAGES ? WINDOW_PAGES : (unsigned int)pages;
-    int err = map_window(b, first, n);
-    if (err)
-      return err;
-    size_t chunk = n * PAGE - off;
-    if (chunk > len)
-      chunk = len;
-    uint64_t t0 = rdtsc_ordered();
-    copy((uint8_t *)(uintptr_t)(WINDOW_GPA + off), s, chunk);
-    b->t->copy += rdtsc_ordered() - t0;
+    uint32_t off = (uint32_t)(gpa % PAGE);
+    uint32_t chunk = (uint32_t)(len < PAGE - off ? len : PAGE - off);
+    if (!(skip_zero && chunk == PAGE && zero_page(s))) {
+      idxs[b->window_n] = gpa / PAGE;
+      queued[b->window_n++] = (struct pending){s, off, chunk};
+      if (b->window_n == WINDOW_PAGES) {
+        int err = flush(b);
+        if (err)
+          return err;
+      }
+    }
     s += chunk;
     gpa += chunk;
     len -= chunk;
@@ -211,7 +241,7 @@ static int load(struct build *b, const struct elf_image *img, uint32_t entry,
     if (s.type != ELF_PT_LOAD || !s.memsz)
       continue;
     /* Fresh RAM is zeroed: only the file part is copied. */
-    int err = guest_write(b, s.paddr, img->data + s.offset, s.filesz);
+    int err = guest_write(b, s.paddr, img->data + s.offset, s.filesz, true);
     if (err)
       return err;
     if (s.paddr + s.memsz > end)
@@ -233,7 +263,7 @@ static int load(struct build *b, const struct elf_image *img, uint32_t entry,
   if (entry < 0x100000 || entry >= end)
     return fail(b, -XEN_EINVAL, "entry 0x%x is not inside the loaded kernel", entry);
   if (ramdisk) {
-    int err = guest_write(b, rd, ramdisk->data, ramdisk->size);
+    int err = guest_write(b, rd, ramdisk->data, ramdisk->size, false);
     if (err)
       return err;
     blk.mod.paddr = rd;
@@ -259,7 +289,7 @@ static int load(struct build *b, const struct elf_image *img, uint32_t entry,
   blk.si.rsdp_paddr = ACPI_GPA;
   blk.si.memmap_paddr = si + offsetof(__typeof__(blk), map);
   blk.si.memmap_entries = n;
-  int err = guest_write(b, si, &blk, sizeof(blk));
+  int err = guest_write(b, si, &blk, sizeof(blk), false);
   if (err)
     return err;
 
@@ -268,7 +298,9 @@ static int load(struct build *b, const struct elf_image *img, uint32_t entry,
   int size = acpi_build(acpi, sizeof(acpi), ACPI_GPA, vcpus);
   if (size < 0)
     return fail(b, size, "cannot make its ACPI tables (%d)", size);
-  err = guest_write(b, ACPI_GPA, acpi, (size_t)size);
+  err = guest_write(b, ACPI_GPA, acpi, (size_t)size, false);
+  if (!err)
+    err = flush(b);
   if (err)
     return err;
 

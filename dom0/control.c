@@ -10,6 +10,8 @@
  *   create NAME [mem=MIB] [vcpus=N] [-- CMDLINE]
  *                 builds a PVH guest from image NAME (and ramdisk NAME if
  *                 there is one) and starts it (builder.c)
+ *   settle        waits until the hypervisor has zeroed all free memory
+ *                 (what an idle machine does; for make bench)
  *   pause N       XEN_DOMCTL_pausedomain
  *   unpause N     XEN_DOMCTL_unpausedomain
  *   destroy N     XEN_DOMCTL_destroydomain
@@ -298,6 +300,32 @@ static void cmd_create(const char *p)
   list_domains(); /* so that its end is announced */
 }
 
+/* System time from the pvclock in vcpu 0's slot of shared_info. */
+static uint64_t now_ns(void) { return pvclock_ns(&s->vcpu_info[0].time); }
+
+/* Wait until the hypervisor has zeroed every free frame (physinfo's
+ * scrub_pages is 0), as a machine left alone for a moment would be: the
+ * time create takes then leaves out the zeroing an idle CPU does anyway. */
+static void cmd_settle(void)
+{
+  struct xen_sysctl op;
+  for (unsigned int i = 0;; i++) {
+    op = (struct xen_sysctl){.cmd = XEN_SYSCTL_physinfo,
+                             .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
+    long rc = hypercall1(__HYPERVISOR_sysctl, PTR(&op));
+    if (rc) {
+      printf("control: settle: physinfo: %s\n", errno_name(rc));
+      return;
+    }
+    if (!op.u.physinfo.scrub_pages)
+      break;
+    /* 10 ms at a time, the CPU left to the idle loop. */
+    struct sched_poll sp = {.ports = 0, .nr_ports = 0, .timeout = now_ns() + 10000000ULL};
+    hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, PTR(&sp));
+  }
+  printf("control: settle: every free frame is zeroed\n");
+}
+
 static void help(void)
 {
   printf("control: commands: list, images, create NAME [mem=MIB] [vcpus=N] [-- CMDLINE],\n");
@@ -315,6 +343,8 @@ static bool run(const char *line)
     cmd_list();
   else if (word(line, "images", &rest))
     cmd_images();
+  else if (word(line, "settle", &rest))
+    cmd_settle();
   else if (word(line, "create", &rest))
     cmd_create(rest);
   else if (word(line, "pause", &rest))

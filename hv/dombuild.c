@@ -199,6 +199,7 @@ static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domc
 /* Build one domain from its modules; NULL after a message if refused. */
 static struct domain *build(unsigned int id, const struct domcfg *c)
 {
+  uint64_t t0 = arch_cycles();
   char name[DOMAIN_NAME_MAX];
   snprintf(name, sizeof(name), id ? "domu%u" : "dom0", id);
   if (!c->kernel) {
@@ -273,9 +274,11 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
   }
   d->vcpus[0]->initialised = true;
   sched_vcpu_start(d->vcpus[0]);
-  pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s", name,
-          (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,
-          (unsigned long long)si_gpa, c->initrd ? ", with initrd" : "");
+  pr_info("%s: built: %llu MiB, %u vcpu(s), ELF%s notes:%s, start info at 0x%llx%s "
+          "(%llu TSC ticks)",
+          name, (unsigned long long)(mem >> 20), vcpus, img.is64 ? "64" : "32", notes.summary,
+          (unsigned long long)si_gpa, c->initrd ? ", with initrd" : "",
+          (unsigned long long)(arch_cycles() - t0));
   for (unsigned int i = 0; i < c->nr_images; i++)
     pr_info("%s: %s \"%s\" for its domain builder (%llu bytes)", name,
             c->image_bm[i].kind == BOOTMOD_IMAGE ? "image" : "ramdisk", c->image_bm[i].name,

@@ -103,6 +103,11 @@ static bool populate(struct domain *d, uint64_t gfn, unsigned int order)
   uint64_t n = 1ULL << order;
   if (d->nr_frames + d->nr_spare + n > d->max_pages)
     return false; /* Xen's assign_pages: "Over-allocation" */
+  /* A 2 MiB extent into a hole is one 2 MiB mapping (what a domain
+   * builder asks for); otherwise, and if no 2 MiB run is free, page by
+   * page. */
+  if (order == 9 && !guestmem_add_2m(d, gfn))
+    return true;
   for (uint64_t j = 0; j < n; j++)
     if (guestmem_add_page(d, gfn + j))
       return false;

@@ -130,6 +130,23 @@ __cold void guestmem_release(struct domain *d)
   }
 }
 
+int guestmem_add_2m(struct domain *d, uint64_t gfn)
+{
+  if ((gfn & 511) || gfn >= (1ULL << 36))
+    return -EINVAL;
+  paddr_t hpa = frame_alloc_contig_zeroed(512, 512);
+  if (!hpa)
+    return -ENOMEM;
+  /* A new leaf where there was none: no CPU holds a translation to flush. */
+  int err = arch_p2m_map(d, gfn << PAGE_SHIFT, hpa, MiB(2));
+  if (err) {
+    frame_free_contig(hpa, 512);
+    return err;
+  }
+  d->nr_frames += 512;
+  return 0;
+}
+
 int guestmem_add_page(struct domain *d, uint64_t gfn)
 {
   uint64_t gpa = gfn << PAGE_SHIFT;

@@ -94,6 +94,7 @@ int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
 static void cache_clear(struct domain *d)
 {
   d->arch.p2m_gen++;
+  d->arch.p2m_changed = P2M_CHANGED_ALL;
   for (unsigned int i = 0; i < P2M_CACHE_SIZE; i++)
     d->arch.p2m_cache[i].tag = 0;
   for (unsigned int i = 0; i < P2M_CACHE_4K_SIZE; i++)
@@ -107,6 +108,7 @@ static void cache_clear(struct domain *d)
 static void cache_forget(struct domain *d, uint64_t gpa, bool split)
 {
   d->arch.p2m_gen++;
+  d->arch.p2m_changed = gpa & ~(uint64_t)(PAGE_SIZE - 1); /* a split changes no translation */
   d->arch.p2m_cache_4k[(gpa >> 12) % P2M_CACHE_4K_SIZE].tag = 0;
   if (split)
     d->arch.p2m_cache[(gpa >> 21) % P2M_CACHE_SIZE].tag = 0;

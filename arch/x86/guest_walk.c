@@ -137,6 +137,7 @@ static int walk(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64
       return -EFAULT;
     c->pte[3 - level] = pte;
     c->val[3 - level] = e;
+    c->gpa[3 - level] = table & PTE_ADDR;
     writable = writable && (e & PTE_W);
     if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
       uint64_t size = 1ULL << shift;
@@ -146,6 +147,7 @@ static int walk(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64
       for (int i = 4 - level; i < GWALK_LEVELS; i++) {
         c->pte[i] = pte;
         c->val[i] = e;
+        c->gpa[i] = c->gpa[3 - level];
       }
       c->writable = writable;
       c->cr3 = cr3;
@@ -160,15 +162,33 @@ static int walk(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64
  * they change no translation. */
 #define PTE_AD ((1ULL << 5) | (1ULL << 6))
 
+/* The p2m changed once since v's walk was cached: the walk still holds
+ * when the page whose translation changed is none of those it read (its
+ * tables and the data page).  Then it is brought up to date. */
+static __attribute__((noinline)) bool cache_survives(struct vcpu *v)
+{
+  struct gwalk_cache *c = &v->arch.gwalk;
+  const struct arch_domain *a = &v->dom->arch;
+  if (a->p2m_gen != c->p2m_gen + 1 || a->p2m_changed == P2M_CHANGED_ALL)
+    return false;
+  for (unsigned int i = 0; i < ARRAY_SIZE(c->gpa); i++)
+    if (c->gpa[i] == a->p2m_changed)
+      return false;
+  c->p2m_gen = a->p2m_gen;
+  return true;
+}
+
 /* Whether v's cache holds gva's page for this walk: the same page, CR3
- * and p2m, write permission if check_w, and every entry on the way as it
- * was (so a new walk would find the same page). */
-static inline __attribute__((always_inline)) bool cache_valid(const struct vcpu *v, uint64_t gva,
+ * and p2m (or a p2m changed elsewhere), write permission if check_w, and
+ * every entry on the way as it was (so a new walk would find the same
+ * page). */
+static inline __attribute__((always_inline)) bool cache_valid(struct vcpu *v, uint64_t gva,
                                                               uint64_t cr3, bool check_w)
 {
   const struct gwalk_cache *c = &v->arch.gwalk;
-  if (c->tag != (gva >> 12) + 1 || c->cr3 != cr3 || c->p2m_gen != v->dom->arch.p2m_gen ||
-      (check_w && !c->writable))
+  if (c->tag != (gva >> 12) + 1 || c->cr3 != cr3 || (check_w && !c->writable))
+    return false;
+  if (unlikely(c->p2m_gen != v->dom->arch.p2m_gen) && !cache_survives(v))
     return false;
   /* Unrolled: the compiler keeps it as four loads and compares. */
   return !(((*c->pte[0] ^ c->val[0]) | (*c->pte[1] ^ c->val[1]) | (*c->pte[2] ^ c->val[2]) |
@@ -193,6 +213,7 @@ static __attribute__((noinline)) paddr_t translate(struct vcpu *v, uint64_t gva,
     struct gwalk_cache *c = &v->arch.gwalk;
     c->hpa = hpa & ~(paddr_t)(PAGE_SIZE - 1);
     c->type = *type;
+    c->gpa[GWALK_LEVELS] = gpa & ~(uint64_t)(PAGE_SIZE - 1);
     c->p2m_gen = v->dom->arch.p2m_gen;
     c->tag = (gva >> 12) + 1;
   }

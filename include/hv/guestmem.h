@@ -29,6 +29,12 @@ void guestmem_release(struct domain *d);
  * a special page, a grant or foreign mapping, or RAM that a grant or
  * foreign mapping shows elsewhere) or -ENOMEM. */
 int guestmem_add_page(struct domain *d, uint64_t gfn);
+/* 512 fresh zeroed frames, physically contiguous, at gfn (2 MiB aligned)
+ * of d as one 2 MiB mapping, when [gfn, gfn + 512) is all hole.  The
+ * caller checks max_pages.  Returns 0, -EINVAL (gfn unaligned or beyond
+ * 36 bits), -EEXIST (something is mapped in the range: map its pages one
+ * by one) or -ENOMEM (no free 2 MiB run). */
+int guestmem_add_2m(struct domain *d, uint64_t gfn);
 /* Give the RAM page at gfn back to the allocator (XENMEM_decrease_
  * reservation): gfn becomes a hole.  Returns 0, -ENOENT (nothing there),
  * -ENXIO (not d's RAM: a special page, a granted or foreign frame),

@@ -43,6 +43,10 @@ struct arch_domain {
   struct p2m_cache_entry p2m_cache[P2M_CACHE_SIZE];
   struct p2m_cache_entry p2m_cache_4k[P2M_CACHE_4K_SIZE];
   uint64_t p2m_gen; /* counts changes of the p2m (ept.c), for the walk caches */
+  /* The page whose translation the last change (p2m_gen) altered, or
+   * P2M_CHANGED_ALL: a walk cached one generation earlier that used
+   * neither it nor its tables on it is still good (guest_walk.c). */
+  uint64_t p2m_changed;
   /* The last 4 KiB leaf table used (ept.c): the one for gpa >> 21 ==
    * pt_tag - 1 (0: none).  A leaf table stays where it is until the p2m
    * is destroyed, so it is never stale. */
@@ -58,10 +62,14 @@ struct arch_domain {
  * only while the guest's CR3, every page-table entry on the way and the
  * domain's p2m (p2m_gen) are what they were, so it can never answer
  * differently from a new walk. */
+#define P2M_CHANGED_ALL (~0ULL)
+
 struct gwalk_cache {
   uint64_t tag;                         /* (gva >> 12) + 1; 0: empty */
   uint64_t cr3;                         /* the guest's CR3 for it */
   uint64_t p2m_gen;                     /* the domain's p2m_gen for it */
+  uint64_t gpa[GWALK_LEVELS + 1];       /* the guest pages it read: its tables'
+                                         * and the data page */
   volatile uint64_t *pte[GWALK_LEVELS]; /* the entries the walk read (a
                                          * large page's leaf repeated) */
   uint64_t val[GWALK_LEVELS];           /* ... and what they held */
