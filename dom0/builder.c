@@ -376,10 +376,22 @@ static int build(struct build *b, const struct build_request *r, const struct im
 {
   struct elf_image img;
   const char *why;
-  if (kernel->size > 0x202 + 4 && !memcmp(kernel->data + 0x202, "HdrS", 4))
-    return fail(b, -XEN_ENOEXEC, "image %s is a bzImage: give its ELF vmlinux (tools/bzimage2elf)",
-                kernel->name);
-  if (elf_open(&img, kernel->data, kernel->size, &why))
+  const uint8_t *data = kernel->data;
+  size_t size = kernel->size;
+  if (images_dom0_ram_end() > WINDOW_GPA)
+    return fail(b, -XEN_ENOMEM, "dom0's RAM reaches its builder's window at 0x%llx: give it less",
+                (unsigned long long)WINDOW_GPA);
+  if (bzimage_is(data, size)) {
+    /* The vmlinux inside, unpacked into dom0's free RAM (slow under an
+     * emulator: every byte is an instruction or more; an ELF image is
+     * copied as it is). */
+    size_t room;
+    uint8_t *scratch = images_scratch(&room);
+    if (bzimage_unpack(data, size, scratch, room, &size, &why))
+      return fail(b, -XEN_ENOEXEC, "image %s is a bzImage, but %s", kernel->name, why);
+    data = scratch;
+  }
+  if (elf_open(&img, data, size, &why))
     return fail(b, -XEN_ENOEXEC, "image %s is not a kernel dom0 can build: %s", kernel->name, why);
   struct notes notes = {false, 0};
   elf_for_each_note(&img, "Xen", note_fn, &notes);

@@ -31,6 +31,22 @@ const struct image *images_find(const char *name, bool ramdisk);
 /* Image i (i < images_count()). */
 const struct image *images_get(unsigned int i);
 unsigned int images_count(void);
+/* dom0's RAM that nothing uses (after its own image, the start info and
+ * the modules, up to the end of that RAM, below 4 GiB): where the builder
+ * unpacks a bzImage.  *size 0 when there is none. */
+uint8_t *images_scratch(size_t *size);
+/* Where dom0's RAM ends (its highest RAM entry). */
+uint64_t images_dom0_ram_end(void);
+
+/* ---- bzimage.c: a Linux bzImage's vmlinux ---- */
+/* Whether data holds a bzImage ("HdrS" at 0x202). */
+bool bzimage_is(const uint8_t *data, size_t size);
+/* Unpack the ELF vmlinux of bzImage data into out (max bytes): 0 with
+ * *len, or -1 with *why (one line): an old boot protocol, a payload
+ * outside the file, a compression other than LZ4, a damaged payload, or
+ * not enough room. */
+int bzimage_unpack(const uint8_t *data, size_t size, uint8_t *out, size_t max, size_t *len,
+                   const char **why);
 
 /* ---- builder.c: a PVH guest from an image, through the hypercalls
  * Xen's libxenguest uses ---- */
