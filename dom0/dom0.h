@@ -1,6 +1,6 @@
 /* Our dom0: what its files share (control.c the console commands,
  * images.c the builder's boot modules, builder.c the domain builder,
- * xenstore.c the store). */
+ * xenstore.c the store, xsdomain.c its guests' pages and ports). */
 #ifndef DOM0_DOM0_H
 #define DOM0_DOM0_H
 
@@ -139,8 +139,34 @@ unsigned long xs_conn_dropped(const struct xs_conn *c);
 #define XS_SERVED_BROKE 4  /* it is broken (xs_conn_why) */
 unsigned int xs_conn_service(struct xs_conn *c);
 
+/* ---- xsdomain.c: each guest's store, set up by the builder ---- */
+
+/* Give the domain being built (id, named name, with mem_kib of RAM and
+ * vcpus vcpus) its
+ * store: a page of its RAM at gfn (marked reserved in its memory map by
+ * the caller) mapped into dom0, an event channel it is told of by
+ * HVM_PARAM_STORE_PFN/EVTCHN, a connection, and its keys under
+ * /local/domain/<id>.  0, or a negative Xen errno with why[size] said;
+ * on failure xsdomain_release() undoes what was done. */
+int xsdomain_setup(domid_t id, const char *name, uint64_t mem_kib, unsigned int vcpus, uint64_t gfn,
+                   char *why, size_t size);
+/* Drop domain id's store: its connection, mapping, port and subtree. */
+void xsdomain_release(domid_t id);
+/* The local ports of the guests' stores into ports[max]; how many. */
+unsigned int xsdomain_ports(uint32_t *ports, unsigned int max);
+/* Serve every guest's ring (after any event: one guest's write may fire
+ * another's watch); takes the pending bits of their ports.  Returns how
+ * many lines it printed (a guest connected, or broke the protocol). */
+unsigned int xsdomain_service(void);
+/* Release the stores of the domains that are not running in d[n] (gone,
+ * shut down or dying). */
+void xsdomain_prune(const struct xen_domctl_getdomaininfo *d, unsigned int n);
+
 /* ---- control.c ---- */
 long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op);
+long evtchn_op(int cmd, void *arg);
+/* Take port p's pending bit in dom0's shared_info; whether it was set. */
+bool take_pending(unsigned int p);
 /* "EINVAL (invalid)" and so on, for a negative Xen errno. */
 const char *errno_name(long rc);
 
