@@ -27,6 +27,12 @@
 
 #include "dom0.h"
 
+_Static_assert(XS_PATH_BUF == XENSTORE_ABS_PATH_MAX + 1, "a path and its NUL");
+_Static_assert((XS_OUT_SIZE & (XS_OUT_SIZE - 1)) == 0 &&
+                   XS_OUT_SIZE >= 3 * (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX),
+               "the answer queue: a power of 2 with room for a request's answers");
+_Static_assert(XS_MAX_NODES <= 32767 && XS_MAX_CONNS <= 255, "indices in int16_t and uint8_t");
+
 #define NIL (-1)
 #define HDR ((uint32_t)sizeof(struct xsd_sockmsg))
 

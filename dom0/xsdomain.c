@@ -203,9 +203,9 @@ void xsdomain_release(domid_t id)
     return;
   char home[32];
   snprintf(home, sizeof(home), "/local/domain/%u", id);
-  xs_rm(0, home);
-  if (s->conn)
+  if (s->conn) /* first: its own watches need not hear of the removal */
     xs_conn_close(s->conn);
+  xs_rm(0, home);
   if (s->port) {
     struct evtchn_close c = {.port = s->port};
     evtchn_op(EVTCHNOP_close, &c);
