@@ -5,10 +5,11 @@
  * (XENMEM_add_to_physmap_batch with XENMAPSPACE_gmfn_foreign) to load the
  * kernel, the initrd, struct hvm_start_info and the ACPI tables,
  * XENMEM_set_memory_map, the first vcpu's state by sethvmcontext, and
- * unpause.  Before it starts, the guest gets its xenstore (give_store,
- * xsdomain.c): a page just below its console ring.  The guest's layout is the one the hypervisor's
- * boot-time builder gives (hv/dombuild.c), and the ELF checks and the ACPI tables are the same
- * source files (hv/elf.c, hv/acpi_build.c), built into dom0 too. */
+ * unpause.  The guest's layout is the one the hypervisor's boot-time
+ * builder gives (hv/dombuild.c), and the ELF checks and the ACPI tables
+ * are the same source files (hv/elf.c, hv/acpi_build.c), built into dom0
+ * too.  Before it starts, the guest gets its xenstore (give_store,
+ * xsdomain.c) in a page just below its console ring. */
 #include <hv/acpi_build.h>
 #include <hv/elf.h>
 #include <public/errno.h>
