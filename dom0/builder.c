@@ -8,7 +8,8 @@
  * unpause.  The guest's layout is the one the hypervisor's boot-time
  * builder gives (hv/dombuild.c), and the ELF checks and the ACPI tables
  * are the same source files (hv/elf.c, hv/acpi_build.c), built into dom0
- * too. */
+ * too.  Before it starts, the guest gets its xenstore (give_store,
+ * xsdomain.c) in a page just below its console ring. */
 #include <hv/acpi_build.h>
 #include <hv/elf.h>
 #include <public/errno.h>
@@ -33,6 +34,9 @@
  * runtime maps. */
 #define WINDOW_GPA 0xe0000000ULL
 #define WINDOW_PAGES 1024
+/* The guest's xenstore page: the gfn below its console ring's, as
+ * libxl's special pages sit together below the end of the low hole. */
+#define STORE_GFN(console_gfn) ((console_gfn)-1)
 /* Extents per populate_physmap call. */
 #define POPULATE_BATCH 256
 
@@ -274,8 +278,9 @@ static int load(struct build *b, const struct elf_image *img, uint32_t entry,
   unsigned int n = 0;
   blk.map[n++] = (struct hvm_memmap_table_entry){0, b->low, XEN_HVM_MEMMAP_TYPE_RAM, 0};
   blk.map[n++] = (struct hvm_memmap_table_entry){ACPI_GPA, PAGE, XEN_HVM_MEMMAP_TYPE_ACPI, 0};
-  blk.map[n++] =
-      (struct hvm_memmap_table_entry){console_gfn * PAGE, PAGE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0};
+  /* The store page (give_store) and the console ring. */
+  blk.map[n++] = (struct hvm_memmap_table_entry){STORE_GFN(console_gfn) * PAGE, 2 * PAGE,
+                                                 XEN_HVM_MEMMAP_TYPE_RESERVED, 0};
   if (b->high)
     blk.map[n++] = (struct hvm_memmap_table_entry){GIB4, b->high, XEN_HVM_MEMMAP_TYPE_RAM, 0};
   blk.si.magic = XEN_HVM_START_MAGIC_VALUE;
@@ -371,6 +376,17 @@ static int start_state(struct build *b, uint32_t entry, uint64_t si)
   return rc ? fail(b, (int)rc, "sethvmcontext failed") : 0;
 }
 
+/* The guest's xenstore (xsdomain.c) in its page at STORE_GFN, with
+ * memory/target its RAM. */
+static int give_store(struct build *b, const struct build_request *r, uint64_t mem,
+                      uint64_t console_gfn)
+{
+  char why[96];
+  int err = xsdomain_setup(b->id, r->image, mem >> 10, r->vcpus ? r->vcpus : 1,
+                           STORE_GFN(console_gfn), why, sizeof(why));
+  return err ? fail(b, err, "%s", why) : 0;
+}
+
 static int build(struct build *b, const struct build_request *r, const struct image *kernel,
                  const struct image *ramdisk)
 {
@@ -443,7 +459,7 @@ static int build(struct build *b, const struct build_request *r, const struct im
   op.cmd = XEN_DOMCTL_max_mem;
   op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
   op.domain = b->id;
-  op.u.max_mem.max_memkb = (mem + PAGE) >> 10;
+  op.u.max_mem.max_memkb = (mem + 2 * PAGE) >> 10; /* and the ACPI and store pages */
   if ((rc = domctl(&op)))
     return fail(b, (int)rc, "max_mem failed");
   uint64_t t0 = rdtsc_ordered();
@@ -462,6 +478,8 @@ static int build(struct build *b, const struct build_request *r, const struct im
   if (rc)
     return fail(b, (int)rc, "get_param CONSOLE_PFN failed");
 
+  if ((err = give_store(b, r, mem, p.value)))
+    return err;
   uint64_t si = 0;
   err = load(b, &img, notes.entry, ramdisk, r, vcpus, p.value, &si);
   unmap_window(b);
@@ -493,6 +511,7 @@ int builder_create(const struct build_request *r, domid_t *id, char *why, size_t
   if (err && b.created) {
     /* Nothing half-built is left behind. */
     unmap_window(&b);
+    xsdomain_release(b.id);
     struct xen_domctl op;
     domctl_cmd(XEN_DOMCTL_destroydomain, b.id, &op);
   }

@@ -12,6 +12,13 @@
  *                 there is one) and starts it (builder.c)
  *   settle        waits until the hypervisor has zeroed all free memory
  *                 (what an idle machine does; for make bench)
+ *   mem N MIB     sets domain N's balloon target: memory/target in the
+ *                 store (KiB), which Linux's balloon driver follows, after
+ *                 raising its maximum (XEN_DOMCTL_max_mem) if it is lower
+ *   shutdown N    asks domain N to power off: control/shutdown =
+ *                 "poweroff" in the store, which Linux's shutdown watch
+ *                 answers with an orderly power-off
+ *   store [PATH]  the store's nodes from PATH (/local/domain) down
  *   pause N       XEN_DOMCTL_pausedomain
  *   unpause N     XEN_DOMCTL_unpausedomain
  *   destroy N     XEN_DOMCTL_destroydomain
@@ -22,7 +29,12 @@
  * serial line does not echo), backspace takes one back.
  * Domains that end are announced as they go ("control: domain N has
  * ended"), from VIRQ_DOM_EXC.  exec=CMD;CMD;... on dom0's command line
- * (the rest of the line after it) runs those commands first, as typed. */
+ * (the rest of the line after it) runs those commands first, as typed.
+ *
+ * It is also the guests' xenstore (xenstore.c; xsdomain.c gives each
+ * domain that create builds its ring and event channel): it waits on the
+ * console, VIRQ_DOM_EXC and every guest's store port, serves the rings,
+ * and drops a domain's connection and subtree when the domain ends. */
 #include <stdbool.h>
 
 #include <public/domctl.h>
@@ -45,7 +57,7 @@ static unsigned int console_port, dom_exc_port;
 static struct xen_domctl_getdomaininfo known[MAX_DOMAINS]; /* the last list seen */
 static unsigned int nr_known;
 
-static long evtchn_op(int cmd, void *arg)
+long evtchn_op(int cmd, void *arg)
 {
   return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
 }
@@ -91,7 +103,7 @@ static unsigned int bind_virq(uint32_t virq, const char *name)
   return b.port;
 }
 
-static bool take_pending(unsigned int p)
+bool take_pending(unsigned int p)
 {
   if (!p)
     return false;
@@ -165,6 +177,8 @@ static unsigned int announce_ended(void)
     if (!alive)
       printf("%scontrol: domain %u has ended\n", said++ ? "" : "\n", before[i].domain);
   }
+  if (nr_known) /* (0: the list failed) */
+    xsdomain_prune(known, nr_known);
   return said;
 }
 
@@ -224,6 +238,132 @@ static long key_num(const char *w, size_t wlen, const char *key, unsigned long m
       return -1;
   }
   return v && wlen > k + 1 ? (long)v : -1;
+}
+
+/* Two decimal numbers after the command word: a domain id and a count of
+ * MiB (1..2^20); false when they are not there. */
+static bool parse_id_mib(const char *p, long *id, unsigned long *mib)
+{
+  char idw[8];
+  size_t n = 0;
+  while (*p == ' ')
+    p++;
+  while (p[n] && p[n] != ' ' && n < sizeof(idw) - 1)
+    n++;
+  memcpy(idw, p, n);
+  idw[n] = '\0';
+  *id = parse_id(idw);
+  p += n;
+  while (*p == ' ')
+    p++;
+  unsigned long v = 0;
+  size_t k = 0;
+  for (; p[k] >= '0' && p[k] <= '9'; k++)
+    if ((v = v * 10 + (unsigned long)(p[k] - '0')) > (1UL << 20))
+      return false;
+  for (p += k; *p == ' ';)
+    p++;
+  *mib = v;
+  return *id >= 0 && k && v && !*p;
+}
+
+/* Domain id's store, or NULL (said). */
+static bool has_store(const char *cmd, long id)
+{
+  if (id == 0) {
+    printf("control: %s: that is this domain\n", cmd);
+    return false;
+  }
+  if (!xs_conn_find((domid_t)id)) {
+    printf("control: %s %ld: no such domain with a store (`create` gives one)\n", cmd, id);
+    return false;
+  }
+  return true;
+}
+
+static void cmd_mem(const char *p)
+{
+  long id;
+  unsigned long mib;
+  if (!parse_id_mib(p, &id, &mib)) {
+    printf("control: usage: mem N MIB (domain N's balloon target, 1..%lu MiB)\n", 1UL << 20);
+    return;
+  }
+  if (!has_store("mem", id))
+    return;
+  /* Room for the target and the pages the builder adds (ACPI, store). */
+  uint64_t kib = (uint64_t)mib << 10, max_kib = kib + 8;
+  struct xen_domctl op;
+  long rc = domctl_cmd(XEN_DOMCTL_getdomaininfo, (domid_t)id, &op);
+  if (rc) {
+    printf("control: mem %ld: getdomaininfo: %s\n", id, errno_name(rc));
+    return;
+  }
+  if (op.u.getdomaininfo.max_pages * 4 < max_kib) {
+    memset(&op, 0, sizeof(op));
+    op.cmd = XEN_DOMCTL_max_mem;
+    op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    op.domain = (domid_t)id;
+    op.u.max_mem.max_memkb = max_kib;
+    if ((rc = hypercall1(__HYPERVISOR_domctl, PTR(&op)))) {
+      printf("control: mem %ld: max_mem: %s\n", id, errno_name(rc));
+      return;
+    }
+    printf("control: mem %ld: its maximum is now %lu KiB\n", id, (unsigned long)max_kib);
+  }
+  char path[48], val[24];
+  snprintf(path, sizeof(path), "/local/domain/%ld/memory/target", id);
+  int n = snprintf(val, sizeof(val), "%lu", (unsigned long)kib);
+  int err = xs_write(0, path, val, (size_t)n);
+  if (err)
+    printf("control: mem %ld: %s\n", id, xs_error_name(err));
+  else
+    printf("control: mem %ld: memory/target = %lu KiB (its balloon driver follows)\n", id,
+           (unsigned long)kib);
+  xsdomain_service();
+}
+
+static void cmd_shutdown(const char *p)
+{
+  long id = parse_id(p);
+  if (id < 0) {
+    printf("control: usage: shutdown N (asks domain N to power off)\n");
+    return;
+  }
+  if (!has_store("shutdown", id))
+    return;
+  char path[48];
+  snprintf(path, sizeof(path), "/local/domain/%ld/control/shutdown", id);
+  int err = xs_write(0, path, "poweroff", 8);
+  if (err)
+    printf("control: shutdown %ld: %s\n", id, xs_error_name(err));
+  else
+    printf("control: shutdown %ld: asked (control/shutdown = poweroff)\n", id);
+  xsdomain_service();
+}
+
+/* One line of `store`: the path and its value (bytes that are not
+ * printable as '.'). */
+static void store_line(const char *path, const char *value, size_t len, void *arg)
+{
+  char v[68];
+  size_t n = len < 64 ? len : 64;
+  (void)arg;
+  for (size_t i = 0; i < n; i++)
+    v[i] = value[i] >= ' ' && value[i] < 0x7f && value[i] != '"' ? value[i] : '.';
+  memcpy(v + n, len > n ? "..." : "", len > n ? 4 : 1);
+  printf("control: %s = \"%s\"\n", path, v);
+}
+
+static void cmd_store(const char *p)
+{
+  while (*p == ' ')
+    p++;
+  int err = xs_walk(*p ? p : "/local/domain", store_line, NULL);
+  if (err)
+    printf("control: store %s: %s\n", p, xs_error_name(err));
+  else
+    printf("control: (%u of %u nodes free)\n", xs_nodes_free(), XS_MAX_NODES);
 }
 
 static void cmd_images(void)
@@ -329,7 +469,8 @@ static void cmd_settle(void)
 static void help(void)
 {
   printf("control: commands: list, images, create NAME [mem=MIB] [vcpus=N] [-- CMDLINE],\n");
-  printf("control:   pause N, unpause N, destroy N, help, quit\n");
+  printf("control:   mem N MIB, shutdown N, store [PATH], pause N, unpause N, destroy N,\n");
+  printf("control:   settle, help, quit\n");
   printf("control: Ctrl-A three times moves the console to the next domain\n");
 }
 
@@ -347,6 +488,12 @@ static bool run(const char *line)
     cmd_settle();
   else if (word(line, "create", &rest))
     cmd_create(rest);
+  else if (word(line, "mem", &rest))
+    cmd_mem(rest);
+  else if (word(line, "shutdown", &rest))
+    cmd_shutdown(rest);
+  else if (word(line, "store", &rest))
+    cmd_store(rest);
   else if (word(line, "pause", &rest))
     cmd_domctl(XEN_DOMCTL_pausedomain, "pause", rest);
   else if (word(line, "unpause", &rest))
@@ -362,11 +509,16 @@ static bool run(const char *line)
   return true;
 }
 
-/* Wait for either port; the console's bytes come in by CONSOLEIO_read. */
+/* Wait for the console, VIRQ_DOM_EXC or a guest's store port; the
+ * console's bytes come in by CONSOLEIO_read. */
 static void wait_ports(void)
 {
-  evtchn_port_t ports[2] = {console_port, dom_exc_port};
-  struct sched_poll sp = {.ports = PTR(ports), .nr_ports = dom_exc_port ? 2 : 1, .timeout = 0};
+  evtchn_port_t ports[2 + XS_MAX_CONNS] = {console_port};
+  unsigned int n = 1;
+  if (dom_exc_port)
+    ports[n++] = dom_exc_port;
+  n += xsdomain_ports(ports + n, XS_MAX_CONNS);
+  struct sched_poll sp = {.ports = PTR(ports), .nr_ports = n, .timeout = 0};
   hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, PTR(&sp));
 }
 
@@ -385,6 +537,7 @@ int guest_main(const struct hvm_start_info *si)
   if (!console_port)
     return 1;
   images_init(si);
+  xs_init();
   list_domains();
   printf("control: the control domain (dom0); %u domain(s) running\n", nr_known);
   help();
@@ -418,7 +571,9 @@ int guest_main(const struct hvm_start_info *si)
     char c;
     take_pending(console_port);
     long n = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, 1, PTR(&c));
-    if (take_pending(dom_exc_port) && announce_ended()) {
+    bool said = take_pending(dom_exc_port) && announce_ended();
+    said |= xsdomain_service() > 0;
+    if (said) {
       line[len] = '\0';
       printf("control> %s", line); /* the prompt again, with what was typed */
     }

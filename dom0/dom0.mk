@@ -8,7 +8,8 @@
 # (include/hv/elf.h, acpi_build.h, string.h, errno.h), whose functions the
 # guest runtime provides.
 
-DOM0_SRCS := dom0/control.c dom0/images.c dom0/builder.c dom0/bzimage.c
+DOM0_SRCS := dom0/control.c dom0/images.c dom0/builder.c dom0/bzimage.c dom0/xenstore.c \
+	dom0/xsdomain.c
 DOM0_SHARED_SRCS := hv/elf.c hv/acpi_build.c
 DOM0_ELF := build/dom0.elf
 

@@ -23,7 +23,7 @@ def test_demo_boots_linux_and_the_control_domain(linux_assets_dir):
         s.wait_for("Ctrl-A three times  moves the console to the next domain")
         s.wait_for("Ctrl-]              quits")
         s.wait_for("mica: console input goes to dom0", 120)
-        s.wait_for("\ncontrol: commands: list, pause N, unpause N, destroy N, help, quit", 120)
+        s.wait_for("\ncontrol: commands: list, images, create NAME", 120)
         s.wait_for("control> ")
         s.wait_for("(domu1) mica-init: Linux ", 900)
         s.type(b"list\r")

@@ -9,7 +9,7 @@
 # interrupts, CPU number and mask, kicks, timer, struct per_cpu).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign
+	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign xenstore
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -46,6 +46,8 @@ UNIT_SRCS_reservation := hv/memory_reservation.c mm/frame.c
 UNIT_SRCS_foreign := hv/physmap.c hv/foreign.c mm/guestmem.c hv/grant_table.c hv/grant_op.c \
 	hv/grant_pin.c mm/heap.c mm/frame.c
 UNIT_SRCS_xencons := hv/xencons.c
+# dom0's xenstore: the tree and the ring protocol (no hypercall in it).
+UNIT_SRCS_xenstore := dom0/xenstore.c
 UNIT_SRCS_acpi_build := hv/acpi_build.c
 UNIT_SRCS_pwhash := hv/lib/pwhash.c hv/lib/sha256.c hv/lib/hex.c
 # The screen console's cell grid: arch code without an x86 instruction.
