@@ -53,8 +53,7 @@ static long more_len(const uint8_t **ip, const uint8_t *end, long n)
 
 /* One LZ4 block [ip, iend) into [out + done, out + max): the bytes it
  * gave, or -1 when it is malformed or would not fit. */
-static long lz4_block(const uint8_t *ip, const uint8_t *iend, uint8_t *out, size_t done,
-                      size_t max)
+static long lz4_block(const uint8_t *ip, const uint8_t *iend, uint8_t *out, size_t done, size_t max)
 {
   uint8_t *op = out + done, *oend = out + max;
   while (ip < iend) {
@@ -115,18 +114,14 @@ int bzimage_unpack(const uint8_t *data, size_t size, uint8_t *out, size_t max, s
     static const struct {
       uint8_t magic[4];
       const char *name;
-    } known[] = {{{0x1f, 0x8b}, "gzip"},
-                 {{0xfd, '7', 'z', 'X'}, "xz"},
-                 {{'B', 'Z', 'h'}, "bzip2"},
-                 {{0x5d, 0, 0}, "lzma"},
-                 {{0x28, 0xb5, 0x2f, 0xfd}, "zstd"},
-                 {{0x89, 'L', 'Z', 'O'}, "lzo"}};
+    } known[] = {
+        {{0x1f, 0x8b}, "gzip"}, {{0xfd, '7', 'z', 'X'}, "xz"},      {{'B', 'Z', 'h'}, "bzip2"},
+        {{0x5d, 0, 0}, "lzma"}, {{0x28, 0xb5, 0x2f, 0xfd}, "zstd"}, {{0x89, 'L', 'Z', 'O'}, "lzo"}};
     *why = "its payload's compression is unknown";
     for (unsigned int i = 0; i < sizeof(known) / sizeof(known[0]); i++)
       if (!memcmp(p, known[i].magic, known[i].magic[2] || known[i].magic[3] ? 3 : 2)) {
         static char msg[64];
-        snprintf(msg, sizeof(msg), "it is %s-compressed: dom0 unpacks LZ4 only",
-                 known[i].name);
+        snprintf(msg, sizeof(msg), "it is %s-compressed: dom0 unpacks LZ4 only", known[i].name);
         *why = msg;
       }
     return -1;
