@@ -77,11 +77,28 @@ int arch_p2m_set_type(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type
   return 0;
 }
 
+/* The same without the flush: the fake has no translations to drop. */
+int arch_p2m_set_type_noflush(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type type,
+                              paddr_t *old, enum p2m_type *old_type)
+{
+  return arch_p2m_set_type(d, gpa, hpa, type, old, old_type);
+}
+
+void arch_p2m_flush(struct domain *d) { (void)d; }
+
+/* 4 KiB entries for every page of the mapping (a 2 MiB one too). */
 int arch_p2m_map(struct domain *d, uint64_t gpa, paddr_t hpa, uint64_t size)
 {
   paddr_t old;
-  (void)size;
-  return arch_p2m_set_type(d, gpa, hpa, P2M_RAM, &old, NULL);
+  for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+    if (arch_p2m_query(d, gpa + off, NULL, NULL))
+      return -EEXIST;
+  for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+    int err = arch_p2m_set_type(d, gpa + off, hpa + off, P2M_RAM, &old, NULL);
+    if (err)
+      return err;
+  }
+  return 0;
 }
 
 void arch_p2m_each(struct domain *d, arch_p2m_leaf_fn *fn, void *arg)

@@ -37,6 +37,24 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
   return 0;
 }
 
+/* The 2 MiB path: a hole of 512 pages becomes one mapping; anything
+ * there makes the caller go page by page. */
+static unsigned int twomeg_maps;
+
+int guestmem_add_2m(struct domain *d, uint64_t gfn)
+{
+  if ((gfn & 511) || gfn + 512 > FAKE_GFNS)
+    return -EINVAL;
+  for (unsigned int i = 0; i < 512; i++)
+    if (present[gfn + i])
+      return -EEXIST;
+  for (unsigned int i = 0; i < 512; i++)
+    present[gfn + i] = true;
+  d->nr_frames += 512;
+  twomeg_maps++;
+  return 0;
+}
+
 /* Pages given back whose batch has not ended: every op must end its
  * batch (the flush, then the frees) before it returns. */
 static unsigned int unflushed;
@@ -97,6 +115,7 @@ static int setup(void **state)
   memset(&other, 0, sizeof(other));
   memset(present, 0, sizeof(present));
   unflushed = 0;
+  twomeg_maps = 0;
   dom.id = 1;
   other.id = 2;
   dom.max_pages = other.max_pages = 100;
@@ -174,6 +193,27 @@ static void test_order_and_half_done_extents(void **state)
   assert_int_equal(op(XENMEM_decrease_reservation, big, 1, 12, 0, DOMID_SELF, 0),
                    0);                 /* hole at 10 */
   assert_int_equal(dom.nr_frames, 36); /* 0..9 went before the hole */
+}
+
+static void test_two_mib_extents(void **state)
+{
+  (void)state;
+  dom.max_pages = 50 + 3 * 512;
+  /* A hole: one 2 MiB mapping.  A range with a page in it already: page
+   * by page, that page replaced, the count right. */
+  present[1024 + 7] = true, dom.nr_frames++;
+  xen_pfn_t list[] = {512, 1024};
+  assert_int_equal(op(XENMEM_populate_physmap, list, 2, 9, 0, DOMID_SELF, 0), 2);
+  assert_int_equal(twomeg_maps, 1);
+  assert_int_equal(dom.nr_frames, 50 + 2 * 512);
+  for (unsigned int g = 512; g < 1536; g++)
+    assert_true(present[g]);
+  /* max_pages is checked before either path: the third 2 MiB would pass
+   * it by one page. */
+  dom.max_pages = dom.nr_frames + 511;
+  xen_pfn_t third[] = {2048};
+  assert_int_equal(op(XENMEM_populate_physmap, third, 1, 9, 0, DOMID_SELF, 0), 0);
+  assert_int_equal(twomeg_maps, 1);
 }
 
 static void test_max_pages(void **state)
@@ -295,6 +335,7 @@ int main(void)
       T(test_decrease_stops_at_a_hole),
       T(test_order_and_half_done_extents),
       T(test_max_pages),
+      T(test_two_mib_extents),
       T(test_refused_as_a_whole),
       T(test_unreadable_list),
       T(test_continuation),
