@@ -72,11 +72,22 @@ def focus(s, dom, prompt=None):
 
 
 def mib_of_domu1(s):
+    return list_domu1(s)[0]
+
+
+def list_domu1(s):
+    """dom0's `list`: domain 1's memory in MiB, and the free pages
+    (sysctl physinfo)."""
+    mib = free = None
     for l in control(s, "list"):
         f = l.split()
         if f[:1] == ["1"]:
-            return int(f[3])
-    pytest.fail("no domain 1 in dom0's list")
+            mib = int(f[3])
+        if f[:2] == ["free", "memory:"]:
+            free = int(f[2])
+    if mib is None or free is None:
+        pytest.fail("no domain 1 or no free memory in dom0's list")
+    return mib, free
 
 
 def test_xenstore_balloon_target_and_shutdown(linux):
@@ -93,7 +104,7 @@ def test_xenstore_balloon_target_and_shutdown(linux):
         nodes = control(s, "store /local/domain/1/control")
         assert '/local/domain/1/control/feature-poweroff = "1"' in nodes, nodes
         assert '/local/domain/1/control/shutdown = ""' in nodes, nodes
-        mib0 = mib_of_domu1(s)
+        mib0, free0 = list_domu1(s)
         assert mib0 == 256, mib0
 
         focus(s, "domu1", PROMPT)
@@ -122,7 +133,9 @@ def test_xenstore_balloon_target_and_shutdown(linux):
         assert abs(cur - 196608) <= 1024, cur
         assert total0 - total == cur0 - cur, (total0, total, cur0, cur)
         focus(s, "dom0", "control> ")
-        assert mib_of_domu1(s) == 192
+        # Outside, the free pool (physinfo) grew by what the guest gave.
+        mib, free = list_domu1(s)
+        assert mib == 192 and free - free0 == (cur0 - cur) // 4, (free0, free, cur0, cur)
 
         said = control(s, "mem 1 256")
         assert "mem 1: memory/target = 262144 KiB (its balloon driver follows)" in said, said
@@ -147,9 +160,9 @@ def test_xenstore_balloon_target_and_shutdown(linux):
         s.wait_for("\ncontrol: domain 1 has ended", 60)
         s.wait_for("control> ")
         assert control(s, "store /local/domain/1") == ["store /local/domain/1: ENOENT"]
-        listed = control(s, "list")
+        listed = [l for l in control(s, "list") if l[:1].isdigit()]
         # (Shut down, and not destroyed: dom0 leaves that to `destroy`.)
-        assert [l.split()[:3] for l in listed[1:]] == [["0", "running", "1"],
+        assert [l.split()[:3] for l in listed] == [["0", "running", "1"],
                                                       ["1", "shut", "down"]], listed
         s.type(b"quit\r")
         s.wait_for("\ncontrol: quitting")
