@@ -12,6 +12,7 @@
  *                 there is one) and starts it (builder.c)
  *   settle        waits until the hypervisor has zeroed all free memory
  *                 (what an idle machine does; for make bench)
+ *   wait N        waits until domain N has ended (for exec= scripts)
  *   mem N MIB     sets domain N's balloon target: memory/target in the
  *                 store (KiB), which Linux's balloon driver follows, after
  *                 raising its maximum (XEN_DOMCTL_max_mem) if it is lower
@@ -466,11 +467,38 @@ static void cmd_settle(void)
   printf("control: settle: every free frame is zeroed\n");
 }
 
+static void wait_ports(void);
+
+/* Whether domain id has ended (shut down, crashed, or gone). */
+static bool ended(domid_t id)
+{
+  struct xen_domctl op;
+  return domctl_cmd(XEN_DOMCTL_getdomaininfo, id, &op) ||
+         (op.u.getdomaininfo.flags & XEN_DOMINF_shutdown);
+}
+
+/* wait N: until domain N ends, serving the store meanwhile (a guest
+ * booting needs it); typing waits too.  For scripts (exec=). */
+static void cmd_wait(const char *arg)
+{
+  long id = parse_id(arg);
+  if (id < 0) {
+    printf("control: usage: wait N (a domain id)\n");
+    return;
+  }
+  while (!ended((domid_t)id)) {
+    take_pending(dom_exc_port);
+    if (!xsdomain_service())
+      wait_ports();
+  }
+  printf("control: wait %ld: it has ended\n", id);
+}
+
 static void help(void)
 {
   printf("control: commands: list, images, create NAME [mem=MIB] [vcpus=N] [-- CMDLINE],\n");
   printf("control:   mem N MIB, shutdown N, store [PATH], pause N, unpause N, destroy N,\n");
-  printf("control:   settle, help, quit\n");
+  printf("control:   settle, wait N, help, quit\n");
   printf("control: Ctrl-A three times moves the console to the next domain\n");
 }
 
@@ -486,6 +514,8 @@ static bool run(const char *line)
     cmd_images();
   else if (word(line, "settle", &rest))
     cmd_settle();
+  else if (word(line, "wait", &rest))
+    cmd_wait(rest);
   else if (word(line, "create", &rest))
     cmd_create(rest);
   else if (word(line, "mem", &rest))

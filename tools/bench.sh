@@ -265,13 +265,14 @@ fi
 # read as `create` began.  Once after `settle` (the idle loop has zeroed
 # the free memory, as on a machine left alone a moment), once at once
 # after boot (every page zeroed as it is given).  dom0 prints where the
-# ticks went.
+# ticks went, waits for the guest to boot (serving its xenstore) and power
+# off (mica.bench), and quits, which ends the run.
 boot_build=${boot_build:-?}
 create_settled="?"; create_now="?"; create_parts="?"
 dom0_create() { # $1: exec commands before create; sets create_ticks, create_split
   create_ticks="?"; create_split="?"
   if tools/hvrun --emulator bochs --ips 100000000 --no-input --timeout 300 --mem 768 \
-      --dom0 "build/dom0.elf,mem=96,cmdline=exec=$1create linux mem=256 -- console=hvc0 quiet;destroy 1;quit" \
+      --dom0 "build/dom0.elf,mem=96,cmdline=exec=$1create linux mem=256 -- console=hvc0 quiet mica.bench;wait 1;quit" \
       --image "linux=$linux_dir/vmlinux" --ramdisk "linux=$linux_dir/initramfs.cpio.gz" \
       >"$out" 2>&1; then
     local a b

@@ -162,38 +162,38 @@ static int walk(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64
  * they change no translation. */
 #define PTE_AD ((1ULL << 5) | (1ULL << 6))
 
-/* The p2m changed once since v's walk was cached: the walk still holds
- * when the page whose translation changed is none of those it read (its
- * tables and the data page).  Then it is brought up to date. */
-static __attribute__((noinline)) bool cache_survives(struct vcpu *v)
+/* Whether v's cache holds gva's page for this walk: the same page, CR3
+ * and p2m, write permission if check_w, and every entry on the way as it
+ * was (so a new walk would find the same page).  gen is the p2m
+ * generation the walk must have been cached at. */
+static inline __attribute__((always_inline)) bool
+cache_valid(const struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w, uint64_t gen)
+{
+  const struct gwalk_cache *c = &v->arch.gwalk;
+  if (c->tag != (gva >> 12) + 1 || c->cr3 != cr3 || c->p2m_gen != gen || (check_w && !c->writable))
+    return false;
+  /* Unrolled: the compiler keeps it as four loads and compares. */
+  return !(((*c->pte[0] ^ c->val[0]) | (*c->pte[1] ^ c->val[1]) | (*c->pte[2] ^ c->val[2]) |
+            (*c->pte[3] ^ c->val[3])) &
+           ~PTE_AD);
+}
+
+/* The p2m changed once since v's walk was cached (off the fast path, in
+ * translate()): the walk still holds when the page whose translation
+ * changed is none of those it read (its tables and the data page), and
+ * is then brought up to date.  A toolstack's loop of mappings, each
+ * changing one page, keeps its arguments' walk so. */
+static bool cache_survives(struct vcpu *v, uint64_t gva, uint64_t cr3, bool check_w)
 {
   struct gwalk_cache *c = &v->arch.gwalk;
   const struct arch_domain *a = &v->dom->arch;
-  if (a->p2m_gen != c->p2m_gen + 1 || a->p2m_changed == P2M_CHANGED_ALL)
+  if (a->p2m_changed == P2M_CHANGED_ALL || !cache_valid(v, gva, cr3, check_w, a->p2m_gen - 1))
     return false;
   for (unsigned int i = 0; i < ARRAY_SIZE(c->gpa); i++)
     if (c->gpa[i] == a->p2m_changed)
       return false;
   c->p2m_gen = a->p2m_gen;
   return true;
-}
-
-/* Whether v's cache holds gva's page for this walk: the same page, CR3
- * and p2m (or a p2m changed elsewhere), write permission if check_w, and
- * every entry on the way as it was (so a new walk would find the same
- * page). */
-static inline __attribute__((always_inline)) bool cache_valid(struct vcpu *v, uint64_t gva,
-                                                              uint64_t cr3, bool check_w)
-{
-  const struct gwalk_cache *c = &v->arch.gwalk;
-  if (c->tag != (gva >> 12) + 1 || c->cr3 != cr3 || (check_w && !c->writable))
-    return false;
-  if (unlikely(c->p2m_gen != v->dom->arch.p2m_gen) && !cache_survives(v))
-    return false;
-  /* Unrolled: the compiler keeps it as four loads and compares. */
-  return !(((*c->pte[0] ^ c->val[0]) | (*c->pte[1] ^ c->val[1]) | (*c->pte[2] ^ c->val[2]) |
-            (*c->pte[3] ^ c->val[3])) &
-           ~PTE_AD);
 }
 
 /* Translate gva without the cache (a walk when paging is on; gva itself
@@ -203,6 +203,10 @@ static __attribute__((noinline)) paddr_t translate(struct vcpu *v, uint64_t gva,
                                                    uint64_t cr3, bool check_w, enum p2m_type *type)
 {
   uint64_t gpa, size;
+  if (mode == WALK_4LEVEL && cache_survives(v, gva, cr3, check_w)) {
+    *type = v->arch.gwalk.type;
+    return v->arch.gwalk.hpa | (gva & (PAGE_SIZE - 1));
+  }
   if (mode == WALK_NONE)
     gpa = gva;
   else if (mode != WALK_4LEVEL ? walk32(v, gva, mode, cr3, check_w, &gpa)
@@ -228,7 +232,7 @@ static inline __attribute__((always_inline)) void *
 cache_ptr(struct vcpu *v, uint64_t gva, bool write, int mode, uint64_t cr3, bool check_w)
 {
   const struct gwalk_cache *c = &v->arch.gwalk;
-  if (mode != WALK_4LEVEL || !cache_valid(v, gva, cr3, check_w) ||
+  if (mode != WALK_4LEVEL || !cache_valid(v, gva, cr3, check_w, v->dom->arch.p2m_gen) ||
       (write && c->type == P2M_GRANT_RO))
     return NULL;
   return phys_to_virt(c->hpa | (gva & (PAGE_SIZE - 1)));
