@@ -329,10 +329,7 @@ static int start_state(struct build *b, uint32_t entry, uint64_t si)
 {
   static uint8_t ctx[8192] __attribute__((aligned(8)));
   struct xen_domctl op;
-  memset(&op, 0, sizeof(op));
-  op.cmd = XEN_DOMCTL_gethvmcontext;
-  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-  op.domain = b->id;
+  domctl_init(&op, XEN_DOMCTL_gethvmcontext, b->id);
   op.u.hvmcontext.size = sizeof(ctx);
   op.u.hvmcontext.buffer = PTR(ctx);
   long rc = domctl(&op);
@@ -366,10 +363,7 @@ static int start_state(struct build *b, uint32_t entry, uint64_t si)
   memcpy(p += sizeof(dc), &c, sizeof(c));
   memcpy(p += sizeof(c), &de, sizeof(de));
   p += sizeof(de);
-  memset(&op, 0, sizeof(op));
-  op.cmd = XEN_DOMCTL_sethvmcontext;
-  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-  op.domain = b->id;
+  domctl_init(&op, XEN_DOMCTL_sethvmcontext, b->id);
   op.u.hvmcontext.size = (uint32_t)(p - ctx);
   op.u.hvmcontext.buffer = PTR(ctx);
   rc = domctl(&op);
@@ -430,9 +424,7 @@ static int build(struct build *b, const struct build_request *r, const struct im
 
   /* The domain, as libxl makes a PVH domU. */
   struct xen_domctl op;
-  memset(&op, 0, sizeof(op));
-  op.cmd = XEN_DOMCTL_createdomain;
-  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  domctl_init(&op, XEN_DOMCTL_createdomain, 0);
   struct xen_domctl_createdomain *c = &op.u.createdomain;
   c->flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
   c->max_vcpus = vcpus;
@@ -447,21 +439,15 @@ static int build(struct build *b, const struct build_request *r, const struct im
   b->id = op.domain;
   b->created = true;
 
-  /* Its memory: the RAM and the ACPI page. */
-  memset(&op, 0, sizeof(op));
-  op.cmd = XEN_DOMCTL_max_vcpus;
-  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-  op.domain = b->id;
+  domctl_init(&op, XEN_DOMCTL_max_vcpus, b->id);
   op.u.max_vcpus.max = vcpus;
   if ((rc = domctl(&op)))
     return fail(b, (int)rc, "max_vcpus failed");
-  memset(&op, 0, sizeof(op));
-  op.cmd = XEN_DOMCTL_max_mem;
-  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-  op.domain = b->id;
+  domctl_init(&op, XEN_DOMCTL_max_mem, b->id);
   op.u.max_mem.max_memkb = (mem + 2 * PAGE) >> 10; /* and the ACPI and store pages */
   if ((rc = domctl(&op)))
     return fail(b, (int)rc, "max_mem failed");
+  /* Its memory: the RAM, the ACPI page (and the store's, xsdomain.c). */
   uint64_t t0 = rdtsc_ordered();
   int err = populate(b, 0, b->low);
   if (!err && b->high)

@@ -63,12 +63,17 @@ long evtchn_op(int cmd, void *arg)
   return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, PTR(arg));
 }
 
-long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
+void domctl_init(struct xen_domctl *op, uint32_t cmd, domid_t dom)
 {
   memset(op, 0, sizeof(*op));
   op->cmd = cmd;
   op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
   op->domain = dom;
+}
+
+long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op)
+{
+  domctl_init(op, cmd, dom);
   return hypercall1(__HYPERVISOR_domctl, PTR(op));
 }
 

@@ -179,6 +179,9 @@ unsigned int xsdomain_service(void);
 void xsdomain_prune(const struct xen_domctl_getdomaininfo *d, unsigned int n);
 
 /* ---- control.c ---- */
+/* A zeroed domctl for cmd on dom in this interface version; and the same
+ * made at once (the caller's op holds what comes back). */
+void domctl_init(struct xen_domctl *op, uint32_t cmd, domid_t dom);
 long domctl_cmd(uint32_t cmd, domid_t dom, struct xen_domctl *op);
 long evtchn_op(int cmd, void *arg);
 /* Take port p's pending bit in dom0's shared_info; whether it was set. */

@@ -97,7 +97,8 @@ static long set_memory_map(struct vcpu *v, uint64_t arg)
   if (d->toolstack_built) {
     uint64_t low = 0, high = 0;
     for (unsigned int i = 0; i < f.map.nr_entries; i++) {
-      if (e[i].type != E820_RAM)
+      /* The map is the caller's: an entry that wraps counts for nothing. */
+      if (e[i].type != E820_RAM || e[i].size > ~0ULL - e[i].addr)
         continue;
       uint64_t end = e[i].addr + e[i].size;
       if (end <= GiB(4))
