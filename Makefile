@@ -13,7 +13,7 @@ BUILD := build
 HV_SRCS := \
 	boot/head.S boot/mb2.c boot/mb2_entry.c boot/efi_entry.c boot/efi_mmap.c \
 	hv/setup.c hv/console.c hv/console_list.c hv/cmdline.c hv/bootmod.c hv/timer.c \
-	hv/domain.c hv/domain_console.c hv/elf.c hv/dombuild.c hv/acpi_build.c hv/hypercall.c hv/hypercall_compat.c hv/xen_version.c \
+	hv/domain.c hv/domain_console.c hv/elf.c hv/dombuild.c hv/hwdom.c hv/acpi_build.c hv/hypercall.c hv/hypercall_compat.c hv/xen_version.c \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/memory_reservation.c hv/physmap.c hv/foreign.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
@@ -27,7 +27,7 @@ HV_SRCS := \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
 	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/vmx/context.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/decode.c arch/x86/emulate.c \
-	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
+	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c \
 	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
 	net/net.c net/net_config.c net/net_out.c net/netconsole.c net/netcon.c net/telnet.c \
 	net/lwip_port.c \
@@ -69,9 +69,9 @@ all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests dom0
 # image must stay under 300 KiB (-Os saves about 8.5 KiB here).  What
 # runs per hypercall, exit or switch stays -O2.
 HV_SIZE_SRCS := boot/mb2.c boot/efi_mmap.c boot/efi_entry.c hv/setup.c hv/cmdline.c hv/elf.c \
-	hv/dombuild.c hv/bootmod.c hv/acpi_build.c hv/console_list.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
+	hv/dombuild.c hv/hwdom.c hv/bootmod.c hv/acpi_build.c hv/console_list.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
 	arch/x86/vmx/context.c arch/x86/acpi.c arch/x86/smp.c arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
-	arch/x86/vmx/selftest.c arch/x86/physinfo.c arch/x86/pci.c arch/x86/power.c arch/x86/rtc.c \
+	arch/x86/vmx/selftest.c arch/x86/physinfo.c arch/x86/pci.c arch/x86/power.c arch/x86/hwdom.c arch/x86/rtc.c \
 	arch/x86/fbcon.c arch/x86/screen.c arch/x86/vga_text.c net/net_config.c
 $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SIZE_SRCS)): HV_OPT := -Os
 

@@ -144,3 +144,77 @@ int acpi_build(void *buf, size_t size, uint64_t gpa, unsigned int nr_vcpus)
   rsdp->ext_checksum = checksum(rsdp, sizeof(*rsdp));
   return (int)len;
 }
+
+/* The hardware domain's MADT at m; returns its length. */
+static uint32_t build_hwdom_madt(struct acpi_madt *m, const struct acpi_hwdom *h)
+{
+  uint8_t *p = (uint8_t *)(m + 1);
+  for (unsigned int i = 0; i < h->nr_ioapics; i++, p += sizeof(struct acpi_madt_ioapic))
+    *(struct acpi_madt_ioapic *)p =
+        (struct acpi_madt_ioapic){.type = ACPI_MADT_TYPE_IOAPIC,
+                                  .length = sizeof(struct acpi_madt_ioapic),
+                                  .id = h->ioapic[i].id,
+                                  .addr = h->ioapic[i].addr,
+                                  .gsi_base = h->ioapic[i].gsi_base};
+  for (unsigned int i = 0; i < h->nr_vcpus; i++, p += sizeof(struct acpi_madt_lapic))
+    *(struct acpi_madt_lapic *)p =
+        (struct acpi_madt_lapic){.type = ACPI_MADT_TYPE_LAPIC,
+                                 .length = sizeof(struct acpi_madt_lapic),
+                                 .acpi_processor_uid = (uint8_t)i,
+                                 .apic_id = (uint8_t)i,
+                                 .flags = ACPI_MADT_LAPIC_ENABLED};
+  for (unsigned int i = 0; i < h->nr_isos; i++, p += sizeof(struct acpi_madt_iso))
+    *(struct acpi_madt_iso *)p = (struct acpi_madt_iso){.type = ACPI_MADT_TYPE_ISO,
+                                                        .length = sizeof(struct acpi_madt_iso),
+                                                        .bus = 0,
+                                                        .source = h->iso[i].source,
+                                                        .gsi = h->iso[i].gsi,
+                                                        .flags = h->iso[i].flags};
+  uint32_t len = (uint32_t)(p - (uint8_t *)m);
+  header(&m->h, "APIC", len, 4);
+  m->lapic_addr = ACPI_BUILD_LAPIC_ADDR;
+  m->flags = 0;
+  seal(&m->h);
+  return len;
+}
+
+int acpi_build_hwdom(void *buf, size_t size, uint64_t gpa, const struct acpi_hwdom *h)
+{
+  if (h->nr_vcpus < 1 || h->nr_vcpus > ACPI_BUILD_MAX_VCPUS ||
+      h->nr_ioapics > ACPI_HWDOM_MAX_IOAPICS || h->nr_isos > ACPI_HWDOM_MAX_ISOS ||
+      h->nr_tables > ACPI_HWDOM_MAX_TABLES || !IS_ALIGNED(gpa, 16) || gpa >= GiB(4))
+    return -EINVAL;
+  size_t xsdt_off = ALIGN_UP(sizeof(struct acpi_rsdp), 16);
+  size_t xsdt_len = sizeof(struct acpi_xsdt) + 8 * (1 + h->nr_tables);
+  size_t madt_off = ALIGN_UP(xsdt_off + xsdt_len, 16);
+  size_t madt_len = sizeof(struct acpi_madt) + h->nr_ioapics * sizeof(struct acpi_madt_ioapic) +
+                    h->nr_vcpus * sizeof(struct acpi_madt_lapic) +
+                    h->nr_isos * sizeof(struct acpi_madt_iso);
+  size_t len = madt_off + madt_len;
+  if (GiB(4) - gpa < len)
+    return -EINVAL;
+  if (size < len)
+    return -ENOSPC;
+
+  uint8_t *b = buf;
+  memset(b, 0, len);
+  build_hwdom_madt((struct acpi_madt *)(b + madt_off), h);
+
+  struct acpi_xsdt *xsdt = (struct acpi_xsdt *)(b + xsdt_off);
+  header(&xsdt->h, "XSDT", (uint32_t)xsdt_len, 1);
+  xsdt->entry[0] = gpa + madt_off;
+  for (unsigned int i = 0; i < h->nr_tables; i++)
+    xsdt->entry[1 + i] = h->tables[i];
+  seal(&xsdt->h);
+
+  /* Xen's: the firmware's OEM ID, revision 2, the XSDT only. */
+  struct acpi_rsdp *rsdp = (struct acpi_rsdp *)b;
+  memcpy(rsdp->signature, "RSD PTR ", 8);
+  memcpy(rsdp->oem_id, h->oem_id, sizeof(rsdp->oem_id));
+  rsdp->revision = 2;
+  rsdp->length = sizeof(*rsdp);
+  rsdp->xsdt_addr = gpa + xsdt_off;
+  rsdp->checksum = checksum(rsdp, ACPI_RSDP_V1_LEN);
+  rsdp->ext_checksum = checksum(rsdp, sizeof(*rsdp));
+  return (int)len;
+}

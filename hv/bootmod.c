@@ -23,6 +23,17 @@ void bootmod_decode(const char *raw, char *out, size_t size)
 }
 
 /* A decimal number in [min, max], nothing else. */
+/* devices=host (dom0 owns the machine: its ACPI tables, PCI devices, I/O
+ * ports and interrupts, RAM mapped 1:1) or devices=none (the default: a
+ * synthetic machine with no devices). */
+static int parse_devices(const char *s, bool *host)
+{
+  if (strcmp(s, "host") && strcmp(s, "none"))
+    return -EINVAL;
+  *host = !strcmp(s, "host");
+  return 0;
+}
+
 static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
 {
   uint64_t v = 0;
@@ -123,6 +134,8 @@ int bootmod_parse(unsigned int idx, const char *raw, struct bootmod *m)
       err = parse_uint(val, 1, BOOTMOD_MAX_WEIGHT, &m->weight);
     else if (m->kind == BOOTMOD_KERNEL && !strcmp(word, "cap"))
       err = parse_uint(val, 1, BOOTMOD_MAX_CAP, &m->cap);
+    else if (m->kind == BOOTMOD_KERNEL && m->domain == 0 && !strcmp(word, "devices"))
+      err = parse_devices(val, &m->devices_host);
     else if (for_builder && !strcmp(word, "name"))
       err = parse_name(val, m->name);
     else {

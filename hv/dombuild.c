@@ -12,10 +12,13 @@
 #include <hv/errno.h>
 #include <hv/frame.h>
 #include <hv/guestmem.h>
+#include <hv/heap.h>
+#include <hv/hwdom.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/string.h>
 #include <public/hvm.h>
+#include <public/memory.h>
 #include <public/xen.h>
 
 /* What the modules say about one domain. */
@@ -75,15 +78,20 @@ static uint64_t load_segments(struct domain *d, const struct elf_image *img)
     struct elf_segment s = elf_segment(img, i);
     if (s.type != ELF_PT_LOAD || !s.memsz)
       continue;
-    if (s.paddr < MiB(1) || s.paddr + s.memsz > d->ram_below_4g) {
+    bool fits = d->hwdom ? hwdom_is_ram(s.paddr, s.memsz)
+                         : s.paddr >= MiB(1) && s.paddr + s.memsz <= d->ram_below_4g;
+    if (!fits) {
       pr_err("%s: refused: segment 0x%llx-0x%llx is outside its %llu MiB of RAM "
              "(or below 1 MiB)",
              d->name, (unsigned long long)s.paddr, (unsigned long long)(s.paddr + s.memsz),
              (unsigned long long)(d->mem_bytes >> 20));
       return 0;
     }
-    /* The RAM is fresh and zeroed, so only the file part is copied. */
-    if (guestmem_write(d, s.paddr, img->data + s.offset, s.filesz))
+    /* The RAM is fresh and zeroed, so only the file part is copied;
+     * but the hardware domain's is the host's as the firmware left it. */
+    if (guestmem_write(d, s.paddr, img->data + s.offset, s.filesz) ||
+        (d->hwdom && s.memsz > s.filesz &&
+         guestmem_zero(d, s.paddr + s.filesz, s.memsz - s.filesz)))
       return 0;
     end = MAX(end, s.paddr + s.memsz);
   }
@@ -133,6 +141,24 @@ static int place_acpi(struct domain *d)
   return guestmem_map_special(d, DOMBUILD_ACPI_GPA >> PAGE_SHIFT, d->acpi_page, &where);
 }
 
+/* Where the hardware domain's RSDP is (hwdom_populate chose the page). */
+static uint64_t hwdom_acpi_gpa;
+
+/* The hardware domain's RSDP, XSDT and MADT in the page at
+ * hwdom_acpi_gpa, from the firmware's tables (arch_hwdom_acpi). */
+static int place_hwdom_acpi(struct domain *d)
+{
+  static struct acpi_hwdom h;
+  static uint8_t page[PAGE_SIZE];
+  memset(&h, 0, sizeof(h));
+  arch_hwdom_acpi(&h);
+  h.nr_vcpus = d->nr_vcpus;
+  int n = acpi_build_hwdom(page, sizeof(page), hwdom_acpi_gpa, &h);
+  if (n < 0)
+    return n;
+  return guestmem_write(d, hwdom_acpi_gpa, page, (size_t)n);
+}
+
 /* Copy module m into d's RAM at *gpa (page aligned) and describe it in
  * *e; *gpa moves past it.  -ENOSPC (after a message) when it does not fit
  * below the end of d's low RAM. */
@@ -140,7 +166,7 @@ static int place_module(struct domain *d, const struct boot_module *m, uint64_t 
                         struct hvm_modlist_entry *e)
 {
   uint64_t size = m->end - m->start;
-  if (*gpa + size > d->ram_below_4g) {
+  if (d->hwdom ? !hwdom_is_ram(*gpa, size) : *gpa + size > d->ram_below_4g) {
     pr_err("%s: refused: its kernel and modules (%llu bytes more) do not fit in %llu MiB", d->name,
            (unsigned long long)size, (unsigned long long)(d->mem_bytes >> 20));
     return -ENOSPC;
@@ -193,6 +219,20 @@ static int place_start_info(struct domain *d, uint64_t si_gpa, const struct domc
   blk.si.rsdp_paddr = d->acpi_page ? DOMBUILD_ACPI_GPA : 0;
   blk.si.memmap_paddr = si_gpa + offsetof(__typeof__(blk), map);
   blk.si.memmap_entries = dombuild_memmap(d, blk.map);
+  if (d->hwdom) {
+    /* The firmware's map, in the pages after the modules. */
+    blk.si.rsdp_paddr = hwdom_acpi_gpa;
+    blk.si.memmap_paddr = gpa;
+    blk.si.memmap_entries = d->nr_memmap;
+    for (unsigned int i = 0; i < d->nr_memmap; i++, gpa += sizeof(struct hvm_memmap_table_entry)) {
+      struct hvm_memmap_table_entry e = {d->memmap[i].addr, d->memmap[i].size, d->memmap[i].type,
+                                         0};
+      if (!hwdom_is_ram(gpa, sizeof(e)) || guestmem_write(d, gpa, &e, sizeof(e))) {
+        pr_err("%s: refused: no room for its memory map after its modules", d->name);
+        return -ENOSPC;
+      }
+    }
+  }
   return guestmem_write(d, si_gpa, &blk, sizeof(blk));
 }
 
@@ -229,14 +269,30 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
     sched_set_params(d, c->km.weight ? c->km.weight : d->weight, c->km.cap);
   if (!d)
     return NULL;
-  ram_layout(d);
-  int err = guestmem_populate(d, 0, d->ram_below_4g);
-  if (!err && mem > d->ram_below_4g)
-    err = guestmem_populate(d, GiB(4), mem - d->ram_below_4g);
-  if (err) {
-    pr_err("%s: refused: not enough free memory for %llu MiB", name,
-           (unsigned long long)(mem >> 20));
-    goto fail;
+  int err;
+  if (c->km.devices_host) {
+    d->hwdom = true;
+    err = hwdom_populate(d, &hwdom_acpi_gpa);
+    if (!err)
+      err = place_hwdom_acpi(d);
+    if (!err)
+      err = arch_hwdom_init(d);
+    if (err) {
+      pr_err("%s: refused: cannot give it the machine (%d)%s", name, err,
+             err == -ENOENT ? ": see the devices=host message above" : "");
+      goto fail;
+    }
+    mem = d->mem_bytes;
+  } else {
+    ram_layout(d);
+    err = guestmem_populate(d, 0, d->ram_below_4g);
+    if (!err && mem > d->ram_below_4g)
+      err = guestmem_populate(d, GiB(4), mem - d->ram_below_4g);
+    if (err) {
+      pr_err("%s: refused: not enough free memory for %llu MiB", name,
+             (unsigned long long)(mem >> 20));
+      goto fail;
+    }
   }
   if (!d->privileged) { /* dom0 keeps console_io, as in Xen */
     err = console_ring_create(d);
@@ -245,7 +301,7 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
       goto fail;
     }
   }
-  err = place_acpi(d);
+  err = d->hwdom ? 0 : place_acpi(d);
   if (err) {
     pr_err("%s: refused: cannot give it ACPI tables (%d)", name, err);
     goto fail;
@@ -254,7 +310,7 @@ static struct domain *build(unsigned int id, const struct domcfg *c)
   if (!end)
     goto fail;
   uint64_t si_gpa = ALIGN_UP(end, PAGE_SIZE);
-  if (si_gpa + PAGE_SIZE > d->ram_below_4g) {
+  if (d->hwdom ? !hwdom_is_ram(si_gpa, PAGE_SIZE) : si_gpa + PAGE_SIZE > d->ram_below_4g) {
     pr_err("%s: refused: no room for the start info after the kernel", name);
     goto fail;
   }

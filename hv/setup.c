@@ -8,6 +8,7 @@
 #include <hv/dombuild.h>
 #include <hv/frame.h>
 #include <hv/heap.h>
+#include <hv/hwdom.h>
 #include <hv/hypercall.h>
 #include <hv/mb2.h>
 #include <hv/sched.h>
@@ -35,11 +36,16 @@ static void print_boot_info(const struct boot_info *bi)
 }
 
 /* Feed the frame allocator: RAM minus the first MiB, our image, the boot
- * information block and the modules (which hold the domains' kernels). */
-static void mm_init(const struct boot_info *bi, uint64_t limit)
+ * information block, the modules (which hold the domains' kernels) and
+ * the RAM a devices=host dom0 will have 1:1 (the modules are moved out of
+ * it first). */
+static void mm_init(struct boot_info *bi, uint64_t limit)
 {
-  struct mem_range reserved[BOOT_MAX_MODS + 3];
+  struct mem_range reserved[BOOT_MAX_MODS + 4];
   unsigned int n = 0;
+
+  if (hwdom_plan(bi, &reserved[n]))
+    n++;
 
   reserved[n++] = (struct mem_range){0, MiB(1)};
   arch_image_range(&reserved[n].start, &reserved[n].end);

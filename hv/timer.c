@@ -19,6 +19,7 @@ void timer_softirq(void)
   if (!pc->timer_raised)
     return;
   pc->timer_raised = false;
+  arch_irq_work(); /* device interrupts raise the flag too */
   unsigned long flags = arch_irq_save();
   timer_run();
   arch_irq_restore(flags);

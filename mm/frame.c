@@ -435,6 +435,22 @@ paddr_t frame_alloc_zeroed(void)
   return pa;
 }
 
+int frame_adopt(paddr_t pa, unsigned long nr)
+{
+  unsigned long pfn = pa >> PAGE_SHIFT;
+  if (!IS_ALIGNED(pa, PAGE_SIZE) || pfn < base_pfn || pfn - base_pfn > nr_frames ||
+      nr > nr_frames - (pfn - base_pfn))
+    return -EINVAL;
+  unsigned long i = pfn - base_pfn;
+  for (unsigned long j = i; j < i + nr; j++)
+    if (test_bit(usable_map, j))
+      return -EBUSY;
+  /* Owned and in use: not free, so neither dirty. */
+  fill_bits(usable_map, i, i + nr, true);
+  nr_total += nr;
+  return 0;
+}
+
 void frame_free_contig(paddr_t pa, unsigned long nr)
 {
   unsigned long pfn = pa >> PAGE_SHIFT;

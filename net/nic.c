@@ -3,6 +3,7 @@
  * call the start-up sequence makes.  One NIC at most. */
 #include "e1000.h"
 #include <arch/arch.h>
+#include <arch/hwdom.h>
 #include <arch/pci.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
@@ -93,6 +94,7 @@ int nic_probe(const char *which, struct nic **out)
     pci_command(&f.dev, PCI_COMMAND_MASTER, false);
     return err;
   }
+  hwdom_keep_pci(&f.dev, "the network console's NIC");
   started = &nic0;
   *out = started;
   return 0;

@@ -111,9 +111,11 @@ def hv_cmdline_words(text):
 
 
 def module_words(domain, kind, mem=None, vcpus=None, cmdline=None,
-                 weight=None, cap=None):
+                 weight=None, cap=None, devices=None):
     """Words of one module2 string, e.g. dom0 kernel mem=128 -- console=hvc0."""
     words = [domain, kind]
+    if devices is not None:
+        words.append("devices=%s" % devices)
     if mem is not None:
         words.append("mem=%d" % mem)
     if vcpus is not None:

@@ -561,6 +561,13 @@ static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
     const uint8_t *sig = phys_to_virt(pa);
     uint32_t tlen;
     const uint8_t *t;
+    tlen = rd32(sig + HDR_LENGTH);
+    if (acpi_info.nr_tables < ACPI_MAX_TABLES && tlen >= HDR_LEN && phys_mapped(pa, tlen)) {
+      struct acpi_table_ref *r = &acpi_info.tables[acpi_info.nr_tables++];
+      memcpy(r->sig, sig, 4);
+      r->addr = pa;
+      r->len = tlen;
+    }
     if (!memcmp(sig, "APIC", 4)) {
       if (acpi_info.have_madt) {
         pr_warn("acpi: a second MADT at 0x%llx: ignored", (unsigned long long)pa);

@@ -18,18 +18,19 @@
 #define EPT_W (1ULL << 1)
 #define EPT_X (1ULL << 2)
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_UC (0ULL << 3)
 #define EPT_MT_WB (6ULL << 3)
 #define EPT_LEAF_2M (1ULL << 7)
 #define EPT_ADDR 0x000ffffffffff000ULL
 /* Software-available bits 54:52: 0 RAM, 1 special, 2 grant rw, 3 grant ro,
- * 4 foreign (5 to 7 unused). */
+ * 4 foreign, 5 MMIO, 6 direct (7 unused). */
 #define EPT_SW_SHIFT 52
 #define EPT_SW_MASK (7ULL << EPT_SW_SHIFT)
 
 static enum p2m_type entry_type(uint64_t e)
 {
-  static const enum p2m_type types[8] = {P2M_RAM, P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO,
-                                         P2M_FOREIGN};
+  static const enum p2m_type types[8] = {P2M_RAM,     P2M_SPECIAL, P2M_GRANT_RW, P2M_GRANT_RO,
+                                         P2M_FOREIGN, P2M_MMIO,    P2M_DIRECT};
   if (!(e & EPT_RWX))
     return P2M_NONE;
   return types[(e & EPT_SW_MASK) >> EPT_SW_SHIFT];
@@ -44,6 +45,10 @@ static uint64_t leaf_bits(paddr_t hpa, enum p2m_type t)
   case P2M_GRANT_RW: return hpa | EPT_RWX | EPT_MT_WB | (2ULL << EPT_SW_SHIFT);
   case P2M_GRANT_RO: return hpa | EPT_R | EPT_X | EPT_MT_WB | (3ULL << EPT_SW_SHIFT);
   case P2M_FOREIGN: return hpa | EPT_RWX | EPT_MT_WB | (4ULL << EPT_SW_SHIFT);
+  /* Device memory is uncached whatever the guest's PAT says (the EPT
+   * type UC wins, SDM vol. 3, 29.3.7.2), as Xen gives direct MMIO. */
+  case P2M_MMIO: return hpa | EPT_RWX | EPT_MT_UC | (5ULL << EPT_SW_SHIFT);
+  case P2M_DIRECT: return hpa | EPT_RWX | EPT_MT_WB | (6ULL << EPT_SW_SHIFT);
   default: return 0;
   }
 }
@@ -254,7 +259,10 @@ static int set_entry(struct domain *d, uint64_t gpa, paddr_t hpa, enum p2m_type 
   *old = 0;
   if (old_type)
     *old_type = P2M_NONE;
-  if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48) || (type == P2M_NONE) != !hpa)
+  /* Frame 0 is no domain's frame, only the hardware domain's window on
+   * the host's page 0. */
+  if (!IS_ALIGNED(gpa | hpa, PAGE_SIZE) || gpa >= (1ULL << 48) ||
+      (type == P2M_NONE ? hpa != 0 : !hpa && type != P2M_DIRECT))
     return -EINVAL;
   bool split = false;
   uint64_t *t = leaf_table(d, gpa, &split);

@@ -19,9 +19,10 @@ void *memset(void *s, int c, size_t n)
 void *memcpy(void *dst, const void *src, size_t n)
 {
   void *d = dst;
-  if (!(((uintptr_t)d | (uintptr_t)src | n) & 7)) {
-    size_t q = n / 8;
+  if (!(((uintptr_t)d | (uintptr_t)src) & 7)) {
+    size_t q = n / 8, r = n & 7;
     asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
   } else {
     asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
   }

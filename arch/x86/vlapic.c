@@ -14,6 +14,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -206,6 +207,18 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vector)
     sched_wake(v); /* out of HLT, or its CPU looks again */
 }
 
+void vlapic_set_irq_level(struct vcpu *v, uint8_t vector)
+{
+  struct vlapic *l = apic(v);
+  if (!enabled(l) || vector < 16)
+    return;
+  set_bit256(l->irr, vector);
+  set_bit256(l->tmr, vector); /* the EOI goes back to the I/O APIC */
+  update_pending(l);
+  if (l->pending)
+    sched_wake(v);
+}
+
 void vlapic_ack(struct vcpu *v)
 {
   struct vlapic *l = apic(v);
@@ -218,14 +231,21 @@ void vlapic_assert_upcall(struct vcpu *v) { vlapic_set_irq(v, v->upcall_vector);
 
 void arch_vcpu_assert_upcall(struct vcpu *v) { vlapic_assert_upcall(v); }
 
-/* EOI: the highest in-service vector is done (SDM 11.8.5). */
-static void eoi(struct vlapic *l)
+/* EOI: the highest in-service vector is done (SDM 11.8.5); a
+ * level-triggered one's EOI is broadcast to the I/O APIC (11.8.5, no
+ * suppression offered), which lets its line fire again. */
+static void eoi(struct vcpu *v)
 {
+  struct vlapic *l = apic(v);
   int isr = highest(l->isr);
   if (isr < 0)
     return; /* an EOI with nothing in service does nothing */
   clear_bit256(l->isr, (uint8_t)isr);
   update_pending(l);
+  if (l->tmr[isr / 32] & (1U << (isr % 32))) {
+    clear_bit256(l->tmr, (uint8_t)isr);
+    vioapic_eoi(v->dom, (uint8_t)isr);
+  }
 }
 
 /* ---- Timer (SDM 11.5.4) ---- */
@@ -684,7 +704,7 @@ static void reg_write(struct vcpu *v, unsigned int reg, uint32_t val)
     l->tpr = (uint8_t)val;
     update_pending(l);
     break;
-  case REG_EOI: eoi(l); break;
+  case REG_EOI: eoi(v); break;
   case REG_LDR: l->ldr = val; break;
   case REG_DFR: l->dfr = val; break;
   case REG_SVR: write_svr(v, val); break;

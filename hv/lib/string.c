@@ -70,6 +70,15 @@ char *strchr(const char *s, int c)
   }
 }
 
+char *strstr(const char *hay, const char *needle)
+{
+  size_t n = strlen(needle);
+  for (; *hay; hay++)
+    if (!strncmp(hay, needle, n))
+      return (char *)hay;
+  return n ? NULL : (char *)hay;
+}
+
 void *memchr(const void *s, int c, size_t n)
 {
   const unsigned char *p = s;

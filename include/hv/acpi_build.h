@@ -29,4 +29,38 @@
  * written. */
 int acpi_build(void *buf, size_t size, uint64_t gpa, unsigned int nr_vcpus);
 
+#define ACPI_HWDOM_MAX_IOAPICS 8
+#define ACPI_HWDOM_MAX_ISOS 16
+#define ACPI_HWDOM_MAX_TABLES 64
+
+/* What the hardware domain's tables are made of: the firmware's tables it
+ * keeps (their host addresses, in the order the XSDT lists them), and for
+ * its MADT the host's I/O APICs and ISA interrupt overrides. */
+struct acpi_hwdom {
+  char oem_id[6]; /* the firmware's RSDP's */
+  unsigned int nr_vcpus;
+  unsigned int nr_ioapics;
+  struct {
+    uint8_t id;
+    uint32_t addr, gsi_base;
+  } ioapic[ACPI_HWDOM_MAX_IOAPICS];
+  unsigned int nr_isos;
+  struct {
+    uint8_t source; /* ISA IRQ */
+    uint32_t gsi;
+    uint16_t flags; /* MPS INTI flags */
+  } iso[ACPI_HWDOM_MAX_ISOS];
+  unsigned int nr_tables;
+  uint64_t tables[ACPI_HWDOM_MAX_TABLES];
+};
+
+/* Write the hardware domain's RSDP (at buf, so at gpa), XSDT and MADT,
+ * as Xen builds them for a PVH dom0 (xen/arch/x86/hvm/dom0_build.c): the
+ * XSDT lists the new MADT first and then h->tables; the MADT has one
+ * local APIC per vcpu (APIC ID = vcpu id), h's I/O APICs and overrides,
+ * and no PCAT_COMPAT (the 8259s are not dom0's).  Returns the bytes
+ * written, -EINVAL (no vcpus or more than 255, too many of anything,
+ * gpa unaligned or above 4 GiB) or -ENOSPC (size too small). */
+int acpi_build_hwdom(void *buf, size_t size, uint64_t gpa, const struct acpi_hwdom *h);
+
 #endif

@@ -146,6 +146,28 @@ struct acpi_madt_lapic {
 #define ACPI_MADT_TYPE_LAPIC 0
 #define ACPI_MADT_LAPIC_ENABLED (1U << 0)
 
+/* 5.2.12.3 I/O APIC Structure. */
+struct acpi_madt_ioapic {
+  uint8_t type;   /* ACPI_MADT_TYPE_IOAPIC */
+  uint8_t length; /* 12 */
+  uint8_t id;
+  uint8_t reserved;
+  uint32_t addr;
+  uint32_t gsi_base;
+} __packed;
+#define ACPI_MADT_TYPE_IOAPIC 1
+
+/* 5.2.12.5 Interrupt Source Override Structure. */
+struct acpi_madt_iso {
+  uint8_t type;   /* ACPI_MADT_TYPE_ISO */
+  uint8_t length; /* 10 */
+  uint8_t bus;    /* 0: ISA */
+  uint8_t source; /* the ISA IRQ */
+  uint32_t gsi;
+  uint16_t flags; /* MPS INTI flags: polarity 1:0, trigger 3:2 */
+} __packed;
+#define ACPI_MADT_TYPE_ISO 2
+
 /* The spec's sizes and offsets, so a slip in a layout cannot build. */
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
 _Static_assert(offsetof(struct acpi_rsdp, xsdt_addr) == 24, "RSDP XsdtAddress at 24");
@@ -161,5 +183,7 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT ve
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 is 276 bytes");
 _Static_assert(sizeof(struct acpi_madt) == 44, "MADT entries start at 44");
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "local APIC entry is 8 bytes");
+_Static_assert(sizeof(struct acpi_madt_ioapic) == 12, "I/O APIC entry is 12 bytes");
+_Static_assert(sizeof(struct acpi_madt_iso) == 10, "interrupt source override is 10 bytes");
 
 #endif

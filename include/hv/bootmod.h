@@ -38,6 +38,7 @@ struct bootmod {
   unsigned int weight;           /* scheduler weight; 0: not given (the default) */
   unsigned int cap;              /* percent of one CPU at most; 0: not given (none) */
   char name[BOOTMOD_NAME_MAX];   /* image and ramdisk: name= */
+  bool devices_host;             /* dom0's kernel: devices=host, it owns the machine */
   bool has_cmdline;              /* a "--" was present */
   char cmdline[BOOT_STRING_MAX]; /* the guest's command line, decoded */
 };

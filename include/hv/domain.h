@@ -76,6 +76,7 @@ struct domain {
   domid_t id;
   char name[DOMAIN_NAME_MAX];
   bool privileged;    /* dom0 */
+  bool hwdom;         /* dom0 with devices=host: owns the machine (hv/hwdom.c) */
   uint8_t handle[16]; /* the toolstack's UUID (XEN_DOMCTL_setdomainhandle) */
   enum domain_state state;
   unsigned int shutdown_reason; /* SHUTDOWN_* of the ABI, when not running */

@@ -45,6 +45,13 @@ paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames);
  * clean ones are already. */
 paddr_t frame_alloc_contig_zeroed(unsigned long nr, unsigned long align_frames);
 
+/* Take nr frames at pa that the allocator tracks but never owned (RAM
+ * reserved at frame_init, such as the hardware domain's 1:1 memory) as
+ * owned and allocated: frame_free gives them to the pool later.  Returns
+ * 0; -EINVAL outside the tracked frames or unaligned; -EBUSY if one of
+ * them is owned already (nothing changes then). */
+int frame_adopt(paddr_t pa, unsigned long nr);
+
 /* Give back one frame from frame_alloc*(), as dirty: whatever it holds
  * stays until frame_scrub or an allocation that wants zeros clears it.
  * Panics, naming the address, on an unaligned address, a frame the

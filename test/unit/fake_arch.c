@@ -32,6 +32,7 @@ void fake_arch_reset(void)
 
 uint64_t arch_now_ns(void) { return fake_now_ns += fake_now_step; }
 void arch_timer_program(uint64_t deadline_ns) { fake_timer_deadline = deadline_ns; }
+void arch_irq_work(void) {}
 unsigned long arch_irq_save(void) { return fake_irq_depth++; }
 void arch_irq_restore(unsigned long flags) { fake_irq_depth = flags; }
 unsigned int arch_cpu_id(void) { return fake_cpu; }

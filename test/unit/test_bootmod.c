@@ -17,6 +17,11 @@ static void test_kernel_with_everything(void **state)
   assert_int_equal(m.vcpus, 2);
   assert_true(m.has_cmdline);
   assert_string_equal(m.cmdline, "console=hvc0 loglevel=8");
+  assert_false(m.devices_host);
+  assert_int_equal(bootmod_parse(0, "dom0 kernel devices=host", &m), 0);
+  assert_true(m.devices_host);
+  assert_int_equal(bootmod_parse(0, "dom0 kernel devices=none", &m), 0);
+  assert_false(m.devices_host);
 }
 
 static void test_minimal_and_initrd(void **state)
@@ -73,6 +78,10 @@ static void test_bad_strings(void **state)
       {"dom0 kernel colour=blue", "unknown key \"colour\" for a kernel"},
       {"dom0 initrd mem=5", "unknown key \"mem\" for an initrd"},
       {"dom0 initrd -- x", "only for a kernel"},
+      {"dom0 kernel devices=all", "bad value \"all\" for devices"},
+      {"dom0 kernel devices=", "bad value \"\" for devices"},
+      {"domu1 kernel devices=host", "unknown key \"devices\" for a kernel"},
+      {"dom0 initrd devices=host", "unknown key \"devices\" for an initrd"},
   };
   for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
     shim_log_clear();

@@ -28,6 +28,14 @@ void sched_vcpu_start(struct vcpu *v)
   started[v->id]++;
   v->online = true;
 }
+static unsigned int eoi_count;
+static uint8_t eoi_vector;
+void vioapic_eoi(struct domain *d, uint8_t vector)
+{
+  (void)d;
+  eoi_count++;
+  eoi_vector = vector;
+}
 static int start_err;
 static uint8_t start_vector;
 int vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
@@ -220,6 +228,34 @@ static void test_priority_and_eoi(void **state)
   assert_int_equal(l->pending, 0);
   enable(v);
   assert_int_equal(l->pending, 0x52);
+}
+
+/* A level-triggered vector's EOI goes back to the I/O APIC, an edge's
+ * does not; an edge on the same vector later clears the TMR bit. */
+static void test_level_eoi(void **state)
+{
+  (void)state;
+  struct vcpu *v = &vcpus[0];
+  struct vlapic *l = &v->arch.vlapic;
+  enable(v);
+  eoi_count = 0;
+  vlapic_set_irq_level(v, 0x71);
+  vlapic_set_irq(v, 0x62);
+  assert_int_equal(rd(v, X2(0x18 + 3)) & (1U << (0x71 % 32)), 1U << (0x71 % 32)); /* TMR */
+  vlapic_ack(v);
+  wr(v, X2(0x0b), 0); /* ends 0x71: to the I/O APIC */
+  assert_int_equal(eoi_count, 1);
+  assert_int_equal(eoi_vector, 0x71);
+  assert_int_equal(l->tmr[3], 0);
+  vlapic_ack(v);
+  wr(v, X2(0x0b), 0); /* ends 0x62, an edge */
+  assert_int_equal(eoi_count, 1);
+  wr(v, X2(0x0b), 0); /* nothing in service: nothing */
+  assert_int_equal(eoi_count, 1);
+  /* Disabled: a level interrupt is not taken, so no EOI follows. */
+  wr(v, X2(0x0f), 0xff);
+  vlapic_set_irq_level(v, 0x71);
+  assert_int_equal(l->irr[3], 0);
 }
 
 static void test_upcall_vector(void **state)
@@ -646,6 +682,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_shorthands_and_broadcast, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disabled_apic_takes_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_priority_and_eoi, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_level_eoi, setup, teardown),
       cmocka_unit_test_setup_teardown(test_upcall_vector, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_base_transitions, setup, teardown),

@@ -13,6 +13,7 @@
  * record types Xen knows are refused (-EOPNOTSUPP, said in the log). */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/hwdom.h>
 #include <arch/lapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
@@ -327,7 +328,7 @@ out_run:
 int vmx_context_apply(struct vcpu *v)
 {
   struct hvm_hw_cpu *c = v->arch.load_ctx;
-  int err = vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0);
+  int err = vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0) ?: hwdom_vmcs_setup(v);
   if (err)
     return err;
   if (c->cr4 & ~vmx_cr4_guest_valid(v))

@@ -3,6 +3,7 @@
  * fault it causes crashes its domain, never the hypervisor. */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/hwdom.h>
 #include <arch/lapic.h>
 #include <arch/vlapic.h>
 #include <arch/vmcs.h>
@@ -264,6 +265,17 @@ static void handle_io(struct vcpu *v)
   bool in = q & (1U << 3), string = q & (1U << 4), rep = q & (1U << 5);
   struct guest_regs *r = &v->arch.regs;
 
+  if (!string && v->dom->hwdom) {
+    uint32_t val = (uint32_t)r->rax;
+    if (hwdom_io(v, port, size, in, &val)) {
+      if (in) {
+        uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+        r->rax = (r->rax & ~mask) | (val & mask);
+      }
+      skip_instruction();
+      return;
+    }
+  }
   if (string) {
     /* INS/OUTS: not emulated; the data goes nowhere, the loop ends. */
     if (!in)

@@ -14,6 +14,7 @@
  * and injects #GP). */
 #include <arch/arch.h>
 #include <arch/decode.h>
+#include <arch/vioapic.h>
 #include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
@@ -21,6 +22,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/guestmem.h>
+#include <hv/hwdom.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 
@@ -48,7 +50,7 @@ struct mmio_ctx {
  * handler (emulate.c, null_read ~0, null_write nothing). */
 static int unbacked(struct mmio_ctx *c, uint64_t gpa, void *buf, unsigned int n, bool write)
 {
-  if (vlapic_mmio(c->v, gpa, buf, n, write))
+  if (vlapic_mmio(c->v, gpa, buf, n, write) || vioapic_mmio(c->v, gpa, buf, n, write))
     return 0;
   c->hole = true;
   if (!write)
@@ -192,6 +194,15 @@ int vmx_handle_mmio(struct vcpu *v, uint64_t q)
 {
   uint64_t gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
   const char *what = q & EPTQ_WRITE ? "write" : q & EPTQ_FETCH ? "instruction fetch" : "read";
+  /* The hardware domain reaches the host's device memory and firmware
+   * areas 1:1, mapped when first touched (Xen 4.19's hwdom_fixup_p2m);
+   * the access then runs again, now mapped. */
+  if (v->dom->hwdom && !arch_p2m_query(v->dom, gpa, NULL, NULL)) {
+    enum p2m_type t = hwdom_direct_type(gpa);
+    paddr_t old, page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
+    if (t != P2M_NONE && !arch_p2m_set_type(v->dom, page, page, t, &old, NULL))
+      return 0;
+  }
   struct x86_state s, was;
   struct x86_insn insn;
   uint8_t bytes[X86_MAX_INSN_LEN];

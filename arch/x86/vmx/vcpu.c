@@ -13,6 +13,7 @@
  * (sched/core.c). */
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/hwdom.h>
 #include <arch/mm.h>
 #include <arch/vlapic.h>
 #include <arch/vmcs.h>
@@ -112,7 +113,8 @@ int arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t start_info)
     return err;
   v->arch.regs.rbx = start_info;          /* the PVH ABI: EBX = struct hvm_start_info */
   v->arch.host_cpu = this_cpu()->arch.id; /* vmcs_init_pvh writes this CPU's */
-  err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry);
+  err = err ?: make_current(v) ?: vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, entry)
+                                 ?: hwdom_vmcs_setup(v);
   /* Not left active here: the vcpu may first run on another CPU. */
   arch_vcpu_park();
   if (err) {
@@ -166,7 +168,7 @@ static int start_real(struct vcpu *v)
   v->arch.start_pending = false;
   v->arch.intr_window = false;  /* the controls are written afresh */
   invvpid_single(v->arch.vpid); /* it may have run before, with other mappings */
-  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0)
+  return vmcs_init_pvh(v->dom->arch.ept_root, v->arch.vpid, 0) ?: hwdom_vmcs_setup(v)
              ?: vmcs_set_real_mode((uint16_t)(v->arch.start_vector << 8));
 }
 

@@ -6,6 +6,15 @@
 
 #define ACPI_MAX_CPUS 256
 #define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_TABLES 64
+
+/* A table the root table (XSDT or RSDT) lists: its signature, where it
+ * is and how long its header says it is (not checked further). */
+struct acpi_table_ref {
+  char sig[4];
+  uint64_t addr;
+  uint32_t len;
+};
 
 struct acpi_ioapic {
   uint8_t id;
@@ -18,6 +27,10 @@ struct acpi_info {
   uint64_t rsdp_addr; /* physical, 0 if from a boot loader copy */
   uint8_t revision;   /* RSDP revision (0: ACPI 1.0, 2: 2.0+) */
   char oem_id[7];
+  /* Every table the root table lists, in its order (the hardware
+   * domain's XSDT is made from them). */
+  unsigned int nr_tables;
+  struct acpi_table_ref tables[ACPI_MAX_TABLES];
   /* MADT */
   bool have_madt;
   unsigned int nr_cpus;             /* enabled (or online-capable) CPUs, 0 without a MADT */

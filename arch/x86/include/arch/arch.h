@@ -39,6 +39,10 @@ void arch_time_scale(uint64_t *tsc_base, uint32_t *mul, int8_t *shift);
 void arch_wallclock(uint64_t *sec, uint32_t *nsec);
 /* Ask for a timer interrupt at or after deadline_ns (0 cancels). */
 void arch_timer_program(uint64_t deadline_ns);
+/* What device interrupt handlers left to do under hv_lock (the hardware
+ * domain's interrupts into its vcpus); they raise the timer flag for it
+ * and timer_softirq calls this first. */
+void arch_irq_work(void);
 
 /* CPUs.  arch_cpu_id: this CPU's number (0 is the boot CPU, the others
  * follow without gaps; less than HV_MAX_CPUS).  arch_cpu_mask: the CPUs
@@ -105,6 +109,12 @@ enum p2m_type {
                  * arch_copy_to_guest refuses to write there */
   P2M_FOREIGN,  /* another domain's frame mapped by XENMAPSPACE_gmfn_foreign
                  * (hv/foreign.c), writable: never freed as this domain's */
+  P2M_MMIO,     /* the hardware domain's window on a host address that is
+                 * not RAM (device memory, firmware areas), uncached: not
+                 * a frame, never freed */
+  P2M_DIRECT,   /* the hardware domain's window on host RAM that no
+                 * allocator owns (below 1 MiB, ACPI tables), write-back:
+                 * never freed */
 };
 /* As arch_p2m_set, with the type of the new entry (P2M_NONE unmaps; hpa
  * must then be 0) and, in *old_type if not NULL, the type of the entry it

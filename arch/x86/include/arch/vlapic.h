@@ -39,7 +39,7 @@ struct vlapic {
   uint64_t apic_base; /* IA32_APIC_BASE: base, BSP, EXTD, EN */
   uint32_t irr[8];    /* 256 bits each, vector n in word n / 32 */
   uint32_t isr[8];
-  uint32_t tmr[8]; /* level-triggered: always 0 (every source is an edge) */
+  uint32_t tmr[8]; /* level-triggered (the I/O APIC's level pins): the EOI goes back */
   uint8_t pending; /* what the guest takes next: the highest IRR vector
                     * above the PPR class, APIC enabled; 0 if none.
                     * Kept up to date by every change, so the run loop
@@ -105,6 +105,10 @@ bool vlapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int n, bool w
  * vector below 16 is illegal: a "receive illegal vector" error instead.
  * Ignored while v's APIC is disabled (Xen's vlapic_accept_irq). */
 void vlapic_set_irq(struct vcpu *v, uint8_t vector);
+/* A level-triggered fixed interrupt from the emulated I/O APIC: as
+ * vlapic_set_irq, with the vector's TMR bit set, so that its EOI is
+ * passed to vioapic_eoi. */
+void vlapic_set_irq_level(struct vcpu *v, uint8_t vector);
 /* The guest is taking v->arch.vlapic.pending now: it moves from IRR to
  * ISR (the next one waits for the EOI or a higher class). */
 void vlapic_ack(struct vcpu *v);

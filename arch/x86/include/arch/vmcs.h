@@ -30,6 +30,8 @@
 #define VMCS_GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_POINTER 0x2800
 #define VMCS_GUEST_IA32_PAT 0x2804
+#define VMCS_IO_BITMAP_A 0x2000 /* ports 0x0000-0x7fff */
+#define VMCS_IO_BITMAP_B 0x2002 /* ports 0x8000-0xffff */
 #define VMCS_MSR_BITMAP 0x2004
 #define MSR_IA32_PAT 0x277
 #define VMCS_GUEST_IA32_EFER 0x2806
@@ -133,6 +135,7 @@
 #define PROC_HLT_EXITING (1U << 7)
 #define PROC_MWAIT_EXITING (1U << 10) /* MWAIT exits (CPUID hides it: #UD, as Xen) */
 #define PROC_UNCOND_IO_EXITING (1U << 24)
+#define PROC_USE_IO_BITMAPS (1U << 25)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
 #define PROC_MONITOR_EXITING (1U << 29) /* MONITOR exits (likewise) */
 #define PROC_ACTIVATE_SECONDARY (1U << 31)
