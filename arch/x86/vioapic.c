@@ -1,5 +1,5 @@
 /* The hardware domain's I/O APICs: one emulated I/O APIC (82093AA
- * register set, version 0x20 with the EOI register) at each host I/O
+ * register set, version 0x11 as Xen shows it) at each host I/O
  * APIC's address, with as many pins, each bound to the real line of the
  * same GSI, as Xen binds a PVH dom0's vIOAPIC to the host's GSIs
  * (xen/arch/x86/hvm/vioapic.c, hvm/irq.c).  Only the hypervisor programs
@@ -31,7 +31,7 @@
 #define REG_VER 0x01
 #define REG_ARB 0x02
 #define REG_RTE 0x10
-#define VIOAPIC_VERSION 0x20
+#define VIOAPIC_VERSION 0x11 /* what Xen 4.17 shows a PVH dom0 (an EOI register regardless) */
 
 /* Redirection entry bits. */
 #define RTE_VECTOR 0xffULL
