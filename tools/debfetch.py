@@ -1,10 +1,10 @@
 """debfetch: Debian packages for the project's tools, through apt.
 
-Shared by tools/linux-assets (Debian's cloud kernel and busybox) and
+Shared by tools/linux-assets (Debian's kernels and busybox) and
 tools/xen-assets (Xen, the reference hypervisor of make bench): apt's
 record of a package (apt-cache show), `apt-get download` of it into a
 cache directory, checked against apt's size and SHA256 and dpkg-deb's
-control fields, one file taken out of it (checked against the package's
+control fields, files taken out of it (checked against the package's
 md5sums by the caller), and assets.json, which says what was made from
 what so that nothing is made twice.
 
@@ -204,27 +204,39 @@ def deb_md5sums(path):
     return sums
 
 
-def extract_member(deb, pattern):
-    """(name, bytes) of the one file in the package's data whose path matches
-    pattern; dpkg-deb --fsys-tarfile unpacks, and only that file is kept
-    (the kernel package unpacks to ~100 MB of modules we do not need)."""
+def deb_files(deb, want):
+    """(name, bytes) of each regular file in the package's data for which
+    want(name) is true, in the archive's order (names without the leading
+    ./).  dpkg-deb --fsys-tarfile streams the archive, so only the files
+    wanted are held in memory (the kernel package unpacks to ~400 MB).
+    A generator: closing it early stops dpkg-deb."""
     p = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    found = None
     try:
         with tarfile.open(fileobj=p.stdout, mode="r|") as tar:
             for m in tar:
                 name = m.name[2:] if m.name.startswith("./") else m.name
-                if m.isfile() and re.match(pattern, name):
-                    found = (name, tar.extractfile(m).read())
-                    break
+                if m.isfile() and want(name):
+                    yield name, tar.extractfile(m).read()
+    except tarfile.TarError as e:
+        raise Error("%s: cannot read its data: %s" % (deb, e))
     finally:
         p.stdout.close()
         p.kill()
         p.wait()
-    if found is None:
-        raise Error("%s holds no file matching %s" % (deb, pattern))
-    return found
+        p.stderr.close()
+
+
+def extract_member(deb, pattern):
+    """(name, bytes) of the one file in the package's data whose path matches
+    pattern; only that file is kept."""
+    files = deb_files(deb, lambda name: re.match(pattern, name))
+    try:
+        for found in files:
+            return found
+    finally:
+        files.close()
+    raise Error("%s holds no file matching %s" % (deb, pattern))
 
 
 # ------------------------------------------------------------ manifest

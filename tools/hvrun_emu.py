@@ -22,6 +22,22 @@ Measured behaviour this code relies on (Bochs 2.7, QEMU 7.2, Debian 12):
   every console line (the hypervisor's screen console) stalled Bochs: 300
   guest lines took over 300 s instead of 18 s.  Redrawing once per second
   of emulated time (update_freq=1, realtime=0) costs nothing measurable.
+- A disk (--disk) sits on the second IDE channel, ata1-master (I/O 0x170,
+  IRQ 15; the ISO stays the first channel's master, so the BIOS and GRUB
+  boot as before): Linux's ata_piix finds it as the first disk, sda.  A
+  Bochs flat-mode disk needs its geometry in the bochsrc, and Bochs stops
+  ("image size doesn't match specified geometry") unless the file is
+  exactly cylinders * heads * sectors per track * 512 bytes; with
+  cylinders=0 it guesses 16 heads and 63 sectors, which fits only
+  multiples of 504 KiB.  disk_geometry() finds a geometry for any size
+  that has one (at most 65535 cylinders, 16 heads, 63 sectors per track);
+  QEMU needs none (-drive ...,if=ide,index=2: the same place).
+- Bochs locks a disk image it writes by creating PATH.lock beside it and
+  refuses an image whose lock exists ("could not open hard drive image
+  file"); it removes the lock when it exits, but not when it is killed
+  (SIGKILL, its only way out when the machine does not power off).  So
+  kill() removes the lock of a run that made it, and check_disk()
+  refuses an image that is locked.
 - Screen and memory dumps (QEMU only) go through QMP on a unix socket in the
   workdir.  QEMU then runs with -no-shutdown: a guest power-off (or, with
   -no-reboot, a reset) pauses it and sends a SHUTDOWN event instead of
@@ -61,6 +77,59 @@ MEM_LIMITS = {"bochs": (32, 2048), "qemu": (32, 16384), "qemu-kvm": (32, 16384)}
 CPU_LIMITS = (1, 8)
 # A fixed CMOS time keeps Bochs runs repeatable (2024-01-01 00:00:00 UTC).
 BOCHS_TIME0 = 1704067200
+# The NIC's MAC address unless one is given (--net-mac).
+DEFAULT_MAC = "52:54:00:12:34:56"
+# ATA's CHS limits (the IDENTIFY words Bochs fills from the geometry).
+MAX_CYLINDERS, MAX_HEADS, MAX_SPT = 65535, 16, 63
+
+
+def disk_geometry(size):
+    """(cylinders, heads, sectors per track) whose product times 512 is
+    exactly size bytes, with the most sectors per cylinder (16 heads and
+    63 sectors when the size allows).  ValueError saying which sizes work
+    when none fits."""
+    if size <= 0 or size % 512:
+        raise ValueError("%d bytes is not a whole number of 512-byte sectors" % size)
+    sectors = size // 512
+    best = None
+    for heads in range(MAX_HEADS, 0, -1):
+        for spt in range(MAX_SPT, 0, -1):
+            per_cyl = heads * spt
+            if sectors % per_cyl == 0 and sectors // per_cyl <= MAX_CYLINDERS \
+                    and (best is None or per_cyl > best[1] * best[2]):
+                best = (sectors // per_cyl, heads, spt)
+    if best is None:
+        raise ValueError("%d bytes is not cylinders x heads x sectors x 512 with at "
+                         "most %d cylinders, %d heads and %d sectors a track, which a "
+                         "Bochs disk must be: any multiple of 256 KiB below 16 GiB "
+                         "fits (16 heads, 32 sectors), or of 504 KiB below 31.5 GiB "
+                         "(16 heads, 63 sectors)"
+                         % (size, MAX_CYLINDERS, MAX_HEADS, MAX_SPT))
+    return best
+
+
+def check_disk(path, emulator):
+    """Why the raw image at path cannot be the machine's disk (ValueError
+    with one line), else None.  The machine writes to it."""
+    if not os.path.exists(path):
+        raise ValueError("no such file")
+    if not os.path.isfile(path):
+        raise ValueError("not a regular file")
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise ValueError("not readable and writable (the machine writes to its disk)")
+    if emulator == "bochs" and '"' in os.path.abspath(path):
+        raise ValueError("a path with a double quote cannot go into a bochsrc")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise ValueError("empty")
+    if emulator == "bochs":
+        disk_geometry(size)
+        if os.path.exists(path + ".lock"):
+            raise ValueError("locked: Bochs made %s.lock while it ran and removes it "
+                             "when it exits; another Bochs uses the image, or one "
+                             "was killed (then remove the lock)" % path)
+    elif size % 512:
+        raise ValueError("%d bytes is not a whole number of 512-byte sectors" % size)
 
 
 def required_files(emulator, firmware):
@@ -232,7 +301,8 @@ class Emulator:
     a list of ("screen", FILE) and ("mem", ADDR, SIZE, FILE)."""
 
     def __init__(self, kind, firmware, workdir, iso, cpus, mem, ips,
-                 debugger_cmds=None, esp=None, dumps=None, net=None, gdb=None):
+                 debugger_cmds=None, esp=None, dumps=None, net=None, gdb=None,
+                 disk=None):
         self.kind = kind
         self.firmware = firmware
         self.workdir = workdir
@@ -257,6 +327,9 @@ class Emulator:
         self.net = net
         # gdb: None, or the port of QEMU's gdb stub (the machine starts stopped).
         self.gdb = gdb
+        # disk: None, or a raw image (check_disk()) on the second IDE channel.
+        self.disk = disk and os.path.abspath(disk)
+        self._disk_lock = None  # Bochs' lock of it, once this run made it
         self.qmp = None
         self.qmp_path = os.path.join(workdir, "qmp.sock")
         self._log_pos = 0
@@ -299,6 +372,7 @@ class Emulator:
              if self.esp else
              'ata0-master: type=cdrom, path="%s", status=inserted' % self.iso),
             "boot: %s" % ("disk" if self.esp else "cdrom"),
+        ] + self._bochs_disk() + [
             'com1: enabled=1, mode=term, dev="%s"' % os.ttyname(self.slave),
             "port_e9_hack: enabled=1",
             'log: "%s"' % self.log,
@@ -314,6 +388,15 @@ class Emulator:
         with open(cmds, "w") as f:
             f.write("\n".join(self.debugger_cmds) + "\n")
         return ["bochs", "-q", "-f", rc, "-rc", cmds]
+
+    def _bochs_disk(self):
+        """The second IDE channel and its master disk, when there is one."""
+        if not self.disk:
+            return []
+        cyl, heads, spt = disk_geometry(os.path.getsize(self.disk))
+        return ["ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15",
+                'ata1-master: type=disk, mode=flat, path="%s", cylinders=%d, '
+                'heads=%d, spt=%d' % (self.disk, cyl, heads, spt)]
 
     def _bochs_net(self):
         """The e1000 line (and its slirp.conf) when the machine has a NIC."""
@@ -364,6 +447,10 @@ class Emulator:
                "-serial", "chardev:ser0", "-monitor", "none",
                ] + self._qemu_net() + [
                "-d", "cpu_reset,guest_errors", "-D", self.log]
+        if self.disk:
+            # index 2: the second channel's master, as under Bochs.
+            cmd += ["-drive", "file=%s,format=raw,if=ide,index=2,media=disk"
+                    % _qemu_path(self.disk)]
         if self.dumps:
             if os.path.exists(self.qmp_path):
                 os.unlink(self.qmp_path)
@@ -400,6 +487,8 @@ class Emulator:
         env.setdefault("TERM", "xterm")
         if not env["TERM"] or env["TERM"] == "dumb":
             env["TERM"] = "xterm"
+        if self.kind == "bochs" and self.disk and not os.path.exists(self.disk + ".lock"):
+            self._disk_lock = self.disk + ".lock"
         out = open(self.out_log, "wb")
         try:
             # A session of its own: Ctrl-C at the terminal reaches hvrun only,
@@ -497,6 +586,12 @@ class Emulator:
             self.proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
             pass
+        if self._disk_lock and self.proc.poll() is not None:
+            try:
+                os.unlink(self._disk_lock)  # a killed Bochs leaves it
+            except FileNotFoundError:
+                pass
+            self._disk_lock = None
 
     def close(self):
         """Let go of the serial line (after kill and the last read)."""

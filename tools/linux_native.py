@@ -123,8 +123,13 @@ class NativeBoot:
     `echo` (a callable taking text) sees the console output as it comes."""
 
     def __init__(self, assets, workdir, mem=256, cpus=1, ips=100000000,
-                 cmdline=DEFAULT_CMDLINE, measure=False, echo=None):
+                 cmdline=DEFAULT_CMDLINE, measure=False, echo=None, net=False,
+                 disk=None):
+        """net: an e1000 on slirp (no port forwarded); disk: a raw image
+        as the IDE disk (hvrun_emu.check_disk() it first)."""
         self.assets = assets
+        self.net = (hvrun_emu.DEFAULT_MAC, []) if net else None
+        self.disk = disk
         self.workdir = os.path.abspath(workdir)
         self.mem, self.cpus, self.ips = mem, cpus, ips
         self.cmdline = cmdline
@@ -155,7 +160,8 @@ class NativeBoot:
             self.entry = entry_points(self.assets)
             cmds = ["pb 0x%x" % self.entry[0], "c", "ptime", "c", "ptime", "d 1", "c"]
         self.emu = hvrun_emu.Emulator("bochs", "bios", self.workdir, iso,
-                                      self.cpus, self.mem, self.ips, cmds)
+                                      self.cpus, self.mem, self.ips, cmds,
+                                      net=self.net, disk=self.disk)
         return self.emu.prepare()
 
     def start(self):

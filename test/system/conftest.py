@@ -8,9 +8,11 @@ Fixtures
              per session (several tests read the same boot).
   hv_elf     the hypervisor image: $MICA_HV, else build/hv.elf.
   guest_files  tiny ELF kernels and an initrd with known sizes.
-  linux_assets_dir, xen_assets_dir  Debian's kernel and busybox, and
-             Debian's Xen (tools/linux-assets, tools/xen-assets); they skip
-             without the registry, and fail so under CI=true.
+  linux_assets_dir, linux_dom0_assets_dir, xen_assets_dir  Debian's
+             cloud kernel and busybox, its generic kernel with the dom0
+             initramfs (--flavour dom0), and Debian's Xen (tools/linux-assets,
+             tools/xen-assets); they skip without the registry, and fail so
+             under CI=true.
 
 Markers
   boot       the test boots an emulator (skip them all with --no-boot or
@@ -147,16 +149,19 @@ def guest_files(tmp_path_factory):
 
 
 LINUX_ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build", "linux"))
+LINUX_DOM0_ASSETS_DIR = os.environ.get("MICA_LINUX_DOM0_ASSETS",
+                                       os.path.join(REPO, "build", "linux-dom0"))
 XEN_ASSETS_DIR = os.environ.get("MICA_XEN_ASSETS", os.path.join(REPO, "build", "xen"))
 
 
-def fetch_assets(tool, d, need):
-    """tools/<tool> (linux-assets, xen-assets) run with --dir d, downloading
+def fetch_assets(tool, d, need, options=()):
+    """tools/<tool> (linux-assets, xen-assets) run with --dir d and the
+    options given, downloading
     what is missing (running apt-get update itself when apt has no index,
     as root).  Skips, saying why, when the registry is out of reach and
     nothing is cached; in CI (CI=true) that is a failure instead, so that a
     green CI means `need` really happened."""
-    args = [PYTHON, os.path.join(REPO, "tools", tool), "--dir", d]
+    args = [PYTHON, os.path.join(REPO, "tools", tool), "--dir", d] + list(options)
     if os.geteuid() == 0:
         args.append("--apt-update")
     p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -175,6 +180,14 @@ def linux_assets_dir():
     """tools/linux-assets run once: Debian's kernel and the busybox
     initramfs in LINUX_ASSETS_DIR (see fetch_assets)."""
     return fetch_assets("linux-assets", LINUX_ASSETS_DIR, "the Linux guests must boot")
+
+
+@pytest.fixture(scope="session")
+def linux_dom0_assets_dir():
+    """tools/linux-assets --flavour dom0 run once: Debian's generic kernel
+    and the dom0 initramfs with its modules in LINUX_DOM0_ASSETS_DIR."""
+    return fetch_assets("linux-assets", LINUX_DOM0_ASSETS_DIR,
+                        "Linux must boot as the machine's owner", ["--flavour", "dom0"])
 
 
 @pytest.fixture(scope="session")

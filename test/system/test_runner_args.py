@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+import hvrun_emu
 import hvrun_grub
 from conftest import HVRUN, PYTHON, REPO, make_elf
 
@@ -318,3 +319,91 @@ def test_net_dry_run(hvrun, hv_elf, tmp_path):
     run = hvrun("--dry-run", "--workdir", tmp_path / "none", "--emulator", "qemu")
     assert run.status == 0 and "-net none" in run.serial, run
     assert "hvrun: tcp" not in run.stderr
+
+
+# ------------------------------------------------------------- --disk
+def sized(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return str(path)
+
+
+PRIME_SECTORS = 65537  # prime and over 65535 cylinders: no Bochs geometry
+
+
+@pytest.mark.parametrize("what,emulator,expect", [
+    ("missing", "bochs", "no such file"),
+    ("directory", "bochs", "not a regular file"),
+    ("empty", "bochs", "empty"),
+    ("odd-size", "bochs", "not a whole number of 512-byte sectors"),
+    ("odd-size", "qemu", "not a whole number of 512-byte sectors"),
+    ("no-geometry", "bochs", "any multiple of 256 KiB below 16 GiB fits"),
+    ("locked", "bochs", "locked: Bochs made"),
+])
+def test_bad_disk(hvrun, tmp_path, what, emulator, expect):
+    """--disk is checked before anything boots: a file the machine can
+    use as a disk, of a size Bochs can give a geometry."""
+    path = {"missing": lambda: str(tmp_path / "none.img"),
+            "directory": lambda: str(tmp_path),
+            "empty": lambda: sized(tmp_path / "e.img", 0),
+            "odd-size": lambda: sized(tmp_path / "o.img", 1000),
+            "no-geometry": lambda: sized(tmp_path / "p.img", PRIME_SECTORS * 512),
+            "locked": lambda: sized(tmp_path / "l.img.lock", 0) and
+            sized(tmp_path / "l.img", 1 << 20)}[what]()
+    line = one_error_line(hvrun("--emulator", emulator, "--disk", path))
+    assert line.startswith("hvrun: error: --disk %s: " % path) and expect in line, line
+
+
+def test_bad_disk_linuxrun(tmp_path):
+    """tools/linuxrun checks --disk with the same rules."""
+    path = sized(tmp_path / "p.img", PRIME_SECTORS * 512)
+    p = subprocess.run([PYTHON, os.path.join(REPO, "tools", "linuxrun"), "--disk", path],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2, p
+    assert p.stderr.startswith("linuxrun: error: --disk %s: " % path), p.stderr
+    assert "16 heads" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_disk_unwritable(hvrun, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes every file")
+    path = sized(tmp_path / "ro.img", 1 << 20)
+    os.chmod(path, 0o444)
+    assert "writable" in one_error_line(hvrun("--disk", path))
+
+
+def test_disk_geometry():
+    """Bochs wants size == C*H*S*512 exactly; the most sectors per
+    cylinder win, 16 heads and 63 sectors when the size allows."""
+    g = hvrun_emu.disk_geometry
+    assert g(504 * 1024 * 100) == (100, 16, 63)
+    assert g(40 << 20) == (128, 16, 40)
+    assert g(1 << 20) == (4, 16, 32)
+    assert g(512) == (1, 1, 1)
+    c, h, s = g((16 << 30) - (256 << 10))
+    assert c * h * s * 512 == (16 << 30) - (256 << 10) and c <= 65535
+    for size in (0, 511, 513, PRIME_SECTORS * 512, 16 << 30, 65536 * 16 * 63 * 512):
+        with pytest.raises(ValueError):
+            g(size)
+
+
+def test_disk_dry_run(hvrun, hv_elf, tmp_path):
+    """Bochs gets the disk as ata1-master with its geometry (the ISO stays
+    ata0-master); QEMU as the second IDE channel's master too."""
+    if not os.path.exists(hv_elf):
+        pytest.fail("%s missing: run make" % hv_elf)
+    disk = sized(tmp_path / "disk.img", 40 << 20)
+    run = hvrun("--dry-run", "--workdir", tmp_path / "b", "--disk", disk)
+    assert run.status == 0, run
+    rc = (tmp_path / "b" / "bochsrc").read_text().splitlines()
+    assert 'ata0-master: type=cdrom, path="%s", status=inserted' \
+        % (tmp_path / "b" / "hv.iso") in rc
+    assert "ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15" in rc
+    assert 'ata1-master: type=disk, mode=flat, path="%s", cylinders=128, heads=16, ' \
+        'spt=40' % disk in rc
+    run = hvrun("--dry-run", "--workdir", tmp_path / "q", "--emulator", "qemu", "--disk", disk)
+    assert run.status == 0, run
+    assert "-drive file=%s,format=raw,if=ide,index=2,media=disk" % disk in run.serial
+    # Without --disk: no second channel's disk.
+    run = hvrun("--dry-run", "--workdir", tmp_path / "n")
+    assert "ata1-master" not in (tmp_path / "n" / "bochsrc").read_text()
