@@ -4,9 +4,13 @@
  * with the hypervisor's own devices hidden; power and reset requests
  * turned into a shutdown of dom0 through the hypervisor; the host
  * addresses it never gets; its ACPI tables' ingredients.  The ports kept
- * are Xen's (dom0_setup_permissions in xen/arch/x86/dom0_build.c): the
- * 8259s, the PIT, ports 0x61, 0x92 and 0xF0, the ACPI PM timer, PCI
- * configuration data, and the hypervisor's UARTs. */
+ * are Xen's (dom0_setup_permissions in xen/arch/x86/dom0_build.c) but the
+ * 8259s, which mica never uses (they stay masked at every local APIC's
+ * LINT0): the PIT, ports 0x61, 0x92 and 0xF0, the ACPI PM timer, PCI
+ * configuration data, and the hypervisor's UARTs.  With the 8259s there,
+ * Linux keeps its 16 legacy IRQs, whose trigger mode the first PCI user
+ * may set; under Xen it finds none ("Using NULL legacy PIC") and cannot
+ * give a PCI device a level-triggered ISA IRQ ("failed to register GSI"). */
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
@@ -122,8 +126,6 @@ static int io_init(void)
   if (!pa)
     return -ENOMEM;
   io_bitmap = phys_to_virt(pa);
-  keep(0x20, 0x21, PORT_HOLE, "the master 8259");
-  keep(0xa0, 0xa1, PORT_HOLE, "the slave 8259");
   keep(0x40, 0x43, PORT_HOLE, "the PIT");
   keep(0x61, 0x61, PORT_HOLE, "the PIT's channel 2 gate");
   keep(0x92, 0x92, PORT_HOLE, "INIT and A20");

@@ -61,6 +61,10 @@ bool lapic_init(void)
 
   lapic_write(LAPIC_TPR, 0);
   lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+  /* LINT0 is where the 8259s' output arrives (ExtINT, as firmware leaves
+   * it on the boot CPU): masked, since the 8259s are the hardware
+   * domain's to program as it likes. */
+  lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
   lapic_write(LAPIC_SVR, SVR_ENABLE | 0xff);
   return true;
 }

@@ -1,0 +1,91 @@
+"""Linux as mica's dom0, owning the machine's devices (issue 17).
+
+Debian's generic kernel (tools/linux-assets --flavour dom0) boots as a PVH
+dom0 with `devices=host` on a Bochs machine with an e1000 on slirp and an
+ext4 disk made here on the second IDE channel, the same machine
+test_linux_dom0_native.py boots it on without the hypervisor.  The same
+steps (dom0scenario.py) then run on dom0's shell, typed through the
+hypervisor's console: the PCI devices and their drivers (the controller
+and the NIC found through mica's PCI configuration space), a 32 MiB dd of
+the raw disk with its interrupt counted in /proc/interrupts (the
+ata_piix line through mica's emulated I/O APIC), the ext4 file system
+written and read back from the image on the host, DHCP and a TCP exchange
+with a server of the test, and `poweroff -f` through the ACPI PM1 control
+register, which the hypervisor turns into dom0's shutdown.  The
+hypervisor's log must show no access of dom0 to what it keeps beyond
+Linux's boot-time probes that Xen's dom0 makes too (the 8259s, the PIT,
+the PM timer, the UARTs).
+
+About 2 minutes of wall time here (the first run fetches about 71 MB)."""
+
+import re
+
+import pytest
+
+import dom0scenario as sc
+import hvrun_emu
+from hvsession import Session
+
+# What Linux's own probes touch at boot, as under Xen (whose PVH dom0 is
+# refused the same ports): the 8259s' masks, the PIT, the PM timer, the
+# UARTs (8250 probing).  Anything else kept must stay untouched.
+EXPECTED_PROBES = ("8259", "the PIT", "the ACPI PM timer", "UART")
+RE_KEPT = re.compile(r"dom0: (read|write) of port (0x[0-9a-f]+) \(([^)]*)\)")
+
+
+def dom0_session(assets_dir, disk, timeout=900):
+    vmlinux = "%s/vmlinux" % assets_dir
+    initrd = "%s/initramfs.cpio.gz" % assets_dir
+    return Session(["--emulator", "bochs", "--mem", "1024", "--net", "--disk", disk,
+                    "--dom0",
+                    "%s,initrd=%s,mem=512,devices=host,cmdline=console=hvc0" % (vmlinux, initrd)],
+                   timeout=timeout)
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
+    disk = sc.make_disk(tmp_path / "disk.img")
+    hvrun_emu.check_disk(disk, "bochs")
+    with sc.TcpPeer(b"hello-from-host\n") as peer, \
+            dom0_session(linux_dom0_assets_dir, disk) as s:
+        con = sc.SessionConsole(s)
+        rep = sc.boot_report(con, 900)
+        assert rep["console"] == "hvc0"
+        sh = sc.Shell(con)
+
+        devs = sc.pci_devices(sh)
+        for d in devs:
+            print("dom0: pci %(slot)s %(vendor)s:%(device)s class %(cls)s irq %(irq)s "
+                  "%(driver)s" % d)
+        dev = sc.disk_name(sh)
+        dd = sc.measure_dd(sh, dev)
+        disk_irqs = {n: v for n, v in dd["irqs"].items() if "ata_piix" in v[1]}
+        assert len(disk_irqs) == 1 and list(disk_irqs.values())[0][0] > 0, dd
+        disk_irq = list(disk_irqs)[0]
+        assert "IO-APIC" in disk_irqs[disk_irq][1], disk_irqs
+
+        sc.use_disk(sh, dev)
+        irqs = sc.interrupts(sh)
+        print("dom0: disk interrupt: %s" % irqs[disk_irq][1])
+
+        net = sc.use_network(sh, peer)
+        print("dom0: eth0 %s by DHCP; the host's server answered %s"
+              % (net["address"], net["answer"]))
+        assert net["answer"] == ["hello-from-host"]
+
+        sc.power_off(sh)
+        s.wait_for("dom0: power off by ACPI S5 through PM1 control: through the hypervisor", 120)
+        s.wait_for("mica: dom0 exit: poweroff", 60)
+        assert s.finish(120) == 0
+        log = s.out.decode("utf-8", "replace")
+    assert peer.got == b"hello-from-linux\n"
+    assert sc.read_back(disk, sc.GUEST_FILE) == (sc.GUEST_TEXT + "\n").encode()
+
+    kept = RE_KEPT.findall(log)
+    for how, port, what in kept:
+        print("dom0: Linux's probe of %s port %s (%s)" % (how, port, what))
+    assert all(any(p in what for p in EXPECTED_PROBES) for _, _, what in kept), kept
+    assert "domain crashed" not in log
+    print("dom0: dd of %d MiB from /dev/%s: %d ticks, %d disk interrupts (%s)"
+          % (sc.DD_MIB, dev, dd["ticks"], disk_irqs[disk_irq][0], disk_irqs[disk_irq][1]))
