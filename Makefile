@@ -17,7 +17,7 @@ HV_SRCS := \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/memory_reservation.c hv/physmap.c hv/foreign.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
-	hv/wallclock.c hv/pcidev.c \
+	hv/wallclock.c hv/platform_op.c hv/physdev_op.c hv/pcidev.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c hv/lib/pwhash.c hv/lib/hex.c \
 	arch/x86/string.c arch/x86/page_zero.c mm/frame.c mm/heap.c mm/guestmem.c \
