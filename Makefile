@@ -25,7 +25,7 @@ HV_SRCS := \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
-	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
+	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c arch/x86/vmx/vmce.c \
 	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/vmx/context.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/decode.c arch/x86/emulate.c \
 	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c \
