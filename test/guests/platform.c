@@ -112,7 +112,7 @@ static void platform_checks(unsigned int cpus)
   struct xen_platform_op op;
   char what[96];
 
-  /* Version first: Linux 6.1's get_dom0_console sends none. */
+  /* The version is checked first, for any command. */
   op_init(&op, XENPF_get_cpuinfo);
   op.interface_version = 0;
   check("platform_op with interface version 0", platform_op(&op), -XEN_EACCES);

@@ -140,7 +140,7 @@ static void test_platform_op_checks_in_order(void **state)
   op->interface_version = XENPF_INTERFACE_VERSION - 1;
   assert_int_equal(do_platform_op(&v0, 0), -EACCES);
   assert_int_equal(do_platform_op(&vu, 0), -EACCES);
-  op->interface_version = 0; /* what Linux 6.1's get_dom0_console sends */
+  op->interface_version = 0;
   assert_int_equal(do_platform_op(&v0, 0), -EACCES);
   op->interface_version = XENPF_INTERFACE_VERSION;
   assert_int_equal(do_platform_op(&vu, 0), -EPERM);
