@@ -17,6 +17,7 @@ HV_SRCS := \
 	hv/console_io.c hv/sched_op.c hv/memory_op.c hv/memory_reservation.c hv/physmap.c hv/foreign.c hv/hvm_op.c hv/vcpu_op.c hv/vm_assist.c \
 	hv/vtime.c sched/core.c sched/credit.c sched/place.c sched/lock.c evtchn/evtchn.c evtchn/evtchn_2l.c \
 	hv/grant_table.c hv/grant_op.c hv/grant_pin.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
+	hv/wallclock.c hv/platform_op.c hv/physdev_op.c hv/pcidev.c \
 	hv/xencons.c hv/console_ring.c hv/console_mux.c \
 	hv/lib/string.c hv/lib/strlcpy.c hv/lib/vsnprintf.c hv/lib/sha256.c hv/lib/pwhash.c hv/lib/hex.c \
 	arch/x86/string.c arch/x86/page_zero.c mm/frame.c mm/heap.c mm/guestmem.c \
@@ -24,7 +25,7 @@ HV_SRCS := \
 	arch/x86/lapic.c arch/x86/time.c arch/x86/rtc.c arch/x86/acpi.c arch/x86/power.c \
 	arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/entry.S arch/x86/vmx/vmcs.c arch/x86/vmx/selftest.c \
-	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c \
+	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c arch/x86/vmx/vmce.c \
 	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/vmx/context.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/decode.c arch/x86/emulate.c \
 	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c \

@@ -14,6 +14,7 @@
 #include <hv/sched.h>
 #include <hv/string.h>
 #include <hv/vtime.h>
+#include <hv/wallclock.h>
 #include <public/sched.h>
 #include <public/xen.h>
 
@@ -65,7 +66,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged, uint
   }
   if (evtchn_domain_init(d))
     goto nomem;
-  vtime_domain_init(d);
+  wallclock_write(d);
   struct domain **p = &domain_list;
   while (*p)
     p = &(*p)->next;
@@ -152,7 +153,7 @@ void domain_latch_shinfo_size(struct domain *d, bool compat)
   /* The event words take the width too; a domain starts with the 64-bit
    * set (evtchn_domain_init).  Nothing else offers another ABI. */
   d->evtchn_ops = compat ? &evtchn_port_ops_2l_32 : &evtchn_port_ops_2l;
-  vtime_domain_init(d);
+  wallclock_write(d);
 }
 
 void domain_vcpu_left_cpu(struct domain *d)

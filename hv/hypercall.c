@@ -64,6 +64,13 @@ static long hc_sysctl(struct vcpu *v, uint64_t a[6]) { return do_sysctl(v, a[0])
 
 static long hc_domctl(struct vcpu *v, uint64_t a[6]) { return do_domctl(v, a[0]); }
 
+static long hc_platform_op(struct vcpu *v, uint64_t a[6]) { return do_platform_op(v, a[0]); }
+
+static long hc_physdev_op(struct vcpu *v, uint64_t a[6])
+{
+  return do_physdev_op(v, (int)a[0], a[1]);
+}
+
 /* The empty slots' handler: the table has no NULL, so the dispatch on
  * the hypercall path tests the range alone. */
 long hypercall_nosys(struct vcpu *v, uint64_t a[6])
@@ -91,6 +98,8 @@ const hypercall_fn hypercall_table[HYPERCALL_NR] = {
     [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
     [__HYPERVISOR_sysctl] = hc_sysctl,
     [__HYPERVISOR_domctl] = hc_domctl,
+    [__HYPERVISOR_platform_op] = hc_platform_op,
+    [__HYPERVISOR_physdev_op] = hc_physdev_op,
 };
 #pragma GCC diagnostic pop
 
@@ -182,7 +191,8 @@ void hypercall_note_enosys(struct vcpu *v, uint64_t nr, const uint64_t args[6])
   uint64_t op = handled ? args[0] : 0;
   if (nr == __HYPERVISOR_memory_op)
     op &= 0x3f; /* MEMOP_CMD_MASK */
-  if (handled && (nr == __HYPERVISOR_sysctl || nr == __HYPERVISOR_domctl)) {
+  if (handled &&
+      (nr == __HYPERVISOR_sysctl || nr == __HYPERVISOR_domctl || nr == __HYPERVISOR_platform_op)) {
     /* Their argument is a pointer: the sub-op is the structure's first
      * field (cmd), which the handler has read once already. */
     uint32_t cmd;

@@ -1,9 +1,9 @@
 /* Guest time.  System time is the hypervisor's nanoseconds since boot;
  * each vcpu_info carries the pvclock parameters that let the guest compute
- * it from its own RDTSC, and shared_info the wall-clock time of system
- * time 0.  The vcpu timers (set_timer_op, VCPUOP singleshot and periodic)
- * raise VIRQ_TIMER, with the checks of Xen 4.19 (common/domain.c,
- * common/sched/core.c). */
+ * it from its own RDTSC (the wall clock in shared_info is
+ * hv/wallclock.c's).  The vcpu timers (set_timer_op, VCPUOP singleshot
+ * and periodic) raise VIRQ_TIMER, with the checks of Xen 4.19
+ * (common/domain.c, common/sched/core.c). */
 #include <arch/arch.h>
 #include <arch/mm.h>
 #include <hv/compat.h>
@@ -39,28 +39,6 @@ void vtime_publish(struct vcpu *v)
   t->flags = 0; /* no TSC_STABLE promise: Xen makes none by default */
   barrier_release();
   t->version++; /* even: consistent */
-}
-
-void vtime_domain_init(struct domain *d)
-{
-  struct shared_info *s = phys_to_virt(d->shared_info);
-  struct compat_shared_info *c = phys_to_virt(d->shared_info);
-  /* The fields of the layout d has latched (domain_latch_shinfo_size). */
-  bool compat = d->has_32bit_shinfo;
-  uint32_t *version = compat ? &c->wc_version : &s->wc_version;
-  uint32_t *wc = compat ? &c->wc_sec : &s->wc_sec; /* wc_sec, then wc_nsec */
-  uint32_t *sec_hi = compat ? &c->arch.wc_sec_hi : &s->wc_sec_hi;
-  uint64_t sec;
-  uint32_t nsec;
-
-  arch_wallclock(&sec, &nsec);
-  *version = (*version + 1) | 1; /* odd: being written */
-  barrier_release();
-  wc[0] = (uint32_t)sec;
-  *sec_hi = (uint32_t)(sec >> 32);
-  wc[1] = nsec;
-  barrier_release();
-  ++*version;
 }
 
 static void singleshot_fired(struct timer *t, void *data)

@@ -1,11 +1,13 @@
-/* The hypervisor's NIC: finds an Intel 8254x on PCI, maps and enables it
- * and hands it to the e1000 driver (nic_probe); net_hw_init is the one
- * call the start-up sequence makes.  One NIC at most. */
+/* The hypervisor's NIC: finds an Intel 8254x on PCI, maps and enables it,
+ * hands it to the e1000 driver and hides it from dom0 (nic_probe);
+ * net_hw_init is the one call the start-up sequence makes.  One NIC at
+ * most. */
 #include "e1000.h"
 #include <arch/arch.h>
 #include <arch/hwdom.h>
 #include <arch/pci.h>
 #include <hv/errno.h>
+#include <hv/pcidev.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 
@@ -96,6 +98,9 @@ int nic_probe(const char *which, struct nic **out)
   }
   hwdom_keep_pci(&f.dev, "the network console's NIC");
   started = &nic0;
+  /* Ours from now on: dom0 must not drive it too (DESIGN.md, "Two kinds
+   * of dom0"). */
+  pcidev_hide(f.dev.bus, (uint8_t)(f.dev.dev << 3 | f.dev.fn), "the network console's NIC");
   *out = started;
   return 0;
 }

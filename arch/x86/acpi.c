@@ -197,7 +197,7 @@ static const uint8_t *table_get(paddr_t pa, const char *sig, uint32_t max, uint3
 
 /* Online-capable (bit 1) exists from MADT revision 5 (ACPI 6.3); older
  * tables leave it reserved, so it counts only there, as in Linux. */
-static void madt_add_cpu(uint32_t apic_id, uint32_t flags, uint8_t revision)
+static void madt_add_cpu(uint32_t apic_id, uint32_t uid, uint32_t flags, uint8_t revision)
 {
   struct acpi_info *ai = &acpi_info;
   if (revision < 5)
@@ -212,6 +212,9 @@ static void madt_add_cpu(uint32_t apic_id, uint32_t flags, uint8_t revision)
     pr_warn("acpi: MADT: more than %u CPUs: APIC id %u ignored", ACPI_MAX_CPUS, apic_id);
     return;
   }
+  /* Xen keeps the UID of enabled processors only (acpi_parse_lapic,
+   * acpi_parse_x2apic): XENPF_get_cpuinfo reports it. */
+  ai->acpi_uids[ai->nr_cpus] = flags & MADT_ENABLED ? uid : ~0U;
   ai->apic_ids[ai->nr_cpus++] = apic_id;
   pr_debug("acpi: MADT: CPU with APIC id %u%s", apic_id,
            flags & MADT_ENABLED ? "" : " (online-capable)");
@@ -251,12 +254,12 @@ static void madt_parse(const uint8_t *t, uint32_t len)
     case MADT_LAPIC:
       if (e[3] == 0xff) /* 5.2.12.2: an unused slot */
         break;
-      madt_add_cpu(e[3], rd32(e + 4), t[HDR_REVISION]);
+      madt_add_cpu(e[3], e[2], rd32(e + 4), t[HDR_REVISION]);
       break;
     case MADT_X2APIC:
       if (rd32(e + 4) == 0xffffffff)
         break;
-      madt_add_cpu(rd32(e + 4), rd32(e + 8), t[HDR_REVISION]);
+      madt_add_cpu(rd32(e + 4), rd32(e + 12), rd32(e + 8), t[HDR_REVISION]);
       break;
     case MADT_IOAPIC:
       if (ai->nr_ioapics == ACPI_MAX_IOAPICS) {

@@ -1,10 +1,12 @@
 /* What sysctl physinfo reports of this machine: CPUs and their topology,
  * the TSC rate, VT-x, CPUID feature words, the guest address width. */
+#include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/vmx.h>
 #include <hv/percpu.h>
+#include <hv/string.h>
 
 #define EPT_PADDR_BITS 48 /* a 4-level EPT maps 48-bit guest addresses (SDM 29.3.2) */
 
@@ -67,6 +69,37 @@ void arch_physinfo(struct arch_physinfo *pi)
   uint32_t words[8] = {l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax, l7.ebx, l7.ecx, x7.edx};
   for (unsigned int i = 0; i < 8; i++)
     pi->hw_cap[i] = words[i];
+}
+
+unsigned int arch_pcpu_last(void) { return nr_cpus_online - 1; }
+
+bool arch_pcpu_info(unsigned int cpu, struct arch_pcpu *p)
+{
+  if (cpu >= nr_cpus_online)
+    return false;
+  *p = (struct arch_pcpu){.apic_id = per_cpu(cpu)->arch.apic_id, .acpi_id = ~0U, .online = true};
+  /* Xen's acpi_get_processor_id: the UID the MADT lists with this APIC
+   * id (mica keeps one entry per APIC id, the first). */
+  for (unsigned int i = 0; i < acpi_info.nr_cpus; i++)
+    if (acpi_info.apic_ids[i] == p->apic_id) {
+      p->acpi_id = acpi_info.acpi_uids[i];
+      break;
+    }
+  /* Identity from this CPU's CPUID: the hypervisor runs on CPUs of one
+   * model (Xen keeps each CPU's; they are the same on such a machine). */
+  struct cpuid_regs l0 = cpuid(0, 0), l1 = cpuid(1, 0);
+  memcpy(p->vendor, &l0.ebx, 4);
+  memcpy(p->vendor + 4, &l0.edx, 4);
+  memcpy(p->vendor + 8, &l0.ecx, 4);
+  /* SDM vol. 2A, CPUID leaf 1 EAX; Xen's get_cpu_family. */
+  p->family = (l1.eax >> 8) & 0xf;
+  p->model = (l1.eax >> 4) & 0xf;
+  if (p->family == 0xf)
+    p->family += (l1.eax >> 20) & 0xff;
+  if (p->family >= 6)
+    p->model |= ((l1.eax >> 16) & 0xf) << 4;
+  p->stepping = l1.eax & 0xf;
+  return true;
 }
 
 unsigned int arch_guest_paddr_bits(void)

@@ -90,6 +90,15 @@ long do_grant_table_op(struct vcpu *v, unsigned int cmd, uint64_t arg, unsigned 
  * domctl destroydomain may return -ERESTART (tried again later). */
 long do_domctl(struct vcpu *v, uint64_t arg);
 long do_sysctl(struct vcpu *v, uint64_t arg);
+/* platform_op(arg) (hv/platform_op.c): arg points at a struct
+ * xen_platform_op (public/platform.h).  A wrong interface version is
+ * -EACCES, then a caller that is not privileged gets -EPERM; unknown
+ * commands -ENOSYS. */
+long do_platform_op(struct vcpu *v, uint64_t arg);
+/* physdev_op(cmd, arg) (hv/physdev_op.c): the PCI reports of the
+ * privileged domain (public/physdev.h); every other command, and these
+ * from other domains, -ENOSYS. */
+long do_physdev_op(struct vcpu *v, int cmd, uint64_t arg);
 
 struct xen_domctl_getdomaininfo;
 /* Fill *info for d as XEN_DOMCTL_getdomaininfo reports it (also one

@@ -1,5 +1,5 @@
-/* Guest time: the pvclock in each vcpu_info, the wall clock in
- * shared_info, and the vcpu timers that raise VIRQ_TIMER (hv/vtime.c). */
+/* Guest time: the pvclock in each vcpu_info and the vcpu timers that
+ * raise VIRQ_TIMER (hv/vtime.c); the wall clock is hv/wallclock.h's. */
 #ifndef HV_VTIME_H
 #define HV_VTIME_H
 
@@ -12,9 +12,6 @@ struct vcpu;
 void vtime_vcpu_init(struct vcpu *v);
 /* Stop v's timers (its domain is ending). */
 void vtime_vcpu_stop(struct vcpu *v);
-/* Write the wall-clock time of system time 0 into d's shared_info, in
- * the layout d has latched (again when it latches one). */
-void vtime_domain_init(struct domain *d);
 /* Write v's vcpu_time_info with the version protocol (odd while the
  * fields change, even again after): when v starts and where its
  * vcpu_info moves; the parameters are constant, so that is all. */

@@ -1645,6 +1645,106 @@ static int user_cpuid(void)
   return vec;
 }
 
+/* Machine checks: Xen 4.19's vMCE, which every HVM guest has
+ * (cpu/mcheck/vmce.c vmce_rdmsr/vmce_wrmsr, mce_intel.c
+ * vmce_intel_rdmsr/wrmsr, msr.c guest_rdmsr/guest_wrmsr): two banks that
+ * report nothing, MCG_CAP with CMCI_P, TES_P and SER_P on an Intel host,
+ * no MCG_CTL and no LMCE; CPUID shows MCE and MCA as the host does
+ * (featureset 'A').  The vcpu's state is left as it was found. */
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
+#define MSR_MCG_CTL 0x17b
+#define MSR_MC0_CTL2 0x280
+#define MSR_MC0_CTL 0x400
+#define MSR_MCG_EXT_CTL 0x4d0
+#define MSR_FEATURE_CONTROL 0x3a
+
+static void test_machine_check(void)
+{
+  struct regs4 l0 = cpuid2(0, 0), l1 = cpuid2(1, 0);
+  /* "GenuineIntel": what Bochs' Skylake-X is; Xen's caps for another
+   * vendor are the bank count alone, and CTL2 is Intel's. */
+  int intel = l0.b == 0x756e6547 && l0.d == 0x49656e69 && l0.c == 0x6c65746e;
+  uint64_t v = 0;
+
+  printf("abi: cpuid 1 edx 0x%x: MCE %u MCA %u\n", l1.d, (l1.d >> 7) & 1, (l1.d >> 14) & 1);
+  check("cpuid 1 MCE and MCA together (the host's, passed on)",
+        ((l1.d >> 7) & 1) == ((l1.d >> 14) & 1), 1);
+  check("rdmsr MCG_CAP", guest_rdmsr_safe(MSR_MCG_CAP, &v), 0);
+  check("  2 banks, CMCI_P TES_P SER_P on Intel", (long)v, intel ? 0x1000c02 : 2);
+  check("wrmsr MCG_CAP: ignored, no #GP", guest_wrmsr_safe(MSR_MCG_CAP, 0xffff), 0);
+  guest_rdmsr_safe(MSR_MCG_CAP, &v);
+  check("  MCG_CAP unchanged", (long)v, intel ? 0x1000c02 : 2);
+  v = 1;
+  check("rdmsr MCG_STATUS", guest_rdmsr_safe(MSR_MCG_STATUS, &v), 0);
+  check("  0", (long)v, 0);
+  check("wrmsr MCG_STATUS 5 (any value kept)", guest_wrmsr_safe(MSR_MCG_STATUS, 5), 0);
+  guest_rdmsr_safe(MSR_MCG_STATUS, &v);
+  check("  reads back 5", (long)v, 5);
+  check("wrmsr MCG_STATUS 0", guest_wrmsr_safe(MSR_MCG_STATUS, 0), 0);
+  v = 1;
+  check("rdmsr MCG_CTL (no CTL_P)", guest_rdmsr_safe(MSR_MCG_CTL, &v), 0);
+  check("  0", (long)v, 0);
+  check("wrmsr MCG_CTL all ones: ignored", guest_wrmsr_safe(MSR_MCG_CTL, ~0ULL), 0);
+  guest_rdmsr_safe(MSR_MCG_CTL, &v);
+  check("  still 0", (long)v, 0);
+  check("rdmsr MCG_EXT_CTL is #GP (no LMCE)", guest_rdmsr_safe(MSR_MCG_EXT_CTL, &v), -1);
+  check("wrmsr MCG_EXT_CTL is #GP", guest_wrmsr_safe(MSR_MCG_EXT_CTL, 0), -1);
+  guest_rdmsr_safe(MSR_FEATURE_CONTROL, &v);
+  check("FEATURE_CONTROL without LMCE_ON", (long)((v >> 20) & 1), 0);
+
+  /* Bank 0 and 1: CTL all ones, whatever is written; STATUS, ADDR, MISC
+   * take only zeros. */
+  v = 0;
+  check("rdmsr MC0_CTL", guest_rdmsr_safe(MSR_MC0_CTL, &v), 0);
+  check("  all ones", (long)v, -1L);
+  check("wrmsr MC0_CTL 0: ignored", guest_wrmsr_safe(MSR_MC0_CTL, 0), 0);
+  guest_rdmsr_safe(MSR_MC0_CTL, &v);
+  check("  still all ones", (long)v, -1L);
+  v = 1;
+  check("rdmsr MC0_STATUS", guest_rdmsr_safe(MSR_MC0_CTL + 1, &v), 0);
+  check("  0 (no error)", (long)v, 0);
+  check("wrmsr MC0_STATUS 0", guest_wrmsr_safe(MSR_MC0_CTL + 1, 0), 0);
+  check("wrmsr MC0_STATUS 1 is #GP", guest_wrmsr_safe(MSR_MC0_CTL + 1, 1), -1);
+  check("wrmsr MC0_ADDR 0x1000 is #GP", guest_wrmsr_safe(MSR_MC0_CTL + 2, 0x1000), -1);
+  check("wrmsr MC0_MISC 0", guest_wrmsr_safe(MSR_MC0_CTL + 3, 0), 0);
+  check("wrmsr MC1_STATUS 0", guest_wrmsr_safe(MSR_MC0_CTL + 5, 0), 0);
+  check("wrmsr MC1_MISC 1 is #GP", guest_wrmsr_safe(MSR_MC0_CTL + 7, 1), -1);
+  v = 1;
+  check("rdmsr MC1_ADDR", guest_rdmsr_safe(MSR_MC0_CTL + 6, &v), 0);
+  check("  0", (long)v, 0);
+  /* Banks past the count, up to Xen's 32: read 0, writes dropped. */
+  v = 1;
+  check("rdmsr MC2_CTL (past the banks) reads 0", guest_rdmsr_safe(MSR_MC0_CTL + 8, &v), 0);
+  check("  0", (long)v, 0);
+  check("wrmsr MC2_STATUS 5: dropped, no #GP", guest_wrmsr_safe(MSR_MC0_CTL + 9, 5), 0);
+  v = 1;
+  guest_rdmsr_safe(MSR_MC0_CTL + 9, &v);
+  check("  reads 0", (long)v, 0);
+  check("rdmsr MC31_MISC (0x47f) reads", guest_rdmsr_safe(MSR_MC0_CTL + 0x7f, &v), 0);
+  check("rdmsr 0x480 (past Xen's range, IA32_VMX_BASIC) is #GP", guest_rdmsr_safe(0x480, &v), -1);
+  if (intel) {
+    /* CTL2: any value kept for the two banks; beyond them read 0. */
+    v = 1;
+    check("rdmsr MC0_CTL2", guest_rdmsr_safe(MSR_MC0_CTL2, &v), 0);
+    check("  0", (long)v, 0);
+    check("wrmsr MC1_CTL2 CMCI_EN | 1", guest_wrmsr_safe(MSR_MC0_CTL2 + 1, (1ULL << 30) | 1), 0);
+    guest_rdmsr_safe(MSR_MC0_CTL2 + 1, &v);
+    check("  reads back", (long)v, (1L << 30) | 1);
+    check("wrmsr MC1_CTL2 0", guest_wrmsr_safe(MSR_MC0_CTL2 + 1, 0), 0);
+    check("wrmsr MC2_CTL2 7: dropped", guest_wrmsr_safe(MSR_MC0_CTL2 + 2, 7), 0);
+    v = 1;
+    guest_rdmsr_safe(MSR_MC0_CTL2 + 2, &v);
+    check("  reads 0", (long)v, 0);
+    /* The Pentium's MSRs 0 and 1 read bank 1's ADDR and STATUS. */
+    v = 1;
+    check("rdmsr P5_MC_ADDR (MSR 0)", guest_rdmsr_safe(0, &v), 0);
+    check("  bank 1's ADDR, 0", (long)v, 0);
+    check("rdmsr P5_MC_TYPE (MSR 1)", guest_rdmsr_safe(1, &v), 0);
+    check("wrmsr P5_MC_ADDR is #GP", guest_wrmsr_safe(0, 0), -1);
+  }
+}
+
 static void test_faults(void)
 {
   static const struct {
@@ -1669,11 +1769,19 @@ static void test_faults(void)
   check("CR4.VMXE set is #GP (no VMX in CPUID)", write_cr(4, cr4 | (1ULL << 13)), VEC_GP);
   check("CR4.OSXSAVE set is #GP (no XSAVE in CPUID)", write_cr(4, cr4 | (1ULL << 18)), VEC_GP);
   check("CR4.PKE set is #GP (no PKU in CPUID)", write_cr(4, cr4 | (1ULL << 22)), VEC_GP);
-  check("CR4.MCE set is #GP (no MCE in CPUID)", write_cr(4, cr4 | (1ULL << 6)), VEC_GP);
   check("CR4 reserved bit 15 set is #GP", write_cr(4, cr4 | (1ULL << 15)), VEC_GP);
   check("CR4 bit 40 set is #GP", write_cr(4, cr4 | (1ULL << 40)), VEC_GP);
   check("CR4 rewritten as it is", write_cr(4, cr4), -1);
   check("  CR4 unchanged by the refused writes", (long)read_cr4(), (long)cr4);
+  /* CR4.MCE: allowed exactly when CPUID shows MCE, which Xen's default
+   * policy passes on from the host (hvm.c hvm_cr4_guest_valid_bits). */
+  if (cpuid2(1, 0).d & (1U << 7)) {
+    check("CR4.MCE set (MCE in CPUID)", write_cr(4, cr4 | (1ULL << 6)), -1);
+    check("  reads back", (long)(read_cr4() & (1ULL << 6)), 1L << 6);
+    check("  and clear again", write_cr(4, cr4), -1);
+  } else {
+    check("CR4.MCE set is #GP (no MCE in CPUID)", write_cr(4, cr4 | (1ULL << 6)), VEC_GP);
+  }
 
   /* CR0: each write flips NE, which the hypervisor owns, so it exits and
    * is checked there rather than by the CPU. */
@@ -1728,6 +1836,8 @@ static void test_faults(void)
   check("  CPUID at CPL 3 is #GP", user_cpuid(), VEC_GP);
   check("MISC_FEATURES_ENABLES cleared", guest_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, 0), 0);
   check("  CPUID at CPL 3 runs again", user_cpuid(), VEC_UD);
+
+  test_machine_check();
 }
 
 /* ---- The end: shutdown_code ---- */

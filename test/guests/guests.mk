@@ -13,7 +13,7 @@
 # they share the runtime's portable files, compiled for 32 bits.
 
 GUESTS := hello crash abi bench events grant console domctl acpi lapic mmio balloon toolstack \
-	foreign
+	foreign platform
 GUESTS32 := abi32
 
 GUEST_CC := gcc

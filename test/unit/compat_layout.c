@@ -9,7 +9,17 @@
 #include <public/grant_table.h>
 #include <public/hvm.h>
 #include <public/memory.h>
+#include <public/physdev.h>
+#include <public/platform.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
 #include <public/version.h>
 #include <public/xen.h>
+
+/* What hv/platform_op.c touches of firmware_info, for a caller of either
+ * width: type, index and the keyboard flags, at the same offsets. */
+_Static_assert(offsetof(struct xen_platform_op, u) == 8, "platform_op.u");
+_Static_assert(sizeof(struct xen_platform_op) == 136, "platform_op size");
+_Static_assert(offsetof(struct xenpf_firmware_info, index) == 4, "firmware_info.index");
+_Static_assert(offsetof(struct xenpf_firmware_info, u.kbd_shift_flags) == 8,
+               "firmware_info.u.kbd_shift_flags");

@@ -9,6 +9,7 @@
 #include <hv/guestmem.h>
 #include <hv/string.h>
 #include <hv/vtime.h>
+#include <hv/wallclock.h>
 
 unsigned int fake_released_n;
 unsigned int fake_asserted[FAKE_DOMS][DOMAIN_MAX_VCPUS];
@@ -35,7 +36,7 @@ void guestmem_release(struct domain *d)
 }
 void vtime_vcpu_init(struct vcpu *v) { (void)v; }
 void vtime_vcpu_stop(struct vcpu *v) { (void)v; }
-void vtime_domain_init(struct domain *d) { (void)d; }
+void wallclock_write(struct domain *d) { (void)d; }
 void vtime_publish(struct vcpu *v) { (void)v; }
 void arch_vcpu_create(struct vcpu *v) { (void)v; }
 void arch_vcpu_destroy(struct vcpu *v) { (void)v; }

@@ -89,6 +89,16 @@ long do_sysctl(struct vcpu *v, uint64_t arg)
   (void)v;
   return fake("sysctl", arg, 0, 0, 0);
 }
+long do_platform_op(struct vcpu *v, uint64_t arg)
+{
+  (void)v;
+  return fake("platform_op", arg, 0, 0, 0);
+}
+long do_physdev_op(struct vcpu *v, int cmd, uint64_t arg)
+{
+  (void)v;
+  return fake("physdev_op", (uint64_t)(int64_t)cmd, arg, 0, 0);
+}
 long do_event_channel_op(struct vcpu *v, int cmd, uint64_t arg)
 {
   (void)v;
@@ -166,6 +176,8 @@ static void test_each_vector_reaches_its_handler_typed(void **state)
       {__HYPERVISOR_grant_table_op, "grant_table_op"},
       {__HYPERVISOR_sysctl, "sysctl"},
       {__HYPERVISOR_domctl, "domctl"},
+      {__HYPERVISOR_platform_op, "platform_op"},
+      {__HYPERVISOR_physdev_op, "physdev_op"},
   };
   answer = 1234;
   for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
@@ -192,6 +204,10 @@ static void test_each_vector_reaches_its_handler_typed(void **state)
   /* memory_op keeps the whole command (its continuation lives above bit 5). */
   call(__HYPERVISOR_memory_op, 0x1234500ULL | 6, 0x7000, 0);
   assert_int_equal(got[0], 0x1234506ULL);
+  /* physdev_op(int cmd, arg). */
+  call(__HYPERVISOR_physdev_op, 0xffffffff00000019ULL, 0x8000, 0);
+  assert_int_equal(got[0], 25);
+  assert_int_equal(got[1], 0x8000);
 }
 
 static void test_empty_slots_and_out_of_range(void **state)
@@ -213,8 +229,8 @@ static void test_enosys_said_once_and_named(void **state)
   assert_true(shim_log_contains("domu1: hypercall 1 (mmu_update) is not for PVH guests"));
   hypercall_note_enosys(&vcpu, __HYPERVISOR_xenoprof_op, a);
   assert_true(shim_log_contains("hypercall 31 (xenoprof_op) is not for PVH guests"));
-  hypercall_note_enosys(&vcpu, __HYPERVISOR_platform_op, a);
-  assert_true(shim_log_contains("hypercall 7 (platform_op): not provided here: -ENOSYS"));
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_xenpmu_op, a);
+  assert_true(shim_log_contains("hypercall 40 (xenpmu_op): not provided here: -ENOSYS"));
   hypercall_note_enosys(&vcpu, 56, a);
   assert_true(shim_log_contains("hypercall 56: no such hypercall: -ENOSYS"));
   a[0] = 11;
@@ -240,8 +256,8 @@ static void test_enosys_said_once_and_named(void **state)
   assert_true(shim_log_contains("dom0: hypercall 1 (mmu_update)"));
 }
 
-/* sysctl and domctl take a pointer: the report names the cmd in the
- * structure (once per cmd), not the pointer. */
+/* sysctl, domctl and platform_op take a pointer: the report names the
+ * cmd in the structure (once per cmd), not the pointer. */
 static void test_enosys_names_sysctl_and_domctl_cmd(void **state)
 {
   (void)state;
@@ -264,6 +280,12 @@ static void test_enosys_names_sysctl_and_domctl_cmd(void **state)
   a[0] = sizeof(guest); /* unreadable: no line at all */
   hypercall_note_enosys(&vcpu, __HYPERVISOR_domctl, a);
   assert_string_equal(shim_log(), "");
+  /* platform_op too: struct xen_platform_op starts with cmd. */
+  cmd = 61; /* XENPF_resource_op */
+  memcpy(guest + 768, &cmd, sizeof(cmd));
+  a[0] = 768;
+  hypercall_note_enosys(&vcpu, __HYPERVISOR_platform_op, a);
+  assert_true(shim_log_contains("domu1: platform_op op 61: not provided here: -ENOSYS"));
 }
 
 static void test_enosys_reports_stop_after_32(void **state)
@@ -404,6 +426,8 @@ static void test_compat_same_layout_reaches_handlers(void **state)
       {__HYPERVISOR_vm_assist, 0, "vm_assist"},
       {__HYPERVISOR_domctl, 0x1000, "domctl"},
       {__HYPERVISOR_sysctl, 0x1000, "sysctl"},
+      {__HYPERVISOR_platform_op, 0x1000, "platform_op"},
+      {__HYPERVISOR_physdev_op, 25 /* pci_device_add */, "physdev_op"},
   };
   for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
     called = NULL;

@@ -9,7 +9,8 @@
 # interrupts, CPU number and mask, kicks, timer, struct per_cpu).  UNIT_VERBOSE=1 echoes printk output.
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
-	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign xenstore
+	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign xenstore \
+	pcidev platform_op
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -58,6 +59,11 @@ UNIT_SRCS_decode := arch/x86/decode.c arch/x86/emulate.c
 UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 # grant_table_op over the real frame allocator and heap; the test fakes the p2m.
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
+# The PCI device accounting over a fake configuration space.
+UNIT_SRCS_pcidev := hv/pcidev.c
+# platform_op, physdev_op and the wall clock over the real device
+# accounting; the test fakes the guest, the CPUs, the RTC and PCI.
+UNIT_SRCS_platform_op := hv/platform_op.c hv/physdev_op.c hv/wallclock.c hv/pcidev.c
 # The PCI module over a fake configuration space (the test is pci_io.c).
 UNIT_SRCS_pci := arch/x86/pci.c hv/lib/hex.c
 # The e1000 driver over a fake register file and the real frame allocator.

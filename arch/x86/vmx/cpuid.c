@@ -23,13 +23,15 @@
   (BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | BIT(22) | BIT(23) |          \
    BIT(25) | BIT(30))
 #define L1_ECX_HYPERVISOR BIT(31)
-/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT
- * PSE36 CLFSH MMX FXSR SSE SSE2.  Left out: MCE and MCA (no machine-check
- * banks), PSN, DS, ACPI thermal, SS, TM, PBE.  HTT is set by count. */
+/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA
+ * CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2.  MCE and MCA as in Xen's
+ * default policy for every guest (its featureset marks both 'A'): the
+ * banks are vmce.c's.  Left out: PSN, DS, ACPI thermal, SS, TM, PBE.
+ * HTT is set by count. */
 #define L1_EDX_KEEP                                                                                \
-  (BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(11) |      \
-   BIT(12) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) |       \
-   BIT(26))
+  (BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(9) |       \
+   BIT(11) | BIT(12) | BIT(13) | BIT(14) | BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) |       \
+   BIT(24) | BIT(25) | BIT(26))
 #define L1_EDX_HTT BIT(28)
 /* Leaf 7.0 EBX: FSGSBASE BMI1 FDP_EXCPTN_ONLY SMEP BMI2 ERMS FCS/FDS
  * deprecation RDSEED ADX SMAP CLFLUSHOPT CLWB SHA.  INVPCID is added when
@@ -179,9 +181,9 @@ void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_r
 }
 
 /* The CR4 bits a guest may set: those whose feature its CPUID shows (Xen's
- * hvm_cr4_guest_valid_bits, without the ones we never show: MCE, VMXE
- * without nested VMX, OSXSAVE, PKE, CET).  PCE and the bits of the base
- * features are always there. */
+ * hvm_cr4_guest_valid_bits, without the ones we never show: VMXE without
+ * nested VMX, OSXSAVE, PKE, CET).  PCE and the bits of the base features
+ * are always there. */
 uint64_t vmx_cr4_guest_valid(const struct vcpu *v)
 {
   struct cpuid_regs l1, l7;
@@ -189,7 +191,8 @@ uint64_t vmx_cr4_guest_valid(const struct vcpu *v)
   vmx_cpuid(v, 7, 0, &l7);
   return (l1.edx & BIT(1) ? X86_CR4_VME | X86_CR4_PVI : 0) | (l1.edx & BIT(4) ? X86_CR4_TSD : 0) |
          (l1.edx & BIT(2) ? X86_CR4_DE : 0) | (l1.edx & BIT(3) ? X86_CR4_PSE : 0) |
-         (l1.edx & BIT(6) ? X86_CR4_PAE : 0) | (l1.edx & BIT(13) ? X86_CR4_PGE : 0) | X86_CR4_PCE |
+         (l1.edx & BIT(6) ? X86_CR4_PAE : 0) | (l1.edx & BIT(7) ? X86_CR4_MCE : 0) |
+         (l1.edx & BIT(13) ? X86_CR4_PGE : 0) | X86_CR4_PCE |
          (l1.edx & BIT(24) ? X86_CR4_OSFXSR : 0) | (l1.edx & BIT(25) ? X86_CR4_OSXMMEXCPT : 0) |
          (l7.ecx & BIT(2) ? X86_CR4_UMIP : 0) | (l7.ebx & BIT(0) ? X86_CR4_FSGSBASE : 0) |
          (l1.ecx & BIT(17) ? X86_CR4_PCIDE : 0) | (l7.ebx & BIT(7) ? X86_CR4_SMEP : 0) |

@@ -5,7 +5,8 @@
  * - read directly, written through an exit: the SYSCALL MSRs and TSC_AUX
  *   (switch.c's "sticky" ones, set once by a kernel);
  * - emulated here, from per-vcpu state: PAT, the MTRRs, and the
- *   identification and feature MSRs Linux reads while it boots;
+ *   identification and feature MSRs Linux reads while it boots; the
+ *   machine-check MSRs in vmce.c;
  * - everything else: #GP, as Xen gives for an MSR it does not know (and
  *   as a CPU without that MSR does).  Each one is reported once per
  *   domain, so a guest's probing shows in the log without flooding it.
@@ -212,6 +213,9 @@ int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     *val = m->mtrr_fixed[fix];
     return 0;
   }
+  int mc = vmce_msr_read(v, msr, val);
+  if (mc)
+    return mc > 0 ? 0 : -1;
   report(v, msr, false);
   return -1;
 }
@@ -320,6 +324,9 @@ int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     m->mtrr_fixed[fix] = val;
     return 0;
   }
+  int mc = vmce_msr_write(v, msr, val);
+  if (mc)
+    return mc > 0 ? 0 : -1;
   report(v, msr, true);
   return -1;
 }

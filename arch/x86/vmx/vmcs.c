@@ -79,7 +79,9 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
     err |= vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
   if (entry_ctl & ENTRY_LOAD_IA32_PAT)
     err |= vmcs_write(VMCS_GUEST_IA32_PAT, 0x0007040600070406ULL); /* power-on value */
-  err |= vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+  /* Only #MC exits (exit.c): a host machine check is the hypervisor's,
+   * never the guest's, as in Xen (HVM_TRAP_MASK). */
+  err |= vmcs_write(VMCS_EXCEPTION_BITMAP, 1U << 18);
   err |= vmcs_write(VMCS_VPID, vpid);
   /* EPT: write-back, 4-level walk (SDM 24.6.11). */
   err |= vmcs_write(VMCS_EPT_POINTER, ept_root | (3 << 3) | 6);

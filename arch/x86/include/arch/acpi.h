@@ -33,9 +33,11 @@ struct acpi_info {
   struct acpi_table_ref tables[ACPI_MAX_TABLES];
   /* MADT */
   bool have_madt;
-  unsigned int nr_cpus;             /* enabled (or online-capable) CPUs, 0 without a MADT */
-  uint32_t apic_ids[ACPI_MAX_CPUS]; /* in MADT order: the boot CPU first */
-  uint64_t lapic_addr;              /* 0xfee00000 unless the MADT says otherwise */
+  unsigned int nr_cpus;              /* enabled (or online-capable) CPUs, 0 without a MADT */
+  uint32_t apic_ids[ACPI_MAX_CPUS];  /* in MADT order: the boot CPU first */
+  uint32_t acpi_uids[ACPI_MAX_CPUS]; /* each one's ACPI processor UID, ~0 when
+                                      * listed online-capable but not enabled */
+  uint64_t lapic_addr;               /* 0xfee00000 unless the MADT says otherwise */
   unsigned int nr_ioapics;
   struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
   /* ISA IRQ n arrives at GSI isa_gsi[n] with MPS INTI flags isa_flags[n]

@@ -213,6 +213,23 @@ struct arch_physinfo {
   uint32_t hw_cap[8];            /* CPUID feature words, Xen's first eight */
 };
 void arch_physinfo(struct arch_physinfo *pi);
+/* A physical CPU as platform_op's get_cpuinfo and get_cpu_version report
+ * it.  The hypervisor numbers only the CPUs that came up (0 the boot CPU,
+ * the others without gaps), so every CPU with a number is present and
+ * online.  arch_pcpu_info fills *p for CPU cpu and returns true, or
+ * returns false when no CPU has that number; arch_pcpu_last is the
+ * highest number a CPU has. */
+struct arch_pcpu {
+  uint32_t apic_id;
+  uint32_t acpi_id; /* the ACPI processor UID the MADT gives it; ~0U if none */
+  bool online;
+  char vendor[12]; /* CPUID leaf 0: EBX, EDX, ECX */
+  uint32_t family; /* CPUID leaf 1, with the extended family and model */
+  uint32_t model;
+  uint32_t stepping;
+};
+bool arch_pcpu_info(unsigned int cpu, struct arch_pcpu *p);
+unsigned int arch_pcpu_last(void);
 /* Width of a guest's physical address space (the CPU's, at most what a
  * 4-level EPT maps). */
 unsigned int arch_guest_paddr_bits(void);

@@ -91,7 +91,9 @@ enum {
   VMX_NR_STICKY
 };
 
-/* MSRs kept per vcpu (arch/x86/vmx/msr.c, switch.c). */
+#define VMCE_BANKS 2 /* machine-check banks a guest has (Xen's GUEST_MC_BANK_NUM) */
+
+/* MSRs kept per vcpu (arch/x86/vmx/msr.c, switch.c, vmce.c). */
 struct vmx_guest_msrs {
   uint64_t pat, mtrr_def;
   uint64_t mtrr_var[16]; /* base/mask pairs */
@@ -102,6 +104,12 @@ struct vmx_guest_msrs {
   uint64_t kernel_gs_base; /* passed through (SWAPGS changes it); saved here
                             * while another vcpu has the CPU */
   uint64_t misc_features;  /* MISC_FEATURES_ENABLES: bit 0, CPUID faulting */
+  /* Machine-check state of the vMCE (arch/x86/vmx/vmce.c): MCG_STATUS,
+   * and each bank's STATUS, ADDR, MISC and CTL2 (Intel). */
+  uint64_t mcg_status;
+  struct {
+    uint64_t status, addr, misc, ctl2;
+  } mc_bank[VMCE_BANKS];
 };
 
 struct arch_vcpu {

@@ -101,6 +101,11 @@ void vmx_msr_vcpu_init(struct vcpu *v);
  * guest gets #GP.  v's VMCS must be loaded. */
 int vmx_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vmx_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+/* The machine-check MSRs (vmce.c), for vmx_msr_read/write: 1 when msr is
+ * one (a read's value in *val), -1 when the guest gets #GP, 0 when msr
+ * is none of them. */
+int vmce_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vmce_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 struct hvm_hw_mtrr;
 /* The MTRR record of a saved context (context.c): check it (0 or
  * -EINVAL: what a WRMSR would refuse), load it into v's MSRs (checked
