@@ -23,6 +23,7 @@
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <hv/hwdom.h>
+#include <hv/pcidev.h>
 #include <hv/printk.h>
 #include <hv/string.h>
 #include <public/sched.h>
@@ -54,9 +55,8 @@ struct kept {
   const char *name;
 };
 
-/* PCI functions the hypervisor drives itself, with their BARs. */
+/* The BARs of the PCI functions the hypervisor drives itself. */
 static struct {
-  uint8_t bus, dev, fn;
   const char *why;
   struct pci_bar bars[PCI_NR_BARS];
 } kept_devs[4];
@@ -64,27 +64,15 @@ static unsigned int nr_kept_devs;
 
 void hwdom_keep_pci(const struct pci_dev *d, const char *why)
 {
+  pcidev_hide(d->bus, (uint8_t)(d->dev << 3 | d->fn), why);
   if (nr_kept_devs == ARRAY_SIZE(kept_devs)) {
-    pr_err("hwdom: more than %u devices of the hypervisor's: %02x:%02x.%u is not hidden",
+    pr_err("hwdom: more than %u devices of the hypervisor's: the BARs of %02x:%02x.%u are "
+           "not kept from dom0",
            (unsigned int)ARRAY_SIZE(kept_devs), d->bus, d->dev, d->fn);
     return;
   }
-  typeof(kept_devs[0]) *k = &kept_devs[nr_kept_devs++];
-  k->bus = d->bus;
-  k->dev = d->dev;
-  k->fn = d->fn;
-  k->why = why;
-  pci_bars(d, k->bars);
-  pr_info("hwdom: PCI %02x:%02x.%u (%s) is the hypervisor's: hidden from dom0", d->bus, d->dev,
-          d->fn, why);
-}
-
-bool hwdom_pci_hidden(uint8_t bus, uint8_t dev, uint8_t fn)
-{
-  for (unsigned int i = 0; i < nr_kept_devs; i++)
-    if (kept_devs[i].bus == bus && kept_devs[i].dev == dev && kept_devs[i].fn == fn)
-      return true;
-  return false;
+  kept_devs[nr_kept_devs].why = why;
+  pci_bars(d, kept_devs[nr_kept_devs++].bars);
 }
 
 /* Whether pa is in a memory BAR of one of those functions. */
@@ -102,7 +90,7 @@ static bool mmio_kept_device(uint64_t pa, const char **what)
   return false;
 }
 
-/* Filled by hwdom_io_init from the hardware and the hypervisor's use. */
+/* Filled by io_init from the hardware and the hypervisor's use. */
 static struct kept kept[24];
 static unsigned int nr_kept;
 static uint8_t *io_bitmap; /* 8 KiB: bitmap A (0-0x7fff), then B */
@@ -235,7 +223,7 @@ static bool pci_io(unsigned int port, unsigned int size, bool in, uint32_t *val)
   if (!(pci_cf8 & PCI_CONF_ENABLE))
     return false;
   uint8_t bus = (uint8_t)(pci_cf8 >> 16), dev = (pci_cf8 >> 11) & 31, fn = (pci_cf8 >> 8) & 7;
-  if (hwdom_pci_hidden(bus, dev, fn))
+  if (pcidev_hidden(bus, (uint8_t)(dev << 3 | fn)))
     return false;
   outl(PCI_CONF_ADDR, pci_cf8 & ~3u);
   if (in)

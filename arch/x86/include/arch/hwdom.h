@@ -25,10 +25,8 @@ bool hwdom_io(struct vcpu *v, unsigned int port, unsigned int size, bool in, uin
 void hwdom_power(unsigned int reason, const char *how);
 
 /* The hypervisor drives PCI function d itself (why names it): the
- * hardware domain never sees it (its configuration space reads as
- * absent, its BARs are never mapped, its I/O ports are kept). */
+ * hardware domain never sees it (pcidev_hide: its configuration space
+ * reads as absent; and its BARs are never mapped, its I/O ports kept). */
 void hwdom_keep_pci(const struct pci_dev *d, const char *why);
-/* Whether bus:dev.fn is such a function. */
-bool hwdom_pci_hidden(uint8_t bus, uint8_t dev, uint8_t fn);
 
 #endif
