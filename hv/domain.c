@@ -129,6 +129,25 @@ static void domain_release(struct domain *d)
 /* The domain stops running; what it used goes back to the allocator, now
  * or, if one of its vcpus is on another CPU, once that vcpu has left it
  * (domain_vcpu_left_cpu).  Returns false if it had stopped already. */
+bool domain_machine_reboot;
+
+static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason);
+
+/* The hardware domain stopped: the machine goes down with it, as with
+ * Xen (hwdom_shutdown), the others first, one by one, each console's last
+ * output printed (domain_stop); then a reboot if that is what dom0 asked. */
+static void machine_down(struct domain *hw)
+{
+  domain_machine_reboot = hw->shutdown_reason == SHUTDOWN_reboot;
+  for (struct domain *o = domain_list; o; o = o->next) {
+    if (o == hw || o->state != DOMAIN_RUNNING)
+      continue;
+    pr_info("%s: stopped: the machine goes down with %s (%s)", o->name, hw->name,
+            domain_exit_reason(hw));
+    domain_stop(o, DOMAIN_SHUTDOWN, SHUTDOWN_poweroff);
+  }
+}
+
 static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
 {
   if (d->state != DOMAIN_RUNNING)
@@ -144,6 +163,8 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
     d->release_pending = true;
   else
     domain_release(d);
+  if (d->hwdom)
+    machine_down(d);
   return true;
 }
 

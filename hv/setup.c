@@ -219,7 +219,7 @@ __noreturn void hv_start(struct boot_info *bi)
     stay_up();
   }
   console_mux_stop();
-  if (hv_config.reboot) {
+  if (hv_config.reboot || domain_machine_reboot) {
     printk(LOG_ALWAYS, "mica: reboot");
     net_flush(NET_FLUSH_NS);
     console_flush();

@@ -154,6 +154,9 @@ struct domain {
 };
 
 extern struct domain *domain_list;
+/* The hardware domain stopped asking for a reboot (SHUTDOWN_reboot): the
+ * machine reboots once every domain is down. */
+extern bool domain_machine_reboot;
 
 /* The domain a hypercall names: DOMID_SELF or the caller's own id gives
  * the caller; another id needs an existing domain (-ESRCH) and then a

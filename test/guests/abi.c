@@ -1782,6 +1782,22 @@ static void test_faults(void)
   } else {
     check("CR4.MCE set is #GP (no MCE in CPUID)", write_cr(4, cr4 | (1ULL << 6)), VEC_GP);
   }
+  /* A write that exits is checked against the CR4 the guest sees, bits it
+   * owns included: with PCIDE on and a PCID in CR3, a write that sets a
+   * bit the hypervisor owns (VMXE's neighbour OSXSAVE is refused for its
+   * own reason, so an allowed one: MCE, or PCE's owned twin) keeps PCIDE
+   * without the check for turning it on (SDM 4.10.1: CR3[11:0] = 0). */
+  if ((cpuid2(1, 0).c & (1U << 17)) && (cpuid2(1, 0).d & (1U << 7))) {
+    uint64_t cr3;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    check("CR4.PCIDE set", write_cr(4, cr4 | (1ULL << 17)), -1);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(cr3 | 1) : "memory"); /* PCID 1 */
+    check("  then CR4.MCE set with PCID 1 in CR3 (PCIDE kept, not turned on)",
+          write_cr(4, cr4 | (1ULL << 17) | (1ULL << 6)), -1);
+    check("  then CR4.MCE clear", write_cr(4, cr4 | (1ULL << 17)), -1);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+    check("  CR4 back as it was", write_cr(4, cr4), -1);
+  }
 
   /* CR0: each write flips NE, which the hypervisor owns, so it exits and
    * is checked there rather than by the CPU. */

@@ -33,13 +33,13 @@ EXPECTED_PROBES = ("8259", "the PIT", "the ACPI PM timer", "UART")
 RE_KEPT = re.compile(r"dom0: (read|write) of port (0x[0-9a-f]+) \(([^)]*)\)")
 
 
-def dom0_session(assets_dir, disk, timeout=900):
+def dom0_session(assets_dir, disk, more=(), timeout=900):
     vmlinux = "%s/vmlinux" % assets_dir
     initrd = "%s/initramfs.cpio.gz" % assets_dir
     return Session(["--emulator", "bochs", "--mem", "1024", "--net", "--disk", disk,
                     "--dom0",
-                    "%s,initrd=%s,mem=512,devices=host,cmdline=console=hvc0" % (vmlinux, initrd)],
-                   timeout=timeout)
+                    "%s,initrd=%s,mem=512,devices=host,cmdline=console=hvc0" % (vmlinux, initrd)]
+                   + list(more), timeout=timeout)
 
 
 @pytest.mark.boot
@@ -89,3 +89,40 @@ def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
     assert "domain crashed" not in log
     print("dom0: dd of %d MiB from /dev/%s: %d ticks, %d disk interrupts (%s)"
           % (sc.DD_MIB, dev, dd["ticks"], disk_irqs[disk_irq][0], disk_irqs[disk_irq][1]))
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_dom0_powers_off_with_a_domu_beside(linux_dom0_assets_dir, linux_assets_dir, tmp_path):
+    """A Linux domU (the cloud kernel, built at boot) runs beside the Linux
+    dom0; the focus moves to it and back; dom0's `poweroff -f` (ACPI S5
+    through PM1 control) takes the machine down through the hypervisor:
+    the domU is stopped first, with its console's last line printed, and
+    the machine powers off."""
+    disk = sc.make_disk(tmp_path / "disk.img")
+    domu = "%s/vmlinuz,initrd=%s/initramfs.cpio.gz,mem=128,cmdline=console=hvc0" % (
+        linux_assets_dir, linux_assets_dir)
+    with dom0_session(linux_dom0_assets_dir, disk, ["--domu", domu]) as s:
+        con = sc.SessionConsole(s)
+        domu_con = sc.SessionConsole(s, "domu1")
+        sc.boot_report(con, 900)
+        domu_con.expect(sc.RE_UP, 900)
+        domu_con.expect(r"linux-boot-tsc: \d+\n", 120)
+        s.type(b"\x01\x01\x01")  # the focus to domu1
+        s.wait_for("mica: console input goes to domu1", 60)
+        dsh = sc.Shell(domu_con)
+        assert dsh.ok("cat /sys/hypervisor/type") == ["xen"]
+        assert dsh.ok("echo last-words-$((6*7))") == ["last-words-42"]
+        s.type(b"\x01\x01\x01")  # and back to dom0
+        s.wait_for("mica: console input goes to dom0", 60)
+        sh = sc.Shell(con)
+        assert sh.ok("echo dom0-$((6*7))") == ["dom0-42"]
+        sc.power_off(sh)
+        s.wait_for("dom0: power off by ACPI S5 through PM1 control: through the hypervisor", 120)
+        s.wait_for("domu1: stopped: the machine goes down with dom0 (poweroff)", 60)
+        s.wait_for("mica: power off", 60)
+        assert s.finish(120) == 0
+        log = s.out.decode("utf-8", "replace")
+    assert "mica: domu1 exit: poweroff" in log, log[-3000:]
+    assert "mica: dom0 exit: poweroff" in log, log[-3000:]
+    assert "domain crashed" not in log and "PANIC" not in log, log[-3000:]

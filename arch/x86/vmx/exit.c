@@ -350,7 +350,11 @@ static int set_cr0(uint64_t val)
  * hvm_set_cr4; VMXE stays on underneath.  Returns 0, or -1 for #GP. */
 static int set_cr4(struct vcpu *v, uint64_t val)
 {
-  uint64_t old = vmcs_read(VMCS_CR4_READ_SHADOW), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+  /* What the guest sees: the bits it owns from CR4 itself, the masked
+   * ones from the read shadow (SDM 25.3). */
+  uint64_t mask = vmcs_read(VMCS_CR4_MASK);
+  uint64_t old = (vmcs_read(VMCS_GUEST_CR4) & ~mask) | (vmcs_read(VMCS_CR4_READ_SHADOW) & mask);
+  uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
 
   if (val & ~vmx_cr4_guest_valid(v))
     return -1; /* VMXE too: CPUID shows no VMX */
