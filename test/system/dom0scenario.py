@@ -228,9 +228,9 @@ def boot_report(con, timeout):
     return rep
 
 
-def pci_devices(sh):
+def list_pci(sh):
     """[{slot, vendor, device, class, irq, driver}] from sysfs (busybox
-    has no lspci); the controller and the NIC must have their drivers."""
+    has no lspci)."""
     devs = []
     for line in sh.ok("for d in /sys/bus/pci/devices/*; do [ -e $d ] || continue; "
                       "echo ${d##*/} $(cat $d/vendor $d/device $d/class $d/irq) "
@@ -239,6 +239,13 @@ def pci_devices(sh):
         if len(f) >= 5:
             devs.append(dict(slot=f[0], vendor=f[1], device=f[2], cls=f[3], irq=f[4],
                              driver=f[5] if len(f) > 5 else ""))
+    return devs
+
+
+def pci_devices(sh):
+    """list_pci(), where the controller and the NIC must have their
+    drivers."""
+    devs = list_pci(sh)
     ids = {(d["vendor"], d["device"]): d for d in devs}
     assert IDE in ids and ids[IDE]["driver"] == "ata_piix", devs
     assert E1000 in ids and ids[E1000]["driver"] == "e1000", devs
@@ -262,7 +269,7 @@ def interrupts(sh):
 
 def disk_name(sh):
     """The block device of the IDE controller's disk (sda)."""
-    pci = "/%s/" % [d for d in pci_devices(sh) if (d["vendor"], d["device"]) == IDE][0]["slot"]
+    pci = "/%s/" % [d for d in list_pci(sh) if (d["vendor"], d["device"]) == IDE][0]["slot"]
     for line in sh.ok("ls -l /sys/block/"):
         m = re.search(r" (\w+) -> (\S+)$", line)
         if m and pci in m.group(2) and "/ata" in m.group(2):

@@ -126,3 +126,31 @@ def test_dom0_powers_off_with_a_domu_beside(linux_dom0_assets_dir, linux_assets_
     assert "mica: domu1 exit: poweroff" in log, log[-3000:]
     assert "mica: dom0 exit: poweroff" in log, log[-3000:]
     assert "domain crashed" not in log and "PANIC" not in log, log[-3000:]
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_dom0_does_not_see_the_hypervisors_nic(linux_dom0_assets_dir, tmp_path):
+    """With the network console on, the e1000 is the hypervisor's: dom0's
+    PCI bus lacks it (its configuration space reads as absent), its BAR
+    and I/O ports stay the hypervisor's, and dom0 still drives the disk."""
+    disk = sc.make_disk(tmp_path / "disk.img")
+    with dom0_session(linux_dom0_assets_dir, disk, ["--hv-cmdline", "net=dhcp"]) as s:
+        con = sc.SessionConsole(s)
+        sc.boot_report(con, 900)
+        sh = sc.Shell(con)
+        devs = sc.list_pci(sh)
+        ids = {(d["vendor"], d["device"]): d for d in devs}
+        print("dom0 beside the network console: %s" % sorted(ids))
+        assert sc.E1000 not in ids, devs
+        assert sc.IDE in ids and ids[sc.IDE]["driver"] == "ata_piix", devs
+        assert ("0x8086", "0x1237") in ids, devs  # the host bridge is there
+        assert sh.ok("ls /sys/class/net") == ["lo"]
+        dev = sc.disk_name(sh)
+        assert sh.ok("head -c 512 /dev/%s | wc -c" % dev) == ["512"]
+        sc.power_off(sh)
+        s.wait_for("mica: power off", 120)
+        assert s.finish(120) == 0
+        log = s.out.decode("utf-8", "replace")
+    assert "hidden" in log and "the network console's NIC" in log, log[-3000:]
+    assert "(the network console's NIC" not in log.split("mica: ready")[-1], log[-3000:]
