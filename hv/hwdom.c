@@ -56,6 +56,7 @@ static uint64_t find_room(const struct boot_info *bi, uint64_t size, const struc
 bool hwdom_plan(struct boot_info *bi, struct mem_range *keep)
 {
   struct bootmod bm;
+  plan.made = false;
   const struct boot_module *kernel = NULL;
   for (unsigned int i = 0; i < bi->nr_mods && !kernel; i++)
     if (strstr(bi->mods[i].string, "devices=host") && !bootmod_parse(i, bi->mods[i].string, &bm) &&

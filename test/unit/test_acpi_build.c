@@ -206,13 +206,83 @@ static void test_bad_arguments(void **state)
   expect_refused(AREA, ~0ULL & ~15ULL, 1, -EINVAL);
 }
 
+/* The hardware domain's tables: an RSDP with the firmware's OEM ID, an
+ * XSDT listing the new MADT first and then the firmware's tables, a MADT
+ * with the I/O APICs, the vcpus and the overrides, every checksum right. */
+static void test_hwdom_tables(void **state)
+{
+  (void)state;
+  static struct acpi_hwdom h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.oem_id, "BOCHS ", 6);
+  h.nr_vcpus = 3;
+  h.nr_ioapics = 2;
+  h.ioapic[0].id = 1;
+  h.ioapic[0].addr = 0xfec00000;
+  h.ioapic[1].id = 2;
+  h.ioapic[1].addr = 0xfec01000;
+  h.ioapic[1].gsi_base = 24;
+  h.nr_isos = 1;
+  h.iso[0].source = 0;
+  h.iso[0].gsi = 2;
+  h.iso[0].flags = 0xd;
+  h.nr_tables = 2;
+  h.tables[0] = 0x3fff0034;
+  h.tables[1] = 0x3fff0f38;
+  uint64_t gpa = 0x20fff000;
+  memset(area, 0xaa, sizeof(area));
+  int n = acpi_build_hwdom(area, sizeof(area), gpa, &h);
+  assert_true(n > 0);
+  const uint8_t *rsdp = area;
+  assert_memory_equal(rsdp, "RSD PTR ", 8);
+  assert_memory_equal(rsdp + 9, "BOCHS ", 6);
+  assert_int_equal(rsdp[15], 2);
+  assert_int_equal(sum(rsdp, 20), 0);
+  assert_int_equal(sum(rsdp, 36), 0);
+  uint32_t len;
+  const uint8_t *xsdt = table(gpa, n, rd64(rsdp + 24), "XSDT", &len);
+  assert_int_equal(len, 36 + 8 * 3);
+  assert_int_equal(rd64(xsdt + 44), 0x3fff0034);
+  assert_int_equal(rd64(xsdt + 52), 0x3fff0f38);
+  const uint8_t *madt = table(gpa, n, rd64(xsdt + 36), "APIC", &len);
+  assert_int_equal(len, 44 + 2 * 12 + 3 * 8 + 10);
+  assert_int_equal(rd32(madt + 36), 0xfee00000);
+  assert_int_equal(rd32(madt + 40), 0); /* no PCAT_COMPAT */
+  const uint8_t *e = madt + 44;
+  assert_int_equal(e[0], 1); /* I/O APIC */
+  assert_int_equal(e[2], 1);
+  assert_int_equal(rd32(e + 4), 0xfec00000);
+  e += 12;
+  assert_int_equal(rd32(e + 8), 24);
+  e += 12;
+  for (unsigned int i = 0; i < 3; i++, e += 8) {
+    assert_int_equal(e[0], 0); /* local APIC: UID i, APIC ID i, enabled */
+    assert_int_equal(e[2], i);
+    assert_int_equal(e[3], i);
+    assert_int_equal(rd32(e + 4), 1);
+  }
+  assert_int_equal(e[0], 2); /* the override */
+  assert_int_equal(e[3], 0);
+  assert_int_equal(rd32(e + 4), 2);
+  assert_int_equal(rd16(e + 8), 0xd);
+  /* Refusals: no vcpu, too many tables, above 4 GiB, a small buffer. */
+  h.nr_vcpus = 0;
+  assert_int_equal(acpi_build_hwdom(area, sizeof(area), gpa, &h), -EINVAL);
+  h.nr_vcpus = 1;
+  h.nr_tables = ACPI_HWDOM_MAX_TABLES + 1;
+  assert_int_equal(acpi_build_hwdom(area, sizeof(area), gpa, &h), -EINVAL);
+  h.nr_tables = 0;
+  assert_int_equal(acpi_build_hwdom(area, sizeof(area), GiB(4), &h), -EINVAL);
+  assert_int_equal(acpi_build_hwdom(area, 64, gpa, &h), -ENOSPC);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_one_vcpu),        cmocka_unit_test(test_two_vcpus),
       cmocka_unit_test(test_32_vcpus),        cmocka_unit_test(test_most_vcpus),
       cmocka_unit_test(test_other_addresses), cmocka_unit_test(test_too_small_buffer),
-      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_hwdom_tables),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

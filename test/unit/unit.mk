@@ -10,7 +10,7 @@
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
 	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign xenstore \
-	pcidev platform_op
+	pcidev platform_op hwdom
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -61,6 +61,10 @@ UNIT_SRCS_vlapic := arch/x86/vlapic.c hv/timer.c
 UNIT_SRCS_grant := hv/grant_pin.c hv/grant_table.c hv/grant_op.c mm/heap.c mm/frame.c
 # The PCI device accounting over a fake configuration space.
 UNIT_SRCS_pcidev := hv/pcidev.c
+# The hardware domain's RAM and map over the real frames, heap, module
+# strings and ELF checks; the test fakes the p2m and the arch's ranges.
+UNIT_SRCS_hwdom := hv/hwdom.c hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/strlcpy.c hv/elf.c \
+	mm/frame.c mm/heap.c
 # platform_op, physdev_op and the wall clock over the real device
 # accounting; the test fakes the guest, the CPUs, the RTC and PCI.
 UNIT_SRCS_platform_op := hv/platform_op.c hv/physdev_op.c hv/wallclock.c hv/pcidev.c
