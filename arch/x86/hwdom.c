@@ -6,11 +6,14 @@
  * addresses it never gets; its ACPI tables' ingredients.  The ports kept
  * are Xen's (dom0_setup_permissions in xen/arch/x86/dom0_build.c) but the
  * 8259s, which mica never uses (they stay masked at every local APIC's
- * LINT0): the PIT, ports 0x61, 0x92 and 0xF0, the ACPI PM timer, PCI
- * configuration data, and the hypervisor's UARTs.  With the 8259s there,
- * Linux keeps its 16 legacy IRQs, whose trigger mode the first PCI user
- * may set; under Xen it finds none ("Using NULL legacy PIC") and cannot
- * give a PCI device a level-triggered ISA IRQ ("failed to register GSI"). */
+ * LINT0 and I/O APIC pin): the PIT, ports 0x61, 0x92 and 0xF0, the ACPI
+ * PM timer, PCI configuration data, and the hypervisor's UARTs.  With the
+ * 8259s there, Linux keeps its 16 legacy IRQs, whose trigger mode the
+ * first PCI user may set; under Xen it finds none ("Using NULL legacy
+ * PIC") and cannot give a PCI device a level-triggered ISA IRQ ("failed
+ * to register GSI").  It then also checks that IRQ 0 ticks: the PIT's
+ * line is dom0's (vioapic.c), and the PIT ticks as the firmware left it,
+ * dom0 being refused its ports. */
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>

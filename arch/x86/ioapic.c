@@ -137,3 +137,17 @@ void ioapic_mask(uint32_t gsi, bool masked)
   spin_unlock(&ioapic_lock);
   arch_irq_restore(flags);
 }
+
+void ioapic_mask_all(void)
+{
+  const struct acpi_info *ai = &acpi_info;
+  for (unsigned int i = 0; i < ai->nr_ioapics; i++) {
+    unsigned int pins = ioapic_pins(i);
+    unsigned long flags = arch_irq_save();
+    spin_lock(&ioapic_lock);
+    for (unsigned int p = 0; p < pins; p++)
+      ioapic_write(ai->ioapics[i].addr, IOAPIC_REDTBL + 2 * p, RTE_MASKED);
+    spin_unlock(&ioapic_lock);
+    arch_irq_restore(flags);
+  }
+}

@@ -2,6 +2,7 @@
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
 #include <arch/screen.h>
@@ -49,6 +50,7 @@ void arch_platform_init(const struct boot_info *bi)
           lapic_is_x2apic() ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
   time_init();
   rtc_init();
+  ioapic_mask_all();
   serial_rx_irq_init();
   irq_enable();
   if (vmx_init() == 0) /* reports for itself; without it mica runs no domains */

@@ -9,8 +9,8 @@
  * I/O APIC from its interrupt until dom0's EOI (its local APIC's EOI of a
  * vector whose TMR bit is set, or a write to this I/O APIC's EOI
  * register), so it neither storms nor is lost: if the device still
- * asserts it, it fires again once unmasked.  The lines the hypervisor
- * uses itself (its UARTs') are never bound. */
+ * asserts it, it fires again once unmasked.  The lines of the devices the
+ * hypervisor keeps (its UARTs) are never bound. */
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/ioapic.h>
@@ -69,7 +69,10 @@ static uint16_t vector_gsi[256];    /* and back */
 static uint8_t next_vector = VEC_FIRST;
 static volatile uint64_t pending[MAX_GSI / 64]; /* raised by the handler */
 
-/* The GSIs of the hypervisor's own lines: its UARTs' ISA IRQs 3 and 4. */
+/* The GSIs of the devices the hypervisor keeps: its UARTs' ISA IRQs 3
+ * and 4.  The PIT's line (IRQ 0) is dom0's: mica does not use the PIT
+ * after calibrating its clock, and Linux, finding 8259s, checks at boot
+ * that IRQ 0 ticks, which the PIT does as the firmware left it. */
 static bool gsi_kept(uint32_t gsi)
 {
   return gsi == acpi_info.isa_gsi[3] || gsi == acpi_info.isa_gsi[4];
@@ -111,7 +114,11 @@ static void sync_pin(struct vioapic *a, unsigned int pin)
   uint64_t rte = a->rte[pin];
   if (gsi >= MAX_GSI || gsi_kept(gsi))
     return;
-  bool masked = (rte & RTE_MASKED) || (rte & RTE_REMOTE_IRR);
+  /* Only fixed and lowest-priority delivery are offered (deliver() says
+   * so); a pin dom0 sets up for ExtINT, NMI or the like stays shut at the
+   * real I/O APIC, so no 8259 vector ever reaches the hypervisor. */
+  bool masked =
+      (rte & RTE_MASKED) || (rte & RTE_REMOTE_IRR) || ((rte & RTE_DELIVERY_MODE) >> 8) > 1;
   if (!gsi_vector[gsi]) {
     if (masked)
       return; /* never opened: nothing to bind yet */

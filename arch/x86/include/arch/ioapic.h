@@ -10,6 +10,10 @@
  * -EINVAL for irq > 15; -ERANGE for an APIC id above 255. */
 int ioapic_route_isa(unsigned int irq, uint8_t vector, uint32_t apic_id);
 
+/* Mask every redirection entry of every I/O APIC: whatever the firmware
+ * left open (an ExtINT pin 0 for the 8259s' virtual wire, say) stays shut
+ * until the hypervisor opens it.  At boot, before any line is routed. */
+void ioapic_mask_all(void);
 /* Redirection entries of the idx-th I/O APIC of the MADT (0 if none). */
 unsigned int ioapic_pins(unsigned int idx);
 /* Program gsi's redirection entry: fixed delivery of vector to the CPU
