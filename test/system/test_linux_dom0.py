@@ -33,13 +33,13 @@ EXPECTED_PROBES = ("8259", "the PIT", "the ACPI PM timer", "UART")
 RE_KEPT = re.compile(r"dom0: (read|write) of port (0x[0-9a-f]+) \(([^)]*)\)")
 
 
-def dom0_session(assets_dir, disk, more=(), timeout=900):
+def dom0_session(assets_dir, disk, more=(), vcpus=1, timeout=900):
     vmlinux = "%s/vmlinux" % assets_dir
     initrd = "%s/initramfs.cpio.gz" % assets_dir
     return Session(["--emulator", "bochs", "--mem", "1024", "--net", "--disk", disk,
                     "--dom0",
-                    "%s,initrd=%s,mem=512,devices=host,cmdline=console=hvc0" % (vmlinux, initrd)]
-                   + list(more), timeout=timeout)
+                    "%s,initrd=%s,mem=512,vcpus=%d,devices=host,cmdline=console=hvc0"
+                    % (vmlinux, initrd, vcpus)] + list(more), timeout=timeout)
 
 
 @pytest.mark.boot
@@ -95,14 +95,15 @@ def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
 @pytest.mark.bochs
 def test_dom0_powers_off_with_a_domu_beside(linux_dom0_assets_dir, linux_assets_dir, tmp_path):
     """A Linux domU (the cloud kernel, built at boot) runs beside the Linux
-    dom0; the focus moves to it and back; dom0's `poweroff -f` (ACPI S5
-    through PM1 control) takes the machine down through the hypervisor:
-    the domU is stopped first, with its console's last line printed, and
-    the machine powers off."""
+    dom0, which has two vcpus on the machine's two CPUs; the focus moves
+    to the domU and back; dom0's disk interrupts still come (on whichever
+    vcpu); dom0's `poweroff -f` (ACPI S5 through PM1 control) takes the
+    machine down through the hypervisor: the domU is stopped first, with
+    its console's last line printed, and the machine powers off."""
     disk = sc.make_disk(tmp_path / "disk.img")
     domu = "%s/vmlinuz,initrd=%s/initramfs.cpio.gz,mem=128,cmdline=console=hvc0" % (
         linux_assets_dir, linux_assets_dir)
-    with dom0_session(linux_dom0_assets_dir, disk, ["--domu", domu]) as s:
+    with dom0_session(linux_dom0_assets_dir, disk, ["--cpus", "2", "--domu", domu], vcpus=2) as s:
         con = sc.SessionConsole(s)
         domu_con = sc.SessionConsole(s, "domu1")
         sc.boot_report(con, 900)
@@ -117,6 +118,9 @@ def test_dom0_powers_off_with_a_domu_beside(linux_dom0_assets_dir, linux_assets_
         s.wait_for("mica: console input goes to dom0", 60)
         sh = sc.Shell(con)
         assert sh.ok("echo dom0-$((6*7))") == ["dom0-42"]
+        assert sh.ok("cat /sys/devices/system/cpu/online") == ["0-1"]
+        dd = sc.measure_dd(sh, sc.disk_name(sh), mib=4)
+        assert any("ata_piix" in line for _, line in dd["irqs"].values()), dd
         sc.power_off(sh)
         s.wait_for("dom0: power off by ACPI S5 through PM1 control: through the hypervisor", 120)
         s.wait_for("domu1: stopped: the machine goes down with dom0 (poweroff)", 60)
