@@ -28,7 +28,7 @@ HV_SRCS := \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c arch/x86/vmx/vmce.c \
 	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/vmx/context.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/decode.c arch/x86/emulate.c \
-	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c \
+	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c arch/x86/irq_bind.c \
 	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
 	net/net.c net/net_config.c net/net_out.c net/netconsole.c net/netcon.c net/telnet.c \
 	net/lwip_port.c \

@@ -18,6 +18,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/hwdom.h>
+#include <arch/irq_bind.h>
 #include <arch/mm.h>
 #include <arch/vioapic.h>
 #include <arch/vmcs.h>
@@ -311,7 +312,11 @@ void hwdom_power(unsigned int reason, const char *how)
   domain_shutdown(d, reason);
 }
 
-int arch_hwdom_init(struct domain *d) { return vioapic_init(d); }
+int arch_hwdom_init(struct domain *d)
+{
+  irq_bind_init(d);
+  return vioapic_init(d);
+}
 
 bool arch_hwdom_mmio_kept(uint64_t pa, const char **what)
 {
