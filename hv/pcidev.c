@@ -42,9 +42,11 @@ static struct hidden hidden[PCIDEV_HIDDEN_MAX];
 static unsigned int nr_hidden;
 static struct report reports[PCIDEV_REPORTS_MAX];
 static struct pcidev_mmcfg mmcfg[PCIDEV_MMCFG_MAX];
-static bool mmcfg_registered[PCIDEV_MMCFG_MAX]; /* reported reserved once:
-                                                 * Xen's vPCI keeps it */
+static bool mmcfg_registered[PCIDEV_MMCFG_MAX]; /* from MCFG, or reported
+                                                 * reserved once: Xen's
+                                                 * vPCI emulates it */
 static unsigned int nr_mmcfg;
+static bool have_mcfg; /* the MCFG table listed some: reports must match */
 
 void pcidev_reset(void)
 {
@@ -54,6 +56,7 @@ void pcidev_reset(void)
   memset(mmcfg, 0, sizeof(mmcfg));
   memset(mmcfg_registered, 0, sizeof(mmcfg_registered));
   nr_mmcfg = 0;
+  have_mcfg = false;
 }
 
 /* "SSSS:BB:DD.F" */
@@ -210,6 +213,33 @@ int pcidev_remove(uint16_t seg, uint8_t bus, uint8_t devfn)
   return 0;
 }
 
+/* A new region at the end of the table, or NULL when it is full. */
+static struct pcidev_mmcfg *mmcfg_new(uint64_t address, uint16_t seg, uint8_t start_bus,
+                                      uint8_t end_bus)
+{
+  if (nr_mmcfg == PCIDEV_MMCFG_MAX)
+    return NULL;
+  struct pcidev_mmcfg *m = &mmcfg[nr_mmcfg++];
+  *m = (struct pcidev_mmcfg){.address = address,
+                             .base = address + ((uint64_t)start_bus << 20),
+                             .size = (uint64_t)(end_bus - start_bus + 1) << 20,
+                             .seg = seg,
+                             .start_bus = start_bus,
+                             .end_bus = end_bus};
+  return m;
+}
+
+int pcidev_mcfg(uint64_t address, uint16_t seg, uint8_t start_bus, uint8_t end_bus)
+{
+  struct pcidev_mmcfg *m = end_bus < start_bus ? NULL : mmcfg_new(address, seg, start_bus, end_bus);
+  if (!m)
+    return end_bus < start_bus ? -EINVAL : -ENOMEM;
+  m->mcfg = true;
+  mmcfg_registered[m - mmcfg] = true; /* Xen's pvh_setup_mmcfg: emulated from the start */
+  have_mcfg = true;
+  return 0;
+}
+
 int pcidev_mmcfg_reserved(uint64_t address, uint16_t seg, uint8_t start_bus, uint8_t end_bus,
                           uint32_t flags)
 {
@@ -223,14 +253,24 @@ int pcidev_mmcfg_reserved(uint64_t address, uint16_t seg, uint8_t start_bus, uin
   uint64_t base = address + ((uint64_t)start_bus << 20);
   uint64_t size = (uint64_t)(end_bus - start_bus + 1) << 20;
   /* Xen's pci_mmcfg_reserved: the MCFG entry of this segment and range
-   * must have this address (-EIO).  The first report stands for it. */
+   * must have this address (-EIO), and there must be one (-ENODEV).
+   * Without an MCFG table the first report stands for it. */
   for (unsigned int i = 0; i < nr_mmcfg && !m; i++)
-    if (mmcfg[i].seg == seg && mmcfg[i].start_bus == start_bus && mmcfg[i].end_bus == end_bus)
+    if (mmcfg[i].seg == seg && mmcfg[i].start_bus == start_bus && mmcfg[i].end_bus == end_bus &&
+        mmcfg[i].mcfg == have_mcfg)
       m = &mmcfg[i];
+  if (have_mcfg && !m) {
+    pr_warn("pcidev: dom0 reports MMCFG of segment %04x buses %02x-%02x, which the MCFG table "
+            "does not list: -ENODEV",
+            seg, start_bus, end_bus);
+    return -ENODEV;
+  }
   if (m && m->address != address) {
-    pr_warn("pcidev: dom0 reports MMCFG of segment %04x buses %02x-%02x at 0x%llx, but "
-            "reported 0x%llx before: -EIO",
-            seg, start_bus, end_bus, (unsigned long long)address, (unsigned long long)m->address);
+    pr_warn("pcidev: dom0 reports MMCFG of segment %04x buses %02x-%02x at 0x%llx, but %s "
+            "0x%llx%s: -EIO",
+            seg, start_bus, end_bus, (unsigned long long)address,
+            m->mcfg ? "the MCFG table says" : "reported", (unsigned long long)m->address,
+            m->mcfg ? "" : " before");
     return -EIO;
   }
   /* Xen's register_vpci_mmcfg_handler, for a reserved region: one that
@@ -240,17 +280,8 @@ int pcidev_mmcfg_reserved(uint64_t address, uint16_t seg, uint8_t start_bus, uin
     if (mmcfg_registered[k] && base < o->base + o->size && o->base < base + size && o != m)
       return -EEXIST;
   }
-  if (!m) {
-    if (nr_mmcfg == PCIDEV_MMCFG_MAX)
-      return -ENOMEM;
-    m = &mmcfg[nr_mmcfg++];
-    *m = (struct pcidev_mmcfg){.address = address,
-                               .base = base,
-                               .size = size,
-                               .seg = seg,
-                               .start_bus = start_bus,
-                               .end_bus = end_bus};
-  }
+  if (!m && !(m = mmcfg_new(address, seg, start_bus, end_bus)))
+    return -ENOMEM;
   m->reserved = reserve;
   if (reserve)
     mmcfg_registered[m - mmcfg] = true;
@@ -283,9 +314,9 @@ void pcidev_log(void)
     n++;
   }
   for (unsigned int i = 0; i < nr_mmcfg; i++, n++)
-    pr_info("pcidev: MMCFG segment %04x buses %02x-%02x at 0x%llx, %s", mmcfg[i].seg,
+    pr_info("pcidev: MMCFG segment %04x buses %02x-%02x at 0x%llx, %s%s", mmcfg[i].seg,
             mmcfg[i].start_bus, mmcfg[i].end_bus, (unsigned long long)mmcfg[i].address,
-            mmcfg[i].reserved ? "reserved" : "not reserved");
+            mmcfg[i].mcfg ? "from MCFG, " : "", mmcfg[i].reserved ? "reserved" : "not reserved");
   if (!n)
     pr_info("pcidev: no device hidden, none reported by dom0, no MMCFG");
 }

@@ -66,6 +66,12 @@ struct acpi_info acpi_info;
 #define FADT_RESET_REG_SUP (1U << 10)
 #define FADT_HW_REDUCED (1U << 20)
 
+/* MCFG (PCI Firmware Specification 3.0, 4.1.2): after the header and 8
+ * reserved bytes, 16-byte entries: base address, segment, start and end
+ * bus, 4 reserved bytes. */
+#define MCFG_ENTRIES 44
+#define MCFG_ENTRY_LEN 16
+
 /* 5.2.3.2 Generic Address Structure: 12 bytes */
 #define GAS_LEN 12
 #define GAS_SPACE_MEMORY 0
@@ -544,6 +550,25 @@ static const uint8_t *rsdp_scan(paddr_t lo, paddr_t hi, uint64_t *xsdt)
   return NULL;
 }
 
+/* The MCFG's ECAM windows, those that make sense (a bus range, an
+ * address with room for it) kept. */
+static void mcfg_parse(const uint8_t *t, uint32_t len)
+{
+  struct acpi_info *ai = &acpi_info;
+  for (uint32_t off = MCFG_ENTRIES; off + MCFG_ENTRY_LEN <= len; off += MCFG_ENTRY_LEN) {
+    const uint8_t *e = t + off;
+    struct acpi_mcfg m = {rd64(e), rd16(e + 8), e[10], e[11]};
+    if (!m.address || m.end_bus < m.start_bus || m.address >> 52 || ai->nr_mcfg == ACPI_MAX_MCFG) {
+      pr_warn("acpi: MCFG entry for segment %u buses %u-%u at 0x%llx: ignored", m.seg, m.start_bus,
+              m.end_bus, (unsigned long long)m.address);
+      continue;
+    }
+    ai->mcfg[ai->nr_mcfg++] = m;
+    pr_debug("acpi: MCFG: segment %u buses %u-%u at 0x%llx", m.seg, m.start_bus, m.end_bus,
+             (unsigned long long)m.address);
+  }
+}
+
 /* Walk the root table's entries (4 or 8 bytes each). */
 static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
 {
@@ -585,6 +610,9 @@ static void root_walk(const uint8_t *root, uint32_t len, unsigned int esize)
       }
       if ((t = table_get(pa, "FACP", TABLE_MAX, &tlen)))
         dsdt = fadt_parse(t, tlen, &dsdt32);
+    } else if (!memcmp(sig, "MCFG", 4)) {
+      if ((t = table_get(pa, "MCFG", TABLE_MAX, &tlen)) && !acpi_info.nr_mcfg)
+        mcfg_parse(t, tlen);
     } else if (!memcmp(sig, "SSDT", 4)) {
       if (nr_ssdts < MAX_SSDTS)
         ssdts[nr_ssdts++] = pa;

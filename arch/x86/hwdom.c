@@ -1,14 +1,14 @@
 /* The hardware domain's view of the machine, x86 side: which I/O ports it
  * reaches directly (VMX I/O bitmaps) and how the ports the hypervisor
  * keeps are answered; PCI configuration space through ports 0xCF8/0xCFC
- * with the hypervisor's own devices hidden; power and reset requests
- * turned into a shutdown of dom0 through the hypervisor; the host
- * addresses it never gets; its ACPI tables' ingredients.  The ports kept
- * are Xen's (dom0_setup_permissions in xen/arch/x86/dom0_build.c) but the
- * 8259s, which mica never uses (they stay masked at every local APIC's
- * LINT0 and I/O APIC pin): the PIT, ports 0x61, 0x92 and 0xF0, the ACPI
- * PM timer, PCI configuration data, and the hypervisor's UARTs.  With the
- * 8259s there, Linux keeps its 16 legacy IRQs, whose trigger mode the
+ * and the ECAM windows (both through vpci.c's filter); power and reset
+ * requests turned into a shutdown of dom0 through the hypervisor; the
+ * host addresses it never gets; its ACPI tables' ingredients.  The ports
+ * kept are Xen's (dom0_setup_permissions in xen/arch/x86/dom0_build.c)
+ * but the 8259s, which mica never uses (they stay masked at every local
+ * APIC's LINT0 and I/O APIC pin): the PIT, ports 0x61, 0x92 and 0xF0, the
+ * ACPI PM timer, PCI configuration data, and the hypervisor's UARTs.  With
+ * the 8259s there, Linux keeps its 16 legacy IRQs, whose trigger mode the
  * first PCI user may set; under Xen it finds none ("Using NULL legacy
  * PIC") and cannot give a PCI device a level-triggered ISA IRQ ("failed
  * to register GSI").  It then also checks that IRQ 0 ticks: the PIT's
@@ -18,10 +18,12 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/hwdom.h>
+#include <arch/irq_bind.h>
 #include <arch/mm.h>
 #include <arch/vioapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
+#include <arch/vpci.h>
 #include <hv/acpi_build.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
@@ -198,9 +200,8 @@ static void port_out(unsigned int port, unsigned int size, uint32_t val)
 }
 
 /* PCI configuration mechanism #1 for dom0 (PCI Local Bus Specification
- * 3.0, 3.2.2.3.2): its address register is its own; a data access goes to
- * the function it names unless that is one of the hypervisor's, which
- * reads as absent (all ones) and ignores writes. */
+ * 3.0, 3.2.2.3.2): its address register is its own; a data access goes
+ * through the filter (vpci.c) to the register it names. */
 static bool pci_io(unsigned int port, unsigned int size, bool in, uint32_t *val)
 {
   if (port == PCI_CONF_ADDR && size == 4) {
@@ -225,14 +226,13 @@ static bool pci_io(unsigned int port, unsigned int size, bool in, uint32_t *val)
   }
   if (!(pci_cf8 & PCI_CONF_ENABLE))
     return false;
-  uint8_t bus = (uint8_t)(pci_cf8 >> 16), dev = (pci_cf8 >> 11) & 31, fn = (pci_cf8 >> 8) & 7;
-  if (pcidev_hidden(bus, (uint8_t)(dev << 3 | fn)))
-    return false;
-  outl(PCI_CONF_ADDR, pci_cf8 & ~3u);
+  uint8_t bus = (uint8_t)(pci_cf8 >> 16), devfn = (uint8_t)(pci_cf8 >> 8);
+  unsigned int reg = (pci_cf8 & 0xfc) | (port & 3);
+  size = MIN(size, PCI_CONF_DATA + 4 - port); /* what lies past 0xCFF is no register */
   if (in)
-    *val = port_in(port, size);
+    *val = vpci_read(bus, devfn, reg, size);
   else
-    port_out(port, size, *val);
+    vpci_write(bus, devfn, reg, size, *val);
   return true;
 }
 
@@ -311,7 +311,41 @@ void hwdom_power(unsigned int reason, const char *how)
   domain_shutdown(d, reason);
 }
 
-int arch_hwdom_init(struct domain *d) { return vioapic_init(d); }
+/* The MCFG's ECAM windows are dom0's configuration space too, emulated
+ * from the start as Xen's pvh_setup_mmcfg registers them. */
+static void ecam_init(void)
+{
+  for (unsigned int i = 0; i < acpi_info.nr_mcfg; i++) {
+    const struct acpi_mcfg *m = &acpi_info.mcfg[i];
+    int err = vpci_ecam_add(m->address, m->seg, m->start_bus, m->end_bus);
+    if (!err)
+      err = pcidev_mcfg(m->address, m->seg, m->start_bus, m->end_bus);
+    if (err) /* at 64 TiB or beyond: never mapped into dom0 either */
+      pr_err("dom0: ECAM of segment %u buses %u-%u at 0x%llx is not emulated (%d)", m->seg,
+             m->start_bus, m->end_bus, (unsigned long long)m->address, err);
+    else
+      pr_info("dom0: ECAM of segment %u buses %u-%u at 0x%llx: emulated%s", m->seg, m->start_bus,
+              m->end_bus, (unsigned long long)m->address,
+              m->seg ? " (all ones: the hypervisor reaches segment 0 only)" : "");
+  }
+}
+
+int arch_hwdom_init(struct domain *d)
+{
+  irq_bind_init(d);
+  ecam_init();
+  return vioapic_init(d);
+}
+
+void hwdom_mmio_revoke(uint64_t pa)
+{
+  struct domain *d = irq_bind_owner();
+  enum p2m_type t;
+  paddr_t old;
+  pa &= ~(uint64_t)(PAGE_SIZE - 1);
+  if (d && pa < (1ULL << 46) && arch_p2m_query(d, pa, NULL, &t) == pa && t == P2M_MMIO)
+    arch_p2m_set_type(d, pa, 0, P2M_NONE, &old, NULL);
+}
 
 bool arch_hwdom_mmio_kept(uint64_t pa, const char **what)
 {
@@ -332,7 +366,7 @@ bool arch_hwdom_mmio_kept(uint64_t pa, const char **what)
       return true;
     }
   }
-  return mmio_kept_device(pa, what);
+  return vpci_mmio_kept(pa, what) || mmio_kept_device(pa, what);
 }
 
 /* The firmware tables Xen gives a PVH dom0 (pvh_acpi_table_allowed): the

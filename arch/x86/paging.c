@@ -26,6 +26,11 @@ extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __r
 
 static uint64_t nx; /* PTE_NX when the CPU has NX, else 0 */
 
+/* The I/O window's page: PML4 slot 511, far above the 1:1 map (64 TiB
+ * at most, slots 0..127); its page table entry is made by paging_init. */
+#define IO_WINDOW 0xffffff8000000000ULL
+static volatile uint64_t *io_window_pte;
+
 static uint64_t *table_alloc(void)
 {
   paddr_t pa = frame_alloc();
@@ -106,6 +111,7 @@ void paging_init(uint64_t top)
     *pde = virt_to_phys(pt) | PTE_P | PTE_W;
     va += MiB(2);
   }
+  io_window_pte = &next_table(&next_table(&next_table(&pml4[511])[0])[0])[0];
   write_cr3(virt_to_phys(pml4));
   pr_info("paging: 0x%llx bytes mapped 1:1 (%s pages), image W^X, NX %s", (unsigned long long)top,
           gbpages ? "1 GiB" : "2 MiB", nx ? "on" : "off");
@@ -189,4 +195,11 @@ void paging_set_uncached(uint64_t start, uint64_t end)
     t[(va >> 12) & 511] = va | PTE_P | PTE_W | PTE_PWT_PCD | nx;
     asm volatile("invlpg (%0)" ::"r"(va) : "memory");
   }
+}
+
+void *paging_io_window(uint64_t pa)
+{
+  *io_window_pte = (pa & PTE_ADDR) | PTE_P | PTE_W | PTE_PWT_PCD | nx;
+  asm volatile("invlpg (%0)" ::"r"(IO_WINDOW) : "memory");
+  return (void *)(uintptr_t)(IO_WINDOW | (pa & (PAGE_SIZE - 1)));
 }

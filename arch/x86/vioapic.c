@@ -14,14 +14,11 @@
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/ioapic.h>
-#include <arch/lapic.h>
-#include <arch/traps.h>
+#include <arch/irq_bind.h>
 #include <arch/vioapic.h>
-#include <arch/vlapic.h>
 #include <hv/domain.h>
 #include <hv/printk.h>
 #include <hv/string.h>
-#include <hv/timer.h>
 
 /* Registers (82093AA datasheet 3.0; EOI from the version 0x20 parts). */
 #define IOREGSEL 0x00
@@ -49,8 +46,6 @@
 
 #define MAX_PINS 120
 #define MAX_GSI 256
-#define VEC_FIRST 0x50 /* host vectors for dom0's lines: 0x50..0xef */
-#define VEC_LAST 0xef
 
 struct vioapic {
   uint32_t base, gsi_base;
@@ -63,11 +58,7 @@ struct vioapic {
 static struct vioapic vioapics[ACPI_MAX_IOAPICS];
 static unsigned int nr_vioapics;
 static struct domain *owner;
-static uint32_t boot_apic_id;
 static uint8_t gsi_vector[MAX_GSI]; /* host vector bound to a GSI; 0: none */
-static uint16_t vector_gsi[256];    /* and back */
-static uint8_t next_vector = VEC_FIRST;
-static volatile uint64_t pending[MAX_GSI / 64]; /* raised by the handler */
 
 /* The GSIs of the devices the hypervisor keeps: its UARTs' ISA IRQs 3
  * and 4.  The PIT's line (IRQ 0) is dom0's: mica does not use the PIT
@@ -91,19 +82,19 @@ static struct vioapic *pin_of(uint32_t gsi, unsigned int *pin)
   return NULL;
 }
 
-/* A host interrupt of one of dom0's lines: a level one is masked until
- * dom0's EOI; the delivery waits for hv_lock (arch_irq_work). */
-static void line_irq(struct cpu_regs *regs)
+/* A host interrupt of one of dom0's lines (in the handler): a level one
+ * is masked until dom0's EOI. */
+static void line_irq(void *arg, unsigned int gsi)
 {
-  uint16_t gsi = vector_gsi[regs->vector & 0xff];
   unsigned int pin;
   struct vioapic *a = pin_of(gsi, &pin);
+  (void)arg;
   if (a && (a->rte[pin] & RTE_LEVEL))
     ioapic_mask(gsi, true);
-  lapic_eoi();
-  __atomic_or_fetch(&pending[gsi / 64], 1ULL << (gsi % 64), __ATOMIC_SEQ_CST);
-  timer_raise();
 }
+
+static void deliver(void *arg, unsigned int gsi);
+static const struct irq_bind_ops line_ops = {line_irq, deliver};
 
 /* Make the real entry of a's pin follow dom0's: bound to a host vector of
  * ours when dom0 opens it, masked when dom0 masks it or while a level
@@ -122,25 +113,23 @@ static void sync_pin(struct vioapic *a, unsigned int pin)
   if (!gsi_vector[gsi]) {
     if (masked)
       return; /* never opened: nothing to bind yet */
-    if (next_vector > VEC_LAST) {
+    int vec = irq_bind_alloc(&line_ops, NULL, gsi);
+    if (vec < 0) {
       pr_err("vioapic: no host vector left for GSI %u: dom0's device there gets no interrupts",
              gsi);
       return;
     }
-    gsi_vector[gsi] = next_vector++;
-    vector_gsi[gsi_vector[gsi]] = (uint16_t)gsi;
-    traps_set_irq_handler(gsi_vector[gsi], line_irq);
+    gsi_vector[gsi] = (uint8_t)vec;
     pr_debug("vioapic: GSI %u is host vector 0x%x", gsi, gsi_vector[gsi]);
   }
   ioapic_program(gsi, gsi_vector[gsi], rte & RTE_LEVEL, rte & RTE_POLARITY_LOW, masked,
-                 boot_apic_id);
+                 irq_bind_dest());
 }
 
 int vioapic_init(struct domain *d)
 {
   const struct acpi_info *ai = &acpi_info;
   owner = d;
-  boot_apic_id = lapic_id();
   nr_vioapics = 0;
   for (unsigned int i = 0; i < ai->nr_ioapics; i++) {
     struct vioapic *a = &vioapics[nr_vioapics++];
@@ -159,10 +148,11 @@ int vioapic_init(struct domain *d)
 
 /* Deliver gsi's interrupt to dom0 as its entry says (fixed or lowest
  * priority; physical destination = vcpu id, else vcpu 0). */
-static void deliver(uint32_t gsi)
+static void deliver(void *arg, unsigned int gsi)
 {
   unsigned int pin;
   struct vioapic *a = pin_of(gsi, &pin);
+  (void)arg;
   if (!a || !owner || owner->state != DOMAIN_RUNNING)
     return;
   uint64_t rte = a->rte[pin];
@@ -173,28 +163,10 @@ static void deliver(uint32_t gsi)
     pr_warn("vioapic: GSI %u: delivery mode %u is not offered: dropped", gsi, mode);
     return;
   }
-  uint32_t dest = (uint32_t)(rte >> 56);
-  struct vcpu *v = owner->vcpus[0];
-  if (!(rte & RTE_DEST_LOGICAL) && dest < owner->nr_vcpus)
-    v = owner->vcpus[dest];
-  if (rte & RTE_LEVEL) {
+  if (rte & RTE_LEVEL)
     a->rte[pin] |= RTE_REMOTE_IRR;
-    vlapic_set_irq_level(v, (uint8_t)(rte & RTE_VECTOR));
-  } else {
-    vlapic_set_irq(v, (uint8_t)(rte & RTE_VECTOR));
-  }
-}
-
-void arch_irq_work(void)
-{
-  for (unsigned int w = 0; w < ARRAY_SIZE(pending); w++) {
-    uint64_t bits = __atomic_exchange_n(&pending[w], 0, __ATOMIC_SEQ_CST);
-    while (bits) {
-      unsigned int b = (unsigned int)__builtin_ctzll(bits);
-      bits &= bits - 1;
-      deliver(w * 64 + b);
-    }
-  }
+  irq_bind_inject((uint8_t)(rte & RTE_VECTOR), (uint32_t)(rte >> 56), rte & RTE_DEST_LOGICAL,
+                  rte & RTE_LEVEL);
 }
 
 void vioapic_eoi(struct domain *d, uint8_t vector)

@@ -48,15 +48,24 @@ void pcidev_hide(uint8_t bus, uint8_t devfn, const char *why);
 /* Whether segment 0's bus:devfn is one the hypervisor hid. */
 bool pcidev_hidden(uint8_t bus, uint8_t devfn);
 
+/* The host's MCFG table lists an ECAM window (arch_hwdom_init, before
+ * any report): from now on reports are checked against the windows so
+ * listed, and each is emulated for the hardware domain from the start
+ * (Xen's pvh_setup_mmcfg).  Returns 0, -EINVAL (end_bus below start_bus)
+ * or -ENOMEM (PCIDEV_MMCFG_MAX regions already). */
+int pcidev_mcfg(uint64_t address, uint16_t seg, uint8_t start_bus, uint8_t end_bus);
+
 /* The hardware domain reports an ECAM region (see public/physdev.h).
- * Checked as Xen checks it, except against the MCFG table, which mica
- * does not read (the first report of a segment and bus range stands in
- * for it): flags other than XEN_PCI_MMCFG_RESERVED: -EINVAL; end_bus
- * below start_bus, which no MCFG entry holds: -ENODEV (Xen's answer for
- * a range its MCFG does not list); the range reported before with
- * another address: -EIO; reserved and overlapping another reserved
- * region: -EEXIST; the same region again: 0.  Kept (PCIDEV_MMCFG_MAX at
- * most: then -ENOMEM) and logged. */
+ * Checked as Xen checks it: flags other than XEN_PCI_MMCFG_RESERVED:
+ * -EINVAL; end_bus below start_bus: -ENODEV; with an MCFG table
+ * (pcidev_mcfg), a segment and bus range it does not list: -ENODEV, and
+ * one it lists at another address: -EIO; without one (mica's stand-in,
+ * where Xen would answer -ENODEV to every report) the first report of a
+ * segment and bus range stands for the table, and the range reported
+ * again at another address is -EIO; reserved and overlapping another
+ * region that is emulated (from MCFG, or reported reserved): -EEXIST;
+ * the same region again: 0.  Kept (PCIDEV_MMCFG_MAX at most: then
+ * -ENOMEM) and logged. */
 int pcidev_mmcfg_reserved(uint64_t address, uint16_t seg, uint8_t start_bus, uint8_t end_bus,
                           uint32_t flags);
 
@@ -68,8 +77,10 @@ struct pcidev_mmcfg {
   uint16_t seg;
   uint8_t start_bus, end_bus;
   bool reserved; /* its last report said XEN_PCI_MMCFG_RESERVED */
+  bool mcfg;     /* listed by the MCFG table (pcidev_mcfg) */
 };
-/* The i-th region kept, in the order reported; NULL past the last. */
+/* The i-th region kept (the MCFG's, then those reported, in order);
+ * NULL past the last. */
 const struct pcidev_mmcfg *pcidev_mmcfg_at(unsigned int i);
 
 /* Log every device the hypervisor hid, every report the hardware domain

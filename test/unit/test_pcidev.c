@@ -3,7 +3,7 @@
  * reports (a device present at boot, one that is not there, one with a
  * header vPCI does not take, other segments, functions Xen's boot scan
  * skips, hidden devices), removal and its -ENODEV, the table's limit, and
- * the ECAM reports with their checks. */
+ * the ECAM reports with their checks, without an MCFG table and with one. */
 #include "unit.h"
 #include <arch/pci.h>
 #include <hv/errno.h>
@@ -268,6 +268,42 @@ static void test_mmcfg(void **state)
   assert_null(pcidev_mmcfg_at(PCIDEV_MMCFG_MAX));
 }
 
+/* With an MCFG table the reports are checked against it, as Xen's
+ * pci_mmcfg_reserved does: the range it lists at its address is 0 (no
+ * new region: the window is emulated from the start), at another address
+ * -EIO, a range it does not list -ENODEV, even one inside a window or one
+ * the first report would have made the reference without the table. */
+static void test_mcfg(void **state)
+{
+  (void)state;
+  assert_int_equal(pcidev_mcfg(0xe0000000, 0, 0, 0x3f), 0);
+  assert_int_equal(pcidev_mcfg(0xe0000000, 0, 5, 4), -EINVAL);
+  const struct pcidev_mmcfg *m = pcidev_mmcfg_at(0);
+  assert_non_null(m);
+  assert_true(m->mcfg);
+  assert_false(m->reserved);
+  assert_int_equal(m->size, 0x40ull << 20);
+  assert_null(pcidev_mmcfg_at(1));
+  assert_int_equal(pcidev_mmcfg_reserved(0xe0000000, 0, 0, 0x3f, XEN_PCI_MMCFG_RESERVED), 0);
+  assert_true(m->reserved);
+  assert_null(pcidev_mmcfg_at(1));
+  assert_int_equal(pcidev_mmcfg_reserved(0xd0000000, 0, 0, 0x3f, XEN_PCI_MMCFG_RESERVED), -EIO);
+  assert_true(shim_log_contains("but the MCFG table says 0xe0000000: -EIO"));
+  assert_int_equal(pcidev_mmcfg_reserved(0xe0000000, 0, 0, 0x1f, XEN_PCI_MMCFG_RESERVED), -ENODEV);
+  assert_true(shim_log_contains("buses 00-1f, which the MCFG table does not list: -ENODEV"));
+  assert_int_equal(pcidev_mmcfg_reserved(0xf0000000, 1, 0, 0xff, XEN_PCI_MMCFG_RESERVED), -ENODEV);
+  assert_int_equal(pcidev_mmcfg_reserved(0xf0000000, 1, 0, 0xff, 0), -ENODEV);
+  assert_null(pcidev_mmcfg_at(1));
+  /* Not reserved any more: 0, marked. */
+  assert_int_equal(pcidev_mmcfg_reserved(0xe0000000, 0, 0, 0x3f, 0), 0);
+  assert_false(m->reserved);
+  assert_int_equal(pcidev_mmcfg_reserved(0xe0000000, 0, 0x40, 0x40, 1), -ENODEV);
+  shim_log_clear();
+  pcidev_log();
+  assert_true(shim_log_contains(
+      "pcidev: MMCFG segment 0000 buses 00-3f at 0xe0000000, from MCFG, not reserved"));
+}
+
 /* One line per hidden device, report and region. */
 static void test_log(void **state)
 {
@@ -300,6 +336,7 @@ int main(void)
       cmocka_unit_test_setup(test_hidden_device, setup),
       cmocka_unit_test_setup(test_table_limit, setup),
       cmocka_unit_test_setup(test_mmcfg, setup),
+      cmocka_unit_test_setup(test_mcfg, setup),
       cmocka_unit_test_setup(test_log, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,7 @@
 
 UNIT_TESTS := frame heap mb2 efi cmdline bootmod timer console console_list abi elf vsnprintf evtchn sched grant xencons acpi_build vlapic screen \
 	pwhash net pci e1000 hypercall evtchn_ops domain sched_core decode reservation foreign xenstore \
-	pcidev platform_op hwdom
+	pcidev platform_op hwdom vpci
 UNIT_SRCS_frame := mm/frame.c
 UNIT_SRCS_heap := mm/heap.c mm/frame.c
 UNIT_SRCS_mb2 := boot/mb2.c
@@ -68,6 +68,9 @@ UNIT_SRCS_hwdom := hv/hwdom.c hv/bootmod.c hv/cmdline.c net/net_config.c hv/lib/
 # platform_op, physdev_op and the wall clock over the real device
 # accounting; the test fakes the guest, the CPUs, the RTC and PCI.
 UNIT_SRCS_platform_op := hv/platform_op.c hv/physdev_op.c hv/wallclock.c hv/pcidev.c
+# dom0's configuration space filter, its ECAM windows and its devices' MSI
+# and MSI-X, over a fake configuration space, device memory and vectors.
+UNIT_SRCS_vpci := arch/x86/vpci.c arch/x86/vmsi.c hv/pcidev.c
 # The PCI module over a fake configuration space (the test is pci_io.c).
 UNIT_SRCS_pci := arch/x86/pci.c hv/lib/hex.c
 # The e1000 driver over a fake register file and the real frame allocator.

@@ -18,6 +18,7 @@
 #include <arch/vlapic.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
+#include <arch/vpci.h>
 #include <arch/x86_bits.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
@@ -46,11 +47,13 @@ struct mmio_ctx {
 
 /* An access to gpa, n bytes within one page, where the p2m has nothing:
  * the one place an emulated device claims its range (the vcpu's local
- * APIC its xAPIC page); what nobody claims is a hole, as Xen's null
+ * APIC its xAPIC page; for the hardware domain its I/O APICs, the ECAM
+ * windows and the MSI-X tables); what nobody claims is a hole, as Xen's null
  * handler (emulate.c, null_read ~0, null_write nothing). */
 static int unbacked(struct mmio_ctx *c, uint64_t gpa, void *buf, unsigned int n, bool write)
 {
-  if (vlapic_mmio(c->v, gpa, buf, n, write) || vioapic_mmio(c->v, gpa, buf, n, write))
+  if (vlapic_mmio(c->v, gpa, buf, n, write) || vioapic_mmio(c->v, gpa, buf, n, write) ||
+      (c->v->dom->hwdom && vpci_mmio(gpa, buf, n, write)))
     return 0;
   c->hole = true;
   if (!write)

@@ -7,6 +7,7 @@
 #define ACPI_MAX_CPUS 256
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_TABLES 64
+#define ACPI_MAX_MCFG 8
 
 /* A table the root table (XSDT or RSDT) lists: its signature, where it
  * is and how long its header says it is (not checked further). */
@@ -20,6 +21,15 @@ struct acpi_ioapic {
   uint8_t id;
   uint32_t addr;
   uint32_t gsi_base;
+};
+
+/* An MCFG allocation entry (PCI Firmware Specification 3.0, 4.1.2): the
+ * ECAM of segment seg's buses start_bus..end_bus, address being where
+ * bus 0's would be. */
+struct acpi_mcfg {
+  uint64_t address;
+  uint16_t seg;
+  uint8_t start_bus, end_bus;
 };
 
 struct acpi_info {
@@ -58,6 +68,9 @@ struct acpi_info {
   uint8_t reset_space; /* 0 memory, 1 I/O */
   uint64_t reset_addr;
   uint8_t reset_value;
+  /* MCFG */
+  unsigned int nr_mcfg;
+  struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
 };
 
 extern struct acpi_info acpi_info;
@@ -66,7 +79,8 @@ extern struct acpi_info acpi_info;
  * is true (not under UEFI, which has no such areas), a scan of
  * 0x80000-0x9ffff, where every PC keeps its EBDA, and of the BIOS area
  * 0xe0000-0xfffff), check every table's signature, length and checksum, and
- * fill acpi_info from the MADT and FADT (and \_S5 from the DSDT or an SSDT).
+ * fill acpi_info from the MADT, FADT and MCFG (and \_S5 from the DSDT or an
+ * SSDT).
  * Bad tables are reported with pr_warn and skipped; nothing a firmware
  * writes can make this fault.  Needs the final page tables.
  * Returns 0, or -ENOENT when there are no usable tables (the hypervisor

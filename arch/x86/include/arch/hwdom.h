@@ -29,4 +29,9 @@ void hwdom_power(unsigned int reason, const char *how);
  * reads as absent; and its BARs are never mapped, its I/O ports kept). */
 void hwdom_keep_pci(const struct pci_dev *d, const char *why);
 
+/* Host page pa became something dom0 must not have mapped (an MSI-X
+ * table's page): if dom0 has it mapped 1:1 (it touched it before), the
+ * mapping goes; the next access is emulated. */
+void hwdom_mmio_revoke(uint64_t pa);
+
 #endif

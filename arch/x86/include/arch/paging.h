@@ -1,6 +1,7 @@
 /* The hypervisor's own page tables (arch/x86/paging.c): the 1:1 map, W^X
  * for the image, and the few changes made to it at boot.  Every function
- * here is boot time only: it panics when no frame is left for a table. */
+ * here but paging_io_window is boot time only: it panics when no frame is
+ * left for a table. */
 #ifndef ARCH_PAGING_H
 #define ARCH_PAGING_H
 
@@ -16,5 +17,12 @@ void paging_map_uncached(uint64_t start, uint64_t end);
 /* Make [start, end) uncached in 4 KiB pages, splitting larger ones (a
  * device's registers). */
 void paging_set_uncached(uint64_t start, uint64_t end);
+/* The I/O window: a virtual page outside the 1:1 map, made to show the
+ * host page of pa uncached on this CPU (its TLB entry flushed every
+ * time, so what another CPU made it show does not linger); returns the
+ * address of pa in it.  For device memory anywhere (the 1:1 map may end
+ * below it), at run time: callers hold hv_lock and are done with the
+ * window before they let go of it. */
+void *paging_io_window(uint64_t pa);
 
 #endif

@@ -53,6 +53,22 @@ struct pci_bar {
 uint32_t pci_conf_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
 void pci_conf_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t v);
 
+/* The hardware domain's accesses, at their own size (1, 2 or 4 bytes,
+ * reg a multiple of it): reg below 256 through mechanism #1, reg 256 to
+ * 4095 through the ECAM window the MCFG table gives bus's segment 0
+ * (vpci_ecam_pa), where there is none all ones and a write dropped.  A
+ * narrow write is never widened, so a status register's write-one-to-clear
+ * bits beside it are left alone (PCI 3.0, 6.2.3).  devfn is dev << 3 | fn. */
+uint32_t pci_conf_read(uint8_t bus, uint8_t devfn, unsigned int reg, unsigned int size);
+void pci_conf_write(uint8_t bus, uint8_t devfn, unsigned int reg, unsigned int size, uint32_t v);
+
+/* One uncached access of size bytes (1, 2, 4, 8; pa a multiple of it) to
+ * device memory at host address pa (below 1 << 46), through the
+ * hypervisor's I/O window (paging_io_window): for the MSI-X tables and the
+ * ECAM of dom0's devices.  Under hv_lock. */
+uint64_t pci_mmio_read(uint64_t pa, unsigned int size);
+void pci_mmio_write(uint64_t pa, unsigned int size, uint64_t v);
+
 /* Narrower reads of d's configuration space, from the aligned dword. */
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off);
 uint8_t pci_read8(const struct pci_dev *d, uint16_t off);
