@@ -51,31 +51,12 @@ int ioapic_route_isa(unsigned int irq, uint8_t vector, uint32_t apic_id)
     return -ERANGE; /* physical destination mode has 8 bits */
   uint32_t gsi = ai->isa_gsi[irq];
   uint16_t flags = ai->isa_flags[irq];
-  for (unsigned int i = 0; i < ai->nr_ioapics; i++) {
-    uint64_t base = ai->ioapics[i].addr;
-    uint32_t first = ai->ioapics[i].gsi_base;
-    uint32_t entries = ((ioapic_read(base, IOAPIC_VER) >> 16) & 0xff) + 1;
-    if (gsi < first || gsi - first >= entries)
-      continue;
-    uint32_t n = gsi - first;
-    /* ISA's own convention (flags 0) is active high and edge triggered. */
-    uint32_t low = vector;
-    if ((flags & INTI_POLARITY_MASK) == INTI_POLARITY_LOW)
-      low |= RTE_POLARITY_LOW;
-    if ((flags & INTI_TRIGGER_MASK) == INTI_TRIGGER_LEVEL)
-      low |= RTE_TRIGGER_LEVEL;
-    /* Masked while the destination changes, then opened. */
-    unsigned long irqf = arch_irq_save();
-    spin_lock(&ioapic_lock);
-    ioapic_write(base, IOAPIC_REDTBL + 2 * n, RTE_MASKED);
-    ioapic_write(base, IOAPIC_REDTBL + 2 * n + 1, apic_id << 24);
-    ioapic_write(base, IOAPIC_REDTBL + 2 * n, low);
-    spin_unlock(&ioapic_lock);
-    arch_irq_restore(irqf);
+  /* ISA's own convention (flags 0) is active high and edge triggered. */
+  int err = ioapic_program(gsi, vector, (flags & INTI_TRIGGER_MASK) == INTI_TRIGGER_LEVEL,
+                           (flags & INTI_POLARITY_MASK) == INTI_POLARITY_LOW, false, apic_id);
+  if (!err)
     pr_debug("ioapic: ISA IRQ %u (GSI %u) -> vector 0x%x on APIC %u", irq, gsi, vector, apic_id);
-    return 0;
-  }
-  return -ENOENT;
+  return err;
 }
 
 /* The I/O APIC serving gsi and its pin there; false if none does. */
@@ -108,6 +89,7 @@ unsigned int ioapic_pins(unsigned int idx)
 int ioapic_program(uint32_t gsi, uint8_t vector, bool level, bool active_low, bool masked,
                    uint32_t apic_id)
 {
+  /* Masked while the destination changes, then as asked. */
   uint64_t base;
   uint32_t pin;
   if (!gsi_pin(gsi, &base, &pin))
