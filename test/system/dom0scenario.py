@@ -142,10 +142,11 @@ class TcpPeer:
 
 
 # ------------------------------------------------------------ the machine
-def native_boot(assets, workdir, disk, cmdline=linux_native.DEFAULT_CMDLINE, measure=True):
+def native_boot(assets, workdir, disk, cmdline=linux_native.DEFAULT_CMDLINE, measure=True,
+                ips=100000000):
     """The kernel of `assets` (linux_native.Assets) booting natively on the
     machine (a linux_native.NativeBoot, not started: use it in a with)."""
-    return linux_native.NativeBoot(assets, workdir, mem=LINUX_MIB, measure=measure,
+    return linux_native.NativeBoot(assets, workdir, mem=LINUX_MIB, ips=ips, measure=measure,
                                    net=True, disk=disk, cmdline=cmdline)
 
 
