@@ -184,6 +184,20 @@ def debugger_stops(out_text):
     return stops
 
 
+def bochsrc_ips(workdir):
+    """The ips= of the bochsrc an Emulator wrote in workdir: emulated
+    instructions per emulated second, so with `clock: sync=none` TSC ticks
+    per second.  ValueError when there is none."""
+    try:
+        with open(os.path.join(workdir, "bochsrc")) as f:
+            m = re.search(r"^cpu: .*\bips=(\d+)", f.read(), re.M)
+    except OSError as e:
+        raise ValueError("no bochsrc in %s: %s" % (workdir, e.strerror))
+    if not m:
+        raise ValueError("%s/bochsrc sets no ips=" % workdir)
+    return int(m.group(1))
+
+
 def elf_entry(path, entry=None, data=None):
     """(entry address, the first 16 bytes there) of an ELF file (32 or
     64-bit; gzipped too, as Xen ships; its bytes in `data` when given), or

@@ -21,6 +21,12 @@ IDE disk, ext4 and the e1000, so the same steps apply:
                    slirp's 10.0.2.2, bytes both ways
   power_off()      `poweroff -f`
 
+The machine is the same either way (native_boot(), mica_session()):
+Bochs with an e1000 on slirp and the disk on the second IDE channel,
+Linux given 512 MiB (natively the machine's; under mica a 1024 MiB
+machine and dom0 mem=512, devices=host).  tools/bench_dom0.py takes
+`make bench`'s dom0 figures from the same steps.
+
 A console is anything with send(text), expect(regex, timeout) -> match
 and text (what the machine printed, escapes and CRs removed, only ever
 growing, so a match's positions index it): NativeBoot is one,
@@ -38,6 +44,13 @@ import time
 
 import pytest
 
+import linux_native
+from hvsession import Session
+
+# The machine: Linux's RAM natively, and under mica the machine's and
+# dom0's.
+LINUX_MIB = 512
+MICA_MACHINE_MIB = 1024
 # The disk the test makes: ext4 with one file of the host's.
 DISK_MIB = 48          # >= 40: the dd reads 32 MiB
 DISK_FILE = "hello.txt"
@@ -126,6 +139,25 @@ class TcpPeer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# ------------------------------------------------------------ the machine
+def native_boot(assets, workdir, disk, cmdline=linux_native.DEFAULT_CMDLINE, measure=True,
+                ips=100000000):
+    """The kernel of `assets` (linux_native.Assets) booting natively on the
+    machine (a linux_native.NativeBoot, not started: use it in a with)."""
+    return linux_native.NativeBoot(assets, workdir, mem=LINUX_MIB, ips=ips, measure=measure,
+                                   net=True, disk=disk, cmdline=cmdline)
+
+
+def mica_session(assets_dir, disk, timeout=900, cmdline="console=hvc0", vcpus=1, args=()):
+    """tools/hvrun booting mica with the kernel and initramfs of assets_dir
+    as its dom0 owning the machine (an hvsession.Session, started);
+    `args` are more of hvrun's options."""
+    dom0 = "%s/vmlinux,initrd=%s/initramfs.cpio.gz,mem=%d,vcpus=%d,devices=host,cmdline=%s" % (
+        assets_dir, assets_dir, LINUX_MIB, vcpus, cmdline)
+    return Session(["--emulator", "bochs", "--mem", str(MICA_MACHINE_MIB), "--net",
+                    "--disk", disk] + list(args) + ["--dom0", dom0], timeout=timeout)
 
 
 # ------------------------------------------------------------ the console
@@ -291,6 +323,16 @@ def measure_dd(sh, dev, mib=DD_MIB):
             for n in after if after[n][0] > before.get(n, (0, ""))[0]}
     assert "%d+0 records in" % mib in lines[start:end], lines
     return {"ticks": ticks, "irqs": grew}
+
+
+def disk_irq(dd):
+    """The disk's line in measure_dd()'s result: (irq, its interrupts
+    during the dd, its /proc/interrupts line after); exactly one ata_piix
+    line must have grown."""
+    lines = [(n, v) for n, v in dd["irqs"].items() if "ata_piix" in v[1]]
+    assert len(lines) == 1 and lines[0][1][0] > 0, dd
+    irq, (count, line) = lines[0]
+    return irq, count, line
 
 
 def use_disk(sh, dev):

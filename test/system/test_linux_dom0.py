@@ -24,7 +24,6 @@ import pytest
 
 import dom0scenario as sc
 import hvrun_emu
-from hvsession import Session
 
 # What Linux's own probes touch at boot, as under Xen (whose PVH dom0 is
 # refused the same ports): the 8259s' masks, the PIT, the PM timer, the
@@ -33,22 +32,13 @@ EXPECTED_PROBES = ("8259", "the PIT", "the ACPI PM timer", "UART")
 RE_KEPT = re.compile(r"dom0: (read|write) of port (0x[0-9a-f]+) \(([^)]*)\)")
 
 
-def dom0_session(assets_dir, disk, more=(), vcpus=1, timeout=900):
-    vmlinux = "%s/vmlinux" % assets_dir
-    initrd = "%s/initramfs.cpio.gz" % assets_dir
-    return Session(["--emulator", "bochs", "--mem", "1024", "--net", "--disk", disk,
-                    "--dom0",
-                    "%s,initrd=%s,mem=512,vcpus=%d,devices=host,cmdline=console=hvc0"
-                    % (vmlinux, initrd, vcpus)] + list(more), timeout=timeout)
-
-
 @pytest.mark.boot
 @pytest.mark.bochs
 def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
     disk = sc.make_disk(tmp_path / "disk.img")
     hvrun_emu.check_disk(disk, "bochs")
     with sc.TcpPeer(b"hello-from-host\n") as peer, \
-            dom0_session(linux_dom0_assets_dir, disk) as s:
+            sc.mica_session(linux_dom0_assets_dir, disk) as s:
         con = sc.SessionConsole(s)
         rep = sc.boot_report(con, 900)
         assert rep["console"] == "hvc0"
@@ -60,10 +50,8 @@ def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
                   "%(driver)s" % d)
         dev = sc.disk_name(sh)
         dd = sc.measure_dd(sh, dev)
-        disk_irqs = {n: v for n, v in dd["irqs"].items() if "ata_piix" in v[1]}
-        assert len(disk_irqs) == 1 and list(disk_irqs.values())[0][0] > 0, dd
-        disk_irq = list(disk_irqs)[0]
-        assert "IO-APIC" in disk_irqs[disk_irq][1], disk_irqs
+        disk_irq, dd_irqs, dd_irq_line = sc.disk_irq(dd)
+        assert "IO-APIC" in dd_irq_line, dd_irq_line
 
         sc.use_disk(sh, dev)
         irqs = sc.interrupts(sh)
@@ -88,7 +76,7 @@ def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
     assert all(any(p in what for p in EXPECTED_PROBES) for _, _, what in kept), kept
     assert "domain crashed" not in log
     print("dom0: dd of %d MiB from /dev/%s: %d ticks, %d disk interrupts (%s)"
-          % (sc.DD_MIB, dev, dd["ticks"], disk_irqs[disk_irq][0], disk_irqs[disk_irq][1]))
+          % (sc.DD_MIB, dev, dd["ticks"], dd_irqs, dd_irq_line))
 
 
 @pytest.mark.boot
@@ -103,7 +91,8 @@ def test_dom0_powers_off_with_a_domu_beside(linux_dom0_assets_dir, linux_assets_
     disk = sc.make_disk(tmp_path / "disk.img")
     domu = "%s/vmlinuz,initrd=%s/initramfs.cpio.gz,mem=128,cmdline=console=hvc0" % (
         linux_assets_dir, linux_assets_dir)
-    with dom0_session(linux_dom0_assets_dir, disk, ["--cpus", "2", "--domu", domu], vcpus=2) as s:
+    with sc.mica_session(linux_dom0_assets_dir, disk, vcpus=2,
+                         args=["--cpus", "2", "--domu", domu]) as s:
         con = sc.SessionConsole(s)
         domu_con = sc.SessionConsole(s, "domu1")
         sc.boot_report(con, 900)
@@ -140,7 +129,7 @@ def test_dom0_does_not_see_the_hypervisors_nic(linux_dom0_assets_dir, tmp_path):
     and I/O ports stay the hypervisor's, and dom0 still drives the disk.
     dom0's `reboot -f` reboots the machine through the hypervisor."""
     disk = sc.make_disk(tmp_path / "disk.img")
-    with dom0_session(linux_dom0_assets_dir, disk, ["--hv-cmdline", "net=dhcp"]) as s:
+    with sc.mica_session(linux_dom0_assets_dir, disk, args=["--hv-cmdline", "net=dhcp"]) as s:
         con = sc.SessionConsole(s)
         sc.boot_report(con, 900)
         sh = sc.Shell(con)

@@ -86,8 +86,7 @@ def test_dom0_scenario_natively(assets, tmp_path):
     disk = sc.make_disk(tmp_path / "disk.img")
     hvrun_emu.check_disk(disk, "bochs")
     with sc.TcpPeer(b"hello-from-host\n") as peer, \
-            linux_native.NativeBoot(assets, tmp_path / "wd", mem=512, measure=True,
-                                    net=True, disk=disk) as boot:
+            sc.native_boot(assets, tmp_path / "wd", disk) as boot:
         rep = sc.boot_report(boot, 900)
         assert rep["release"] == assets.release and rep["console"] == "ttyS0"
         boot.expect(RE_PROMPT, 60)
@@ -100,9 +99,7 @@ def test_dom0_scenario_natively(assets, tmp_path):
         dev = sc.disk_name(sh)
         assert dev == "sda"
         dd = sc.measure_dd(sh, dev)
-        disk_irqs = {n: v for n, v in dd["irqs"].items() if "ata_piix" in v[1]}
-        assert len(disk_irqs) == 1 and list(disk_irqs.values())[0][0] > 0, dd
-        disk_irq = list(disk_irqs)[0]
+        disk_irq, dd_irqs, dd_irq_line = sc.disk_irq(dd)
 
         sc.use_disk(sh, dev)
         irqs = sc.interrupts(sh)
@@ -135,4 +132,4 @@ def test_dom0_scenario_natively(assets, tmp_path):
           % (boot_ticks, rep["modules_tsc"] - ticks["vmlinux"],
              rep["tsc"] - rep["modules_tsc"]))
     print("dom0-native: dd of %d MiB from /dev/%s: %d ticks, %d disk interrupts (%s)"
-          % (sc.DD_MIB, dev, dd["ticks"], disk_irqs[disk_irq][0], disk_irqs[disk_irq][1]))
+          % (sc.DD_MIB, dev, dd["ticks"], dd_irqs, dd_irq_line))
