@@ -274,6 +274,13 @@ def list_pci(sh):
     return devs
 
 
+def print_pci(devs, who):
+    """One line per device, for the test's output."""
+    for d in devs:
+        print("%s: pci %s %s:%s class %s irq %s %s"
+              % (who, d["slot"], d["vendor"], d["device"], d["cls"], d["irq"], d["driver"]))
+
+
 def pci_devices(sh):
     """list_pci(), where the controller and the NIC must have their
     drivers."""

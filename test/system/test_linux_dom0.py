@@ -45,9 +45,7 @@ def test_dom0_owns_the_machine(linux_dom0_assets_dir, tmp_path):
         sh = sc.Shell(con)
 
         devs = sc.pci_devices(sh)
-        for d in devs:
-            print("dom0: pci %(slot)s %(vendor)s:%(device)s class %(cls)s irq %(irq)s "
-                  "%(driver)s" % d)
+        sc.print_pci(devs, "dom0")
         dev = sc.disk_name(sh)
         dd = sc.measure_dd(sh, dev)
         disk_irq, dd_irqs, dd_irq_line = sc.disk_irq(dd)

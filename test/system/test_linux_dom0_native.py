@@ -93,9 +93,7 @@ def test_dom0_scenario_natively(assets, tmp_path):
         sh = sc.Shell(boot)
 
         devs = sc.pci_devices(sh)
-        for d in devs:
-            print("dom0-native: pci %(slot)s %(vendor)s:%(device)s class %(cls)s "
-                  "irq %(irq)s %(driver)s" % d)
+        sc.print_pci(devs, "dom0-native")
         dev = sc.disk_name(sh)
         assert dev == "sda"
         dd = sc.measure_dd(sh, dev)
