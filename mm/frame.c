@@ -386,6 +386,22 @@ paddr_t frame_alloc_contig_zeroed(unsigned long nr, unsigned long align_frames)
   return i == NO_RUN ? 0 : (paddr_t)(base_pfn + i) << PAGE_SHIFT;
 }
 
+paddr_t frame_claim_zeroed(paddr_t pa, unsigned long nr)
+{
+  unsigned long pfn = pa >> PAGE_SHIFT;
+  if (!nr || !IS_ALIGNED(pa, PAGE_SIZE) || pfn < base_pfn || pfn - base_pfn > nr_frames ||
+      nr > nr_frames - (pfn - base_pfn))
+    return 0;
+  unsigned long i = pfn - base_pfn;
+  if (count_bits(free_map, i, i + nr) != nr)
+    return 0; /* one of them is in use, or not ours */
+  for (unsigned long j = i; j < i + nr; j++)
+    if (test_bit(dirty_map, j))
+      arch_zero_page(phys_to_virt((paddr_t)(base_pfn + j) << PAGE_SHIFT));
+  take(i, nr);
+  return pa;
+}
+
 /* Take the first frame set in map (free_map or dirty_map) from the
  * next-fit hint on, round to the start: its bit, or nr_frames if none. */
 static unsigned long take_one(const uint64_t *map)

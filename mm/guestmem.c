@@ -134,7 +134,10 @@ int guestmem_add_2m(struct domain *d, uint64_t gfn)
 {
   if ((gfn & 511) || gfn >= (1ULL << 36))
     return -EINVAL;
-  paddr_t hpa = frame_alloc_contig_zeroed(512, 512);
+  /* The hardware domain's RAM is 1:1 (hv/hwdom.c): the frames its
+   * address names, or none. */
+  paddr_t hpa =
+      d->hwdom ? frame_claim_zeroed(gfn << PAGE_SHIFT, 512) : frame_alloc_contig_zeroed(512, 512);
   if (!hpa)
     return -ENOMEM;
   /* A new leaf where there was none: no CPU holds a translation to flush. */
@@ -160,7 +163,7 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
     return -EBUSY; /* a special page, a grant or foreign mapping: not RAM to replace */
   if (type == P2M_RAM && shown_elsewhere(d, there))
     return -EBUSY;
-  paddr_t hpa = frame_alloc_zeroed();
+  paddr_t hpa = d->hwdom ? frame_claim_zeroed(gpa, 1) : frame_alloc_zeroed();
   if (!hpa)
     return -ENOMEM;
   if (arch_p2m_set_type(d, gpa, hpa, P2M_RAM, &old, &type)) {

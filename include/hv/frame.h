@@ -45,6 +45,11 @@ paddr_t frame_alloc_contig(unsigned long nr, unsigned long align_frames);
  * clean ones are already. */
 paddr_t frame_alloc_contig_zeroed(unsigned long nr, unsigned long align_frames);
 
+/* The nr frames at pa exactly, zeroed, if every one is free (the
+ * hardware domain's 1:1 RAM wants the frame its address names).  Returns
+ * pa, or 0 (one is in use or not the allocator's, pa unaligned, nr 0). */
+paddr_t frame_claim_zeroed(paddr_t pa, unsigned long nr);
+
 /* Take nr frames at pa that the allocator tracks but never owned (RAM
  * reserved at frame_init, such as the hardware domain's 1:1 memory) as
  * owned and allocated: frame_free gives them to the pool later.  Returns

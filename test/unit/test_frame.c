@@ -279,6 +279,44 @@ static void test_alloc_zeroed(void **state)
   assert_true(fake_ram_all(z + PAGE_SIZE, PAGE_SIZE, FAKE_RAM_GARBAGE));
 }
 
+/* frame_claim_zeroed: exactly the frames asked for, zeroed, only when all
+ * are free; adopted frames (frame_adopt) are owned and in use. */
+static void test_claim_and_adopt(void **state)
+{
+  (void)state;
+  static const struct boot_mem_region map[] = {{MiB(1), MiB(16), RAM}};
+  static const struct mem_range res[] = {{0, MiB(2)}, {MiB(8), MiB(9)}};
+  fake_ram_fill(FAKE_BASE, MiB(32), FAKE_RAM_GARBAGE);
+  assert_int_equal(frame_init(map, 1, res, 2, 0), 0);
+  unsigned long free0 = frame_nr_free(), total0 = frame_nr_total();
+
+  paddr_t at = MiB(4);
+  assert_int_equal(frame_claim_zeroed(at, 2), at);
+  assert_true(fake_ram_all(at, 2 * PAGE_SIZE, 0));
+  assert_true(fake_ram_all(at + 2 * PAGE_SIZE, PAGE_SIZE, FAKE_RAM_GARBAGE));
+  assert_int_equal(frame_nr_free(), free0 - 2);
+  assert_int_equal(frame_claim_zeroed(at, 1), 0);             /* in use now */
+  assert_int_equal(frame_claim_zeroed(at + PAGE_SIZE, 2), 0); /* half in use: nothing taken */
+  assert_int_equal(frame_nr_free(), free0 - 2);
+  assert_int_equal(frame_claim_zeroed(MiB(8), 1), 0);  /* reserved: not ours */
+  assert_int_equal(frame_claim_zeroed(at + 1, 1), 0);  /* unaligned */
+  assert_int_equal(frame_claim_zeroed(MiB(30), 1), 0); /* beyond RAM */
+  assert_int_equal(frame_claim_zeroed(MiB(5), 0), 0);
+  frame_free_contig(at, 2);
+  assert_int_equal(frame_nr_free(), free0);
+
+  /* Reserved RAM adopted: owned, in use, and free once given back. */
+  assert_int_equal(frame_adopt(MiB(8), 256), 0);
+  assert_int_equal(frame_nr_total(), total0 + 256);
+  assert_int_equal(frame_nr_free(), free0);
+  assert_int_equal(frame_adopt(MiB(8), 1), -EBUSY); /* owned already */
+  assert_int_equal(frame_adopt(MiB(4), 1), -EBUSY); /* always was */
+  assert_int_equal(frame_adopt(MiB(40), 1), -EINVAL);
+  frame_free_contig(MiB(8), 256);
+  assert_int_equal(frame_nr_free(), free0 + 256);
+  assert_int_equal(frame_claim_zeroed(MiB(8), 256), MiB(8));
+}
+
 /* Contiguous runs: aligned, inside one RAM run, exclusive, reusable. */
 static void test_contig(void **state)
 {
@@ -752,6 +790,7 @@ int main(void)
       cmocka_unit_test_setup(test_holes_and_reserved, test_setup),
       cmocka_unit_test_setup(test_free_and_realloc, test_setup),
       cmocka_unit_test_setup(test_alloc_zeroed, test_setup),
+      cmocka_unit_test_setup(test_claim_and_adopt, test_setup),
       cmocka_unit_test_setup(test_contig, test_setup),
       cmocka_unit_test_setup(test_contig_respects_holes, test_setup),
       cmocka_unit_test_setup(test_limit, test_setup),
