@@ -28,7 +28,7 @@ HV_SRCS := \
 	arch/x86/vmx/vcpu.c arch/x86/vmx/exit.c arch/x86/vmx/intr.c arch/x86/vmx/cpuid.c arch/x86/vmx/msr.c arch/x86/vmx/vmce.c \
 	arch/x86/vmx/switch.c arch/x86/vmx/mmio.c arch/x86/vmx/context.c arch/x86/ept.c arch/x86/guest_walk.c arch/x86/vlapic.c \
 	arch/x86/decode.c arch/x86/emulate.c \
-	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c arch/x86/irq_bind.c \
+	arch/x86/smp.c arch/x86/smp_tramp.S arch/x86/physinfo.c arch/x86/cpu_policy.c arch/x86/ioapic.c arch/x86/hwdom.c arch/x86/vioapic.c arch/x86/irq_bind.c \
 	arch/x86/vpci.c arch/x86/vmsi.c \
 	arch/x86/screen.c arch/x86/screen_con.c arch/x86/vga_text.c arch/x86/fbcon.c \
 	net/net.c net/net_config.c net/net_out.c net/netconsole.c net/netcon.c net/telnet.c \
@@ -73,7 +73,7 @@ all: $(BUILD)/hv.elf $(BUILD)/hv.efi $(BUILD)/hv.iso guests dom0
 HV_SIZE_SRCS := boot/mb2.c boot/efi_mmap.c boot/efi_entry.c hv/setup.c hv/cmdline.c hv/elf.c \
 	hv/dombuild.c hv/hwdom.c hv/bootmod.c hv/acpi_build.c hv/console_list.c hv/domctl.c hv/createdomain.c hv/sysctl.c \
 	arch/x86/vmx/context.c arch/x86/acpi.c arch/x86/smp.c arch/x86/setup.c arch/x86/symbols.c arch/x86/debug_crash.c \
-	arch/x86/vmx/selftest.c arch/x86/physinfo.c arch/x86/pci.c arch/x86/power.c arch/x86/hwdom.c arch/x86/rtc.c \
+	arch/x86/vmx/selftest.c arch/x86/physinfo.c arch/x86/cpu_policy.c arch/x86/pci.c arch/x86/power.c arch/x86/hwdom.c arch/x86/rtc.c \
 	arch/x86/fbcon.c arch/x86/screen.c arch/x86/vga_text.c net/net_config.c \
 	arch/x86/vpci.c arch/x86/vmsi.c
 $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SIZE_SRCS)): HV_OPT := -Os

@@ -361,6 +361,13 @@ int evtchn_alloc_hv(struct domain *d, evtchn_hv_fn fn)
   return port;
 }
 
+void evtchn_free_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn)
+{
+  struct evtchn *chn = port_chn(d, port);
+  if (chn && chn->state == ECS_HV && chn->u.hv == fn)
+    close_port(d, port);
+}
+
 void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn)
 {
   struct evtchn *chn = port_chn(d, port);

@@ -106,6 +106,26 @@ int console_ring_create(struct domain *d)
   return 0;
 }
 
+bool console_ring_yield(struct domain *d, paddr_t hpa)
+{
+  if (!d->con_page || hpa != d->con_page || !d->toolstack_built || d->creation_finished)
+    return false;
+  paddr_t old;
+  if (arch_p2m_set_type(d, d->con_page_gfn << PAGE_SHIFT, 0, P2M_NONE, &old, NULL))
+    return false;
+  pr_info("%s: its toolstack puts a page of its own at 0x%llx: the hypervisor's console ring "
+          "there is given up",
+          d->name, (unsigned long long)d->con_page_gfn);
+  evtchn_free_hv(d, d->con_port, ring_event);
+  if (d->hvm_params[HVM_PARAM_CONSOLE_PFN] == d->con_page_gfn)
+    d->hvm_params[HVM_PARAM_CONSOLE_PFN] = 0;
+  if (d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] == d->con_port)
+    d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = 0;
+  d->con_page_gfn = ~0ULL;
+  console_ring_free(d);
+  return true;
+}
+
 size_t console_ring_input(struct domain *d, const char *buf, size_t len)
 {
   if (!d->con_page || d->state != DOMAIN_RUNNING)

@@ -288,6 +288,15 @@ struct domain *domain_find(domid_t id)
   return NULL;
 }
 
+struct domain *domain_find_from(unsigned int from)
+{
+  struct domain *best = NULL;
+  for (struct domain *d = domain_list; d; d = d->next)
+    if (d->id >= from && (!best || d->id < best->id))
+      best = d;
+  return best;
+}
+
 const char *domain_exit_reason(const struct domain *d)
 {
   if (d->state == DOMAIN_RUNNING)

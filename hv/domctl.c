@@ -77,7 +77,7 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
 /* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's
  * vcpu_affinity_domctl).  The masks go through the caller's buffers, not
  * through the domctl structure, which is not copied back. */
-static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *mask)
+long domctl_bitmap_read(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *mask)
 {
   /* Xen's xenctl_bitmap_to_bitmap: the bytes both sides have; bits past
    * nr_bits in the last byte are ignored. */
@@ -94,7 +94,7 @@ static long read_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *m
   return 0;
 }
 
-static long write_mask(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t mask)
+long domctl_bitmap_write(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t mask)
 {
   /* Xen's bitmap_to_xenctl_bitmap: our bytes, then zeros to the end of
    * the caller's buffer.  nr_bits is the caller's (up to 2^32 bits), so
@@ -127,18 +127,18 @@ static long vcpu_affinity(struct vcpu *caller, struct domain *d, uint32_t cmd,
 
   if (cmd == XEN_DOMCTL_getvcpuaffinity) {
     if (f & XEN_VCPUAFFINITY_HARD)
-      err = write_mask(caller, &a->cpumap_hard, t->hard_affinity);
+      err = domctl_bitmap_write(caller, &a->cpumap_hard, t->hard_affinity);
     if (!err && (f & XEN_VCPUAFFINITY_SOFT))
-      err = write_mask(caller, &a->cpumap_soft, t->soft_affinity);
+      err = domctl_bitmap_write(caller, &a->cpumap_soft, t->soft_affinity);
     return err;
   }
   /* Set: read both masks before changing anything, then report the
    * effective masks (what the scheduler may use: hard within the CPUs
    * that run vcpus; soft within that too). */
   uint64_t hard = t->hard_affinity, soft = t->soft_affinity;
-  if ((f & XEN_VCPUAFFINITY_HARD) && (err = read_mask(caller, &a->cpumap_hard, &hard)))
+  if ((f & XEN_VCPUAFFINITY_HARD) && (err = domctl_bitmap_read(caller, &a->cpumap_hard, &hard)))
     return err;
-  if ((f & XEN_VCPUAFFINITY_SOFT) && (err = read_mask(caller, &a->cpumap_soft, &soft)))
+  if ((f & XEN_VCPUAFFINITY_SOFT) && (err = domctl_bitmap_read(caller, &a->cpumap_soft, &soft)))
     return err;
   if ((f & XEN_VCPUAFFINITY_HARD) && (err = sched_set_hard_affinity(t, hard)))
     return err;
@@ -147,9 +147,10 @@ static long vcpu_affinity(struct vcpu *caller, struct domain *d, uint32_t cmd,
   /* XEN_VCPUAFFINITY_FORCE undoes SCHEDOP_pin_override, which we do not
    * offer: nothing to undo. */
   if (f & XEN_VCPUAFFINITY_HARD)
-    err = write_mask(caller, &a->cpumap_hard, t->hard_affinity & sched_cpus());
+    err = domctl_bitmap_write(caller, &a->cpumap_hard, t->hard_affinity & sched_cpus());
   if (!err && (f & XEN_VCPUAFFINITY_SOFT))
-    err = write_mask(caller, &a->cpumap_soft, t->soft_affinity & t->hard_affinity & sched_cpus());
+    err = domctl_bitmap_write(caller, &a->cpumap_soft,
+                              t->soft_affinity & t->hard_affinity & sched_cpus());
   return err;
 }
 
@@ -174,6 +175,45 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
   }
 }
 
+/* XEN_DOMCTL_getvcpuinfo (Xen's common/domctl.c). */
+static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *g)
+{
+  if (g->vcpu >= d->nr_vcpus)
+    return -EINVAL;
+  const struct vcpu *t = d->vcpus[g->vcpu];
+  struct vcpu_runstate_info rs;
+  sched_runstate_get(t, &rs);
+  g->online = t->online;
+  g->blocked = t->blocked;
+  g->running = rs.state == RUNSTATE_running;
+  g->cpu_time = rs.time[RUNSTATE_running];
+  g->cpu = t->processor;
+  return 0;
+}
+
+/* XEN_DOMCTL_settscinfo / gettscinfo (Xen 4.17's tsc_set_info): a PVH
+ * guest reads the host's TSC here, unscaled and never emulated, which is
+ * Xen's "default" and "never emulate" modes; "always emulate" and another
+ * rate are not offered. */
+static long tsc_info(struct domain *d, uint32_t cmd, struct xen_domctl_tsc_info *t)
+{
+  if (cmd == XEN_DOMCTL_gettscinfo) {
+    struct arch_physinfo pi;
+    arch_physinfo(&pi);
+    *t = (struct xen_domctl_tsc_info){.tsc_mode = d->tsc_mode, .gtsc_khz = pi.cpu_khz};
+    return 0;
+  }
+  if (t->tsc_mode > XEN_TSC_MODE_NEVER_EMULATE)
+    return -EINVAL;
+  if (t->tsc_mode == XEN_TSC_MODE_ALWAYS_EMULATE || t->gtsc_khz) {
+    pr_warn("%s: TSC mode %u at %u kHz refused: guests read the host's TSC here", d->name,
+            t->tsc_mode, t->gtsc_khz);
+    return -EOPNOTSUPP;
+  }
+  d->tsc_mode = (uint8_t)t->tsc_mode;
+  return 0;
+}
+
 long do_domctl(struct vcpu *v, uint64_t arg)
 {
   struct xen_domctl op;
@@ -189,7 +229,15 @@ long do_domctl(struct vcpu *v, uint64_t arg)
       op.interface_version != XEN_DOMCTL_INTERFACE_VERSION_4_17)
     return -EACCES;
   struct domain *d = NULL;
-  if (op.cmd != XEN_DOMCTL_createdomain && !(d = domain_find(op.domain)))
+  if (op.cmd == XEN_DOMCTL_getdomaininfo &&
+      op.interface_version == XEN_DOMCTL_INTERFACE_VERSION_4_17 && !domain_find(op.domain)) {
+    /* Xen 4.17 answers for the next domain up (xenconsoled walks the
+     * domains so); 4.19 wants the exact id. */
+    if (op.domain >= DOMID_FIRST_RESERVED)
+      return -EINVAL;
+    if (!(d = domain_find_from(op.domain)))
+      return -ESRCH;
+  } else if (op.cmd != XEN_DOMCTL_createdomain && !(d = domain_find(op.domain)))
     return -ESRCH;
   if (!v->dom->privileged)
     return -EPERM;
@@ -215,6 +263,7 @@ long do_domctl(struct vcpu *v, uint64_t arg)
   case XEN_DOMCTL_unpausedomain:
     if (!d->pause_count)
       return -EINVAL;
+    d->creation_finished = true;
     sched_unpause(d);
     break;
 
@@ -279,6 +328,57 @@ long do_domctl(struct vcpu *v, uint64_t arg)
     if (d == v->dom)
       return -EINVAL;
     ret = arch_hvm_context_set(v, d, op.u.hvmcontext.buffer, op.u.hvmcontext.size);
+    break;
+
+  case XEN_DOMCTL_getvcpuinfo:
+    ret = getvcpuinfo(d, &op.u.getvcpuinfo);
+    copyback = !ret;
+    break;
+
+  case XEN_DOMCTL_settscinfo:
+  case XEN_DOMCTL_gettscinfo:
+    if (d == v->dom)
+      return -EINVAL; /* Xen: not for the caller itself */
+    ret = tsc_info(d, op.cmd, &op.u.tsc_info);
+    copyback = op.cmd == XEN_DOMCTL_gettscinfo && !ret;
+    break;
+
+  case XEN_DOMCTL_setnodeaffinity: {
+    /* One NUMA node, 0: a map without it has no online node (Xen's
+     * -EINVAL); with it, every domain already lives there. */
+    uint64_t nodes;
+    ret = domctl_bitmap_read(v, &op.u.nodeaffinity.nodemap, &nodes);
+    if (!ret && !(nodes & 1))
+      ret = -EINVAL;
+    break;
+  }
+  case XEN_DOMCTL_getnodeaffinity:
+    ret = domctl_bitmap_write(v, &op.u.nodeaffinity.nodemap, 1);
+    break;
+
+  case XEN_DOMCTL_set_cpu_policy:
+    if (d == v->dom)
+      return -EINVAL;
+    if (d->creation_finished || !d->toolstack_built)
+      return -EEXIST; /* Xen: not once the domain has run */
+    ret = arch_cpu_policy_set(v, d, &op.u.cpu_policy);
+    copyback = ret != 0; /* the err_* fields */
+    break;
+
+  case XEN_DOMCTL_set_paging_mempool_size:
+  case XEN_DOMCTL_get_paging_mempool_size:
+    /* The toolstack sizes the pool its p2m pages come from (Xen 4.17,
+     * XSA-409).  mica's EPT tables come from the frame allocator as they
+     * are needed and are counted against nothing, so the size is only
+     * kept for get, after Xen's own check. */
+    if (op.cmd == XEN_DOMCTL_get_paging_mempool_size) {
+      op.u.paging_mempool.size = d->paging_pool;
+      copyback = true;
+    } else if (op.u.paging_mempool.size & (PAGE_SIZE - 1)) {
+      return -EINVAL;
+    } else {
+      d->paging_pool = op.u.paging_mempool.size;
+    }
     break;
 
   default: return -ENOSYS;

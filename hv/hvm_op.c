@@ -33,7 +33,12 @@ static long allowed(uint32_t index, bool set, bool self)
   case HVM_PARAM_X87_FIP_WIDTH: return 0;
   case HVM_PARAM_STORE_PFN:
   case HVM_PARAM_CONSOLE_PFN: return set && self ? -EPERM : 0; /* readable, set by the builder */
-  case HVM_PARAM_ALTP2M: return set ? -EEXIST : 0;
+  case HVM_PARAM_ALTP2M:
+    /* Xen 4.19 refuses every set (altp2m is chosen at createdomain);
+     * 4.17's toolstack sets it once, to 0 ("disabled") for a guest
+     * without altp2m, which 4.17 accepts: so does mica, and any other
+     * value gets 4.17's -EINVAL for a machine without altp2m. */
+    return set && self ? -EPERM : 0;
   default: return self ? -EPERM : 0;
   }
 }
@@ -107,6 +112,8 @@ long do_hvm_op(struct vcpu *v, unsigned long op, uint64_t arg)
   if (err)
     return err;
   if (op == HVMOP_set_param) {
+    if (p.index == HVM_PARAM_ALTP2M && p.value)
+      return -EINVAL;
     d->hvm_params[p.index] = p.value;
     if (p.index == HVM_PARAM_CALLBACK_IRQ) {
       set_callback(d, p.value);

@@ -112,6 +112,28 @@ static long set_memory_map(struct vcpu *v, uint64_t arg)
   return 0;
 }
 
+/* XENMEM_set_pod_target / get_pod_target (Xen's arch_memory_op): with
+ * no populate-on-demand here, set only checks the target against the
+ * domain's maximum (xl mem-set sets both); both report the domain's
+ * pages and an empty PoD cache. */
+static long pod_target(struct vcpu *v, unsigned int op, uint64_t arg)
+{
+  struct xen_pod_target t;
+  struct domain *d;
+  if (arch_copy_from_guest(v, &t, arg, sizeof(t)))
+    return -EFAULT;
+  d = t.domid == DOMID_SELF ? v->dom : domain_find(t.domid);
+  if (!d)
+    return -ESRCH;
+  if (!v->dom->privileged)
+    return -EPERM; /* XSM_PRIV, even for itself */
+  if (op == XENMEM_set_pod_target && t.target_pages > d->max_pages)
+    return -EINVAL;
+  t.tot_pages = d->nr_frames + d->nr_spare;
+  t.pod_cache_pages = t.pod_entries = 0;
+  return arch_copy_to_guest(v, arg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 /* A domid argument (current/maximum_reservation, maximum_gpfn). */
 static long domid_arg(struct vcpu *v, uint64_t arg, struct domain **d)
 {
@@ -173,6 +195,14 @@ long do_memory_op(struct vcpu *v, unsigned long cmd, uint64_t arg, uint64_t args
       max = d->shared_info_gfn;
     return (long)max;
   }
+  case XENMEM_set_pod_target:
+  case XENMEM_get_pod_target: return pod_target(v, (unsigned int)cmd, arg);
+  case XENMEM_acquire_resource:
+    /* No resource can be mapped this way here (grant tables are mapped
+     * through XENMEM_add_to_physmap, ioreq servers do not exist): Xen's
+     * answer for a resource type it does not have, on which Xen's
+     * libraries fall back to the older calls. */
+    return -EOPNOTSUPP;
   case XENMEM_maximum_ram_page:
     /* The guest's own highest RAM frame: PVH guests see no host frames. */
     return (long)((d->mem_bytes > d->ram_below_4g ? GiB(4) + d->mem_bytes - d->ram_below_4g

@@ -3,6 +3,7 @@
  * and every copy goes through arch_p2m_lookup, page by page. */
 #include <arch/arch.h>
 #include <arch/mm.h>
+#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/foreign.h>
 #include <hv/frame.h>
@@ -159,6 +160,10 @@ int guestmem_add_page(struct domain *d, uint64_t gfn)
   if (gfn >= (1ULL << 36))
     return -EINVAL;
   paddr_t there = arch_p2m_query(d, gpa, NULL, &type) & PAGE_MASK;
+  /* A Xen toolstack building the domain puts its console page where the
+   * hypervisor's console ring is (both use Xen's special-page gfns). */
+  if (type == P2M_SPECIAL && console_ring_yield(d, there))
+    there = arch_p2m_query(d, gpa, NULL, &type) & PAGE_MASK;
   if (type != P2M_NONE && type != P2M_RAM)
     return -EBUSY; /* a special page, a grant or foreign mapping: not RAM to replace */
   if (type == P2M_RAM && shown_elsewhere(d, there))

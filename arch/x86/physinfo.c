@@ -78,6 +78,10 @@ bool arch_pcpu_info(unsigned int cpu, struct arch_pcpu *p)
   if (cpu >= nr_cpus_online)
     return false;
   *p = (struct arch_pcpu){.apic_id = per_cpu(cpu)->arch.apic_id, .acpi_id = ~0U, .online = true};
+  unsigned int smt, pkg;
+  topology_shifts(&smt, &pkg);
+  p->socket = pkg >= 32 ? 0 : p->apic_id >> pkg;
+  p->core = pkg >= 32 ? p->apic_id >> smt : (p->apic_id & ((1U << pkg) - 1)) >> smt;
   /* Xen's acpi_get_processor_id: the UID the MADT lists with this APIC
    * id (mica keeps one entry per APIC id, the first). */
   for (unsigned int i = 0; i < acpi_info.nr_cpus; i++)

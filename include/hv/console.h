@@ -80,6 +80,13 @@ size_t console_ring_room(struct domain *d);
 /* d stops: print what is still in its output ring (waiting for the line
  * if it must) and stop its timer. */
 void console_ring_stop(struct domain *d);
+/* A toolstack building d (created by XEN_DOMCTL_createdomain, not yet
+ * unpaused) populates the gfn where d's ring is, with the frame hpa
+ * there: a Xen toolstack puts its own console page at the same special
+ * gfn, and xenconsoled serves it.  Then d's ring is unmapped, its port
+ * closed, the HVM params that named it cleared, and true returned; else
+ * nothing changes and false. */
+bool console_ring_yield(struct domain *d, paddr_t hpa);
 /* Give the ring page back (domain_destroy). */
 void console_ring_free(struct domain *d);
 

@@ -85,6 +85,11 @@ struct domain {
   uint64_t mem_bytes;       /* guest RAM */
   uint64_t ram_below_4g;    /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
   bool toolstack_built;     /* made by XEN_DOMCTL_createdomain, not at boot */
+  bool creation_finished;   /* unpaused by its controller once, or built at
+                             * boot (Xen's creation_finished) */
+  bool cpu_policy_said;     /* the toolstack's CPUID policy was logged */
+  uint8_t tsc_mode;         /* XEN_DOMCTL_settscinfo: XEN_TSC_MODE_* */
+  uint64_t paging_pool;     /* XEN_DOMCTL_set_paging_mempool_size (bytes) */
   struct e820entry *memmap; /* XENMEM_set_memory_map's map (heap); NULL: none */
   unsigned int nr_memmap;
   unsigned int nr_vcpus;
@@ -165,6 +170,8 @@ extern bool domain_machine_reboot;
 int domain_lookup(struct domain *caller, uint16_t id, struct domain **out);
 /* The domain with this id (in any state), or NULL; no permission check. */
 struct domain *domain_find(domid_t id);
+/* The domain with the smallest id >= from, or NULL. */
+struct domain *domain_find_from(unsigned int from);
 
 /* A new domain with nr_vcpus vcpus and mem_bytes of RAM (not yet filled).
  * Returns NULL (after a printk) when memory runs out. */

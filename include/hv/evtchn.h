@@ -88,6 +88,8 @@ void evtchn_send_global_virq(struct domain *d, unsigned int virq);
  * like any port.  Returns the port, or -ENOSPC/-ENOMEM/-EINVAL as
  * EVTCHNOP_alloc_unbound would. */
 int evtchn_alloc_hv(struct domain *d, evtchn_hv_fn fn);
+/* Close port of d, if it is still an ECS_HV port of fn. */
+void evtchn_free_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn);
 /* Make port of d pending, if it is still an ECS_HV port of fn (the guest
  * may have closed it or bound something else there since). */
 void evtchn_notify_hv(struct domain *d, unsigned int port, evtchn_hv_fn fn);

@@ -105,6 +105,14 @@ struct xen_domctl_getdomaininfo;
  * entry of XEN_SYSCTL_getdomaininfolist). */
 void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *info);
 
+struct xenctl_bitmap;
+/* A CPU mask (bit n: CPU n) from and into a caller's xenctl_bitmap, as
+ * Xen's xenctl_bitmap_to_bitmap and bitmap_to_xenctl_bitmap: the bytes
+ * both sides have; writing zeros the rest of the caller's buffer.
+ * 0 or -EFAULT. */
+long domctl_bitmap_read(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *mask);
+long domctl_bitmap_write(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t mask);
+
 struct xen_domctl;
 /* XEN_DOMCTL_createdomain (hv/createdomain.c) for a privileged caller:
  * op holds the request in the layout of op->interface_version (4.19's or

@@ -43,6 +43,16 @@ struct xenctl_bitmap {
 #define XEN_DOMCTL_getvcpuaffinity 25
 #define XEN_DOMCTL_gethvmcontext 33
 #define XEN_DOMCTL_sethvmcontext 34
+#define XEN_DOMCTL_getvcpuinfo 14
+#define XEN_DOMCTL_settimeoffset 24
+#define XEN_DOMCTL_gettscinfo 59
+#define XEN_DOMCTL_settscinfo 60
+#define XEN_DOMCTL_setnodeaffinity 68
+#define XEN_DOMCTL_getnodeaffinity 69
+#define XEN_DOMCTL_get_cpu_policy 82
+#define XEN_DOMCTL_set_cpu_policy 83
+#define XEN_DOMCTL_get_paging_mempool_size 85
+#define XEN_DOMCTL_set_paging_mempool_size 86
 
 /* ---- XEN_DOMCTL_createdomain ----
  * op.domain: the id wanted (1..DOMID_FIRST_RESERVED-1; -EEXIST if taken),
@@ -229,6 +239,54 @@ struct xen_domctl_scheduler_op {
   } u;
 }; /* 24 bytes */
 
+/* ---- XEN_DOMCTL_getvcpuinfo ---- */
+struct xen_domctl_getvcpuinfo {
+  uint32_t vcpu;   /* IN */
+  uint8_t online;  /* OUT: started */
+  uint8_t blocked; /* OUT: waiting for an event */
+  uint8_t running; /* OUT: on a CPU now */
+  uint8_t pad;
+  uint64_t cpu_time; /* OUT: ns it has run */
+  uint32_t cpu;      /* OUT: the CPU it runs or last ran on */
+  uint32_t pad2;
+}; /* 24 bytes */
+
+/* ---- XEN_DOMCTL_settimeoffset: the emulated RTC's offset ---- */
+struct xen_domctl_settimeoffset {
+  int64_t time_offset_seconds;
+}; /* 8 bytes */
+
+/* ---- XEN_DOMCTL_settscinfo / gettscinfo ---- */
+#define XEN_TSC_MODE_DEFAULT 0
+#define XEN_TSC_MODE_ALWAYS_EMULATE 1
+#define XEN_TSC_MODE_NEVER_EMULATE 2
+struct xen_domctl_tsc_info {
+  uint32_t tsc_mode; /* XEN_TSC_MODE_* */
+  uint32_t gtsc_khz; /* the guest's TSC rate; 0: the host's */
+  uint32_t incarnation;
+  uint32_t pad;
+  uint64_t elapsed_nsec;
+}; /* 24 bytes */
+
+/* ---- XEN_DOMCTL_setnodeaffinity / getnodeaffinity ---- */
+struct xen_domctl_nodeaffinity {
+  struct xenctl_bitmap nodemap; /* bit n: NUMA node n */
+};                              /* 16 bytes */
+
+/* ---- XEN_DOMCTL_get_cpu_policy / set_cpu_policy ---- */
+struct xen_domctl_cpu_policy {
+  uint32_t nr_leaves; /* IN: entries in leaves (get: room; OUT written) */
+  uint32_t nr_msrs;
+  XEN_GUEST_HANDLE(struct xen_cpuid_leaf) leaves;
+  XEN_GUEST_HANDLE(struct xen_msr_entry) msrs;
+  uint32_t err_leaf, err_subleaf, err_msr; /* OUT (set): what was refused */
+};                                         /* 40 bytes */
+
+/* ---- XEN_DOMCTL_get/set_paging_mempool_size: the p2m's pool ---- */
+struct xen_domctl_paging_mempool {
+  uint64_t size; /* bytes, a multiple of the page size */
+};               /* 8 bytes */
+
 /* ---- The argument of every command ---- */
 struct xen_domctl {
   uint32_t cmd;               /* XEN_DOMCTL_* */
@@ -245,6 +303,12 @@ struct xen_domctl {
     struct xen_domctl_createdomain_4_17 createdomain_4_17;
     struct xen_domctl_setdomainhandle setdomainhandle;
     struct xen_domctl_hvmcontext hvmcontext;
+    struct xen_domctl_getvcpuinfo getvcpuinfo;
+    struct xen_domctl_settimeoffset settimeoffset;
+    struct xen_domctl_tsc_info tsc_info;
+    struct xen_domctl_nodeaffinity nodeaffinity;
+    struct xen_domctl_cpu_policy cpu_policy;
+    struct xen_domctl_paging_mempool paging_mempool;
     uint8_t pad[128];
   } u; /* at offset 16 */
 };     /* 144 bytes */

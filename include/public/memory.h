@@ -141,4 +141,16 @@ struct xen_memory_domain {
   domid_t domid;
 }; /* 2 bytes */
 
+/* ---- XENMEM_set_pod_target / get_pod_target ----
+ * Populate-on-demand's target for a domain (Xen's xen_pod_target).  mica
+ * has no populate-on-demand: there is never a PoD entry or cache, and a
+ * target only has to be within the domain's maximum. */
+struct xen_pod_target {
+  uint64_t target_pages;    /* IN (set) */
+  uint64_t tot_pages;       /* OUT */
+  uint64_t pod_cache_pages; /* OUT */
+  uint64_t pod_entries;     /* OUT */
+  domid_t domid;            /* IN */
+};                          /* 40 bytes */
+
 #endif

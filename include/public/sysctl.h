@@ -18,6 +18,11 @@
 #define XEN_SYSCTL_physinfo 3
 #define XEN_SYSCTL_sched_id 4
 #define XEN_SYSCTL_getdomaininfolist 6
+#define XEN_SYSCTL_cputopoinfo 16
+#define XEN_SYSCTL_numainfo 17
+#define XEN_SYSCTL_cpupool_op 18
+#define XEN_SYSCTL_get_cpu_featureset 26
+#define XEN_SYSCTL_get_cpu_policy 29
 
 /* ---- XEN_SYSCTL_readconsole: the hypervisor's log ----
  * Positions count bytes ever logged, modulo 2^32.  Reading starts at the
@@ -78,6 +83,97 @@ struct xen_sysctl_getdomaininfolist {
   uint32_t num_domains; /* OUT */
 };                      /* 24 bytes */
 
+/* ---- XEN_SYSCTL_cputopoinfo: each CPU's core, socket and node ----
+ * With a NULL cputopo, num_cpus comes back as the number of CPU slots;
+ * else at most num_cpus entries are written and num_cpus says how many. */
+#define XEN_INVALID_CORE_ID (~0U)
+#define XEN_INVALID_SOCKET_ID (~0U)
+#define XEN_INVALID_NODE_ID (~0U)
+struct xen_sysctl_cputopo {
+  uint32_t core;
+  uint32_t socket;
+  uint32_t node;
+}; /* 12 bytes */
+struct xen_sysctl_cputopoinfo {
+  uint32_t num_cpus;
+  XEN_GUEST_HANDLE(struct xen_sysctl_cputopo) cputopo;
+}; /* 16 bytes */
+
+/* ---- XEN_SYSCTL_numainfo: each node's memory and the distances ----
+ * As cputopoinfo: NULL handles ask for the number of nodes. */
+#define XEN_INVALID_MEM_SZ (~0ULL)
+#define XEN_INVALID_NODE_DIST (~0U)
+struct xen_sysctl_meminfo {
+  uint64_t memsize; /* bytes */
+  uint64_t memfree;
+}; /* 16 bytes */
+struct xen_sysctl_numainfo {
+  uint32_t num_nodes;
+  XEN_GUEST_HANDLE(struct xen_sysctl_meminfo) meminfo;
+  XEN_GUEST_HANDLE(uint32_t) distance; /* num_nodes x num_nodes */
+};                                     /* 24 bytes */
+
+/* ---- XEN_SYSCTL_cpupool_op: CPU pools (mica has one, pool 0) ---- */
+#define XEN_SYSCTL_CPUPOOL_OP_CREATE 1
+#define XEN_SYSCTL_CPUPOOL_OP_DESTROY 2
+#define XEN_SYSCTL_CPUPOOL_OP_INFO 3 /* the first pool with id >= cpupool_id */
+#define XEN_SYSCTL_CPUPOOL_OP_ADDCPU 4
+#define XEN_SYSCTL_CPUPOOL_OP_RMCPU 5
+#define XEN_SYSCTL_CPUPOOL_OP_MOVEDOMAIN 6
+#define XEN_SYSCTL_CPUPOOL_OP_FREEINFO 7 /* the CPUs in no pool */
+#define XEN_SYSCTL_CPUPOOL_PAR_ANY 0xFFFFFFFFU
+struct xen_sysctl_cpupool_op {
+  uint32_t op;
+  uint32_t cpupool_id;         /* IN and OUT (INFO) */
+  uint32_t sched_id;           /* OUT (INFO): XEN_SCHEDULER_* */
+  uint32_t domid;              /* IN (MOVEDOMAIN) */
+  uint32_t cpu;                /* IN (ADDCPU, RMCPU) */
+  uint32_t n_dom;              /* OUT (INFO): domains in the pool */
+  struct xenctl_bitmap cpumap; /* OUT (INFO, FREEINFO) */
+};                             /* 40 bytes */
+
+/* ---- XEN_SYSCTL_get_cpu_featureset: Xen's CPUID feature words ----
+ * A NULL features handle asks how many words there are; a smaller
+ * buffer gets what fits and -ENOBUFS. */
+#define XEN_SYSCTL_cpu_featureset_raw 0
+#define XEN_SYSCTL_cpu_featureset_host 1
+#define XEN_SYSCTL_cpu_featureset_pv 2
+#define XEN_SYSCTL_cpu_featureset_hvm 3
+#define XEN_SYSCTL_cpu_featureset_pv_max 4
+#define XEN_SYSCTL_cpu_featureset_hvm_max 5
+struct xen_sysctl_cpu_featureset {
+  uint32_t index;       /* XEN_SYSCTL_cpu_featureset_* */
+  uint32_t nr_features; /* IN: words the buffer holds; OUT: words written */
+  XEN_GUEST_HANDLE(uint32_t) features;
+}; /* 16 bytes */
+
+/* ---- XEN_SYSCTL_get_cpu_policy: a CPUID policy, serialised ----
+ * NULL handles ask for the most entries there can be. */
+#define XEN_SYSCTL_cpu_policy_raw 0
+#define XEN_SYSCTL_cpu_policy_host 1
+#define XEN_SYSCTL_cpu_policy_pv_max 2
+#define XEN_SYSCTL_cpu_policy_hvm_max 3
+#define XEN_SYSCTL_cpu_policy_pv_default 4
+#define XEN_SYSCTL_cpu_policy_hvm_default 5
+#define XEN_CPUID_NO_SUBLEAF 0xffffffffU
+struct xen_cpuid_leaf {
+  uint32_t leaf, subleaf; /* subleaf XEN_CPUID_NO_SUBLEAF: not indexed */
+  uint32_t a, b, c, d;
+}; /* 24 bytes */
+struct xen_msr_entry {
+  uint32_t idx;
+  uint32_t flags; /* 0 */
+  uint64_t val;
+}; /* 16 bytes */
+struct xen_sysctl_cpu_policy {
+  uint32_t index;     /* XEN_SYSCTL_cpu_policy_* */
+  uint32_t nr_leaves; /* IN: room; OUT: entries written */
+  uint32_t nr_msrs;   /* IN: room; OUT: entries written */
+  uint32_t _rsvd;     /* 0 */
+  XEN_GUEST_HANDLE(struct xen_cpuid_leaf) leaves;
+  XEN_GUEST_HANDLE(struct xen_msr_entry) msrs;
+}; /* 32 bytes */
+
 /* ---- The argument of every command ---- */
 struct xen_sysctl {
   uint32_t cmd;               /* XEN_SYSCTL_* */
@@ -87,6 +183,11 @@ struct xen_sysctl {
     struct xen_sysctl_physinfo physinfo;
     struct xen_sysctl_sched_id sched_id;
     struct xen_sysctl_getdomaininfolist getdomaininfolist;
+    struct xen_sysctl_cputopoinfo cputopoinfo;
+    struct xen_sysctl_numainfo numainfo;
+    struct xen_sysctl_cpupool_op cpupool_op;
+    struct xen_sysctl_cpu_featureset cpu_featureset;
+    struct xen_sysctl_cpu_policy cpu_policy;
     uint8_t pad[128];
   } u; /* at offset 8 */
 };     /* 136 bytes */

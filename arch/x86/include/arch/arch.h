@@ -222,6 +222,8 @@ void arch_physinfo(struct arch_physinfo *pi);
 struct arch_pcpu {
   uint32_t apic_id;
   uint32_t acpi_id; /* the ACPI processor UID the MADT gives it; ~0U if none */
+  uint32_t core;    /* its core's number in its package (APIC id fields) */
+  uint32_t socket;  /* its package's number */
   bool online;
   char vendor[12]; /* CPUID leaf 0: EBX, EDX, ECX */
   uint32_t family; /* CPUID leaf 1, with the extended family and model */
@@ -229,6 +231,18 @@ struct arch_pcpu {
   uint32_t stepping;
 };
 bool arch_pcpu_info(unsigned int cpu, struct arch_pcpu *p);
+/* The CPUID policy for a Xen toolstack (arch/x86/cpu_policy.c): sysctl
+ * get_cpu_featureset and get_cpu_policy fill the caller's buffers (v is
+ * the caller) and the counts in *fs / *p; domctl set_cpu_policy checks
+ * the toolstack's policy for d as Xen does (the guest keeps mica's CPUID
+ * view).  0 or a Xen errno (-ENOBUFS: the buffer was too small, with
+ * what fits written; -ERANGE/-EINVAL with err_* set). */
+struct xen_sysctl_cpu_featureset;
+struct xen_sysctl_cpu_policy;
+struct xen_domctl_cpu_policy;
+long arch_cpu_featureset(struct vcpu *v, struct xen_sysctl_cpu_featureset *fs);
+long arch_cpu_policy_get(struct vcpu *v, struct xen_sysctl_cpu_policy *p);
+long arch_cpu_policy_set(struct vcpu *v, struct domain *d, struct xen_domctl_cpu_policy *s);
 unsigned int arch_pcpu_last(void);
 /* Width of a guest's physical address space (the CPU's, at most what a
  * 4-level EPT maps). */
