@@ -5,7 +5,7 @@
  *   role=domu): waits for domu2 to power off and sees VIRQ_DOM_EXC; then
  *   getdomaininfo of itself and domu1, getdomaininfolist, pause (domu1's
  *   cpu_time stands still, XEN_DOMINF_paused), unpause (it runs again),
- *   the credit weight and cap, max_vcpus, vcpu affinity, sysctl sched_id,
+ *   getvcpuinfo, the credit weight and cap, max_vcpus, vcpu affinity, sysctl sched_id,
  *   physinfo and readconsole (its clear and incremental index), every
  *   errno Xen 4.19 gives for bad requests; then destroys domu1, sees
  *   VIRQ_DOM_EXC again and -ESRCH for domu1, and powers off.
@@ -297,6 +297,34 @@ static void pause_unpause(void)
          (unsigned long)((t1 - t0) / 1000), (unsigned long)((t2 - t1) / 1000));
 }
 
+/* XEN_DOMCTL_getvcpuinfo of the spinning domU: online, never blocked,
+ * on a CPU that runs vcpus (running there when it has one of its own). */
+static long vcpu_info(uint32_t vcpu, struct xen_domctl_getvcpuinfo *out)
+{
+  struct xen_domctl op;
+  memset(&op, 0, sizeof(op));
+  op.cmd = XEN_DOMCTL_getvcpuinfo;
+  op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+  op.domain = DOMU;
+  op.u.getvcpuinfo.vcpu = vcpu;
+  long rc = domctl(&op);
+  *out = op.u.getvcpuinfo;
+  return rc;
+}
+
+static void vcpu_infos(void)
+{
+  struct xen_domctl_getvcpuinfo vi;
+  uint32_t cpus = nr_cpus();
+  check("getvcpuinfo of domU's vcpu 0", vcpu_info(0, &vi), 0);
+  check("... online, not blocked (it spins)", vi.online << 1 | vi.blocked, 2);
+  check("... running only with a CPU of its own", vi.running, cpus > 1);
+  check_true("... on a CPU that runs vcpus", vi.cpu < cpus);
+  uint64_t t = cpu_time(DOMU);
+  check_true("... its cpu_time: the domain's (one vcpu)", vi.cpu_time > 0 && vi.cpu_time <= t);
+  check("getvcpuinfo of domU's vcpu 1 (it has one)", vcpu_info(1, &vi), -XEN_EINVAL);
+}
+
 static long sched(domid_t dom, uint32_t id, uint32_t cmd, uint16_t weight, uint16_t cap,
                   struct xen_domctl_sched_credit *out)
 {
@@ -528,6 +556,7 @@ static int role_dom0(void)
   errnos();
   domain_info();
   pause_unpause();
+  vcpu_infos();
   scheduler();
   vcpu_affinity();
   physinfo();
@@ -542,6 +571,9 @@ static int role_dom0(void)
           affinity(XEN_DOMCTL_setvcpuaffinity, 0, XEN_VCPUAFFINITY_HARD, hard, soft, 8), 0);
     sleep_ns(5 * MS);
     check("domU running on CPU 1", info(DOMU, &di) == 0 && (di.flags & XEN_DOMINF_running), 1);
+    struct xen_domctl_getvcpuinfo vi;
+    check("getvcpuinfo: domU's vcpu runs on CPU 1",
+          vcpu_info(0, &vi) == 0 && vi.running && vi.cpu == 1, 1);
   }
 
   /* Destroy domU: it goes, dom0 hears of it, the id names nothing. */
