@@ -133,10 +133,10 @@ static int parse_timestamps(const char *v, enum console_ts *out)
 /* Apply one option; key and value are NUL-terminated (value NULL: none). */
 static int apply(struct hv_config *cfg, const char *key, const char *val)
 {
-  if (!strcmp(key, "noreboot") || !strcmp(key, "reboot")) {
+  if (!strcmp(key, "noreboot") || !strcmp(key, "reboot") || !strcmp(key, "console_to_ring")) {
     if (val)
       goto bad;
-    *(key[0] == 'n' ? &cfg->noreboot : &cfg->reboot) = true;
+    *(key[0] == 'n' ? &cfg->noreboot : key[0] == 'r' ? &cfg->reboot : &cfg->to_ring) = true;
     return 0;
   }
   if (!strcmp(key, "console")) {

@@ -222,15 +222,17 @@ void console_end_line(const void *owner)
 
 bool console_line_is(const void *owner) { return line_owner == owner; }
 
-/* Put one whole line (len bytes, no line end) into the log ring and, with
- * `devices`, onto the devices, ending a raw line there first.  The log
- * gets "\n", the devices "\r\n" (serial terminals want CR). */
-static void put_line(const char *line, size_t len, bool devices)
+/* Put one whole line (len bytes, no line end) into the log ring with
+ * `ring` and onto the devices with `devices`, ending a raw line there
+ * first.  The log gets "\n", the devices "\r\n" (serial terminals want CR). */
+static void put_line(const char *line, size_t len, bool devices, bool ring)
 {
   unsigned long flags = arch_irq_save(); /* one line stays in one piece */
   spin_lock(&console_lock);
-  log_put(line, len);
-  log_put("\n", 1);
+  if (ring) {
+    log_put(line, len);
+    log_put("\n", 1);
+  }
   if (devices) {
     end_line_locked(); /* a guest's unfinished raw line ends first */
     tx_put(line, len);
@@ -241,7 +243,9 @@ static void put_line(const char *line, size_t len, bool devices)
   arch_irq_restore(flags);
 }
 
-void console_guest_line(const char *name, const char *text, size_t n, bool devices)
+bool console_to_ring;
+
+void console_guest_line(const char *name, const char *text, size_t n, bool devices, bool ring)
 {
   char line[CONSOLE_LINE_MAX];
   int h = timestamp(line, sizeof(line));
@@ -254,7 +258,7 @@ void console_guest_line(const char *name, const char *text, size_t n, bool devic
     unsigned char c = (unsigned char)text[i];
     line[len++] = c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
   }
-  put_line(line, len, devices);
+  put_line(line, len, devices, ring);
 }
 
 /* Write one line: timestamp, text. */
@@ -267,7 +271,7 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
   while (len > (size_t)n && line[len - 1] == '\n')
     len--; /* we add the line end ourselves */
   /* A message the devices do not show leaves a guest's raw line alone. */
-  put_line(line, len, lvl <= console_loglvl || in_panic);
+  put_line(line, len, lvl <= console_loglvl || in_panic, true);
 }
 
 void printk(enum log_level lvl, const char *fmt, ...)

@@ -37,7 +37,7 @@ static void line_putc(struct domain *d, char c, bool raw)
   unsigned int len = d->con_len;
   if (c == '\n' && len && d->con_buf[len - 1] == '\r')
     len--; /* CR LF: the log has its own line end */
-  console_guest_line(d->name, d->con_buf, len, !raw);
+  console_guest_line(d->name, d->con_buf, len, !raw, !d->privileged || console_to_ring);
   d->con_len = d->con_shown_len = 0;
 }
 

@@ -180,6 +180,7 @@ __noreturn void hv_start(struct boot_info *bi)
   console_loglvl = hv_config.loglvl;
   console_timestamps = hv_config.timestamps;
   console_focus_raw = hv_config.focus_raw;
+  console_to_ring = hv_config.to_ring;
   /* The network console gets the log from here on, to send once it is up. */
   net_out_enabled = hv_config.net.on && (hv_config.net.udp_port || hv_config.net.tcp_port);
 

@@ -25,6 +25,7 @@ struct hv_config {
   enum log_level loglvl;             /* loglvl=err|warn|info|debug|0..3 */
   enum console_ts timestamps;        /* console_timestamps=none|date|datems|boot|raw */
   bool focus_raw;                    /* console_focus=raw|prefixed */
+  bool to_ring;                      /* console_to_ring: dom0's output in the log ring */
   uint64_t mem_limit;                /* mem=SIZE[K|M|G]: RAM above is unused; 0 = all */
   bool noreboot;                     /* noreboot: stay up when the last domain ends */
   bool reboot;                       /* reboot: reboot (not power off) when it ends */

@@ -44,11 +44,12 @@ size_t console_tx_queued(void);
  * owner's ends when its bytes end with '\n', or when any other line comes
  * (printk starts on a fresh line).  The caller filters the bytes. */
 void console_put_raw(const void *owner, const char *s, size_t n);
-/* One whole line of a guest's output (n bytes, no line end): into the log
- * ring as "<timestamp>(name) text", and onto the devices too when
- * `devices` (a guest without the focus; the focused one's went out raw).
+/* One whole line of a guest's output (n bytes, no line end), as
+ * "<timestamp>(name) text": into the log ring when `ring`, and onto the
+ * devices when `devices` (a guest without the focus; the focused one's
+ * went out raw).
  * Control bytes but TAB become '?' in it. */
-void console_guest_line(const char *name, const char *text, size_t n, bool devices);
+void console_guest_line(const char *name, const char *text, size_t n, bool devices, bool ring);
 /* End owner's unfinished raw line on the devices, if it has one. */
 void console_end_line(const void *owner);
 /* Whether owner's raw line is unfinished on the devices. */
@@ -95,6 +96,12 @@ void console_ring_free(struct domain *d);
  * its output on the devices as it wrote it; prefixed (false): as a
  * line with its name like any other domain's, for a log nobody types in. */
 extern bool console_focus_raw;
+/* Whether dom0's console output goes into the log ring too (Xen's
+ * console_to_ring, off by default: the log ring that `xl dmesg` reads
+ * holds the hypervisor's messages and the other domains' output; with
+ * dom0's own in it, an `xl dmesg` on dom0's console would read its own
+ * output back for ever). */
+extern bool console_to_ring;
 /* Give the focus to the first domain that takes input and start polling
  * the serial line (after the domains are built). */
 void console_mux_start(void);

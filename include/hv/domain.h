@@ -85,8 +85,9 @@ struct domain {
   uint64_t mem_bytes;       /* guest RAM */
   uint64_t ram_below_4g;    /* guest RAM [0, ram_below_4g) and the rest at 4 GiB */
   bool toolstack_built;     /* made by XEN_DOMCTL_createdomain, not at boot */
-  bool creation_finished;   /* unpaused by its controller once, or built at
-                             * boot (Xen's creation_finished) */
+  bool creation_finished;   /* a toolstack-built domain unpaused once by its
+                             * controller (Xen's creation_finished; boot-built
+                             * domains count as finished by toolstack_built) */
   bool cpu_policy_said;     /* the toolstack's CPUID policy was logged */
   uint8_t tsc_mode;         /* XEN_DOMCTL_settscinfo: XEN_TSC_MODE_* */
   uint64_t paging_pool;     /* XEN_DOMCTL_set_paging_mempool_size (bytes) */

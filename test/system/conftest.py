@@ -152,6 +152,7 @@ LINUX_ASSETS_DIR = os.environ.get("MICA_LINUX_ASSETS", os.path.join(REPO, "build
 LINUX_DOM0_ASSETS_DIR = os.environ.get("MICA_LINUX_DOM0_ASSETS",
                                        os.path.join(REPO, "build", "linux-dom0"))
 XEN_ASSETS_DIR = os.environ.get("MICA_XEN_ASSETS", os.path.join(REPO, "build", "xen"))
+XL_ASSETS_DIR = os.environ.get("MICA_XL_ASSETS", os.path.join(REPO, "build", "linux-xl"))
 
 
 def fetch_assets(tool, d, need, options=()):
@@ -188,6 +189,15 @@ def linux_dom0_assets_dir():
     and the dom0 initramfs with its modules in LINUX_DOM0_ASSETS_DIR."""
     return fetch_assets("linux-assets", LINUX_DOM0_ASSETS_DIR,
                         "Linux must boot as the machine's owner", ["--flavour", "dom0"])
+
+
+@pytest.fixture(scope="session")
+def xl_assets_dir():
+    """tools/xl-assets run once: the dom0 initramfs with Debian's Xen
+    tools and a guest for them in XL_ASSETS_DIR (the kernel is
+    LINUX_DOM0_ASSETS_DIR's)."""
+    return fetch_assets("xl-assets", XL_ASSETS_DIR, "Debian's xl must run on mica",
+                        ["--dom0-dir", LINUX_DOM0_ASSETS_DIR, "--guest-dir", LINUX_ASSETS_DIR])
 
 
 @pytest.fixture(scope="session")

@@ -195,6 +195,25 @@ class SessionConsole:
     def send(self, text):
         self.s.type(text.encode())
 
+    def wait(self, regex, timeout):
+        """expect() that returns None when regex has not come within
+        timeout (the session goes on)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._update()
+            m = regex.search(self.text, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            if time.monotonic() > deadline:
+                return None
+            if not self.s._read(0.2):
+                self._update()
+                m = regex.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                return m
+
     def expect(self, regex, timeout):
         if isinstance(regex, str):
             regex = re.compile(regex, re.M)

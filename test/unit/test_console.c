@@ -344,6 +344,24 @@ static void test_unfocused_output_is_prefixed(void **state)
   assert_int_equal(zs, sizeof(longl));
 }
 
+/* dom0's lines reach the devices but not the log ring (Xen's
+ * console_to_ring off), so `xl dmesg` on its console does not read its
+ * own output back; with console_to_ring they go into the ring too. */
+static void test_dom0_output_not_in_ring(void **state)
+{
+  (void)state;
+  static struct domain dom0 = {.name = "dom0", .privileged = true};
+  uint64_t pos = console_log_total();
+  write_str(&dom0, "from dom0\n");
+  write_str(&dom1, "from domu1\n");
+  assert_true(sent_contains("(dom0) from dom0\r\n"));
+  assert_string_equal(log_since(&pos), "[    0.000000] (domu1) from domu1\n");
+  console_to_ring = true;
+  write_str(&dom0, "again\n");
+  console_to_ring = false;
+  assert_string_equal(log_since(&pos), "[    0.000000] (dom0) again\n");
+}
+
 /* Other output while the focused domain is in the middle of a line: the
  * line ends first, the other line comes whole, then the focused domain's
  * line is shown again and continues. */
@@ -449,6 +467,7 @@ int main(void)
       cmocka_unit_test_setup(test_mid_line_interleaving, setup_domains),
       cmocka_unit_test_setup(test_focus_moves_mid_line, setup_domains),
       cmocka_unit_test_setup(test_domain_end_mid_line, setup_domains),
+      cmocka_unit_test_setup(test_dom0_output_not_in_ring, setup_domains),
       /* Last: after a panic the console stays in panic mode. */
       cmocka_unit_test_setup(test_panic_prints_flushes_and_halts, setup),
   };
