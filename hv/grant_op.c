@@ -127,6 +127,14 @@ static int16_t unmap_one(struct domain *ld, const struct gnttab_unmap_grant_ref 
    * (unmap_common does nothing, successfully). */
   if (!op->host_addr)
     return GNTST_okay;
+  /* The granter went away and the slot holds the mapper's own page
+   * again: only the handle is left to free. */
+  if (m->flags & GNTMAP_MICA_REVOKED) {
+    if (op->host_addr >> PAGE_SHIFT != m->gfn)
+      return GNTST_general_error;
+    gnttab_put_handle(ld->grant, op->handle);
+    return GNTST_okay;
+  }
   /* The slot must hold this grant's frame as a grant mapping; Xen also
    * accepts another slot holding the same frame, but each of our slots
    * remembers the page it covers, so it must be the handle's own. */

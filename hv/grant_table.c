@@ -177,23 +177,29 @@ void gnttab_release(struct domain *d)
     return;
   /* Mappings d made: its own pages come back; the granters' pins drop. */
   for (uint32_t h = 0; h < gt->maptrack_limit; h++) {
-    if (gnttab_maptrack(gt, h)->flags) {
+    uint32_t f = gnttab_maptrack(gt, h)->flags;
+    if (f & GNTMAP_MICA_REVOKED) {
+      gnttab_put_handle(gt, h); /* its granter is gone, its slot restored */
+    } else if (f) {
       gnttab_undo_mapping(d, h);
       own++;
     }
   }
   /* Mappings other domains made of d's grants: undone in their physical
-   * space before d's frames can be freed.  A domain that already went
-   * away has no table and no mappings left. */
+   * space before d's frames can be freed.  Their handles stay, revoked,
+   * for the mapper's own unmap (xenstored and xenconsoled unmap a dead
+   * guest's rings after it is gone; Xen answers them GNTST_okay).  A
+   * domain that already went away has no table and no mappings left. */
   for (struct domain *o = domain_list; o; o = o->next) {
     struct grant_table *ot = o->grant;
     if (o == d || !ot)
       continue;
     for (uint32_t h = 0; h < ot->maptrack_limit; h++) {
       struct grant_mapping *m = gnttab_maptrack(ot, h);
-      if (m->flags && m->domid == d->id) {
+      if (m->flags && !(m->flags & GNTMAP_MICA_REVOKED) && m->domid == d->id) {
         restore_slot(o, m);
-        gnttab_put_handle(ot, h);
+        m->flags |= GNTMAP_MICA_REVOKED;
+        m->domid = DOMID_INVALID;
         others++;
       }
     }

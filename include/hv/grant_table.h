@@ -35,8 +35,13 @@ struct grant_active {
 
 /* One mapping a domain made (GNTTABOP_map_grant_ref); the handle is its
  * index.  flags == 0: a free slot. */
+/* A mapping whose granter went away: the mapper's page is back in its
+ * slot, and the handle waits for the mapper's unmap, which then succeeds
+ * as in Xen (where the granter lingers, dying, until it is unmapped). */
+#define GNTMAP_MICA_REVOKED (1U << 31)
+
 struct grant_mapping {
-  uint32_t flags;     /* GNTMAP_host_map [| GNTMAP_readonly] */
+  uint32_t flags;     /* GNTMAP_host_map [| GNTMAP_readonly] [| GNTMAP_MICA_REVOKED] */
   domid_t domid;      /* the granting domain */
   grant_ref_t ref;    /* its grant */
   uint64_t gfn;       /* where the mapper sees the frame */

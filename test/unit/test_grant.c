@@ -459,6 +459,13 @@ static void test_granter_death_revokes_mappings(void **state)
   assert_int_equal(doms[1].hpa[5], mine1);
   assert_int_equal(doms[1].type[5], P2M_RAM);
   assert_int_equal(doms[2].type[100], P2M_NONE);
+  /* The handles wait for their mappers' unmaps, which succeed (as in
+   * Xen) and change nothing in the restored slots. */
+  assert_int_equal(doms[1].d.grant->maptrack_used, 1);
+  assert_int_equal(unmap(1, 6, h), GNTST_general_error);
+  assert_int_equal(unmap(1, 5, h), GNTST_okay);
+  assert_int_equal(doms[1].hpa[5], mine1);
+  assert_int_equal(doms[1].type[5], P2M_RAM);
   assert_int_equal(doms[1].d.grant->maptrack_used, 0);
   assert_int_equal(unmap(1, 5, h), GNTST_bad_handle);
   assert_int_equal(map(1, 0, 10, 5, GNTMAP_host_map, NULL), GNTST_bad_domain);
