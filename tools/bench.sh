@@ -2,7 +2,8 @@
 # `make bench`: deterministic figures under Bochs (clock: sync=none, so the
 # TSC counts emulated instructions).  Prints a Markdown table for README.md.
 # `tools/bench.sh dom0` runs only the rows of Linux as dom0 with the
-# machine's devices (about 6 minutes).
+# machine's devices (about 6 minutes), `tools/bench.sh xl` only those of
+# Debian's xl creating a guest under mica and under Xen (about 10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,14 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 
 table_head() {
   echo "| what | figure | aim | Xen 4.17 | mica / Xen |"
   echo "| --- | --- | --- | --- | --- |"
+}
+# Xen's cell and ours / Xen's: "FIG | RATIO", or the reason and an empty cell.
+xen_cells() {
+  if [[ "$2" =~ ^[0-9.]+$ && "$1" =~ ^[0-9.]+$ ]]; then
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%s | %.2f", b, a / b }'
+  else
+    printf '%s | ' "${2:-no figure: ?}"
+  fi
 }
 
 # ---- Linux as dom0 owning the machine's devices (issue 17) ----------------
@@ -75,6 +84,68 @@ dom0_rows() {
   echo "| dom0 sequential read of 32 MiB from the IDE disk: \`dd if=/dev/sda of=/dev/null bs=1M count=32\`, cold, same boot (TSC ticks) | $dom0_dd | >= 0.9 of native | | |"
   echo "| disk interrupts per second in dom0: the ata_piix line's interrupts during that dd / its emulated seconds (ticks / ips) | $dom0_irqs | | | |"
 }
+# ---- Debian's xl creating a guest, under mica and under Xen (issue 18) ----
+# tools/bench_xl.py boots the xl dom0 (tools/xl-assets: the dom0 kernel and
+# initramfs with Debian's Xen 4.17 tools) once under mica and once under
+# Xen 4.17 in the same Bochs machine (1 CPU, 2048 MiB, dom0 768 MiB) and
+# runs /bin/xl-bench on its shell: dom0's TSC before `xl create` of a PVH
+# guest (the cloud kernel, 128 MiB), at its return (libxl unpauses the
+# guest last: its first instruction) and when xenconsoled's log shows the
+# guest's /init line.  A Xen run that fails, or Xen's package out of reach,
+# leaves its reason in the Xen cell; a mica run that fails fails the bench.
+xl_unpause="?" xl_init="?" xl_unpause_xen="" xl_init_xen=""
+xl_run() { # $1: mica or xen; its xl-bench: lines stay in $out
+  xl_fail=""
+  if ! tools/bench_xl.py "$1" >"$out" 2>&1 || ! grep -q '^xl-bench: create-init ' "$out"; then
+    tail -n 20 "$out" >&2
+    xl_fail=$(grep '^bench_xl: ' "$out" | tail -n 1)
+    return 1
+  fi
+}
+xl_figure() { sed -n "s/^xl-bench: $1 \(.*\)$/\1/p" "$out"; }
+xl_bench() {
+  local why="" entry machine
+  fetch_assets tools/xl-assets
+  if [ "$rc" -eq 3 ]; then
+    cat "$out" >&2
+    xl_unpause="no figure: Debian's package registry is out of reach" xl_init=$xl_unpause
+    xl_unpause_xen=$xl_unpause xl_init_xen=$xl_unpause
+    return
+  elif [ "$rc" -ne 0 ]; then
+    cat "$out" >&2
+    echo "bench: tools/xl-assets failed" >&2
+    exit 1
+  fi
+  if ! xl_run mica; then
+    echo "bench: the xl run under mica failed" >&2
+    exit 1
+  fi
+  xl_unpause=$(xl_figure create-return) xl_init=$(xl_figure create-init)
+  entry=$(xl_figure create-entry) machine=$(xl_figure machine)
+  fetch_assets tools/xen-assets
+  if [ "$rc" -eq 3 ]; then
+    cat "$out" >&2
+    why="Debian's package registry is out of reach"
+  elif [ "$rc" -ne 0 ]; then
+    cat "$out" >&2
+    why="tools/xen-assets failed ($(tail -n 1 "$out"))"
+  elif ! xl_run xen; then
+    why="the xl run under Xen failed (${xl_fail:-?})"
+  elif [ "$(xl_figure machine)" != "$machine" ]; then
+    why="the Xen run's machine ($(xl_figure machine)) is not mica's ($machine)"
+  fi
+  if [ -n "$why" ]; then
+    xl_unpause_xen="no figure: $why" xl_init_xen="no figure: $why"
+  else
+    xl_unpause_xen=$(xl_figure create-return) xl_init_xen=$(xl_figure create-init)
+  fi
+  xl_unpause_cell=$xl_unpause
+  [ -n "$entry" ] && xl_unpause_cell="$xl_unpause (the hypervisor's first VM entry of the guest: $entry)"
+}
+xl_rows() {
+  echo "| Debian's \`xl create\` of a PVH guest (the cloud kernel, 128 MiB, 1 vcpu) in a Linux PVH dom0 (Debian's 4.17 tools, dom0 768 MiB, Bochs 1 CPU, 2048 MiB): dom0's TSC before it to its return, which libxl gives after unpausing the guest (its first instruction; TSC ticks) | ${xl_unpause_cell:-$xl_unpause} | mica / Xen <= 0.5 | $(xen_cells "$xl_unpause" "$xl_unpause_xen") |"
+  echo "| the same to the guest's init: its /init's first line (\`mica-init: \`) in xenconsoled's log of its console (TSC ticks) | $xl_init | mica / Xen <= 0.5 | $(xen_cells "$xl_init" "$xl_init_xen") |"
+}
 case "${1:-}" in
   "") ;;
   dom0)
@@ -83,8 +154,14 @@ case "${1:-}" in
     dom0_rows
     exit 0
     ;;
+  xl)
+    xl_bench
+    table_head
+    xl_rows
+    exit 0
+    ;;
   *)
-    echo "usage: tools/bench.sh [dom0]" >&2
+    echo "usage: tools/bench.sh [dom0|xl]" >&2
     exit 2
     ;;
 esac
@@ -254,14 +331,6 @@ else
   xen_null="no figure: $xen_why" xen_upcall="no figure: $xen_why" xen_start="no figure: $xen_why"
   xen_hole="no figure: $xen_why"
 fi
-# Xen's cell and ours / Xen's: "FIG | RATIO", or the reason and an empty cell.
-xen_cells() {
-  if [[ "$2" =~ ^[0-9.]+$ && "$1" =~ ^[0-9.]+$ ]]; then
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%s | %.2f", b, a / b }'
-  else
-    printf '%s | ' "${2:-no figure: ?}"
-  fi
-}
 
 # Linux (issue 5): Debian's cloud kernel and the busybox initramfs that
 # tools/linux-assets downloads once into build/linux.  Native: booted in
@@ -366,6 +435,7 @@ if [[ -f "$linux_dir/vmlinux" ]]; then
   create_now=$create_ticks
 fi
 dom0_bench
+xl_bench
 
 table_head
 echo "| boot, first instruction to \`mica: ready\` (Bochs, emulated instructions) | ${boot:-?} | < 5,000,000 | | |"
@@ -401,6 +471,7 @@ echo "| dom0's \`create\` of the same Linux, 256 MiB, to its first instruction, 
 echo "| the same at once after boot, nothing zeroed yet (each page zeroed as it is given; TSC ticks) | ${create_now} | | | |"
 echo "| the boot-time builder's time for the same guest (hv/dombuild.c, memory zeroed as given; TSC ticks) | ${boot_build} | | | |"
 dom0_rows
+xl_rows
 echo
 echo "One round trip of each, traced instruction by instruction (tools/hvtrace):"
 echo
