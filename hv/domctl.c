@@ -74,9 +74,8 @@ void domctl_getdomaininfo(const struct domain *d, struct xen_domctl_getdomaininf
   /* ssidref and cpupool stay 0 (no XSM labels, one pool). */
 }
 
-/* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's
- * vcpu_affinity_domctl).  The masks go through the caller's buffers, not
- * through the domctl structure, which is not copied back. */
+/* CPU and node masks go through the caller's buffers, not through the
+ * domctl structure, which is not copied back. */
 long domctl_bitmap_read(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *mask)
 {
   /* Xen's xenctl_bitmap_to_bitmap: the bytes both sides have; bits past
@@ -113,6 +112,8 @@ long domctl_bitmap_write(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t
   return 0;
 }
 
+/* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (Xen's
+ * vcpu_affinity_domctl). */
 static long vcpu_affinity(struct vcpu *caller, struct domain *d, uint32_t cmd,
                           const struct xen_domctl_vcpuaffinity *a)
 {

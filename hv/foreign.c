@@ -143,9 +143,16 @@ int foreign_map(struct domain *mapper, struct domain *owner, uint64_t fgfn, uint
     int err = guestmem_remove_page(mapper, gpfn);
     if (err)
       return err;
-  } else if (type != P2M_NONE && type != P2M_SPECIAL) {
+  } else if (type != P2M_NONE && type != P2M_SPECIAL && type != P2M_MMIO && type != P2M_DIRECT) {
     return -ENXIO;
   }
+  /* The hardware domain's 1:1 device windows (P2M_MMIO, P2M_DIRECT) are
+   * made the first time it touches a hole (hv/hwdom.c), so Linux's
+   * unpopulated pages for foreign and grant mappings can hold one: a
+   * mapping that lost its frame when its owner died was still read
+   * (xenconsoled reads a dead guest's ring).  Xen keeps that frame until
+   * the unmap, so it never meets this; here the window simply gives way,
+   * as it does for a grant mapping, and comes back on the next touch. */
   if (arch_p2m_set_type(mapper, gpa, frame, P2M_FOREIGN, &old, &type))
     return -ENOMEM; /* no frame to split a 2 MiB page with */
   if (type == P2M_SPECIAL)

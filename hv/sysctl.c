@@ -1,8 +1,9 @@
 /* sysctl: the control domain asks about the machine: physinfo, the
  * scheduler's id, the hypervisor's log (readconsole), every domain's
  * info (getdomaininfolist), the CPU topology, NUMA nodes and CPU pools
- * (one of each here) and the CPUID policy (arch/x86/cpu_policy.c).  Checks, their order and errnos
- * follow Xen 4.19 (common/sysctl.c do_sysctl, drivers/char/console.c read_console_ring). */
+ * (one of each here) and the CPUID policy (arch/x86/cpu_policy.c).
+ * Checks, their order and errnos follow Xen 4.19 (common/sysctl.c
+ * do_sysctl, drivers/char/console.c read_console_ring). */
 #include <arch/arch.h>
 #include <hv/console.h>
 #include <hv/domain.h>

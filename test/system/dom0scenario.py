@@ -178,6 +178,7 @@ class SessionConsole:
         self.text = ""
         self.pos = 0
         self._taken = 0  # bytes of session.out already in text
+        self.ended = False  # hvrun has ended
 
     def _update(self):
         end = self.s.out.rfind(b"\n") + 1
@@ -196,25 +197,9 @@ class SessionConsole:
         self.s.type(text.encode())
 
     def wait(self, regex, timeout):
-        """expect() that returns None when regex has not come within
-        timeout (the session goes on)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._update()
-            m = regex.search(self.text, self.pos)
-            if m:
-                self.pos = m.end()
-                return m
-            if time.monotonic() > deadline:
-                return None
-            if not self.s._read(0.2):
-                self._update()
-                m = regex.search(self.text, self.pos)
-                if m:
-                    self.pos = m.end()
-                return m
-
-    def expect(self, regex, timeout):
+        """The next match of regex (a str is compiled with re.M) within
+        timeout seconds, or None (self.ended says whether hvrun ended
+        first); the session goes on."""
         if isinstance(regex, str):
             regex = re.compile(regex, re.M)
         deadline = time.monotonic() + timeout
@@ -224,15 +209,19 @@ class SessionConsole:
             if m:
                 self.pos = m.end()
                 return m
-            if time.monotonic() > deadline:
-                self.s.fail("no /%s/ within %d s" % (regex.pattern, timeout))
-            if not self.s._read(0.2):
-                self._update()
-                m = regex.search(self.text, self.pos)
-                if m:
-                    self.pos = m.end()
-                    return m
-                self.s.fail("hvrun ended before /%s/" % regex.pattern)
+            if self.ended or time.monotonic() > deadline:
+                return None
+            self.ended = not self.s._read(0.2)
+
+    def expect(self, regex, timeout):
+        """As wait(), but no match fails the test (and ends hvrun)."""
+        m = self.wait(regex, timeout)
+        if m:
+            return m
+        pattern = regex if isinstance(regex, str) else regex.pattern
+        if self.ended:
+            self.s.fail("hvrun ended before /%s/" % pattern)
+        self.s.fail("no /%s/ within %d s" % (pattern, timeout))
 
 
 class Shell:
