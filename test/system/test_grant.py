@@ -62,6 +62,8 @@ def test_granter_dies_while_mapped(hvrun):
         describe(run)
     assert hvout.has_line(run.serial, "(domu1) grant: ok own page back after the granter died"), \
         describe(run)
+    assert hvout.has_line(run.serial, "(domu1) grant: ok unmap after the granter died"), \
+        describe(run)
     assert hvout.has_line(run.serial, "(domu1) grant: ok handle gone with the granter"), \
         describe(run)
     assert hvout.has_line(run.serial, "(domu1) TEST PASS"), describe(run)
