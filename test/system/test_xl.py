@@ -20,8 +20,8 @@ Bochs, and on its shell, through the hypervisor's console:
   the PV shutdown protocol in xenstore), and a second guest that
   xl destroy ends; then ten create/destroy cycles: the free memory comes
   back each time, and the hypervisor says of no domain that it kept
-  frames.  (An xl create killed half way is not here yet: dom0's shell
-  did not come back from it in the one run tried.)
+  frames.  (An xl create killed half way is not here yet: once the
+  shell's `wait` after the kill did not come back; see README.)
 
 About 12 minutes of wall time here; the first run downloads about 100 MB
 of Debian packages."""
