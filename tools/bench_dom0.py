@@ -208,15 +208,7 @@ def main(argv):
         report(a, *run(a, assets, disk, os.path.join(tmp, a.side)))
         return 0
     except (BootError, AssertionError, ValueError, OSError, pytest.fail.Exception) as e:
-        # pytest.fail's message ends with the run's output: show it, then
-        # the reason on the last line.
-        why = str(e).strip() or type(e).__name__
-        first, _, rest = why.partition("\n")
-        if first.endswith("; output:"):  # hvsession's Session.fail
-            first = first[:-len("; output:")]
-        if rest:
-            sys.stderr.write(rest + "\n")
-        sys.stderr.write("bench_dom0: %s: %s\n" % (a.side, first))
+        sc.report_failure("bench_dom0", a.side, e)
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("bench_dom0: interrupted\n")

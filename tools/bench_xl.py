@@ -231,15 +231,7 @@ def main(argv):
         print("xl-bench: machine cpus=%d mem=%d ips=%d" % (m["cpus"], m["mem"], m["ips"]))
         return 0
     except (BenchError, AssertionError, ValueError, OSError, pytest.fail.Exception) as e:
-        # pytest.fail's message ends with the run's output: show it, then
-        # the reason on the last line.
-        why = str(e).strip() or type(e).__name__
-        first, _, rest = why.partition("\n")
-        if first.endswith("; output:"):  # hvsession's Session.fail
-            first = first[:-len("; output:")]
-        if rest:
-            sys.stderr.write(rest + "\n")
-        sys.stderr.write("bench_xl: %s: %s\n" % (a.side, first))
+        sc.report_failure("bench_xl", a.side, e)
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("bench_xl: interrupted\n")

@@ -39,6 +39,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -375,3 +376,16 @@ def use_network(sh, peer, iface="eth0"):
 def power_off(sh):
     """`poweroff -f`: the machine goes off (the caller waits for it)."""
     sh.con.send("poweroff -f\r")
+
+
+def report_failure(prog, side, e):
+    """A bench tool's failure on stderr: the run's output that a
+    pytest.fail message carries (hvsession's Session.fail), then one line
+    "PROG: SIDE: why"."""
+    why = str(e).strip() or type(e).__name__
+    first, _, rest = why.partition("\n")
+    if first.endswith("; output:"):
+        first = first[:-len("; output:")]
+    if rest:
+        sys.stderr.write(rest + "\n")
+    sys.stderr.write("%s: %s: %s\n" % (prog, side, first))
