@@ -13,6 +13,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
+#include <hv/string.h>
 #include <public/cpuid.h>
 #include <public/domctl.h>
 #include <public/sysctl.h>
@@ -31,9 +32,6 @@ _Static_assert(sizeof(struct xen_sysctl_cpu_featureset) == 16, "cpu_featureset")
 #define NR_EXTD 0x22U   /* 0x80000000 to 0x80000021 */
 #define MAX_LEAVES 120U /* CPUID_MAX_SERIALISED_LEAVES of the 4.17.7 tools */
 #define MAX_MSRS 2U     /* MSR_MAX_SERIALISED_ENTRIES */
-/* Feature words we report (Xen's featureset order: 1d 1c e1d e1c Da1
- * 7b0 7c0 e7d e8b 7d0). */
-#define NR_FEATURE_WORDS 10U
 
 /* One leaf of a policy: the guest view (hvm) or the CPU's (raw, host). */
 static struct cpuid_regs leaf_of(const struct vcpu *v, bool guest, uint32_t leaf, uint32_t sub)
@@ -59,16 +57,8 @@ static int policy_kind(uint32_t index, bool featureset)
   return index >= 2;
 }
 
-long arch_cpu_featureset(struct vcpu *v, struct xen_sysctl_cpu_featureset *fs)
+void cpu_featureset_words(const struct vcpu *v, bool g, uint32_t words[CPU_FEATURESET_WORDS])
 {
-  if (!fs->features) {
-    fs->nr_features = NR_FEATURE_WORDS;
-    return 0;
-  }
-  int kind = policy_kind(fs->index, true);
-  if (kind < 0)
-    return kind;
-  bool g = kind;
   uint32_t max = leaf_of(v, g, 0, 0).eax, xmax = leaf_of(v, g, 0x80000000, 0).eax;
   struct cpuid_regs l1 = leaf_of(v, g, 1, 0), l7 = {0}, ld = {0}, x1 = {0}, x7 = {0}, x8 = {0};
   if (max >= 7)
@@ -81,13 +71,27 @@ long arch_cpu_featureset(struct vcpu *v, struct xen_sysctl_cpu_featureset *fs)
     x7 = leaf_of(v, g, 0x80000007, 0);
   if (xmax >= 0x80000008)
     x8 = leaf_of(v, g, 0x80000008, 0);
-  uint32_t words[NR_FEATURE_WORDS] = {l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax,
-                                      l7.ebx, l7.ecx, x7.edx, x8.ebx, l7.edx};
-  uint32_t n = MIN(fs->nr_features, NR_FEATURE_WORDS);
+  const uint32_t w[CPU_FEATURESET_WORDS] = {l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax,
+                                            l7.ebx, l7.ecx, x7.edx, x8.ebx, l7.edx};
+  memcpy(words, w, sizeof(w));
+}
+
+long arch_cpu_featureset(struct vcpu *v, struct xen_sysctl_cpu_featureset *fs)
+{
+  if (!fs->features) {
+    fs->nr_features = CPU_FEATURESET_WORDS;
+    return 0;
+  }
+  int kind = policy_kind(fs->index, true);
+  if (kind < 0)
+    return kind;
+  uint32_t words[CPU_FEATURESET_WORDS];
+  cpu_featureset_words(v, kind, words);
+  uint32_t n = MIN(fs->nr_features, CPU_FEATURESET_WORDS);
   if (n && arch_copy_to_guest(v, fs->features, words, n * sizeof(words[0])))
     return -EFAULT;
   fs->nr_features = n;
-  return n < NR_FEATURE_WORDS ? -ENOBUFS : 0;
+  return n < CPU_FEATURESET_WORDS ? -ENOBUFS : 0;
 }
 
 /* Serialisation into the caller's buffer, as Xen's

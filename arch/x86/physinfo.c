@@ -54,19 +54,9 @@ void arch_physinfo(struct arch_physinfo *pi)
   pi->cpu_khz = (uint32_t)(time_tsc_hz / 1000);
   pi->hvm = vmx_enabled(); /* VT-x is only turned on with EPT */
 
-  /* Xen's featureset words 0 to 7. */
-  uint32_t max = cpuid(0, 0).eax, xmax = cpuid(0x80000000, 0).eax;
-  struct cpuid_regs l1 = cpuid(1, 0), x1 = {0, 0, 0, 0}, l7 = {0, 0, 0, 0};
-  struct cpuid_regs ld = {0, 0, 0, 0}, x7 = {0, 0, 0, 0};
-  if (xmax >= 0x80000001)
-    x1 = cpuid(0x80000001, 0);
-  if (xmax >= 0x80000007)
-    x7 = cpuid(0x80000007, 0);
-  if (max >= 7)
-    l7 = cpuid(7, 0);
-  if (max >= 0xd)
-    ld = cpuid(0xd, 1);
-  uint32_t words[8] = {l1.edx, l1.ecx, x1.edx, x1.ecx, ld.eax, l7.ebx, l7.ecx, x7.edx};
+  /* Xen's featureset words 0 to 7, the CPU's own. */
+  uint32_t words[CPU_FEATURESET_WORDS];
+  cpu_featureset_words(NULL, false, words);
   for (unsigned int i = 0; i < 8; i++)
     pi->hw_cap[i] = words[i];
 }

@@ -139,6 +139,11 @@ struct cpuid_regs;
 /* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
  * reads the current VMCS's secondary controls, so v's VMCS must be loaded. */
 void vmx_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out);
+/* Xen's CPUID feature words (featureset order: 1d 1c e1d e1c Da1 7b0 7c0
+ * e7d e8b 7d0) of v's guest view (vmx_cpuid), or with guest false of the
+ * CPU itself (v unused). */
+#define CPU_FEATURESET_WORDS 10
+void cpu_featureset_words(const struct vcpu *v, bool guest, uint32_t words[CPU_FEATURESET_WORDS]);
 /* The CR4 and EFER bits v may set, by the features its CPUID shows (v's
  * VMCS loaded, as for vmx_cpuid); a write of any other is #GP. */
 uint64_t vmx_cr4_guest_valid(const struct vcpu *v);
