@@ -229,16 +229,16 @@ long do_domctl(struct vcpu *v, uint64_t arg)
   if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION &&
       op.interface_version != XEN_DOMCTL_INTERFACE_VERSION_4_17)
     return -EACCES;
-  struct domain *d = NULL;
-  if (op.cmd == XEN_DOMCTL_getdomaininfo &&
-      op.interface_version == XEN_DOMCTL_INTERFACE_VERSION_4_17 && !domain_find(op.domain)) {
+  struct domain *d = op.cmd == XEN_DOMCTL_createdomain ? NULL : domain_find(op.domain);
+  if (!d && op.cmd == XEN_DOMCTL_getdomaininfo &&
+      op.interface_version == XEN_DOMCTL_INTERFACE_VERSION_4_17) {
     /* Xen 4.17 answers for the next domain up (xenconsoled walks the
      * domains so); 4.19 wants the exact id. */
     if (op.domain >= DOMID_FIRST_RESERVED)
       return -EINVAL;
-    if (!(d = domain_find_from(op.domain)))
-      return -ESRCH;
-  } else if (op.cmd != XEN_DOMCTL_createdomain && !(d = domain_find(op.domain)))
+    d = domain_find_from(op.domain);
+  }
+  if (!d && op.cmd != XEN_DOMCTL_createdomain)
     return -ESRCH;
   if (!v->dom->privileged)
     return -EPERM;
