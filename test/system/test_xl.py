@@ -5,7 +5,7 @@ Debian's generic kernel, and an initramfs with busybox, the Xen 4.17
 tools and their libraries and the dom0 kernel modules, whose /init
 starts xenstored, xen-init-dom0 and xenconsoled as Debian's init script
 does and makes the bridge xenbr0 (one "mica-xen: STEP ok" line each).
-It boots once as mica's dom0 in Bochs, for the three tests below, which
+It boots once as mica's dom0 in Bochs, for the four tests below, which
 work on its shell through the hypervisor's console:
 
 test_xl_toolstack:
@@ -31,10 +31,14 @@ test_xl_disk_and_network:
 test_xl_create_killed:
   xl create killed with SIGKILL half way, twice; xl destroy of the
   half-built domain by number gives all of its memory back.
+test_xl_xenstored_killed:
+  xenstored killed with SIGKILL while a guest runs; the guest runs on,
+  and with xenstored, xen-init-dom0 and xenconsoled started again xl
+  destroys it by number, memory back, and builds new guests.
 At the end dom0 powers the machine off; no domain may have crashed or
 kept frames.
 
-About 13 minutes of wall time here; the first run downloads about 100 MB
+About 14 minutes of wall time here; the first run downloads about 100 MB
 of Debian packages."""
 
 import re
@@ -364,3 +368,39 @@ def test_xl_create_killed(xl_dom0):
     assert list(xl_list(sh)) == ["Domain-0"]
     log = d.s.out.decode("utf-8", "replace")
     assert all("domu%d: destroyed by dom0" % i in log for i in domids), domids
+
+
+@pytest.mark.boot
+@pytest.mark.bochs
+def test_xl_xenstored_killed(xl_dom0):
+    """xenstored killed (SIGKILL) while a guest runs: the guest and the
+    hypervisor go on; once the administrator starts xenstored,
+    xen-init-dom0 and xenconsoled again, xl destroys the orphaned guest by
+    number with all of its memory back, and builds new guests."""
+    d = xl_dom0.alive()
+    sh = d.sh
+    free0 = int(xl_info(sh)["free_memory"])
+    sh.ok("xl create -q /etc/xen/guest.cfg", timeout=300)
+    domid = xl_list(sh)["guest"][0]
+    sh.ok("kill -9 $(cat /run/xenstore.pid); sleep 2")
+    # Xen's C xenstored keeps its store in memory: the new one knows
+    # nothing of the guest, which xl then lists as "(null)".
+    sh.ok("XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid && "
+          "sleep 1 && xen-init-dom0", timeout=120)
+    lst = xl_list(sh)
+    orphan = [(n, v) for n, v in lst.items() if v[0] == domid]
+    print("after xenstored was killed and started again: %s" % lst)
+    assert len(orphan) == 1 and orphan[0][1][1] == GUEST_MIB, lst
+    # Still running (r) or blocked (b), neither crashed nor dying.
+    state = orphan[0][1][3]
+    assert ("r" in state or "b" in state) and "c" not in state and "d" not in state, lst
+    sh.ok("xl destroy %d" % domid, timeout=300)
+    assert list(xl_list(sh)) == ["Domain-0"]
+    free1 = int(xl_info(sh)["free_memory"])
+    assert abs(free1 - free0) <= 1, (free0, free1)
+    # xenconsoled's watches were in the old store.
+    sh.ok("kill $(cat /run/xenconsoled.pid); sleep 1; "
+          "xenconsoled --pid-file /run/xenconsoled.pid --log=guest")
+    sh.ok("xl create -q /etc/xen/guest.cfg && xl destroy guest", timeout=300)
+    assert list(xl_list(sh)) == ["Domain-0"]
+    assert "domu%d: destroyed by dom0" % domid in d.s.out.decode("utf-8", "replace")
