@@ -22,6 +22,13 @@ Measured behaviour this code relies on (Bochs 2.7, QEMU 7.2, Debian 12):
   every console line (the hypervisor's screen console) stalled Bochs: 300
   guest lines took over 300 s instead of 18 s.  Redrawing once per second
   of emulated time (update_freq=1, realtime=0) costs nothing measurable.
+- That pseudo-terminal (Bochs opens /dev/ptmx itself and names the slave on
+  stderr: 'Bochs connected to screen "/dev/pts/N"') only holds about 20 KiB.
+  Even an unchanging screen costs 18 bytes per redraw (the cursor hidden
+  and shown again), so after some 2,000 s of emulated time, which an idle
+  machine (sync=none skips HLT) passes in minutes, Bochs' write to it
+  blocked and the whole machine stopped: no serial output, no input taken,
+  Bochs asleep in write(2).  poll() reads and drops what it drew.
 - A disk (--disk) sits on the second IDE channel, ata1-master (I/O 0x170,
   IRQ 15; the ISO stays the first channel's master, so the BIOS and GRUB
   boot as before): Linux's ata_piix finds it as the first disk, sda.  A
@@ -334,6 +341,7 @@ class Emulator:
         self.debugger_cmds = debugger_cmds or ["c"]
         self.proc = None
         self.master = self.slave = None  # the serial line's pseudo-terminal
+        self.screen = None  # Bochs' term display's pseudo-terminal (slave side)
         self.dumps = dumps or []
         # net: None (no NIC) or (mac, [(host_port, guest_port), ...]): an
         # Intel 82540EM (e1000) on user-mode networking (slirp), each host
@@ -563,11 +571,44 @@ class Emulator:
                 return 0
             raise
 
+    def drain_screen(self):
+        """Read and drop what Bochs' term display drew since the last call
+        (see the top of this file: unread, it stops Bochs).  Its
+        pseudo-terminal is opened once Bochs has named it in out_log."""
+        if self.kind != "bochs" or not self.proc:
+            return
+        if self.screen is None:
+            try:
+                with open(self.out_log, "rb") as f:
+                    head = f.read(65536)  # the line comes before any debugger output
+            except FileNotFoundError:
+                return
+            m = re.search(rb'Bochs connected to screen "(/dev/[^"]+)"', head)
+            if not m:
+                return
+            try:
+                self.screen = os.open(m.group(1), os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            except OSError:
+                self.screen = -1  # gone already (Bochs exited): nothing to drain
+                return
+            # Bytes as they come, whatever mode the display left it in: no
+            # waiting for a newline (it draws none), no echo.
+            tty.setraw(self.screen)
+        while self.screen >= 0:
+            try:
+                if not os.read(self.screen, 65536):
+                    break
+            except OSError as e:
+                if e.errno in (errno.EAGAIN, errno.EIO):
+                    break
+                raise
+
     def poll(self):
         """Exit status, or None while running.  With dumps, QEMU pauses
         where it would exit: that counts as exit status 0."""
         if not self.proc:
             return None
+        self.drain_screen()
         status = self.proc.poll()
         if status is None and self.qmp:
             try:
@@ -609,10 +650,10 @@ class Emulator:
 
     def close(self):
         """Let go of the serial line (after kill and the last read)."""
-        for fd in (self.master, self.slave):
-            if fd is not None:
+        for fd in (self.master, self.slave, self.screen):
+            if fd is not None and fd >= 0:
                 os.close(fd)
-        self.master = self.slave = None
+        self.master = self.slave = self.screen = None
         if self.qmp and self.qmp.sock:
             self.qmp.sock.close()
             self.qmp.sock = None

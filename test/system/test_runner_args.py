@@ -5,6 +5,7 @@ No emulator runs here: every case ends in validation or --print-grub-cfg."""
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -407,3 +408,40 @@ def test_disk_dry_run(hvrun, hv_elf, tmp_path):
     # Without --disk: no second channel's disk.
     run = hvrun("--dry-run", "--workdir", tmp_path / "n")
     assert "ata1-master" not in (tmp_path / "n" / "bochsrc").read_text()
+
+
+# Draws into a pseudo-terminal of its own, as Bochs' term display does, far
+# more than the pty holds (about 20 KiB), then exits 0.  Undrained, its
+# write blocks for ever.
+FAKE_TERM_DISPLAY = r"""
+import ctypes
+import os
+import sys
+import tty
+fd = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)
+libc = ctypes.CDLL(None)
+libc.grantpt(fd)
+libc.unlockpt(fd)
+libc.ptsname.restype = ctypes.c_char_p
+tty.setcbreak(fd)  # curses' cbreak() and noecho()
+sys.stderr.write('Bochs connected to screen "%s"\n' % libc.ptsname(fd).decode())
+sys.stderr.flush()
+for _ in range(256):
+    os.write(fd, b"\x1b[?25l\x1b[?12l\x1b[?25h" * 57)
+"""
+
+
+def test_bochs_screen_is_drained(tmp_path):
+    """poll() reads Bochs' term display (Bochs blocked in write(2) on it
+    once some 2,000 emulated seconds of cursor redraws had filled it)."""
+    emu = hvrun_emu.Emulator("bochs", "bios", str(tmp_path), None, 1, 64, 1000000)
+    emu.start([PYTHON, "-c", FAKE_TERM_DISPLAY])
+    try:
+        deadline = 20
+        while emu.poll() is None and deadline > 0:
+            deadline -= 0.05
+            time.sleep(0.05)
+        assert emu.poll() == 0, open(emu.out_log).read()
+    finally:
+        emu.kill()
+        emu.close()
