@@ -10,12 +10,16 @@
 
 /* Sizes as in Xen 4.19 (common/grant_table.c: opt_max_grant_frames = 64;
  * x86 INITIAL_NR_GRANT_FRAMES = 1).  Xen allows up to 1024 maptrack
- * frames (256 Ki mappings) per domain; we allow GNTTAB_MAPTRACK_MAX. */
+ * frames (256 Ki mappings) per domain; we allow GNTTAB_MAPTRACK_MAX, made
+ * a chunk (12 KiB) at a time as they are needed.  A backend domain holds
+ * many: Linux's blkback keeps up to 1,056 persistent grants per ring, and
+ * netback maps up to 256 per queue, for each guest.  (The chunk pointers
+ * keep struct grant_table within the heap's 2 KiB blocks.) */
 #define GNTTAB_MAX_FRAMES 64
 #define GNTTAB_INITIAL_FRAMES 1
 #define GNTTAB_PER_FRAME (PAGE_SIZE / sizeof(struct grant_entry_v1)) /* 512 */
-#define GNTTAB_MAPTRACK_CHUNK 128
-#define GNTTAB_MAPTRACK_MAX 1024
+#define GNTTAB_MAPTRACK_CHUNK 256
+#define GNTTAB_MAPTRACK_MAX 8192
 
 /* Pin counters of one grant in use, Xen's layout for host mappings: 8
  * bits of writable pins, 8 bits of read-only pins.  A map or a copy takes

@@ -445,6 +445,25 @@ static void test_map_limit_and_self(void **state)
   assert_null(doms[1].d.grant);
 }
 
+/* The handles grow a chunk at a time to GNTTAB_MAPTRACK_MAX (room for a
+ * backend domain serving many guests), then there are no more; a handle
+ * given back is the next one taken. */
+static void test_maptrack_grows_to_its_limit(void **state)
+{
+  (void)state;
+  struct grant_table *gt = doms[1].d.grant;
+  for (uint32_t i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
+    if (gnttab_get_handle(gt) != i)
+      fail_msg("handle %u not the next one", i);
+  assert_int_equal(gt->maptrack_used, GNTTAB_MAPTRACK_MAX);
+  assert_int_equal(gnttab_get_handle(gt), ~0U);
+  gnttab_put_handle(gt, 1234);
+  assert_int_equal(gnttab_get_handle(gt), 1234);
+  for (uint32_t i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
+    gnttab_put_handle(gt, i);
+  assert_int_equal(gt->maptrack_used, 0);
+}
+
 static void test_granter_death_revokes_mappings(void **state)
 {
   (void)state;
@@ -565,6 +584,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_map_write_unmap, dom_setup, dom_teardown),
       cmocka_unit_test_setup_teardown(test_map_errors, dom_setup, dom_teardown),
       cmocka_unit_test_setup_teardown(test_map_limit_and_self, dom_setup, dom_teardown),
+      cmocka_unit_test_setup_teardown(test_maptrack_grows_to_its_limit, dom_setup, dom_teardown),
       cmocka_unit_test_setup_teardown(test_granter_death_revokes_mappings, dom_setup, dom_teardown),
       cmocka_unit_test_setup_teardown(test_copy, dom_setup, dom_teardown),
       cmocka_unit_test_setup_teardown(test_swap, dom_setup, dom_teardown),
