@@ -125,8 +125,7 @@ def detach(con, sh):
 
 class Dom0:
     """The booted xl dom0 that this file's tests share, one after another:
-    the session, its console and shell, /init's report, and the free
-    memory (MiB) before any guest."""
+    the session, its console and shell, and /init's report."""
 
     def __init__(self, s):
         self.s = s
@@ -134,7 +133,6 @@ class Dom0:
         self.rep = sc.boot_report(self.con, 1200)
         self.steps = dict(RE_XEN_STEP.findall(self.con.text))
         self.sh = sc.Shell(self.con)
-        self.free0 = None
 
     def alive(self):
         if self.s.p.poll() is not None:
@@ -179,7 +177,6 @@ def test_xl_toolstack(xl_dom0):
     cmdline = re.search(r'command line: "([^"]*)"', log).group(1)
     assert info["xen_commandline"] == cmdline
     total, free0 = int(info["total_memory"]), int(info["free_memory"])
-    d.free0 = free0
     # All of the machine's RAM but what firmware and the hypervisor
     # keep; dom0's is part of it and not free.
     assert MACHINE_MIB - 128 <= total <= MACHINE_MIB, info
