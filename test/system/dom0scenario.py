@@ -230,17 +230,21 @@ class Shell:
     marker line (typed so that the shell's echo of the command line
     matches neither)."""
 
-    def __init__(self, con):
+    def __init__(self, con, tag=""):
+        """tag sets this shell's markers apart from another's on the same
+        console (a guest's shell reached through dom0's `xl console`)."""
         self.con = con
         self.n = 0
+        self.tag = tag
 
     def run(self, command, timeout=120):
         """(exit status, the lines the command printed)."""
         self.n += 1
-        self.con.send("echo @@'begin'-%d; %s; echo @@'end'-%d:$?\r"
-                      % (self.n, command, self.n))
-        begin = self.con.expect(r"^@@begin-%d\n" % self.n, 60)
-        end = self.con.expect(r"^@@end-%d:(\d+)\n" % self.n, timeout)
+        t = self.tag
+        self.con.send("echo @@%s'begin'-%d; %s; echo @@%s'end'-%d:$?\r"
+                      % (t, self.n, command, t, self.n))
+        begin = self.con.expect(r"^@@%sbegin-%d\n" % (t, self.n), 60)
+        end = self.con.expect(r"^@@%send-%d:(\d+)\n" % (t, self.n), timeout)
         return int(end.group(1)), self.con.text[begin.end():end.start()].splitlines()
 
     def ok(self, command, timeout=120):

@@ -245,24 +245,6 @@ def test_xl_toolstack(xl_dom0):
     assert len(destroyed) >= 12, destroyed
 
 
-def guest_run(con, command, timeout=120):
-    """On an attached `xl console`: the lines a guest command printed,
-    between markers (typed so that the echo of the line matches neither);
-    it must succeed."""
-    global GUEST_N
-    GUEST_N += 1
-    con.send("echo @@g'begin'-%d; %s; echo @@g'end'-%d:$?\r" % (GUEST_N, command, GUEST_N))
-    begin = con.expect(re.compile(r"^@@gbegin-%d\n" % GUEST_N, re.M), 60)
-    end = con.expect(re.compile(r"^@@gend-%d:(\d+)\n" % GUEST_N, re.M), timeout)
-    lines = con.text[begin.end():end.start()].splitlines()
-    # dom0's kernel shares the console: its lines are not the guest's.
-    lines = [ln for ln in lines if not RE_KMSG.match(ln)]
-    assert end.group(1) == "0", "the guest's `%s` failed: %s" % (command, lines)
-    return lines
-
-
-GUEST_N = 0
-RE_KMSG = re.compile(r"^\[\s*\d+\.\d+\] ")
 DISK = "/var/lib/xen/disk.img"
 BLOB_KIB = 1024
 
@@ -293,16 +275,19 @@ def test_xl_disk_and_network(xl_dom0):
 
     con.send("xl console guest-dev\r")
     guest_shell(con, 600)
+    # The guest's shell, on the same console (its kernel's messages are
+    # off once the first command has run).
+    gsh = sc.Shell(con, tag="g")
     # The front ends found their back ends (xvda, eth0).
-    guest_run(con, "echo 1 >/proc/sys/kernel/printk && mkdir -p /mnt && mount /dev/xvda /mnt")
-    guest_run(con, "echo written-by-guest-$((6 * 7)) >/mnt/hello && "
-              "dd if=/dev/urandom of=/mnt/blob bs=1k count=%d 2>/dev/null" % BLOB_KIB, 300)
-    sums = guest_run(con, "sync && echo 3 >/proc/sys/vm/drop_caches && cat /mnt/hello && "
-                     "md5sum /mnt/blob", timeout=300)
+    gsh.ok("echo 1 >/proc/sys/kernel/printk && mkdir -p /mnt && mount /dev/xvda /mnt")
+    gsh.ok("echo written-by-guest-$((6 * 7)) >/mnt/hello && "
+           "dd if=/dev/urandom of=/mnt/blob bs=1k count=%d 2>/dev/null" % BLOB_KIB, 300)
+    sums = gsh.ok("sync && echo 3 >/proc/sys/vm/drop_caches && cat /mnt/hello && "
+                  "md5sum /mnt/blob", timeout=300)
     assert sums[0] == "written-by-guest-42", sums
     blob_md5 = sums[1].split()[0]
-    guest_run(con, "ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0")
-    ping = guest_run(con, "ping -c 3 -w 60 10.0.0.1", timeout=120)
+    gsh.ok("ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0")
+    ping = gsh.ok("ping -c 3 -w 60 10.0.0.1", timeout=120)
     assert any("3 packets received" in ln for ln in ping), ping
     # The blob to dom0 over TCP.  (busybox's nc ends when its stdin does:
     # dom0's listener reads from a pipe that stays open, for emulated
@@ -311,7 +296,7 @@ def test_xl_disk_and_network(xl_dom0):
     sh.ok("(sleep 1000000 | nc -l -p 5000 >/tmp/recv &); sleep 1")
     con.send("xl console guest-dev\r")
     guest_shell(con, 60)
-    guest_run(con, "nc 10.0.0.1 5000 </mnt/blob", timeout=300)
+    gsh.ok("nc 10.0.0.1 5000 </mnt/blob", timeout=300)
     detach(con, sh)
     got = sh.ok("for i in $(seq 60); do [ $(stat -c %%s /tmp/recv) -ge %d ] && break; "
                 "sleep 1; done; md5sum /tmp/recv" % (BLOB_KIB * 1024), timeout=180)
