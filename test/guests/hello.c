@@ -1,11 +1,76 @@
 /* hello: the smallest complete PVH guest.  Prints its command line, the
  * start info it was given and the hypervisor's version, then powers off.
  * Passes if xen_version(XENVER_version) succeeds.  "flood=N" first writes
- * N lines of 64 bytes as fast as it can (the console rate limit's test). */
+ * N lines of 64 bytes as fast as it can (the console rate limit's test).
+ * "regs=N" first runs N rounds of: put values of its own (from its name)
+ * in the CPU state that VMX does not switch (CR2, KERNEL_GS_BASE, XMM0),
+ * yield the CPU, and read them back; two of these on one CPU see each
+ * other's values unless the hypervisor switches that state with the
+ * vcpu.  It fails on any value not its own, and says how long it waited
+ * for the CPU (its runstate's runnable time: the other guest ran). */
+#include <public/sched.h>
+#include <public/vcpu.h>
 #include <public/version.h>
 
 #include "guest.h"
 #include "hypercall.h"
+
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define CR4_OSFXSR (1UL << 9)
+
+static uint64_t cr2_get(void)
+{
+  uint64_t v;
+  asm volatile("mov %%cr2, %0" : "=r"(v));
+  return v;
+}
+
+static void cr2_set(uint64_t v) { asm volatile("mov %0, %%cr2" ::"r"(v)); }
+
+static uint64_t xmm0_get(void)
+{
+  uint64_t v;
+  asm volatile("movq %%xmm0, %0" : "=r"(v));
+  return v;
+}
+
+static void xmm0_set(uint64_t v) { asm volatile("movq %0, %%xmm0" ::"r"(v)); }
+
+/* Returns the number of values that were not this guest's. */
+static unsigned long regs_rounds(const char *name, unsigned long rounds)
+{
+  uint64_t tag = 0;
+  for (const char *p = name; *p; p++)
+    tag = tag * 131 + (unsigned char)*p;
+  /* SSE needs CR4.OSFXSR (CR0.EM and TS are clear in a PVH start). */
+  uint64_t cr4;
+  asm volatile("mov %%cr4, %0" : "=r"(cr4));
+  asm volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_OSFXSR));
+  unsigned long bad = 0;
+  for (unsigned long i = 0; i < rounds; i++) {
+    /* Canonical kernel-half addresses, different in each round. */
+    uint64_t want = 0xffff800000000000ULL | ((tag & 0xffffff) << 20) | (i << 4);
+    uint64_t gs;
+    cr2_set(want);
+    guest_wrmsr_safe(MSR_KERNEL_GS_BASE, want + 1);
+    xmm0_set(want + 2);
+    hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
+    uint64_t cr2 = cr2_get(), xmm0 = xmm0_get();
+    guest_rdmsr_safe(MSR_KERNEL_GS_BASE, &gs);
+    if (cr2 != want || gs != want + 1 || xmm0 != want + 2) {
+      if (bad++ < 3)
+        printf("hello: regs round %lu: CR2 0x%llx KERNEL_GS_BASE 0x%llx XMM0 0x%llx, "
+               "want 0x%llx, +1, +2\n",
+               i, (unsigned long long)cr2, (unsigned long long)gs, (unsigned long long)xmm0,
+               (unsigned long long)want);
+    }
+  }
+  struct vcpu_runstate_info rs;
+  long err = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs);
+  printf("hello: regs: %lu rounds, %lu values not its own, %llu ns waiting for the CPU (%ld)\n",
+         rounds, bad, err ? 0ULL : (unsigned long long)rs.time[RUNSTATE_runnable], err);
+  return bad;
+}
 
 int guest_main(const struct hvm_start_info *si)
 {
@@ -28,6 +93,15 @@ int guest_main(const struct hvm_start_info *si)
     for (unsigned long i = 0; i < lines; i++)
       printf("flood %06lu: the quick brown fox jumps over the lazy dog\n", i);
     printf("hello: flood of %lu lines done\n", lines);
+  }
+
+  char regs[16];
+  if (cmdline_get(cmdline, "regs", regs, sizeof(regs))) {
+    unsigned long rounds = 0;
+    for (const char *p = regs; *p >= '0' && *p <= '9'; p++)
+      rounds = rounds * 10 + (unsigned long)(*p - '0');
+    if (regs_rounds(name, rounds))
+      return 1;
   }
 
   long ver = xen_version(XENVER_version, NULL);

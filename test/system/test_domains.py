@@ -140,3 +140,26 @@ def test_guest_output_cannot_fake_hypervisor_markers(hvrun):
     assert run.stderr.strip() == "", describe(run)
     assert hvout.has_line(run.serial, "(dom0) hello: cmdline '%s'" % fake), describe(run)
     assert hvout.has_line(run.serial, "(dom0) TEST PASS"), describe(run)
+
+
+@pytest.mark.bochs
+def test_cpu_state_follows_the_vcpu(hvrun):
+    """Two guests take turns on one CPU (SCHEDOP_yield), each with values
+    of its own in the state that VMX does not switch: CR2, KERNEL_GS_BASE
+    and XMM0.  Each must find its own after every turn.  (CR2 once
+    followed the CPU instead: a Linux dom0 process got a domU's fault
+    address and was killed for it.)"""
+    run = hvrun("--emulator", "bochs",
+                "--dom0", HELLO + ",cmdline=name=alpha regs=300",
+                "--domu", HELLO + ",cmdline=name=beta regs=300", "--timeout", "120")
+    assert run.status == 0, describe(run)
+    for dom in ("dom0", "domu1"):
+        m = [re.match(r"\(%s\) hello: regs: 300 rounds, (\d+) values not its own, (\d+) ns "
+                      r"waiting for the CPU \(0\)$" % dom, l) for l in hvout.lines(run.serial)]
+        m = [x for x in m if x]
+        assert m, describe(run)
+        bad, waited = int(m[0].group(1)), int(m[0].group(2))
+        # The other guest ran while this one waited, and left nothing.
+        assert bad == 0 and waited > 0, describe(run)
+        assert hvout.has_line(run.serial, "(%s) TEST PASS" % dom), describe(run)
+        assert exit_line(run.serial, dom) == ("poweroff", 0), describe(run)

@@ -220,6 +220,7 @@ static long walk(struct domain *d, const uint8_t *data, uint32_t size, uint32_t 
         memcpy(v->arch.fpu, c.fpu_regs, sizeof(v->arch.fpu));
       else
         vmx_switch_vcpu_init(v);
+      v->arch.cr2 = c.cr2;
       struct guest_regs *r = &v->arch.regs;
       *r = (struct guest_regs){.rdi = c.rdi,
                                .rsi = c.rsi,

@@ -1,13 +1,18 @@
 /* Guest state that VMX does not switch on entry and exit: the x87/SSE
- * registers and the MSRs the bitmap lets the guest write directly
+ * registers, CR2, the MSRs the bitmap lets the guest write directly
  * (arch/x86/vmx/msr.c), and the "sticky" MSRs a guest sets once (SYSCALL's
  * and TSC_AUX: their writes exit, so the CPU's copy is rewritten only when
- * it differs).  The hypervisor never touches either (it is built
- * with -mgeneral-regs-only and uses no SYSCALL), so they can stay loaded
- * across exits: they move only when a CPU changes vcpu, in the same places
- * as the VMCS (arch/x86/vmx/vcpu.c: saved when the VMCS is cleared,
- * loaded after VMPTRLD).  Guests see FXSAVE state only (no XSAVE in their
- * CPUID), so FXSAVE/FXRSTOR carries all of it (SDM vol. 1, 10.5). */
+ * it differs).  The hypervisor never touches any of them (it is built
+ * with -mgeneral-regs-only, uses no SYSCALL and takes no page fault), so
+ * they can stay loaded across exits: they move only when a CPU changes
+ * vcpu, in the same places as the VMCS (arch/x86/vmx/vcpu.c: saved when
+ * the VMCS is cleared, loaded after VMPTRLD).  CR2 matters because a #PF
+ * writes it and the guest's handler reads it some instructions later: an
+ * exit in between that runs another vcpu, which faults as well, must not
+ * hand the first one that vcpu's address (a Linux dom0 process was once
+ * killed so, "segfault at" a domU kernel address).  Guests see FXSAVE
+ * state only (no XSAVE in their CPUID), so FXSAVE/FXRSTOR carries all of
+ * the x87/SSE state (SDM vol. 1, 10.5). */
 #include <arch/cpu.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
@@ -61,6 +66,7 @@ void vmx_switch_vcpu_init(struct vcpu *v)
   __builtin_memset(v->arch.fpu, 0, sizeof(v->arch.fpu));
   __builtin_memcpy(v->arch.fpu + FX_FCW, &fcw, sizeof(fcw));
   __builtin_memcpy(v->arch.fpu + FX_MXCSR, &mxcsr, sizeof(mxcsr));
+  v->arch.cr2 = 0; /* INIT clears it (SDM vol. 3, table 9-1) */
 }
 
 void vmx_switch_out(struct vcpu *v)
@@ -68,6 +74,7 @@ void vmx_switch_out(struct vcpu *v)
   /* The sticky MSRs need no saving: every write of theirs exits. */
   asm volatile("fxsave64 %0" : "=m"(v->arch.fpu));
   v->arch.msrs.kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+  v->arch.cr2 = read_cr2();
 }
 
 void vmx_switch_in(struct vcpu *v)
@@ -76,6 +83,10 @@ void vmx_switch_in(struct vcpu *v)
   uint64_t *loaded = this_cpu()->arch.sticky_msrs;
   asm volatile("fxrstor64 %0" ::"m"(v->arch.fpu));
   wrmsr(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+  /* MOV to CR2 is serialising on hardware: only when it differs (two
+   * vcpus that have not faulted since they last ran agree). */
+  if (read_cr2() != v->arch.cr2)
+    write_cr2(v->arch.cr2);
   /* Guests of one kernel set the same values: WRMSR (slow on hardware)
    * only where they differ from what the CPU holds.  (Without RDTSCP,
    * TSC_AUX stays 0 on both sides and is never written.) */
