@@ -135,8 +135,16 @@ class Dom0:
         self.sh = sc.Shell(self.con)
 
     def alive(self):
+        """The dom0, as a test starts: still running, and with no guest
+        that an earlier test left behind (a failed test leaves its guest:
+        it is destroyed here, so that the failure is not repeated as
+        "already exists" by every test after it)."""
         if self.s.p.poll() is not None:
             pytest.fail("the xl dom0's session ended in an earlier test")
+        left = [v[0] for n, v in xl_list(self.sh).items() if n != "Domain-0"]
+        for domid in left:
+            print("destroying domain %d, left by an earlier test" % domid)
+            self.sh.ok("xl destroy %d" % domid, timeout=300)
         return self
 
 
