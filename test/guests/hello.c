@@ -3,11 +3,11 @@
  * Passes if xen_version(XENVER_version) succeeds.  "flood=N" first writes
  * N lines of 64 bytes as fast as it can (the console rate limit's test).
  * "regs=N" first runs N rounds of: put values of its own (from its name)
- * in the CPU state that VMX does not switch (CR2, KERNEL_GS_BASE, XMM0),
- * yield the CPU, and read them back; two of these on one CPU see each
- * other's values unless the hypervisor switches that state with the
- * vcpu.  It fails on any value not its own, and says how long it waited
- * for the CPU (its runstate's runnable time: the other guest ran). */
+ * in the CPU state that VMX does not switch or switches only when asked
+ * (CR2, KERNEL_GS_BASE, XMM0, DR0, DR7), yield the CPU, and read them back; two of these on one CPU
+ * see each other's values unless the hypervisor switches that state with the vcpu.  It fails on any
+ * value not its own, and says how long it waited for the CPU (its runstate's runnable time: the
+ * other guest ran). */
 #include <public/sched.h>
 #include <public/vcpu.h>
 #include <public/version.h>
@@ -26,6 +26,24 @@ static uint64_t cr2_get(void)
 }
 
 static void cr2_set(uint64_t v) { asm volatile("mov %0, %%cr2" ::"r"(v)); }
+
+static uint64_t dr0_get(void)
+{
+  uint64_t v;
+  asm volatile("mov %%dr0, %0" : "=r"(v));
+  return v;
+}
+
+static void dr0_set(uint64_t v) { asm volatile("mov %0, %%dr0" ::"r"(v)); }
+
+static uint64_t dr7_get(void)
+{
+  uint64_t v;
+  asm volatile("mov %%dr7, %0" : "=r"(v));
+  return v;
+}
+
+static void dr7_set(uint64_t v) { asm volatile("mov %0, %%dr7" ::"r"(v)); }
 
 static uint64_t xmm0_get(void)
 {
@@ -50,21 +68,27 @@ static unsigned long regs_rounds(const char *name, unsigned long rounds)
   for (unsigned long i = 0; i < rounds; i++) {
     /* Canonical kernel-half addresses, different in each round. */
     uint64_t want = 0xffff800000000000ULL | ((tag & 0xffffff) << 20) | (i << 4);
+    /* DR7 (bit 10 reads 1) enables an instruction breakpoint at DR0,
+     * which nothing runs: locally (L0) or globally (G0), to differ. */
+    uint64_t want7 = 0x400 | ((tag >> 1) & 1 ? 0x1 : 0x2);
     uint64_t gs;
     cr2_set(want);
     guest_wrmsr_safe(MSR_KERNEL_GS_BASE, want + 1);
     xmm0_set(want + 2);
+    dr0_set(want + 3);
+    dr7_set(want7);
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
-    uint64_t cr2 = cr2_get(), xmm0 = xmm0_get();
+    uint64_t cr2 = cr2_get(), xmm0 = xmm0_get(), dr0 = dr0_get(), dr7 = dr7_get();
     guest_rdmsr_safe(MSR_KERNEL_GS_BASE, &gs);
-    if (cr2 != want || gs != want + 1 || xmm0 != want + 2) {
-      if (bad++ < 3)
-        printf("hello: regs round %lu: CR2 0x%llx KERNEL_GS_BASE 0x%llx XMM0 0x%llx, "
-               "want 0x%llx, +1, +2\n",
-               i, (unsigned long long)cr2, (unsigned long long)gs, (unsigned long long)xmm0,
-               (unsigned long long)want);
-    }
+    const uint64_t got[] = {cr2, gs, xmm0, dr0, dr7};
+    const uint64_t exp[] = {want, want + 1, want + 2, want + 3, want7};
+    static const char *const what[] = {"CR2", "KERNEL_GS_BASE", "XMM0", "DR0", "DR7"};
+    for (unsigned int k = 0; k < sizeof(got) / sizeof(got[0]); k++)
+      if (got[k] != exp[k] && bad++ < 10)
+        printf("hello: regs round %lu: %s 0x%llx, not 0x%llx\n", i, what[k],
+               (unsigned long long)got[k], (unsigned long long)exp[k]);
   }
+  dr7_set(0x400);
   struct vcpu_runstate_info rs;
   long err = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs);
   printf("hello: regs: %lu rounds, %lu values not its own, %llu ns waiting for the CPU (%ld)\n",

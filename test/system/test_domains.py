@@ -145,10 +145,12 @@ def test_guest_output_cannot_fake_hypervisor_markers(hvrun):
 @pytest.mark.bochs
 def test_cpu_state_follows_the_vcpu(hvrun):
     """Two guests take turns on one CPU (SCHEDOP_yield), each with values
-    of its own in the state that VMX does not switch: CR2, KERNEL_GS_BASE
-    and XMM0.  Each must find its own after every turn.  (CR2 once
+    of its own in the state that VMX does not switch (CR2, KERNEL_GS_BASE,
+    XMM0, DR0) or switches only when told to (DR7, with a breakpoint
+    enabled).  Each must find its own after every turn.  (CR2 once
     followed the CPU instead: a Linux dom0 process got a domU's fault
-    address and was killed for it.)"""
+    address and was killed for it; DR0 did too, and DR7 was 0x400 after
+    every exit.)"""
     run = hvrun("--emulator", "bochs",
                 "--dom0", HELLO + ",cmdline=name=alpha regs=300",
                 "--domu", HELLO + ",cmdline=name=beta regs=300", "--timeout", "120")

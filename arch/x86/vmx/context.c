@@ -221,6 +221,8 @@ static long walk(struct domain *d, const uint8_t *data, uint32_t size, uint32_t 
       else
         vmx_switch_vcpu_init(v);
       v->arch.cr2 = c.cr2;
+      const uint64_t dr[] = {c.dr0, c.dr1, c.dr2, c.dr3, c.dr6};
+      memcpy(v->arch.dr, dr, sizeof(v->arch.dr));
       struct guest_regs *r = &v->arch.regs;
       *r = (struct guest_regs){.rdi = c.rdi,
                                .rsi = c.rsi,

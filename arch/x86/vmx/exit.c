@@ -457,6 +457,7 @@ static __attribute__((noinline)) int handle_other_exit(struct vcpu *v, uint32_t 
   case EXIT_REASON_MSR_WRITE: handle_msr(v, (reason & 0xffff) == EXIT_REASON_MSR_WRITE); return 0;
   case EXIT_REASON_IO: handle_io(v); return 0;
   case EXIT_REASON_CR_ACCESS: return handle_cr(v);
+  case EXIT_REASON_DR_ACCESS: vmx_switch_dr_access(v); return 0;
   case EXIT_REASON_VMCLEAR:
   case EXIT_REASON_VMLAUNCH:
   case EXIT_REASON_VMPTRLD:

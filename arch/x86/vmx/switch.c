@@ -12,8 +12,19 @@
  * hand the first one that vcpu's address (a Linux dom0 process was once
  * killed so, "segfault at" a domU kernel address).  Guests see FXSAVE
  * state only (no XSAVE in their CPUID), so FXSAVE/FXRSTOR carries all of
- * the x87/SSE state (SDM vol. 1, 10.5). */
+ * the x87/SSE state (SDM vol. 1, 10.5).
+ *
+ * The debug registers: DR7 (and DEBUGCTL) are in the VMCS (vmcs.c: saved
+ * at exit, loaded at entry).  DR0-DR3 and DR6 are not, and guests seldom
+ * touch them, so they move lazily, as in Xen (vmx_dr_access): a vcpu's
+ * first MOV DR exits and puts its values on the CPU, its MOV DRs then run
+ * without exits until it leaves the CPU, when they are saved and the
+ * exiting armed again.  A vcpu whose DR7 enables a breakpoint gets its
+ * own at once when it comes back: the breakpoint would watch another
+ * vcpu's address otherwise.  The hypervisor never runs with a guest's
+ * breakpoints: a VM exit sets DR7 to 0x400. */
 #include <arch/cpu.h>
+#include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/domain.h>
 #include <hv/percpu.h>
@@ -28,6 +39,11 @@
 /* FXSAVE image offsets: FCW at 0, MXCSR at 24 (SDM vol. 1, table 10-2). */
 #define FX_FCW 0
 #define FX_MXCSR 24
+
+/* DR6's value after INIT, and DR7's L0-L3/G0-G3 breakpoint enables (SDM
+ * vol. 3, 18.2.3 and 18.2.4). */
+#define DR6_INIT 0xffff0ff0ULL
+#define DR7_ENABLES 0xffULL
 
 /* The MSR numbers of the sticky ones, in VMX_STICKY_* order. */
 const uint32_t vmx_sticky_msr[VMX_NR_STICKY] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
@@ -66,7 +82,33 @@ void vmx_switch_vcpu_init(struct vcpu *v)
   __builtin_memset(v->arch.fpu, 0, sizeof(v->arch.fpu));
   __builtin_memcpy(v->arch.fpu + FX_FCW, &fcw, sizeof(fcw));
   __builtin_memcpy(v->arch.fpu + FX_MXCSR, &mxcsr, sizeof(mxcsr));
-  v->arch.cr2 = 0; /* INIT clears it (SDM vol. 3, table 9-1) */
+  /* INIT's CR2 and debug registers (SDM vol. 3, table 9-1); DR7 is the
+   * VMCS's (vmcs_init_pvh). */
+  v->arch.cr2 = 0;
+  __builtin_memset(v->arch.dr, 0, sizeof(v->arch.dr));
+  v->arch.dr[4] = DR6_INIT;
+  v->arch.dr_loaded = false; /* the CPU's are someone else's now */
+}
+
+/* Put v's DR0-DR3 and DR6 on this CPU (v's VMCS is current): its MOV DRs
+ * stop exiting. */
+static void dr_load(struct vcpu *v)
+{
+  const uint64_t *dr = v->arch.dr;
+  asm volatile("mov %0, %%dr0" ::"r"(dr[0]));
+  asm volatile("mov %0, %%dr1" ::"r"(dr[1]));
+  asm volatile("mov %0, %%dr2" ::"r"(dr[2]));
+  asm volatile("mov %0, %%dr3" ::"r"(dr[3]));
+  asm volatile("mov %0, %%dr6" ::"r"(dr[4]));
+  v->arch.dr_loaded = true;
+  vmcs_write(VMCS_PROC_CONTROLS, vmcs_read(VMCS_PROC_CONTROLS) & ~(uint64_t)PROC_MOV_DR_EXITING);
+}
+
+void vmx_switch_dr_access(struct vcpu *v)
+{
+  /* The MOV DR runs again when the guest goes on, this time natively. */
+  if (!v->arch.dr_loaded)
+    dr_load(v);
 }
 
 void vmx_switch_out(struct vcpu *v)
@@ -75,6 +117,16 @@ void vmx_switch_out(struct vcpu *v)
   asm volatile("fxsave64 %0" : "=m"(v->arch.fpu));
   v->arch.msrs.kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
   v->arch.cr2 = read_cr2();
+  if (v->arch.dr_loaded) {
+    uint64_t *dr = v->arch.dr;
+    asm volatile("mov %%dr0, %0" : "=r"(dr[0]));
+    asm volatile("mov %%dr1, %0" : "=r"(dr[1]));
+    asm volatile("mov %%dr2, %0" : "=r"(dr[2]));
+    asm volatile("mov %%dr3, %0" : "=r"(dr[3]));
+    asm volatile("mov %%dr6, %0" : "=r"(dr[4]));
+    v->arch.dr_loaded = false;
+    vmcs_write(VMCS_PROC_CONTROLS, vmcs_read(VMCS_PROC_CONTROLS) | PROC_MOV_DR_EXITING);
+  }
 }
 
 void vmx_switch_in(struct vcpu *v)
@@ -87,6 +139,8 @@ void vmx_switch_in(struct vcpu *v)
    * vcpus that have not faulted since they last ran agree). */
   if (read_cr2() != v->arch.cr2)
     write_cr2(v->arch.cr2);
+  if (vmcs_read(VMCS_GUEST_DR7) & DR7_ENABLES)
+    dr_load(v);
   /* Guests of one kernel set the same values: WRMSR (slow on hardware)
    * only where they differ from what the CPU holds.  (Without RDTSCP,
    * TSC_AUX stays 0 on both sides and is never written.) */

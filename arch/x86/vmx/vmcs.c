@@ -57,7 +57,8 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
       vmcs_write(VMCS_PROC_CONTROLS,
                  adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                         PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
-                            PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS));
+                            PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS |
+                            PROC_MOV_DR_EXITING));
   err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -65,9 +66,11 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
                                PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID));
   uint32_t exit_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
                              EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
-                                 EXIT_LOAD_IA32_PAT);
+                                 EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS);
+  /* DR7 and DEBUGCTL go with the VMCS (the CPU sets DR7 to 0x400 at
+   * every exit, SDM 28.5.1); DR0-DR3 and DR6 go lazily (switch.c). */
   uint32_t entry_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-                              ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT);
+                              ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS);
   /* The guest's PAT is loaded at entry and the host's at exit when the
    * CPU offers both; otherwise the host's stays and msr.c keeps the
    * guest's value only. */

@@ -133,6 +133,7 @@
 #define PIN_PREEMPTION_TIMER (1U << 6)
 #define PROC_INTR_WINDOW_EXITING (1U << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING (1U << 7)
+#define PROC_MOV_DR_EXITING (1U << 23) /* MOV to or from DR0-DR7 exits */
 #define PROC_MWAIT_EXITING (1U << 10) /* MWAIT exits (CPUID hides it: #UD, as Xen) */
 #define PROC_UNCOND_IO_EXITING (1U << 24)
 #define PROC_USE_IO_BITMAPS (1U << 25)
@@ -144,12 +145,14 @@
 #define PROC2_ENABLE_VPID (1U << 5)
 #define PROC2_UNRESTRICTED_GUEST (1U << 7)
 #define PROC2_ENABLE_INVPCID (1U << 12) /* else INVPCID is #UD */
+#define EXIT_SAVE_DEBUG_CONTROLS (1U << 2) /* DR7 and IA32_DEBUGCTL into the VMCS */
 #define EXIT_HOST_ADDR_SPACE_SIZE (1U << 9)
 #define EXIT_ACK_INTERRUPT (1U << 15)
 #define EXIT_SAVE_IA32_PAT (1U << 18)
 #define EXIT_LOAD_IA32_PAT (1U << 19)
 #define EXIT_SAVE_IA32_EFER (1U << 20)
 #define EXIT_LOAD_IA32_EFER (1U << 21)
+#define ENTRY_LOAD_DEBUG_CONTROLS (1U << 2) /* ... and back from it */
 #define ENTRY_IA32E_MODE (1U << 9)
 #define ENTRY_LOAD_IA32_PAT (1U << 14)
 #define ENTRY_LOAD_IA32_EFER (1U << 15)
@@ -185,6 +188,7 @@
 #define EXIT_REASON_VMXOFF 26
 #define EXIT_REASON_VMXON 27
 #define EXIT_REASON_CR_ACCESS 28
+#define EXIT_REASON_DR_ACCESS 29
 #define EXIT_REASON_IO 30
 #define EXIT_REASON_MSR_READ 31
 #define EXIT_REASON_MSR_WRITE 32

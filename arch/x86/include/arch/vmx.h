@@ -134,6 +134,9 @@ extern const uint32_t vmx_sticky_msr[]; /* MSR numbers, VMX_STICKY_* order */
  * value, and this CPU's (v is loaded here). */
 void vmx_switch_write_sticky(struct vcpu *v, unsigned int i, uint64_t val);
 void vmx_switch_in(struct vcpu *v); /* v -> this CPU's registers */
+/* A MOV DR exit: v's DR0-DR3 and DR6 go on the CPU, its MOV DRs stop
+ * exiting; the instruction is run again, not skipped. */
+void vmx_switch_dr_access(struct vcpu *v);
 
 struct cpuid_regs;
 /* The guest's view of CPUID leaf/subleaf for vcpu v (arch/x86/vmx/cpuid.c);
