@@ -68,7 +68,7 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
                              EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
                                  EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS);
   /* DR7 and DEBUGCTL go with the VMCS (the CPU sets DR7 to 0x400 at
-   * every exit, SDM 28.5.1); DR0-DR3 and DR6 go lazily (switch.c). */
+   * every exit, SDM 27.5.1); DR0-DR3 and DR6 go lazily (switch.c). */
   uint32_t entry_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
                               ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS);
   /* The guest's PAT is loaded at entry and the host's at exit when the
