@@ -53,12 +53,11 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
     uint64_t ticks = (time_tsc_hz / 1000) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
     err |= vmcs_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
   }
-  err |=
-      vmcs_write(VMCS_PROC_CONTROLS,
-                 adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-                        PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
-                            PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS |
-                            PROC_MOV_DR_EXITING));
+  err |= vmcs_write(
+      VMCS_PROC_CONTROLS,
+      adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+             PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING | PROC_MONITOR_EXITING |
+                 PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS | PROC_MOV_DR_EXITING));
   err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -69,8 +68,9 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
                                  EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS);
   /* DR7 and DEBUGCTL go with the VMCS (the CPU sets DR7 to 0x400 at
    * every exit, SDM 27.5.1); DR0-DR3 and DR6 go lazily (switch.c). */
-  uint32_t entry_ctl = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-                              ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS);
+  uint32_t entry_ctl =
+      adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+             ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS);
   /* The guest's PAT is loaded at entry and the host's at exit when the
    * CPU offers both; otherwise the host's stays and msr.c keeps the
    * guest's value only. */

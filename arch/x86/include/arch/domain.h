@@ -114,8 +114,8 @@ struct vmx_guest_msrs {
 
 struct arch_vcpu {
   uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image, while not loaded */
-  uint64_t cr2; /* the page-fault address, while not loaded: the VMCS has no
-                 * CR2 field (SDM 25.4.1), so it goes with the FPU (switch.c) */
+  uint64_t cr2;   /* the page-fault address, while not loaded: the VMCS has no
+                   * CR2 field (SDM 25.4.1), so it goes with the FPU (switch.c) */
   uint64_t dr[5]; /* DR0-DR3 and DR6 while not on the CPU (switch.c) */
   bool dr_loaded; /* they are on this CPU, and its MOV DRs do not exit */
   struct vmx_guest_msrs msrs;

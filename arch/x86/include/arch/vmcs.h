@@ -133,8 +133,8 @@
 #define PIN_PREEMPTION_TIMER (1U << 6)
 #define PROC_INTR_WINDOW_EXITING (1U << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING (1U << 7)
+#define PROC_MWAIT_EXITING (1U << 10)  /* MWAIT exits (CPUID hides it: #UD, as Xen) */
 #define PROC_MOV_DR_EXITING (1U << 23) /* MOV to or from DR0-DR7 exits */
-#define PROC_MWAIT_EXITING (1U << 10) /* MWAIT exits (CPUID hides it: #UD, as Xen) */
 #define PROC_UNCOND_IO_EXITING (1U << 24)
 #define PROC_USE_IO_BITMAPS (1U << 25)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
@@ -144,7 +144,7 @@
 #define PROC2_ENABLE_RDTSCP (1U << 3) /* else RDTSCP is #UD */
 #define PROC2_ENABLE_VPID (1U << 5)
 #define PROC2_UNRESTRICTED_GUEST (1U << 7)
-#define PROC2_ENABLE_INVPCID (1U << 12) /* else INVPCID is #UD */
+#define PROC2_ENABLE_INVPCID (1U << 12)    /* else INVPCID is #UD */
 #define EXIT_SAVE_DEBUG_CONTROLS (1U << 2) /* DR7 and IA32_DEBUGCTL into the VMCS */
 #define EXIT_HOST_ADDR_SPACE_SIZE (1U << 9)
 #define EXIT_ACK_INTERRUPT (1U << 15)
