@@ -375,6 +375,10 @@ int vmx_context_apply(struct vcpu *v)
   err |= vmcs_write(VMCS_GUEST_SYSENTER_EIP, c->sysenter_eip);
   if (err)
     return -EIO;
+  /* A breakpoint its record enables watches its own addresses at once
+   * (switch.c). */
+  if (c->dr7 & 0xff)
+    vmx_switch_dr_access(v);
   heap_free(c);
   v->arch.load_ctx = NULL;
   return vmx_load_pdptes(v) ? -EIO : 0;

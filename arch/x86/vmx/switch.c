@@ -88,6 +88,7 @@ void vmx_switch_vcpu_init(struct vcpu *v)
   __builtin_memset(v->arch.dr, 0, sizeof(v->arch.dr));
   v->arch.dr[4] = DR6_INIT;
   v->arch.dr_loaded = false; /* the CPU's are someone else's now */
+  v->arch.dr_eager = false;
 }
 
 /* Put v's DR0-DR3 and DR6 on this CPU (v's VMCS is current): its MOV DRs
@@ -125,6 +126,9 @@ void vmx_switch_out(struct vcpu *v)
     asm volatile("mov %%dr3, %0" : "=r"(dr[3]));
     asm volatile("mov %%dr6, %0" : "=r"(dr[4]));
     v->arch.dr_loaded = false;
+    /* Its DR7 changes only while its MOV DRs do not exit: now is when
+     * to look at it. */
+    v->arch.dr_eager = vmcs_read(VMCS_GUEST_DR7) & DR7_ENABLES;
     vmcs_write(VMCS_PROC_CONTROLS, vmcs_read(VMCS_PROC_CONTROLS) | PROC_MOV_DR_EXITING);
   }
 }
@@ -139,7 +143,7 @@ void vmx_switch_in(struct vcpu *v)
    * vcpus that have not faulted since they last ran agree). */
   if (read_cr2() != v->arch.cr2)
     write_cr2(v->arch.cr2);
-  if (vmcs_read(VMCS_GUEST_DR7) & DR7_ENABLES)
+  if (v->arch.dr_eager)
     dr_load(v);
   /* Guests of one kernel set the same values: WRMSR (slow on hardware)
    * only where they differ from what the CPU holds.  (Without RDTSCP,

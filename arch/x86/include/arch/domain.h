@@ -118,6 +118,7 @@ struct arch_vcpu {
                    * CR2 field (SDM 25.4.1), so it goes with the FPU (switch.c) */
   uint64_t dr[5]; /* DR0-DR3 and DR6 while not on the CPU (switch.c) */
   bool dr_loaded; /* they are on this CPU, and its MOV DRs do not exit */
+  bool dr_eager;  /* its DR7 enables a breakpoint: they go on with it */
   struct vmx_guest_msrs msrs;
   paddr_t vmcs;                /* this vcpu's VMCS region */
   uint16_t vpid;               /* tags its TLB entries; never 0 (the host's) */
