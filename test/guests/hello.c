@@ -18,41 +18,20 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define CR4_OSFXSR (1UL << 9)
 
-static uint64_t cr2_get(void)
-{
-  uint64_t v;
-  asm volatile("mov %%cr2, %0" : "=r"(v));
-  return v;
-}
-
-static void cr2_set(uint64_t v) { asm volatile("mov %0, %%cr2" ::"r"(v)); }
-
-static uint64_t dr0_get(void)
-{
-  uint64_t v;
-  asm volatile("mov %%dr0, %0" : "=r"(v));
-  return v;
-}
-
-static void dr0_set(uint64_t v) { asm volatile("mov %0, %%dr0" ::"r"(v)); }
-
-static uint64_t dr7_get(void)
-{
-  uint64_t v;
-  asm volatile("mov %%dr7, %0" : "=r"(v));
-  return v;
-}
-
-static void dr7_set(uint64_t v) { asm volatile("mov %0, %%dr7" ::"r"(v)); }
-
-static uint64_t xmm0_get(void)
-{
-  uint64_t v;
-  asm volatile("movq %%xmm0, %0" : "=r"(v));
-  return v;
-}
-
-static void xmm0_set(uint64_t v) { asm volatile("movq %0, %%xmm0" ::"r"(v)); }
+/* name_get() and name_set(): the register reg, moved by insn. */
+#define DEFINE_REG(name, insn, reg)                                                                \
+  static uint64_t name##_get(void)                                                                 \
+  {                                                                                                \
+    uint64_t v;                                                                                    \
+    asm volatile(insn " %%" reg ", %0" : "=r"(v));                                                 \
+    return v;                                                                                      \
+  }                                                                                                \
+  static void name##_set(uint64_t v) { asm volatile(insn " %0, %%" reg ::"r"(v)); }
+DEFINE_REG(cr2, "mov", "cr2")
+DEFINE_REG(dr0, "mov", "dr0")
+DEFINE_REG(dr7, "mov", "dr7")
+DEFINE_REG(xmm0, "movq", "xmm0")
+#undef DEFINE_REG
 
 /* Returns the number of values that were not this guest's. */
 static unsigned long regs_rounds(const char *name, unsigned long rounds)
