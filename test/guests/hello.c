@@ -75,6 +75,33 @@ static unsigned long regs_rounds(const char *name, unsigned long rounds)
   return bad;
 }
 
+/* The time v has waited for the CPU so far (ns), or 0. */
+static uint64_t waited_ns(void)
+{
+  struct vcpu_runstate_info rs;
+  if (hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs))
+    return 0;
+  return rs.time[RUNSTATE_runnable];
+}
+
+/* "spin=N": N million rounds of a busy loop, with CR8 (the task priority)
+ * at "cr8=V" meanwhile; says how long it waited for the CPU during the
+ * loop (another guest spinning beside it takes turns with it, unless one
+ * of them can keep the hypervisor's own interrupts out). */
+static void spin(unsigned long millions, uint64_t cr8)
+{
+  uint64_t was = waited_ns(), got;
+  asm volatile("mov %0, %%cr8" ::"r"(cr8));
+  asm volatile("mov %%cr8, %0" : "=r"(got));
+  for (volatile unsigned long i = 0; i < millions * 1000000; i++)
+    ;
+  asm volatile("mov %0, %%cr8" ::"r"(0UL));
+  printf("hello: spin: CR8 %llu read back as %llu, %lu million rounds, %llu ns waiting for "
+         "the CPU\n",
+         (unsigned long long)cr8, (unsigned long long)got, millions,
+         (unsigned long long)(waited_ns() - was));
+}
+
 int guest_main(const struct hvm_start_info *si)
 {
   const char *cmdline = guest_cmdline(si);
@@ -96,6 +123,18 @@ int guest_main(const struct hvm_start_info *si)
     for (unsigned long i = 0; i < lines; i++)
       printf("flood %06lu: the quick brown fox jumps over the lazy dog\n", i);
     printf("hello: flood of %lu lines done\n", lines);
+  }
+
+  char spins[16], cr8[4];
+  if (cmdline_get(cmdline, "spin", spins, sizeof(spins))) {
+    unsigned long millions = 0;
+    for (const char *p = spins; *p >= '0' && *p <= '9'; p++)
+      millions = millions * 10 + (unsigned long)(*p - '0');
+    uint64_t v = 0;
+    if (cmdline_get(cmdline, "cr8", cr8, sizeof(cr8)))
+      for (const char *p = cr8; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (uint64_t)(*p - '0');
+    spin(millions, v);
   }
 
   char regs[16];

@@ -165,3 +165,25 @@ def test_cpu_state_follows_the_vcpu(hvrun):
         assert bad == 0 and waited > 0, describe(run)
         assert hvout.has_line(run.serial, "(%s) TEST PASS" % dom), describe(run)
         assert exit_line(run.serial, dom) == ("poweroff", 0), describe(run)
+
+
+@pytest.mark.bochs
+def test_cr8_leaves_the_hypervisor_its_interrupts(hvrun):
+    """A guest that raises its task priority to the top (MOV to CR8 of 15)
+    and spins must still be preempted: its CR8 is its own emulated APIC's
+    TPR (it reads back 15), never the host's, which would keep the
+    hypervisor's timer out and give the guest the CPU for as long as it
+    likes (it did: the hog waited 0 ns, its peer the whole time)."""
+    run = hvrun("--emulator", "bochs",
+                "--dom0", HELLO + ",cmdline=name=peer spin=20",
+                "--domu", HELLO + ",cmdline=name=hog spin=20 cr8=15", "--timeout", "180")
+    assert run.status == 0, describe(run)
+    for dom, cr8 in (("dom0", 0), ("domu1", 15)):
+        m = [re.match(r"\(%s\) hello: spin: CR8 %d read back as (\d+), 20 million rounds, (\d+) ns "
+                      r"waiting for the CPU$" % (dom, cr8), l) for l in hvout.lines(run.serial)]
+        m = [x for x in m if x]
+        assert m, describe(run)
+        got, waited = int(m[0].group(1)), int(m[0].group(2))
+        # Each waited while the other spun: they took turns.
+        assert got == cr8 and waited > 100000000, describe(run)
+        assert exit_line(run.serial, dom) == ("poweroff", 0), describe(run)

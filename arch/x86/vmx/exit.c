@@ -405,6 +405,23 @@ static int handle_cr(struct vcpu *v)
   unsigned int cr = q & 15, type = (q >> 4) & 3;
   uint64_t rsp = vmcs_read(VMCS_GUEST_RSP);
 
+  if (cr == 8 && type <= 1) {
+    /* CR8 (64-bit mode only: elsewhere the CPU gives #UD first). */
+    uint64_t *reg = gpr(v, (unsigned int)(q >> 8), &rsp);
+    if (type == 0) {
+      if (*reg >> 4) {
+        vmx_inject_exception(VEC_GP, true, 0); /* bits 63:4 are reserved */
+        return 0;
+      }
+      vlapic_set_cr8(v, *reg);
+    } else {
+      *reg = vlapic_cr8(v);
+      if (reg == &rsp)
+        vmcs_write(VMCS_GUEST_RSP, rsp);
+    }
+    skip_instruction();
+    return 0;
+  }
   if (type != 0 || (cr != 0 && cr != 4)) {
     domain_crash(v->dom, "unexpected control-register access, qualification 0x%llx",
                  (unsigned long long)q);

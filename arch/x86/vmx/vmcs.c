@@ -53,11 +53,12 @@ int vmcs_init_pvh(paddr_t ept_root, uint16_t vpid, uint32_t entry)
     uint64_t ticks = (time_tsc_hz / 1000) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
     err |= vmcs_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
   }
-  err |= vmcs_write(
-      VMCS_PROC_CONTROLS,
-      adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-             PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING | PROC_MONITOR_EXITING |
-                 PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS | PROC_MOV_DR_EXITING));
+  err |=
+      vmcs_write(VMCS_PROC_CONTROLS,
+                 adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+                        PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
+                            PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS |
+                            PROC_MOV_DR_EXITING | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING));
   err |= vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
   err |= vmcs_write(VMCS_PROC_CONTROLS2,
                     adjust(MSR_IA32_VMX_PROCBASED_CTLS2,

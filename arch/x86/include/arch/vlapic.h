@@ -109,6 +109,12 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vector);
  * vlapic_set_irq, with the vector's TMR bit set, so that its EOI is
  * passed to vioapic_eoi. */
 void vlapic_set_irq_level(struct vcpu *v, uint8_t vector);
+/* CR8, the TPR's priority class (SDM 10.8.6.1): a 64-bit guest's MOV to
+ * and from CR8 exit (without the TPR shadow it would reach the host's
+ * own local APIC and could keep the hypervisor's interrupts out), and
+ * read and write its vlapic's TPR, as in Xen. */
+uint64_t vlapic_cr8(struct vcpu *v);
+void vlapic_set_cr8(struct vcpu *v, uint64_t cr8);
 /* The guest is taking v->arch.vlapic.pending now: it moves from IRR to
  * ISR (the next one waits for the EOI or a higher class). */
 void vlapic_ack(struct vcpu *v);

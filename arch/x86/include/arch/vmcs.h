@@ -133,8 +133,10 @@
 #define PIN_PREEMPTION_TIMER (1U << 6)
 #define PROC_INTR_WINDOW_EXITING (1U << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING (1U << 7)
-#define PROC_MWAIT_EXITING (1U << 10)  /* MWAIT exits (CPUID hides it: #UD, as Xen) */
-#define PROC_MOV_DR_EXITING (1U << 23) /* MOV to or from DR0-DR7 exits */
+#define PROC_MWAIT_EXITING (1U << 10)     /* MWAIT exits (CPUID hides it: #UD, as Xen) */
+#define PROC_CR8_LOAD_EXITING (1U << 19)  /* MOV to CR8 (the TPR) exits */
+#define PROC_CR8_STORE_EXITING (1U << 20) /* MOV from CR8 exits */
+#define PROC_MOV_DR_EXITING (1U << 23)    /* MOV to or from DR0-DR7 exits */
 #define PROC_UNCOND_IO_EXITING (1U << 24)
 #define PROC_USE_IO_BITMAPS (1U << 25)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
