@@ -4,10 +4,14 @@
  * N lines of 64 bytes as fast as it can (the console rate limit's test).
  * "regs=N" first runs N rounds of: put values of its own (from its name)
  * in the CPU state that VMX does not switch or switches only when asked
- * (CR2, KERNEL_GS_BASE, XMM0, DR0, DR7), yield the CPU, and read them back; two of these on one CPU
- * see each other's values unless the hypervisor switches that state with the vcpu.  It fails on any
- * value not its own, and says how long it waited for the CPU (its runstate's runnable time: the
- * other guest ran). */
+ * (CR2, KERNEL_GS_BASE, XMM0, DR0, DR7), yield the CPU, and read them
+ * back; two of these on one CPU see each other's values unless the
+ * hypervisor switches that state with the vcpu.  It fails on any value
+ * not its own, and says how long it waited for the CPU (its runstate's
+ * runnable time: the other guest ran).  "spin=N cr8=V" first spins N
+ * million rounds with CR8 at V and says how long it waited meanwhile (two
+ * spinners on one CPU take turns, unless one can keep the hypervisor's
+ * timer out). */
 #include <public/sched.h>
 #include <public/vcpu.h>
 #include <public/version.h>
