@@ -227,16 +227,6 @@ void vlapic_ack(struct vcpu *v)
   update_pending(l);
 }
 
-uint64_t vlapic_cr8(struct vcpu *v) { return apic(v)->tpr >> 4; }
-
-void vlapic_set_cr8(struct vcpu *v, uint64_t cr8)
-{
-  /* TPR bits 3:0 are cleared by a write of CR8 (SDM 10.8.6.1). */
-  struct vlapic *l = apic(v);
-  l->tpr = (uint8_t)((cr8 & 0xf) << 4);
-  update_pending(l);
-}
-
 void vlapic_assert_upcall(struct vcpu *v) { vlapic_set_irq(v, v->upcall_vector); }
 
 void arch_vcpu_assert_upcall(struct vcpu *v) { vlapic_assert_upcall(v); }
@@ -735,6 +725,14 @@ static void reg_write(struct vcpu *v, unsigned int reg, uint32_t val)
   case REG_TIMER_DCR: write_timer_dcr(l, val); break;
   default: break;
   }
+}
+
+uint64_t vlapic_cr8(struct vcpu *v) { return apic(v)->tpr >> 4; }
+
+void vlapic_set_cr8(struct vcpu *v, uint64_t cr8)
+{
+  /* TPR bits 3:0 are cleared by a write of CR8 (SDM 10.8.6.1). */
+  reg_write(v, REG_TPR, (uint32_t)((cr8 & 0xf) << 4));
 }
 
 /* ---- The x2APIC MSRs ---- */

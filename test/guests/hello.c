@@ -32,10 +32,21 @@
   }                                                                                                \
   static void name##_set(uint64_t v) { asm volatile(insn " %0, %%" reg ::"r"(v)); }
 DEFINE_REG(cr2, "mov", "cr2")
+DEFINE_REG(cr4, "mov", "cr4")
+DEFINE_REG(cr8, "mov", "cr8")
 DEFINE_REG(dr0, "mov", "dr0")
 DEFINE_REG(dr7, "mov", "dr7")
 DEFINE_REG(xmm0, "movq", "xmm0")
 #undef DEFINE_REG
+
+/* The time v has waited for the CPU so far (ns), or 0. */
+static uint64_t waited_ns(void)
+{
+  struct vcpu_runstate_info rs;
+  if (hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs))
+    return 0;
+  return rs.time[RUNSTATE_runnable];
+}
 
 /* Returns the number of values that were not this guest's. */
 static unsigned long regs_rounds(const char *name, unsigned long rounds)
@@ -44,9 +55,7 @@ static unsigned long regs_rounds(const char *name, unsigned long rounds)
   for (const char *p = name; *p; p++)
     tag = tag * 131 + (unsigned char)*p;
   /* SSE needs CR4.OSFXSR (CR0.EM and TS are clear in a PVH start). */
-  uint64_t cr4;
-  asm volatile("mov %%cr4, %0" : "=r"(cr4));
-  asm volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_OSFXSR));
+  cr4_set(cr4_get() | CR4_OSFXSR);
   unsigned long bad = 0;
   for (unsigned long i = 0; i < rounds; i++) {
     /* Canonical kernel-half addresses, different in each round. */
@@ -72,20 +81,9 @@ static unsigned long regs_rounds(const char *name, unsigned long rounds)
                (unsigned long long)got[k], (unsigned long long)exp[k]);
   }
   dr7_set(0x400);
-  struct vcpu_runstate_info rs;
-  long err = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs);
-  printf("hello: regs: %lu rounds, %lu values not its own, %llu ns waiting for the CPU (%ld)\n",
-         rounds, bad, err ? 0ULL : (unsigned long long)rs.time[RUNSTATE_runnable], err);
+  printf("hello: regs: %lu rounds, %lu values not its own, %llu ns waiting for the CPU\n", rounds,
+         bad, (unsigned long long)waited_ns());
   return bad;
-}
-
-/* The time v has waited for the CPU so far (ns), or 0. */
-static uint64_t waited_ns(void)
-{
-  struct vcpu_runstate_info rs;
-  if (hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (unsigned long)&rs))
-    return 0;
-  return rs.time[RUNSTATE_runnable];
 }
 
 /* "spin=N": N million rounds of a busy loop, with CR8 (the task priority)
@@ -94,12 +92,12 @@ static uint64_t waited_ns(void)
  * of them can keep the hypervisor's own interrupts out). */
 static void spin(unsigned long millions, uint64_t cr8)
 {
-  uint64_t was = waited_ns(), got;
-  asm volatile("mov %0, %%cr8" ::"r"(cr8));
-  asm volatile("mov %%cr8, %0" : "=r"(got));
+  uint64_t was = waited_ns();
+  cr8_set(cr8);
+  uint64_t got = cr8_get();
   for (volatile unsigned long i = 0; i < millions * 1000000; i++)
     ;
-  asm volatile("mov %0, %%cr8" ::"r"(0UL));
+  cr8_set(0);
   printf("hello: spin: CR8 %llu read back as %llu, %lu million rounds, %llu ns waiting for "
          "the CPU\n",
          (unsigned long long)cr8, (unsigned long long)got, millions,
@@ -119,36 +117,17 @@ int guest_main(const struct hvm_start_info *si)
          (const void *)si, si->version, si->flags, si->nr_modules,
          si->version >= 1 ? si->memmap_entries : 0);
 
-  char flood[16];
-  if (cmdline_get(cmdline, "flood", flood, sizeof(flood))) {
-    unsigned long lines = 0;
-    for (const char *p = flood; *p >= '0' && *p <= '9'; p++)
-      lines = lines * 10 + (unsigned long)(*p - '0');
+  if (cmdline_get(cmdline, "flood", NULL, 0)) {
+    unsigned long lines = cmdline_num(cmdline, "flood", 0);
     for (unsigned long i = 0; i < lines; i++)
       printf("flood %06lu: the quick brown fox jumps over the lazy dog\n", i);
     printf("hello: flood of %lu lines done\n", lines);
   }
 
-  char spins[16], cr8[4];
-  if (cmdline_get(cmdline, "spin", spins, sizeof(spins))) {
-    unsigned long millions = 0;
-    for (const char *p = spins; *p >= '0' && *p <= '9'; p++)
-      millions = millions * 10 + (unsigned long)(*p - '0');
-    uint64_t v = 0;
-    if (cmdline_get(cmdline, "cr8", cr8, sizeof(cr8)))
-      for (const char *p = cr8; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (uint64_t)(*p - '0');
-    spin(millions, v);
-  }
-
-  char regs[16];
-  if (cmdline_get(cmdline, "regs", regs, sizeof(regs))) {
-    unsigned long rounds = 0;
-    for (const char *p = regs; *p >= '0' && *p <= '9'; p++)
-      rounds = rounds * 10 + (unsigned long)(*p - '0');
-    if (regs_rounds(name, rounds))
-      return 1;
-  }
+  if (cmdline_get(cmdline, "spin", NULL, 0))
+    spin(cmdline_num(cmdline, "spin", 0), cmdline_num(cmdline, "cr8", 0));
+  if (cmdline_get(cmdline, "regs", NULL, 0) && regs_rounds(name, cmdline_num(cmdline, "regs", 0)))
+    return 1;
 
   long ver = xen_version(XENVER_version, NULL);
   if (ver < 0) {

@@ -156,11 +156,10 @@ def test_cpu_state_follows_the_vcpu(hvrun):
                 "--domu", HELLO + ",cmdline=name=beta regs=300", "--timeout", "120")
     assert run.status == 0, describe(run)
     for dom in ("dom0", "domu1"):
-        m = [re.match(r"\(%s\) hello: regs: 300 rounds, (\d+) values not its own, (\d+) ns "
-                      r"waiting for the CPU \(0\)$" % dom, l) for l in hvout.lines(run.serial)]
-        m = [x for x in m if x]
+        m = hvout.guest(run.serial, dom, r"hello: regs: 300 rounds, (\d+) values not its own, "
+                        r"(\d+) ns waiting for the CPU$")
         assert m, describe(run)
-        bad, waited = int(m[0].group(1)), int(m[0].group(2))
+        bad, waited = map(int, m)
         # The other guest ran while this one waited, and left nothing.
         assert bad == 0 and waited > 0, describe(run)
         assert hvout.has_line(run.serial, "(%s) TEST PASS" % dom), describe(run)
@@ -179,11 +178,10 @@ def test_cr8_leaves_the_hypervisor_its_interrupts(hvrun):
                 "--domu", HELLO + ",cmdline=name=hog spin=20 cr8=15", "--timeout", "180")
     assert run.status == 0, describe(run)
     for dom, cr8 in (("dom0", 0), ("domu1", 15)):
-        m = [re.match(r"\(%s\) hello: spin: CR8 %d read back as (\d+), 20 million rounds, (\d+) ns "
-                      r"waiting for the CPU$" % (dom, cr8), l) for l in hvout.lines(run.serial)]
-        m = [x for x in m if x]
+        m = hvout.guest(run.serial, dom, r"hello: spin: CR8 %d read back as (\d+), 20 million "
+                        r"rounds, (\d+) ns waiting for the CPU$" % cr8)
         assert m, describe(run)
-        got, waited = int(m[0].group(1)), int(m[0].group(2))
+        got, waited = map(int, m)
         # Each waited while the other spun: they took turns.
         assert got == cr8 and waited > 100000000, describe(run)
         assert exit_line(run.serial, dom) == ("poweroff", 0), describe(run)

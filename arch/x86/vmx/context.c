@@ -377,7 +377,7 @@ int vmx_context_apply(struct vcpu *v)
     return -EIO;
   /* A breakpoint its record enables watches its own addresses at once
    * (switch.c). */
-  if (c->dr7 & 0xff)
+  if (c->dr7 & DR7_ENABLES)
     vmx_switch_dr_access(v);
   heap_free(c);
   v->arch.load_ctx = NULL;

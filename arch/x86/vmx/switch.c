@@ -40,10 +40,8 @@
 #define FX_FCW 0
 #define FX_MXCSR 24
 
-/* DR6's value after INIT, and DR7's L0-L3/G0-G3 breakpoint enables (SDM
- * vol. 3, 18.2.3 and 18.2.4). */
+/* DR6's value after INIT (SDM vol. 3, 18.2.3). */
 #define DR6_INIT 0xffff0ff0ULL
-#define DR7_ENABLES 0xffULL
 
 /* The MSR numbers of the sticky ones, in VMX_STICKY_* order. */
 const uint32_t vmx_sticky_msr[VMX_NR_STICKY] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
@@ -72,8 +70,8 @@ void vmx_switch_write_sticky(struct vcpu *v, unsigned int i, uint64_t val)
   wrmsr(vmx_sticky_msr[i], val);
 }
 
-/* The x87 and SSE state of a new vcpu, or one that got INIT; v's state
- * must not be loaded on a CPU. */
+/* The state this file keeps of a new vcpu, or one that got INIT: x87 and
+ * SSE, CR2 and the debug registers; v's must not be loaded on a CPU. */
 void vmx_switch_vcpu_init(struct vcpu *v)
 {
   /* The state after FNINIT and a reset MXCSR: all exceptions masked. */
@@ -87,7 +85,7 @@ void vmx_switch_vcpu_init(struct vcpu *v)
   v->arch.cr2 = 0;
   __builtin_memset(v->arch.dr, 0, sizeof(v->arch.dr));
   v->arch.dr[4] = DR6_INIT;
-  v->arch.dr_loaded = false; /* the CPU's are someone else's now */
+  v->arch.dr_loaded = false;
   v->arch.dr_eager = false;
 }
 

@@ -135,7 +135,11 @@ extern const uint32_t vmx_sticky_msr[]; /* MSR numbers, VMX_STICKY_* order */
 void vmx_switch_write_sticky(struct vcpu *v, unsigned int i, uint64_t val);
 void vmx_switch_in(struct vcpu *v); /* v -> this CPU's registers */
 /* A MOV DR exit: v's DR0-DR3 and DR6 go on the CPU, its MOV DRs stop
- * exiting; the instruction is run again, not skipped. */
+ * exiting; the instruction is run again, not skipped.  Also for a vcpu
+ * whose DR7 has one of DR7_ENABLES (L0-L3, G0-G3: SDM vol. 3, 18.2.4)
+ * set behind its back (a saved state), so that its breakpoints watch its
+ * own addresses. */
+#define DR7_ENABLES 0xffULL
 void vmx_switch_dr_access(struct vcpu *v);
 
 struct cpuid_regs;
