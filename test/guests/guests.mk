@@ -13,7 +13,7 @@
 # they share the runtime's portable files, compiled for 32 bits.
 
 GUESTS := hello crash abi bench events grant console domctl acpi lapic mmio balloon toolstack \
-	foreign platform
+	foreign platform fuzz
 GUESTS32 := abi32
 
 GUEST_CC := gcc
@@ -68,6 +68,9 @@ $(GUEST_BUILD)/obj32/%.o: %.S
 # image whose note went missing (e.g. dropped by a linker-script change).
 check_pvh_note = @readelf -lnW $@ | grep -q 'NOTE ' && readelf -nW $@ | grep -q 'Xen.*0x00000012' || \
 	{ echo "error: $@ has no XEN_ELFNOTE_PHYS32_ENTRY in a PT_NOTE segment" >&2; rm -f $@; exit 1; }
+
+# fuzz lives at 48 MiB, above everything its made-up calls may reach.
+$(GUEST_BUILD)/fuzz.elf: GUEST_LDFLAGS := --defsym=GUEST_BASE=0x3000000 $(GUEST_LDFLAGS)
 
 $(GUEST_ELFS): $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/test/guests/%.o $(GUEST_LIB_OBJS) \
 		$(GUEST_LIB)/guest.ld
