@@ -47,8 +47,8 @@
 #define SCRATCH_BASE (16 * MIB) /* what pointer arguments point at */
 #define SCRATCH_SIZE (4 * MIB)
 #define SCRATCH_REACH (SCRATCH_SIZE - 64 * 1024) /* pointers stay this far in */
-#define FILL_BYTES 512 /* scratch made anew behind each pointer argument */
-#define HOLE_BASE (20 * MIB)   /* 1 MiB given back above the scratch area */
+#define FILL_BYTES 512       /* scratch made anew behind each pointer argument */
+#define HOLE_BASE (20 * MIB) /* 1 MiB given back above the scratch area */
 
 static uint64_t state;
 
@@ -62,9 +62,9 @@ static uint64_t rnd(void)
 }
 
 static const uint64_t edges[] = {
-    0,          1,          ~0ULL,      0x7fffffffULL, 0x80000000ULL, 0xffffffffULL, 1ULL << 32,
-    1ULL << 63, 0xfff,      0x1000,     0xfffff000ULL, DOMID_SELF,    DOMID_SELF + 1, DOMID_IO,
-    DOMID_XEN,  0x7fff,     0xffff,     ~0xfffULL,     1ULL << 52,    (1ULL << 47) - 4096,
+    0,          1,      ~0ULL,  0x7fffffffULL, 0x80000000ULL, 0xffffffffULL,       1ULL << 32,
+    1ULL << 63, 0xfff,  0x1000, 0xfffff000ULL, DOMID_SELF,    DOMID_SELF + 1,      DOMID_IO,
+    DOMID_XEN,  0x7fff, 0xffff, ~0xfffULL,     1ULL << 52,    (1ULL << 47) - 4096,
 };
 
 /* The hypercalls a PVH guest may make (Xen's HVM table). */
@@ -136,14 +136,11 @@ static bool is_scratch(uint64_t a) { return a >= SCRATCH_BASE && a < SCRATCH_BAS
 static bool stops_us(unsigned long nr, const uint64_t *a)
 {
   switch (nr) {
-  case __HYPERVISOR_sched_op_compat:
-    return true;
+  case __HYPERVISOR_sched_op_compat: return true;
   case __HYPERVISOR_sched_op:
     return (int)a[0] != SCHEDOP_yield && (int)a[0] >= 0 && (int)a[0] <= SCHEDOP_pin_override;
-  case __HYPERVISOR_vcpu_op:
-    return (int)a[0] == VCPUOP_down;
-  default:
-    return false;
+  case __HYPERVISOR_vcpu_op: return (int)a[0] == VCPUOP_down;
+  default: return false;
   }
 }
 
@@ -198,8 +195,8 @@ int guest_main(const struct hvm_start_info *si)
         fill(a[j], FILL_BYTES);
     /* The control calls read a command and an interface version first
      * (then, for domctl, a domain): mostly give them ones that pass. */
-    uint32_t version = nr == __HYPERVISOR_domctl       ? XEN_DOMCTL_INTERFACE_VERSION
-                       : nr == __HYPERVISOR_sysctl     ? XEN_SYSCTL_INTERFACE_VERSION
+    uint32_t version = nr == __HYPERVISOR_domctl        ? XEN_DOMCTL_INTERFACE_VERSION
+                       : nr == __HYPERVISOR_sysctl      ? XEN_SYSCTL_INTERFACE_VERSION
                        : nr == __HYPERVISOR_platform_op ? XENPF_INTERFACE_VERSION
                                                         : 0;
     if (version && rnd() % 4) {
@@ -236,8 +233,7 @@ int guest_main(const struct hvm_start_info *si)
   /* What the hypervisor says the domain holds now: all of it must come
    * back when the domain ends (the test compares). */
   domid_t self = DOMID_SELF;
-  long pages =
-      hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, (unsigned long)&self);
+  long pages = hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, (unsigned long)&self);
   printf("fuzz: %ld pages held at the end\n", pages);
   return pages > 0 ? 0 : 1;
 }
