@@ -26,14 +26,6 @@ CALLS = 20000
 pytestmark = [pytest.mark.boot]
 
 
-def exit_of(serial, dom):
-    for l in hvout.lines(serial):
-        m = re.match(r"mica: %s exit: (\S+) " % dom, l)
-        if m:
-            return m.group(1)
-    return None
-
-
 @pytest.mark.bochs
 @pytest.mark.parametrize("role,seed", [("domu1", 1), ("domu1", 2), ("dom0", 1)])
 def test_fuzz_hypercalls(hvrun, role, seed):
@@ -61,8 +53,8 @@ def test_fuzz_hypercalls(hvrun, role, seed):
              for l in hvout.lines(run.serial)]
     given = [int(g.group(1)) for g in given if g]
     assert given == [int(pages[0])], describe(run)
-    assert exit_of(run.serial, role) == "poweroff", describe(run)
+    assert hvout.exit_reason(run.serial, role) == "poweroff", describe(run)
 
     # The other domain ran beside it and finished its own work.
     assert "TEST PASS" in hvout.guest_lines(run.serial, other), describe(run)
-    assert exit_of(run.serial, other) == "poweroff", describe(run)
+    assert hvout.exit_reason(run.serial, other) == "poweroff", describe(run)
