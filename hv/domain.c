@@ -119,11 +119,13 @@ static void domain_release(struct domain *d)
    * about to be freed (its grant frames among them). */
   foreign_release(d);
   gnttab_release(d);
-  unsigned long frames = d->nr_frames;
+  /* Its RAM and the spare frames increase_reservation gave it: what
+   * XENMEM_current_reservation said it held. */
+  unsigned long frames = d->nr_frames + d->nr_spare;
   guestmem_release(d);
   pr_info("%s: %s (%lu frames given back)", d->name, how[d->state], frames);
-  if (d->nr_frames)
-    pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames);
+  if (d->nr_frames || d->nr_spare)
+    pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames + d->nr_spare);
 }
 
 /* The domain stops running; what it used goes back to the allocator, now
