@@ -3,8 +3,10 @@
  * (default 20,000) from a generator seeded with S (default 1): the same
  * seed gives the same calls on every run.
  *
- * Each call takes a vector (the 64 slots, now and then one beyond) and
- * five arguments, each drawn from kinds that reach past the first checks:
+ * Each call takes a vector (mostly a hypercall a PVH guest has, with a
+ * sub-op number it knows; else any of the 64 slots, now and then one
+ * beyond) and five arguments, each drawn from kinds that reach past the
+ * first checks:
  * small numbers (sub-op numbers, ports, vcpu ids, domain ids), the domain's
  * own DOMID_SELF and its neighbours, frame numbers and addresses in a
  * region the guest gives up to the calls, pointers into a scratch area
@@ -85,7 +87,7 @@ static uint64_t value(void)
   if (k < 25)
     return r % 16;
   if (k < 35)
-    return 16 + r % 240; /* below the image: real-mode memory nobody uses */
+    return 16 + r % 240; /* below 1 MiB: real-mode memory, a hole by now */
   if (k < 50)
     return (SACRIFICE_BASE >> 12) + r % (SACRIFICE_SIZE >> 12); /* a frame number */
   if (k < 58)
