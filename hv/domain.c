@@ -124,8 +124,9 @@ static void domain_release(struct domain *d)
   unsigned long frames = d->nr_frames + d->nr_spare;
   guestmem_release(d);
   pr_info("%s: %s (%lu frames given back)", d->name, how[d->state], frames);
-  if (d->nr_frames || d->nr_spare)
-    pr_err("%s: %lu RAM frames not given back", d->name, d->nr_frames + d->nr_spare);
+  unsigned long left = d->nr_frames + d->nr_spare;
+  if (left)
+    pr_err("%s: %lu RAM frames not given back", d->name, left);
 }
 
 /* The domain stops running; what it used goes back to the allocator, now

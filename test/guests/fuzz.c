@@ -117,18 +117,16 @@ static void fill(uint64_t at, unsigned int bytes)
   }
 }
 
-/* Give back n pages from gfn first (a hole: a call that walks into it
- * stops there).  Returns what decrease_reservation answers: n if all
- * went. */
-static long give_back(xen_pfn_t first, unsigned int n)
+/* Give back the 256 pages (1 MiB) from gfn first: a hole, where a call
+ * that walks into it stops.  Returns what decrease_reservation answers:
+ * 256 if all went. */
+static long give_back(xen_pfn_t first)
 {
   static xen_pfn_t list[256];
-  for (unsigned int i = 0; i < n && i < 256; i++)
+  for (unsigned int i = 0; i < 256; i++)
     list[i] = first + i;
-  struct xen_memory_reservation r = {.extent_start = (uintptr_t)list,
-                                     .nr_extents = n < 256 ? n : 256,
-                                     .extent_order = 0,
-                                     .domid = DOMID_SELF};
+  struct xen_memory_reservation r = {
+      .extent_start = (uintptr_t)list, .nr_extents = 256, .extent_order = 0, .domid = DOMID_SELF};
   return hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, (unsigned long)&r);
 }
 
@@ -144,6 +142,14 @@ static bool stops_us(unsigned long nr, const uint64_t *a)
   case __HYPERVISOR_vcpu_op: return (int)a[0] == VCPUOP_down;
   default: return false;
   }
+}
+
+/* Call i, as made: the vector, the arguments and what follows. */
+static void print_call(unsigned long i, unsigned long nr, const uint64_t *a, const char *then)
+{
+  printf("fuzz: call %lu: %lu(%llx, %llx, %llx, %llx, %llx)%s\n", i, nr, (unsigned long long)a[0],
+         (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
+         (unsigned long long)a[4], then);
 }
 
 /* The answers seen, by kind, and the calls left out. */
@@ -162,7 +168,7 @@ int guest_main(const struct hvm_start_info *si)
    * and a large one for how far to go (a multicall's list from address
    * 6 once did) stops at a hole, where it would otherwise walk up into
    * the image and write its answers there. */
-  long low = give_back(0, 256), high = give_back(HOLE_BASE >> 12, 256);
+  long low = give_back(0), high = give_back(HOLE_BASE >> 12);
   if (low != 256 || high != 256) {
     printf("fuzz: giving back the holes answered %ld and %ld, not 256\n", low, high);
     return 1;
@@ -209,9 +215,7 @@ int guest_main(const struct hvm_start_info *si)
       head[1] = rnd() % 4 ? rnd() % 4 : value(); /* a domain that exists, mostly */
     }
     if (i >= trace)
-      printf("fuzz: call %lu: %lu(%llx, %llx, %llx, %llx, %llx)\n", i, nr, (unsigned long long)a[0],
-             (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
-             (unsigned long long)a[4]);
+      print_call(i, nr, a, "");
     long rc = hypercall5(nr, a[0], a[1], a[2], a[3], a[4]);
     if (rc == 0)
       n_zero++;
@@ -220,9 +224,7 @@ int guest_main(const struct hvm_start_info *si)
     else if (rc > -128)
       n_errno[-rc]++;
     else if (n_other++ < 8)
-      printf("fuzz: call %lu: %lu(%llx, %llx, %llx, %llx, %llx) answered %ld\n", i, nr,
-             (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
-             (unsigned long long)a[3], (unsigned long long)a[4], rc);
+      print_call(i, nr, a, " answered below -127");
     if ((i + 1) % every == 0)
       printf("fuzz: %lu calls made\n", i + 1);
   }
